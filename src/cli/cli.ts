@@ -1,0 +1,129 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { packageRoot } from '../paths.js';
+import { EXIT } from '../service/lifecycle.js';
+import { checkConfigCommand } from './commands/check-config.js';
+import { failsafeCommand } from './commands/failsafe.js';
+import { meterReadCommand } from './commands/meter-read.js';
+import { METER_SIM_COMMANDS, meterSimCommand } from './commands/meter-sim.js';
+import { runCommand } from './commands/run.js';
+import { UsageError, type CliIo } from './io.js';
+
+export const DEFAULT_CONFIG = process.env['EVSE_AGENT_CONFIG'] ?? '/etc/evse-agent/config.json';
+
+export const USAGE = `usage: evse-agent <command> [options]
+
+commands:
+  run [--config FILE]                     run the agent (relays open until it decides to close them)
+  check-config FILE                       validate a config; lists every problem, exit 78 if any
+  meter read [--config FILE] [--evse N] [--json]
+                                          read every value of the meters once (commissioning)
+  meter-sim --profile P (--port PATH | --tcp HOST:PORT) [--framing mbap|rtu] [--unit-id N[,N...]]
+            [--baud-rate B] [--parity none|even|odd] [--stop-bits 1|2]
+            [--relay open|closed] [--load A[,A,A]] [--start-energy-wh WH]
+                                          a simulated meter as a Modbus slave
+  failsafe [--config FILE]                open every relay and exit (run by systemd after a stop)
+  version                                 print the version
+
+FILE defaults to $EVSE_AGENT_CONFIG or ${'/etc/evse-agent/config.json'}.`;
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(path.join(packageRoot, 'package.json'), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+function intList(s: string, what: string): number[] {
+  const list = s.split(',').map((x) => Number(x.trim()));
+  if (list.some((n) => !Number.isFinite(n))) throw new UsageError(`${what} takes numbers separated by commas, got "${s}"`);
+  return list;
+}
+
+function oneOf<T extends string>(value: string | undefined, allowed: readonly T[], what: string, fallback: T): T {
+  if (value === undefined) return fallback;
+  if (!(allowed as readonly string[]).includes(value)) throw new UsageError(`${what} must be one of ${allowed.join(', ')}, got "${value}"`);
+  return value as T;
+}
+
+/** Runs one evse-agent command; resolves with the process' exit code. */
+export async function runCli(argv: string[], io: CliIo): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'run': {
+        const { values } = parseArgs({ args: rest, options: { config: { type: 'string', short: 'c' } } });
+        return await runCommand(io, values.config ?? DEFAULT_CONFIG);
+      }
+      case 'check-config': {
+        const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { config: { type: 'string', short: 'c' } } });
+        const file = positionals[0] ?? values.config;
+        if (!file || positionals.length > 1) throw new UsageError('check-config takes one FILE');
+        return checkConfigCommand(io, file);
+      }
+      case 'meter': {
+        const [sub, ...args] = rest;
+        if (sub !== 'read') throw new UsageError(`unknown meter command "${sub ?? ''}" (try: meter read)`);
+        const { values } = parseArgs({
+          args,
+          options: { config: { type: 'string', short: 'c' }, json: { type: 'boolean' }, evse: { type: 'string' } },
+        });
+        const evse = values.evse === undefined ? undefined : Number(values.evse);
+        if (evse !== undefined && !Number.isInteger(evse)) throw new UsageError('--evse takes an EVSE id');
+        return await meterReadCommand(io, values.config ?? DEFAULT_CONFIG, values.json ?? false, evse);
+      }
+      case 'meter-sim': {
+        const { values } = parseArgs({
+          args: rest,
+          options: {
+            profile: { type: 'string' },
+            port: { type: 'string' },
+            tcp: { type: 'string' },
+            framing: { type: 'string' },
+            'unit-id': { type: 'string' },
+            'baud-rate': { type: 'string' },
+            parity: { type: 'string' },
+            'stop-bits': { type: 'string' },
+            relay: { type: 'string' },
+            load: { type: 'string' },
+            'start-energy-wh': { type: 'string' },
+          },
+        });
+        if (!values.profile) throw new UsageError('meter-sim needs --profile (a name from hardware/meters or a file)');
+        return await meterSimCommand(io, {
+          profile: values.profile,
+          ...(values.port ? { port: values.port } : {}),
+          ...(values.tcp ? { tcp: values.tcp } : {}),
+          framing: oneOf(values.framing, ['mbap', 'rtu'] as const, '--framing', 'mbap'),
+          unitIds: intList(values['unit-id'] ?? '1', '--unit-id'),
+          baudRate: Number(values['baud-rate'] ?? 9600),
+          parity: oneOf(values.parity, ['none', 'even', 'odd'] as const, '--parity', 'none'),
+          stopBits: values['stop-bits'] === '2' ? 2 : 1,
+          relayClosed: oneOf(values.relay, ['open', 'closed'] as const, '--relay', 'open') === 'closed',
+          loadA: intList(values.load ?? '16,16,16', '--load'),
+          startEnergyWh: Number(values['start-energy-wh'] ?? 0),
+        });
+      }
+      case 'failsafe': {
+        const { values } = parseArgs({ args: rest, options: { config: { type: 'string', short: 'c' } } });
+        return await failsafeCommand(io, values.config ?? DEFAULT_CONFIG);
+      }
+      case 'version':
+      case '--version':
+        io.stdout.write(`evse-agent ${version()}\n`);
+        return EXIT.ok;
+      case 'help':
+      case '--help':
+      case '-h':
+        io.stdout.write(`${USAGE}\n\n${METER_SIM_COMMANDS}\n`);
+        return EXIT.ok;
+      default:
+        throw new UsageError(command ? `unknown command "${command}"` : 'no command given');
+    }
+  } catch (err) {
+    if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      io.stderr.write(`evse-agent: ${(err as Error).message}\n\n${USAGE}\n`);
+      return EXIT.usage;
+    }
+    throw err;
+  }
+}

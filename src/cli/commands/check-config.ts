@@ -1,0 +1,54 @@
+import { ConfigError, loadConfig, type LoadedConfig, type Warning } from '../../config/load-config.js';
+import { describeLink } from '../../hal/drivers/modbus/modbus-bus.js';
+import { EXIT } from '../../service/lifecycle.js';
+import { formatProblem } from '../../util/json-schema.js';
+import type { CliIo } from '../io.js';
+
+export function printWarnings(io: CliIo, warnings: Warning[]): void {
+  for (const w of warnings) io.stderr.write(`warning: ${w.path}: ${w.message}\n`);
+}
+
+/** Prints every problem of a config that does not load; returns the exit code (78). */
+export function printConfigError(io: CliIo, err: ConfigError): number {
+  io.stderr.write(`${err.file}: invalid configuration (${err.problems.length} problem${err.problems.length === 1 ? '' : 's'}):\n`);
+  for (const p of err.problems) io.stderr.write(`  ${formatProblem(p)}\n`);
+  return EXIT.config;
+}
+
+/** Loads a config, printing problems and warnings; undefined (with the exit code) when invalid. */
+export function loadConfigForCommand(io: CliIo, file: string): LoadedConfig | number {
+  try {
+    const loaded = loadConfig(file);
+    printWarnings(io, loaded.warnings);
+    return loaded;
+  } catch (err) {
+    if (err instanceof ConfigError) return printConfigError(io, err);
+    throw err;
+  }
+}
+
+/** A short summary of a valid config. Never shows a secret, only where it comes from. */
+export function summarise({ config: c }: LoadedConfig): string {
+  const lines: string[] = [];
+  const url = `${c.ocpp.url.replace(/\/+$/, '')}/${encodeURIComponent(c.station.identity)}`;
+  const auth = c.ocpp.password ? `, password from ${c.ocpp.passwordSource === 'inline' ? 'the config file' : c.ocpp.passwordSource}` : '';
+  lines.push(`station  ${c.station.identity} (${c.station.vendor} ${c.station.model})`);
+  lines.push(`ocpp     ${c.ocpp.version} at ${url}, security profile ${c.ocpp.securityProfile}${auth}`);
+  for (const e of c.evses) {
+    const m = e.meter;
+    const where = m.link ? `${describeLink(m.link)} unit ${m.unitId}` : 'in-process';
+    lines.push(`evse ${e.id}   ${e.phases} phase${e.phases === 1 ? '' : 's'}, ${e.maxCurrentA} A, ${e.connectors.length} connector${e.connectors.length === 1 ? '' : 's'}; meter ${m.profile.id} (${m.driver}, ${where})`);
+  }
+  lines.push(`gpio     ${c.gpio.driver}${c.gpio.chip ? ` on ${c.gpio.chip}` : ''}`);
+  if (c.inputs.length > 0) lines.push(`inputs   ${c.inputs.map((i) => `${i.name} (${i.function})`).join(', ')}`);
+  lines.push(`storage  ${c.storage.dir}`);
+  lines.push(`api      ${c.api.host}:${c.api.port}`);
+  return lines.join('\n');
+}
+
+export function checkConfigCommand(io: CliIo, file: string): number {
+  const loaded = loadConfigForCommand(io, file);
+  if (typeof loaded === 'number') return loaded;
+  io.stdout.write(`${file}: valid\n${summarise(loaded)}\n`);
+  return EXIT.ok;
+}

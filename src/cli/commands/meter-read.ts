@@ -1,0 +1,68 @@
+import { ModbusBusRegistry } from '../../hal/drivers/modbus/modbus-bus.js';
+import { createEvseMeter } from '../../hal/meter-factory.js';
+import type { MeterReading } from '../../hal/meter/power-meter.js';
+import { METER_VALUE_NAMES } from '../../hal/meter/profile.js';
+import { EXIT } from '../../service/lifecycle.js';
+import type { CliIo } from '../io.js';
+import { loadConfigForCommand } from './check-config.js';
+
+/** Formats a reading as aligned "name value unit" lines. */
+export function formatReading(reading: MeterReading, indent = '  '): string {
+  const lines: string[] = [];
+  for (const name of METER_VALUE_NAMES) {
+    const v = reading[name];
+    if (v === undefined) continue;
+    const unit = /Wh$/.test(name) ? 'Wh' : /Hz$/.test(name) ? 'Hz' : name.slice(-1);
+    const digits = unit === 'Wh' ? 1 : unit === 'A' ? 3 : unit === 'Hz' ? 2 : 1;
+    lines.push(`${indent}${name.padEnd(16)}${v.toFixed(digits).padStart(14)} ${unit}`);
+  }
+  return lines.join('\n');
+}
+
+/**
+ * `evse-agent meter read`: one reading of every value of every EVSE's meter, for an installer
+ * commissioning a charger. Touches no GPIO: the relays stay as they are.
+ */
+export async function meterReadCommand(io: CliIo, file: string, json: boolean, evseFilter?: number): Promise<number> {
+  const loaded = loadConfigForCommand(io, file);
+  if (typeof loaded === 'number') return loaded;
+  const evses = loaded.config.evses.filter((e) => evseFilter === undefined || e.id === evseFilter);
+  if (evses.length === 0) {
+    io.stderr.write(`no EVSE ${evseFilter} in ${file}\n`);
+    return EXIT.usage;
+  }
+  const buses = new ModbusBusRegistry();
+  const results: Array<Record<string, unknown>> = [];
+  let failed = 0;
+  try {
+    for (const e of evses) {
+      // One attempt per request is enough to commission; say what went wrong rather than retrying it away.
+      const { meter } = createEvseMeter(e, buses);
+      const started = performance.now();
+      const reading = await meter.poll();
+      const ms = performance.now() - started;
+      const h = meter.health;
+      if (!reading) failed++;
+      if (json) {
+        results.push({
+          evseId: e.id,
+          meter: meter.name,
+          ok: Boolean(reading),
+          ...(reading ? { reading } : { error: h.lastFault }),
+          requests: h.counters.requests,
+          durationMs: Math.round(ms),
+        });
+      } else {
+        io.stdout.write(`${meter.name}\n`);
+        if (reading) io.stdout.write(`${formatReading(reading)}\n`);
+        else io.stdout.write(`  no reading: ${h.lastFault?.kind}: ${h.lastFault?.message}\n`);
+        io.stdout.write(`  ${h.counters.requests} request${h.counters.requests === 1 ? '' : 's'}, ${ms.toFixed(0)} ms\n`);
+      }
+      await meter.close();
+    }
+  } finally {
+    await buses.closeAll();
+  }
+  if (json) io.stdout.write(`${JSON.stringify({ evses: results }, null, 2)}\n`);
+  return failed === 0 ? EXIT.ok : EXIT.unavailable;
+}

@@ -1,0 +1,104 @@
+import type { ModbusLink, ModbusTiming } from '../hal/drivers/modbus/modbus-bus.js';
+import type { InputLineSpec, OutputLineSpec } from '../hal/gpio/gpio.js';
+import type { MeterProfile } from '../hal/meter/profile.js';
+
+/**
+ * The configuration as the agent uses it: validated against config/config.schema.json, defaults
+ * filled in, relative paths resolved, each EVSE's meter merged with the top-level one, secrets read.
+ * The schema defines the file; this is what loading it yields.
+ */
+
+/** A secret that does not print itself: logs, JSON and string templates show a mask. */
+export class Secret {
+  readonly #value: string;
+  constructor(value: string) {
+    this.#value = value;
+  }
+  reveal(): string {
+    return this.#value;
+  }
+  toString(): string {
+    return '********';
+  }
+  toJSON(): string {
+    return '********';
+  }
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return 'Secret(********)';
+  }
+}
+
+export type OcppVersion = '2.0.1' | '1.6';
+export type MeterDriver = 'modbus-rtu' | 'modbus-tcp' | 'simulated';
+export type LedColour = 'red' | 'green' | 'blue' | 'yellow' | 'white';
+
+export interface MeterSimulationConfig {
+  voltageV: number;
+  voltageNoiseV: number;
+  frequencyHz: number;
+  startEnergyWh: number;
+  evCurrentA: number[];
+}
+
+export interface MeterConfig {
+  driver: MeterDriver;
+  profile: MeterProfile;
+  /** Modbus drivers only. */
+  link?: ModbusLink;
+  unitId: number;
+  timing: ModbusTiming;
+  retries: number;
+  pollIntervalMs: number;
+  failAfterPolls: number;
+  simulation: MeterSimulationConfig;
+}
+
+export interface ConnectorConfig {
+  id: number;
+  type: string;
+  relay: OutputLineSpec;
+  relayFeedback?: InputLineSpec;
+  plugDetect?: InputLineSpec;
+}
+
+export interface EvseConfig {
+  id: number;
+  maxCurrentA: number;
+  phases: 1 | 3;
+  meter: MeterConfig;
+  leds: Partial<Record<LedColour, OutputLineSpec>>;
+  connectors: ConnectorConfig[];
+}
+
+export type SafetyInputFunction = 'emergency-stop' | 'rcd-trip';
+export interface SafetyInputConfig {
+  name: string;
+  function: SafetyInputFunction;
+  /** Undefined: the whole station. */
+  evseId?: number;
+  line: InputLineSpec;
+}
+
+export interface OcppConfig {
+  version: OcppVersion;
+  url: string;
+  securityProfile: 0 | 1 | 2 | 3;
+  password?: Secret;
+  /** Where the password came from, for messages that must not show it. */
+  passwordSource?: 'inline' | string;
+}
+
+export type LogLevel = 'debug' | 'info' | 'notice' | 'warning' | 'error';
+
+export interface StationConfig {
+  /** Absolute path of the file this came from. */
+  file: string;
+  station: { identity: string; vendor: string; model: string; serialNumber?: string };
+  ocpp: OcppConfig;
+  gpio: { driver: 'sysfs' | 'simulated'; chip?: string; sysfsRoot: string };
+  evses: EvseConfig[];
+  inputs: SafetyInputConfig[];
+  storage: { dir: string };
+  api: { host: string; port: number };
+  log: { level: LogLevel };
+}

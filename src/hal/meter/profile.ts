@@ -1,0 +1,153 @@
+import { readFileSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { meterProfileDir } from '../../paths.js';
+import { SchemaChecker, parseJsonText, type Problem, formatProblem } from '../../util/json-schema.js';
+
+/** The values evse-agent reads from a meter, by name; the suffix is the unit. */
+export const METER_VALUE_NAMES = [
+  'energyImportWh',
+  'energyExportWh',
+  'powerW',
+  'powerL1W',
+  'powerL2W',
+  'powerL3W',
+  'currentL1A',
+  'currentL2A',
+  'currentL3A',
+  'voltageL1V',
+  'voltageL2V',
+  'voltageL3V',
+  'frequencyHz',
+] as const;
+export type MeterValueName = (typeof METER_VALUE_NAMES)[number];
+
+export type RegisterType = 'float32' | 'int32' | 'uint32' | 'int64' | 'uint64' | 'int16' | 'uint16';
+export type WordOrder = 'high-first' | 'low-first';
+export type ModbusReadFunction = 3 | 4;
+
+export interface RegisterSpec {
+  function: ModbusReadFunction;
+  register: number;
+  type: RegisterType;
+  wordOrder: WordOrder;
+  scale: number;
+  unit: 'Wh' | 'W' | 'A' | 'V' | 'Hz';
+  doc?: string;
+}
+
+export interface MeterProfile {
+  id: string;
+  manufacturer: string;
+  model: string;
+  phases: 1 | 3;
+  source: { document: string; url?: string; notes?: string };
+  serialDefaults?: { baudRate?: number; parity?: 'none' | 'even' | 'odd'; stopBits?: 1 | 2; unitId?: number };
+  limits: { maxRegistersPerRequest: number; maxGapRegisters: number };
+  /** The meter answers a quantity it lacks with the type's largest value. */
+  notAvailableIsMax: boolean;
+  values: Partial<Record<MeterValueName, RegisterSpec>> & { energyImportWh: RegisterSpec };
+}
+
+export const REGISTER_WORDS: Record<RegisterType, number> = {
+  int16: 1,
+  uint16: 1,
+  float32: 2,
+  int32: 2,
+  uint32: 2,
+  int64: 4,
+  uint64: 4,
+};
+
+const UNIT_BY_SUFFIX: Array<[RegisterSpec['unit'], RegExp]> = [
+  ['Wh', /Wh$/],
+  ['W', /[^h]W$/],
+  ['A', /A$/],
+  ['V', /V$/],
+  ['Hz', /Hz$/],
+];
+
+export class MeterProfileError extends Error {
+  constructor(
+    readonly file: string,
+    readonly problems: Problem[],
+  ) {
+    super(`meter profile ${file} is invalid:\n${problems.map((p) => `  ${formatProblem(p)}`).join('\n')}`);
+    this.name = 'MeterProfileError';
+  }
+}
+
+let checker: SchemaChecker<MeterProfile> | undefined;
+function profileChecker(): SchemaChecker<MeterProfile> {
+  if (!checker) {
+    const schema = JSON.parse(readFileSync(path.join(meterProfileDir, 'profile.schema.json'), 'utf8')) as object;
+    checker = new SchemaChecker<MeterProfile>(schema);
+  }
+  return checker;
+}
+
+/** Checks what the schema cannot: units match names, values fit in 16-bit addresses, no overlaps. */
+function semanticProblems(profile: MeterProfile): Problem[] {
+  const problems: Problem[] = [];
+  const taken = new Map<string, string>();
+  for (const [name, spec] of Object.entries(profile.values) as Array<[MeterValueName, RegisterSpec]>) {
+    const base = `/values/${name}`;
+    const unit = UNIT_BY_SUFFIX.find(([, re]) => re.test(name))?.[0];
+    if (unit && spec.unit !== unit) {
+      problems.push({ path: `${base}/unit`, expected: JSON.stringify(unit), found: JSON.stringify(spec.unit) });
+    }
+    const words = REGISTER_WORDS[spec.type];
+    if (spec.register + words > 65536) {
+      problems.push({ path: `${base}/register`, expected: `at most ${65536 - words} for ${spec.type}`, found: String(spec.register) });
+    }
+    for (let r = spec.register; r < spec.register + words; r++) {
+      const key = `${spec.function}:${r}`;
+      const other = taken.get(key);
+      if (other) {
+        problems.push({ path: `${base}/register`, expected: `not overlapping ${other}`, found: `register ${r} shared` });
+        break;
+      }
+      taken.set(key, name);
+    }
+    if (words > profile.limits.maxRegistersPerRequest) {
+      problems.push({ path: `${base}/type`, expected: 'no wider than limits.maxRegistersPerRequest', found: spec.type });
+    }
+  }
+  return problems;
+}
+
+/** Validates a parsed profile (filling in defaults) and returns it typed, or throws with every problem. */
+export function validateMeterProfile(doc: unknown, file = '<profile>'): MeterProfile {
+  const result = profileChecker().check(doc);
+  if (!result.ok) throw new MeterProfileError(file, result.problems);
+  const problems = semanticProblems(result.value);
+  if (problems.length > 0) throw new MeterProfileError(file, problems);
+  return result.value;
+}
+
+/** A profile's file: a bare name is looked up among the shipped profiles; anything with a slash or .json is a path. */
+export function resolveProfilePath(nameOrPath: string): string {
+  if (nameOrPath.includes('/') || nameOrPath.endsWith('.json')) return path.resolve(nameOrPath);
+  return path.join(meterProfileDir, `${nameOrPath}.json`);
+}
+
+/** Loads and validates a meter profile by name or path. */
+export function loadMeterProfile(nameOrPath: string): MeterProfile {
+  const file = resolveProfilePath(nameOrPath);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new MeterProfileError(file, [{ path: '', expected: 'a readable profile file', found: (err as NodeJS.ErrnoException).code ?? String(err) }]);
+  }
+  const parsed = parseJsonText(text);
+  if (!parsed.ok) throw new MeterProfileError(file, [parsed.problem]);
+  return validateMeterProfile(parsed.value, file);
+}
+
+/** Names of the profiles shipped in hardware/meters. */
+export function shippedProfileNames(): string[] {
+  return readdirSync(meterProfileDir)
+    .filter((f) => f.endsWith('.json') && f !== 'profile.schema.json')
+    .map((f) => f.slice(0, -'.json'.length))
+    .sort();
+}

@@ -1,0 +1,173 @@
+import { BehaviorSubject, Subject, type Observable } from 'rxjs';
+import { checkReading, initialHealth, nextHealth, type PollOutcome } from './meter-health.js';
+import type {
+  MeterEvent,
+  MeterFaultKind,
+  MeterHealth,
+  MeterReading,
+  MeterValues,
+  PowerMeter,
+  RegisterReader,
+} from './power-meter.js';
+import { RegisterReadError } from './power-meter.js';
+import type { MeterProfile } from './profile.js';
+import { decodeAnswer, planReads, type ReadRequest } from './read-plan.js';
+
+export interface RegisterMeterOptions {
+  name: string;
+  profile: MeterProfile;
+  reader: RegisterReader;
+  /** Extra attempts of a failed request within one poll. */
+  retries: number;
+  /** Failed polls in a row after which the meter is reported failed. */
+  failAfterPolls: number;
+  now?: () => Date;
+}
+
+/**
+ * A meter read through registers per its profile: plans the fewest requests, retries, decodes,
+ * checks every reading, and tracks health. Used for Modbus meters and the simulated meter alike.
+ */
+export class RegisterMeter implements PowerMeter {
+  readonly name: string;
+  readonly plan: readonly ReadRequest[];
+  private readonly readingsSubject = new Subject<MeterReading>();
+  private readonly healthSubject = new BehaviorSubject<MeterHealth>(initialHealth());
+  private readonly eventsSubject = new Subject<MeterEvent>();
+  private lastGood: MeterReading | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private running = false;
+  private inFlight: Promise<MeterReading | undefined> | undefined;
+  private readonly now: () => Date;
+
+  constructor(private readonly options: RegisterMeterOptions) {
+    this.name = options.name;
+    this.plan = planReads(options.profile);
+    this.now = options.now ?? (() => new Date());
+  }
+
+  get readings$(): Observable<MeterReading> {
+    return this.readingsSubject.asObservable();
+  }
+  get health$(): Observable<MeterHealth> {
+    return this.healthSubject.asObservable();
+  }
+  get events$(): Observable<MeterEvent> {
+    return this.eventsSubject.asObservable();
+  }
+  get latest(): MeterReading | undefined {
+    return this.lastGood;
+  }
+  get health(): MeterHealth {
+    return this.healthSubject.value;
+  }
+  get profile(): MeterProfile {
+    return this.options.profile;
+  }
+
+  /** Polls once. Concurrent callers share the poll in flight: one meter, one request at a time. */
+  poll(): Promise<MeterReading | undefined> {
+    this.inFlight ??= this.doPoll().finally(() => {
+      this.inFlight = undefined;
+    });
+    return this.inFlight;
+  }
+
+  private async doPoll(): Promise<MeterReading | undefined> {
+    const faults: MeterFaultKind[] = [];
+    let requests = 0;
+    let retries = 0;
+    const values: Partial<MeterValues> = {};
+    let outcome: PollOutcome | undefined;
+    for (const request of this.plan) {
+      let lastError: RegisterReadError | undefined;
+      let registers: number[] | undefined;
+      for (let attempt = 0; attempt <= this.options.retries; attempt++) {
+        if (attempt > 0) retries++;
+        requests++;
+        try {
+          registers = await this.options.reader.readRegisters(request.function, request.start, request.count);
+          break;
+        } catch (err) {
+          lastError =
+            err instanceof RegisterReadError ? err : new RegisterReadError('io', err instanceof Error ? err.message : String(err));
+          faults.push(lastError.kind);
+        }
+      }
+      if (!registers) {
+        const e = lastError ?? new RegisterReadError('io', 'no answer');
+        outcome = {
+          ok: false,
+          kind: e.kind,
+          message: `${this.options.reader.description}: FC${request.function} ${request.start}+${request.count}: ${e.message}`,
+          requests,
+          retries,
+          faults,
+        };
+        break;
+      }
+      try {
+        Object.assign(values, decodeAnswer(request, registers, this.options.profile.notAvailableIsMax));
+      } catch (err) {
+        faults.push('invalid-value');
+        outcome = { ok: false, kind: 'invalid-value', message: (err as Error).message, requests, retries, faults };
+        break;
+      }
+    }
+    const now = this.now();
+    let reading: MeterReading | undefined;
+    if (!outcome && values.energyImportWh === undefined) {
+      faults.push('invalid-value');
+      outcome = { ok: false, kind: 'invalid-value', message: 'the meter reports no import energy', requests, retries, faults };
+    }
+    if (!outcome) {
+      reading = { ...(values as MeterValues), timestamp: now };
+      const check = checkReading(reading, this.lastGood);
+      if (check.ok) {
+        outcome = { ok: true, reading, requests, retries, faults };
+      } else {
+        faults.push(check.kind);
+        outcome = { ok: false, kind: check.kind, message: check.message, requests, retries, faults };
+        reading = undefined;
+      }
+    }
+    const next = nextHealth(this.healthSubject.value, outcome, this.options.failAfterPolls, now);
+    if (reading) this.lastGood = reading;
+    this.healthSubject.next(next.health);
+    for (const e of next.events) this.eventsSubject.next(e);
+    if (reading) this.readingsSubject.next(reading);
+    return reading;
+  }
+
+  start(intervalMs: number): void {
+    if (this.running) return;
+    this.running = true;
+    const tick = (): void => {
+      if (!this.running) return;
+      const started = Date.now();
+      void this.poll().finally(() => {
+        if (!this.running) return;
+        // Keep the cadence: a slow poll shortens the wait before the next, never overlaps it.
+        const wait = Math.max(0, intervalMs - (Date.now() - started));
+        this.timer = setTimeout(tick, wait);
+      });
+    };
+    tick();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.inFlight?.catch(() => undefined);
+  }
+
+  /** Stops polling and releases the reader (the bus stays open for other meters on it). */
+  async close(): Promise<void> {
+    await this.stop();
+    await this.options.reader.close();
+    this.readingsSubject.complete();
+    this.eventsSubject.complete();
+    this.healthSubject.complete();
+  }
+}

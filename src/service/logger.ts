@@ -1,0 +1,55 @@
+import type { LogLevel } from '../config/station-config.js';
+
+/**
+ * One line per event. Under systemd (JOURNAL_STREAM set) each line starts with its syslog priority
+ * as <N>, which journald turns into the entry's priority, so `journalctl -p warning` works; on a
+ * terminal, lines carry a time and the level's name instead.
+ */
+
+const PRIORITY: Record<LogLevel, number> = { error: 3, warning: 4, notice: 5, info: 6, debug: 7 };
+
+export interface Logger {
+  debug(message: string): void;
+  info(message: string): void;
+  notice(message: string): void;
+  warning(message: string): void;
+  error(message: string): void;
+  /** A logger whose lines start with "scope: ". */
+  child(scope: string): Logger;
+}
+
+export interface LogSink {
+  write(line: string): unknown;
+}
+
+export function createLogger(
+  level: LogLevel = 'info',
+  sink: LogSink = process.stderr,
+  journald = Boolean(process.env['JOURNAL_STREAM']),
+  scope = '',
+): Logger {
+  const threshold = PRIORITY[level];
+  const emit = (l: LogLevel, message: string): void => {
+    if (PRIORITY[l] > threshold) return;
+    const text = `${scope}${message}`.replace(/\r?\n/g, ' | ');
+    sink.write(journald ? `<${PRIORITY[l]}>${text}\n` : `${new Date().toISOString()} ${l.toUpperCase().padEnd(7)} ${text}\n`);
+  };
+  return {
+    debug: (m) => emit('debug', m),
+    info: (m) => emit('info', m),
+    notice: (m) => emit('notice', m),
+    warning: (m) => emit('warning', m),
+    error: (m) => emit('error', m),
+    child: (s) => createLogger(level, sink, journald, `${scope}${s}: `),
+  };
+}
+
+/** A logger that drops everything, for tests that do not look at logs. */
+export const silentLogger: Logger = {
+  debug: () => undefined,
+  info: () => undefined,
+  notice: () => undefined,
+  warning: () => undefined,
+  error: () => undefined,
+  child: () => silentLogger,
+};
