@@ -24,6 +24,11 @@ export function renderFound(value: unknown): string {
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
 
+/** A value the schema marks `x-secret` (a password), described without showing it. */
+function renderSecret(value: unknown): string {
+  return typeof value === 'string' ? `a secret of ${value.length} characters (not shown)` : 'a secret (not shown)';
+}
+
 /**
  * Ajv for our own documents (config, meter profiles): every error at once, defaults filled in,
  * and the `x-expected` annotation, which lets a schema say in words what a value must be.
@@ -159,10 +164,13 @@ export function problemsFromAjv(errors: ErrorObject[] | null | undefined, doc: u
       const guess = closestKey(key, known);
       const path = `${e.instancePath}/${escapePointer(key)}`;
       const value = pointerGet(doc, path);
+      // A misspelt "password" holds the password all the same.
+      const props = (parent['properties'] ?? {}) as Record<string, Record<string, unknown>>;
+      const secret = guess !== undefined && props[guess]?.['x-secret'] === true;
       add(
         path,
         `a known key${guess ? ` (did you mean "${guess}"?)` : ''}; known here: ${known.join(', ') || 'none'}`,
-        `unknown key "${key}" = ${renderFound(value)}`,
+        `unknown key "${key}" = ${secret ? renderSecret(value) : renderFound(value)}`,
       );
       continue;
     }
@@ -173,9 +181,17 @@ export function problemsFromAjv(errors: ErrorObject[] | null | undefined, doc: u
       add(`${e.instancePath}/${escapePointer(key)}`, typeof inner === 'string' ? inner : 'present (required)', 'nothing');
       continue;
     }
+    if (e.keyword === 'propertyNames') continue; // said by the inner error, which names the key
+    if (e.propertyName !== undefined) {
+      // A key's name broke a rule (propertyNames): point at the key itself.
+      const words = typeof parent['x-expected'] === 'string' ? (parent['x-expected'] as string) : describeError(e);
+      add(`${e.instancePath}/${escapePointer(e.propertyName)}`, `a key name that is ${words ?? 'valid'}`, `the name ${JSON.stringify(e.propertyName)}`);
+      continue;
+    }
     const words = typeof parent['x-expected'] === 'string' ? (parent['x-expected'] as string) : describeError(e);
     if (words === undefined) continue;
-    add(e.instancePath, words, renderFound(pointerGet(doc, e.instancePath)));
+    const value = pointerGet(doc, e.instancePath);
+    add(e.instancePath, words, parent['x-secret'] === true ? renderSecret(value) : renderFound(value));
   }
   return [...byPath.entries()].map(([path, v]) => ({ path, expected: v.expected.join('; '), found: v.found }));
 }
@@ -195,6 +211,32 @@ export class SchemaChecker<T> {
   }
 }
 
+/**
+ * Where JSON text goes wrong, for the errors V8 reports without a position ("Unexpected token"):
+ * the last character of the shortest prefix that is wrong before its end. Past the end when the text is cut short.
+ */
+function syntaxErrorPosition(text: string): number {
+  const wrong = (n: number): boolean => {
+    try {
+      JSON.parse(text.slice(0, n));
+      return false;
+    } catch (err) {
+      const m = /position (\d+)/.exec((err as Error).message);
+      // An error at the very end of a prefix only says that it is cut short.
+      return m ? Number(m[1]) < n : !/end of JSON input/.test((err as Error).message);
+    }
+  };
+  if (!wrong(text.length)) return text.length;
+  let lo = 0;
+  let hi = text.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (wrong(mid)) hi = mid;
+    else lo = mid + 1;
+  }
+  return hi - 1;
+}
+
 /** Parses JSON text, turning a syntax error into a problem with its line and column. */
 export function parseJsonText(text: string): { ok: true; value: unknown } | { ok: false; problem: Problem } {
   try {
@@ -202,17 +244,15 @@ export function parseJsonText(text: string): { ok: true; value: unknown } | { ok
   } catch (err) {
     const message = (err as Error).message;
     const m = /position (\d+)/.exec(message);
-    let where = '';
-    if (m) {
-      const pos = Number(m[1]);
-      const before = text.slice(0, pos);
-      const line = before.split('\n').length;
-      const column = pos - before.lastIndexOf('\n');
-      where = ` at line ${line}, column ${column}`;
-    }
+    const pos = m ? Number(m[1]) : syntaxErrorPosition(text);
+    const before = text.slice(0, pos);
+    const line = before.split('\n').length;
+    const column = pos - before.lastIndexOf('\n');
+    // V8 quotes the text around an unexpected token ('Unexpected token 'x', ..."text"... is not valid JSON'): it may be a password.
+    const reason = message.replace(/, (?:\.\.\.)?"[\s\S]*"(?:\.\.\.)? is not valid JSON$/, '').replace(/ (?:in JSON )?at position \d+[\s\S]*$/, '');
     return {
       ok: false,
-      problem: { path: '', expected: 'valid JSON', found: `a syntax error${where} (${message.replace(/ in JSON at position \d+.*$/, '')})` },
+      problem: { path: '', expected: 'valid JSON', found: `a syntax error at line ${line}, column ${column} (${reason})` },
     };
   }
 }

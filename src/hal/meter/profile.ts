@@ -141,7 +141,12 @@ export function loadMeterProfile(nameOrPath: string): MeterProfile {
   }
   const parsed = parseJsonText(text);
   if (!parsed.ok) throw new MeterProfileError(file, [parsed.problem]);
-  return validateMeterProfile(parsed.value, file);
+  const profile = validateMeterProfile(parsed.value, file);
+  const expectedId = path.basename(file, '.json');
+  if (profile.id !== expectedId) {
+    throw new MeterProfileError(file, [{ path: '/id', expected: JSON.stringify(expectedId) + ' (the file name)', found: JSON.stringify(profile.id) }]);
+  }
+  return profile;
 }
 
 /** Names of the profiles shipped in hardware/meters. */

@@ -11,6 +11,8 @@ export interface MeterPhysicsOptions {
   startEnergyWh?: number;
   /** What the EV draws per phase while the relay is closed and the EV charges. */
   evCurrentA?: number[];
+  /** How often the meter refreshes its instantaneous values, as real meters do about once a second. */
+  measurementIntervalMs?: number;
   /** Milliseconds clock; Date.now by default (sinon's fake timers drive it in tests). */
   now?: () => number;
   random?: () => number;
@@ -25,7 +27,8 @@ export class MeterPhysics {
   readonly phases: 1 | 3;
   private readonly nominalV: number;
   private readonly noiseV: number;
-  private readonly frequencyHz: number;
+  private readonly nominalFrequencyHz: number;
+  private frequency = 50;
   private readonly now: () => number;
   private readonly random: () => number;
   private relayClosed = false;
@@ -33,6 +36,8 @@ export class MeterPhysics {
   private evCurrentA: number[];
   private energyWh: number;
   private lastAt: number;
+  private sampledAt = -Infinity;
+  private readonly measurementIntervalMs: number;
   private voltages: number[] = [];
   private powerW: number[] = [];
 
@@ -40,9 +45,10 @@ export class MeterPhysics {
     this.phases = options.phases;
     this.nominalV = options.voltageV ?? 230;
     this.noiseV = options.voltageNoiseV ?? 1;
-    this.frequencyHz = options.frequencyHz ?? 50;
+    this.nominalFrequencyHz = options.frequencyHz ?? 50;
     this.now = options.now ?? Date.now;
     this.random = options.random ?? Math.random;
+    this.measurementIntervalMs = options.measurementIntervalMs ?? 1000;
     this.energyWh = options.startEnergyWh ?? 0;
     this.evCurrentA = this.normaliseCurrents(options.evCurrentA ?? new Array<number>(this.phases).fill(16));
     this.lastAt = this.now();
@@ -53,14 +59,14 @@ export class MeterPhysics {
     return Array.from({ length: this.phases }, (_, i) => Math.max(0, a[i] ?? 0));
   }
 
-  /** Integrates the power held since the last step, then samples new voltages and power. */
+  /** Integrates the power held since the last step; new voltage noise once per measurement interval. */
   private advance(): void {
     const t = this.now();
     const dtH = Math.max(0, t - this.lastAt) / 3_600_000;
     const total = this.powerW.reduce((s, p) => s + p, 0);
     this.energyWh += total * dtH;
     this.lastAt = t;
-    this.sampleElectrics();
+    if (t - this.sampledAt >= this.measurementIntervalMs) this.sampleElectrics();
   }
 
   private currents(): number[] {
@@ -68,7 +74,13 @@ export class MeterPhysics {
   }
 
   private sampleElectrics(): void {
+    this.sampledAt = this.now();
     this.voltages = Array.from({ length: this.phases }, () => this.nominalV + (this.random() * 2 - 1) * this.noiseV);
+    this.frequency = this.nominalFrequencyHz + (this.random() * 2 - 1) * 0.02;
+    this.updatePower();
+  }
+
+  private updatePower(): void {
     const amps = this.currents();
     this.powerW = this.voltages.map((v, i) => v * amps[i]!);
   }
@@ -76,7 +88,7 @@ export class MeterPhysics {
   setRelayClosed(closed: boolean): void {
     this.advance();
     this.relayClosed = closed;
-    this.sampleElectrics();
+    this.updatePower();
   }
 
   get isRelayClosed(): boolean {
@@ -87,13 +99,13 @@ export class MeterPhysics {
   setEvDrawing(drawing: boolean): void {
     this.advance();
     this.evDrawing = drawing;
-    this.sampleElectrics();
+    this.updatePower();
   }
 
   setEvCurrent(amps: number[]): void {
     this.advance();
     this.evCurrentA = this.normaliseCurrents(amps);
-    this.sampleElectrics();
+    this.updatePower();
   }
 
   /** The meter's values now. */
@@ -104,7 +116,7 @@ export class MeterPhysics {
       energyImportWh: this.energyWh,
       energyExportWh: 0,
       powerW: this.powerW.reduce((s, p) => s + p, 0),
-      frequencyHz: this.frequencyHz + (this.random() * 2 - 1) * 0.02,
+      frequencyHz: this.frequency,
     };
     const names = [
       ['voltageL1V', 'currentL1A', 'powerL1W'],

@@ -11,8 +11,11 @@ import type { GpioDriver, LineAddress, Level, RawInputPin, RawOutputPin } from '
 
 export const DEFAULT_SYSFS_ROOT = '/sys/class/gpio';
 
-/** The labels of Raspberry Pi header GPIO controllers, most recent first. */
-export const RASPBERRY_PI_CHIP_LABELS = ['pinctrl-rp1', 'pinctrl-bcm2712', 'pinctrl-bcm2711', 'pinctrl-bcm2835'] as const;
+/**
+ * The labels of the controllers behind the Raspberry Pi's 40-pin header, most recent first. Not
+ * pinctrl-bcm2712: on a Pi 5 that is the SoC's own GPIO, and the header is on the RP1.
+ */
+export const RASPBERRY_PI_CHIP_LABELS = ['pinctrl-rp1', 'pinctrl-bcm2711', 'pinctrl-bcm2835'] as const;
 
 export interface GpioChip {
   /** Folder name, e.g. gpiochip512. */

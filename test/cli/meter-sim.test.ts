@@ -1,0 +1,153 @@
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { cliEntry, repoRoot, runInProcess } from '../helpers/cli.js';
+import { openPtyPair } from '../helpers/socat.js';
+
+/** meter-sim as a real process, read by `evse-agent meter read` as an installer would. */
+
+class MeterSimProcess {
+  private out = '';
+  private readonly child: ChildProcessWithoutNullStreams;
+
+  constructor(args: string[]) {
+    this.child = spawn(process.execPath, ['--import', 'tsx', cliEntry, 'meter-sim', ...args], { cwd: repoRoot });
+    this.child.stdout.on('data', (d: Buffer) => (this.out += d.toString()));
+    this.child.stderr.on('data', (d: Buffer) => (this.out += d.toString()));
+  }
+
+  /** Waits for a line of output matching re; returns the match. */
+  async waitFor(re: RegExp, from = 0, timeoutMs = 10000): Promise<RegExpMatchArray> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const m = this.out.slice(from).match(re);
+      if (m) return m;
+      if (Date.now() > deadline) throw new Error(`meter-sim never printed ${re}; output:\n${this.out}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
+  async command(line: string): Promise<string> {
+    const from = this.out.length;
+    this.child.stdin.write(`${line}\n`);
+    return (await this.waitFor(/^(ok|error: .*|\[.*\])$/m, from))[0];
+  }
+
+  stop(): Promise<number | null> {
+    return new Promise((resolve) => {
+      this.child.once('exit', (code) => resolve(code));
+      this.child.kill('SIGTERM');
+    });
+  }
+
+  get output(): string {
+    return this.out;
+  }
+}
+
+function configFor(meter: Record<string, unknown>): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'evse-cfg-'));
+  const file = path.join(dir, 'config.json');
+  writeFileSync(
+    file,
+    JSON.stringify({
+      station: { identity: 'T1' },
+      ocpp: { version: '2.0.1', url: 'ws://127.0.0.1:1/ocpp' },
+      meter: { timeoutMs: 200, retries: 0, ...meter },
+      gpio: { driver: 'simulated' },
+      evses: [{ id: 1, connectors: [{ id: 1, relay: { line: 17 } }] }],
+      storage: { dir: 'var' },
+    }),
+  );
+  return file;
+}
+
+describe('meter-sim (process) read by `evse-agent meter read`', function () {
+  this.timeout(30000);
+
+  it('serves a profile over Modbus TCP, with faults switched on standard input', async () => {
+    const sim = new MeterSimProcess(['--profile', 'eastron-sdm630', '--tcp', '127.0.0.1:0', '--relay', 'closed', '--start-energy-wh', '5000', '--load', '10,10,10']);
+    try {
+      const port = Number((await sim.waitFor(/tcp:\/\/127\.0\.0\.1:(\d+)/))[1]);
+      const file = configFor({ driver: 'modbus-tcp', host: '127.0.0.1', tcpPort: port, profile: 'eastron-sdm630' });
+
+      const good = await runInProcess(['meter', 'read', '--config', file, '--json']);
+      assert.equal(good.code, 0, good.stderr);
+      const r = (JSON.parse(good.stdout) as { evses: Array<{ ok: boolean; reading: Record<string, number> }> }).evses[0]!;
+      assert.ok(r.ok);
+      assert.ok(r.reading['energyImportWh']! >= 5000 && r.reading['energyImportWh']! < 5100);
+      assert.ok(Math.abs(r.reading['currentL2A']! - 10) < 1e-3);
+
+      assert.equal(await sim.command('fault exception 4'), 'ok');
+      const failed = await runInProcess(['meter', 'read', '--config', file, '--json']);
+      assert.equal(failed.code, 69);
+      const f = (JSON.parse(failed.stdout) as { evses: Array<{ ok: boolean; error: { kind: string; message: string } }> }).evses[0]!;
+      assert.equal(f.ok, false);
+      assert.equal(f.error.kind, 'exception');
+
+      assert.equal(await sim.command('fault silent'), 'ok');
+      const silent = await runInProcess(['meter', 'read', '--config', file]);
+      assert.equal(silent.code, 69);
+      assert.match(silent.stdout, /no reading: timeout/);
+
+      assert.equal(await sim.command('fault none'), 'ok');
+      assert.equal(await sim.command('relay open'), 'ok');
+      const human = await runInProcess(['meter', 'read', '--config', file]);
+      assert.equal(human.code, 0);
+      assert.match(human.stdout, /currentL1A\s+0\.000 A/);
+      assert.match(await sim.command('bogus'), /^error: unknown command/);
+      const status = JSON.parse(await sim.command('status')) as Array<{ unitId: number; fault: string }>;
+      assert.deepEqual(status.map((s) => [s.unitId, s.fault]), [[1, 'none']]);
+    } finally {
+      assert.equal(await sim.stop(), 0);
+    }
+    assert.match(sim.output, /stopped after \d+ requests/);
+  });
+
+  it('serves RTU frames over TCP for a transparent gateway', async () => {
+    const sim = new MeterSimProcess(['--profile', 'abb-b23', '--tcp', '127.0.0.1:0', '--framing', 'rtu', '--unit-id', '3', '--start-energy-wh', '777000']);
+    try {
+      const port = Number((await sim.waitFor(/tcp:\/\/127\.0\.0\.1:(\d+) \(RTU over TCP\)/))[1]);
+      const file = configFor({ driver: 'modbus-tcp', host: '127.0.0.1', tcpPort: port, tcpFraming: 'rtu', unitId: 3, profile: 'abb-b23' });
+      const res = await runInProcess(['meter', 'read', '--config', file, '--json']);
+      assert.equal(res.code, 0, res.stdout + res.stderr);
+      const r = (JSON.parse(res.stdout) as { evses: Array<{ reading: Record<string, number> }> }).evses[0]!.reading;
+      assert.equal(r['energyImportWh'], 777000);
+      assert.equal(await sim.command('fault crc'), 'ok');
+      const crc = await runInProcess(['meter', 'read', '--config', file, '--json']);
+      assert.equal(crc.code, 69);
+      assert.match(crc.stdout, /"kind": "crc"/);
+    } finally {
+      await sim.stop();
+    }
+  });
+
+  it('answers on a serial line (socat pty pair) with the meter\'s serial settings', async () => {
+    const pty = await openPtyPair();
+    const sim = new MeterSimProcess(['--profile', 'eastron-sdm120', '--port', pty.a, '--baud-rate', '2400', '--unit-id', '1,2']);
+    try {
+      await sim.waitFor(/units 1,2 on .* 2400 8N1 \(RTU\)/);
+      const file = configFor({ driver: 'modbus-rtu', port: pty.b, profile: 'eastron-sdm120', unitId: 2 });
+      const res = await runInProcess(['meter', 'read', '--config', file, '--json']);
+      assert.equal(res.code, 0, res.stdout + res.stderr);
+      const r = (JSON.parse(res.stdout) as { evses: Array<{ reading: Record<string, number> }> }).evses[0]!.reading;
+      // Unit 2 starts 1000 Wh above unit 1: the answer came from the addressed meter.
+      assert.ok(r['energyImportWh']! >= 1000 && r['energyImportWh']! < 1001, String(r['energyImportWh']));
+      assert.equal(r['voltageL2V'], undefined, 'a single-phase meter has no L2');
+    } finally {
+      await sim.stop();
+      await pty.close();
+    }
+  });
+
+  it('refuses bad usage with exit 64 and a bad profile with exit 78', async () => {
+    const both = await runInProcess(['meter-sim', '--profile', 'eastron-sdm630', '--tcp', '127.0.0.1:0', '--port', '/dev/null']);
+    assert.equal(both.code, 64);
+    assert.match(both.stderr, /exactly one of --port PATH or --tcp HOST:PORT/);
+    const noProfile = await runInProcess(['meter-sim', '--profile', 'no-such-meter', '--tcp', '127.0.0.1:0']);
+    assert.equal(noProfile.code, 78);
+    assert.match(noProfile.stderr, /no-such-meter\.json/);
+  });
+});
