@@ -16,6 +16,7 @@ import {
   type OcppConfig,
   type SafetyInputConfig,
   type StationConfig,
+  type ChargingConfig,
 } from './station-config.js';
 
 /** A problem that does not stop the agent, e.g. a password file others can read. */
@@ -66,7 +67,20 @@ interface RawMeter {
 }
 interface RawConfig {
   station: { identity: string; vendor: string; model: string; serialNumber?: string };
-  ocpp: { version: '2.0.1' | '1.6'; url: string; securityProfile: 0 | 1 | 2 | 3; password?: string; passwordFile?: string };
+  ocpp: {
+    version: '2.0.1' | '1.6';
+    url: string;
+    securityProfile: 0 | 1 | 2 | 3;
+    password?: string;
+    passwordFile?: string;
+    caFile?: string;
+    clientCertificateFile?: string;
+    clientKeyFile?: string;
+    heartbeatIntervalS: number;
+    messageTimeoutS: number;
+    reconnect: OcppConfig['reconnect'];
+    webSocketPingIntervalS: number;
+  };
   meter: RawMeter;
   gpio: { driver: 'sysfs' | 'simulated'; chip?: string; sysfsRoot: string };
   evses: Array<{
@@ -75,18 +89,25 @@ interface RawConfig {
     phases: 1 | 3;
     meter?: RawMeter;
     leds?: Partial<Record<LedColour, RawLine>>;
-    connectors: Array<{ id: number; type: string; relay: RawLine; relayFeedback?: RawLine; plugDetect?: RawLine }>;
+    connectors: Array<{ id: number; type: string; tethered: boolean; relay: RawLine; lock?: RawLine; relayFeedback?: RawLine; plugDetect?: RawLine }>;
   }>;
   inputs: Record<string, RawLine & { function: 'emergency-stop' | 'rcd-trip'; evseId?: number }>;
+  charging: ChargingConfig;
+  ledPatterns: Partial<StationConfig['ledPatterns']>;
   storage: { dir: string };
   api: { listen: string };
   log: { level: StationConfig['log']['level'] };
 }
 
-let checker: SchemaChecker<RawConfig> | undefined;
-function configChecker(): SchemaChecker<RawConfig> {
-  checker ??= new SchemaChecker<RawConfig>(JSON.parse(readFileSync(configSchemaPath, 'utf8')) as object);
-  return checker;
+let schema: { checker: SchemaChecker<RawConfig>; ledDefaults: StationConfig['ledPatterns'] } | undefined;
+/** The compiled schema, and its own LED defaults that a partial ledPatterns is merged over. */
+function configSchema(): NonNullable<typeof schema> {
+  if (!schema) {
+    const doc = JSON.parse(readFileSync(configSchemaPath, 'utf8')) as { properties: { ledPatterns: { default: StationConfig['ledPatterns'] } } };
+    const ledDefaults = doc.properties.ledPatterns.default;
+    schema = { checker: new SchemaChecker<RawConfig>(doc), ledDefaults };
+  }
+  return schema;
 }
 
 const METER_DEFAULTS = { timeoutMs: 500, retries: 2, interRequestDelayMs: 20, pollIntervalMs: 1000, failAfterPolls: 3 };
@@ -174,7 +195,33 @@ class Resolver {
 
   ocpp(): OcppConfig {
     const o = this.raw.ocpp;
-    const out: OcppConfig = { version: o.version, url: o.url, securityProfile: o.securityProfile };
+    const out: OcppConfig = {
+      version: o.version,
+      url: o.url,
+      securityProfile: o.securityProfile,
+      heartbeatIntervalS: o.heartbeatIntervalS,
+      messageTimeoutS: o.messageTimeoutS,
+      reconnect: o.reconnect,
+      webSocketPingIntervalS: o.webSocketPingIntervalS,
+    };
+    for (const key of ['caFile', 'clientCertificateFile', 'clientKeyFile'] as const) {
+      const value = o[key];
+      if (value === undefined) continue;
+      const file = this.resolvePath(value);
+      try {
+        readFileSync(file);
+        out[key] = file;
+      } catch (err) {
+        this.problem(`/ocpp/${key}`, 'a readable PEM file', `${renderFound(value)} (${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+      }
+    }
+    if (out.clientKeyFile) this.checkSecretFileMode('/ocpp/clientKeyFile', out.clientKeyFile);
+    if (o.securityProfile === 3 && (!o.clientCertificateFile || !o.clientKeyFile)) {
+      this.problem(o.clientCertificateFile ? '/ocpp/clientKeyFile' : '/ocpp/clientCertificateFile', 'a PEM file for security profile 3 (TLS client certificate)', 'nothing');
+    }
+    if (o.securityProfile < 3 && (o.clientCertificateFile || o.clientKeyFile)) {
+      this.problem('/ocpp/securityProfile', '3 when a client certificate is configured', String(o.securityProfile));
+    }
     const tls = o.url.startsWith('wss://');
     if (o.password !== undefined && o.passwordFile !== undefined) {
       this.problem('/ocpp/passwordFile', 'absent when /ocpp/password is given (one source of the password)', renderFound(o.passwordFile));
@@ -304,7 +351,9 @@ class Resolver {
         connectors.push({
           id: c.id,
           type: c.type,
+          tethered: c.tethered,
           relay: outputLine(c.relay),
+          ...(c.lock ? { lock: outputLine(c.lock) } : {}),
           ...(c.relayFeedback ? { relayFeedback: inputLine(c.relayFeedback) } : {}),
           ...(c.plugDetect ? { plugDetect: inputLine(c.plugDetect) } : {}),
         });
@@ -373,12 +422,21 @@ class Resolver {
     this.raw.evses.forEach((e, i) => {
       e.connectors.forEach((c, j) => {
         visit(c.relay, `/evses/${i}/connectors/${j}/relay`);
+        visit(c.lock, `/evses/${i}/connectors/${j}/lock`);
         visit(c.relayFeedback, `/evses/${i}/connectors/${j}/relayFeedback`);
         visit(c.plugDetect, `/evses/${i}/connectors/${j}/plugDetect`);
       });
       for (const [colour, line] of Object.entries(e.leds ?? {})) visit(line, `/evses/${i}/leds/${colour}`);
     });
     for (const [name, line] of Object.entries(this.raw.inputs)) visit(line, `/inputs/${name}`);
+  }
+
+  charging(): ChargingConfig {
+    const c = this.raw.charging;
+    if (c.authorization === 'free' && !c.freeIdToken) {
+      this.problem('/charging/freeIdToken', 'the id token free charging runs under (charging.authorization is "free")', 'nothing');
+    }
+    return c;
   }
 
   api(): StationConfig['api'] {
@@ -403,6 +461,8 @@ class Resolver {
       gpio: { driver: r.gpio.driver, ...(r.gpio.chip ? { chip: r.gpio.chip } : {}), sysfsRoot: r.gpio.sysfsRoot },
       evses,
       inputs,
+      charging: this.charging(),
+      ledPatterns: { ...configSchema().ledDefaults, ...r.ledPatterns },
       storage: { dir: this.resolvePath(r.storage.dir) },
       api: this.api(),
       log: r.log,
@@ -412,7 +472,7 @@ class Resolver {
 
 /** Validates a parsed config document; file is used to resolve relative paths and in messages. */
 export function resolveConfig(doc: unknown, file: string): LoadedConfig {
-  const checked = configChecker().check(doc);
+  const checked = configSchema().checker.check(doc);
   if (!checked.ok) throw new ConfigError(file, checked.problems);
   const resolver = new Resolver(checked.value, path.resolve(file));
   const config = resolver.resolve();

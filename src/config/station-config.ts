@@ -56,7 +56,9 @@ export interface MeterConfig {
 export interface ConnectorConfig {
   id: number;
   type: string;
+  tethered: boolean;
   relay: OutputLineSpec;
+  lock?: OutputLineSpec;
   relayFeedback?: InputLineSpec;
   plugDetect?: InputLineSpec;
 }
@@ -86,6 +88,38 @@ export interface OcppConfig {
   password?: Secret;
   /** Where the password came from, for messages that must not show it. */
   passwordSource?: 'inline' | string;
+  /** Absolute paths. */
+  caFile?: string;
+  clientCertificateFile?: string;
+  clientKeyFile?: string;
+  heartbeatIntervalS: number;
+  messageTimeoutS: number;
+  reconnect: { waitMinimumS: number; randomRangeS: number; repeatTimes: number };
+  webSocketPingIntervalS: number;
+}
+
+export type TxPointName = 'EVConnected' | 'Authorized' | 'PowerPathClosed' | 'EnergyTransfer';
+export type IdTokenTypeName = 'Central' | 'eMAID' | 'ISO14443' | 'ISO15693' | 'KeyCode' | 'Local' | 'MacAddress' | 'NoAuthorization';
+
+export interface ChargingConfig {
+  authorization: 'csms' | 'free';
+  freeIdToken?: { idToken: string; type: IdTokenTypeName };
+  txStartPoints: TxPointName[];
+  txStopPoints: TxPointName[];
+  evConnectionTimeoutS: number;
+  authorizeRemoteStart: boolean;
+  stopTxOnInvalidId: boolean;
+  maxEnergyWh?: number;
+  maxDurationS?: number;
+  evIdleCurrentA: number;
+  evIdleAfterS: number;
+  onMeterFailure: 'suspend' | 'stop';
+}
+
+export type LedState = 'Available' | 'Occupied' | 'Charging' | 'SuspendedEV' | 'SuspendedEVSE' | 'Reserved' | 'Unavailable' | 'Faulted';
+export interface LedPattern {
+  colours: LedColour[];
+  pattern: 'steady' | 'blink' | 'blink-slow' | 'off';
 }
 
 export type LogLevel = 'debug' | 'info' | 'notice' | 'warning' | 'error';
@@ -98,6 +132,8 @@ export interface StationConfig {
   gpio: { driver: 'sysfs' | 'simulated'; chip?: string; sysfsRoot: string };
   evses: EvseConfig[];
   inputs: SafetyInputConfig[];
+  charging: ChargingConfig;
+  ledPatterns: Record<LedState, LedPattern>;
   storage: { dir: string };
   api: { host: string; port: number };
   log: { level: LogLevel };

@@ -97,7 +97,7 @@ describe('config: corpus of bad configs', () => {
 
   it('does not guess a key for an unrelated unknown key', async () => {
     const { stderr } = await runInProcess(['check-config', path.join(badDir, 'unknown-top-level-key.json')]);
-    const line = lineFor(stderr, '/charging') ?? '';
+    const line = lineFor(stderr, '/billing') ?? '';
     assert.match(line, /known here: station, ocpp, meter, gpio, evses/);
     assert.doesNotMatch(line, /did you mean/);
   });

@@ -1,0 +1,68 @@
+import { combineLatest, map, type Observable, type Subscription } from 'rxjs';
+import type { LedColour, LedPattern, LedState } from '../config/station-config.js';
+import type { DigitalOutput } from '../hal/gpio/gpio.js';
+import type { Evse } from '../station/evse.js';
+
+/** What an EVSE's LEDs should say: the most important of its connectors' states. */
+export function evseLedState(views: ReadonlyArray<{ status: string; chargingState: string }>): LedState {
+  const has = (s: string): boolean => views.some((v) => v.status === s);
+  const charging = (s: string): boolean => views.some((v) => v.chargingState === s);
+  if (has('Faulted')) return 'Faulted';
+  if (charging('Charging')) return 'Charging';
+  if (charging('SuspendedEV')) return 'SuspendedEV';
+  if (charging('SuspendedEVSE')) return 'SuspendedEVSE';
+  if (has('Occupied')) return 'Occupied';
+  if (has('Reserved')) return 'Reserved';
+  if (views.length > 0 && views.every((v) => v.status === 'Unavailable')) return 'Unavailable';
+  return 'Available';
+}
+
+const BLINK_MS: Record<LedPattern['pattern'], number | undefined> = { steady: undefined, off: undefined, blink: 250, 'blink-slow': 1000 };
+
+/** Drives one EVSE's status LEDs from its state: the configured colours, steady or blinking. */
+export class StatusLeds {
+  private timer: NodeJS.Timeout | undefined;
+  private subscription: Subscription;
+  private lit = false;
+
+  constructor(
+    private readonly leds: Partial<Record<LedColour, DigitalOutput>>,
+    patterns: Record<LedState, LedPattern>,
+    state$: Observable<LedState>,
+  ) {
+    this.subscription = state$.subscribe((s) => this.show(patterns[s]));
+  }
+
+  static forEvse(evse: Evse, leds: Partial<Record<LedColour, DigitalOutput>>, patterns: Record<LedState, LedPattern>): StatusLeds {
+    const state$ = combineLatest(evse.connectors.map((c) => c.view$)).pipe(map(evseLedState));
+    return new StatusLeds(leds, patterns, state$);
+  }
+
+  private set(colours: readonly LedColour[], on: boolean): void {
+    for (const [colour, led] of Object.entries(this.leds) as Array<[LedColour, DigitalOutput]>) {
+      const want = on && colours.includes(colour);
+      if (led.active !== want) led.set(want);
+    }
+  }
+
+  private show(p: LedPattern): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    const period = BLINK_MS[p.pattern];
+    this.lit = p.pattern !== 'off';
+    this.set(p.colours, this.lit);
+    if (period !== undefined) {
+      this.timer = setInterval(() => {
+        this.lit = !this.lit;
+        this.set(p.colours, this.lit);
+      }, period);
+      this.timer.unref();
+    }
+  }
+
+  stop(): void {
+    this.subscription.unsubscribe();
+    if (this.timer) clearInterval(this.timer);
+    this.set([], false);
+  }
+}

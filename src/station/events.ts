@@ -1,0 +1,65 @@
+import type { MeterReading } from '../hal/meter/power-meter.js';
+import type { ChargingState, ConnectorStatus, FaultKind, IdToken, StopReason, TxTrigger } from './types.js';
+
+/** A transaction as the core knows it; every adapter builds its messages from this. */
+export interface TransactionSnapshot {
+  /** Unique for this station for ever (E01.FR.08): a UUID. */
+  id: string;
+  evseId: number;
+  /** Known once a cable is plugged in. */
+  connectorId?: number;
+  startedAt: Date;
+  meterStartWh: number;
+  idToken?: IdToken;
+  groupIdToken?: IdToken;
+  remoteStartId?: number;
+  chargingState: ChargingState;
+  /** Energy delivered so far, from the latest good reading. */
+  energyWh: number;
+  endedAt?: Date;
+  meterStopWh?: number;
+  stoppedReason?: StopReason;
+}
+
+interface TransactionEventBase {
+  evseId: number;
+  transaction: TransactionSnapshot;
+  trigger: TxTrigger;
+  timestamp: Date;
+  /** Present when the charging state changed with this event. */
+  chargingState?: ChargingState;
+  /** Present when an id token authorized the transaction, or ended its authorization, with this event. */
+  idToken?: IdToken;
+  /** Present when the connector became known with this event. */
+  connectorId?: number;
+  /** Present in the first event after a remote start. */
+  remoteStartId?: number;
+  /** The reading the event's meter values come from (always at start and end). */
+  reading?: MeterReading;
+}
+
+export type TransactionEvent =
+  | (TransactionEventBase & { type: 'TransactionStarted' })
+  | (TransactionEventBase & { type: 'TransactionUpdated' })
+  | (TransactionEventBase & { type: 'TransactionEnded'; stoppedReason: StopReason });
+
+export interface ConnectorStatusChanged {
+  type: 'ConnectorStatusChanged';
+  evseId: number;
+  connectorId: number;
+  status: ConnectorStatus;
+  timestamp: Date;
+}
+
+export interface FaultChanged {
+  type: 'FaultChanged';
+  /** Undefined for a fault of the whole station. */
+  evseId?: number;
+  fault: FaultKind;
+  active: boolean;
+  detail: string;
+  timestamp: Date;
+}
+
+/** Everything the core tells the world; protocol adapters and the local API subscribe. */
+export type StationEvent = TransactionEvent | ConnectorStatusChanged | FaultChanged;

@@ -1,0 +1,564 @@
+import { randomUUID } from 'node:crypto';
+import type { Subscription } from 'rxjs';
+import type { MeterReading } from '../hal/meter/power-meter.js';
+import { Connector } from './connector.js';
+import { initialConnectorInputs } from './connector-state.js';
+import type { StationEvent, TransactionSnapshot } from './events.js';
+import type { ChargingSettings, EvsePort } from './ports.js';
+import { NOTHING_HELD, startPointReached, stopPointLost, updateHeld, type EvseConditions, type HeldDuringTransaction } from './tx-points.js';
+import type { ChargingState, ConnectorStatus, FaultKind, IdToken, StopReason, TxTrigger } from './types.js';
+
+/** Why the EVSE is re-evaluated: the transaction trigger it reports, and the stop reason if it ends one. */
+export interface Cause {
+  trigger: TxTrigger;
+  stopReason?: StopReason;
+}
+
+/** Who may charge on this EVSE now. */
+export interface Authorization {
+  idToken: IdToken;
+  groupIdToken?: IdToken;
+  source: 'token' | 'remote' | 'free';
+  remoteStartId?: number;
+  /** A remote start may name the connector. */
+  connectorId?: number;
+}
+
+interface ActiveTransaction {
+  snapshot: TransactionSnapshot;
+  held: HeldDuringTransaction;
+  /** The id token has been reported to the CSMS (sent once, E03.FR.01). */
+  idTokenReported: boolean;
+  connectorReported: boolean;
+  remoteStartReported: boolean;
+  /** Set when authorization ended without ending the transaction; the reason it ends with later (F04.FR.03). */
+  deauthorizedReason?: StopReason;
+  ending: boolean;
+  durationTimer?: NodeJS.Timeout;
+}
+
+/** Faults that end the transaction at once, whatever the stop points: energy must not resume by itself. */
+const STOPPING_FAULTS: Partial<Record<FaultKind, StopReason>> = {
+  'emergency-stop': 'EmergencyStop',
+  'rcd-trip': 'GroundFault',
+  overcurrent: 'OvercurrentFault',
+  'contactor-welded': 'Other',
+  'contactor-failed': 'Other',
+};
+
+const DEAUTHORIZING_TRIGGERS = new Set<TxTrigger>(['RemoteStop', 'StopAuthorized', 'Deauthorized', 'EVConnectTimeout', 'EnergyLimitReached', 'TimeLimitReached']);
+
+const idTokensEqual = (a: IdToken | undefined, b: IdToken | undefined): boolean =>
+  a !== undefined && b !== undefined && a.idToken === b.idToken && a.type === b.type;
+
+/**
+ * One EVSE: its connectors' state machines, who is authorized, and its transaction, started and
+ * stopped at the configured points. Effects go out through the ports (relays) and as events.
+ */
+export class Evse {
+  readonly connectors: Connector[];
+  private authorization: Authorization | undefined;
+  private tx: ActiveTransaction | undefined;
+  private lastStatus = new Map<number, ConnectorStatus>();
+  private lastChargingState: ChargingState = 'Idle';
+  private readonly subscriptions: Subscription[] = [];
+  private evConnectionTimer: NodeJS.Timeout | undefined;
+  private idleSince: number | undefined;
+  private evaluating = false;
+  private pendingCause: Cause | undefined;
+  private waitingForReading = false;
+  /** Availability at each level: the station's, this EVSE's, each connector's. */
+  private stationOperative = true;
+  private evseOperative = true;
+  private readonly connectorOperative = new Map<number, boolean>();
+  /** Availability changes waiting for the transaction to end (G03.FR.03/G04). */
+  private scheduled: Array<() => void> = [];
+  private readonly faults = new Set<FaultKind>();
+  /** A stop decided outside the stop points (a safety fault, a reset), carried out at the next step. */
+  private forcedStop: Required<Cause> | undefined;
+  private ending: Promise<void> = Promise.resolve();
+  private closed = false;
+
+  constructor(
+    private readonly port: EvsePort,
+    private readonly settings: () => ChargingSettings,
+    private readonly emit: (event: StationEvent) => void,
+    initialOperative: { station: boolean; evse: boolean; connectors: Record<number, boolean> } = { station: true, evse: true, connectors: {} },
+  ) {
+    this.stationOperative = initialOperative.station;
+    this.evseOperative = initialOperative.evse;
+    this.connectors = port.connectors.map((c) => {
+      const operative = initialOperative.connectors[c.connectorId] ?? true;
+      this.connectorOperative.set(c.connectorId, operative);
+      return new Connector(port.evseId, c.connectorId, initialConnectorInputs(port.maxCurrentA, this.effectiveOperative(c.connectorId)));
+    });
+  }
+
+  get id(): number {
+    return this.port.evseId;
+  }
+
+  /** Starts following the hardware: plugs, meter readings and health. Emits the initial statuses. */
+  start(): void {
+    for (const [i, c] of this.port.connectors.entries()) {
+      const connector = this.connectors[i]!;
+      if (c.plugged$) {
+        this.subscriptions.push(
+          c.plugged$.subscribe((plugged) => {
+            const was = connector.inputs.plugged;
+            if (was === plugged) return;
+            connector.dispatch({ type: plugged ? 'Plugged' : 'Unplugged' });
+            this.evaluate({ trigger: plugged ? 'CablePluggedIn' : 'EVCommunicationLost', stopReason: 'EVDisconnected' });
+          }),
+        );
+      }
+    }
+    this.subscriptions.push(this.port.meter.readings$.subscribe((r) => this.onReading(r)));
+    this.subscriptions.push(
+      this.port.meter.health$.subscribe((h) => {
+        if (h.state === 'failed') this.onMeterFailed();
+      }),
+    );
+    if (this.port.meter.latest) this.onReading(this.port.meter.latest);
+    this.evaluate({ trigger: 'Trigger' });
+  }
+
+  // ---- what the outside tells the EVSE ----
+
+  get authorizedBy(): Authorization | undefined {
+    return this.authorization;
+  }
+
+  get transaction(): TransactionSnapshot | undefined {
+    return this.tx && !this.tx.ending ? { ...this.tx.snapshot } : undefined;
+  }
+
+  /** Whether any transaction (including one still ending) is on this EVSE. */
+  get busy(): boolean {
+    return this.tx !== undefined;
+  }
+
+  get isFaulted(): boolean {
+    return this.connectors.every((c) => c.view.status === 'Faulted');
+  }
+
+  get isOperative(): boolean {
+    return this.stationOperative && this.evseOperative;
+  }
+
+  /** The connector a session uses: the named one, else the plugged one. */
+  private sessionConnector(): Connector | undefined {
+    const named = this.authorization?.connectorId ?? this.tx?.snapshot.connectorId;
+    if (named !== undefined) return this.connectors.find((c) => c.connectorId === named);
+    return this.connectors.find((c) => c.inputs.plugged);
+  }
+
+  /** Grants charging to an id token (after the authority accepted it, a remote start, or free mode). */
+  authorize(auth: Authorization, trigger: TxTrigger = 'Authorized'): void {
+    if (this.closed) return;
+    this.authorization = auth;
+    this.armEvConnectionTimeout();
+    this.evaluate({ trigger });
+  }
+
+  /** Ends the authorization; the transaction ends or goes on per the stop points. */
+  deauthorize(cause: Cause): void {
+    if (!this.authorization) return;
+    this.authorization = undefined;
+    this.clearEvConnectionTimeout();
+    if (this.tx && !this.tx.ending && cause.stopReason) this.tx.deauthorizedReason = cause.stopReason;
+    this.evaluate(cause);
+  }
+
+  /** Whether this token may end the current session: the same token, or one of its group (C09 / E07). */
+  mayStop(idToken: IdToken, groupIdToken?: IdToken): boolean {
+    const auth = this.authorization;
+    const txToken = this.tx?.snapshot.idToken;
+    const sessionGroup = auth?.groupIdToken ?? this.tx?.snapshot.groupIdToken;
+    return (
+      idTokensEqual(idToken, auth?.idToken) ||
+      idTokensEqual(idToken, txToken) ||
+      (groupIdToken !== undefined && idTokensEqual(groupIdToken, sessionGroup))
+    );
+  }
+
+  /** The CSMS says the transaction's token is not (or no longer) valid (E06.FR.04, C15). */
+  tokenRejected(): void {
+    if (!this.tx) return;
+    if (this.settings().stopTxOnInvalidId) this.deauthorize({ trigger: 'Deauthorized', stopReason: 'DeAuthorized' });
+  }
+
+  raiseFault(fault: FaultKind): void {
+    if (this.faults.has(fault)) return;
+    this.faults.add(fault);
+    for (const c of this.connectors) c.dispatch({ type: 'FaultRaised', fault });
+    const reason = STOPPING_FAULTS[fault];
+    if (reason) this.forceStop({ trigger: 'AbnormalCondition', stopReason: reason });
+    this.evaluate({ trigger: 'AbnormalCondition' });
+  }
+
+  clearFault(fault: FaultKind): void {
+    if (!this.faults.delete(fault)) return;
+    for (const c of this.connectors) c.dispatch({ type: 'FaultCleared', fault });
+    this.evaluate({ trigger: 'ChargingStateChanged' });
+  }
+
+  hasFault(fault: FaultKind): boolean {
+    return this.faults.has(fault);
+  }
+
+  private effectiveOperative(connectorId: number): boolean {
+    return this.stationOperative && this.evseOperative && (this.connectorOperative.get(connectorId) ?? true);
+  }
+
+  private applyAvailability(): void {
+    for (const c of this.connectors) c.dispatch({ type: 'AvailabilityChanged', operative: this.effectiveOperative(c.connectorId) });
+  }
+
+  /**
+   * Sets availability at one level (G03/G04). Inoperative waits for a running transaction to end
+   * (Scheduled); operative applies at once.
+   */
+  setAvailability(level: 'station' | 'evse' | { connectorId: number }, operative: boolean): 'Accepted' | 'Scheduled' {
+    const apply = (): void => {
+      if (level === 'station') this.stationOperative = operative;
+      else if (level === 'evse') this.evseOperative = operative;
+      else this.connectorOperative.set(level.connectorId, operative);
+      this.applyAvailability();
+    };
+    const affectsSession =
+      this.tx !== undefined && (typeof level === 'string' || level.connectorId === (this.tx.snapshot.connectorId ?? level.connectorId));
+    if (!operative && affectsSession) {
+      this.scheduled.push(apply);
+      return 'Scheduled';
+    }
+    // A change that supersedes a scheduled one at the same level must not be undone by it later.
+    this.scheduled = [];
+    apply();
+    this.evaluate({ trigger: 'Trigger' });
+    return 'Accepted';
+  }
+
+  availabilityOf(connectorId?: number): { operative: boolean } {
+    return { operative: connectorId === undefined ? this.isOperative : this.effectiveOperative(connectorId) };
+  }
+
+  /** Ends the session now, e.g. for a reset, with its trigger and reason. */
+  abort(cause: Required<Cause>): Promise<void> {
+    this.forceStop(cause);
+    this.evaluate(cause);
+    return this.ending;
+  }
+
+  /** Ends the authorization and, at the next step, the transaction, whatever the stop points. */
+  private forceStop(cause: Required<Cause>): void {
+    if (this.authorization) {
+      this.authorization = undefined;
+      this.clearEvConnectionTimeout();
+    }
+    if (this.tx && !this.tx.ending) this.forcedStop = cause;
+  }
+
+  // ---- timers and meter ----
+
+  private armEvConnectionTimeout(): void {
+    this.clearEvConnectionTimeout();
+    if (this.connectors.some((c) => c.inputs.plugged)) return;
+    const s = this.settings().evConnectionTimeoutS;
+    if (s <= 0) return;
+    // E03.FR.05 / F02.FR.07: an authorization without a cable does not wait for ever.
+    this.evConnectionTimer = setTimeout(() => {
+      this.evConnectionTimer = undefined;
+      if (!this.connectors.some((c) => c.inputs.plugged)) this.deauthorize({ trigger: 'EVConnectTimeout', stopReason: 'Timeout' });
+    }, s * 1000);
+  }
+
+  private clearEvConnectionTimeout(): void {
+    if (this.evConnectionTimer) clearTimeout(this.evConnectionTimer);
+    this.evConnectionTimer = undefined;
+  }
+
+  private onMeterFailed(): void {
+    for (const c of this.connectors) c.dispatch({ type: 'MeterFailed' });
+    if (this.settings().onMeterFailure === 'stop') this.forceStop({ trigger: 'AbnormalCondition', stopReason: 'Other' });
+    this.evaluate({ trigger: 'AbnormalCondition' });
+  }
+
+  private onReading(r: MeterReading): void {
+    const wasReady = this.connectors.every((c) => c.inputs.meter === 'ok');
+    if (!wasReady) for (const c of this.connectors) c.dispatch({ type: 'MeterRecovered' });
+    const tx = this.tx;
+    if (tx && !tx.ending) {
+      tx.snapshot.energyWh = Math.max(0, r.energyImportWh - tx.snapshot.meterStartWh);
+      const limit = this.settings().maxEnergyWh;
+      if (limit !== undefined && tx.snapshot.energyWh >= limit && this.authorization) {
+        this.deauthorize({ trigger: 'EnergyLimitReached', stopReason: 'EnergyLimitReached' });
+        return;
+      }
+    }
+    this.detectEvDemand(r);
+    if (!wasReady || this.waitingForReading) this.evaluate({ trigger: 'Trigger' });
+  }
+
+  /**
+   * Without a control pilot, the meter tells whether the EV takes energy: with the relay closed,
+   * current below evIdleCurrentA on every phase for evIdleAfterS means the EV suspended.
+   */
+  private detectEvDemand(r: MeterReading): void {
+    const connector = this.connectors.find((c) => c.view.relayClosed);
+    if (!connector) {
+      this.idleSince = undefined;
+      return;
+    }
+    const s = this.settings();
+    const currents = [r.currentL1A, r.currentL2A, r.currentL3A].filter((x): x is number => x !== undefined);
+    const amps = currents.length > 0 ? Math.max(...currents.map(Math.abs)) : Math.abs(r.powerW ?? 0) / 230;
+    const now = r.timestamp.getTime();
+    if (amps >= s.evIdleCurrentA) {
+      this.idleSince = undefined;
+      if (connector.inputs.evSuspended) {
+        connector.dispatch({ type: 'EvReady' });
+        this.evaluate({ trigger: 'ChargingStateChanged' });
+      }
+      return;
+    }
+    this.idleSince ??= now;
+    if (!connector.inputs.evSuspended && now - this.idleSince >= s.evIdleAfterS * 1000) {
+      connector.dispatch({ type: 'EvSuspended' });
+      this.evaluate({ trigger: 'ChargingStateChanged' });
+    }
+  }
+
+  // ---- the decision ----
+
+  private conditions(): EvseConditions {
+    const session = this.sessionConnector();
+    const view = session?.view;
+    return {
+      evConnected: this.connectors.some((c) => c.inputs.plugged),
+      authorized: this.authorization !== undefined,
+      powerPathClosed: view?.relayClosed ?? false,
+      energyTransfer: view?.chargingState === 'Charging',
+    };
+  }
+
+  /** Re-derives everything after a change: connector inputs, relays, statuses, the transaction. */
+  evaluate(cause: Cause): void {
+    if (this.closed) return;
+    if (this.evaluating) {
+      this.pendingCause = cause;
+      return;
+    }
+    this.evaluating = true;
+    try {
+      let next: Cause | undefined = cause;
+      while (next) {
+        this.pendingCause = undefined;
+        this.step(next);
+        next = this.pendingCause;
+      }
+    } finally {
+      this.evaluating = false;
+    }
+  }
+
+  private step(cause: Cause): void {
+    this.syncConnectors();
+    this.transactionStep(cause);
+  }
+
+  /** Brings the connectors' inputs up to date, drives the relays, and reports status changes. */
+  private syncConnectors(): void {
+    const session = this.sessionConnector();
+    // The authorization reaches the session's connector; the others wait while it is in use.
+    for (const c of this.connectors) {
+      const isSession = c === session;
+      c.dispatch({ type: isSession && this.authorization ? 'Authorized' : 'AuthorizationEnded' });
+      const inUse = session !== undefined && !isSession && (session.inputs.plugged || this.tx !== undefined);
+      c.dispatch({ type: 'SiblingInUse', inUse });
+    }
+    if (this.connectors.some((c) => c.inputs.plugged)) this.clearEvConnectionTimeout();
+    for (const [i, c] of this.connectors.entries()) this.port.connectors[i]!.setRelay(c.view.relayClosed);
+    const now = new Date();
+    for (const c of this.connectors) {
+      const status = c.view.status;
+      if (this.lastStatus.get(c.connectorId) !== status) {
+        this.lastStatus.set(c.connectorId, status);
+        this.emit({ type: 'ConnectorStatusChanged', evseId: this.id, connectorId: c.connectorId, status, timestamp: now });
+      }
+    }
+  }
+
+  private transactionStep(cause: Cause): void {
+    const now = new Date();
+    const s = this.settings();
+    const c = this.conditions();
+    const session = this.sessionConnector();
+    const chargingState = session?.view.chargingState ?? 'Idle';
+    const chargingChanged = chargingState !== this.lastChargingState;
+    this.lastChargingState = chargingState;
+    const tx = this.tx;
+    if (!tx) {
+      const point = startPointReached(s.txStartPoints, c);
+      if (!point) return;
+      const reading = this.port.meter.latest;
+      if (!reading) {
+        // E01 needs a meter start value: start as soon as the first reading arrives.
+        this.waitingForReading = true;
+        return;
+      }
+      this.waitingForReading = false;
+      this.startTransaction(cause, chargingState, reading, now);
+      return;
+    }
+    if (tx.ending) return;
+    tx.held = updateHeld(tx.held, c);
+    tx.snapshot.chargingState = chargingState;
+    const forced = this.forcedStop;
+    if (forced || stopPointLost(s.txStopPoints, c, tx.held)) {
+      this.forcedStop = undefined;
+      // A transaction's end ends its authorization; the relay opens before the final reading.
+      this.authorization = undefined;
+      this.clearEvConnectionTimeout();
+      this.syncConnectors();
+      this.ending = this.endTransaction(forced ?? cause);
+      return;
+    }
+    const update: Partial<Pick<TransactionEventOut, 'chargingState' | 'idToken' | 'connectorId' | 'remoteStartId'>> = {};
+    if (chargingChanged) update.chargingState = chargingState;
+    const auth = this.authorization;
+    if (auth && !tx.idTokenReported) {
+      tx.snapshot.idToken = auth.idToken;
+      if (auth.groupIdToken) tx.snapshot.groupIdToken = auth.groupIdToken;
+      update.idToken = auth.idToken;
+      tx.idTokenReported = true;
+    }
+    if (auth?.remoteStartId !== undefined && !tx.remoteStartReported) {
+      tx.snapshot.remoteStartId = auth.remoteStartId;
+      update.remoteStartId = auth.remoteStartId;
+      tx.remoteStartReported = true;
+    }
+    if (session?.inputs.plugged && !tx.connectorReported) {
+      tx.snapshot.connectorId = session.connectorId;
+      update.connectorId = session.connectorId;
+      tx.connectorReported = true;
+    }
+    // Ending an authorization is news for the CSMS even when nothing else changed (F03.FR.02).
+    const deauthorizing = DEAUTHORIZING_TRIGGERS.has(cause.trigger);
+    if (Object.keys(update).length === 0 && !deauthorizing) return;
+    this.emit({
+      type: 'TransactionUpdated',
+      evseId: this.id,
+      transaction: { ...tx.snapshot },
+      // F02.FR.21: the first event after a remote start says so, whatever else happened with it.
+      trigger: update.remoteStartId !== undefined ? 'RemoteStart' : cause.trigger === 'Trigger' ? 'ChargingStateChanged' : cause.trigger,
+      timestamp: now,
+      ...update,
+    });
+  }
+
+  private startTransaction(cause: Cause, chargingState: ChargingState, reading: MeterReading, now: Date): void {
+    const auth = this.authorization;
+    const session = this.sessionConnector();
+    const connectorId = session?.inputs.plugged ? session.connectorId : undefined;
+    const snapshot: TransactionSnapshot = {
+      id: randomUUID(),
+      evseId: this.id,
+      ...(connectorId !== undefined ? { connectorId } : {}),
+      startedAt: now,
+      meterStartWh: reading.energyImportWh,
+      ...(auth ? { idToken: auth.idToken } : {}),
+      ...(auth?.groupIdToken ? { groupIdToken: auth.groupIdToken } : {}),
+      ...(auth?.remoteStartId !== undefined ? { remoteStartId: auth.remoteStartId } : {}),
+      chargingState,
+      energyWh: 0,
+    };
+    const tx: ActiveTransaction = {
+      snapshot,
+      held: updateHeld(NOTHING_HELD, this.conditions()),
+      idTokenReported: auth !== undefined,
+      connectorReported: connectorId !== undefined,
+      remoteStartReported: auth?.remoteStartId !== undefined,
+      ending: false,
+    };
+    this.tx = tx;
+    const maxS = this.settings().maxDurationS;
+    if (maxS !== undefined) {
+      tx.durationTimer = setTimeout(() => {
+        if (this.tx === tx && !tx.ending) this.deauthorize({ trigger: 'TimeLimitReached', stopReason: 'TimeLimitReached' });
+      }, maxS * 1000);
+    }
+    const trigger: TxTrigger =
+      auth?.remoteStartId !== undefined ? 'RemoteStart' : cause.trigger === 'Trigger' ? 'ChargingStateChanged' : cause.trigger;
+    this.emit({
+      type: 'TransactionStarted',
+      evseId: this.id,
+      transaction: { ...snapshot },
+      trigger,
+      timestamp: now,
+      chargingState,
+      ...(auth ? { idToken: auth.idToken } : {}),
+      ...(connectorId !== undefined ? { connectorId } : {}),
+      ...(auth?.remoteStartId !== undefined ? { remoteStartId: auth.remoteStartId } : {}),
+      reading,
+    });
+  }
+
+  /**
+   * Ends the transaction: the relay is already open (authorization gone or EV unplugged), so a
+   * fresh reading taken now holds all the energy of the transaction and none of the next.
+   */
+  private endTransaction(cause: Cause): Promise<void> {
+    const tx = this.tx;
+    if (!tx || tx.ending) return Promise.resolve();
+    tx.ending = true;
+    if (tx.durationTimer) clearTimeout(tx.durationTimer);
+    const reason: StopReason = cause.stopReason ?? tx.deauthorizedReason ?? 'Other';
+    // A cause that only ends the authorization keeps the reason it was deauthorized for (F04.FR.03).
+    const stoppedReason = cause.trigger === 'EVCommunicationLost' && tx.deauthorizedReason ? tx.deauthorizedReason : reason;
+    return (async () => {
+      const fresh = await this.port.meter.poll().catch(() => undefined);
+      const reading = fresh ?? this.port.meter.latest;
+      const now = new Date();
+      const meterStopWh = Math.max(tx.snapshot.meterStartWh, reading?.energyImportWh ?? tx.snapshot.meterStartWh);
+      const session = this.connectors.find((c) => c.connectorId === tx.snapshot.connectorId);
+      const chargingState = session?.view.chargingState ?? 'Idle';
+      const snapshot: TransactionSnapshot = {
+        ...tx.snapshot,
+        chargingState,
+        energyWh: meterStopWh - tx.snapshot.meterStartWh,
+        endedAt: now,
+        meterStopWh,
+        stoppedReason,
+      };
+      this.tx = undefined;
+      this.emit({
+        type: 'TransactionEnded',
+        evseId: this.id,
+        transaction: snapshot,
+        trigger: cause.trigger === 'Trigger' ? 'ChargingStateChanged' : cause.trigger,
+        timestamp: now,
+        stoppedReason,
+        ...(chargingState !== this.lastChargingState ? { chargingState } : {}),
+        ...(cause.trigger === 'StopAuthorized' && tx.snapshot.idToken ? { idToken: tx.snapshot.idToken } : {}),
+        ...(reading ? { reading } : {}),
+      });
+      this.lastChargingState = chargingState;
+      const scheduled = this.scheduled;
+      this.scheduled = [];
+      for (const apply of scheduled) apply();
+      this.evaluate({ trigger: 'Trigger' });
+    })();
+  }
+
+  stop(): void {
+    this.closed = true;
+    this.clearEvConnectionTimeout();
+    if (this.tx?.durationTimer) clearTimeout(this.tx.durationTimer);
+    for (const s of this.subscriptions) s.unsubscribe();
+    for (const [i] of this.connectors.entries()) this.port.connectors[i]!.setRelay(false);
+    for (const c of this.connectors) c.complete();
+  }
+}
+
+type TransactionEventOut = Extract<StationEvent, { type: 'TransactionUpdated' }>;

@@ -1,0 +1,63 @@
+import type { Observable } from 'rxjs';
+import type { MeterHealth, MeterReading } from '../hal/meter/power-meter.js';
+import type { AuthorizationResult, IdToken, TxPoint } from './types.js';
+
+/**
+ * What the charging core needs from outside, as interfaces. The hardware layer and the protocol
+ * adapters implement them; the core imports no driver, no socket and no OCPP message.
+ */
+
+/** The EVSE's energy meter, as the core reads it. */
+export interface MeterPort {
+  readonly readings$: Observable<MeterReading>;
+  readonly health$: Observable<MeterHealth>;
+  readonly latest: MeterReading | undefined;
+  /** A fresh reading now (at the end of a transaction); undefined when the meter does not answer. */
+  poll(): Promise<MeterReading | undefined>;
+}
+
+/** One connector's hardware: its contactor and what its inputs report. */
+export interface ConnectorPort {
+  readonly connectorId: number;
+  /** Energises (true) or releases (false) the contactor. */
+  setRelay(closed: boolean): void;
+  /** Whether a vehicle is plugged in; absent when the connector has no plug detection. */
+  readonly plugged$?: Observable<boolean>;
+}
+
+export interface EvsePort {
+  readonly evseId: number;
+  readonly maxCurrentA: number;
+  readonly meter: MeterPort;
+  readonly connectors: readonly ConnectorPort[];
+}
+
+/** Asks the authority (the CSMS through the protocol adapter) whether an id token may charge. */
+export interface AuthorizationPort {
+  authorize(idToken: IdToken, evseId: number): Promise<AuthorizationResult>;
+}
+
+/** The charging rules in force; read at each decision so that a change from the CSMS applies at once. */
+export interface ChargingSettings {
+  txStartPoints: readonly TxPoint[];
+  txStopPoints: readonly TxPoint[];
+  /** How long an authorization waits for a cable (EVConnectionTimeOut), seconds. */
+  evConnectionTimeoutS: number;
+  /** Whether a transaction whose id token the CSMS later rejects is stopped (StopTxOnInvalidId). */
+  stopTxOnInvalidId: boolean;
+  /** Below this current on every phase, with the relay closed, the EV is taking no energy. */
+  evIdleCurrentA: number;
+  /** How long the current must stay below evIdleCurrentA before the EV counts as suspended, seconds. */
+  evIdleAfterS: number;
+  /** Per-transaction limits; the transaction is stopped when one is reached. */
+  maxEnergyWh?: number;
+  maxDurationS?: number;
+  /** What a failed meter does to a running transaction. */
+  onMeterFailure: 'suspend' | 'stop';
+}
+
+/** Small state that must survive a restart (availability). */
+export interface StateStore {
+  read<T>(name: string): T | undefined;
+  write(name: string, value: unknown): void;
+}

@@ -1,0 +1,323 @@
+import { Subject, type Observable } from 'rxjs';
+import type { StationEvent, TransactionSnapshot } from './events.js';
+import { Evse } from './evse.js';
+import type { AuthorizationPort, ChargingSettings, EvsePort, StateStore } from './ports.js';
+import type { AuthorizationResult, AvailabilityResult, ConnectorStatus, FaultKind, IdToken, ChargingState } from './types.js';
+
+/** How drivers are authorized: by the CSMS, or plug-and-charge under one fixed token (home chargers). */
+export type AuthorizationMode = { mode: 'csms' } | { mode: 'free'; idToken: IdToken };
+
+export interface StationOptions {
+  evses: readonly EvsePort[];
+  settings: () => ChargingSettings;
+  authorization: AuthorizationMode;
+  authorizer: AuthorizationPort;
+  store: StateStore;
+}
+
+export interface RemoteStartRequest {
+  evseId?: number;
+  idToken: IdToken;
+  groupIdToken?: IdToken;
+  remoteStartId?: number;
+  /** Check the token with the authority first (AuthorizeRemoteStart), or trust the CSMS' request. */
+  authorizeFirst: boolean;
+}
+
+export type RemoteStartResult =
+  | { status: 'Accepted'; evseId: number; transactionId?: string }
+  | { status: 'Rejected'; reason: 'UnknownEvse' | 'NoEvseAvailable' | 'Unavailable' | 'Faulted' | 'Occupied' | 'ResetPending' };
+
+export type TokenResult =
+  | { outcome: 'authorized'; evseId: number }
+  | { outcome: 'stopped'; evseId: number; transactionId?: string }
+  | { outcome: 'rejected'; status: AuthorizationResult['status'] | 'Unavailable' | 'Busy' };
+
+export interface ConnectorSnapshot {
+  connectorId: number;
+  status: ConnectorStatus;
+  chargingState: ChargingState;
+  relayClosed: boolean;
+  plugged: boolean;
+  faults: FaultKind[];
+}
+
+export interface EvseSnapshot {
+  evseId: number;
+  operative: boolean;
+  connectors: ConnectorSnapshot[];
+  transaction?: TransactionSnapshot;
+  authorizedIdToken?: IdToken;
+}
+
+interface StoredAvailability {
+  station: boolean;
+  evses: Record<string, { evse: boolean; connectors: Record<string, boolean> }>;
+}
+
+/**
+ * The charging station: its EVSEs and what can be asked of them (present a token, start or stop
+ * remotely, change availability, reset), and one stream of events for the protocol adapters. It
+ * knows neither OCPP version nor any hardware.
+ */
+export class Station {
+  private readonly eventsSubject = new Subject<StationEvent>();
+  readonly evses: Evse[];
+  private availability: StoredAvailability;
+  private resetPending = false;
+  private readonly authorizing = new Set<number>();
+
+  constructor(private readonly options: StationOptions) {
+    this.availability = options.store.read<StoredAvailability>('availability') ?? { station: true, evses: {} };
+    const emit = (e: StationEvent): void => this.eventsSubject.next(e);
+    this.evses = options.evses.map((port) => {
+      const stored = this.availability.evses[String(port.evseId)];
+      const connectors: Record<number, boolean> = {};
+      for (const [k, v] of Object.entries(stored?.connectors ?? {})) connectors[Number(k)] = v;
+      return new Evse(port, options.settings, emit, {
+        station: this.availability.station,
+        evse: stored?.evse ?? true,
+        connectors,
+      });
+    });
+  }
+
+  /** Every status change, transaction event and fault, in the order they happen. */
+  get events$(): Observable<StationEvent> {
+    return this.eventsSubject.asObservable();
+  }
+
+  /** Starts following the hardware; the initial status of every connector is emitted. */
+  start(): void {
+    for (const e of this.evses) {
+      e.start();
+      if (this.options.authorization.mode === 'free') this.followFreeCharging(e);
+    }
+  }
+
+  evse(evseId: number): Evse | undefined {
+    return this.evses.find((e) => e.id === evseId);
+  }
+
+  /** Free charging: a plugged vehicle is authorized at once under the configured token. */
+  private followFreeCharging(evse: Evse): void {
+    const mode = this.options.authorization;
+    if (mode.mode !== 'free') return;
+    for (const c of evse.connectors) {
+      c.status$.subscribe(() => {
+        if (c.inputs.plugged && !evse.authorizedBy && !evse.busy && evse.isOperative && !this.resetPending) {
+          evse.authorize({ idToken: mode.idToken, source: 'free' });
+        }
+      });
+    }
+  }
+
+  // ---- drivers at the station ----
+
+  /**
+   * A driver presents an id token at an EVSE's reader: it ends the session it belongs to, or is
+   * checked with the authority and, when accepted, authorizes charging (C01, E07).
+   */
+  async presentIdToken(evseId: number, idToken: IdToken): Promise<TokenResult> {
+    const evse = this.evse(evseId);
+    if (!evse) throw new RangeError(`no EVSE ${evseId}`);
+    if (evse.authorizedBy || evse.transaction) {
+      // The same token, or one of its group, stops the session (E07, C09); others cannot.
+      if (evse.mayStop(idToken)) {
+        const transactionId = evse.transaction?.id;
+        evse.deauthorize({ trigger: 'StopAuthorized', stopReason: 'Local' });
+        return { outcome: 'stopped', evseId, ...(transactionId ? { transactionId } : {}) };
+      }
+      if (evse.authorizedBy) {
+        const result = await this.options.authorizer.authorize(idToken, evseId);
+        if (result.status === 'Accepted' && evse.mayStop(idToken, result.groupIdToken)) {
+          const transactionId = evse.transaction?.id;
+          evse.deauthorize({ trigger: 'StopAuthorized', stopReason: 'Local' });
+          return { outcome: 'stopped', evseId, ...(transactionId ? { transactionId } : {}) };
+        }
+        return { outcome: 'rejected', status: 'Busy' };
+      }
+    }
+    if (this.options.authorization.mode === 'free') return { outcome: 'rejected', status: 'Busy' };
+    if (!evse.isOperative || evse.isFaulted || this.resetPending) return { outcome: 'rejected', status: 'Unavailable' };
+    if (this.authorizing.has(evseId)) return { outcome: 'rejected', status: 'Busy' };
+    this.authorizing.add(evseId);
+    try {
+      const result = await this.options.authorizer.authorize(idToken, evseId);
+      if (result.status !== 'Accepted') return { outcome: 'rejected', status: result.status };
+      if (evse.authorizedBy) return { outcome: 'rejected', status: 'Busy' };
+      evse.authorize({ idToken, ...(result.groupIdToken ? { groupIdToken: result.groupIdToken } : {}), source: 'token' });
+      return { outcome: 'authorized', evseId };
+    } finally {
+      this.authorizing.delete(evseId);
+    }
+  }
+
+  // ---- the CSMS' commands ----
+
+  /** F01/F02 RequestStartTransaction. */
+  async requestStart(req: RemoteStartRequest): Promise<RemoteStartResult> {
+    if (this.resetPending) return { status: 'Rejected', reason: 'ResetPending' };
+    let evse: Evse | undefined;
+    if (req.evseId !== undefined) {
+      evse = this.evse(req.evseId);
+      if (!evse) return { status: 'Rejected', reason: 'UnknownEvse' };
+    } else {
+      // F01.FR.20: pick an EVSE: one with a vehicle waiting first, else any free one.
+      const free = this.evses.filter((e) => e.isOperative && !e.isFaulted && !e.authorizedBy && !e.transaction?.idToken);
+      evse = free.find((e) => e.connectors.some((c) => c.inputs.plugged)) ?? free[0];
+      if (!evse) return { status: 'Rejected', reason: 'NoEvseAvailable' };
+    }
+    if (!evse.isOperative) return { status: 'Rejected', reason: 'Unavailable' }; // F01.FR.23
+    if (evse.isFaulted) return { status: 'Rejected', reason: 'Faulted' }; // F01.FR.23
+    if (evse.authorizedBy || evse.transaction?.idToken) return { status: 'Rejected', reason: 'Occupied' }; // F01.FR.24
+    if (req.authorizeFirst) {
+      // F01.FR.01: as if the token were presented locally. The answer to the CSMS does not wait for it.
+      const target = evse;
+      void this.options.authorizer.authorize(req.idToken, target.id).then(
+        (result) => {
+          if (result.status === 'Accepted' && !target.authorizedBy) {
+            target.authorize(
+              {
+                idToken: req.idToken,
+                ...(result.groupIdToken ? { groupIdToken: result.groupIdToken } : {}),
+                source: 'remote',
+                ...(req.remoteStartId !== undefined ? { remoteStartId: req.remoteStartId } : {}),
+              },
+              'RemoteStart',
+            );
+          }
+        },
+        () => undefined,
+      );
+    } else {
+      evse.authorize(
+        {
+          idToken: req.idToken,
+          ...(req.groupIdToken ? { groupIdToken: req.groupIdToken } : {}),
+          source: 'remote',
+          ...(req.remoteStartId !== undefined ? { remoteStartId: req.remoteStartId } : {}),
+        },
+        'RemoteStart',
+      );
+    }
+    const tx = evse.transaction;
+    // F01.FR.13: a transaction that already runs unauthorized is named in the answer.
+    return { status: 'Accepted', evseId: evse.id, ...(tx ? { transactionId: tx.id } : {}) };
+  }
+
+  /** F03 RequestStopTransaction: Accepted when the transaction runs here (F03.FR.07/08). */
+  requestStop(transactionId: string): 'Accepted' | 'Rejected' {
+    const evse = this.evses.find((e) => e.transaction?.id === transactionId);
+    if (!evse) return 'Rejected';
+    if (evse.authorizedBy) evse.deauthorize({ trigger: 'RemoteStop', stopReason: 'Remote' });
+    else void evse.abort({ trigger: 'RemoteStop', stopReason: 'Remote' });
+    return 'Accepted';
+  }
+
+  /** The CSMS answered a transaction message saying the token is not valid. */
+  tokenRejected(transactionId: string): void {
+    this.evses.find((e) => e.transaction?.id === transactionId)?.tokenRejected();
+  }
+
+  /**
+   * G03/G04 ChangeAvailability at station, EVSE or connector level. The state is kept across
+   * restarts; going inoperative waits for running transactions (Scheduled).
+   */
+  changeAvailability(target: { evseId?: number; connectorId?: number }, operative: boolean): AvailabilityResult | 'UnknownTarget' {
+    let results: Array<'Accepted' | 'Scheduled'>;
+    if (target.evseId === undefined || target.evseId === 0) {
+      this.availability.station = operative;
+      results = this.evses.map((e) => e.setAvailability('station', operative));
+    } else {
+      const evse = this.evse(target.evseId);
+      if (!evse) return 'UnknownTarget';
+      const stored = (this.availability.evses[String(evse.id)] ??= { evse: true, connectors: {} });
+      if (target.connectorId === undefined) {
+        stored.evse = operative;
+        results = [evse.setAvailability('evse', operative)];
+      } else {
+        if (!evse.connectors.some((c) => c.connectorId === target.connectorId)) return 'UnknownTarget';
+        stored.connectors[String(target.connectorId)] = operative;
+        results = [evse.setAvailability({ connectorId: target.connectorId }, operative)];
+      }
+    }
+    this.options.store.write('availability', this.availability);
+    return results.includes('Scheduled') ? 'Scheduled' : 'Accepted';
+  }
+
+  /** A fault of the whole station (undefined evseId) or of one EVSE. */
+  raiseFault(fault: FaultKind, evseId: number | undefined, detail: string): void {
+    const targets = evseId === undefined ? this.evses : this.evses.filter((e) => e.id === evseId);
+    const fresh = targets.some((e) => !e.hasFault(fault));
+    for (const e of targets) e.raiseFault(fault);
+    if (fresh) this.eventsSubject.next({ type: 'FaultChanged', ...(evseId !== undefined ? { evseId } : {}), fault, active: true, detail, timestamp: new Date() });
+  }
+
+  clearFault(fault: FaultKind, evseId: number | undefined, detail: string): void {
+    const targets = evseId === undefined ? this.evses : this.evses.filter((e) => e.id === evseId);
+    const had = targets.some((e) => e.hasFault(fault));
+    for (const e of targets) e.clearFault(fault);
+    if (had) this.eventsSubject.next({ type: 'FaultChanged', ...(evseId !== undefined ? { evseId } : {}), fault, active: false, detail, timestamp: new Date() });
+  }
+
+  /**
+   * B11/B12 Reset. Immediate: running transactions end now (ImmediateReset) and the promise
+   * resolves when their last messages are out, ready for the restart. OnIdle: Scheduled while a
+   * transaction runs; no new one starts; `whenIdle` resolves once the last one ended.
+   */
+  reset(type: 'Immediate' | 'OnIdle', evseId?: number): { status: 'Accepted' | 'Scheduled' | 'Rejected'; done: Promise<void> } {
+    const targets = evseId === undefined ? this.evses : this.evses.filter((e) => e.id === evseId);
+    if (targets.length === 0) return { status: 'Rejected', done: Promise.resolve() };
+    if (evseId === undefined) this.resetPending = true;
+    if (type === 'Immediate') {
+      const done = Promise.all(targets.map((e) => e.abort({ trigger: 'ResetCommand', stopReason: 'ImmediateReset' }))).then(() => undefined);
+      return { status: 'Accepted', done };
+    }
+    const busy = targets.some((e) => e.busy);
+    if (!busy) return { status: 'Accepted', done: Promise.resolve() };
+    const done = new Promise<void>((resolve) => {
+      const sub = this.eventsSubject.subscribe((e) => {
+        if (e.type === 'TransactionEnded' && !targets.some((t) => t.busy)) {
+          sub.unsubscribe();
+          resolve();
+        }
+      });
+    });
+    return { status: 'Scheduled', done };
+  }
+
+  /** Transactions running now. */
+  transactions(): TransactionSnapshot[] {
+    return this.evses.flatMap((e) => (e.transaction ? [e.transaction] : []));
+  }
+
+  snapshot(): EvseSnapshot[] {
+    return this.evses.map((e) => ({
+      evseId: e.id,
+      operative: e.isOperative,
+      connectors: e.connectors.map((c) => {
+        const v = c.view;
+        return {
+          connectorId: c.connectorId,
+          status: v.status,
+          chargingState: v.chargingState,
+          relayClosed: v.relayClosed,
+          plugged: c.inputs.plugged,
+          faults: [...c.inputs.faults],
+        };
+      }),
+      ...(e.transaction ? { transaction: e.transaction } : {}),
+      ...(e.authorizedBy ? { authorizedIdToken: e.authorizedBy.idToken } : {}),
+    }));
+  }
+
+  statusOf(evseId: number, connectorId: number): ConnectorStatus | undefined {
+    return this.evse(evseId)?.connectors.find((c) => c.connectorId === connectorId)?.view.status;
+  }
+
+  stop(): void {
+    for (const e of this.evses) e.stop();
+    this.eventsSubject.complete();
+  }
+}

@@ -1,0 +1,91 @@
+/**
+ * The charging core's vocabulary. It knows neither OCPP version: where a 2.0.1 word is the clearest
+ * name for a thing (a connector status, a stop reason) the core uses it, and each protocol adapter
+ * maps it to its own messages.
+ */
+
+/** What a connector shows to drivers and the CSMS. */
+export type ConnectorStatus = 'Available' | 'Occupied' | 'Reserved' | 'Faulted' | 'Unavailable';
+
+/** Where the energy flow stands on a connector. */
+export type ChargingState = 'Idle' | 'EVConnected' | 'Charging' | 'SuspendedEV' | 'SuspendedEVSE';
+
+export type IdTokenKind = 'Central' | 'eMAID' | 'ISO14443' | 'ISO15693' | 'KeyCode' | 'Local' | 'MacAddress' | 'NoAuthorization';
+
+export interface IdToken {
+  idToken: string;
+  type: IdTokenKind;
+}
+
+/** What the authority (CSMS, cache, local list) said of an id token. */
+export type AuthorizationStatus =
+  | 'Accepted'
+  | 'Blocked'
+  | 'ConcurrentTx'
+  | 'Expired'
+  | 'Invalid'
+  | 'NoCredit'
+  | 'NotAllowedTypeEVSE'
+  | 'NotAtThisLocation'
+  | 'NotAtThisTime'
+  | 'Unknown';
+
+export interface AuthorizationResult {
+  status: AuthorizationStatus;
+  /** Tokens of one group may stop each other's transactions. */
+  groupIdToken?: IdToken;
+}
+
+/** The moments a transaction may start or stop at (TxStartPoint / TxStopPoint); this station has no parking sensor or signing meter. */
+export type TxPoint = 'EVConnected' | 'Authorized' | 'PowerPathClosed' | 'EnergyTransfer';
+
+/** Why a transaction ended. */
+export type StopReason =
+  | 'DeAuthorized'
+  | 'EmergencyStop'
+  | 'EnergyLimitReached'
+  | 'EVDisconnected'
+  | 'GroundFault'
+  | 'ImmediateReset'
+  | 'Local'
+  | 'LocalOutOfCredit'
+  | 'MasterPass'
+  | 'Other'
+  | 'OvercurrentFault'
+  | 'PowerLoss'
+  | 'PowerQuality'
+  | 'Reboot'
+  | 'Remote'
+  | 'SOCLimitReached'
+  | 'StoppedByEV'
+  | 'TimeLimitReached'
+  | 'Timeout';
+
+/** What caused a transaction event. */
+export type TxTrigger =
+  | 'Authorized'
+  | 'CablePluggedIn'
+  | 'ChargingRateChanged'
+  | 'ChargingStateChanged'
+  | 'Deauthorized'
+  | 'EnergyLimitReached'
+  | 'EVCommunicationLost'
+  | 'EVConnectTimeout'
+  | 'MeterValueClock'
+  | 'MeterValuePeriodic'
+  | 'TimeLimitReached'
+  | 'Trigger'
+  | 'UnlockCommand'
+  | 'StopAuthorized'
+  | 'EVDeparted'
+  | 'EVDetected'
+  | 'RemoteStop'
+  | 'RemoteStart'
+  | 'AbnormalCondition'
+  | 'SignedDataReceived'
+  | 'ResetCommand';
+
+/** Conditions that open the relay and fault a connector until they clear. */
+export type FaultKind = 'emergency-stop' | 'rcd-trip' | 'meter' | 'contactor-welded' | 'contactor-failed' | 'overcurrent';
+
+export type AvailabilityResult = 'Accepted' | 'Scheduled' | 'Rejected';

@@ -1,0 +1,56 @@
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import path from 'node:path';
+
+/**
+ * Small state kept as JSON files in storage.dir (availability, settings): rewritten whole on
+ * change, which is rare. Written to a temporary file, synced, then renamed over the old one, so a
+ * power cut leaves either the old or the new file, never half of one.
+ */
+export class JsonFileStore {
+  constructor(
+    readonly dir: string,
+    private readonly onWarning: (message: string) => void = () => undefined,
+  ) {}
+
+  private file(name: string): string {
+    return path.join(this.dir, `${name}.json`);
+  }
+
+  /** The stored value, or undefined when there is none or it cannot be read (reported as a warning). */
+  read<T>(name: string): T | undefined {
+    let text: string;
+    try {
+      text = readFileSync(this.file(name), 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') this.onWarning(`cannot read ${this.file(name)}: ${(err as Error).message}`);
+      return undefined;
+    }
+    try {
+      return JSON.parse(text) as T;
+    } catch (err) {
+      this.onWarning(`${this.file(name)} is corrupt (${(err as Error).message}); using defaults`);
+      return undefined;
+    }
+  }
+
+  write(name: string, value: unknown, mode = 0o600): void {
+    mkdirSync(this.dir, { recursive: true });
+    const target = this.file(name);
+    const temp = `${target}.tmp`;
+    const fd = openSync(temp, 'w', mode);
+    try {
+      writeSync(fd, `${JSON.stringify(value, null, 2)}\n`);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(temp, target);
+    // The rename itself is durable only once the folder is synced.
+    const dirFd = openSync(this.dir, 'r');
+    try {
+      fsyncSync(dirFd);
+    } finally {
+      closeSync(dirFd);
+    }
+  }
+}
