@@ -8,12 +8,27 @@ export function evsePortFrom(hw: EvseHardware, config: EvseConfig): EvsePort {
     evseId: hw.evseId,
     maxCurrentA: config.maxCurrentA,
     meter: hw.meter,
-    connectors: hw.connectors.map((c) => ({
-      connectorId: c.connectorId,
-      setRelay: (closed: boolean) => {
-        if (c.relay.active !== closed) c.relay.set(closed);
-      },
-      ...(c.plugDetect ? { plugged$: c.plugDetect.active$ } : {}),
-    })),
+    connectors: hw.connectors.map((c, i) => {
+      const lock = c.lock;
+      return {
+        connectorId: c.connectorId,
+        setRelay: (closed: boolean) => {
+          // The cable is locked in before the contactor closes and released after it opens.
+          if (closed && lock && !lock.active) lock.set(true);
+          if (c.relay.active !== closed) c.relay.set(closed);
+          if (!closed && lock?.active) lock.set(false);
+        },
+        ...(c.plugDetect ? { plugged$: c.plugDetect.active$ } : {}),
+        tethered: config.connectors[i]?.tethered ?? false,
+        ...(lock
+          ? {
+              unlock: () => {
+                lock.set(false);
+                return !lock.active;
+              },
+            }
+          : {}),
+      };
+    }),
   };
 }

@@ -93,6 +93,7 @@ interface RawConfig {
   }>;
   inputs: Record<string, RawLine & { function: 'emergency-stop' | 'rcd-trip'; evseId?: number }>;
   charging: ChargingConfig;
+  meterValues: StationConfig['meterValues'];
   ledPatterns: Partial<StationConfig['ledPatterns']>;
   storage: { dir: string };
   api: { listen: string };
@@ -444,7 +445,8 @@ class Resolver {
     const idx = listen.lastIndexOf(':');
     const host = listen.slice(0, idx).replace(/^\[|\]$/g, '');
     const port = Number(listen.slice(idx + 1));
-    if (!(port >= 1 && port <= 65535)) this.problem('/api/listen', 'host:port with a port from 1 to 65535', renderFound(listen));
+    // Port 0 takes any free port (tests, several agents on one machine).
+    if (!(Number.isInteger(port) && port >= 0 && port <= 65535)) this.problem('/api/listen', 'host:port with a port from 0 to 65535', renderFound(listen));
     return { host, port };
   }
 
@@ -462,6 +464,7 @@ class Resolver {
       evses,
       inputs,
       charging: this.charging(),
+      meterValues: r.meterValues,
       ledPatterns: { ...configSchema().ledDefaults, ...r.ledPatterns },
       storage: { dir: this.resolvePath(r.storage.dir) },
       api: this.api(),

@@ -116,6 +116,19 @@ export interface ChargingConfig {
   onMeterFailure: 'suspend' | 'stop';
 }
 
+export type MeasurandName = 'Energy.Active.Import.Register' | 'Energy.Active.Export.Register' | 'Power.Active.Import' | 'Current.Import' | 'Voltage' | 'Frequency';
+
+export interface MeterValuesConfig {
+  txStartedMeasurands: MeasurandName[];
+  txUpdatedMeasurands: MeasurandName[];
+  txUpdatedIntervalS: number;
+  txEndedMeasurands: MeasurandName[];
+  txEndedIntervalS: number;
+  alignedMeasurands: MeasurandName[];
+  alignedIntervalS: number;
+  alignedSendDuringIdle: boolean;
+}
+
 export type LedState = 'Available' | 'Occupied' | 'Charging' | 'SuspendedEV' | 'SuspendedEVSE' | 'Reserved' | 'Unavailable' | 'Faulted';
 export interface LedPattern {
   colours: LedColour[];
@@ -133,6 +146,7 @@ export interface StationConfig {
   evses: EvseConfig[];
   inputs: SafetyInputConfig[];
   charging: ChargingConfig;
+  meterValues: MeterValuesConfig;
   ledPatterns: Record<LedState, LedPattern>;
   storage: { dir: string };
   api: { host: string; port: number };

@@ -18,6 +18,7 @@ import type { RegisterMeter } from './meter/register-meter.js';
 export interface ConnectorHardware {
   connectorId: number;
   relay: DigitalOutput;
+  lock?: DigitalOutput;
   relayFeedback?: DigitalInput;
   plugDetect?: DigitalInput;
 }
@@ -133,7 +134,8 @@ export async function openStationHardware(config: StationConfig, options: Hardwa
       for (const c of e.connectors) {
         const relay = await DigitalOutput.open(gpio, c.relay);
         relays.push(relay);
-        connectors.push({ connectorId: c.id, relay });
+        const lock = c.lock ? await DigitalOutput.open(gpio, c.lock) : undefined;
+        connectors.push({ connectorId: c.id, relay, ...(lock ? { lock } : {}) });
       }
       const leds: EvseHardware['leds'] = {};
       for (const [colour, spec] of Object.entries(e.leds) as Array<[LedColour, OutputLineSpec]>) {
@@ -204,6 +206,7 @@ export async function openStationHardware(config: StationConfig, options: Hardwa
       for (const i of inputs) await i.input.close();
       for (const e of evses) for (const c of e.connectors) await Promise.all([c.plugDetect?.close(), c.relayFeedback?.close()]);
       for (const e of evses) for (const led of Object.values(e.leds)) await led?.close();
+      for (const e of evses) for (const c of e.connectors) await c.lock?.close();
       for (const r of relays) await r.close();
       await gpio.close();
     },

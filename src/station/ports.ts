@@ -23,6 +23,10 @@ export interface ConnectorPort {
   setRelay(closed: boolean): void;
   /** Whether a vehicle is plugged in; absent when the connector has no plug detection. */
   readonly plugged$?: Observable<boolean>;
+  /** The cable is fixed to the station: there is nothing to unlock. */
+  readonly tethered?: boolean;
+  /** Releases the socket's cable lock; false when it did not release. Absent: no lock fitted. */
+  unlock?(): boolean;
 }
 
 export interface EvsePort {

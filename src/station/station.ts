@@ -215,6 +215,23 @@ export class Station {
     return 'Accepted';
   }
 
+  /**
+   * F05 UnlockConnector: never during an authorized session (F05.FR.02); a fixed cable cannot be
+   * unlocked; a socket without a lock holds nothing, so it counts as unlocked (F05.FR.06).
+   */
+  unlockConnector(evseId: number, connectorId: number): 'Unlocked' | 'UnlockFailed' | 'OngoingAuthorizedTransaction' | 'UnknownConnector' | 'FixedCable' {
+    const evse = this.evse(evseId);
+    const index = evse?.connectors.findIndex((c) => c.connectorId === connectorId) ?? -1;
+    const port = this.options.evses.find((e) => e.evseId === evseId)?.connectors[index];
+    if (!evse || index < 0 || !port) return 'UnknownConnector';
+    const session = evse.authorizedBy ?? (evse.transaction?.idToken ? evse.transaction : undefined);
+    const sessionConnector = evse.transaction?.connectorId ?? evse.authorizedBy?.connectorId;
+    if (session && (sessionConnector === undefined || sessionConnector === connectorId)) return 'OngoingAuthorizedTransaction';
+    if (port.tethered) return 'FixedCable';
+    if (!port.unlock) return 'Unlocked';
+    return port.unlock() ? 'Unlocked' : 'UnlockFailed';
+  }
+
   /** The CSMS answered a transaction message saying the token is not valid. */
   tokenRejected(transactionId: string): void {
     this.evses.find((e) => e.transaction?.id === transactionId)?.tokenRejected();

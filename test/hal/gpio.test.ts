@@ -23,7 +23,7 @@ import {
 import { DigitalInput, DigitalOutput, inactiveLevel, type Level, type LineAddress, type RawOutputPin } from '../../src/hal/gpio/gpio.js';
 import { openStationHardware } from '../../src/hal/station-hardware.js';
 import { runFailsafeHooks } from '../../src/service/lifecycle.js';
-import { cliEntry, repoRoot } from '../helpers/cli.js';
+import { cliEntry, repoRoot, simulatorConfigCopy } from '../helpers/cli.js';
 
 const simulatorConfig = path.join(repoRoot, 'config', 'simulator.json');
 
@@ -554,14 +554,14 @@ describe('GPIO: run command opens the relays when stopped', () => {
     gpio.writes$.subscribe((w) => writes.push({ line: w.address.line, level: w.level }));
     const controller = new AbortController();
     const io = captureIo(controller.signal);
-    const done = runCommand(io, simulatorConfig, { gpio });
+    const done = runCommand(io, simulatorConfigCopy(), { gpio });
 
     await waitFor('the relay to be opened', () => writes.some((w) => w.line === 17));
     assert.deepEqual(
       writes.filter((w) => w.line === 17).map((w) => w.level),
       [0],
     );
-    await waitFor('a meter reading', () => /EVSE 1 .*relay open/.test(io.out()));
+    await waitFor('the agent running', () => /running EVSE-SIM-001/.test(io.err()));
 
     // Energise the contactor behind the agent's back, as the charging core would.
     const pin = gpio.pins.get(17);
@@ -714,7 +714,7 @@ function loadConfigDoc(): Record<string, any> {
 describe('GPIO: signals in a real process', () => {
   it('on SIGTERM, opens every relay and exits 0', async function () {
     this.timeout(20_000);
-    const child = spawn(process.execPath, ['--import', 'tsx', cliEntry, 'run', '--config', 'config/simulator.json'], {
+    const child = spawn(process.execPath, ['--import', 'tsx', cliEntry, 'run', '--config', simulatorConfigCopy()], {
       cwd: repoRoot,
       env: { ...process.env, JOURNAL_STREAM: '' },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -728,8 +728,8 @@ describe('GPIO: signals in a real process', () => {
     );
     const killer = setTimeout(() => child.kill('SIGKILL'), 15_000);
     try {
-      await waitFor('a reading of EVSE 1', () => /^EVSE 1 /m.test(stdout) || child.exitCode !== null, 12_000);
-      assert.match(stdout, /^EVSE 1 /m, stderr);
+      await waitFor('the agent running', () => /running EVSE-SIM-001/.test(stderr) || child.exitCode !== null, 12_000);
+      assert.match(stderr, /running EVSE-SIM-001/, stdout);
       child.kill('SIGTERM');
       const { code, signal } = await exited;
       assert.equal(signal, null, stderr);

@@ -1,4 +1,6 @@
 import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runCli } from '../../src/cli/cli.js';
@@ -47,4 +49,20 @@ export function runProcess(
     });
     child.stdin.end(options.input ?? '');
   });
+}
+
+/**
+ * config/simulator.json copied to a scratch folder, with the local API on a free port and the
+ * storage there too, so tests never collide with a running agent or each other.
+ */
+export function simulatorConfigCopy(changes: (doc: Record<string, any>) => void = () => undefined): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'evse-sim-config-'));
+  const doc = JSON.parse(readFileSync(path.join(repoRoot, 'config', 'simulator.json'), 'utf8')) as Record<string, any>;
+  doc['$schema'] = path.join(repoRoot, 'config', 'config.schema.json');
+  doc['api'] = { listen: '127.0.0.1:0' };
+  doc['storage'] = { dir: path.join(dir, 'var') };
+  changes(doc);
+  const file = path.join(dir, 'config.json');
+  writeFileSync(file, JSON.stringify(doc, null, 2));
+  return file;
 }

@@ -1,0 +1,175 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from '../service/logger.js';
+import type { TokenResult } from '../station/station.js';
+import type { IdToken, IdTokenKind } from '../station/types.js';
+
+/**
+ * The local HTTP API: the station's status, and with simulated hardware the simulation's levers
+ * (plug, EV, card reader, fault inputs). Loopback by default (api.listen). These paths are a fixed
+ * interface that other tools use.
+ */
+
+/** What the API needs of the agent. */
+export interface ApiBackend {
+  status(): object;
+  presentIdToken(evseId: number, idToken: IdToken): Promise<TokenResult>;
+  /** Undefined when the hardware is real: the simulation endpoints then answer 409. */
+  simulation(): SimulationLevers | undefined;
+}
+
+export interface SimulationLevers {
+  setPlugged(evseId: number, connectorId: number, plugged: boolean): void;
+  setEvCharging(evseId: number, charging: boolean): void;
+  setInput(name: string, active: boolean): void;
+  hasEvse(evseId: number): boolean;
+  hasConnector(evseId: number, connectorId: number): boolean;
+  hasInput(name: string): boolean;
+}
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const ID_TOKEN_TYPES: readonly IdTokenKind[] = ['Central', 'eMAID', 'ISO14443', 'ISO15693', 'KeyCode', 'Local', 'MacAddress', 'NoAuthorization'];
+const MAX_BODY = 64 * 1024;
+
+async function readJson(req: http.IncomingMessage): Promise<Record<string, unknown>> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY) throw new HttpError(413, 'body too large');
+    chunks.push(chunk as Buffer);
+  }
+  const text = Buffer.concat(chunks).toString('utf8');
+  if (text.trim() === '') return {};
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    throw new HttpError(400, 'the body is not valid JSON');
+  }
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new HttpError(400, 'the body must be a JSON object');
+  return body as Record<string, unknown>;
+}
+
+function positiveInt(raw: string | undefined, what: string): number {
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1) throw new HttpError(400, `${what} must be a positive integer, got "${raw ?? ''}"`);
+  return n;
+}
+
+export class HttpApi {
+  private server: http.Server | undefined;
+
+  constructor(
+    private readonly backend: ApiBackend,
+    private readonly log: Logger,
+  ) {}
+
+  async listen(host: string, port: number): Promise<number> {
+    const server = http.createServer((req, res) => void this.handle(req, res));
+    this.server = server;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => resolve());
+    });
+    return (server.address() as AddressInfo).port;
+  }
+
+  private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const send = (status: number, body: unknown): void => {
+      res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
+      res.end(`${JSON.stringify(body, null, 2)}\n`);
+    };
+    try {
+      const url = new URL(req.url ?? '/', 'http://localhost');
+      const parts = url.pathname.split('/').filter(Boolean);
+      send(200, await this.route(req, parts));
+    } catch (err) {
+      if (err instanceof HttpError) send(err.status, { error: err.message });
+      else {
+        this.log.error(`API ${req.method} ${req.url}: ${(err as Error).message}`);
+        send(500, { error: 'internal error' });
+      }
+    }
+  }
+
+  private async route(req: http.IncomingMessage, parts: string[]): Promise<unknown> {
+    const method = req.method ?? 'GET';
+    const [api, first, ...rest] = parts;
+    if (api !== 'api') throw new HttpError(404, 'not found');
+    if (first === 'status' && rest.length === 0) {
+      if (method !== 'GET') throw new HttpError(405, 'use GET');
+      return this.backend.status();
+    }
+    if (first !== 'sim') throw new HttpError(404, 'not found');
+    if (method !== 'POST') throw new HttpError(405, 'use POST');
+    const body = await readJson(req);
+    const sim = this.backend.simulation();
+    const [kind, id, ...tail] = rest;
+    if (!sim) throw new HttpError(409, 'the hardware is not simulated (gpio.driver is "sysfs")');
+    if (kind === 'evses') {
+      const evseId = positiveInt(id, 'evseId');
+      if (!sim.hasEvse(evseId)) throw new HttpError(404, `no EVSE ${evseId}`);
+      if (tail[0] === 'token' && tail.length === 1) return this.token(evseId, body);
+      if (tail[0] === 'connectors' && tail.length === 3 && (tail[2] === 'plug' || tail[2] === 'unplug')) {
+        const connectorId = positiveInt(tail[1], 'connectorId');
+        if (!sim.hasConnector(evseId, connectorId)) throw new HttpError(404, `no connector ${connectorId} on EVSE ${evseId}`);
+        try {
+          sim.setPlugged(evseId, connectorId, tail[2] === 'plug');
+        } catch (err) {
+          throw new HttpError(409, (err as Error).message);
+        }
+        return { ok: true, evseId, connectorId, plugged: tail[2] === 'plug' };
+      }
+      if (tail[0] === 'ev' && tail.length === 1) {
+        const state = body['state'];
+        if (state !== 'charging' && state !== 'suspended') throw new HttpError(400, 'state must be "charging" or "suspended"');
+        try {
+          sim.setEvCharging(evseId, state === 'charging');
+        } catch (err) {
+          throw new HttpError(409, (err as Error).message);
+        }
+        return { ok: true, evseId, ev: state };
+      }
+      throw new HttpError(404, 'not found');
+    }
+    if (kind === 'inputs' && id !== undefined && tail.length === 0) {
+      const name = decodeURIComponent(id);
+      if (!sim.hasInput(name)) throw new HttpError(404, `no input named "${name}"`);
+      if (typeof body['active'] !== 'boolean') throw new HttpError(400, 'active must be true or false');
+      sim.setInput(name, body['active']);
+      return { ok: true, input: name, active: body['active'] };
+    }
+    throw new HttpError(404, 'not found');
+  }
+
+  /** A card presented at the EVSE's (simulated) reader. */
+  private async token(evseId: number, body: Record<string, unknown>): Promise<unknown> {
+    const idToken = body['idToken'];
+    const type = body['type'] ?? 'ISO14443';
+    if (typeof idToken !== 'string' || idToken.length === 0 || idToken.length > 36) throw new HttpError(400, 'idToken must be a string of 1 to 36 characters');
+    if (typeof type !== 'string' || !ID_TOKEN_TYPES.includes(type as IdTokenKind)) throw new HttpError(400, `type must be one of ${ID_TOKEN_TYPES.join(', ')}`);
+    try {
+      return await this.backend.presentIdToken(evseId, { idToken, type: type as IdTokenKind });
+    } catch (err) {
+      if (err instanceof RangeError) throw new HttpError(404, err.message);
+      throw err;
+    }
+  }
+
+  async close(): Promise<void> {
+    const server = this.server;
+    this.server = undefined;
+    if (!server) return;
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+}

@@ -1,0 +1,234 @@
+import { mkdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Subscription } from 'rxjs';
+import { HttpApi, type SimulationLevers } from '../api/http-api.js';
+import type { StationConfig } from '../config/station-config.js';
+import type { GpioDriver } from '../hal/gpio/gpio.js';
+import { openStationHardware, type StationHardware } from '../hal/station-hardware.js';
+import { OcppClient } from '../ocpp/ocpp-client.js';
+import type { DeviceModel } from '../ocpp/v201/device-model/device-model.js';
+import type { AvailabilityState } from '../ocpp/v201/device-model/station-variables.js';
+import { buildDeviceModelFromConfig } from '../ocpp/v201/station-device-model.js';
+import { V201Adapter } from '../ocpp/v201/v201-adapter.js';
+import { packageRoot } from '../paths.js';
+import { onFailsafe } from '../service/lifecycle.js';
+import type { Logger } from '../service/logger.js';
+import type { StationEvent } from '../station/events.js';
+import { Station } from '../station/station.js';
+import { JsonFileStore } from '../store/json-file-store.js';
+import { followSafetyInputs } from './safety-inputs.js';
+import { evsePortFrom } from './station-ports.js';
+import { StatusLeds } from './status-leds.js';
+
+export type BootReason = 'PowerUp' | 'RemoteReset' | 'ScheduledReset' | 'LocalReset' | 'ApplicationReset' | 'Watchdog' | 'Unknown';
+export type RestartReason = 'RemoteReset' | 'ScheduledReset';
+
+export interface AgentOptions {
+  log: Logger;
+  /** A GPIO driver instead of the config's (tests). */
+  gpio?: GpioDriver;
+  bootReason?: BootReason;
+}
+
+export function firmwareVersion(): string {
+  return (JSON.parse(readFileSync(path.join(packageRoot, 'package.json'), 'utf8')) as { version: string }).version;
+}
+
+/** A readable line for the station's events, for the log. */
+function describeEvent(e: StationEvent): string {
+  switch (e.type) {
+    case 'ConnectorStatusChanged':
+      return `EVSE ${e.evseId} connector ${e.connectorId}: ${e.status}`;
+    case 'FaultChanged':
+      return `${e.evseId !== undefined ? `EVSE ${e.evseId}` : 'station'} fault ${e.fault} ${e.active ? 'raised' : 'cleared'} (${e.detail})`;
+    case 'TransactionStarted':
+      return `EVSE ${e.evseId} transaction ${e.transaction.id} started (${e.trigger}), meter ${(e.transaction.meterStartWh / 1000).toFixed(3)} kWh`;
+    case 'TransactionUpdated':
+      return `EVSE ${e.evseId} transaction ${e.transaction.id} ${e.trigger}${e.chargingState ? ` -> ${e.chargingState}` : ''}`;
+    case 'TransactionEnded':
+      return `EVSE ${e.evseId} transaction ${e.transaction.id} ended (${e.stoppedReason}), ${(e.transaction.energyWh / 1000).toFixed(3)} kWh delivered`;
+  }
+}
+
+/**
+ * The composition root: config -> hardware -> charging core -> OCPP adapter -> local API. Every
+ * effect (GPIO, Modbus, sockets, disk) is wired here, at the edge; the core sees only ports.
+ */
+export class Agent {
+  private readonly subscriptions: Subscription[] = [];
+  private readonly leds: StatusLeds[] = [];
+  private removeFailsafe: () => void = () => undefined;
+  private restartResolve: (reason: RestartReason) => void = () => undefined;
+  /** Resolves when the CSMS asked for a restart (Reset); the runner then stops and starts again. */
+  readonly restartRequested: Promise<RestartReason>;
+  apiPort = 0;
+
+  private constructor(
+    readonly config: StationConfig,
+    readonly hardware: StationHardware,
+    readonly station: Station,
+    readonly client: OcppClient,
+    readonly adapter: V201Adapter,
+    readonly deviceModel: DeviceModel,
+    private readonly api: HttpApi,
+    private readonly log: Logger,
+  ) {
+    this.restartRequested = new Promise((resolve) => (this.restartResolve = resolve));
+  }
+
+  static async start(config: StationConfig, options: AgentOptions): Promise<Agent> {
+    const log = options.log;
+    if (config.ocpp.version !== '2.0.1') throw new Error(`OCPP ${config.ocpp.version} is not supported yet by this build`);
+    mkdirSync(config.storage.dir, { recursive: true });
+    const hardware = await openStationHardware(config, { logger: log.child('hardware'), ...(options.gpio ? { gpio: options.gpio } : {}) });
+    const removeFailsafe = onFailsafe(() => hardware.openAllRelays());
+    try {
+      const version = firmwareVersion();
+      // The core and the adapter need each other's answers; each reads the other only when asked.
+      let station: Station | undefined;
+      let adapter!: V201Adapter;
+      let agent: Agent | undefined;
+      const availability = (evseId?: number, connectorId?: number): AvailabilityState => {
+        const snapshot = station?.snapshot() ?? [];
+        if (evseId !== undefined && connectorId !== undefined) return station?.statusOf(evseId, connectorId) ?? 'Unavailable';
+        const evses = evseId === undefined ? snapshot : snapshot.filter((e) => e.evseId === evseId);
+        const statuses = evses.flatMap((e) => e.connectors.map((c) => c.status));
+        if (statuses.length === 0) return 'Unavailable';
+        if (statuses.every((s) => s === 'Faulted')) return 'Faulted';
+        if (statuses.every((s) => s === 'Unavailable' || s === 'Faulted')) return 'Unavailable';
+        if (statuses.includes('Occupied')) return 'Occupied';
+        if (statuses.every((s) => s === 'Reserved')) return 'Reserved';
+        return 'Available';
+      };
+      const deviceModel = buildDeviceModelFromConfig(
+        config,
+        version,
+        {
+          availabilityState: availability,
+          dateTime: () => adapter.clock.iso(),
+          evsePowerW: (evseId) => hardware.evses.find((e) => e.evseId === evseId)?.meter.latest?.powerW,
+          problem: (evseId) => (station?.snapshot() ?? []).some((e) => (evseId === undefined || e.evseId === evseId) && e.connectors.some((c) => c.faults.length > 0)),
+        },
+        (m) => log.warning(`device model: ${m}`),
+      );
+      const password = deviceModel.getSecret('SecurityCtrlr', 'BasicAuthPassword');
+      const client = new OcppClient({
+        url: config.ocpp.url,
+        identity: config.station.identity,
+        version: config.ocpp.version,
+        securityProfile: config.ocpp.securityProfile,
+        ...(password && password.reveal() !== '' ? { password } : config.ocpp.password ? { password: config.ocpp.password } : {}),
+        caFile: config.ocpp.caFile,
+        clientCertificateFile: config.ocpp.clientCertificateFile,
+        clientKeyFile: config.ocpp.clientKeyFile,
+        backoff: () => ({
+          waitMinimumS: deviceModel.getInt('OCPPCommCtrlr', 'RetryBackOffWaitMinimum'),
+          randomRangeS: deviceModel.getInt('OCPPCommCtrlr', 'RetryBackOffRandomRange'),
+          repeatTimes: deviceModel.getInt('OCPPCommCtrlr', 'RetryBackOffRepeatTimes'),
+        }),
+        pingIntervalS: () => deviceModel.getInt('OCPPCommCtrlr', 'WebSocketPingInterval'),
+        callTimeoutMs: () => deviceModel.getInt('OCPPCommCtrlr', 'MessageTimeout', { instance: 'Default' }) * 1000,
+        log: log.child('ocpp'),
+      });
+      const store = new JsonFileStore(config.storage.dir, (m) => log.warning(m));
+      station = new Station({
+        evses: hardware.evses.map((e, i) => evsePortFrom(e, config.evses[i]!)),
+        settings: () => adapter.chargingSettings(),
+        authorization: config.charging.authorization === 'free' && config.charging.freeIdToken ? { mode: 'free', idToken: config.charging.freeIdToken } : { mode: 'csms' },
+        authorizer: { authorize: (token, evseId) => adapter.authorizer.authorize(token, evseId) },
+        store,
+      });
+      adapter = new V201Adapter({
+        config,
+        station,
+        client,
+        deviceModel,
+        log: log.child('ocpp'),
+        firmwareVersion: version,
+        bootReason: options.bootReason ?? 'PowerUp',
+        latestReading: (evseId) => hardware.evses.find((e) => e.evseId === evseId)?.meter.latest,
+        restart: (reason) => agent?.restartResolve(reason),
+      });
+      const api = new HttpApi(
+        {
+          status: () => agent!.status(),
+          presentIdToken: (evseId, token) => station!.presentIdToken(evseId, token),
+          simulation: () => (config.gpio.driver === 'simulated' || options.gpio?.kind === 'simulated' ? simulationLevers(config, hardware) : undefined),
+        },
+        log.child('api'),
+      );
+      agent = new Agent(config, hardware, station, client, adapter, deviceModel, api, log);
+      agent.removeFailsafe = removeFailsafe;
+      agent.subscriptions.push(station.events$.subscribe((e) => log.info(describeEvent(e))));
+      adapter.start();
+      station.start();
+      agent.subscriptions.push(...followSafetyInputs(hardware.inputs, station));
+      for (const [i, e] of station.evses.entries()) agent.leds.push(StatusLeds.forEvse(e, hardware.evses[i]!.leds, config.ledPatterns));
+      for (const [i, e] of hardware.evses.entries()) e.meter.start(config.evses[i]!.meter.pollIntervalMs);
+      agent.apiPort = await api.listen(config.api.host, config.api.port);
+      log.info(`local API on http://${config.api.host}:${agent.apiPort}/api/status`);
+      client.start();
+      return agent;
+    } catch (err) {
+      hardware.openAllRelays();
+      removeFailsafe();
+      await hardware.close();
+      throw err;
+    }
+  }
+
+  /** GET /api/status. */
+  status(): object {
+    return {
+      identity: this.config.station.identity,
+      ocppVersion: this.config.ocpp.version,
+      connection: { url: this.config.ocpp.url, connected: this.client.isConnected, bootState: this.adapter.bootState$.value },
+      queuedTransactionMessages: this.adapter.queue.length,
+      evses: this.station.snapshot().map((e) => {
+        const meter = this.hardware.evses.find((h) => h.evseId === e.evseId)?.meter;
+        const tx = e.transaction;
+        return {
+          evseId: e.evseId,
+          operative: e.operative,
+          connectors: e.connectors,
+          transaction: tx
+            ? {
+                id: tx.id,
+                idToken: tx.idToken ?? null,
+                energyWh: Math.round(tx.energyWh * 1000) / 1000,
+                startedAt: tx.startedAt.toISOString(),
+                meterStartWh: tx.meterStartWh,
+                chargingState: tx.chargingState,
+              }
+            : null,
+          meter: meter ? { name: meter.name, health: meter.health.state, latest: meter.latest ?? null } : null,
+        };
+      }),
+    };
+  }
+
+  async stop(): Promise<void> {
+    this.log.info('stopping: opening every relay');
+    this.hardware.openAllRelays();
+    for (const s of this.subscriptions) s.unsubscribe();
+    for (const l of this.leds) l.stop();
+    await this.adapter.stop();
+    await this.client.stop();
+    this.station.stop();
+    await this.api.close();
+    await this.hardware.close();
+    this.removeFailsafe();
+  }
+}
+
+function simulationLevers(config: StationConfig, hw: StationHardware): SimulationLevers {
+  const sim = hw.simulation;
+  return {
+    setPlugged: (evseId, connectorId, plugged) => sim.setPlugged(evseId, connectorId, plugged),
+    setEvCharging: (evseId, charging) => sim.setEvCharging(evseId, charging),
+    setInput: (name, active) => sim.setInput(name, active),
+    hasEvse: (evseId) => config.evses.some((e) => e.id === evseId),
+    hasConnector: (evseId, connectorId) => config.evses.some((e) => e.id === evseId && e.connectors.some((c) => c.id === connectorId)),
+    hasInput: (name) => config.inputs.some((i) => i.name === name),
+  };
+}

@@ -1,0 +1,31 @@
+/**
+ * The station's time as the CSMS sees it. The agent does not set the system clock (that is NTP's
+ * job on a Pi); when the CSMS is the time source (2.0.1 B01.FR.06, 1.6 Heartbeat), the offset to
+ * its clock is applied to every timestamp the agent sends.
+ */
+export class CsmsClock {
+  private offsetMs = 0;
+
+  /** Adopts the CSMS' current time, given as RFC 3339. */
+  sync(currentTime: string): void {
+    const t = Date.parse(currentTime);
+    if (Number.isFinite(t)) this.offsetMs = t - Date.now();
+  }
+
+  get offset(): number {
+    return this.offsetMs;
+  }
+
+  now(): Date {
+    return new Date(Date.now() + this.offsetMs);
+  }
+
+  /** A moment of the agent's clock, on the CSMS' clock. */
+  toCsms(local: Date): Date {
+    return new Date(local.getTime() + this.offsetMs);
+  }
+
+  iso(local: Date = new Date()): string {
+    return this.toCsms(local).toISOString();
+  }
+}

@@ -1,0 +1,188 @@
+import { BehaviorSubject } from 'rxjs';
+import type WebSocket from 'ws';
+import { silentLogger, type Logger } from '../service/logger.js';
+import { OcppSchemas } from './rpc/ocpp-schemas.js';
+import { RpcEndpoint, type CallHandler, type CallOptions } from './rpc/rpc-endpoint.js';
+import { NotConnected } from './rpc/rpc-errors.js';
+import {
+  closeWebSocket,
+  frameText,
+  openOcppWebSocket,
+  TransportRefused,
+  watchLiveness,
+  type OcppWebSocketOptions,
+} from './transport/ocpp-websocket.js';
+import { reconnectDelayMs, type BackoffSettings } from './transport/reconnect-backoff.js';
+
+export interface OcppClientOptions extends OcppWebSocketOptions {
+  /** The §5.3 back-off settings, read before every retry: the CSMS may change them. */
+  backoff: () => BackoffSettings;
+  /** WebSocketPingInterval (§8.4), read at every ping; 0 disables our pings. */
+  pingIntervalS: () => number;
+  /** How long a CALL waits for its answer, read when it is sent. */
+  callTimeoutMs: () => number;
+  log?: Logger | undefined;
+}
+
+/**
+ * The station's OCPP-J connection to its CSMS: keeps one WebSocket open (Part 4 §3.1), with an
+ * RpcEndpoint per connection, and reconnects with the §5.3 back-off whenever it is lost or cannot
+ * be made, from the very first attempt on. Handlers stay registered across reconnects; calls made
+ * while disconnected fail at once with NotConnected (queuing for later is the caller's business).
+ */
+export class OcppClient {
+  /** True while a connection is open and its subprotocol agreed. */
+  readonly connected$ = new BehaviorSubject<boolean>(false);
+  private options: OcppClientOptions;
+  private readonly log: Logger;
+  private readonly handlers = new Map<string, CallHandler>();
+  private running = false;
+  private socket: WebSocket | undefined;
+  private endpoint: RpcEndpoint | undefined;
+  private stopWatchingLiveness: (() => void) | undefined;
+  private attemptAbort: AbortController | undefined;
+  private retryTimer: NodeJS.Timeout | undefined;
+  /** Failed attempts since the last connection: how far the back-off has doubled. */
+  private retries = 0;
+
+  constructor(options: OcppClientOptions) {
+    this.options = { ...options };
+    this.log = options.log ?? silentLogger;
+  }
+
+  get isConnected(): boolean {
+    return this.connected$.value;
+  }
+
+  /** Registers the handler of the CSMS' CALLs of `action`, for this and every later connection. */
+  handle(action: string, handler: CallHandler): void {
+    if (!OcppSchemas.for(this.options.version).actions.has(action)) {
+      throw new Error(`${action} is not an OCPP ${this.options.version} action`);
+    }
+    this.handlers.set(action, handler);
+    this.endpoint?.handle(action, handler);
+  }
+
+  /** Sends a CALL on the current connection; see RpcEndpoint.call. */
+  call(action: string, payload: object, options?: CallOptions): Promise<unknown> {
+    if (!this.endpoint) return Promise.reject(new NotConnected(action));
+    return this.endpoint.call(action, payload, options);
+  }
+
+  /** Connects now, and keeps connected until stop(). */
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.retries = 0;
+    void this.attempt();
+  }
+
+  /** Closes the connection and stops reconnecting; calls in flight fail with NotConnected. */
+  async stop(): Promise<void> {
+    this.running = false;
+    this.cancelAttempts();
+    const socket = this.dropConnection();
+    if (socket) await closeWebSocket(socket);
+  }
+
+  /**
+   * Drops the connection and connects again at once, with `changes` applied (a new URL or
+   * password after the CSMS changed them). Before start(), only records the changes.
+   */
+  reconnect(changes: Partial<OcppClientOptions> = {}): void {
+    this.options = { ...this.options, ...changes };
+    if (!this.running) return;
+    this.log.info('reconnecting at once');
+    this.cancelAttempts();
+    this.retries = 0;
+    const old = this.dropConnection();
+    if (old) void closeWebSocket(old);
+    void this.attempt();
+  }
+
+  private async attempt(): Promise<void> {
+    this.retryTimer = undefined;
+    const abort = new AbortController();
+    this.attemptAbort = abort;
+    const options = this.options;
+    this.log.info(`connecting to ${options.url} as ${options.identity} (OCPP ${options.version}, security profile ${options.securityProfile})`);
+    let socket: WebSocket;
+    try {
+      socket = await openOcppWebSocket(options, this.log, abort.signal);
+    } catch (err) {
+      if (abort.signal.aborted) return; // stop() or reconnect() took over
+      this.attemptAbort = undefined;
+      const message = err instanceof Error ? err.message : String(err);
+      if (err instanceof TransportRefused) this.log.error(`not connecting: ${message}`);
+      else this.log.warning(`connection failed: ${message}`);
+      this.scheduleRetry();
+      return;
+    }
+    this.attemptAbort = undefined;
+    if (abort.signal.aborted || !this.running) {
+      socket.terminate();
+      return;
+    }
+    this.adopt(socket);
+  }
+
+  private adopt(socket: WebSocket): void {
+    this.retries = 0;
+    const endpoint = new RpcEndpoint({
+      version: this.options.version,
+      send: (text) => {
+        if (socket.readyState !== socket.OPEN) throw new Error('the connection is closing');
+        socket.send(text, (err) => {
+          if (err) this.log.warning(`sending failed: ${err.message}`);
+        });
+      },
+      callTimeoutMs: this.options.callTimeoutMs,
+      log: this.log,
+    });
+    for (const [action, handler] of this.handlers) {
+      try {
+        endpoint.handle(action, handler);
+      } catch (err) {
+        this.log.error(`handler of ${action} not registered: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    }
+    socket.on('message', (data) => endpoint.receive(frameText(data, this.log)));
+    socket.once('close', (code, reason) => {
+      if (this.socket !== socket) return; // dropped on purpose by stop() or reconnect()
+      this.log.warning(`connection lost (${code}${reason.length ? ` ${reason.toString('utf8')}` : ''})`);
+      this.dropConnection();
+      if (this.running) this.scheduleRetry();
+    });
+    this.socket = socket;
+    this.endpoint = endpoint;
+    this.stopWatchingLiveness = watchLiveness(socket, this.options.pingIntervalS, this.log);
+    this.log.notice(`connected to ${this.options.url} (${socket.protocol})`);
+    this.connected$.next(true);
+  }
+
+  /** Forgets the current connection, failing its calls; returns its socket for closing. */
+  private dropConnection(): WebSocket | undefined {
+    const socket = this.socket;
+    this.stopWatchingLiveness?.();
+    this.stopWatchingLiveness = undefined;
+    this.endpoint?.connectionLost();
+    this.endpoint = undefined;
+    this.socket = undefined;
+    if (this.connected$.value) this.connected$.next(false);
+    return socket;
+  }
+
+  private cancelAttempts(): void {
+    clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+    this.attemptAbort?.abort();
+    this.attemptAbort = undefined;
+  }
+
+  private scheduleRetry(): void {
+    const delayMs = reconnectDelayMs(this.retries, this.options.backoff());
+    this.retries += 1;
+    this.log.info(`next connection attempt in ${(delayMs / 1000).toFixed(1)} s`);
+    this.retryTimer = setTimeout(() => void this.attempt(), delayMs);
+  }
+}

@@ -1,0 +1,20 @@
+import type { RequestStartTransactionRequest, RequestStartTransactionResponse } from 'ocpp-messages/v2.0/index.js';
+import type { V201Context } from '../context.js';
+
+/** F01/F02 RequestStartTransaction. While Pending it is Rejected (B02.FR.05); a chargingProfile is ignored (F01.FR.12: no smart charging). */
+export const requestStartTransaction = (ctx: V201Context) => async (payload: unknown): Promise<RequestStartTransactionResponse> => {
+  const request = payload as RequestStartTransactionRequest;
+  if (ctx.bootState() !== 'Accepted') return { status: 'Rejected', statusInfo: { reasonCode: 'CSNotAccepted' } };
+  const result = await ctx.station.requestStart({
+    ...(request.evseId !== undefined ? { evseId: request.evseId } : {}),
+    idToken: { idToken: request.idToken.idToken, type: request.idToken.type },
+    ...(request.groupIdToken ? { groupIdToken: { idToken: request.groupIdToken.idToken, type: request.groupIdToken.type } } : {}),
+    remoteStartId: request.remoteStartId,
+    authorizeFirst: ctx.deviceModel.getBool('AuthCtrlr', 'AuthorizeRemoteStart'),
+  });
+  if (result.status === 'Rejected') {
+    const reasonCode = { UnknownEvse: 'UnknownEvse', NoEvseAvailable: 'NoEvseAvailable', Unavailable: 'Unavailable', Faulted: 'Faulted', Occupied: 'Occupied', ResetPending: 'ResetPending' }[result.reason];
+    return { status: 'Rejected', statusInfo: { reasonCode } };
+  }
+  return { status: 'Accepted', ...(result.transactionId ? { transactionId: result.transactionId } : {}) };
+};

@@ -1,0 +1,91 @@
+import type { MeterValueType, TransactionEventEnumType, TransactionEventRequest } from 'ocpp-messages/v2.0/TransactionEventRequest.js';
+import type { TransactionEvent } from '../../../station/events.js';
+import { meterValue } from './meter-values.js';
+
+/** Per transaction, what its messages have said so far. */
+export interface TransactionMessageState {
+  /** The next seqNo: 0 at start, one more per message (E01.FR.07, 1.3.2.1). */
+  seqNo: number;
+  /** Samples kept for the Ended message every TxEndedInterval (E06.FR.11). */
+  endedSamples: MeterValueType[];
+}
+
+export interface MeasurandSettings {
+  txStarted: readonly string[];
+  txEnded: readonly string[];
+}
+
+const EVENT_TYPE: Record<TransactionEvent['type'], TransactionEventEnumType> = {
+  TransactionStarted: 'Started',
+  TransactionUpdated: 'Updated',
+  TransactionEnded: 'Ended',
+};
+
+/**
+ * E01-E07: a TransactionEventRequest from the core's event. Optional fields appear once, where
+ * the spec puts them (Part 2 E 1.5): evse once the connector is known (E01.FR.16), idToken when
+ * authorized or deauthorized (E03.FR.01), remoteStartId after a remote start (F02.FR.01),
+ * chargingState when it changed (E02.FR.13), meter values at start and end (E01.FR.09, E06.FR.11).
+ */
+export function transactionEventRequest(
+  e: TransactionEvent,
+  state: TransactionMessageState,
+  options: { offline: boolean; timestamp: (d: Date) => string; measurands: MeasurandSettings },
+): TransactionEventRequest {
+  const timestamp = options.timestamp(e.timestamp);
+  const tx = e.transaction;
+  const meterValues: MeterValueType[] = [];
+  if (e.type === 'TransactionStarted' && e.reading) {
+    const v = meterValue(e.reading, options.measurands.txStarted, 'Transaction.Begin', options.timestamp(e.reading.timestamp));
+    if (v) meterValues.push(v);
+  }
+  if (e.type === 'TransactionEnded') {
+    meterValues.push(...state.endedSamples);
+    if (e.reading) {
+      const v = meterValue(e.reading, options.measurands.txEnded, 'Transaction.End', options.timestamp(e.reading.timestamp));
+      if (v) meterValues.push(v);
+    }
+  }
+  const showEvse = e.type === 'TransactionStarted' || e.connectorId !== undefined;
+  const chargingState = e.type === 'TransactionStarted' ? (e.chargingState ?? tx.chargingState) : e.chargingState;
+  const request: TransactionEventRequest = {
+    eventType: EVENT_TYPE[e.type],
+    timestamp,
+    triggerReason: e.trigger,
+    seqNo: state.seqNo,
+    ...(options.offline ? { offline: true } : {}),
+    transactionInfo: {
+      transactionId: tx.id,
+      ...(chargingState ? { chargingState } : {}),
+      ...(e.type === 'TransactionEnded' ? { stoppedReason: e.stoppedReason } : {}),
+      ...(e.remoteStartId !== undefined ? { remoteStartId: e.remoteStartId } : {}),
+    },
+    ...(e.idToken ? { idToken: { idToken: e.idToken.idToken, type: e.idToken.type } } : {}),
+    ...(showEvse ? { evse: { id: e.evseId, ...((e.connectorId ?? tx.connectorId) !== undefined ? { connectorId: (e.connectorId ?? tx.connectorId)! } : {}) } } : {}),
+    ...(meterValues[0] ? { meterValue: [meterValues[0], ...meterValues.slice(1)] } : {}),
+  };
+  state.seqNo++;
+  return request;
+}
+
+/** An Updated message carrying meter values only: periodic (J02.FR.11), clock-aligned (J01.FR.22) or triggered (F06). */
+export function meterValueUpdate(
+  transactionId: string,
+  trigger: 'MeterValuePeriodic' | 'MeterValueClock' | 'Trigger',
+  value: MeterValueType,
+  state: TransactionMessageState,
+  options: { offline: boolean; timestamp: string; evseId?: number },
+): TransactionEventRequest {
+  const request: TransactionEventRequest = {
+    eventType: 'Updated',
+    timestamp: options.timestamp,
+    triggerReason: trigger,
+    seqNo: state.seqNo,
+    ...(options.offline ? { offline: true } : {}),
+    transactionInfo: { transactionId },
+    ...(options.evseId !== undefined ? { evse: { id: options.evseId } } : {}),
+    meterValue: [value],
+  };
+  state.seqNo++;
+  return request;
+}

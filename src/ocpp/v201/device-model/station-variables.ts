@@ -1,0 +1,322 @@
+import type { Secret } from '../../../config/station-config.js';
+import {
+  DeviceModel,
+  type ComponentAddress,
+  type LiveVariableDefinition,
+  type Mutability,
+  type StoredVariableDefinition,
+  type VariableCharacteristics,
+  type VariableDefinition,
+} from './device-model.js';
+import { listMembers } from './value-format.js';
+
+/**
+ * The device model of this station: the standardized components and variables (Part 2
+ * "Referenced Components and Variables" and the appendices, names as in dm_components_vars.csv)
+ * that the station really has. Defaults are the spec's where it gives one.
+ */
+
+export type AvailabilityState = 'Available' | 'Occupied' | 'Reserved' | 'Unavailable' | 'Faulted';
+
+/** What the meters can measure, in OCPP's MeasurandEnumType words. */
+export type Measurand =
+  | 'Energy.Active.Import.Register'
+  | 'Energy.Active.Export.Register'
+  | 'Power.Active.Import'
+  | 'Current.Import'
+  | 'Voltage'
+  | 'Frequency';
+
+export const METER_MEASURANDS: readonly Measurand[] = [
+  'Energy.Active.Import.Register',
+  'Energy.Active.Export.Register',
+  'Power.Active.Import',
+  'Current.Import',
+  'Voltage',
+  'Frequency',
+];
+
+/** The transaction start/stop points this station can detect: no parking bay sensor, no signing meter. */
+export const TX_POINTS = ['EVConnected', 'Authorized', 'PowerPathClosed', 'EnergyTransfer'] as const;
+
+export interface StationDescription {
+  vendor: string;
+  model: string;
+  serialNumber?: string;
+  firmwareVersion: string;
+  identity: string;
+  securityProfile: 0 | 1 | 2 | 3;
+  evses: ReadonlyArray<{
+    id: number;
+    phases: 1 | 3;
+    maxCurrentA: number;
+    connectors: ReadonlyArray<{ id: number; type: string }>;
+  }>;
+  /** Default: all of METER_MEASURANDS. */
+  measurands?: readonly Measurand[];
+  /** NetworkConnectionProfile configuration slots; default [1], the profile from the config file. */
+  networkProfileSlots?: readonly number[];
+  /** The Basic auth password from the config file, in effect until the CSMS sets another. */
+  basicAuthPassword?: Secret;
+  organizationName?: string;
+  /** For EVSE.Power's maxLimit; default 230 V. */
+  nominalVoltageV?: number;
+}
+
+/** What the agent knows at the moment it is asked. Optional getters add the variables they feed. */
+export interface StationLive {
+  /** No EVSE: the station's; no connector: the EVSE's. */
+  availabilityState(evseId?: number, connectorId?: number): AvailabilityState;
+  /** Now, RFC 3339. */
+  dateTime(): string;
+  /** The EVSE's present power (EVSE.Power's Actual value). */
+  evsePowerW?(evseId: number): number | undefined;
+  /** A fault on the station (no EVSE) or on an EVSE; adds the Problem variables. */
+  problem?(evseId?: number): boolean;
+  /** Default: the first slot of NetworkConfigurationPriority. */
+  activeNetworkProfile?(): number;
+  /** Default: StationDescription.securityProfile. */
+  securityProfile?(): number;
+  /** Whether a slot holds a usable NetworkConnectionProfile (B10.FR.02); default: only slot 1. */
+  networkProfileSlotUsable?(slot: number): boolean;
+  /** Adds SecurityCtrlr.CertificateEntries, for a station that manages certificates. */
+  certificateEntries?(): number;
+}
+
+// Characteristics, briefly.
+const integer = (unit?: string, minLimit?: number, maxLimit?: number): VariableCharacteristics => ({
+  dataType: 'integer',
+  ...(unit !== undefined ? { unit } : {}),
+  ...(minLimit !== undefined ? { minLimit } : {}),
+  ...(maxLimit !== undefined ? { maxLimit } : {}),
+});
+const boolean: VariableCharacteristics = { dataType: 'boolean' };
+const text = (maxLimit?: number): VariableCharacteristics => ({ dataType: 'string', ...(maxLimit !== undefined ? { maxLimit } : {}) });
+const optionList = (valuesList: readonly string[]): VariableCharacteristics => ({ dataType: 'OptionList', valuesList });
+const memberList = (valuesList: readonly string[]): VariableCharacteristics => ({ dataType: 'MemberList', valuesList });
+const sequenceList = (valuesList: readonly string[]): VariableCharacteristics => ({ dataType: 'SequenceList', valuesList });
+
+type Extra = Partial<Pick<StoredVariableDefinition, 'rebootRequired' | 'validate' | 'inSummary' | 'constant'>>;
+
+function stored(
+  component: ComponentAddress,
+  variable: string,
+  mutability: Mutability,
+  characteristics: VariableCharacteristics,
+  value: string,
+  extra: Extra & { instance?: string } = {},
+): StoredVariableDefinition {
+  const { instance, ...rest } = extra;
+  return {
+    component,
+    variable: { name: variable, ...(instance !== undefined ? { instance } : {}) },
+    mutability,
+    characteristics,
+    default: value,
+    ...rest,
+  };
+}
+
+function liveValue(
+  component: ComponentAddress,
+  variable: string,
+  characteristics: VariableCharacteristics,
+  read: () => string | undefined,
+  extra: Pick<LiveVariableDefinition, 'inSummary'> = {},
+): LiveVariableDefinition {
+  return { component, variable: { name: variable }, mutability: 'ReadOnly', characteristics, read, ...extra };
+}
+
+const nonEmpty = (what: string) => (value: string) => (value === '' ? `${what} cannot be empty` : undefined);
+const PASSWORD = /^[A-Za-z0-9*\-_=:+|@.]{16,40}$/;
+const AVAILABILITY_STATES: readonly AvailabilityState[] = ['Available', 'Occupied', 'Reserved', 'Unavailable', 'Faulted'];
+
+/**
+ * The definitions alone. `profileInEffect` answers ActiveNetworkProfile when the agent has no
+ * getter for it; buildStationDeviceModel reads it from the model.
+ */
+export function stationVariableDefinitions(
+  station: StationDescription,
+  live: StationLive,
+  profileInEffect: () => number = () => station.networkProfileSlots?.[0] ?? 1,
+): VariableDefinition[] {
+  const measurands = station.measurands ?? METER_MEASURANDS;
+  const slots = (station.networkProfileSlots ?? [1]).map(String);
+  const slotUsable = (slot: number): boolean => (live.networkProfileSlotUsable ? live.networkProfileSlotUsable(slot) : slot === 1);
+  const voltage = station.nominalVoltageV ?? 230;
+  const defs: VariableDefinition[] = [];
+
+  // Charging infrastructure (Part 2 2.13): ChargingStation, then each EVSE and its connectors.
+  const cs: ComponentAddress = { name: 'ChargingStation' };
+  defs.push(
+    liveValue(cs, 'AvailabilityState', optionList(AVAILABILITY_STATES), () => live.availabilityState(), { inSummary: true }),
+    stored(cs, 'Available', 'ReadOnly', boolean, 'true'),
+    stored(cs, 'SupplyPhases', 'ReadOnly', integer(), String(Math.max(0, ...station.evses.map((e) => e.phases)))),
+    stored(cs, 'VendorName', 'ReadOnly', text(), station.vendor),
+    stored(cs, 'Model', 'ReadOnly', text(), station.model),
+    stored(cs, 'FirmwareVersion', 'ReadOnly', text(), station.firmwareVersion),
+  );
+  if (station.serialNumber !== undefined) defs.push(stored(cs, 'SerialNumber', 'ReadOnly', text(), station.serialNumber));
+  const hasProblems = live.problem !== undefined;
+  if (hasProblems) {
+    defs.push(liveValue(cs, 'Problem', boolean, () => String(live.problem?.() ?? false), { inSummary: (v) => v === 'true' }));
+  }
+
+  for (const evse of station.evses) {
+    const e: ComponentAddress = { name: 'EVSE', evse: { id: evse.id } };
+    defs.push(
+      liveValue(e, 'AvailabilityState', optionList(AVAILABILITY_STATES), () => live.availabilityState(evse.id), { inSummary: true }),
+      stored(e, 'Available', 'ReadOnly', boolean, 'true'),
+      // Required for its maxLimit only (errata TC_B_53); the Actual value is there when the agent gives it.
+      liveValue(e, 'Power', { dataType: 'decimal', unit: 'W', maxLimit: evse.phases * evse.maxCurrentA * voltage }, () => {
+        const w = live.evsePowerW?.(evse.id);
+        return w === undefined ? undefined : String(Math.round(w));
+      }),
+      stored(e, 'SupplyPhases', 'ReadOnly', integer(), String(evse.phases)),
+    );
+    if (hasProblems) {
+      defs.push(liveValue(e, 'Problem', boolean, () => String(live.problem?.(evse.id) ?? false), { inSummary: (v) => v === 'true' }));
+    }
+    for (const connector of evse.connectors) {
+      const c: ComponentAddress = { name: 'Connector', evse: { id: evse.id, connectorId: connector.id } };
+      defs.push(
+        // B07.FR.09: in a summary only when it says something the EVSE's state does not.
+        liveValue(c, 'AvailabilityState', optionList(AVAILABILITY_STATES), () => live.availabilityState(evse.id, connector.id), {
+          inSummary: (v) => v !== live.availabilityState(evse.id),
+        }),
+        stored(c, 'Available', 'ReadOnly', boolean, 'true'),
+        stored(c, 'ConnectorType', 'ReadOnly', text(), connector.type),
+        stored(c, 'SupplyPhases', 'ReadOnly', integer(), String(evse.phases)),
+      );
+    }
+  }
+
+  const comm: ComponentAddress = { name: 'OCPPCommCtrlr' };
+  const allFixedCables = station.evses.every((e) => e.connectors.every((c) => c.type.startsWith('c')));
+  defs.push(
+    // Errata 2.57 makes it required, and an integer.
+    liveValue(comm, 'ActiveNetworkProfile', integer(), () => String(live.activeNetworkProfile?.() ?? profileInEffect())),
+    stored(comm, 'FileTransferProtocols', 'ReadOnly', memberList(['HTTP', 'HTTPS']), 'HTTP,HTTPS'),
+    stored(comm, 'HeartbeatInterval', 'ReadWrite', integer('s', 1), '300'),
+    // ReadOnly per Part 2 2.1.3: it is set through the NetworkConnectionProfile.
+    stored(comm, 'MessageTimeout', 'ReadOnly', integer('s', 1), '30', { instance: 'Default' }),
+    stored(comm, 'MessageAttempts', 'ReadWrite', integer(undefined, 1), '3', { instance: 'TransactionEvent' }),
+    stored(comm, 'MessageAttemptInterval', 'ReadWrite', integer('s', 0), '60', { instance: 'TransactionEvent' }),
+    // B10.FR.01/04: the station connects by the new order after a reboot; B10.FR.02: every slot must be usable.
+    stored(comm, 'NetworkConfigurationPriority', 'ReadWrite', sequenceList(slots), slots[0] ?? '1', {
+      rebootRequired: true,
+      validate: (value) => {
+        const chosen = listMembers(value);
+        if (chosen.length === 0) return 'at least one profile slot is needed';
+        const unusable = chosen.filter((s) => !slotUsable(Number(s)));
+        return unusable.length ? `no usable network connection profile in slot ${unusable.join(',')}` : undefined;
+      },
+    }),
+    stored(comm, 'NetworkProfileConnectionAttempts', 'ReadWrite', integer(undefined, 1), '3'),
+    stored(comm, 'OfflineThreshold', 'ReadWrite', integer('s', 0), '60'),
+    stored(comm, 'ResetRetries', 'ReadWrite', integer(undefined, 0), '2'),
+    stored(comm, 'RetryBackOffRandomRange', 'ReadWrite', integer('s', 0), '10'),
+    stored(comm, 'RetryBackOffRepeatTimes', 'ReadWrite', integer(undefined, 0), '5'),
+    stored(comm, 'RetryBackOffWaitMinimum', 'ReadWrite', integer('s', 0), '3'),
+    // No connector lock on this hardware: a socket never holds the cable, so it is always free once
+    // unplugged at the EV. Fixed cables only: ReadOnly false, as 2.1.12 requires.
+    stored(comm, 'UnlockOnEVSideDisconnect', 'ReadOnly', boolean, String(!allFixedCables)),
+    stored(comm, 'WebSocketPingInterval', 'ReadWrite', integer('s', 0), '30'),
+  );
+
+  const tx: ComponentAddress = { name: 'TxCtrlr' };
+  defs.push(
+    stored(tx, 'EVConnectionTimeOut', 'ReadWrite', integer('s', 1), '60'),
+    // Unplugging always ends the charging session here; there is no resuming on re-plug.
+    stored(tx, 'StopTxOnEVSideDisconnect', 'ReadOnly', boolean, 'true'),
+    stored(tx, 'StopTxOnInvalidId', 'ReadWrite', boolean, 'true'),
+    stored(tx, 'MaxEnergyOnInvalidId', 'ReadWrite', integer('Wh', 0), '0'),
+    stored(tx, 'TxBeforeAcceptedEnabled', 'ReadWrite', boolean, 'false'),
+    // Defaults: the OCPP 1.6 compatible settings of Part 2 E, table 95. An empty list would never
+    // start, or never end, a transaction.
+    stored(tx, 'TxStartPoint', 'ReadWrite', memberList(TX_POINTS), 'PowerPathClosed', { validate: nonEmpty('TxStartPoint') }),
+    stored(tx, 'TxStopPoint', 'ReadWrite', memberList(TX_POINTS), 'EVConnected,Authorized', { validate: nonEmpty('TxStopPoint') }),
+  );
+
+  const sampled: ComponentAddress = { name: 'SampledDataCtrlr' };
+  defs.push(
+    stored(sampled, 'Available', 'ReadOnly', boolean, 'true'),
+    stored(sampled, 'Enabled', 'ReadWrite', boolean, 'true'),
+    // The recommended defaults (2.7.4-2.7.8): the energy register, intermediate Ended values off.
+    stored(sampled, 'TxStartedMeasurands', 'ReadWrite', memberList(measurands), 'Energy.Active.Import.Register'),
+    stored(sampled, 'TxUpdatedMeasurands', 'ReadWrite', memberList(measurands), 'Energy.Active.Import.Register'),
+    stored(sampled, 'TxUpdatedInterval', 'ReadWrite', integer('s', 0), '60'),
+    stored(sampled, 'TxEndedMeasurands', 'ReadWrite', memberList(measurands), 'Energy.Active.Import.Register'),
+    stored(sampled, 'TxEndedInterval', 'ReadWrite', integer('s', 0), '0'),
+    // The meters give total energy only, never per phase.
+    stored(sampled, 'RegisterValuesWithoutPhases', 'ReadOnly', boolean, 'true'),
+  );
+
+  const aligned: ComponentAddress = { name: 'AlignedDataCtrlr' };
+  defs.push(
+    stored(aligned, 'Available', 'ReadOnly', boolean, 'true'),
+    stored(aligned, 'Enabled', 'ReadWrite', boolean, 'true'),
+    stored(aligned, 'Measurands', 'ReadWrite', memberList(measurands), 'Energy.Active.Import.Register'),
+    // 0: no clock-aligned data until the CSMS asks for it.
+    stored(aligned, 'Interval', 'ReadWrite', integer('s', 0), '0'),
+    stored(aligned, 'SendDuringIdle', 'ReadWrite', boolean, 'false'),
+    stored(aligned, 'TxEndedMeasurands', 'ReadWrite', memberList(measurands), 'Energy.Active.Import.Register'),
+    stored(aligned, 'TxEndedInterval', 'ReadWrite', integer('s', 0), '0'),
+  );
+
+  const auth: ComponentAddress = { name: 'AuthCtrlr' };
+  defs.push(
+    stored(auth, 'Enabled', 'ReadWrite', boolean, 'true'),
+    stored(auth, 'AuthorizeRemoteStart', 'ReadWrite', boolean, 'false'),
+    stored(auth, 'LocalAuthorizeOffline', 'ReadWrite', boolean, 'true'),
+    stored(auth, 'LocalPreAuthorize', 'ReadWrite', boolean, 'false'),
+    stored(auth, 'OfflineTxForUnknownIdEnabled', 'ReadWrite', boolean, 'false'),
+    stored(auth, 'DisableRemoteAuthorization', 'ReadWrite', boolean, 'false'),
+  );
+
+  const data: ComponentAddress = { name: 'DeviceDataCtrlr' };
+  for (const message of ['GetReport', 'GetVariables', 'SetVariables']) {
+    defs.push(
+      stored(data, 'ItemsPerMessage', 'ReadOnly', integer(), '50', { instance: message }),
+      stored(data, 'BytesPerMessage', 'ReadOnly', integer(), '65536', { instance: message }),
+    );
+  }
+
+  const clock: ComponentAddress = { name: 'ClockCtrlr' };
+  defs.push(
+    liveValue(clock, 'DateTime', { dataType: 'dateTime' }, () => live.dateTime()),
+    // The system clock is kept by the OS's NTP client; the CSMS's Heartbeat time is the fallback.
+    stored(clock, 'TimeSource', 'ReadWrite', sequenceList(['NTP', 'Heartbeat']), 'NTP,Heartbeat', { validate: nonEmpty('TimeSource') }),
+  );
+
+  const security: ComponentAddress = { name: 'SecurityCtrlr' };
+  defs.push(
+    // A00.FR.205: 16 to 40 characters of passwordString. Never readable (B06.FR.09).
+    stored(security, 'BasicAuthPassword', 'WriteOnly', text(40), station.basicAuthPassword?.reveal() ?? '', {
+      validate: (value) => (PASSWORD.test(value) ? undefined : 'must be 16 to 40 characters of a-z A-Z 0-9 * - _ = : + | @ .'),
+    }),
+    stored(security, 'Identity', 'ReadOnly', text(48), station.identity),
+    stored(security, 'OrganizationName', 'ReadWrite', text(), station.organizationName ?? ''),
+    liveValue(security, 'SecurityProfile', integer(), () => String(live.securityProfile?.() ?? station.securityProfile)),
+    // Required with TLS profiles; false says the feature is not offered (2.2.6, note 2).
+    stored(security, 'AdditionalRootCertificateCheck', 'ReadOnly', boolean, 'false'),
+  );
+  if (live.certificateEntries) {
+    defs.push(liveValue(security, 'CertificateEntries', integer(), () => String(live.certificateEntries?.() ?? 0)));
+  }
+  return defs;
+}
+
+export function buildStationDeviceModel(
+  station: StationDescription,
+  live: StationLive,
+  storageDir: string,
+  onWarning: (message: string) => void,
+): DeviceModel {
+  // Without a getter, the profile in effect is the first of the priority the station started with
+  // (a new priority waits for the reboot, B10.FR.04).
+  let model: DeviceModel | undefined;
+  const profileInEffect = (): number => Number(model?.getList('OCPPCommCtrlr', 'NetworkConfigurationPriority')[0] ?? 1);
+  model = new DeviceModel({ definitions: stationVariableDefinitions(station, live, profileInEffect), storageDir, onWarning });
+  return model;
+}

@@ -1,0 +1,65 @@
+import type { StationConfig } from '../../config/station-config.js';
+import { DeviceModel, type VariableDefinition } from './device-model/device-model.js';
+import { stationVariableDefinitions, type StationLive } from './device-model/station-variables.js';
+
+/**
+ * The station's 2.0.1 device model, with the installer's config as the starting values of the
+ * variables it covers. Values the CSMS set later are persisted and win over the config.
+ */
+export function configDefaults(config: StationConfig): Record<string, string> {
+  const c = config.charging;
+  const m = config.meterValues;
+  const list = (xs: readonly string[]): string => xs.join(',');
+  return {
+    'OCPPCommCtrlr/HeartbeatInterval': String(config.ocpp.heartbeatIntervalS),
+    'OCPPCommCtrlr/MessageTimeout[Default]': String(config.ocpp.messageTimeoutS),
+    'OCPPCommCtrlr/RetryBackOffWaitMinimum': String(config.ocpp.reconnect.waitMinimumS),
+    'OCPPCommCtrlr/RetryBackOffRandomRange': String(config.ocpp.reconnect.randomRangeS),
+    'OCPPCommCtrlr/RetryBackOffRepeatTimes': String(config.ocpp.reconnect.repeatTimes),
+    'OCPPCommCtrlr/WebSocketPingInterval': String(config.ocpp.webSocketPingIntervalS),
+    'TxCtrlr/TxStartPoint': list(c.txStartPoints),
+    'TxCtrlr/TxStopPoint': list(c.txStopPoints),
+    'TxCtrlr/EVConnectionTimeOut': String(c.evConnectionTimeoutS),
+    'TxCtrlr/StopTxOnInvalidId': String(c.stopTxOnInvalidId),
+    'AuthCtrlr/AuthorizeRemoteStart': String(c.authorizeRemoteStart),
+    'SampledDataCtrlr/TxStartedMeasurands': list(m.txStartedMeasurands),
+    'SampledDataCtrlr/TxUpdatedMeasurands': list(m.txUpdatedMeasurands),
+    'SampledDataCtrlr/TxUpdatedInterval': String(m.txUpdatedIntervalS),
+    'SampledDataCtrlr/TxEndedMeasurands': list(m.txEndedMeasurands),
+    'SampledDataCtrlr/TxEndedInterval': String(m.txEndedIntervalS),
+    'AlignedDataCtrlr/Measurands': list(m.alignedMeasurands),
+    'AlignedDataCtrlr/Interval': String(m.alignedIntervalS),
+    'AlignedDataCtrlr/SendDuringIdle': String(m.alignedSendDuringIdle),
+  };
+}
+
+function keyOf(def: VariableDefinition): string {
+  const inst = def.variable.instance ? `[${def.variable.instance}]` : '';
+  return `${def.component.name}/${def.variable.name}${inst}`;
+}
+
+export function buildDeviceModelFromConfig(
+  config: StationConfig,
+  firmwareVersion: string,
+  live: StationLive,
+  onWarning: (message: string) => void,
+): DeviceModel {
+  const defaults = configDefaults(config);
+  const definitions = stationVariableDefinitions(
+    {
+      vendor: config.station.vendor,
+      model: config.station.model,
+      ...(config.station.serialNumber ? { serialNumber: config.station.serialNumber } : {}),
+      firmwareVersion,
+      identity: config.station.identity,
+      securityProfile: config.ocpp.securityProfile,
+      evses: config.evses.map((e) => ({ id: e.id, phases: e.phases, maxCurrentA: e.maxCurrentA, connectors: e.connectors.map((c) => ({ id: c.id, type: c.type })) })),
+      ...(config.ocpp.password ? { basicAuthPassword: config.ocpp.password } : {}),
+    },
+    live,
+  ).map((def) => {
+    const value = defaults[keyOf(def)];
+    return value !== undefined && 'default' in def ? { ...def, default: value } : def;
+  });
+  return new DeviceModel({ definitions, storageDir: config.storage.dir, onWarning });
+}

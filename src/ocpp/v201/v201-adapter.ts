@@ -1,0 +1,504 @@
+import type { BootNotificationResponse } from 'ocpp-messages/v2.0/BootNotificationResponse.js';
+import type { BootReasonEnumType } from 'ocpp-messages/v2.0/BootNotificationRequest.js';
+import type { HeartbeatResponse } from 'ocpp-messages/v2.0/HeartbeatResponse.js';
+import type { TransactionEventResponse } from 'ocpp-messages/v2.0/TransactionEventResponse.js';
+import { BehaviorSubject, combineLatest, map, type Subscription } from 'rxjs';
+import type { StationConfig } from '../../config/station-config.js';
+import type { MeterReading } from '../../hal/meter/power-meter.js';
+import type { Logger } from '../../service/logger.js';
+import type { StationEvent, TransactionEvent } from '../../station/events.js';
+import type { AuthorizationPort, ChargingSettings } from '../../station/ports.js';
+import type { Station } from '../../station/station.js';
+import type { TxPoint } from '../../station/types.js';
+import { CsmsClock } from '../common/csms-clock.js';
+import { TransactionMessageQueue } from '../common/transaction-queue.js';
+import type { OcppClient } from '../ocpp-client.js';
+import type { CallHandler } from '../rpc/rpc-endpoint.js';
+import { NotConnected, RpcError } from '../rpc/rpc-errors.js';
+import { csmsAuthorizer } from './actions/authorize.js';
+import { bootNotificationRequest } from './actions/boot-notification.js';
+import { changeAvailability } from './actions/change-availability.js';
+import { dataTransfer } from './actions/data-transfer.js';
+import { getBaseReport, getReport } from './actions/get-base-report.js';
+import { getTransactionStatus } from './actions/get-transaction-status.js';
+import { getVariables } from './actions/get-variables.js';
+import { meterValue, meterValuesRequest } from './actions/meter-values.js';
+import { requestStartTransaction } from './actions/request-start-transaction.js';
+import { requestStopTransaction } from './actions/request-stop-transaction.js';
+import { reset } from './actions/reset.js';
+import { setVariables } from './actions/set-variables.js';
+import { statusNotificationRequest } from './actions/status-notification.js';
+import { meterValueUpdate, transactionEventRequest, type TransactionMessageState } from './actions/transaction-event.js';
+import { triggerMessage, type TriggerTargets } from './actions/trigger-message.js';
+import { unlockConnector } from './actions/unlock-connector.js';
+import type { BootState, DataTransferHandler, V201Context } from './context.js';
+import type { DeviceModel } from './device-model/device-model.js';
+
+/** A CALL the boot state does not allow yet (B02.FR.02, B03.FR.02). */
+export class NotAccepted extends Error {
+  constructor(action: string, state: BootState) {
+    super(`${action} not sent: the CSMS has not accepted the station (boot ${state})`);
+    this.name = 'NotAccepted';
+  }
+}
+
+export interface V201AdapterOptions {
+  config: StationConfig;
+  station: Station;
+  client: OcppClient;
+  deviceModel: DeviceModel;
+  log: Logger;
+  firmwareVersion: string;
+  bootReason: BootReasonEnumType;
+  latestReading(evseId: number): MeterReading | undefined;
+  restart(reason: 'RemoteReset' | 'ScheduledReset'): void;
+}
+
+/** When no interval is given for a retry of a not accepted boot (B02.FR.07, B03.FR.05). */
+const DEFAULT_BOOT_RETRY_S = 60;
+
+interface TxRuntime {
+  state: TransactionMessageState;
+  evseId: number;
+  periodic?: NodeJS.Timeout;
+  endedSampler?: NodeJS.Timeout;
+}
+
+/**
+ * OCPP 2.0.1 for the charging core: maps the core's events to messages (boot, status,
+ * transactions, meter values, heartbeat) and the CSMS' calls to core commands, one small file per
+ * action under actions/. Nothing outside this folder knows that the station speaks 2.0.1.
+ */
+export class V201Adapter {
+  readonly clock = new CsmsClock();
+  readonly bootState$ = new BehaviorSubject<BootState>('NotBooted');
+  readonly queue: TransactionMessageQueue;
+  readonly dataTransferHandlers = new Map<string, DataTransferHandler>();
+  private readonly ctx: V201Context;
+  private readonly subscriptions: Subscription[] = [];
+  private readonly transactions = new Map<string, TxRuntime>();
+  private readonly statuses = new Map<string, { evseId: number; connectorId: number; status: string; at: Date }>();
+  private readonly reported = new Map<string, string>();
+  private bootTimer: NodeJS.Timeout | undefined;
+  private heartbeatTimer: NodeJS.Timeout | undefined;
+  private alignedTimer: NodeJS.Timeout | undefined;
+  private lastActivity = Date.now();
+  private offlineSince: number | undefined = Date.now();
+  private booting = false;
+  private stopped = false;
+
+  constructor(private readonly options: V201AdapterOptions) {
+    const { client, log } = options;
+    const adapter = this;
+    this.ctx = {
+      config: options.config,
+      station: options.station,
+      client,
+      deviceModel: options.deviceModel,
+      clock: this.clock,
+      log,
+      bootState: () => this.bootState$.value,
+      send: (action, payload, opts) => this.send(action, payload, opts?.triggered ?? false),
+      latestReading: options.latestReading,
+      restart: options.restart,
+      get dataTransferHandlers() {
+        return adapter.dataTransferHandlers;
+      },
+    };
+    const ready$ = combineLatest([client.connected$, this.bootState$]).pipe(map(([c, b]) => c && b === 'Accepted'));
+    this.queue = new TransactionMessageQueue({
+      send: (action, payload) => this.sendNow(action, payload),
+      ready$,
+      attempts: () => options.deviceModel.getInt('OCPPCommCtrlr', 'MessageAttempts', { instance: 'TransactionEvent' }),
+      retryIntervalS: () => options.deviceModel.getInt('OCPPCommCtrlr', 'MessageAttemptInterval', { instance: 'TransactionEvent' }),
+      onAnswer: (message, answer) => this.onTransactionAnswer(message.transactionId, answer as TransactionEventResponse),
+      log,
+    });
+    this.registerHandlers();
+  }
+
+  /** C01: how the core asks the CSMS about an id token. */
+  get authorizer(): AuthorizationPort {
+    return csmsAuthorizer(this.ctx);
+  }
+
+  /** The charging rules, as the device model holds them now (TxCtrlr, AuthCtrlr) and the config adds. */
+  chargingSettings(): ChargingSettings {
+    const dm = this.options.deviceModel;
+    const c = this.options.config.charging;
+    return {
+      txStartPoints: dm.getList('TxCtrlr', 'TxStartPoint') as TxPoint[],
+      txStopPoints: dm.getList('TxCtrlr', 'TxStopPoint') as TxPoint[],
+      evConnectionTimeoutS: dm.getInt('TxCtrlr', 'EVConnectionTimeOut'),
+      stopTxOnInvalidId: dm.getBool('TxCtrlr', 'StopTxOnInvalidId'),
+      evIdleCurrentA: c.evIdleCurrentA,
+      evIdleAfterS: c.evIdleAfterS,
+      ...(c.maxEnergyWh !== undefined ? { maxEnergyWh: c.maxEnergyWh } : {}),
+      ...(c.maxDurationS !== undefined ? { maxDurationS: c.maxDurationS } : {}),
+      onMeterFailure: c.onMeterFailure,
+    };
+  }
+
+  // ---- sending ----
+
+  /** Sends at once on the open connection; records activity for the heartbeat. */
+  private async sendNow(action: string, payload: object): Promise<unknown> {
+    const answer = await this.options.client.call(action, payload);
+    this.lastActivity = Date.now();
+    return answer;
+  }
+
+  /** B02.FR.02: before Accepted only BootNotification, and what the CSMS asked for while Pending. */
+  private send(action: string, payload: object, triggered: boolean): Promise<unknown> {
+    const state = this.bootState$.value;
+    if (!this.options.client.isConnected) return Promise.reject(new NotConnected(action));
+    const allowed = state === 'Accepted' || action === 'BootNotification' || (triggered && state === 'Pending');
+    if (!allowed) return Promise.reject(new NotAccepted(action, state));
+    return this.sendNow(action, payload);
+  }
+
+  // ---- incoming calls ----
+
+  private registerHandlers(): void {
+    const ctx = this.ctx;
+    const handlers: Record<string, CallHandler> = {
+      GetVariables: getVariables(ctx),
+      SetVariables: setVariables(ctx),
+      GetBaseReport: getBaseReport(ctx),
+      GetReport: getReport(ctx),
+      Reset: reset(ctx),
+      RequestStartTransaction: requestStartTransaction(ctx),
+      RequestStopTransaction: requestStopTransaction(ctx),
+      UnlockConnector: unlockConnector(ctx),
+      TriggerMessage: triggerMessage(ctx, this.triggerTargets()),
+      ChangeAvailability: changeAvailability(ctx),
+      DataTransfer: dataTransfer(ctx),
+      GetTransactionStatus: getTransactionStatus(ctx, (id) => this.queue.pending.filter((m) => id === undefined || m.transactionId === id).length),
+    };
+    for (const [action, handler] of Object.entries(handlers)) {
+      this.options.client.handle(action, (payload, callCtx) => {
+        // B03.FR.08: a rejected station answers the CSMS with nothing but SecurityError.
+        if (this.bootState$.value === 'Rejected') throw new RpcError('SecurityError', 'the CSMS rejected this station at boot');
+        return handler(payload, callCtx);
+      });
+    }
+  }
+
+  private triggerTargets(): TriggerTargets {
+    return {
+      bootNotification: async () => this.boot(),
+      heartbeat: async () => {
+        await this.heartbeat(true);
+      },
+      statusNotification: async (evseId, connectorId) => this.reportStatuses({ evseId, connectorId, triggered: true }),
+      meterValues: async (evseId) => this.sendMeterValues(evseId, 'Trigger'),
+      transactionEvent: async (evseId) => this.triggeredTransactionEvents(evseId),
+      logStatusNotification: async () => {
+        await this.send('LogStatusNotification', { status: 'Idle' }, true);
+      },
+      firmwareStatusNotification: async () => {
+        await this.send('FirmwareStatusNotification', { status: 'Idle' }, true);
+      },
+    };
+  }
+
+  // ---- lifecycle ----
+
+  start(): void {
+    const { client, station, deviceModel } = this.options;
+    this.subscriptions.push(station.events$.subscribe((e) => this.onStationEvent(e)));
+    this.subscriptions.push(client.connected$.subscribe((connected) => this.onConnection(connected)));
+    this.subscriptions.push(
+      deviceModel.changes$.subscribe((change) => {
+        if (change.component === 'OCPPCommCtrlr' && change.variable === 'HeartbeatInterval') this.scheduleHeartbeat();
+        if (change.component === 'AlignedDataCtrlr') this.scheduleAligned();
+        if (change.component === 'SampledDataCtrlr') for (const [id, rt] of this.transactions) this.startSamplers(id, rt);
+        if (change.component === 'SecurityCtrlr' && change.variable === 'BasicAuthPassword' && change.secret) {
+          // A new password takes effect on a new connection, made at once.
+          client.reconnect({ password: change.secret });
+        }
+      }),
+    );
+    this.scheduleAligned();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const s of this.subscriptions) s.unsubscribe();
+    for (const t of [this.bootTimer, this.heartbeatTimer, this.alignedTimer]) if (t) clearTimeout(t);
+    for (const rt of this.transactions.values()) this.stopSamplers(rt);
+    this.queue.stop();
+    this.bootState$.complete();
+  }
+
+  private onConnection(connected: boolean): void {
+    if (!connected) {
+      this.offlineSince ??= Date.now();
+      if (this.heartbeatTimer) clearTimeout(this.heartbeatTimer);
+      return;
+    }
+    if (this.bootState$.value !== 'Accepted') {
+      // B02.FR.04: a not accepted boot is retried no sooner than the CSMS said.
+      if (!this.bootTimer) this.boot();
+      return;
+    }
+    // Part 4 §5.3: a reconnect is not a reboot. B04: statuses as they are now.
+    const offlineS = this.offlineSince === undefined ? 0 : (Date.now() - this.offlineSince) / 1000;
+    this.offlineSince = undefined;
+    const threshold = this.options.deviceModel.getInt('OCPPCommCtrlr', 'OfflineThreshold');
+    void this.reportStatuses({ onlyChanged: offlineS <= threshold });
+    this.scheduleHeartbeat();
+  }
+
+  /** B01-B03: BootNotification until the CSMS accepts, at the interval it gives. */
+  private boot(): void {
+    if (this.booting || this.stopped) return;
+    if (this.bootTimer) clearTimeout(this.bootTimer);
+    this.bootTimer = undefined;
+    this.booting = true;
+    const { config, firmwareVersion, bootReason, log } = this.options;
+    void this.send('BootNotification', bootNotificationRequest(config, firmwareVersion, bootReason), false)
+      .then(
+        (answer) => this.onBootAnswer(answer as BootNotificationResponse),
+        (err: Error) => {
+          log.warning(`BootNotification failed: ${err.message}`);
+          // Not sent or not answered: try again on the next connection, or after a while on this one.
+          if (this.options.client.isConnected && !this.stopped) this.retryBoot(DEFAULT_BOOT_RETRY_S);
+        },
+      )
+      .finally(() => {
+        this.booting = false;
+      });
+  }
+
+  private retryBoot(seconds: number): void {
+    if (this.bootTimer) clearTimeout(this.bootTimer);
+    this.bootTimer = setTimeout(() => {
+      this.bootTimer = undefined;
+      if (this.options.client.isConnected) this.boot();
+    }, seconds * 1000);
+  }
+
+  private onBootAnswer(answer: BootNotificationResponse): void {
+    const { log, deviceModel } = this.options;
+    if (deviceModel.getList('ClockCtrlr', 'TimeSource').includes('Heartbeat')) this.clock.sync(answer.currentTime); // B01.FR.06
+    if (answer.status !== 'Accepted') {
+      log.warning(`the CSMS answered BootNotification with ${answer.status}; asking again in ${answer.interval || DEFAULT_BOOT_RETRY_S} s`);
+      this.bootState$.next(answer.status);
+      this.retryBoot(answer.interval > 0 ? answer.interval : DEFAULT_BOOT_RETRY_S); // B02.FR.07/08, B03.FR.05/06
+      return;
+    }
+    log.notice('the CSMS accepted the station');
+    this.offlineSince = undefined;
+    const accepted = async (): Promise<void> => {
+      if (answer.interval > 0) await deviceModel.set('OCPPCommCtrlr', 'HeartbeatInterval', String(answer.interval)); // B01.FR.04
+      this.bootState$.next('Accepted');
+      await this.reportStatuses({}); // B01.FR.05
+      this.scheduleHeartbeat();
+    };
+    void accepted().catch((err: Error) => log.error(`after boot: ${err.message}`));
+  }
+
+  // ---- heartbeat ----
+
+  /** G02: a Heartbeat after HeartbeatInterval without other traffic. */
+  private scheduleHeartbeat(): void {
+    if (this.heartbeatTimer) clearTimeout(this.heartbeatTimer);
+    if (this.stopped || this.bootState$.value !== 'Accepted' || !this.options.client.isConnected) return;
+    const intervalMs = this.options.deviceModel.getInt('OCPPCommCtrlr', 'HeartbeatInterval') * 1000;
+    const due = Math.max(0, this.lastActivity + intervalMs - Date.now());
+    this.heartbeatTimer = setTimeout(() => {
+      if (Date.now() - this.lastActivity >= intervalMs - 5) void this.heartbeat(false);
+      this.scheduleHeartbeat();
+    }, due);
+  }
+
+  private async heartbeat(triggered: boolean): Promise<void> {
+    try {
+      const answer = (await this.send('Heartbeat', {}, triggered)) as HeartbeatResponse;
+      if (this.options.deviceModel.getList('ClockCtrlr', 'TimeSource').includes('Heartbeat')) this.clock.sync(answer.currentTime);
+    } catch (err) {
+      this.options.log.warning(`Heartbeat failed: ${(err as Error).message}`);
+    }
+  }
+
+  // ---- statuses ----
+
+  private onStationEvent(e: StationEvent): void {
+    switch (e.type) {
+      case 'ConnectorStatusChanged': {
+        const key = `${e.evseId}.${e.connectorId}`;
+        this.statuses.set(key, { evseId: e.evseId, connectorId: e.connectorId, status: e.status, at: e.timestamp });
+        // Status is state, not history: only the latest is sent, now or after the next (re)connection.
+        if (this.bootState$.value === 'Accepted' && this.options.client.isConnected) void this.reportStatuses({ evseId: e.evseId, connectorId: e.connectorId, onlyChanged: true });
+        return;
+      }
+      case 'FaultChanged':
+        return;
+      default:
+        this.onTransactionEvent(e);
+    }
+  }
+
+  /** Sends StatusNotifications for the selected connectors; false when none matched. */
+  private async reportStatuses(options: { evseId?: number | undefined; connectorId?: number | undefined; onlyChanged?: boolean; triggered?: boolean }): Promise<boolean> {
+    const selected = [...this.statuses.entries()].filter(
+      ([, s]) => (options.evseId === undefined || options.evseId === 0 || s.evseId === options.evseId) && (options.connectorId === undefined || s.connectorId === options.connectorId),
+    );
+    for (const [key, s] of selected) {
+      if (options.onlyChanged && this.reported.get(key) === s.status) continue;
+      try {
+        // A triggered message gives current information (F06.FR.09): the time is now.
+        const at = options.triggered ? new Date() : s.at;
+        await this.send('StatusNotification', statusNotificationRequest(s.evseId, s.connectorId, s.status as never, this.clock.iso(at)), options.triggered ?? false);
+        this.reported.set(key, s.status);
+      } catch (err) {
+        if (!(err instanceof NotConnected || err instanceof NotAccepted)) this.options.log.warning(`StatusNotification failed: ${(err as Error).message}`);
+        return selected.length > 0;
+      }
+    }
+    return selected.length > 0;
+  }
+
+  // ---- transactions ----
+
+  private get offline(): boolean {
+    return !(this.options.client.isConnected && this.bootState$.value === 'Accepted');
+  }
+
+  private measurands(variable: string, component = 'SampledDataCtrlr'): string[] {
+    return this.options.deviceModel.getList(component, variable);
+  }
+
+  private onTransactionEvent(e: TransactionEvent): void {
+    const txId = e.transaction.id;
+    let rt = this.transactions.get(txId);
+    if (!rt) {
+      rt = { state: { seqNo: 0, endedSamples: [] }, evseId: e.evseId };
+      this.transactions.set(txId, rt);
+    }
+    const request = transactionEventRequest(e, rt.state, {
+      offline: this.offline,
+      timestamp: (d) => this.clock.iso(d),
+      measurands: { txStarted: this.measurands('TxStartedMeasurands'), txEnded: this.measurands('TxEndedMeasurands') },
+    });
+    this.queue.enqueue('TransactionEvent', request, txId);
+    if (e.type === 'TransactionStarted') this.startSamplers(txId, rt);
+    if (e.type === 'TransactionEnded') {
+      this.stopSamplers(rt);
+      this.transactions.delete(txId);
+    }
+  }
+
+  /** J02: TxUpdatedInterval sends meter values during the transaction; TxEndedInterval keeps them for the end. */
+  private startSamplers(txId: string, rt: TxRuntime): void {
+    this.stopSamplers(rt);
+    const dm = this.options.deviceModel;
+    const updatedS = dm.getInt('SampledDataCtrlr', 'TxUpdatedInterval');
+    if (updatedS > 0) {
+      rt.periodic = setInterval(() => {
+        const reading = this.options.latestReading(rt.evseId);
+        const value = reading && meterValue(reading, this.measurands('TxUpdatedMeasurands'), 'Sample.Periodic', this.clock.iso(reading.timestamp));
+        if (!value) return;
+        this.queue.enqueue('TransactionEvent', meterValueUpdate(txId, 'MeterValuePeriodic', value, rt.state, { offline: this.offline, timestamp: this.clock.iso() }), txId);
+      }, updatedS * 1000);
+    }
+    const endedS = dm.getInt('SampledDataCtrlr', 'TxEndedInterval');
+    if (endedS > 0) {
+      rt.endedSampler = setInterval(() => {
+        const reading = this.options.latestReading(rt.evseId);
+        const value = reading && meterValue(reading, this.measurands('TxEndedMeasurands'), 'Sample.Periodic', this.clock.iso(reading.timestamp));
+        if (!value) return;
+        rt.state.endedSamples.push(value);
+        // F03.FR.06: when there are too many, intermediate samples go first, never the first or the latest.
+        if (rt.state.endedSamples.length > 500) rt.state.endedSamples = rt.state.endedSamples.filter((_, i) => i % 2 === 0 || i === rt.state.endedSamples.length - 1);
+      }, endedS * 1000);
+    }
+  }
+
+  private stopSamplers(rt: TxRuntime): void {
+    if (rt.periodic) clearInterval(rt.periodic);
+    if (rt.endedSampler) clearInterval(rt.endedSampler);
+    rt.periodic = undefined;
+    rt.endedSampler = undefined;
+  }
+
+  private onTransactionAnswer(transactionId: string, answer: TransactionEventResponse): void {
+    const status = answer.idTokenInfo?.status;
+    // E06.FR.04 / C15: the CSMS may reject the token afterwards.
+    if (status !== undefined && status !== 'Accepted') {
+      this.options.log.warning(`the CSMS reports the id token of transaction ${transactionId} ${status}`);
+      this.options.station.tokenRejected(transactionId);
+    }
+  }
+
+  /** F06.FR.07: a TransactionEvent (Updated, Trigger) with the charging state and the latest meter values. */
+  private async triggeredTransactionEvents(evseId?: number): Promise<boolean> {
+    const running = this.options.station.transactions().filter((t) => evseId === undefined || evseId === 0 || t.evseId === evseId);
+    for (const tx of running) {
+      const rt = this.transactions.get(tx.id);
+      const reading = this.options.latestReading(tx.evseId);
+      const value = reading && meterValue(reading, this.measurands('TxUpdatedMeasurands'), 'Trigger', this.clock.iso(reading.timestamp));
+      if (!rt || !value) continue;
+      const request = meterValueUpdate(tx.id, 'Trigger', value, rt.state, { offline: this.offline, timestamp: this.clock.iso() });
+      request.transactionInfo.chargingState = tx.chargingState;
+      this.queue.enqueue('TransactionEvent', request, tx.id);
+    }
+    return running.length > 0;
+  }
+
+  // ---- clock-aligned meter values ----
+
+  /** J01: at every AlignedDataCtrlr.Interval boundary, counted from midnight, the aligned measurands. */
+  private scheduleAligned(): void {
+    if (this.alignedTimer) clearTimeout(this.alignedTimer);
+    this.alignedTimer = undefined;
+    const intervalS = this.options.deviceModel.getInt('AlignedDataCtrlr', 'Interval');
+    if (intervalS <= 0 || this.stopped) return;
+    const now = this.clock.now().getTime();
+    const midnight = Date.UTC(new Date(now).getUTCFullYear(), new Date(now).getUTCMonth(), new Date(now).getUTCDate());
+    const next = midnight + Math.ceil((now - midnight + 1) / (intervalS * 1000)) * intervalS * 1000;
+    this.alignedTimer = setTimeout(() => {
+      void this.sendAligned(new Date(next));
+      this.scheduleAligned();
+    }, next - now);
+  }
+
+  private async sendAligned(boundary: Date): Promise<void> {
+    const sendDuringIdle = this.options.deviceModel.getBool('AlignedDataCtrlr', 'SendDuringIdle');
+    const measurands = this.measurands('Measurands', 'AlignedDataCtrlr');
+    const timestamp = boundary.toISOString(); // exactly on the boundary, on the CSMS' clock
+    for (const evse of this.options.station.evses) {
+      const reading = this.options.latestReading(evse.id);
+      const value = reading && meterValue(reading, measurands, 'Sample.Clock', timestamp);
+      if (!value) continue;
+      const tx = evse.transaction;
+      const rt = tx && this.transactions.get(tx.id);
+      if (tx && rt) {
+        // J01.FR.19: SendDuringIdle keeps aligned values out of transactions; else J01.FR.22.
+        if (!sendDuringIdle) this.queue.enqueue('TransactionEvent', meterValueUpdate(tx.id, 'MeterValueClock', value, rt.state, { offline: this.offline, timestamp }), tx.id);
+        continue;
+      }
+      try {
+        await this.send('MeterValues', meterValuesRequest(evse.id, value), false);
+      } catch (err) {
+        this.options.log.debug(`aligned MeterValues for EVSE ${evse.id} not sent: ${(err as Error).message}`);
+      }
+    }
+  }
+
+  /** F06.FR.06: the latest aligned measurands of the EVSE(s), now. */
+  private async sendMeterValues(evseId: number | undefined, context: 'Trigger'): Promise<boolean> {
+    const measurands = this.measurands('Measurands', 'AlignedDataCtrlr');
+    let sent = false;
+    for (const evse of this.options.station.evses) {
+      if (evseId !== undefined && evseId !== 0 && evse.id !== evseId) continue;
+      const reading = this.options.latestReading(evse.id);
+      const value = reading && meterValue(reading, measurands, context, this.clock.iso(reading.timestamp));
+      if (!value) continue;
+      await this.send('MeterValues', meterValuesRequest(evse.id, value), true);
+      sent = true;
+    }
+    return sent;
+  }
+}
