@@ -212,6 +212,8 @@ export class Agent {
     this.hardware.openAllRelays();
     for (const s of this.subscriptions) s.unsubscribe();
     for (const l of this.leds) l.stop();
+    // Transactions that just ended have their last messages on the way: let them arrive.
+    await this.adapter.drain(5000);
     await this.adapter.stop();
     await this.client.stop();
     this.station.stop();

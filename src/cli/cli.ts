@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { packageRoot } from '../paths.js';
 import { EXIT } from '../service/lifecycle.js';
 import { checkConfigCommand } from './commands/check-config.js';
+import { devCsmsCommand } from './commands/dev-csms.js';
 import { failsafeCommand } from './commands/failsafe.js';
 import { meterReadCommand } from './commands/meter-read.js';
 import { METER_SIM_COMMANDS, meterSimCommand } from './commands/meter-sim.js';
@@ -24,6 +25,8 @@ commands:
             [--relay open|closed] [--load A[,A,A]] [--start-energy-wh WH]
                                           a simulated meter as a Modbus slave
   failsafe [--config FILE]                open every relay and exit (run by systemd after a stop)
+  dev-csms [--port 9220] [--http-port 9221] [--host 127.0.0.1]
+                                          a development CSMS (OCPP 2.0.1, 1.6) with an HTTP control API
   version                                 print the version
 
 FILE defaults to $EVSE_AGENT_CONFIG or ${'/etc/evse-agent/config.json'}.`;
@@ -106,6 +109,10 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       case 'failsafe': {
         const { values } = parseArgs({ args: rest, options: { config: { type: 'string', short: 'c' } } });
         return await failsafeCommand(io, values.config ?? DEFAULT_CONFIG);
+      }
+      case 'dev-csms': {
+        const { values } = parseArgs({ args: rest, options: { port: { type: 'string' }, 'http-port': { type: 'string' }, host: { type: 'string' } } });
+        return await devCsmsCommand(io, { host: values.host, port: values.port, httpPort: values['http-port'] });
       }
       case 'version':
       case '--version':

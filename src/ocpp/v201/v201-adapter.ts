@@ -222,6 +222,14 @@ export class V201Adapter {
     this.scheduleAligned();
   }
 
+  /** Waits (at most timeoutMs) for queued transaction messages to be answered, before a restart or stop. */
+  async drain(timeoutMs: number): Promise<void> {
+    if (this.queue.length === 0 || !this.options.client.isConnected) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.queue.idle(), new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)))]);
+    if (timer) clearTimeout(timer);
+  }
+
   async stop(): Promise<void> {
     this.stopped = true;
     for (const s of this.subscriptions) s.unsubscribe();

@@ -1,0 +1,79 @@
+import { DEFAULT_DEV_CSMS_PORT, DevCsms } from '../../csms/dev-csms.js';
+import { DEFAULT_DEV_CSMS_HTTP_PORT, DevCsmsHttp } from '../../csms/dev-csms-http.js';
+import { createPrintingLogger } from '../../csms/printing-logger.js';
+import { EXIT } from '../../service/lifecycle.js';
+import { UsageError, untilStopped, type CliIo } from '../io.js';
+
+export interface DevCsmsCommandOptions {
+  host?: string | undefined;
+  port?: string | undefined;
+  httpPort?: string | undefined;
+}
+
+function portOption(value: string | undefined, fallback: number, flag: string): number {
+  if (value === undefined) return fallback;
+  const port = Number(value);
+  if (!/^\d+$/.test(value) || port > 65535) throw new UsageError(`${flag} takes a port number 0..65535, got "${value}"`);
+  return port;
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** What to paste to drive a station, printed at start. */
+function howTo(wsUrl: string, apiUrl: string): string {
+  const post = (command: string, body?: string): string => `  curl -s -X POST ${apiUrl}/stations/$ID/${command}${body ? ` -d '${body}'` : ''}`;
+  return [
+    `point a station at ${wsUrl} (config/simulator.json does: npm start), then:`,
+    '  ID=EVSE-SIM-001',
+    `  curl -s ${apiUrl}/stations`,
+    post('start', '{"evseId": 1}'),
+    post('stop'),
+    post('availability', '{"operative": false}'),
+    post('trigger', '{"message": "StatusNotification"}'),
+    post('reset'),
+    post('call', '{"action": "GetVariables", "payload": {"getVariableData": [{"component": {"name": "OCPPCommCtrlr"}, "variable": {"name": "HeartbeatInterval"}}]}}'),
+    '',
+  ].join('\n');
+}
+
+/**
+ * `evse-agent dev-csms`: a development CSMS (OCPP 2.0.1 and 1.6, schema validation on) and its
+ * HTTP control API, printing one line per message until stopped. The control API has no
+ * authentication, so it stays on loopback even when --host opens the OCPP side wider.
+ */
+export async function devCsmsCommand(io: CliIo, options: DevCsmsCommandOptions): Promise<number> {
+  const host = options.host ?? '127.0.0.1';
+  const port = portOption(options.port, DEFAULT_DEV_CSMS_PORT, '--port');
+  const httpPort = portOption(options.httpPort, DEFAULT_DEV_CSMS_HTTP_PORT, '--http-port');
+  const log = createPrintingLogger(io.stdout, io.stderr);
+  const csms = new DevCsms({ host, port, log });
+  const api = new DevCsmsHttp({ csms, host: isLoopback(host) ? host : '127.0.0.1', port: httpPort, log: log.child('control API') });
+  try {
+    await csms.start();
+  } catch (err) {
+    io.stderr.write(`dev-csms: cannot listen on ${host}:${port}: ${errorText(err)}\n`);
+    return EXIT.unavailable;
+  }
+  try {
+    await api.start();
+  } catch (err) {
+    await csms.stop();
+    io.stderr.write(`dev-csms: cannot listen on port ${httpPort} for the control API: ${errorText(err)}\n`);
+    return EXIT.unavailable;
+  }
+  if (!isLoopback(host)) io.stderr.write(`dev-csms: listening on ${host}: any station that can reach it may connect, without a password\n`);
+  io.stdout.write(`dev-csms: OCPP 2.0.1 and 1.6 on ${csms.url}/<identity>\n`);
+  io.stdout.write(`dev-csms: control API on ${api.url}; Ctrl-C stops\n`);
+  io.stdout.write(howTo(csms.url, api.url));
+  await untilStopped(io.stop);
+  await api.stop();
+  await csms.stop();
+  io.stdout.write('dev-csms: stopped\n');
+  return EXIT.ok;
+}

@@ -1,0 +1,102 @@
+import type { OcppVersion } from '../config/station-config.js';
+
+/**
+ * What the development CSMS answers when a test has not programmed otherwise: a valid, accepting
+ * answer to every message a station sends, per version. Every answer here passes the official
+ * response schema (the tests check each one).
+ */
+
+export type AuthorizationStatus = 'Accepted' | 'Blocked' | 'Invalid';
+
+export interface DefaultAnswerContext {
+  /** BootNotification interval, in seconds. */
+  heartbeatIntervalS(): number;
+  /** How an id token (2.0.1) or idTag (1.6) is judged. */
+  authorize(idToken: string): AuthorizationStatus;
+  /** The next 1.6 transaction id, taken when StartTransaction is answered. */
+  nextTransactionId(): number;
+  now(): Date;
+}
+
+/** 2.0.1 messages from a station whose answer carries nothing. */
+const EMPTY_ANSWERS_2_0_1 = new Set([
+  'StatusNotification',
+  'MeterValues',
+  'NotifyReport',
+  'NotifyEvent',
+  'NotifyMonitoringReport',
+  'SecurityEventNotification',
+  'FirmwareStatusNotification',
+  'PublishFirmwareStatusNotification',
+  'LogStatusNotification',
+  'NotifyChargingLimit',
+  'ClearedChargingLimit',
+  'ReportChargingProfiles',
+  'NotifyDisplayMessages',
+  'NotifyCustomerInformation',
+  'ReservationStatusUpdate',
+]);
+
+/** 1.6 messages from a charge point whose answer carries nothing. */
+const EMPTY_ANSWERS_1_6 = new Set(['StatusNotification', 'MeterValues', 'DiagnosticsStatusNotification', 'FirmwareStatusNotification']);
+
+function field(payload: unknown, ...keys: string[]): unknown {
+  let current = payload;
+  for (const key of keys) {
+    if (typeof current !== 'object' || current === null) return undefined;
+    current = (current as Record<string, unknown>)[key];
+  }
+  return current;
+}
+
+function answer201(action: string, payload: unknown, ctx: DefaultAnswerContext): object | undefined {
+  if (EMPTY_ANSWERS_2_0_1.has(action)) return {};
+  switch (action) {
+    case 'BootNotification':
+      return { status: 'Accepted', interval: ctx.heartbeatIntervalS(), currentTime: ctx.now().toISOString() };
+    case 'Heartbeat':
+      return { currentTime: ctx.now().toISOString() };
+    case 'Authorize':
+      return { idTokenInfo: { status: ctx.authorize(String(field(payload, 'idToken', 'idToken'))) } };
+    case 'TransactionEvent': {
+      // idTokenInfo answers an idToken (E01.FR.06) and only then.
+      const idToken = field(payload, 'idToken', 'idToken');
+      return typeof idToken === 'string' ? { idTokenInfo: { status: ctx.authorize(idToken) } } : {};
+    }
+    case 'DataTransfer':
+      return { status: 'UnknownVendorId' };
+    case 'NotifyEVChargingNeeds':
+    case 'NotifyEVChargingSchedule':
+      return { status: 'Accepted' };
+    default:
+      return undefined;
+  }
+}
+
+function answer16(action: string, payload: unknown, ctx: DefaultAnswerContext): object | undefined {
+  if (EMPTY_ANSWERS_1_6.has(action)) return {};
+  switch (action) {
+    case 'BootNotification':
+      return { status: 'Accepted', interval: ctx.heartbeatIntervalS(), currentTime: ctx.now().toISOString() };
+    case 'Heartbeat':
+      return { currentTime: ctx.now().toISOString() };
+    case 'Authorize':
+      return { idTagInfo: { status: ctx.authorize(String(field(payload, 'idTag'))) } };
+    case 'StartTransaction':
+      // A transaction id even for a refused idTag: the charge point then stops it (1.6 §4.8).
+      return { transactionId: ctx.nextTransactionId(), idTagInfo: { status: ctx.authorize(String(field(payload, 'idTag'))) } };
+    case 'StopTransaction': {
+      const idTag = field(payload, 'idTag');
+      return typeof idTag === 'string' ? { idTagInfo: { status: ctx.authorize(idTag) } } : {};
+    }
+    case 'DataTransfer':
+      return { status: 'UnknownVendorId' };
+    default:
+      return undefined;
+  }
+}
+
+/** The default answer to a station's request, or undefined when this CSMS does not take the action. */
+export function defaultAnswer(version: OcppVersion, action: string, payload: unknown, ctx: DefaultAnswerContext): object | undefined {
+  return version === '2.0.1' ? answer201(action, payload, ctx) : answer16(action, payload, ctx);
+}
