@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { packageRoot } from '../paths.js';
 import { EXIT } from '../service/lifecycle.js';
 import { checkConfigCommand } from './commands/check-config.js';
+import { demoCommand } from './commands/demo.js';
 import { devCsmsCommand } from './commands/dev-csms.js';
 import { failsafeCommand } from './commands/failsafe.js';
 import { meterReadCommand } from './commands/meter-read.js';
@@ -25,6 +26,8 @@ commands:
             [--relay open|closed] [--load A[,A,A]] [--start-energy-wh WH]
                                           a simulated meter as a Modbus slave
   failsafe [--config FILE]                open every relay and exit (run by systemd after a stop)
+  demo [--config FILE]                    the agent on the simulator with the development CSMS, and a
+                                          charging session to watch (what npm start runs)
   dev-csms [--port 9220] [--http-port 9221] [--host 127.0.0.1]
                                           a development CSMS (OCPP 2.0.1, 1.6) with an HTTP control API
   version                                 print the version
@@ -109,6 +112,12 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       case 'failsafe': {
         const { values } = parseArgs({ args: rest, options: { config: { type: 'string', short: 'c' } } });
         return await failsafeCommand(io, values.config ?? DEFAULT_CONFIG);
+      }
+      case 'demo': {
+        const { values } = parseArgs({ args: rest, options: { config: { type: 'string', short: 'c' }, 'session-seconds': { type: 'string' } } });
+        const seconds = values['session-seconds'] === undefined ? undefined : Number(values['session-seconds']);
+        if (seconds !== undefined && !(Number.isInteger(seconds) && seconds >= 0)) throw new UsageError('--session-seconds takes a whole number');
+        return await demoCommand(io, values.config ?? path.join(packageRoot, 'config', 'simulator.json'), seconds === undefined ? {} : { sessionSeconds: seconds });
       }
       case 'dev-csms': {
         const { values } = parseArgs({ args: rest, options: { port: { type: 'string' }, 'http-port': { type: 'string' }, host: { type: 'string' } } });

@@ -52,14 +52,17 @@ export function runProcess(
 }
 
 /**
- * config/simulator.json copied to a scratch folder, with the local API on a free port and the
- * storage there too, so tests never collide with a running agent or each other.
+ * config/simulator.json copied to a scratch folder, with the local API on a free port, the
+ * storage there too and no CSMS, so tests never collide with a running agent or each other.
  */
 export function simulatorConfigCopy(changes: (doc: Record<string, any>) => void = () => undefined): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'evse-sim-config-'));
   const doc = JSON.parse(readFileSync(path.join(repoRoot, 'config', 'simulator.json'), 'utf8')) as Record<string, any>;
   doc['$schema'] = path.join(repoRoot, 'config', 'config.schema.json');
   doc['api'] = { listen: '127.0.0.1:0' };
+  // Nothing listens on the discard port: a test that wants a CSMS sets its own URL, and none
+  // reaches a development CSMS that may be running on the simulator's port.
+  doc['ocpp'] = { ...doc['ocpp'], url: 'ws://127.0.0.1:9/ocpp' };
   doc['storage'] = { dir: path.join(dir, 'var') };
   changes(doc);
   const file = path.join(dir, 'config.json');
