@@ -527,6 +527,21 @@ export class DevCsms {
     }
   }
 
+  /**
+   * Sends one text frame to the station exactly as given, past the RPC layer and its schema
+   * checks: for testing how a station answers unknown actions, invalid payloads and frames that
+   * are not OCPP-J at all. The frame is recorded like any other (a CALL's answer is then named by
+   * its action); the station's answer is recorded but matches no pending call. Resolves once the
+   * frame is written. Rejects with DevCsmsError (unknown station) or NotConnected.
+   */
+  async sendRaw(identity: string, text: string): Promise<void> {
+    const station = this.requireStation(identity);
+    const connection = station.connection;
+    if (!connection || connection.socket.readyState !== WebSocket.OPEN) throw new NotConnected('(raw frame)');
+    this.recordFrame(station, connection, 'toStation', text);
+    await new Promise<void>((resolve, reject) => connection.socket.send(text, (err) => (err ? reject(err) : resolve())));
+  }
+
   /** Starts charging the version's way: 2.0.1 RequestStartTransaction, 1.6 RemoteStartTransaction. */
   async remoteStart(
     identity: string,

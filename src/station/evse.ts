@@ -35,6 +35,8 @@ interface ActiveTransaction {
   deauthorizedReason?: StopReason;
   ending: boolean;
   durationTimer?: NodeJS.Timeout;
+  /** The CSMS rejected the id token and StopTxOnInvalidId is false: energy only up to MaxEnergyOnInvalidId. */
+  invalidToken?: boolean;
 }
 
 /** Faults that end the transaction at once, whatever the stop points: energy must not resume by itself. */
@@ -185,7 +187,22 @@ export class Evse {
   /** The CSMS says the transaction's token is not (or no longer) valid (E06.FR.04, C15). */
   tokenRejected(): void {
     if (!this.tx) return;
-    if (this.settings().stopTxOnInvalidId) this.deauthorize({ trigger: 'Deauthorized', stopReason: 'DeAuthorized' });
+    if (this.settings().stopTxOnInvalidId) {
+      this.deauthorize({ trigger: 'Deauthorized', stopReason: 'DeAuthorized' });
+      return;
+    }
+    // E05.FR.02/03: the transaction goes on, but energy flows only until MaxEnergyOnInvalidId.
+    this.tx.invalidToken = true;
+    this.limitInvalidTokenEnergy();
+  }
+
+  /** Suspends the energy (SuspendedEVSE) of a transaction with a rejected token once it had its allowance. */
+  private limitInvalidTokenEnergy(): void {
+    const tx = this.tx;
+    if (!tx?.invalidToken || tx.ending || tx.snapshot.energyWh < (this.settings().maxEnergyOnInvalidIdWh ?? 0)) return;
+    if (this.connectors.every((c) => c.inputs.currentLimitA === 0)) return;
+    for (const c of this.connectors) c.dispatch({ type: 'CurrentLimitChanged', amps: 0 });
+    this.evaluate({ trigger: 'ChargingStateChanged' });
   }
 
   raiseFault(fault: FaultKind): void {
@@ -290,6 +307,7 @@ export class Evse {
     const tx = this.tx;
     if (tx && !tx.ending) {
       tx.snapshot.energyWh = Math.max(0, r.energyImportWh - tx.snapshot.meterStartWh);
+      this.limitInvalidTokenEnergy();
       const limit = this.settings().maxEnergyWh;
       if (limit !== undefined && tx.snapshot.energyWh >= limit && this.authorization) {
         this.deauthorize({ trigger: 'EnergyLimitReached', stopReason: 'EnergyLimitReached' });
@@ -381,7 +399,9 @@ export class Evse {
     for (const [i, c] of this.connectors.entries()) this.port.connectors[i]!.setRelay(c.view.relayClosed);
     const now = new Date();
     for (const c of this.connectors) {
-      const status = c.view.status;
+      // G01.FR.05: when the EV leaves a connector that is scheduled to become Unavailable once the
+      // transaction ends (G03.FR.05), it is reported Unavailable, never Available in between.
+      const status = c.view.status === 'Available' && this.tx !== undefined && this.scheduled.length > 0 ? 'Unavailable' : c.view.status;
       if (this.lastStatus.get(c.connectorId) !== status) {
         this.lastStatus.set(c.connectorId, status);
         this.emit({ type: 'ConnectorStatusChanged', evseId: this.id, connectorId: c.connectorId, status, timestamp: now });
@@ -532,6 +552,8 @@ export class Evse {
         stoppedReason,
       };
       this.tx = undefined;
+      // The next session gets energy again.
+      if (tx.invalidToken) for (const c of this.connectors) c.dispatch({ type: 'CurrentLimitChanged', amps: this.port.maxCurrentA });
       this.emit({
         type: 'TransactionEnded',
         evseId: this.id,

@@ -49,6 +49,8 @@ export interface ChargingSettings {
   evConnectionTimeoutS: number;
   /** Whether a transaction whose id token the CSMS later rejects is stopped (StopTxOnInvalidId). */
   stopTxOnInvalidId: boolean;
+  /** When it is not stopped: the energy it may still deliver in all, Wh (MaxEnergyOnInvalidId); default 0. */
+  maxEnergyOnInvalidIdWh?: number;
   /** Below this current on every phase, with the relay closed, the EV is taking no energy. */
   evIdleCurrentA: number;
   /** How long the current must stay below evIdleCurrentA before the EV counts as suspended, seconds. */

@@ -82,6 +82,8 @@ export class V201Adapter {
   private bootTimer: NodeJS.Timeout | undefined;
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private alignedTimer: NodeJS.Timeout | undefined;
+  /** The last clock-aligned boundary sent, on the CSMS clock: never sent twice if the clock moves back. */
+  private lastAlignedBoundary = 0;
   private lastActivity = Date.now();
   private offlineSince: number | undefined = Date.now();
   private booting = false;
@@ -131,6 +133,7 @@ export class V201Adapter {
       txStopPoints: dm.getList('TxCtrlr', 'TxStopPoint') as TxPoint[],
       evConnectionTimeoutS: dm.getInt('TxCtrlr', 'EVConnectionTimeOut'),
       stopTxOnInvalidId: dm.getBool('TxCtrlr', 'StopTxOnInvalidId'),
+      maxEnergyOnInvalidIdWh: dm.getInt('TxCtrlr', 'MaxEnergyOnInvalidId'),
       evIdleCurrentA: c.evIdleCurrentA,
       evIdleAfterS: c.evIdleAfterS,
       ...(c.maxEnergyWh !== undefined ? { maxEnergyWh: c.maxEnergyWh } : {}),
@@ -143,6 +146,9 @@ export class V201Adapter {
 
   /** Sends at once on the open connection; records activity for the heartbeat. */
   private async sendNow(action: string, payload: object): Promise<unknown> {
+    // G02.FR.05: sending resets the heartbeat timer. Counted when sent, not when answered, so that
+    // the timer firing again before a Heartbeat's answer does not send a second one.
+    this.lastActivity = Date.now();
     const answer = await this.options.client.call(action, payload);
     this.lastActivity = Date.now();
     return answer;
@@ -289,7 +295,7 @@ export class V201Adapter {
 
   private onBootAnswer(answer: BootNotificationResponse): void {
     const { log, deviceModel } = this.options;
-    if (deviceModel.getList('ClockCtrlr', 'TimeSource').includes('Heartbeat')) this.clock.sync(answer.currentTime); // B01.FR.06
+    if (deviceModel.getList('ClockCtrlr', 'TimeSource').includes('Heartbeat')) this.syncClock(answer.currentTime); // B01.FR.06
     if (answer.status !== 'Accepted') {
       log.warning(`the CSMS answered BootNotification with ${answer.status}; asking again in ${answer.interval || DEFAULT_BOOT_RETRY_S} s`);
       this.bootState$.next(answer.status);
@@ -305,6 +311,16 @@ export class V201Adapter {
       this.scheduleHeartbeat();
     };
     void accepted().catch((err: Error) => log.error(`after boot: ${err.message}`));
+  }
+
+  /**
+   * Adopts the CSMS' time. The clock-aligned schedule was computed on the clock as it was: when it
+   * moved, the next boundary is computed again, so aligned values stay on the CSMS clock (J01).
+   */
+  private syncClock(currentTime: string): void {
+    const before = this.clock.offset;
+    this.clock.sync(currentTime);
+    if (Math.abs(this.clock.offset - before) >= 100) this.scheduleAligned();
   }
 
   // ---- heartbeat ----
@@ -324,7 +340,7 @@ export class V201Adapter {
   private async heartbeat(triggered: boolean): Promise<void> {
     try {
       const answer = (await this.send('Heartbeat', {}, triggered)) as HeartbeatResponse;
-      if (this.options.deviceModel.getList('ClockCtrlr', 'TimeSource').includes('Heartbeat')) this.clock.sync(answer.currentTime);
+      if (this.options.deviceModel.getList('ClockCtrlr', 'TimeSource').includes('Heartbeat')) this.syncClock(answer.currentTime);
     } catch (err) {
       this.options.log.warning(`Heartbeat failed: ${(err as Error).message}`);
     }
@@ -354,7 +370,7 @@ export class V201Adapter {
       ([, s]) => (options.evseId === undefined || options.evseId === 0 || s.evseId === options.evseId) && (options.connectorId === undefined || s.connectorId === options.connectorId),
     );
     for (const [key, s] of selected) {
-      if (options.onlyChanged && this.reported.get(key) === s.status) continue;
+      if (options.onlyChanged && (this.reported.get(key) === s.status || this.onlyBlockedBySibling(s.evseId, s.connectorId, s.status))) continue;
       try {
         // A triggered message gives current information (F06.FR.09): the time is now.
         const at = options.triggered ? new Date() : s.at;
@@ -366,6 +382,12 @@ export class V201Adapter {
       }
     }
     return selected.length > 0;
+  }
+
+  /** G01.FR.08: a connector unusable only because another connector of its EVSE is in use; its change is not reported. */
+  private onlyBlockedBySibling(evseId: number, connectorId: number, status: string): boolean {
+    const inputs = this.options.station.evse(evseId)?.connectors.find((c) => c.connectorId === connectorId)?.inputs;
+    return status === 'Unavailable' && inputs !== undefined && inputs.siblingInUse && inputs.operative;
   }
 
   // ---- transactions ----
@@ -465,8 +487,10 @@ export class V201Adapter {
     if (intervalS <= 0 || this.stopped) return;
     const now = this.clock.now().getTime();
     const midnight = Date.UTC(new Date(now).getUTCFullYear(), new Date(now).getUTCMonth(), new Date(now).getUTCDate());
-    const next = midnight + Math.ceil((now - midnight + 1) / (intervalS * 1000)) * intervalS * 1000;
+    let next = midnight + Math.ceil((now - midnight + 1) / (intervalS * 1000)) * intervalS * 1000;
+    while (next <= this.lastAlignedBoundary) next += intervalS * 1000;
     this.alignedTimer = setTimeout(() => {
+      this.lastAlignedBoundary = next;
       void this.sendAligned(new Date(next));
       this.scheduleAligned();
     }, next - now);

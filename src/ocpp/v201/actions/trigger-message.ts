@@ -35,6 +35,10 @@ export const triggerMessage =
       case 'Heartbeat':
         return later(() => targets.heartbeat());
       case 'StatusNotification':
+        // F06.FR.10: what is Accepted is sent, so a connector that does not exist is Rejected.
+        if (evseId !== undefined && evseId !== 0 && connectorId !== undefined && !ctx.station.evse(evseId)!.connectors.some((c) => c.connectorId === connectorId)) {
+          return { status: 'Rejected', statusInfo: { reasonCode: 'UnknownConnector' } };
+        }
         return later(() => targets.statusNotification(evseId, connectorId));
       case 'MeterValues':
         return later(() => targets.meterValues(evseId));

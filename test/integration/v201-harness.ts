@@ -1,0 +1,246 @@
+import assert from 'node:assert/strict';
+import type { TransactionEventRequest } from 'ocpp-messages/v2.0/TransactionEventRequest.js';
+import type { StatusNotificationRequest } from 'ocpp-messages/v2.0/StatusNotificationRequest.js';
+import type { Subscription } from 'rxjs';
+import { Agent, type BootReason } from '../../src/app/agent.js';
+import { loadConfig } from '../../src/config/load-config.js';
+import { DevCsms, type DevCsmsOptions, type MessageRecord } from '../../src/csms/dev-csms.js';
+import type { Logger } from '../../src/service/logger.js';
+import type { StationEvent } from '../../src/station/events.js';
+import { simulatorConfigCopy } from '../helpers/cli.js';
+
+/**
+ * The OCPP 2.0.1 integration rig: the real agent (config, simulated meter and GPIO, charging core,
+ * adapter, client), in-process, against a DevCsms on 127.0.0.1:0 with schema validation on both
+ * ways. Everything started here is stopped by `cleanup()`, agents before CSMSs. Every line the
+ * agents and CSMSs log (debug included) is kept; SHOW_LOGS=1 prints them for a failed test.
+ */
+
+export const ID = 'EVSE-SIM-001';
+export const SERIAL = 'SIM-SERIAL-0001';
+
+export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** A logger that keeps every line, debug included. */
+export function capturingLogger(lines: string[], scope = ''): Logger {
+  const emit = (level: string) => (m: string) => {
+    lines.push(`${new Date().toISOString().slice(11, 23)} ${level.padEnd(7)} ${scope}${m}`);
+    if (lines.length > 4000) lines.splice(0, lines.length - 4000);
+  };
+  return {
+    debug: emit('debug'),
+    info: emit('info'),
+    notice: emit('notice'),
+    warning: emit('warning'),
+    error: emit('error'),
+    child: (s) => capturingLogger(lines, `${scope}${s}: `),
+  };
+}
+
+const started: { agents: Agent[]; csmss: DevCsms[]; subscriptions: Subscription[] } = { agents: [], csmss: [], subscriptions: [] };
+/** What the agents and CSMSs of the running test logged. */
+export const logLines: string[] = [];
+
+export async function startCsms(options: Partial<DevCsmsOptions> = {}): Promise<DevCsms> {
+  const csms = new DevCsms({ port: 0, log: capturingLogger(logLines, 'csms: '), ...options });
+  await csms.start();
+  started.csmss.push(csms);
+  return csms;
+}
+
+/** Stops a CSMS (an outage); cleanup() will not stop it again. */
+export async function stopCsms(csms: DevCsms): Promise<void> {
+  started.csmss = started.csmss.filter((c) => c !== csms);
+  await csms.stop();
+}
+
+export type ConfigChanges = (doc: Record<string, any>) => void;
+
+/**
+ * config/simulator.json pointed at `url`, with settings that keep tests fast: the meter polled
+ * every 100 ms, reconnecting after 1 s, a serial number, no periodic or aligned values unless
+ * a test asks for them. `changes` goes last.
+ */
+export function configFile(url: string, changes: ConfigChanges = () => undefined): string {
+  return simulatorConfigCopy((doc) => {
+    doc['station'] = { ...doc['station'], serialNumber: SERIAL };
+    doc['ocpp'] = { ...doc['ocpp'], url, reconnect: { waitMinimumS: 1, randomRangeS: 0, repeatTimes: 0 }, messageTimeoutS: 5 };
+    doc['meter'] = { ...doc['meter'], pollIntervalMs: 100 };
+    doc['charging'] = { ...doc['charging'], evIdleAfterS: 1 };
+    doc['meterValues'] = { ...doc['meterValues'], txUpdatedIntervalS: 0, alignedIntervalS: 0 };
+    changes(doc);
+  });
+}
+
+/** A second EVSE (one connector, its own simulated meter) on free GPIO lines. */
+export const withSecondEvse: ConfigChanges = (doc) => {
+  doc['evses'].push({
+    id: 2,
+    maxCurrentA: 16,
+    phases: 3,
+    meter: { unitId: 2 },
+    connectors: [{ id: 1, type: 'sType2', relay: { line: 18 }, plugDetect: { line: 20, activeLow: true, debounceMs: 50 } }],
+  });
+};
+
+export interface Rig {
+  csms: DevCsms;
+  agent: Agent;
+  /** Every event of the charging core, in order. */
+  events: StationEvent[];
+  file: string;
+}
+
+/** Starts the agent of `file` (it connects to whatever CSMS its URL names). */
+export async function startAgent(file: string, options: { bootReason?: BootReason } = {}): Promise<{ agent: Agent; events: StationEvent[] }> {
+  const { config } = loadConfig(file);
+  const events: StationEvent[] = [];
+  const agent = await Agent.start(config, { log: capturingLogger(logLines, 'agent: '), ...(options.bootReason ? { bootReason: options.bootReason } : {}) });
+  started.agents.push(agent);
+  started.subscriptions.push(agent.station.events$.subscribe((e) => events.push(e)));
+  return { agent, events };
+}
+
+/** Stops an agent (a restart or power-off); cleanup() will not stop it again. */
+export async function stopAgent(agent: Agent): Promise<void> {
+  started.agents = started.agents.filter((a) => a !== agent);
+  await agent.stop();
+}
+
+/** A CSMS, and the agent connected to it; resolves once the boot is answered (Accepted by default). */
+export async function startRig(
+  options: { csms?: Partial<DevCsmsOptions>; config?: ConfigChanges; program?: (csms: DevCsms) => void; waitForAcceptance?: boolean } = {},
+): Promise<Rig> {
+  const csms = await startCsms(options.csms);
+  options.program?.(csms);
+  const file = configFile(csms.url, options.config);
+  const { agent, events } = await startAgent(file);
+  if (options.waitForAcceptance ?? true) await waitForAccepted(csms, agent);
+  return { csms, agent, events, file };
+}
+
+/** Waits until the agent is Accepted and has reported its connectors' statuses (B01.FR.05). */
+export async function waitForAccepted(csms: DevCsms, agent: Agent, timeoutMs = 5000): Promise<void> {
+  await csms.waitFor(ID, 'BootNotification', undefined, timeoutMs);
+  await until(() => agent.adapter.bootState$.value === 'Accepted', timeoutMs, 'boot Accepted');
+  const connectors = agent.config.evses.reduce((n, e) => n + e.connectors.length, 0);
+  await until(() => calls(csms, 'StatusNotification').length >= connectors, timeoutMs, 'a StatusNotification per connector');
+}
+
+export async function cleanup(): Promise<void> {
+  for (const s of started.subscriptions.splice(0)) s.unsubscribe();
+  for (const a of started.agents.splice(0)) await a.stop().catch(() => undefined);
+  for (const c of started.csmss.splice(0)) await c.stop().catch(() => undefined);
+}
+
+/** For afterEach: cleans up; with SHOW_LOGS=1 prints the logs of a failed test. */
+export async function afterEachTest(this: Mocha.Context): Promise<void> {
+  await cleanup();
+  if (this.currentTest?.state === 'failed' && process.env['SHOW_LOGS']) {
+    process.stderr.write(`---- logs of "${this.currentTest.title}" ----\n${logLines.join('\n')}\n----\n`);
+  }
+  logLines.length = 0;
+}
+
+/** Polls `condition` every 20 ms; rejects after timeoutMs. */
+export async function until(condition: () => boolean, timeoutMs = 5000, what = 'condition'): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(20);
+  }
+}
+
+// ---- what the CSMS recorded ----
+
+/** The station's CALLs of one action, as records, oldest first. */
+export function callRecords<P = any>(csms: DevCsms, action?: string, id = ID): Array<MessageRecord<P>> {
+  return (csms.station(id)?.messages ?? []).filter(
+    (m): m is MessageRecord<P> => m.direction === 'fromStation' && m.kind === 'call' && (action === undefined || m.action === action),
+  );
+}
+
+/** The payloads of the station's CALLs of one action, oldest first. */
+export function calls<P = any>(csms: DevCsms, action: string, id = ID): P[] {
+  return callRecords<P>(csms, action, id).map((m) => m.payload);
+}
+
+/** Milliseconds between consecutive Heartbeats. */
+export function heartbeatGaps(csms: DevCsms, id = ID): number[] {
+  const at = callRecords(csms, 'Heartbeat', id).map((m) => m.at.getTime());
+  return at.slice(1).map((t, i) => t - at[i]!);
+}
+
+export function txEvents(csms: DevCsms, transactionId?: string, id = ID): TransactionEventRequest[] {
+  return calls<TransactionEventRequest>(csms, 'TransactionEvent', id).filter((t) => transactionId === undefined || t.transactionInfo.transactionId === transactionId);
+}
+
+export function statuses(csms: DevCsms, id = ID): StatusNotificationRequest[] {
+  return calls<StatusNotificationRequest>(csms, 'StatusNotification', id);
+}
+
+/** Asserts the CSMS never answered the station with a CALLERROR, nor the station the CSMS. */
+export function assertNoCallErrors(csms: DevCsms, id = ID): void {
+  const errors = csms.station(id)?.callErrors ?? [];
+  assert.deepEqual(
+    errors.map((e) => `${e.direction} ${e.action ?? '?'}: ${e.error?.code} ${e.error?.description}`),
+    [],
+    'no CALLERROR either way',
+  );
+}
+
+/** The first TransactionEvent from the station that matches, already recorded or still to come. */
+export function waitForTx(
+  csms: DevCsms,
+  match: (t: TransactionEventRequest) => boolean,
+  timeoutMs = 5000,
+): Promise<TransactionEventRequest> {
+  return csms.waitFor<TransactionEventRequest>(ID, 'TransactionEvent', match, timeoutMs).then((r) => r.payload);
+}
+
+/** The energy register value of a message's meter values, of the given context. */
+export function energyRegister(t: TransactionEventRequest, context: string): number {
+  const values = (t.meterValue ?? []).flatMap((mv) => mv.sampledValue).filter((s) => s.context === context && (s.measurand ?? 'Energy.Active.Import.Register') === 'Energy.Active.Import.Register');
+  assert.equal(values.length, 1, `one ${context} energy register value in ${JSON.stringify(t.meterValue)}`);
+  return values[0]!.value;
+}
+
+/** seqNo 0, 1, 2, ... in arrival order, and one transaction id. */
+export function assertContiguous(events: readonly TransactionEventRequest[]): void {
+  assert.ok(events.length > 0, 'some transaction events');
+  assert.deepEqual(
+    events.map((e) => e.seqNo),
+    events.map((_, i) => i),
+    'seqNo contiguous from 0',
+  );
+  assert.equal(new Set(events.map((e) => e.transactionInfo.transactionId)).size, 1, 'one transactionId');
+  assert.equal(events[0]!.eventType, 'Started');
+  assert.ok(events.slice(1, -1).every((e) => e.eventType === 'Updated'), 'Updated between Started and Ended');
+}
+
+export const CARD = { idToken: 'CARD-0001', type: 'ISO14443' as const };
+
+/** The relay of EVSE 1's connector 1. */
+export function relayClosed(agent: Agent, evseId = 1): boolean {
+  return agent.hardware.evses.find((e) => e.evseId === evseId)!.connectors[0]!.relay.active;
+}
+
+/** Plugs a vehicle into EVSE n and waits for the core to see it (plug-detect debounce). */
+export async function plugIn(agent: Agent, evseId = 1): Promise<void> {
+  agent.hardware.simulation.setPlugged(evseId, 1, true);
+  await until(() => agent.station.snapshot().find((e) => e.evseId === evseId)!.connectors[0]!.plugged, 2000, `EVSE ${evseId} plugged`);
+}
+
+export async function unplug(agent: Agent, evseId = 1): Promise<void> {
+  agent.hardware.simulation.setPlugged(evseId, 1, false);
+  await until(() => !agent.station.snapshot().find((e) => e.evseId === evseId)!.connectors[0]!.plugged, 2000, `EVSE ${evseId} unplugged`);
+}
+
+/** Plug in, present CARD, wait for the Started message; returns the transaction id. */
+export async function startCharging(rig: Rig, evseId = 1): Promise<string> {
+  await plugIn(rig.agent, evseId);
+  const result = await rig.agent.station.presentIdToken(evseId, CARD);
+  assert.equal(result.outcome, 'authorized');
+  const started = await waitForTx(rig.csms, (t) => t.eventType === 'Started' && t.evse?.id === evseId);
+  return started.transactionInfo.transactionId;
+}

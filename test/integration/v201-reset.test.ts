@@ -1,0 +1,112 @@
+import assert from 'node:assert/strict';
+import type { BootNotificationRequest } from 'ocpp-messages/v2.0/BootNotificationRequest.js';
+import type { Agent, RestartReason } from '../../src/app/agent.js';
+import {
+  afterEachTest,
+  assertContiguous,
+  assertNoCallErrors,
+  calls,
+  CARD,
+  ID,
+  relayClosed,
+  sleep,
+  startAgent,
+  startCharging,
+  startRig,
+  stopAgent,
+  txEvents,
+  until,
+  waitForAccepted,
+  waitForTx,
+} from './v201-harness.js';
+
+/** B11/B12: Reset, with and without a transaction, as the runner carries it out (stop, start again). */
+
+/** Whether the agent asked for a restart within ms, and for which reason. */
+async function restartWithin(agent: Agent, ms: number): Promise<RestartReason | undefined> {
+  return Promise.race([agent.restartRequested, sleep(ms).then(() => undefined)]);
+}
+
+describe('OCPP 2.0.1 integration: reset (B11/B12)', function () {
+  this.timeout(15000);
+  afterEach(afterEachTest);
+
+  it('B12.FR.02/04 Immediate during a transaction: Accepted, Ended (ImmediateReset, ResetCommand) delivered before the restart; B11.FR.04 the station boots again with RemoteReset', async () => {
+    const rig = await startRig();
+    const { csms, agent, file } = rig;
+    const txId = await startCharging(rig);
+    await sleep(200);
+    const { response } = await csms.resetStation(ID, { type: 'Immediate' });
+    assert.deepEqual(response, { status: 'Accepted' });
+    assert.equal(await restartWithin(agent, 3000), 'RemoteReset');
+    assert.equal(relayClosed(agent), false);
+    // The runner stops the agent: the Ended message goes out before the connection closes.
+    await stopAgent(agent);
+    const events = txEvents(csms, txId);
+    assertContiguous(events);
+    const ended = events.at(-1)!;
+    assert.equal(ended.eventType, 'Ended');
+    assert.equal(ended.triggerReason, 'ResetCommand');
+    assert.equal(ended.transactionInfo.stoppedReason, 'ImmediateReset');
+    const messages = csms.station(ID)!.messages;
+    const endedRecord = messages.find((m) => m.kind === 'call' && m.action === 'TransactionEvent' && (m.payload as { eventType: string }).eventType === 'Ended')!;
+    assert.ok(
+      messages.some((m) => m.kind === 'callResult' && m.messageId === endedRecord.messageId),
+      'B12.FR.04: the Ended message was answered before the reboot',
+    );
+    const disconnect = csms.station(ID)!.connections.find((c) => c.type === 'disconnected')!;
+    assert.ok(disconnect.at.getTime() >= endedRecord.at.getTime());
+    // The restart: a new agent on the same config boots with the reason.
+    const again = await startAgent(file, { bootReason: 'RemoteReset' });
+    await until(() => calls(csms, 'BootNotification').length === 2, 5000, 'a second boot');
+    await waitForAccepted(csms, again.agent);
+    assert.equal(calls<BootNotificationRequest>(csms, 'BootNotification')[1]!.reason, 'RemoteReset');
+    assertNoCallErrors(csms);
+  });
+
+  it('B12.FR.01/03 OnIdle during a transaction: Scheduled; the restart waits for the transaction to end normally', async () => {
+    const rig = await startRig();
+    const { csms, agent } = rig;
+    const txId = await startCharging(rig);
+    const { response } = await csms.resetStation(ID, { type: 'OnIdle' });
+    assert.deepEqual(response, { status: 'Scheduled' });
+    assert.equal(await restartWithin(agent, 500), undefined, 'no restart while the transaction runs');
+    assert.equal(relayClosed(agent), true, 'the transaction goes on');
+    assert.equal(txEvents(csms, txId).filter((t) => t.eventType === 'Ended').length, 0);
+    // The driver ends the session; then the station restarts.
+    const result = await agent.station.presentIdToken(1, CARD);
+    assert.equal(result.outcome, 'stopped');
+    assert.equal(await restartWithin(agent, 3000), 'ScheduledReset');
+    const ended = await waitForTx(csms, (t) => t.eventType === 'Ended');
+    assert.equal(ended.transactionInfo.stoppedReason, 'Local');
+    assert.equal(ended.triggerReason, 'StopAuthorized');
+    assertContiguous(txEvents(csms, txId));
+    assertNoCallErrors(csms);
+  });
+
+  it('B11.FR.01/03 OnIdle without a transaction: Accepted and the restart at once; an unknown EVSE Rejected', async () => {
+    const { csms, agent } = await startRig();
+    const unknown = await csms.resetStation(ID, { type: 'Immediate', evseId: 5 });
+    assert.equal((unknown.response as { status: string }).status, 'Rejected');
+    assert.equal(await restartWithin(agent, 200), undefined);
+    const { response } = await csms.resetStation(ID, { type: 'OnIdle' });
+    assert.deepEqual(response, { status: 'Accepted' });
+    assert.equal(await restartWithin(agent, 1000), 'RemoteReset');
+    assert.equal(txEvents(csms).length, 0);
+    assertNoCallErrors(csms);
+  });
+  it('B12.FR.08 Immediate reset of one EVSE during its transaction: Accepted, Ended (ImmediateReset), no restart of the station', async () => {
+    const rig = await startRig();
+    const { csms, agent } = rig;
+    const txId = await startCharging(rig);
+    const { response } = await csms.resetStation(ID, { type: 'Immediate', evseId: 1 });
+    assert.deepEqual(response, { status: 'Accepted' });
+    const ended = await waitForTx(csms, (t) => t.eventType === 'Ended');
+    assert.equal(ended.triggerReason, 'ResetCommand');
+    assert.equal(ended.transactionInfo.stoppedReason, 'ImmediateReset');
+    assertContiguous(txEvents(csms, txId));
+    assert.equal(await restartWithin(agent, 300), undefined, 'the station itself goes on');
+    assert.equal(relayClosed(agent), false);
+    assertNoCallErrors(csms);
+  });
+});
