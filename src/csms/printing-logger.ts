@@ -1,5 +1,5 @@
 import type { LogLevel } from '../config/station-config.js';
-import type { Logger, LogSink } from '../service/logger.js';
+import { loggerFrom, type Logger, type LogSink } from '../service/logger.js';
 
 /**
  * A logger for a terminal a developer watches: each line is the local time and the message, so
@@ -20,12 +20,5 @@ export function createPrintingLogger(out: LogSink, errors: LogSink = out, level:
     if (l === 'warning' || l === 'error') errors.write(`${clock()} ${l}: ${text}\n`);
     else out.write(`${clock()} ${text}\n`);
   };
-  return {
-    debug: (m) => emit('debug', m),
-    info: (m) => emit('info', m),
-    notice: (m) => emit('notice', m),
-    warning: (m) => emit('warning', m),
-    error: (m) => emit('error', m),
-    child: (s) => createPrintingLogger(out, errors, level, `${scope}${s}: `),
-  };
+  return loggerFrom(emit, (s) => createPrintingLogger(out, errors, level, `${scope}${s}: `));
 }

@@ -22,6 +22,18 @@ export interface LogSink {
   write(line: string): unknown;
 }
 
+/** A Logger whose every level goes to one emit function. */
+export function loggerFrom(emit: (level: LogLevel, message: string) => void, child: (scope: string) => Logger): Logger {
+  return {
+    debug: (m) => emit('debug', m),
+    info: (m) => emit('info', m),
+    notice: (m) => emit('notice', m),
+    warning: (m) => emit('warning', m),
+    error: (m) => emit('error', m),
+    child,
+  };
+}
+
 export function createLogger(
   level: LogLevel = 'info',
   sink: LogSink = process.stderr,
@@ -34,14 +46,7 @@ export function createLogger(
     const text = `${scope}${message}`.replace(/\r?\n/g, ' | ');
     sink.write(journald ? `<${PRIORITY[l]}>${text}\n` : `${new Date().toISOString()} ${l.toUpperCase().padEnd(7)} ${text}\n`);
   };
-  return {
-    debug: (m) => emit('debug', m),
-    info: (m) => emit('info', m),
-    notice: (m) => emit('notice', m),
-    warning: (m) => emit('warning', m),
-    error: (m) => emit('error', m),
-    child: (s) => createLogger(level, sink, journald, `${scope}${s}: `),
-  };
+  return loggerFrom(emit, (s) => createLogger(level, sink, journald, `${scope}${s}: `));
 }
 
 /** A logger that drops everything, for tests that do not look at logs. */

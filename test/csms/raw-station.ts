@@ -1,6 +1,6 @@
 import type http from 'node:http';
 import WebSocket from 'ws';
-import type { Logger } from '../../src/service/logger.js';
+export { capturingLogger } from '../helpers/logging.js';
 
 /**
  * A station reduced to a WebSocket and JSON arrays, so tests can send exactly the frames they
@@ -166,17 +166,6 @@ export class RawStation {
   }
 }
 
-export function capturingLogger(lines: string[]): Logger {
-  const log: Logger = {
-    debug: (m) => lines.push(`debug ${m}`),
-    info: (m) => lines.push(`info ${m}`),
-    notice: (m) => lines.push(`notice ${m}`),
-    warning: (m) => lines.push(`warning ${m}`),
-    error: (m) => lines.push(`error ${m}`),
-    child: () => log,
-  };
-  return log;
-}
 
 const at = '2025-01-01T12:00:00.000Z';
 

@@ -18,8 +18,8 @@ import {
   type OcppWebSocketOptions,
 } from '../../src/ocpp/transport/ocpp-websocket.js';
 import { MIN_RECONNECT_DELAY_MS, reconnectDelayMs } from '../../src/ocpp/transport/reconnect-backoff.js';
-import type { Logger } from '../../src/service/logger.js';
 import { repoRoot } from '../helpers/cli.js';
+import { capturingLogger } from '../helpers/logging.js';
 
 // ---------------------------------------------------------------------------------------------
 // A CSMS in the test process
@@ -144,17 +144,6 @@ class TestCsms {
 // ---------------------------------------------------------------------------------------------
 // Helpers
 
-function capturingLogger(lines: string[]): Logger {
-  const log: Logger = {
-    debug: (m) => lines.push(`debug ${m}`),
-    info: (m) => lines.push(`info ${m}`),
-    notice: (m) => lines.push(`notice ${m}`),
-    warning: (m) => lines.push(`warning ${m}`),
-    error: (m) => lines.push(`error ${m}`),
-    child: () => log,
-  };
-  return log;
-}
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 

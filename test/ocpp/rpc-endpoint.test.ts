@@ -13,7 +13,7 @@ import {
   wireErrorCode,
   type RpcErrorCode,
 } from '../../src/ocpp/rpc/rpc-errors.js';
-import type { Logger } from '../../src/service/logger.js';
+import { capturingLogger } from '../helpers/logging.js';
 
 // ---------------------------------------------------------------------------------------------
 // Harness
@@ -94,17 +94,6 @@ const VALID = {
   },
 } as const;
 
-function capturingLogger(lines: string[]): Logger {
-  const log: Logger = {
-    debug: (m) => lines.push(`debug ${m}`),
-    info: (m) => lines.push(`info ${m}`),
-    notice: (m) => lines.push(`notice ${m}`),
-    warning: (m) => lines.push(`warning ${m}`),
-    error: (m) => lines.push(`error ${m}`),
-    child: () => log,
-  };
-  return log;
-}
 
 interface Harness {
   endpoint: RpcEndpoint;

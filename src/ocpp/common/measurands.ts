@@ -1,3 +1,4 @@
+import type { MeasurandName } from '../../config/station-config.js';
 import type { MeterReading } from '../../hal/meter/power-meter.js';
 
 /**
@@ -6,13 +7,17 @@ import type { MeterReading } from '../../hal/meter/power-meter.js';
  * the meter holds them, never rebased to the transaction (2.0.1 J02.FR.17).
  */
 
-export type MeasurandName =
-  | 'Energy.Active.Import.Register'
-  | 'Energy.Active.Export.Register'
-  | 'Power.Active.Import'
-  | 'Current.Import'
-  | 'Voltage'
-  | 'Frequency';
+export type { MeasurandName };
+
+/** Every measurand the station's meters can give. */
+export const MEASURANDS: readonly MeasurandName[] = [
+  'Energy.Active.Import.Register',
+  'Energy.Active.Export.Register',
+  'Power.Active.Import',
+  'Current.Import',
+  'Voltage',
+  'Frequency',
+];
 
 export interface SampledValue {
   value: number;

@@ -9,6 +9,7 @@ import {
   type VariableDefinition,
 } from './device-model.js';
 import { listMembers } from './value-format.js';
+import { MEASURANDS, type MeasurandName } from '../../common/measurands.js';
 
 /**
  * The device model of this station: the standardized components and variables (Part 2
@@ -19,22 +20,8 @@ import { listMembers } from './value-format.js';
 export type AvailabilityState = 'Available' | 'Occupied' | 'Reserved' | 'Unavailable' | 'Faulted';
 
 /** What the meters can measure, in OCPP's MeasurandEnumType words. */
-export type Measurand =
-  | 'Energy.Active.Import.Register'
-  | 'Energy.Active.Export.Register'
-  | 'Power.Active.Import'
-  | 'Current.Import'
-  | 'Voltage'
-  | 'Frequency';
-
-export const METER_MEASURANDS: readonly Measurand[] = [
-  'Energy.Active.Import.Register',
-  'Energy.Active.Export.Register',
-  'Power.Active.Import',
-  'Current.Import',
-  'Voltage',
-  'Frequency',
-];
+export type Measurand = MeasurandName;
+export const METER_MEASURANDS: readonly Measurand[] = MEASURANDS;
 
 /** The transaction start/stop points this station can detect: no parking bay sensor, no signing meter. */
 export const TX_POINTS = ['EVConnected', 'Authorized', 'PowerPathClosed', 'EnergyTransfer'] as const;
