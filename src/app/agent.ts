@@ -7,15 +7,17 @@ import type { GpioDriver } from '../hal/gpio/gpio.js';
 import { openStationHardware, type StationHardware } from '../hal/station-hardware.js';
 import { OcppClient } from '../ocpp/ocpp-client.js';
 import type { DeviceModel } from '../ocpp/v201/device-model/device-model.js';
-import type { AvailabilityState } from '../ocpp/v201/device-model/station-variables.js';
+import { localAuthorizationSettings, type AvailabilityState } from '../ocpp/v201/device-model/station-variables.js';
 import { buildDeviceModelFromConfig } from '../ocpp/v201/station-device-model.js';
-import { V201Adapter } from '../ocpp/v201/v201-adapter.js';
+import { reviveSnapshot, V201Adapter } from '../ocpp/v201/v201-adapter.js';
 import { packageRoot } from '../paths.js';
 import { onFailsafe } from '../service/lifecycle.js';
 import type { Logger } from '../service/logger.js';
 import type { StationEvent } from '../station/events.js';
+import { AuthorizationCache, LocalAuthorizationList, LocalAuthorizer } from '../station/local-authorization.js';
 import { Station } from '../station/station.js';
 import { JsonFileStore } from '../store/json-file-store.js';
+import { TransactionJournal } from '../store/transaction-journal.js';
 import { followSafetyInputs } from './safety-inputs.js';
 import { evsePortFrom } from './station-ports.js';
 import { StatusLeds } from './status-leds.js';
@@ -58,6 +60,7 @@ export class Agent {
   private readonly subscriptions: Subscription[] = [];
   private readonly leds: StatusLeds[] = [];
   private removeFailsafe: () => void = () => undefined;
+  journal: TransactionJournal | undefined;
   private restartResolve: (reason: RestartReason) => void = () => undefined;
   /** Resolves when the CSMS asked for a restart (Reset); the runner then stops and starts again. */
   readonly restartRequested: Promise<RestartReason>;
@@ -82,6 +85,7 @@ export class Agent {
     mkdirSync(config.storage.dir, { recursive: true });
     const hardware = await openStationHardware(config, { logger: log.child('hardware'), ...(options.gpio ? { gpio: options.gpio } : {}) });
     const removeFailsafe = onFailsafe(() => hardware.openAllRelays());
+    let journal: TransactionJournal | undefined;
     try {
       const version = firmwareVersion();
       // The core and the adapter need each other's answers; each reads the other only when asked.
@@ -100,11 +104,15 @@ export class Agent {
         if (statuses.every((s) => s === 'Reserved')) return 'Reserved';
         return 'Available';
       };
+      const store = new JsonFileStore(config.storage.dir, (m) => log.warning(m));
+      // C13/C14, D01: the Local Authorization List, which the device model reports on.
+      const localList = new LocalAuthorizationList(store, { now: () => adapter.clock.now(), onWarning: (m) => log.warning(m) });
       const deviceModel = buildDeviceModelFromConfig(
         config,
         version,
         {
           availabilityState: availability,
+          localAuthorization: { listEntries: () => localList.size, listMaxEntries: localList.maxEntries },
           dateTime: () => adapter.clock.iso(),
           evsePowerW: (evseId) => hardware.evses.find((e) => e.evseId === evseId)?.meter.latest?.powerW,
           problem: (evseId) => (station?.snapshot() ?? []).some((e) => (evseId === undefined || e.evseId === evseId) && e.connectors.some((c) => c.faults.length > 0)),
@@ -130,13 +138,39 @@ export class Agent {
         callTimeoutMs: () => deviceModel.getInt('OCPPCommCtrlr', 'MessageTimeout', { instance: 'Default' }) * 1000,
         log: log.child('ocpp'),
       });
-      const store = new JsonFileStore(config.storage.dir, (m) => log.warning(m));
+      // C10-C15: cache and list in front of the CSMS, and the rules for when it cannot be reached.
+      const authorizer = new LocalAuthorizer({
+        remote: { authorize: (token, evseId) => adapter.authorizer.authorize(token, evseId) },
+        cache: new AuthorizationCache(store, {
+          lifetimeS: () => deviceModel.getInt('AuthCacheCtrlr', 'LifeTime'),
+          now: () => adapter.clock.now(),
+          onWarning: (m) => log.warning(m),
+        }),
+        list: localList,
+        // Authorize can be sent only on a connection the CSMS has accepted (B02.FR.02).
+        online: () => client.isConnected && adapter.bootState$.value === 'Accepted',
+        settings: () => localAuthorizationSettings(deviceModel),
+        onWarning: (m) => log.warning(m),
+      });
+      journal = TransactionJournal.open(config.storage.dir);
+      if (journal.damage.length > 0) {
+        log.error(
+          `transaction journal damaged: ${journal.damage.length} record(s) skipped (${journal.damage.map((d) => `line ${d.line}: ${d.reason}`).join('; ')}); ` +
+            `the intact ones are kept, the damaged file is ${journal.damagedCopy}`,
+        );
+      }
+      const pending = journal.pending.length;
+      const running = journal.running;
+      if (pending > 0 || running.length > 0) {
+        log.notice(`recovered from the journal: ${pending} transaction message(s) to send, ${running.length} transaction(s) that were running`);
+      }
       station = new Station({
         evses: hardware.evses.map((e, i) => evsePortFrom(e, config.evses[i]!)),
         settings: () => adapter.chargingSettings(),
         authorization: config.charging.authorization === 'free' && config.charging.freeIdToken ? { mode: 'free', idToken: config.charging.freeIdToken } : { mode: 'csms' },
-        authorizer: { authorize: (token, evseId) => adapter.authorizer.authorize(token, evseId) },
+        authorizer,
         store,
+        recovered: running.map((t) => reviveSnapshot(t.snapshot)),
       });
       adapter = new V201Adapter({
         config,
@@ -148,6 +182,9 @@ export class Agent {
         bootReason: options.bootReason ?? 'PowerUp',
         latestReading: (evseId) => hardware.evses.find((e) => e.evseId === evseId)?.meter.latest,
         restart: (reason) => agent?.restartResolve(reason),
+        journal,
+        localAuthorizer: authorizer,
+        maxQueuedMessages: config.storage.maxQueuedMessages,
       });
       const api = new HttpApi(
         {
@@ -159,6 +196,7 @@ export class Agent {
       );
       agent = new Agent(config, hardware, station, client, adapter, deviceModel, api, log);
       agent.removeFailsafe = removeFailsafe;
+      agent.journal = journal;
       agent.subscriptions.push(station.events$.subscribe((e) => log.info(describeEvent(e))));
       adapter.start();
       station.start();
@@ -172,6 +210,7 @@ export class Agent {
     } catch (err) {
       hardware.openAllRelays();
       removeFailsafe();
+      journal?.close();
       await hardware.close();
       throw err;
     }
@@ -183,7 +222,11 @@ export class Agent {
       identity: this.config.station.identity,
       ocppVersion: this.config.ocpp.version,
       connection: { url: this.config.ocpp.url, connected: this.client.isConnected, bootState: this.adapter.bootState$.value },
-      queuedTransactionMessages: this.adapter.queue.length,
+      storage: {
+        queuedTransactionMessages: this.adapter.queue.length,
+        journalWritable: this.adapter.queue.storeHealthy,
+        journalDamage: this.journal?.damage ?? [],
+      },
       evses: this.station.snapshot().map((e) => {
         const meter = this.hardware.evses.find((h) => h.evseId === e.evseId)?.meter;
         const tx = e.transaction;
@@ -219,6 +262,7 @@ export class Agent {
     this.station.stop();
     await this.api.close();
     await this.hardware.close();
+    this.journal?.close();
     this.removeFailsafe();
   }
 }

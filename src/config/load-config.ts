@@ -95,7 +95,7 @@ interface RawConfig {
   charging: ChargingConfig;
   meterValues: StationConfig['meterValues'];
   ledPatterns: Partial<StationConfig['ledPatterns']>;
-  storage: { dir: string };
+  storage: { dir: string; maxQueuedMessages: number };
   api: { listen: string };
   log: { level: StationConfig['log']['level'] };
 }
@@ -466,7 +466,7 @@ class Resolver {
       charging: this.charging(),
       meterValues: r.meterValues,
       ledPatterns: { ...configSchema().ledDefaults, ...r.ledPatterns },
-      storage: { dir: this.resolvePath(r.storage.dir) },
+      storage: { dir: this.resolvePath(r.storage.dir), maxQueuedMessages: r.storage.maxQueuedMessages },
       api: this.api(),
       log: r.log,
     };

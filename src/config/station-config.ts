@@ -114,6 +114,7 @@ export interface ChargingConfig {
   evIdleCurrentA: number;
   evIdleAfterS: number;
   onMeterFailure: 'suspend' | 'stop';
+  resumeAfterPowerLoss: boolean;
 }
 
 export type MeasurandName = 'Energy.Active.Import.Register' | 'Energy.Active.Export.Register' | 'Power.Active.Import' | 'Current.Import' | 'Voltage' | 'Frequency';
@@ -148,7 +149,7 @@ export interface StationConfig {
   charging: ChargingConfig;
   meterValues: MeterValuesConfig;
   ledPatterns: Record<LedState, LedPattern>;
-  storage: { dir: string };
+  storage: { dir: string; maxQueuedMessages: number };
   api: { host: string; port: number };
   log: { level: LogLevel };
 }

@@ -1,11 +1,45 @@
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import type { EvseConfig } from '../config/station-config.js';
 import { ModbusRegisterReader, describeLink, type ModbusBusRegistry } from './drivers/modbus/modbus-bus.js';
 import { MeterPhysics } from './drivers/simulated/meter-physics.js';
 import { SimulatedMeterDevice, SimulatedRegisterReader } from './drivers/simulated/simulated-meter-device.js';
 import { RegisterMeter } from './meter/register-meter.js';
 
+/**
+ * A simulated meter keeps its energy register in storage.dir across restarts of the agent, as a
+ * real meter keeps counting while the agent is down.
+ */
+export class SimulatedRegisterFile {
+  private readonly file: string;
+  constructor(dir: string, evseId: number) {
+    this.file = path.join(dir, `simulated-meter-evse-${evseId}.json`);
+  }
+  read(): number | undefined {
+    try {
+      const v = (JSON.parse(readFileSync(this.file, 'utf8')) as { energyImportWh?: unknown }).energyImportWh;
+      return typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+  write(energyImportWh: number): void {
+    try {
+      mkdirSync(path.dirname(this.file), { recursive: true });
+      writeFileSync(`${this.file}.tmp`, JSON.stringify({ energyImportWh }));
+      renameSync(`${this.file}.tmp`, this.file);
+    } catch {
+      // A simulator's convenience: never a reason to fail.
+    }
+  }
+}
+
 /** The meter of one EVSE, on the driver its config names; the simulated device when simulated. */
-export function createEvseMeter(evse: EvseConfig, buses: ModbusBusRegistry): { meter: RegisterMeter; device?: SimulatedMeterDevice } {
+export function createEvseMeter(
+  evse: EvseConfig,
+  buses: ModbusBusRegistry,
+  simulatedRegister?: SimulatedRegisterFile,
+): { meter: RegisterMeter; device?: SimulatedMeterDevice } {
   const m = evse.meter;
   let device: SimulatedMeterDevice | undefined;
   let reader;
@@ -16,7 +50,7 @@ export function createEvseMeter(evse: EvseConfig, buses: ModbusBusRegistry): { m
       voltageV: m.simulation.voltageV,
       voltageNoiseV: m.simulation.voltageNoiseV,
       frequencyHz: m.simulation.frequencyHz,
-      startEnergyWh: m.simulation.startEnergyWh,
+      startEnergyWh: Math.max(m.simulation.startEnergyWh, simulatedRegister?.read() ?? 0),
       evCurrentA: m.simulation.evCurrentA.slice(0, evse.phases),
     });
     device = new SimulatedMeterDevice(m.profile, physics, m.unitId);

@@ -7,7 +7,7 @@ import { SimulatedGpio } from './drivers/simulated/simulated-gpio.js';
 import type { SimulatedMeterDevice } from './drivers/simulated/simulated-meter-device.js';
 import { SysfsGpio } from './drivers/sysfs/sysfs-gpio.js';
 import { DigitalInput, DigitalOutput, inactiveLevel, type GpioDriver, type InputLineSpec, type OutputLineSpec } from './gpio/gpio.js';
-import { createEvseMeter } from './meter-factory.js';
+import { createEvseMeter, SimulatedRegisterFile } from './meter-factory.js';
 import type { RegisterMeter } from './meter/register-meter.js';
 
 /**
@@ -113,6 +113,8 @@ export async function openStationHardware(config: StationConfig, options: Hardwa
   const evses: EvseHardware[] = [];
   const inputs: SafetyInput[] = [];
   const relays: DigitalOutput[] = [];
+  /** Final saves of simulated meters' registers, run at close. */
+  const savers: Array<() => void> = [];
 
   const openAllRelays = (): Error[] => {
     const failures: Error[] = [];
@@ -143,14 +145,18 @@ export async function openStationHardware(config: StationConfig, options: Hardwa
       }
       outputs.push({ connectors, leds });
     }
-    // Simulated inputs start at rest (not plugged, no fault), whatever their polarity.
+    // Simulated inputs start at rest (not plugged, no fault), whatever their polarity, unless a
+    // test set the scene before (a vehicle still plugged in after a restart).
     if (simGpio) {
+      const atRest = (spec: InputLineSpec): void => {
+        if (!simGpio.hasLevel(spec)) simGpio.setInputLevel(spec, inactiveLevel(spec));
+      };
       for (const e of config.evses) {
         for (const c of e.connectors) {
-          for (const spec of [c.plugDetect, c.relayFeedback]) if (spec) simGpio.setInputLevel(spec, inactiveLevel(spec));
+          for (const spec of [c.plugDetect, c.relayFeedback]) if (spec) atRest(spec);
         }
       }
-      for (const i of config.inputs) simGpio.setInputLevel(i.line, inactiveLevel(i.line));
+      for (const i of config.inputs) atRest(i.line);
     }
     for (const [k, e] of config.evses.entries()) {
       const { connectors, leds } = outputs[k]!;
@@ -166,9 +172,17 @@ export async function openStationHardware(config: StationConfig, options: Hardwa
           ch.relayFeedback = await DigitalInput.open(gpio, feedback);
         }
       }
-      const { meter, device } = createEvseMeter(e, buses);
-      if (device) {
+      const register = e.meter.driver === 'simulated' ? new SimulatedRegisterFile(config.storage.dir, e.id) : undefined;
+      const { meter, device } = createEvseMeter(e, buses, register);
+      if (device && register) {
         devices.set(e.id, device);
+        const save = (): void => register.write(device.physics.values().energyImportWh);
+        const timer = setInterval(save, 5000);
+        timer.unref();
+        savers.push(() => {
+          clearInterval(timer);
+          save();
+        });
         // The simulated meter measures current while any of the EVSE's contactors is closed.
         subscriptions.push(
           combineLatest(connectors.map((c) => c.relay.active$))
@@ -201,6 +215,7 @@ export async function openStationHardware(config: StationConfig, options: Hardwa
       const failures = openAllRelays();
       for (const f of failures) log.error(`could not open a relay: ${f.message}`);
       for (const s of subscriptions) s.unsubscribe();
+      for (const save of savers) save();
       await Promise.all(evses.map((e) => e.meter.close()));
       await buses.closeAll();
       for (const i of inputs) await i.input.close();

@@ -35,6 +35,8 @@ interface ActiveTransaction {
   deauthorizedReason?: StopReason;
   ending: boolean;
   durationTimer?: NodeJS.Timeout;
+  /** Found running after a restart: nothing is decided about it until the meter has answered. */
+  recovering?: boolean;
   /** The CSMS rejected the id token and StopTxOnInvalidId is false: energy only up to MaxEnergyOnInvalidId. */
   invalidToken?: boolean;
 }
@@ -123,6 +125,44 @@ export class Evse {
     );
     if (this.port.meter.latest) this.onReading(this.port.meter.latest);
     this.evaluate({ trigger: 'Trigger' });
+  }
+
+  /**
+   * A transaction that was running when the agent stopped without ending it (a crash, a power
+   * cut). Its relay stays open; once the meter answers it is resumed (when configured, the vehicle
+   * is still plugged in and the meter has not gone backwards) or ended with PowerLoss.
+   */
+  recover(snapshot: TransactionSnapshot): void {
+    this.tx = {
+      snapshot: { ...snapshot },
+      held: { evConnected: snapshot.connectorId !== undefined, authorized: snapshot.idToken !== undefined, powerPathClosed: false, energyTransfer: false },
+      idTokenReported: true,
+      connectorReported: snapshot.connectorId !== undefined,
+      remoteStartReported: true,
+      ending: false,
+      recovering: true,
+    };
+  }
+
+  private decideRecovery(reading: MeterReading): void {
+    const tx = this.tx;
+    if (!tx?.recovering) return;
+    tx.recovering = false;
+    const s = this.settings();
+    const connector = this.connectors.find((c) => c.connectorId === tx.snapshot.connectorId);
+    const idToken = tx.snapshot.idToken;
+    if (s.resumeAfterPowerLoss && connector?.inputs.plugged && idToken && reading.energyImportWh >= tx.snapshot.meterStartWh) {
+      this.authorization = {
+        idToken,
+        ...(tx.snapshot.groupIdToken ? { groupIdToken: tx.snapshot.groupIdToken } : {}),
+        source: 'token',
+        connectorId: connector.connectorId,
+      };
+      this.evaluate({ trigger: 'ChargingStateChanged' });
+      return;
+    }
+    this.forcedStop = { trigger: 'AbnormalCondition', stopReason: 'PowerLoss' };
+    this.evaluate({ trigger: 'AbnormalCondition' });
   }
 
   // ---- what the outside tells the EVSE ----
@@ -304,6 +344,10 @@ export class Evse {
   private onReading(r: MeterReading): void {
     const wasReady = this.connectors.every((c) => c.inputs.meter === 'ok');
     if (!wasReady) for (const c of this.connectors) c.dispatch({ type: 'MeterRecovered' });
+    if (this.tx?.recovering) {
+      this.decideRecovery(r);
+      return;
+    }
     const tx = this.tx;
     if (tx && !tx.ending) {
       tx.snapshot.energyWh = Math.max(0, r.energyImportWh - tx.snapshot.meterStartWh);
@@ -380,12 +424,22 @@ export class Evse {
     }
   }
 
+  /**
+   * One decision: inputs and statuses first, then the transaction, then the relays. A transaction
+   * that starts is announced (and journaled by whoever listens) before its relay closes, so no
+   * energy ever flows outside a recorded transaction.
+   */
   private step(cause: Cause): void {
     this.syncConnectors();
     this.transactionStep(cause);
+    this.applyRelays();
   }
 
-  /** Brings the connectors' inputs up to date, drives the relays, and reports status changes. */
+  private applyRelays(): void {
+    for (const [i, c] of this.connectors.entries()) this.port.connectors[i]!.setRelay(c.view.relayClosed);
+  }
+
+  /** Brings the connectors' inputs up to date and reports status changes. */
   private syncConnectors(): void {
     const session = this.sessionConnector();
     // The authorization reaches the session's connector; the others wait while it is in use.
@@ -396,7 +450,6 @@ export class Evse {
       c.dispatch({ type: 'SiblingInUse', inUse });
     }
     if (this.connectors.some((c) => c.inputs.plugged)) this.clearEvConnectionTimeout();
-    for (const [i, c] of this.connectors.entries()) this.port.connectors[i]!.setRelay(c.view.relayClosed);
     const now = new Date();
     for (const c of this.connectors) {
       // G01.FR.05: when the EV leaves a connector that is scheduled to become Unavailable once the
@@ -431,7 +484,7 @@ export class Evse {
       this.startTransaction(cause, chargingState, reading, now);
       return;
     }
-    if (tx.ending) return;
+    if (tx.ending || tx.recovering) return;
     tx.held = updateHeld(tx.held, c);
     tx.snapshot.chargingState = chargingState;
     const forced = this.forcedStop;
@@ -441,6 +494,8 @@ export class Evse {
       this.authorization = undefined;
       this.clearEvConnectionTimeout();
       this.syncConnectors();
+      // The relay opens before the final reading is taken.
+      this.applyRelays();
       this.ending = this.endTransaction(forced ?? cause);
       return;
     }

@@ -60,6 +60,8 @@ export interface ChargingSettings {
   maxDurationS?: number;
   /** What a failed meter does to a running transaction. */
   onMeterFailure: 'suspend' | 'stop';
+  /** A transaction found running after a restart goes on when its vehicle is still plugged in (else: ended, PowerLoss). */
+  resumeAfterPowerLoss?: boolean;
 }
 
 /** Small state that must survive a restart (availability). */

@@ -13,6 +13,8 @@ export interface StationOptions {
   authorization: AuthorizationMode;
   authorizer: AuthorizationPort;
   store: StateStore;
+  /** Transactions that were running when the agent last stopped (from the transaction journal). */
+  recovered?: readonly TransactionSnapshot[];
 }
 
 export interface RemoteStartRequest {
@@ -89,6 +91,10 @@ export class Station {
 
   /** Starts following the hardware; the initial status of every connector is emitted. */
   start(): void {
+    for (const tx of this.options.recovered ?? []) {
+      const evse = this.evse(tx.evseId);
+      if (evse) evse.recover(tx);
+    }
     for (const e of this.evses) {
       e.start();
       if (this.options.authorization.mode === 'free') this.followFreeCharging(e);

@@ -30,10 +30,22 @@ export type AuthorizationStatus =
   | 'NotAtThisTime'
   | 'Unknown';
 
+/**
+ * What decided an authorization: the CSMS, the Local Authorization List, the Authorization Cache,
+ * or the offline rule for unknown tokens (OfflineTxForUnknownIdEnabled, C15).
+ */
+export type AuthorizationSource = 'remote' | 'local-list' | 'cache' | 'offline-unknown';
+
 export interface AuthorizationResult {
   status: AuthorizationStatus;
   /** Tokens of one group may stop each other's transactions. */
   groupIdToken?: IdToken;
+  /** Until when the answer may be kept in the Authorization Cache (2.0.1 cacheExpiryDateTime, 1.6 expiryDate). */
+  cacheExpiresAt?: Date;
+  /** Absent: the authority was asked directly, with no local authorization in between. */
+  source?: AuthorizationSource;
+  /** The authority could not be asked (offline, no answer in time): Unknown is not its word. */
+  unreachable?: boolean;
 }
 
 /** The moments a transaction may start or stop at (TxStartPoint / TxStopPoint); this station has no parking sensor or signing meter. */

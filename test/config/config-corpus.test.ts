@@ -348,7 +348,7 @@ describe('config: defaults and merging', () => {
     assert.equal(config.ocpp.securityProfile, 0);
     assert.equal(config.ocpp.password, undefined);
     assert.deepEqual(config.gpio, { driver: 'simulated', sysfsRoot: '/sys/class/gpio' });
-    assert.deepEqual(config.storage, { dir: '/var/lib/evse-agent' });
+    assert.deepEqual(config.storage, { dir: '/var/lib/evse-agent', maxQueuedMessages: 20000 });
     assert.deepEqual(config.api, { host: '127.0.0.1', port: 8080 });
     assert.deepEqual(config.log, { level: 'info' });
     const evse = config.evses[0];

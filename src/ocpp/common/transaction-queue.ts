@@ -1,21 +1,32 @@
 import { randomUUID } from 'node:crypto';
 import type { Observable, Subscription } from 'rxjs';
 import type { Logger } from '../../service/logger.js';
+import type { MessageKind, RemovalReason, StoredMessage, StoredTransaction } from '../../store/transaction-journal.js';
 import { CallErrorResponse, CallTimeout, InvalidResponse, NotConnected } from '../rpc/rpc-errors.js';
 
 /** A transaction-related message waiting for the CSMS' answer. */
-export interface QueuedMessage {
-  id: string;
-  action: string;
-  payload: object;
+export interface QueuedMessage extends StoredMessage {
   /** Transmissions that failed to be processed by the CSMS (E13). */
   failures: number;
-  /** Which transaction it belongs to, for logs and for mapping ids assigned later. */
-  transactionId: string;
+}
+
+/** Where queued messages are kept so that they survive a restart (the transaction journal). */
+export interface QueueStore {
+  add(message: StoredMessage, transaction?: StoredTransaction, transactionEnds?: boolean): void;
+  /** False when nothing was written (the message never reached the store). */
+  remove(id: string, why: RemovalReason): boolean;
 }
 
 export interface TransactionQueueOptions {
   send(action: string, payload: object): Promise<unknown>;
+  /** The payload as it goes out now (1.6 fills in a transaction id the CSMS assigned meanwhile). */
+  prepare?(message: QueuedMessage): object;
+  /** Durable storage; without it the queue lives in memory only. */
+  store?: QueueStore;
+  /** Messages left from before a restart, oldest first. */
+  initial?: readonly StoredMessage[];
+  /** The most messages kept; past it, intermediate meter values are thinned (E12.FR.04/05). */
+  maxMessages?: () => number;
   /** Connected, and allowed to send transaction messages (boot accepted). */
   ready$: Observable<boolean>;
   /** MessageAttempts (2.0.1) / TransactionMessageAttempts (1.6). */
@@ -30,10 +41,11 @@ export interface TransactionQueueOptions {
 }
 
 /**
- * Transaction-related messages go out in order, one at a time, each removed only when the CSMS
- * answered it. A lost connection does not count as a failed attempt: the message waits for the
- * next connection. A CALLERROR, an invalid answer or a timeout does (E13.FR.02/03): the message is
- * sent again after retryInterval x the transmissions so far, and discarded after the last attempt.
+ * Transaction-related messages go out in order, one at a time, each written to the store before
+ * it is sent and removed only when the CSMS answered it. A lost connection does not count as a
+ * failed attempt: the message waits for the next connection. A CALLERROR, an invalid answer or a
+ * timeout does (E13.FR.02/03): the message is sent again after retryInterval x the transmissions
+ * so far, and discarded after the last attempt (E13.FR.04).
  */
 export class TransactionMessageQueue {
   private readonly queue: QueuedMessage[] = [];
@@ -44,9 +56,15 @@ export class TransactionMessageQueue {
   private stopped = false;
   private idleWaiters: Array<() => void> = [];
 
+  private storeFailing = false;
+  /** A send found the connection gone: wait for ready$ to say it is back. */
+  private waitingForConnection = false;
+
   constructor(private readonly options: TransactionQueueOptions) {
+    for (const m of options.initial ?? []) this.queue.push({ ...m, failures: 0 });
     this.subscription = options.ready$.subscribe((ready) => {
       this.ready = ready;
+      this.waitingForConnection = false;
       if (ready) this.pump();
     });
   }
@@ -59,11 +77,58 @@ export class TransactionMessageQueue {
     return this.queue;
   }
 
-  enqueue(action: string, payload: object, transactionId: string): QueuedMessage {
-    const message: QueuedMessage = { id: randomUUID(), action, payload, failures: 0, transactionId };
+  /**
+   * Queues a message, on disk first (with the transaction's state after it, when given). A store
+   * that cannot write (a full disk) does not stop the message: it is kept in memory, and said loudly.
+   */
+  enqueue(action: string, payload: object, transactionId: string, kind: MessageKind, transaction?: StoredTransaction): QueuedMessage {
+    const message: QueuedMessage = { id: randomUUID(), action, payload, failures: 0, transactionId, kind };
+    this.persist(() => this.options.store?.add({ id: message.id, action, payload, transactionId, kind }, transaction, kind === 'end'));
     this.queue.push(message);
+    this.thinIfFull();
     this.pump();
     return message;
+  }
+
+  /** Runs a store write; `false` from it means nothing was written, which proves nothing either way. */
+  private persist(write: () => boolean | void): void {
+    try {
+      if (write() === false) return;
+      if (this.storeFailing) this.options.log.notice('transaction journal writable again');
+      this.storeFailing = false;
+    } catch (err) {
+      if (!this.storeFailing) {
+        this.options.log.error(`cannot write the transaction journal (${(err as Error).message}): messages kept in memory only until it can`);
+      }
+      this.storeFailing = true;
+    }
+  }
+
+  /** Whether the last write to the store failed. */
+  get storeHealthy(): boolean {
+    return !this.storeFailing;
+  }
+
+  /**
+   * E12.FR.04/05, J02.FR.13: over the limit, intermediate meter-value messages go first, every
+   * other one (1st, 3rd, 5th...), never the one in flight; starts, ends and state changes stay.
+   */
+  private thinIfFull(): void {
+    const max = this.options.maxMessages?.() ?? Infinity;
+    if (this.queue.length <= max) return;
+    const meter = this.queue.slice(1).filter((m) => m.kind === 'meter');
+    const drop = new Set(meter.filter((_, i) => i % 2 === 0).map((m) => m.id));
+    if (drop.size === 0) {
+      this.options.log.warning(`${this.queue.length} transaction messages queued, over the limit of ${max}, none of them meter values that could go`);
+      return;
+    }
+    for (let i = this.queue.length - 1; i >= 1; i--) {
+      const m = this.queue[i]!;
+      if (!drop.has(m.id)) continue;
+      this.queue.splice(i, 1);
+      this.persist(() => this.options.store?.remove(m.id, 'thinned'));
+    }
+    this.options.log.warning(`transaction message queue full (${max}): ${drop.size} intermediate meter-value messages dropped`);
   }
 
   /** Resolves when every queued message has been answered or discarded. */
@@ -73,15 +138,17 @@ export class TransactionMessageQueue {
   }
 
   private pump(): void {
-    if (this.pumping || !this.ready || this.stopped || this.retryTimer) return;
+    if (this.pumping || !this.ready || this.waitingForConnection || this.stopped || this.retryTimer) return;
     this.pumping = true;
     void this.drain().finally(() => {
       this.pumping = false;
+      // A message queued while the last round was finishing must not wait for the next one.
+      if (this.queue.length > 0) this.pump();
     });
   }
 
   private async drain(): Promise<void> {
-    while (this.ready && !this.stopped && !this.retryTimer) {
+    while (this.ready && !this.waitingForConnection && !this.stopped && !this.retryTimer) {
       const message = this.queue[0];
       if (!message) {
         for (const w of this.idleWaiters.splice(0)) w();
@@ -89,9 +156,13 @@ export class TransactionMessageQueue {
       }
       let answer: unknown;
       try {
-        answer = await this.options.send(message.action, message.payload);
+        answer = await this.options.send(message.action, this.options.prepare ? this.options.prepare(message) : message.payload);
       } catch (err) {
-        if (err instanceof NotConnected) return; // waits for the next connection, not a failure
+        if (err instanceof NotConnected) {
+          // Not a failure of the message: it waits for the next connection.
+          this.waitingForConnection = true;
+          return;
+        }
         if (!(err instanceof CallTimeout || err instanceof CallErrorResponse || err instanceof InvalidResponse)) {
           // Our own message failed validation: sending it again cannot help.
           this.discard(message, err as Error);
@@ -110,13 +181,16 @@ export class TransactionMessageQueue {
         }, waitS * 1000);
         return;
       }
+      // Off the disk as soon as it is answered: the window for a resend after a crash stays small.
       this.queue.shift();
+      this.persist(() => this.options.store?.remove(message.id, 'answered'));
       this.options.onAnswer(message, answer);
     }
   }
 
   private discard(message: QueuedMessage, error: Error): void {
     this.queue.shift();
+    this.persist(() => this.options.store?.remove(message.id, 'discarded'));
     this.options.log.error(`discarding ${message.action} for transaction ${message.transactionId} after ${message.failures} failed attempt(s): ${error.message}`);
     this.options.onDiscarded?.(message, error);
   }

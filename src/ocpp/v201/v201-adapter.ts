@@ -6,7 +6,8 @@ import { BehaviorSubject, combineLatest, map, type Subscription } from 'rxjs';
 import type { StationConfig } from '../../config/station-config.js';
 import type { MeterReading } from '../../hal/meter/power-meter.js';
 import type { Logger } from '../../service/logger.js';
-import type { StationEvent, TransactionEvent } from '../../station/events.js';
+import type { StationEvent, TransactionEvent, TransactionSnapshot } from '../../station/events.js';
+import type { MessageKind, TransactionJournal } from '../../store/transaction-journal.js';
 import type { AuthorizationPort, ChargingSettings } from '../../station/ports.js';
 import type { Station } from '../../station/station.js';
 import type { TxPoint } from '../../station/types.js';
@@ -15,7 +16,12 @@ import { TransactionMessageQueue } from '../common/transaction-queue.js';
 import type { OcppClient } from '../ocpp-client.js';
 import type { CallHandler } from '../rpc/rpc-endpoint.js';
 import { NotConnected, RpcError } from '../rpc/rpc-errors.js';
-import { csmsAuthorizer } from './actions/authorize.js';
+import type { TransactionEventRequest } from 'ocpp-messages/v2.0/TransactionEventRequest.js';
+import type { LocalAuthorizer } from '../../station/local-authorization.js';
+import { csmsAuthorizer, idTokenInfoFrom } from './actions/authorize.js';
+import { clearCache } from './actions/clear-cache.js';
+import { getLocalListVersion } from './actions/get-local-list-version.js';
+import { sendLocalList } from './actions/send-local-list.js';
 import { bootNotificationRequest } from './actions/boot-notification.js';
 import { changeAvailability } from './actions/change-availability.js';
 import { dataTransfer } from './actions/data-transfer.js';
@@ -52,6 +58,18 @@ export interface V201AdapterOptions {
   bootReason: BootReasonEnumType;
   latestReading(evseId: number): MeterReading | undefined;
   restart(reason: 'RemoteReset' | 'ScheduledReset'): void;
+  /** Where transaction messages wait, on disk; without it, in memory only. */
+  journal?: TransactionJournal;
+  /** storage.maxQueuedMessages. */
+  maxQueuedMessages?: number;
+  /** The Authorization Cache and Local Authorization List (C10-C15, D01, D02); without it their actions are not supported. */
+  localAuthorizer?: LocalAuthorizer;
+}
+
+/** A transaction snapshot as the journal gave it back (dates as text). */
+export function reviveSnapshot(raw: Record<string, unknown>): TransactionSnapshot {
+  const s = raw as unknown as TransactionSnapshot & { startedAt: string | Date; endedAt?: string | Date };
+  return { ...s, startedAt: new Date(s.startedAt), ...(s.endedAt !== undefined ? { endedAt: new Date(s.endedAt) } : {}) };
 }
 
 /** When no interval is given for a retry of a not accepted boot (B02.FR.07, B03.FR.05). */
@@ -60,6 +78,8 @@ const DEFAULT_BOOT_RETRY_S = 60;
 interface TxRuntime {
   state: TransactionMessageState;
   evseId: number;
+  /** The core's latest view of it, journaled with every message for recovery. */
+  snapshot: TransactionSnapshot;
   periodic?: NodeJS.Timeout;
   endedSampler?: NodeJS.Timeout;
 }
@@ -108,12 +128,20 @@ export class V201Adapter {
       },
     };
     const ready$ = combineLatest([client.connected$, this.bootState$]).pipe(map(([c, b]) => c && b === 'Accepted'));
+    // Transactions that were running when the agent last stopped: their seqNo goes on (E01.FR.07).
+    for (const stored of options.journal?.running ?? []) {
+      const snapshot = reviveSnapshot(stored.snapshot);
+      const seqNo = Number(stored.adapter['seqNo'] ?? 0);
+      this.transactions.set(stored.id, { state: { seqNo, endedSamples: [] }, evseId: snapshot.evseId, snapshot });
+    }
     this.queue = new TransactionMessageQueue({
       send: (action, payload) => this.sendNow(action, payload),
+      ...(options.journal ? { store: options.journal, initial: options.journal.pending } : {}),
+      ...(options.maxQueuedMessages !== undefined ? { maxMessages: () => options.maxQueuedMessages! } : {}),
       ready$,
       attempts: () => options.deviceModel.getInt('OCPPCommCtrlr', 'MessageAttempts', { instance: 'TransactionEvent' }),
       retryIntervalS: () => options.deviceModel.getInt('OCPPCommCtrlr', 'MessageAttemptInterval', { instance: 'TransactionEvent' }),
-      onAnswer: (message, answer) => this.onTransactionAnswer(message.transactionId, answer as TransactionEventResponse),
+      onAnswer: (message, answer) => this.onTransactionAnswer(message.transactionId, answer as TransactionEventResponse, message.payload as TransactionEventRequest),
       log,
     });
     this.registerHandlers();
@@ -139,6 +167,7 @@ export class V201Adapter {
       ...(c.maxEnergyWh !== undefined ? { maxEnergyWh: c.maxEnergyWh } : {}),
       ...(c.maxDurationS !== undefined ? { maxDurationS: c.maxDurationS } : {}),
       onMeterFailure: c.onMeterFailure,
+      resumeAfterPowerLoss: c.resumeAfterPowerLoss,
     };
   }
 
@@ -181,6 +210,12 @@ export class V201Adapter {
       DataTransfer: dataTransfer(ctx),
       GetTransactionStatus: getTransactionStatus(ctx, (id) => this.queue.pending.filter((m) => id === undefined || m.transactionId === id).length),
     };
+    const local = this.options.localAuthorizer;
+    if (local) {
+      handlers['SendLocalList'] = sendLocalList(ctx, local.list);
+      handlers['GetLocalListVersion'] = getLocalListVersion(ctx, local.list);
+      handlers['ClearCache'] = clearCache(ctx, local.cache);
+    }
     for (const [action, handler] of Object.entries(handlers)) {
       this.options.client.handle(action, (payload, callCtx) => {
         // B03.FR.08: a rejected station answers the CSMS with nothing but SecurityError.
@@ -404,20 +439,30 @@ export class V201Adapter {
     const txId = e.transaction.id;
     let rt = this.transactions.get(txId);
     if (!rt) {
-      rt = { state: { seqNo: 0, endedSamples: [] }, evseId: e.evseId };
+      rt = { state: { seqNo: 0, endedSamples: [] }, evseId: e.evseId, snapshot: e.transaction };
       this.transactions.set(txId, rt);
     }
+    rt.snapshot = e.transaction;
     const request = transactionEventRequest(e, rt.state, {
       offline: this.offline,
       timestamp: (d) => this.clock.iso(d),
       measurands: { txStarted: this.measurands('TxStartedMeasurands'), txEnded: this.measurands('TxEndedMeasurands') },
     });
-    this.queue.enqueue('TransactionEvent', request, txId);
+    this.enqueue(txId, rt, request, e.type === 'TransactionStarted' ? 'start' : e.type === 'TransactionEnded' ? 'end' : 'update');
     if (e.type === 'TransactionStarted') this.startSamplers(txId, rt);
     if (e.type === 'TransactionEnded') {
       this.stopSamplers(rt);
       this.transactions.delete(txId);
     }
+  }
+
+  /** Queues a TransactionEvent, journaled with the transaction's state after it (its next seqNo). */
+  private enqueue(txId: string, rt: TxRuntime, request: object, kind: MessageKind): void {
+    this.queue.enqueue('TransactionEvent', request, txId, kind, {
+      id: txId,
+      snapshot: rt.snapshot as unknown as Record<string, unknown>,
+      adapter: { seqNo: rt.state.seqNo },
+    });
   }
 
   /** J02: TxUpdatedInterval sends meter values during the transaction; TxEndedInterval keeps them for the end. */
@@ -430,7 +475,7 @@ export class V201Adapter {
         const reading = this.options.latestReading(rt.evseId);
         const value = reading && meterValue(reading, this.measurands('TxUpdatedMeasurands'), 'Sample.Periodic', this.clock.iso(reading.timestamp));
         if (!value) return;
-        this.queue.enqueue('TransactionEvent', meterValueUpdate(txId, 'MeterValuePeriodic', value, rt.state, { offline: this.offline, timestamp: this.clock.iso() }), txId);
+        this.enqueue(txId, rt, meterValueUpdate(txId, 'MeterValuePeriodic', value, rt.state, { offline: this.offline, timestamp: this.clock.iso() }), 'meter');
       }, updatedS * 1000);
     }
     const endedS = dm.getInt('SampledDataCtrlr', 'TxEndedInterval');
@@ -453,7 +498,12 @@ export class V201Adapter {
     rt.endedSampler = undefined;
   }
 
-  private onTransactionAnswer(transactionId: string, answer: TransactionEventResponse): void {
+  private onTransactionAnswer(transactionId: string, answer: TransactionEventResponse, request: TransactionEventRequest): void {
+    // C10.FR.05, C12.FR.06: the idTokenInfo is the CSMS' word on the token this message carried.
+    const token = request.idToken;
+    if (token && answer.idTokenInfo) {
+      this.options.localAuthorizer?.recordIdTokenInfo({ idToken: token.idToken, type: token.type }, idTokenInfoFrom(answer.idTokenInfo));
+    }
     const status = answer.idTokenInfo?.status;
     // E06.FR.04 / C15: the CSMS may reject the token afterwards.
     if (status !== undefined && status !== 'Accepted') {
@@ -472,7 +522,7 @@ export class V201Adapter {
       if (!rt || !value) continue;
       const request = meterValueUpdate(tx.id, 'Trigger', value, rt.state, { offline: this.offline, timestamp: this.clock.iso() });
       request.transactionInfo.chargingState = tx.chargingState;
-      this.queue.enqueue('TransactionEvent', request, tx.id);
+      this.enqueue(tx.id, rt, request, 'update');
     }
     return running.length > 0;
   }
@@ -508,7 +558,7 @@ export class V201Adapter {
       const rt = tx && this.transactions.get(tx.id);
       if (tx && rt) {
         // J01.FR.19: SendDuringIdle keeps aligned values out of transactions; else J01.FR.22.
-        if (!sendDuringIdle) this.queue.enqueue('TransactionEvent', meterValueUpdate(tx.id, 'MeterValueClock', value, rt.state, { offline: this.offline, timestamp }), tx.id);
+        if (!sendDuringIdle) this.enqueue(tx.id, rt, meterValueUpdate(tx.id, 'MeterValueClock', value, rt.state, { offline: this.offline, timestamp }), 'meter');
         continue;
       }
       try {

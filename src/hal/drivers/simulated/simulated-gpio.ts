@@ -63,6 +63,11 @@ export class SimulatedGpio implements GpioDriver {
     return this.levels.get(keyOf(address)) ?? 0;
   }
 
+  /** Whether a level was ever set on the line (written, or driven by the simulation). */
+  hasLevel(address: LineAddress): boolean {
+    return this.levels.has(keyOf(address));
+  }
+
   /** Drives an input line to a physical level, as a switch or sensor would. */
   setInputLevel(address: LineAddress, level: Level): void {
     const key = keyOf(address);

@@ -1,11 +1,27 @@
 import type { AuthorizeRequest, AuthorizeResponse } from 'ocpp-messages/v2.0/index.js';
+import type { IdTokenInfoType } from 'ocpp-messages/v2.0/AuthorizeResponse.js';
+import type { IdTokenInfo } from '../../../station/local-authorization.js';
 import type { AuthorizationPort } from '../../../station/ports.js';
 import type { AuthorizationResult, IdToken } from '../../../station/types.js';
 import type { V201Context } from '../context.js';
 
 /**
- * C01: the core asks the CSMS whether an id token may charge. Without an accepted connection the
- * answer is Unknown: local authorization (cache, local list) is the durability work's part.
+ * What the core keeps of an IdTokenInfo (AuthorizeResponse, TransactionEventResponse,
+ * SendLocalList): status, group and cacheExpiryDateTime.
+ */
+export function idTokenInfoFrom(info: IdTokenInfoType): IdTokenInfo {
+  const group = info.groupIdToken;
+  return {
+    status: info.status,
+    ...(group ? { groupIdToken: { idToken: group.idToken, type: group.type } } : {}),
+    ...(info.cacheExpiryDateTime ? { cacheExpiresAt: new Date(info.cacheExpiryDateTime) } : {}),
+  };
+}
+
+/**
+ * C01: the core asks the CSMS whether an id token may charge. Without an accepted connection, or
+ * without an answer in time, the answer is Unknown and marked unreachable, so that a LocalAuthorizer
+ * around it applies the offline rules (C13, C15).
  */
 export function csmsAuthorizer(ctx: V201Context): AuthorizationPort {
   return {
@@ -13,12 +29,10 @@ export function csmsAuthorizer(ctx: V201Context): AuthorizationPort {
       const request: AuthorizeRequest = { idToken: { idToken: idToken.idToken, type: idToken.type } };
       try {
         const response = (await ctx.send('Authorize', request)) as AuthorizeResponse;
-        const info = response.idTokenInfo;
-        const group = info.groupIdToken;
-        return { status: info.status, ...(group ? { groupIdToken: { idToken: group.idToken, type: group.type } } : {}) };
+        return idTokenInfoFrom(response.idTokenInfo);
       } catch (err) {
         ctx.log.warning(`Authorize of a ${idToken.type} token failed: ${(err as Error).message}`);
-        return { status: 'Unknown' };
+        return { status: 'Unknown', unreachable: true };
       }
     },
   };

@@ -10,6 +10,7 @@ import {
 } from './device-model.js';
 import { listMembers } from './value-format.js';
 import { MEASURANDS, type MeasurandName } from '../../common/measurands.js';
+import type { LocalAuthorizationSettings } from '../../../station/local-authorization.js';
 
 /**
  * The device model of this station: the standardized components and variables (Part 2
@@ -68,6 +69,11 @@ export interface StationLive {
   networkProfileSlotUsable?(slot: number): boolean;
   /** Adds SecurityCtrlr.CertificateEntries, for a station that manages certificates. */
   certificateEntries?(): number;
+  /**
+   * Adds AuthCacheCtrlr and LocalAuthListCtrlr, for a station that keeps an Authorization Cache and
+   * a Local Authorization List (C10, D01): how many id tokens the list holds now, and at most.
+   */
+  localAuthorization?: { listEntries(): number; readonly listMaxEntries: number };
 }
 
 // Characteristics, briefly.
@@ -261,6 +267,8 @@ export function stationVariableDefinitions(
     stored(auth, 'DisableRemoteAuthorization', 'ReadWrite', boolean, 'false'),
   );
 
+  if (live.localAuthorization) defs.push(...localAuthorizationVariables(live.localAuthorization));
+
   const data: ComponentAddress = { name: 'DeviceDataCtrlr' };
   for (const message of ['GetReport', 'GetVariables', 'SetVariables']) {
     defs.push(
@@ -292,6 +300,54 @@ export function stationVariableDefinitions(
     defs.push(liveValue(security, 'CertificateEntries', integer(), () => String(live.certificateEntries?.() ?? 0)));
   }
   return defs;
+}
+
+/** A SendLocalListRequest's most items (D01.FR.11): about 15 kB of AuthorizationData. */
+const SEND_LOCAL_LIST_ITEMS = 100;
+
+/** Part 2 2.4 and 2.5: the Authorization Cache's and the Local Authorization List's variables. */
+function localAuthorizationVariables(local: NonNullable<StationLive['localAuthorization']>): VariableDefinition[] {
+  const cache: ComponentAddress = { name: 'AuthCacheCtrlr' };
+  const list: ComponentAddress = { name: 'LocalAuthListCtrlr' };
+  return [
+    stored(cache, 'Available', 'ReadOnly', boolean, 'true'),
+    // C10.FR.11. Changing it leaves the entries as they are (2.4.1 note).
+    stored(cache, 'Enabled', 'ReadWrite', boolean, 'true'),
+    // C10.FR.08/10: seconds from the CSMS' last word on a token; at least 1, so no value reads as "forever".
+    stored(cache, 'LifeTime', 'ReadWrite', integer('s', 1), '86400'),
+    // When full, a token that is no longer valid goes first, then the least recently used (C10.FR.07).
+    stored(cache, 'Policy', 'ReadWrite', optionList(['LRU']), 'LRU'),
+    stored(cache, 'DisablePostAuthorize', 'ReadWrite', boolean, 'false'),
+    stored(list, 'Available', 'ReadOnly', boolean, 'true'),
+    // D01.FR.13; D02.FR.03: while false, GetLocalListVersion answers 0.
+    stored(list, 'Enabled', 'ReadWrite', boolean, 'true'),
+    // D01.FR.12: the maxLimit is the most id tokens the list holds.
+    liveValue(list, 'Entries', integer(undefined, 0, local.listMaxEntries), () => String(local.listEntries())),
+    stored(list, 'ItemsPerMessage', 'ReadOnly', integer(), String(Math.max(1, Math.min(SEND_LOCAL_LIST_ITEMS, local.listMaxEntries)))),
+    stored(list, 'BytesPerMessage', 'ReadOnly', integer(), '65536'),
+    stored(list, 'DisablePostAuthorize', 'ReadWrite', boolean, 'false'),
+    // C13.FR.05/06, C14.FR.04/05: a listed token's cacheExpiryDateTime is honoured.
+    stored(list, 'SupportsExpiryDateTime', 'ReadOnly', boolean, 'true'),
+  ];
+}
+
+/**
+ * The local authorization rules as the device model holds them now (AuthCtrlr, AuthCacheCtrlr,
+ * LocalAuthListCtrlr), for a LocalAuthorizer. A model without the cache and list variables reads as
+ * both disabled.
+ */
+export function localAuthorizationSettings(model: DeviceModel): LocalAuthorizationSettings {
+  const flag = (component: string, variable: string): boolean => model.has(component, variable) && model.getBool(component, variable);
+  return {
+    localAuthorizeOffline: flag('AuthCtrlr', 'LocalAuthorizeOffline'),
+    localPreAuthorize: flag('AuthCtrlr', 'LocalPreAuthorize'),
+    offlineTxForUnknownIdEnabled: flag('AuthCtrlr', 'OfflineTxForUnknownIdEnabled'),
+    disableRemoteAuthorization: flag('AuthCtrlr', 'DisableRemoteAuthorization'),
+    cacheEnabled: flag('AuthCacheCtrlr', 'Available') && flag('AuthCacheCtrlr', 'Enabled'),
+    cacheDisablePostAuthorize: flag('AuthCacheCtrlr', 'DisablePostAuthorize'),
+    localListEnabled: flag('LocalAuthListCtrlr', 'Available') && flag('LocalAuthListCtrlr', 'Enabled'),
+    localListDisablePostAuthorize: flag('LocalAuthListCtrlr', 'DisablePostAuthorize'),
+  };
 }
 
 export function buildStationDeviceModel(

@@ -1,0 +1,176 @@
+import assert from 'node:assert/strict';
+import { appendFileSync, mkdirSync, rmSync, symlinkSync } from 'node:fs';
+import path from 'node:path';
+import { Agent } from '../../src/app/agent.js';
+import { loadConfig } from '../../src/config/load-config.js';
+import { SimulatedGpio } from '../../src/hal/drivers/simulated/simulated-gpio.js';
+import { JOURNAL_FILE } from '../../src/store/transaction-journal.js';
+import {
+  afterEachTest,
+  assertContiguous,
+  assertNoCallErrors,
+  capturingLogger,
+  configFile,
+  energyRegister,
+  ID,
+  logLines,
+  plugIn,
+  sleep,
+  startAgent,
+  startCharging,
+  startCsms,
+  startRig,
+  stopAgent,
+  stopCsms,
+  txEvents,
+  until,
+  waitForAccepted,
+  waitForTx,
+} from './v201-harness.js';
+
+/**
+ * Never lose a kWh: transaction messages on disk before they are sent, recovery of a transaction
+ * the agent was running when it stopped, and a journal that is damaged or cannot be written.
+ */
+
+const storageOf = (file: string): string => loadConfig(file).config.storage.dir;
+
+describe('durability: transaction journal and recovery', function () {
+  this.timeout(30000);
+  afterEach(afterEachTest);
+
+  it('a transaction running when the agent stopped is ended with PowerLoss at the next start: seqNo goes on, meter stop from the meter, relay never closed', async () => {
+    const rig = await startRig({ config: (d) => (d['meterValues'] = { ...d['meterValues'], txUpdatedIntervalS: 1 }) });
+    const txId = await startCharging(rig);
+    await waitForTx(rig.csms, (t) => t.triggerReason === 'MeterValuePeriodic');
+    await stopAgent(rig.agent); // the vehicle's session is cut as by a power loss: the relay opened, nothing was ended
+    const before = txEvents(rig.csms, txId);
+    assert.ok(before.every((e) => e.eventType !== 'Ended'));
+
+    const { agent } = await startAgent(rig.file);
+    const relayWrites: boolean[] = [];
+    agent.hardware.evses[0]!.connectors[0]!.relay.active$.subscribe((on) => relayWrites.push(on));
+    const ended = await waitForTx(rig.csms, (t) => t.eventType === 'Ended');
+    assert.equal(ended.transactionInfo.stoppedReason, 'PowerLoss');
+    assert.equal(ended.transactionInfo.transactionId, txId);
+    const all = txEvents(rig.csms, txId);
+    assertContiguous(all);
+    const start = energyRegister(all[0]!, 'Transaction.Begin');
+    const stop = energyRegister(ended, 'Transaction.End');
+    assert.ok(stop > start, `the energy charged before the stop counts: ${start} -> ${stop}`);
+    // The simulated meter kept its register across the restart, as a real one does.
+    assert.ok(stop >= energyRegister(before.at(-1)!, 'Sample.Periodic'));
+    assert.ok(!relayWrites.includes(true), 'the relay stayed open through the recovery');
+    assert.equal(agent.station.transactions().length, 0);
+    assertNoCallErrors(rig.csms);
+  });
+
+  it('messages made while the CSMS was unreachable survive a restart and arrive once, in order, flagged offline', async () => {
+    const rig = await startRig({
+      config: (d) => {
+        d['charging'] = { ...d['charging'], authorization: 'free', freeIdToken: { idToken: 'HOME', type: 'Local' } };
+        d['meterValues'] = { ...d['meterValues'], txUpdatedIntervalS: 1 };
+      },
+    });
+    const port = rig.csms.port;
+    await stopCsms(rig.csms);
+    await until(() => !rig.agent.client.isConnected, 3000, 'the connection lost');
+    await plugIn(rig.agent);
+    await until(() => rig.agent.adapter.queue.length >= 3, 5000, 'Started and two periodic updates queued');
+    await stopAgent(rig.agent);
+
+    const csms = await startCsms({ port });
+    const { agent } = await startAgent(rig.file);
+    await waitForAccepted(csms, agent);
+    const ended = await waitForTx(csms, (t) => t.eventType === 'Ended', 8000);
+    const events = txEvents(csms, ended.transactionInfo.transactionId);
+    assertContiguous(events);
+    assert.ok(events.length >= 4, `Started, updates, Ended: ${events.length}`);
+    assert.ok(events.slice(0, -1).every((e) => e.offline === true), 'everything made while offline says so');
+    assert.equal(ended.transactionInfo.stoppedReason, 'PowerLoss');
+    assert.equal(new Set(events.map((e) => e.seqNo)).size, events.length, 'nothing twice');
+    await until(() => agent.adapter.queue.length === 0, 3000, 'the queue empty');
+    assertNoCallErrors(csms);
+  });
+
+  it('resumes the transaction when configured and the vehicle is still plugged in', async () => {
+    const rig = await startRig({ config: (d) => (d['charging'] = { ...d['charging'], resumeAfterPowerLoss: true }) });
+    const txId = await startCharging(rig);
+    await stopAgent(rig.agent);
+    // The vehicle is still there when the agent comes back.
+    const gpio = new SimulatedGpio();
+    const plug = rig.agent.config.evses[0]!.connectors[0]!.plugDetect!;
+    gpio.setInputLevel(plug, plug.activeLow ? 0 : 1);
+    const agent = await Agent.start(loadConfig(rig.file).config, { log: capturingLogger(logLines, 'agent: '), gpio });
+    try {
+      const resumed = await waitForTx(rig.csms, (t) => t.transactionInfo.transactionId === txId && t.eventType === 'Updated' && t.transactionInfo.chargingState === 'Charging');
+      assert.equal(resumed.triggerReason, 'ChargingStateChanged');
+      await until(() => agent.hardware.evses[0]!.connectors[0]!.relay.active, 3000, 'the relay closed again');
+      assert.equal(agent.station.transactions()[0]?.id, txId);
+      assertContiguous(txEvents(rig.csms, txId));
+    } finally {
+      await agent.stop();
+    }
+  });
+
+  it('a damaged journal (torn write, garbage) is reported; what is intact is kept and delivered', async () => {
+    const rig = await startRig({ config: (d) => (d['charging'] = { ...d['charging'], authorization: 'free', freeIdToken: { idToken: 'HOME', type: 'Local' } }) });
+    const port = rig.csms.port;
+    await stopCsms(rig.csms);
+    await until(() => !rig.agent.client.isConnected, 3000, 'the connection lost');
+    await plugIn(rig.agent);
+    await until(() => rig.agent.adapter.queue.length >= 1, 3000, 'Started queued');
+    await stopAgent(rig.agent);
+    const journalFile = path.join(storageOf(rig.file), JOURNAL_FILE);
+    appendFileSync(journalFile, '\u0000\u0000\u0000garbage from a bad sector\n0000beef {"t":"m","m":{"id":"x"'); // torn last record
+
+    const csms = await startCsms({ port });
+    const { agent } = await startAgent(rig.file);
+    await waitForAccepted(csms, agent);
+    const status = agent.status() as { storage: { journalDamage: Array<{ reason: string }> } };
+    assert.deepEqual(
+      status.storage.journalDamage.map((d) => d.reason),
+      ['not a journal record', 'torn record (31 bytes without an end)'],
+    );
+    assert.ok(logLines.some((l) => /error +agent: transaction journal damaged: 2 record\(s\) skipped/.test(l)));
+    const ended = await waitForTx(csms, (t) => t.eventType === 'Ended', 8000);
+    assertContiguous(txEvents(csms, ended.transactionInfo.transactionId));
+    assertNoCallErrors(csms);
+  });
+
+  it('a full disk: the agent starts, says the journal cannot be written, and still delivers', async () => {
+    const csms = await startCsms();
+    const file = configFile(csms.url, (d) => (d['charging'] = { ...d['charging'], authorization: 'free', freeIdToken: { idToken: 'HOME', type: 'Local' } }));
+    const journalFile = path.join(storageOf(file), JOURNAL_FILE);
+    mkdirSync(path.dirname(journalFile), { recursive: true });
+    rmSync(journalFile, { force: true });
+    symlinkSync('/dev/full', journalFile); // every write: ENOSPC
+    const { agent } = await startAgent(file);
+    await waitForAccepted(csms, agent);
+    await plugIn(agent);
+    const started = await waitForTx(csms, (t) => t.eventType === 'Started');
+    const status = agent.status() as { storage: { journalWritable: boolean } };
+    assert.equal(status.storage.journalWritable, false);
+    assert.ok(logLines.some((l) => /error +agent: .*cannot write the transaction journal \(ENOSPC/.test(l)));
+    assert.equal(started.idToken?.idToken, 'HOME');
+    assertNoCallErrors(csms);
+  });
+
+  it('B01.FR.08 messages left from before a restart wait for the new boot to be accepted', async () => {
+    const rig = await startRig({ config: (d) => (d['charging'] = { ...d['charging'], authorization: 'free', freeIdToken: { idToken: 'HOME', type: 'Local' } }) });
+    const port = rig.csms.port;
+    await stopCsms(rig.csms);
+    await until(() => !rig.agent.client.isConnected, 3000, 'the connection lost');
+    await plugIn(rig.agent);
+    await until(() => rig.agent.adapter.queue.length >= 1, 3000, 'Started queued');
+    await stopAgent(rig.agent);
+    const csms = await startCsms({ port });
+    csms.answer('BootNotification', () => ({ status: 'Pending', interval: 1, currentTime: new Date().toISOString() }));
+    await startAgent(rig.file);
+    await csms.waitFor(ID, 'BootNotification');
+    await sleep(600);
+    assert.equal(txEvents(csms).length, 0, 'nothing but BootNotification while Pending');
+    csms.reset();
+    await waitForTx(csms, (t) => t.eventType === 'Started', 5000);
+  });
+});
