@@ -26,6 +26,7 @@ import {
   until,
   waitForAccepted,
   waitForTx,
+  type Rig,
 } from './v201-harness.js';
 
 /**
@@ -34,6 +35,29 @@ import {
  */
 
 const storageOf = (file: string): string => loadConfig(file).config.storage.dir;
+
+const FREE_CHARGING = { authorization: 'free', freeIdToken: { idToken: 'HOME', type: 'Local' } };
+
+/**
+ * A free-charging station whose CSMS went away: a vehicle plugged in, at least `queued`
+ * transaction messages waiting, then the agent stopped as by a power cut. Returns the rig and the
+ * port the CSMS had, to come back on.
+ */
+async function chargeOfflineThenStop(queued: number, txUpdatedIntervalS = 0): Promise<{ rig: Rig; port: number }> {
+  const rig = await startRig({
+    config: (d) => {
+      d['charging'] = { ...d['charging'], ...FREE_CHARGING };
+      d['meterValues'] = { ...d['meterValues'], txUpdatedIntervalS };
+    },
+  });
+  const port = rig.csms.port;
+  await stopCsms(rig.csms);
+  await until(() => !rig.agent.client.isConnected, 3000, 'the connection lost');
+  await plugIn(rig.agent);
+  await until(() => rig.agent.adapter.queue.length >= queued, 5000, `${queued} message(s) queued`);
+  await stopAgent(rig.agent);
+  return { rig, port };
+}
 
 describe('durability: transaction journal and recovery', function () {
   this.timeout(30000);
@@ -66,18 +90,7 @@ describe('durability: transaction journal and recovery', function () {
   });
 
   it('messages made while the CSMS was unreachable survive a restart and arrive once, in order, flagged offline', async () => {
-    const rig = await startRig({
-      config: (d) => {
-        d['charging'] = { ...d['charging'], authorization: 'free', freeIdToken: { idToken: 'HOME', type: 'Local' } };
-        d['meterValues'] = { ...d['meterValues'], txUpdatedIntervalS: 1 };
-      },
-    });
-    const port = rig.csms.port;
-    await stopCsms(rig.csms);
-    await until(() => !rig.agent.client.isConnected, 3000, 'the connection lost');
-    await plugIn(rig.agent);
-    await until(() => rig.agent.adapter.queue.length >= 3, 5000, 'Started and two periodic updates queued');
-    await stopAgent(rig.agent);
+    const { rig, port } = await chargeOfflineThenStop(3, 1); // Started and two periodic updates
 
     const csms = await startCsms({ port });
     const { agent } = await startAgent(rig.file);
@@ -114,13 +127,7 @@ describe('durability: transaction journal and recovery', function () {
   });
 
   it('a damaged journal (torn write, garbage) is reported; what is intact is kept and delivered', async () => {
-    const rig = await startRig({ config: (d) => (d['charging'] = { ...d['charging'], authorization: 'free', freeIdToken: { idToken: 'HOME', type: 'Local' } }) });
-    const port = rig.csms.port;
-    await stopCsms(rig.csms);
-    await until(() => !rig.agent.client.isConnected, 3000, 'the connection lost');
-    await plugIn(rig.agent);
-    await until(() => rig.agent.adapter.queue.length >= 1, 3000, 'Started queued');
-    await stopAgent(rig.agent);
+    const { rig, port } = await chargeOfflineThenStop(1);
     const journalFile = path.join(storageOf(rig.file), JOURNAL_FILE);
     appendFileSync(journalFile, '\u0000\u0000\u0000garbage from a bad sector\n0000beef {"t":"m","m":{"id":"x"'); // torn last record
 
@@ -140,7 +147,7 @@ describe('durability: transaction journal and recovery', function () {
 
   it('a full disk: the agent starts, says the journal cannot be written, and still delivers', async () => {
     const csms = await startCsms();
-    const file = configFile(csms.url, (d) => (d['charging'] = { ...d['charging'], authorization: 'free', freeIdToken: { idToken: 'HOME', type: 'Local' } }));
+    const file = configFile(csms.url, (d) => (d['charging'] = { ...d['charging'], ...FREE_CHARGING }));
     const journalFile = path.join(storageOf(file), JOURNAL_FILE);
     mkdirSync(path.dirname(journalFile), { recursive: true });
     rmSync(journalFile, { force: true });
@@ -157,13 +164,7 @@ describe('durability: transaction journal and recovery', function () {
   });
 
   it('B01.FR.08 messages left from before a restart wait for the new boot to be accepted', async () => {
-    const rig = await startRig({ config: (d) => (d['charging'] = { ...d['charging'], authorization: 'free', freeIdToken: { idToken: 'HOME', type: 'Local' } }) });
-    const port = rig.csms.port;
-    await stopCsms(rig.csms);
-    await until(() => !rig.agent.client.isConnected, 3000, 'the connection lost');
-    await plugIn(rig.agent);
-    await until(() => rig.agent.adapter.queue.length >= 1, 3000, 'Started queued');
-    await stopAgent(rig.agent);
+    const { rig, port } = await chargeOfflineThenStop(1);
     const csms = await startCsms({ port });
     csms.answer('BootNotification', () => ({ status: 'Pending', interval: 1, currentTime: new Date().toISOString() }));
     await startAgent(rig.file);
