@@ -49,6 +49,8 @@ function describeEvent(e: StationEvent): string {
       return `EVSE ${e.evseId} transaction ${e.transaction.id} ${e.trigger}${e.chargingState ? ` -> ${e.chargingState}` : ''}`;
     case 'TransactionEnded':
       return `EVSE ${e.evseId} transaction ${e.transaction.id} ended (${e.stoppedReason}), ${(e.transaction.energyWh / 1000).toFixed(3)} kWh delivered`;
+    case 'ReservationEnded':
+      return `EVSE ${e.evseId} reservation ${e.reservationId} ended (${e.reason})`;
   }
 }
 

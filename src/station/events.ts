@@ -13,6 +13,8 @@ export interface TransactionSnapshot {
   idToken?: IdToken;
   groupIdToken?: IdToken;
   remoteStartId?: number;
+  /** The reservation this transaction used (1.6 StartTransaction, 2.0.1 E01.FR.13). */
+  reservationId?: number;
   chargingState: ChargingState;
   /** Energy delivered so far, from the latest good reading. */
   energyWh: number;
@@ -34,6 +36,8 @@ interface TransactionEventBase {
   connectorId?: number;
   /** Present in the first event after a remote start. */
   remoteStartId?: number;
+  /** Present in the first event after the transaction used a reservation. */
+  reservationId?: number;
   /** The reading the event's meter values come from (always at start and end). */
   reading?: MeterReading;
 }
@@ -61,5 +65,13 @@ export interface FaultChanged {
   timestamp: Date;
 }
 
+export interface ReservationEnded {
+  type: 'ReservationEnded';
+  evseId: number;
+  reservationId: number;
+  reason: 'Used' | 'Expired' | 'Cancelled';
+  timestamp: Date;
+}
+
 /** Everything the core tells the world; protocol adapters and the local API subscribe. */
-export type StationEvent = TransactionEvent | ConnectorStatusChanged | FaultChanged;
+export type StationEvent = TransactionEvent | ConnectorStatusChanged | FaultChanged | ReservationEnded;

@@ -6,7 +6,7 @@ import { initialConnectorInputs } from './connector-state.js';
 import type { StationEvent, TransactionSnapshot } from './events.js';
 import type { ChargingSettings, EvsePort } from './ports.js';
 import { NOTHING_HELD, startPointReached, stopPointLost, updateHeld, type EvseConditions, type HeldDuringTransaction } from './tx-points.js';
-import type { ChargingState, ConnectorStatus, FaultKind, IdToken, StopReason, TxTrigger } from './types.js';
+import type { ChargingState, ConnectorStatus, FaultKind, IdToken, Reservation, ReservationResult, StopReason, TxTrigger } from './types.js';
 
 /** Why the EVSE is re-evaluated: the transaction trigger it reports, and the stop reason if it ends one. */
 export interface Cause {
@@ -22,6 +22,8 @@ export interface Authorization {
   remoteStartId?: number;
   /** A remote start may name the connector. */
   connectorId?: number;
+  /** The reservation this authorization uses. */
+  reservationId?: number;
 }
 
 interface ActiveTransaction {
@@ -82,6 +84,8 @@ export class Evse {
   private forcedStop: Required<Cause> | undefined;
   private ending: Promise<void> = Promise.resolve();
   private closed = false;
+  private reservation: Reservation | undefined;
+  private reservationTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly port: EvsePort,
@@ -195,9 +199,63 @@ export class Evse {
     return this.connectors.find((c) => c.inputs.plugged);
   }
 
+  // ---- reservations ----
+
+  get reservedFor(): Reservation | undefined {
+    return this.reservation;
+  }
+
+  /** Whether this token may use the reservation: its own token, or one of its group. */
+  matchesReservation(idToken: IdToken, groupIdToken?: IdToken): boolean {
+    const r = this.reservation;
+    if (!r) return true;
+    return idTokensEqual(idToken, r.idToken) || (r.groupIdToken !== undefined && (idTokensEqual(groupIdToken, r.groupIdToken) || idTokensEqual(idToken, r.groupIdToken)));
+  }
+
+  /** Keeps the EVSE (or a connector) for one driver until the reservation expires, is used or cancelled. */
+  reserve(reservation: Reservation): ReservationResult {
+    const targets = this.connectors.filter((c) => reservation.connectorId === undefined || c.connectorId === reservation.connectorId);
+    if (targets.length === 0) return 'Rejected';
+    if (targets.every((c) => c.view.status === 'Faulted')) return 'Faulted';
+    if (targets.every((c) => c.view.status === 'Unavailable')) return 'Unavailable';
+    const sameId = this.reservation?.id === reservation.id;
+    if ((this.reservation && !sameId) || this.authorization || this.tx || targets.some((c) => c.inputs.plugged)) return 'Occupied';
+    if (sameId) this.clearReservation();
+    this.reservation = reservation;
+    for (const c of targets) c.dispatch({ type: 'ReservationPlaced' });
+    this.reservationTimer = setTimeout(() => this.endReservation('Expired'), Math.max(0, reservation.expiresAt.getTime() - Date.now()));
+    this.evaluate({ trigger: 'Trigger' });
+    return 'Accepted';
+  }
+
+  private clearReservation(): Reservation | undefined {
+    const r = this.reservation;
+    if (!r) return undefined;
+    this.reservation = undefined;
+    if (this.reservationTimer) clearTimeout(this.reservationTimer);
+    this.reservationTimer = undefined;
+    for (const c of this.connectors) c.dispatch({ type: 'ReservationEnded' });
+    return r;
+  }
+
+  /** Ends the reservation: used by its driver, expired, or cancelled by the CSMS. */
+  endReservation(reason: 'Used' | 'Expired' | 'Cancelled'): boolean {
+    const r = this.clearReservation();
+    if (!r) return false;
+    this.emit({ type: 'ReservationEnded', evseId: this.id, reservationId: r.id, reason, timestamp: new Date() });
+    this.evaluate({ trigger: 'Trigger' });
+    return true;
+  }
+
   /** Grants charging to an id token (after the authority accepted it, a remote start, or free mode). */
   authorize(auth: Authorization, trigger: TxTrigger = 'Authorized'): void {
     if (this.closed) return;
+    // The reserved driver arrived: the reservation is used by this session.
+    if (this.reservation && this.matchesReservation(auth.idToken, auth.groupIdToken)) {
+      auth = { ...auth, reservationId: this.reservation.id };
+      this.clearReservation();
+      this.emit({ type: 'ReservationEnded', evseId: this.id, reservationId: auth.reservationId!, reason: 'Used', timestamp: new Date() });
+    }
     this.authorization = auth;
     this.armEvConnectionTimeout();
     this.evaluate({ trigger });
@@ -499,7 +557,7 @@ export class Evse {
       this.ending = this.endTransaction(forced ?? cause);
       return;
     }
-    const update: Partial<Pick<TransactionEventOut, 'chargingState' | 'idToken' | 'connectorId' | 'remoteStartId'>> = {};
+    const update: Partial<Pick<TransactionEventOut, 'chargingState' | 'idToken' | 'connectorId' | 'remoteStartId' | 'reservationId'>> = {};
     if (chargingChanged) update.chargingState = chargingState;
     const auth = this.authorization;
     if (auth && !tx.idTokenReported) {
@@ -507,6 +565,11 @@ export class Evse {
       if (auth.groupIdToken) tx.snapshot.groupIdToken = auth.groupIdToken;
       update.idToken = auth.idToken;
       tx.idTokenReported = true;
+      // E02.FR.03: the reservation the authorization used, in the same message.
+      if (auth.reservationId !== undefined) {
+        tx.snapshot.reservationId = auth.reservationId;
+        update.reservationId = auth.reservationId;
+      }
     }
     if (auth?.remoteStartId !== undefined && !tx.remoteStartReported) {
       tx.snapshot.remoteStartId = auth.remoteStartId;
@@ -545,6 +608,7 @@ export class Evse {
       ...(auth ? { idToken: auth.idToken } : {}),
       ...(auth?.groupIdToken ? { groupIdToken: auth.groupIdToken } : {}),
       ...(auth?.remoteStartId !== undefined ? { remoteStartId: auth.remoteStartId } : {}),
+      ...(auth?.reservationId !== undefined ? { reservationId: auth.reservationId } : {}),
       chargingState,
       energyWh: 0,
     };
@@ -575,6 +639,7 @@ export class Evse {
       ...(auth ? { idToken: auth.idToken } : {}),
       ...(connectorId !== undefined ? { connectorId } : {}),
       ...(auth?.remoteStartId !== undefined ? { remoteStartId: auth.remoteStartId } : {}),
+      ...(auth?.reservationId !== undefined ? { reservationId: auth.reservationId } : {}),
       reading,
     });
   }
@@ -630,6 +695,7 @@ export class Evse {
 
   stop(): void {
     this.closed = true;
+    if (this.reservationTimer) clearTimeout(this.reservationTimer);
     this.clearEvConnectionTimeout();
     if (this.tx?.durationTimer) clearTimeout(this.tx.durationTimer);
     for (const s of this.subscriptions) s.unsubscribe();

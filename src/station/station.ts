@@ -2,7 +2,16 @@ import { Subject, type Observable } from 'rxjs';
 import type { StationEvent, TransactionSnapshot } from './events.js';
 import { Evse } from './evse.js';
 import type { AuthorizationPort, ChargingSettings, EvsePort, StateStore } from './ports.js';
-import type { AuthorizationResult, AvailabilityResult, ConnectorStatus, FaultKind, IdToken, ChargingState } from './types.js';
+import type {
+  AuthorizationResult,
+  AvailabilityResult,
+  ChargingState,
+  ConnectorStatus,
+  FaultKind,
+  IdToken,
+  Reservation,
+  ReservationResult,
+} from './types.js';
 
 /** How drivers are authorized: by the CSMS, or plug-and-charge under one fixed token (home chargers). */
 export type AuthorizationMode = { mode: 'csms' } | { mode: 'free'; idToken: IdToken };
@@ -28,12 +37,12 @@ export interface RemoteStartRequest {
 
 export type RemoteStartResult =
   | { status: 'Accepted'; evseId: number; transactionId?: string }
-  | { status: 'Rejected'; reason: 'UnknownEvse' | 'NoEvseAvailable' | 'Unavailable' | 'Faulted' | 'Occupied' | 'ResetPending' };
+  | { status: 'Rejected'; reason: 'UnknownEvse' | 'NoEvseAvailable' | 'Unavailable' | 'Faulted' | 'Occupied' | 'ResetPending' | 'Reserved' };
 
 export type TokenResult =
   | { outcome: 'authorized'; evseId: number }
   | { outcome: 'stopped'; evseId: number; transactionId?: string }
-  | { outcome: 'rejected'; status: AuthorizationResult['status'] | 'Unavailable' | 'Busy' };
+  | { outcome: 'rejected'; status: AuthorizationResult['status'] | 'Unavailable' | 'Busy' | 'Reserved' };
 
 export interface ConnectorSnapshot {
   connectorId: number;
@@ -91,6 +100,14 @@ export class Station {
 
   /** Starts following the hardware; the initial status of every connector is emitted. */
   start(): void {
+    // Reservations survive a restart (2.0.1 B01.FR.13); the expired ones are simply gone.
+    for (const stored of this.options.store.read<Array<Reservation & { evseId: number; expiresAt: string }>>('reservations') ?? []) {
+      const expiresAt = new Date(stored.expiresAt);
+      if (expiresAt.getTime() > Date.now()) this.evse(stored.evseId)?.reserve({ ...stored, expiresAt });
+    }
+    this.eventsSubject.subscribe((e) => {
+      if (e.type === 'ReservationEnded') this.saveReservations();
+    });
     for (const tx of this.options.recovered ?? []) {
       const evse = this.evse(tx.evseId);
       if (evse) evse.recover(tx);
@@ -105,13 +122,34 @@ export class Station {
     return this.evses.find((e) => e.id === evseId);
   }
 
+  private saveReservations(): void {
+    const all = this.evses.flatMap((e) => (e.reservedFor ? [{ ...e.reservedFor, evseId: e.id }] : []));
+    this.options.store.write('reservations', all);
+  }
+
+  /** Keeps an EVSE, or one of its connectors, for one driver until expiresAt (1.6 ReserveNow, 2.0.1 H01). */
+  reserve(evseId: number, reservation: Reservation): ReservationResult {
+    const evse = this.evse(evseId);
+    if (!evse) return 'Rejected';
+    if (!evse.isOperative) return 'Unavailable';
+    const result = evse.reserve(reservation);
+    if (result === 'Accepted') this.saveReservations();
+    return result;
+  }
+
+  /** Cancels a reservation by its id; false when there is none. */
+  cancelReservation(reservationId: number): boolean {
+    const evse = this.evses.find((e) => e.reservedFor?.id === reservationId);
+    return evse?.endReservation('Cancelled') ?? false;
+  }
+
   /** Free charging: a plugged vehicle is authorized at once under the configured token. */
   private followFreeCharging(evse: Evse): void {
     const mode = this.options.authorization;
     if (mode.mode !== 'free') return;
     for (const c of evse.connectors) {
       c.status$.subscribe(() => {
-        if (c.inputs.plugged && !evse.authorizedBy && !evse.busy && evse.isOperative && !this.resetPending) {
+        if (c.inputs.plugged && !evse.authorizedBy && !evse.busy && evse.isOperative && !this.resetPending && evse.matchesReservation(mode.idToken)) {
           evse.authorize({ idToken: mode.idToken, source: 'free' });
         }
       });
@@ -152,6 +190,8 @@ export class Station {
       const result = await this.options.authorizer.authorize(idToken, evseId);
       if (result.status !== 'Accepted') return { outcome: 'rejected', status: result.status };
       if (evse.authorizedBy) return { outcome: 'rejected', status: 'Busy' };
+      // A reserved EVSE is for its driver (and that driver's group) only.
+      if (!evse.matchesReservation(idToken, result.groupIdToken)) return { outcome: 'rejected', status: 'Reserved' };
       evse.authorize({ idToken, ...(result.groupIdToken ? { groupIdToken: result.groupIdToken } : {}), source: 'token' });
       return { outcome: 'authorized', evseId };
     } finally {
@@ -177,6 +217,7 @@ export class Station {
     if (!evse.isOperative) return { status: 'Rejected', reason: 'Unavailable' }; // F01.FR.23
     if (evse.isFaulted) return { status: 'Rejected', reason: 'Faulted' }; // F01.FR.23
     if (evse.authorizedBy || evse.transaction?.idToken) return { status: 'Rejected', reason: 'Occupied' }; // F01.FR.24
+    if (!evse.matchesReservation(req.idToken, req.groupIdToken)) return { status: 'Rejected', reason: 'Reserved' }; // F01.FR.21/22
     if (req.authorizeFirst) {
       // F01.FR.01: as if the token were presented locally. The answer to the CSMS does not wait for it.
       const target = evse;

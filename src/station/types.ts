@@ -101,3 +101,16 @@ export type TxTrigger =
 export type FaultKind = 'emergency-stop' | 'rcd-trip' | 'meter' | 'contactor-welded' | 'contactor-failed' | 'overcurrent';
 
 export type AvailabilityResult = 'Accepted' | 'Scheduled' | 'Rejected';
+
+/** An EVSE (or one of its connectors) kept for one driver until a time. */
+export interface Reservation {
+  id: number;
+  idToken: IdToken;
+  /** A token of this group may use it too (1.6 parentIdTag). */
+  groupIdToken?: IdToken;
+  expiresAt: Date;
+  /** The connector reserved; undefined: any connector of the EVSE. */
+  connectorId?: number;
+}
+
+export type ReservationResult = 'Accepted' | 'Faulted' | 'Occupied' | 'Rejected' | 'Unavailable';

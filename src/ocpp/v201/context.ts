@@ -3,11 +3,11 @@ import type { MeterReading } from '../../hal/meter/power-meter.js';
 import type { Logger } from '../../service/logger.js';
 import type { Station } from '../../station/station.js';
 import type { CsmsClock } from '../common/csms-clock.js';
+import type { BootState } from '../common/registration.js';
 import type { OcppClient } from '../ocpp-client.js';
 import type { DeviceModel } from './device-model/device-model.js';
 
-/** Where the OCPP 2.0.1 registration stands (B01-B03). */
-export type BootState = 'NotBooted' | 'Pending' | 'Rejected' | 'Accepted';
+export type { BootState };
 
 /** A vendor's DataTransfer handler (P01): answers with a status and optional data. */
 export type DataTransferHandler = (messageId: string | undefined, data: unknown) => Promise<{ status: 'Accepted' | 'Rejected'; data?: unknown }>;

@@ -2,7 +2,7 @@ import type { BootNotificationResponse } from 'ocpp-messages/v2.0/BootNotificati
 import type { BootReasonEnumType } from 'ocpp-messages/v2.0/BootNotificationRequest.js';
 import type { HeartbeatResponse } from 'ocpp-messages/v2.0/HeartbeatResponse.js';
 import type { TransactionEventResponse } from 'ocpp-messages/v2.0/TransactionEventResponse.js';
-import { BehaviorSubject, combineLatest, map, type Subscription } from 'rxjs';
+import type { Subscription } from 'rxjs';
 import type { StationConfig } from '../../config/station-config.js';
 import type { MeterReading } from '../../hal/meter/power-meter.js';
 import type { Logger } from '../../service/logger.js';
@@ -12,6 +12,7 @@ import type { AuthorizationPort, ChargingSettings } from '../../station/ports.js
 import type { Station } from '../../station/station.js';
 import type { TxPoint } from '../../station/types.js';
 import { CsmsClock } from '../common/csms-clock.js';
+import { NotAccepted, Registration } from '../common/registration.js';
 import { TransactionMessageQueue } from '../common/transaction-queue.js';
 import type { OcppClient } from '../ocpp-client.js';
 import type { CallHandler } from '../rpc/rpc-endpoint.js';
@@ -37,16 +38,8 @@ import { statusNotificationRequest } from './actions/status-notification.js';
 import { meterValueUpdate, transactionEventRequest, type TransactionMessageState } from './actions/transaction-event.js';
 import { triggerMessage, type TriggerTargets } from './actions/trigger-message.js';
 import { unlockConnector } from './actions/unlock-connector.js';
-import type { BootState, DataTransferHandler, V201Context } from './context.js';
+import type { DataTransferHandler, V201Context } from './context.js';
 import type { DeviceModel } from './device-model/device-model.js';
-
-/** A CALL the boot state does not allow yet (B02.FR.02, B03.FR.02). */
-export class NotAccepted extends Error {
-  constructor(action: string, state: BootState) {
-    super(`${action} not sent: the CSMS has not accepted the station (boot ${state})`);
-    this.name = 'NotAccepted';
-  }
-}
 
 export interface V201AdapterOptions {
   config: StationConfig;
@@ -72,9 +65,6 @@ export function reviveSnapshot(raw: Record<string, unknown>): TransactionSnapsho
   return { ...s, startedAt: new Date(s.startedAt), ...(s.endedAt !== undefined ? { endedAt: new Date(s.endedAt) } : {}) };
 }
 
-/** When no interval is given for a retry of a not accepted boot (B02.FR.07, B03.FR.05). */
-const DEFAULT_BOOT_RETRY_S = 60;
-
 interface TxRuntime {
   state: TransactionMessageState;
   evseId: number;
@@ -91,7 +81,7 @@ interface TxRuntime {
  */
 export class V201Adapter {
   readonly clock = new CsmsClock();
-  readonly bootState$ = new BehaviorSubject<BootState>('NotBooted');
+  readonly registration: Registration;
   readonly queue: TransactionMessageQueue;
   readonly dataTransferHandlers = new Map<string, DataTransferHandler>();
   private readonly ctx: V201Context;
@@ -99,19 +89,27 @@ export class V201Adapter {
   private readonly transactions = new Map<string, TxRuntime>();
   private readonly statuses = new Map<string, { evseId: number; connectorId: number; status: string; at: Date }>();
   private readonly reported = new Map<string, string>();
-  private bootTimer: NodeJS.Timeout | undefined;
-  private heartbeatTimer: NodeJS.Timeout | undefined;
   private alignedTimer: NodeJS.Timeout | undefined;
   /** The last clock-aligned boundary sent, on the CSMS clock: never sent twice if the clock moves back. */
   private lastAlignedBoundary = 0;
-  private lastActivity = Date.now();
-  private offlineSince: number | undefined = Date.now();
-  private booting = false;
   private stopped = false;
 
   constructor(private readonly options: V201AdapterOptions) {
-    const { client, log } = options;
+    const { client, log, deviceModel } = options;
     const adapter = this;
+    this.registration = new Registration({
+      client,
+      clock: this.clock,
+      log,
+      bootRequest: () => bootNotificationRequest(options.config, options.firmwareVersion, options.bootReason),
+      heartbeatIntervalS: () => deviceModel.getInt('OCPPCommCtrlr', 'HeartbeatInterval'),
+      setHeartbeatIntervalS: async (s) => void (await deviceModel.set('OCPPCommCtrlr', 'HeartbeatInterval', String(s))), // B01.FR.04
+      csmsIsTimeSource: () => deviceModel.getList('ClockCtrlr', 'TimeSource').includes('Heartbeat'), // B01.FR.06
+      onAccepted: async () => void (await this.reportStatuses({})), // B01.FR.05
+      // B04: statuses as they are now, the changed ones after a short outage, all after a long one.
+      onReconnected: (offlineS) => void this.reportStatuses({ onlyChanged: offlineS <= deviceModel.getInt('OCPPCommCtrlr', 'OfflineThreshold') }),
+      onClockChanged: () => this.scheduleAligned(),
+    });
     this.ctx = {
       config: options.config,
       station: options.station,
@@ -119,15 +117,14 @@ export class V201Adapter {
       deviceModel: options.deviceModel,
       clock: this.clock,
       log,
-      bootState: () => this.bootState$.value,
-      send: (action, payload, opts) => this.send(action, payload, opts?.triggered ?? false),
+      bootState: () => this.registration.state,
+      send: (action, payload, opts) => this.registration.send(action, payload, opts?.triggered ?? false),
       latestReading: options.latestReading,
       restart: options.restart,
       get dataTransferHandlers() {
         return adapter.dataTransferHandlers;
       },
     };
-    const ready$ = combineLatest([client.connected$, this.bootState$]).pipe(map(([c, b]) => c && b === 'Accepted'));
     // Transactions that were running when the agent last stopped: their seqNo goes on (E01.FR.07).
     for (const stored of options.journal?.running ?? []) {
       const snapshot = reviveSnapshot(stored.snapshot);
@@ -135,16 +132,20 @@ export class V201Adapter {
       this.transactions.set(stored.id, { state: { seqNo, endedSamples: [] }, evseId: snapshot.evseId, snapshot });
     }
     this.queue = new TransactionMessageQueue({
-      send: (action, payload) => this.sendNow(action, payload),
+      send: (action, payload) => this.registration.sendNow(action, payload),
       ...(options.journal ? { store: options.journal, initial: options.journal.pending } : {}),
       ...(options.maxQueuedMessages !== undefined ? { maxMessages: () => options.maxQueuedMessages! } : {}),
-      ready$,
+      ready$: this.registration.ready$,
       attempts: () => options.deviceModel.getInt('OCPPCommCtrlr', 'MessageAttempts', { instance: 'TransactionEvent' }),
       retryIntervalS: () => options.deviceModel.getInt('OCPPCommCtrlr', 'MessageAttemptInterval', { instance: 'TransactionEvent' }),
       onAnswer: (message, answer) => this.onTransactionAnswer(message.transactionId, answer as TransactionEventResponse, message.payload as TransactionEventRequest),
       log,
     });
     this.registerHandlers();
+  }
+
+  get bootState$(): Registration['bootState$'] {
+    return this.registration.bootState$;
   }
 
   /** C01: how the core asks the CSMS about an id token. */
@@ -169,27 +170,6 @@ export class V201Adapter {
       onMeterFailure: c.onMeterFailure,
       resumeAfterPowerLoss: c.resumeAfterPowerLoss,
     };
-  }
-
-  // ---- sending ----
-
-  /** Sends at once on the open connection; records activity for the heartbeat. */
-  private async sendNow(action: string, payload: object): Promise<unknown> {
-    // G02.FR.05: sending resets the heartbeat timer. Counted when sent, not when answered, so that
-    // the timer firing again before a Heartbeat's answer does not send a second one.
-    this.lastActivity = Date.now();
-    const answer = await this.options.client.call(action, payload);
-    this.lastActivity = Date.now();
-    return answer;
-  }
-
-  /** B02.FR.02: before Accepted only BootNotification, and what the CSMS asked for while Pending. */
-  private send(action: string, payload: object, triggered: boolean): Promise<unknown> {
-    const state = this.bootState$.value;
-    if (!this.options.client.isConnected) return Promise.reject(new NotConnected(action));
-    const allowed = state === 'Accepted' || action === 'BootNotification' || (triggered && state === 'Pending');
-    if (!allowed) return Promise.reject(new NotAccepted(action, state));
-    return this.sendNow(action, payload);
   }
 
   // ---- incoming calls ----
@@ -219,7 +199,7 @@ export class V201Adapter {
     for (const [action, handler] of Object.entries(handlers)) {
       this.options.client.handle(action, (payload, callCtx) => {
         // B03.FR.08: a rejected station answers the CSMS with nothing but SecurityError.
-        if (this.bootState$.value === 'Rejected') throw new RpcError('SecurityError', 'the CSMS rejected this station at boot');
+        if (this.registration.state === 'Rejected') throw new RpcError('SecurityError', 'the CSMS rejected this station at boot');
         return handler(payload, callCtx);
       });
     }
@@ -227,18 +207,16 @@ export class V201Adapter {
 
   private triggerTargets(): TriggerTargets {
     return {
-      bootNotification: async () => this.boot(),
-      heartbeat: async () => {
-        await this.heartbeat(true);
-      },
+      bootNotification: async () => this.registration.boot(),
+      heartbeat: async () => this.registration.heartbeat(true),
       statusNotification: async (evseId, connectorId) => this.reportStatuses({ evseId, connectorId, triggered: true }),
       meterValues: async (evseId) => this.sendMeterValues(evseId, 'Trigger'),
       transactionEvent: async (evseId) => this.triggeredTransactionEvents(evseId),
       logStatusNotification: async () => {
-        await this.send('LogStatusNotification', { status: 'Idle' }, true);
+        await this.registration.send('LogStatusNotification', { status: 'Idle' }, true);
       },
       firmwareStatusNotification: async () => {
-        await this.send('FirmwareStatusNotification', { status: 'Idle' }, true);
+        await this.registration.send('FirmwareStatusNotification', { status: 'Idle' }, true);
       },
     };
   }
@@ -248,10 +226,10 @@ export class V201Adapter {
   start(): void {
     const { client, station, deviceModel } = this.options;
     this.subscriptions.push(station.events$.subscribe((e) => this.onStationEvent(e)));
-    this.subscriptions.push(client.connected$.subscribe((connected) => this.onConnection(connected)));
+    this.registration.start();
     this.subscriptions.push(
       deviceModel.changes$.subscribe((change) => {
-        if (change.component === 'OCPPCommCtrlr' && change.variable === 'HeartbeatInterval') this.scheduleHeartbeat();
+        if (change.component === 'OCPPCommCtrlr' && change.variable === 'HeartbeatInterval') this.registration.scheduleHeartbeat();
         if (change.component === 'AlignedDataCtrlr') this.scheduleAligned();
         if (change.component === 'SampledDataCtrlr') for (const [id, rt] of this.transactions) this.startSamplers(id, rt);
         if (change.component === 'SecurityCtrlr' && change.variable === 'BasicAuthPassword' && change.secret) {
@@ -274,111 +252,10 @@ export class V201Adapter {
   async stop(): Promise<void> {
     this.stopped = true;
     for (const s of this.subscriptions) s.unsubscribe();
-    for (const t of [this.bootTimer, this.heartbeatTimer, this.alignedTimer]) if (t) clearTimeout(t);
+    if (this.alignedTimer) clearTimeout(this.alignedTimer);
     for (const rt of this.transactions.values()) this.stopSamplers(rt);
     this.queue.stop();
-    this.bootState$.complete();
-  }
-
-  private onConnection(connected: boolean): void {
-    if (!connected) {
-      this.offlineSince ??= Date.now();
-      if (this.heartbeatTimer) clearTimeout(this.heartbeatTimer);
-      return;
-    }
-    if (this.bootState$.value !== 'Accepted') {
-      // B02.FR.04: a not accepted boot is retried no sooner than the CSMS said.
-      if (!this.bootTimer) this.boot();
-      return;
-    }
-    // Part 4 §5.3: a reconnect is not a reboot. B04: statuses as they are now.
-    const offlineS = this.offlineSince === undefined ? 0 : (Date.now() - this.offlineSince) / 1000;
-    this.offlineSince = undefined;
-    const threshold = this.options.deviceModel.getInt('OCPPCommCtrlr', 'OfflineThreshold');
-    void this.reportStatuses({ onlyChanged: offlineS <= threshold });
-    this.scheduleHeartbeat();
-  }
-
-  /** B01-B03: BootNotification until the CSMS accepts, at the interval it gives. */
-  private boot(): void {
-    if (this.booting || this.stopped) return;
-    if (this.bootTimer) clearTimeout(this.bootTimer);
-    this.bootTimer = undefined;
-    this.booting = true;
-    const { config, firmwareVersion, bootReason, log } = this.options;
-    void this.send('BootNotification', bootNotificationRequest(config, firmwareVersion, bootReason), false)
-      .then(
-        (answer) => this.onBootAnswer(answer as BootNotificationResponse),
-        (err: Error) => {
-          log.warning(`BootNotification failed: ${err.message}`);
-          // Not sent or not answered: try again on the next connection, or after a while on this one.
-          if (this.options.client.isConnected && !this.stopped) this.retryBoot(DEFAULT_BOOT_RETRY_S);
-        },
-      )
-      .finally(() => {
-        this.booting = false;
-      });
-  }
-
-  private retryBoot(seconds: number): void {
-    if (this.bootTimer) clearTimeout(this.bootTimer);
-    this.bootTimer = setTimeout(() => {
-      this.bootTimer = undefined;
-      if (this.options.client.isConnected) this.boot();
-    }, seconds * 1000);
-  }
-
-  private onBootAnswer(answer: BootNotificationResponse): void {
-    const { log, deviceModel } = this.options;
-    if (deviceModel.getList('ClockCtrlr', 'TimeSource').includes('Heartbeat')) this.syncClock(answer.currentTime); // B01.FR.06
-    if (answer.status !== 'Accepted') {
-      log.warning(`the CSMS answered BootNotification with ${answer.status}; asking again in ${answer.interval || DEFAULT_BOOT_RETRY_S} s`);
-      this.bootState$.next(answer.status);
-      this.retryBoot(answer.interval > 0 ? answer.interval : DEFAULT_BOOT_RETRY_S); // B02.FR.07/08, B03.FR.05/06
-      return;
-    }
-    log.notice('the CSMS accepted the station');
-    this.offlineSince = undefined;
-    const accepted = async (): Promise<void> => {
-      if (answer.interval > 0) await deviceModel.set('OCPPCommCtrlr', 'HeartbeatInterval', String(answer.interval)); // B01.FR.04
-      this.bootState$.next('Accepted');
-      await this.reportStatuses({}); // B01.FR.05
-      this.scheduleHeartbeat();
-    };
-    void accepted().catch((err: Error) => log.error(`after boot: ${err.message}`));
-  }
-
-  /**
-   * Adopts the CSMS' time. The clock-aligned schedule was computed on the clock as it was: when it
-   * moved, the next boundary is computed again, so aligned values stay on the CSMS clock (J01).
-   */
-  private syncClock(currentTime: string): void {
-    const before = this.clock.offset;
-    this.clock.sync(currentTime);
-    if (Math.abs(this.clock.offset - before) >= 100) this.scheduleAligned();
-  }
-
-  // ---- heartbeat ----
-
-  /** G02: a Heartbeat after HeartbeatInterval without other traffic. */
-  private scheduleHeartbeat(): void {
-    if (this.heartbeatTimer) clearTimeout(this.heartbeatTimer);
-    if (this.stopped || this.bootState$.value !== 'Accepted' || !this.options.client.isConnected) return;
-    const intervalMs = this.options.deviceModel.getInt('OCPPCommCtrlr', 'HeartbeatInterval') * 1000;
-    const due = Math.max(0, this.lastActivity + intervalMs - Date.now());
-    this.heartbeatTimer = setTimeout(() => {
-      if (Date.now() - this.lastActivity >= intervalMs - 5) void this.heartbeat(false);
-      this.scheduleHeartbeat();
-    }, due);
-  }
-
-  private async heartbeat(triggered: boolean): Promise<void> {
-    try {
-      const answer = (await this.send('Heartbeat', {}, triggered)) as HeartbeatResponse;
-      if (this.options.deviceModel.getList('ClockCtrlr', 'TimeSource').includes('Heartbeat')) this.syncClock(answer.currentTime);
-    } catch (err) {
-      this.options.log.warning(`Heartbeat failed: ${(err as Error).message}`);
-    }
+    this.registration.stop();
   }
 
   // ---- statuses ----
@@ -389,10 +266,11 @@ export class V201Adapter {
         const key = `${e.evseId}.${e.connectorId}`;
         this.statuses.set(key, { evseId: e.evseId, connectorId: e.connectorId, status: e.status, at: e.timestamp });
         // Status is state, not history: only the latest is sent, now or after the next (re)connection.
-        if (this.bootState$.value === 'Accepted' && this.options.client.isConnected) void this.reportStatuses({ evseId: e.evseId, connectorId: e.connectorId, onlyChanged: true });
+        if (this.registration.online) void this.reportStatuses({ evseId: e.evseId, connectorId: e.connectorId, onlyChanged: true });
         return;
       }
       case 'FaultChanged':
+      case 'ReservationEnded':
         return;
       default:
         this.onTransactionEvent(e);
@@ -409,7 +287,7 @@ export class V201Adapter {
       try {
         // A triggered message gives current information (F06.FR.09): the time is now.
         const at = options.triggered ? new Date() : s.at;
-        await this.send('StatusNotification', statusNotificationRequest(s.evseId, s.connectorId, s.status as never, this.clock.iso(at)), options.triggered ?? false);
+        await this.registration.send('StatusNotification', statusNotificationRequest(s.evseId, s.connectorId, s.status as never, this.clock.iso(at)), options.triggered ?? false);
         this.reported.set(key, s.status);
       } catch (err) {
         if (!(err instanceof NotConnected || err instanceof NotAccepted)) this.options.log.warning(`StatusNotification failed: ${(err as Error).message}`);
@@ -428,7 +306,7 @@ export class V201Adapter {
   // ---- transactions ----
 
   private get offline(): boolean {
-    return !(this.options.client.isConnected && this.bootState$.value === 'Accepted');
+    return !this.registration.online;
   }
 
   private measurands(variable: string, component = 'SampledDataCtrlr'): string[] {
@@ -562,7 +440,7 @@ export class V201Adapter {
         continue;
       }
       try {
-        await this.send('MeterValues', meterValuesRequest(evse.id, value), false);
+        await this.registration.send('MeterValues', meterValuesRequest(evse.id, value));
       } catch (err) {
         this.options.log.debug(`aligned MeterValues for EVSE ${evse.id} not sent: ${(err as Error).message}`);
       }
@@ -578,7 +456,7 @@ export class V201Adapter {
       const reading = this.options.latestReading(evse.id);
       const value = reading && meterValue(reading, measurands, context, this.clock.iso(reading.timestamp));
       if (!value) continue;
-      await this.send('MeterValues', meterValuesRequest(evse.id, value), true);
+      await this.registration.send('MeterValues', meterValuesRequest(evse.id, value), true);
       sent = true;
     }
     return sent;

@@ -13,8 +13,7 @@ export const requestStartTransaction = (ctx: V201Context) => async (payload: unk
     authorizeFirst: ctx.deviceModel.getBool('AuthCtrlr', 'AuthorizeRemoteStart'),
   });
   if (result.status === 'Rejected') {
-    const reasonCode = { UnknownEvse: 'UnknownEvse', NoEvseAvailable: 'NoEvseAvailable', Unavailable: 'Unavailable', Faulted: 'Faulted', Occupied: 'Occupied', ResetPending: 'ResetPending' }[result.reason];
-    return { status: 'Rejected', statusInfo: { reasonCode } };
+    return { status: 'Rejected', statusInfo: { reasonCode: result.reason } };
   }
   return { status: 'Accepted', ...(result.transactionId ? { transactionId: result.transactionId } : {}) };
 };

@@ -61,6 +61,8 @@ export function transactionEventRequest(
       ...(e.remoteStartId !== undefined ? { remoteStartId: e.remoteStartId } : {}),
     },
     ...(e.idToken ? { idToken: { idToken: e.idToken.idToken, type: e.idToken.type } } : {}),
+    // E01.FR.13 / H01.FR.15: the reservation the transaction used.
+    ...(e.reservationId !== undefined ? { reservationId: e.reservationId } : {}),
     ...(showEvse ? { evse: { id: e.evseId, ...((e.connectorId ?? tx.connectorId) !== undefined ? { connectorId: (e.connectorId ?? tx.connectorId)! } : {}) } } : {}),
     ...(meterValues[0] ? { meterValue: [meterValues[0], ...meterValues.slice(1)] } : {}),
   };
