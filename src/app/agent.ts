@@ -2,19 +2,24 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Subscription } from 'rxjs';
 import { HttpApi, type SimulationLevers } from '../api/http-api.js';
-import type { StationConfig } from '../config/station-config.js';
+import type { Secret, StationConfig } from '../config/station-config.js';
 import type { GpioDriver } from '../hal/gpio/gpio.js';
 import { openStationHardware, type StationHardware } from '../hal/station-hardware.js';
 import { OcppClient } from '../ocpp/ocpp-client.js';
 import type { DeviceModel } from '../ocpp/v201/device-model/device-model.js';
 import { localAuthorizationSettings, type AvailabilityState } from '../ocpp/v201/device-model/station-variables.js';
+import type { ConfigurationStore } from '../ocpp/v16/configuration/configuration-store.js';
+import { buildStationConfiguration, localAuthorizationSettings as localAuthorizationSettings16 } from '../ocpp/v16/configuration/station-keys.js';
+import { V16Adapter } from '../ocpp/v16/v16-adapter.js';
+import type { ProtocolAdapter } from '../ocpp/protocol-adapter.js';
 import { buildDeviceModelFromConfig } from '../ocpp/v201/station-device-model.js';
-import { reviveSnapshot, V201Adapter } from '../ocpp/v201/v201-adapter.js';
+import { V201Adapter } from '../ocpp/v201/v201-adapter.js';
+import { reviveSnapshot } from '../station/events.js';
 import { packageRoot } from '../paths.js';
 import { onFailsafe } from '../service/lifecycle.js';
 import type { Logger } from '../service/logger.js';
 import type { StationEvent } from '../station/events.js';
-import { AuthorizationCache, LocalAuthorizationList, LocalAuthorizer } from '../station/local-authorization.js';
+import { AuthorizationCache, LocalAuthorizationList, LocalAuthorizer, type LocalAuthorizationSettings } from '../station/local-authorization.js';
 import { Station } from '../station/station.js';
 import { JsonFileStore } from '../store/json-file-store.js';
 import { TransactionJournal } from '../store/transaction-journal.js';
@@ -73,55 +78,53 @@ export class Agent {
     readonly hardware: StationHardware,
     readonly station: Station,
     readonly client: OcppClient,
-    readonly adapter: V201Adapter,
-    readonly deviceModel: DeviceModel,
+    readonly adapter: ProtocolAdapter,
+    private readonly version: { deviceModel?: DeviceModel; configuration?: ConfigurationStore; v201?: V201Adapter; v16?: V16Adapter },
     private readonly api: HttpApi,
     private readonly log: Logger,
   ) {
     this.restartRequested = new Promise((resolve) => (this.restartResolve = resolve));
   }
 
+  /** The OCPP 2.0.1 device model (2.0.1 only). */
+  get deviceModel(): DeviceModel {
+    if (!this.version.deviceModel) throw new Error('the station speaks OCPP 1.6: it has configuration keys, not a device model');
+    return this.version.deviceModel;
+  }
+
+  /** The OCPP 1.6 configuration keys (1.6 only). */
+  get configuration(): ConfigurationStore {
+    if (!this.version.configuration) throw new Error('the station speaks OCPP 2.0.1: it has a device model, not configuration keys');
+    return this.version.configuration;
+  }
+
+  get v201(): V201Adapter {
+    if (!this.version.v201) throw new Error('the station does not speak OCPP 2.0.1');
+    return this.version.v201;
+  }
+
+  get v16(): V16Adapter {
+    if (!this.version.v16) throw new Error('the station does not speak OCPP 1.6');
+    return this.version.v16;
+  }
+
   static async start(config: StationConfig, options: AgentOptions): Promise<Agent> {
     const log = options.log;
-    if (config.ocpp.version !== '2.0.1') throw new Error(`OCPP ${config.ocpp.version} is not supported yet by this build`);
     mkdirSync(config.storage.dir, { recursive: true });
     const hardware = await openStationHardware(config, { logger: log.child('hardware'), ...(options.gpio ? { gpio: options.gpio } : {}) });
     const removeFailsafe = onFailsafe(() => hardware.openAllRelays());
     let journal: TransactionJournal | undefined;
     try {
-      const version = firmwareVersion();
+      const firmware = firmwareVersion();
       // The core and the adapter need each other's answers; each reads the other only when asked.
       let station: Station | undefined;
-      let adapter!: V201Adapter;
+      let adapter!: ProtocolAdapter;
       let agent: Agent | undefined;
-      const availability = (evseId?: number, connectorId?: number): AvailabilityState => {
-        const snapshot = station?.snapshot() ?? [];
-        if (evseId !== undefined && connectorId !== undefined) return station?.statusOf(evseId, connectorId) ?? 'Unavailable';
-        const evses = evseId === undefined ? snapshot : snapshot.filter((e) => e.evseId === evseId);
-        const statuses = evses.flatMap((e) => e.connectors.map((c) => c.status));
-        if (statuses.length === 0) return 'Unavailable';
-        if (statuses.every((s) => s === 'Faulted')) return 'Faulted';
-        if (statuses.every((s) => s === 'Unavailable' || s === 'Faulted')) return 'Unavailable';
-        if (statuses.includes('Occupied')) return 'Occupied';
-        if (statuses.every((s) => s === 'Reserved')) return 'Reserved';
-        return 'Available';
-      };
       const store = new JsonFileStore(config.storage.dir, (m) => log.warning(m));
-      // C13/C14, D01: the Local Authorization List, which the device model reports on.
+      // C13/C14, D01 (1.6: Local Auth List Management): the list the CSMS keeps on the station.
       const localList = new LocalAuthorizationList(store, { now: () => adapter.clock.now(), onWarning: (m) => log.warning(m) });
-      const deviceModel = buildDeviceModelFromConfig(
-        config,
-        version,
-        {
-          availabilityState: availability,
-          localAuthorization: { listEntries: () => localList.size, listMaxEntries: localList.maxEntries },
-          dateTime: () => adapter.clock.iso(),
-          evsePowerW: (evseId) => hardware.evses.find((e) => e.evseId === evseId)?.meter.latest?.powerW,
-          problem: (evseId) => (station?.snapshot() ?? []).some((e) => (evseId === undefined || e.evseId === evseId) && e.connectors.some((c) => c.faults.length > 0)),
-        },
-        (m) => log.warning(`device model: ${m}`),
-      );
-      const password = deviceModel.getSecret('SecurityCtrlr', 'BasicAuthPassword');
+      const settings = config.ocpp.version === '2.0.1' ? v201Settings(config, firmware, log, () => station, hardware, localList, () => adapter) : v16Settings(config, log);
+      const password = settings.password();
       const client = new OcppClient({
         url: config.ocpp.url,
         identity: config.station.identity,
@@ -131,27 +134,19 @@ export class Agent {
         caFile: config.ocpp.caFile,
         clientCertificateFile: config.ocpp.clientCertificateFile,
         clientKeyFile: config.ocpp.clientKeyFile,
-        backoff: () => ({
-          waitMinimumS: deviceModel.getInt('OCPPCommCtrlr', 'RetryBackOffWaitMinimum'),
-          randomRangeS: deviceModel.getInt('OCPPCommCtrlr', 'RetryBackOffRandomRange'),
-          repeatTimes: deviceModel.getInt('OCPPCommCtrlr', 'RetryBackOffRepeatTimes'),
-        }),
-        pingIntervalS: () => deviceModel.getInt('OCPPCommCtrlr', 'WebSocketPingInterval'),
-        callTimeoutMs: () => deviceModel.getInt('OCPPCommCtrlr', 'MessageTimeout', { instance: 'Default' }) * 1000,
+        backoff: settings.backoff,
+        pingIntervalS: settings.pingIntervalS,
+        callTimeoutMs: settings.callTimeoutMs,
         log: log.child('ocpp'),
       });
       // C10-C15: cache and list in front of the CSMS, and the rules for when it cannot be reached.
       const authorizer = new LocalAuthorizer({
         remote: { authorize: (token, evseId) => adapter.authorizer.authorize(token, evseId) },
-        cache: new AuthorizationCache(store, {
-          lifetimeS: () => deviceModel.getInt('AuthCacheCtrlr', 'LifeTime'),
-          now: () => adapter.clock.now(),
-          onWarning: (m) => log.warning(m),
-        }),
+        cache: new AuthorizationCache(store, { lifetimeS: settings.cacheLifetimeS, now: () => adapter.clock.now(), onWarning: (m) => log.warning(m) }),
         list: localList,
-        // Authorize can be sent only on a connection the CSMS has accepted (B02.FR.02).
-        online: () => client.isConnected && adapter.bootState$.value === 'Accepted',
-        settings: () => localAuthorizationSettings(deviceModel),
+        // Authorize can be sent only on a connection the CSMS has accepted.
+        online: () => adapter.registration.online,
+        settings: settings.localAuthorization,
         onWarning: (m) => log.warning(m),
       });
       journal = TransactionJournal.open(config.storage.dir);
@@ -174,20 +169,38 @@ export class Agent {
         store,
         recovered: running.map((t) => reviveSnapshot(t.snapshot)),
       });
-      adapter = new V201Adapter({
+      const common = {
         config,
         station,
         client,
-        deviceModel,
         log: log.child('ocpp'),
-        firmwareVersion: version,
-        bootReason: options.bootReason ?? 'PowerUp',
-        latestReading: (evseId) => hardware.evses.find((e) => e.evseId === evseId)?.meter.latest,
-        restart: (reason) => agent?.restartResolve(reason),
+        firmwareVersion: firmware,
+        latestReading: (evseId: number) => hardware.evses.find((e) => e.evseId === evseId)?.meter.latest,
         journal,
         localAuthorizer: authorizer,
         maxQueuedMessages: config.storage.maxQueuedMessages,
-      });
+      };
+      const versionParts: { deviceModel?: DeviceModel; configuration?: ConfigurationStore; v201?: V201Adapter; v16?: V16Adapter } = {};
+      if (settings.deviceModel) {
+        const v201 = new V201Adapter({
+          ...common,
+          deviceModel: settings.deviceModel,
+          bootReason: options.bootReason ?? 'PowerUp',
+          restart: (reason) => agent?.restartResolve(reason),
+        });
+        Object.assign(versionParts, { deviceModel: settings.deviceModel, v201 });
+        adapter = v201;
+      } else {
+        const v16 = new V16Adapter({
+          ...common,
+          configuration: settings.configuration!,
+          store,
+          meterType: config.evses[0]?.meter.profile.model,
+          restart: (reason) => agent?.restartResolve(reason),
+        });
+        Object.assign(versionParts, { configuration: settings.configuration, v16 });
+        adapter = v16;
+      }
       const api = new HttpApi(
         {
           status: () => agent!.status(),
@@ -196,7 +209,7 @@ export class Agent {
         },
         log.child('api'),
       );
-      agent = new Agent(config, hardware, station, client, adapter, deviceModel, api, log);
+      agent = new Agent(config, hardware, station, client, adapter, versionParts, api, log);
       agent.removeFailsafe = removeFailsafe;
       agent.journal = journal;
       agent.subscriptions.push(station.events$.subscribe((e) => log.info(describeEvent(e))));
@@ -267,6 +280,83 @@ export class Agent {
     this.journal?.close();
     this.removeFailsafe();
   }
+}
+
+/** Where the connection and authorization settings come from: the version's own configuration. */
+interface VersionSettings {
+  deviceModel?: DeviceModel;
+  configuration?: ConfigurationStore;
+  password(): Secret | undefined;
+  backoff(): { waitMinimumS: number; randomRangeS: number; repeatTimes: number };
+  pingIntervalS(): number;
+  callTimeoutMs(): number;
+  cacheLifetimeS(): number;
+  localAuthorization(): LocalAuthorizationSettings;
+}
+
+function v201Settings(
+  config: StationConfig,
+  firmware: string,
+  log: Logger,
+  station: () => Station | undefined,
+  hardware: StationHardware,
+  localList: LocalAuthorizationList,
+  adapter: () => ProtocolAdapter,
+): VersionSettings {
+  const availability = (evseId?: number, connectorId?: number): AvailabilityState => {
+    const s = station();
+    const snapshot = s?.snapshot() ?? [];
+    if (evseId !== undefined && connectorId !== undefined) return s?.statusOf(evseId, connectorId) ?? 'Unavailable';
+    const evses = evseId === undefined ? snapshot : snapshot.filter((e) => e.evseId === evseId);
+    const statuses = evses.flatMap((e) => e.connectors.map((c) => c.status));
+    if (statuses.length === 0) return 'Unavailable';
+    if (statuses.every((x) => x === 'Faulted')) return 'Faulted';
+    if (statuses.every((x) => x === 'Unavailable' || x === 'Faulted')) return 'Unavailable';
+    if (statuses.includes('Occupied')) return 'Occupied';
+    if (statuses.every((x) => x === 'Reserved')) return 'Reserved';
+    return 'Available';
+  };
+  const dm = buildDeviceModelFromConfig(
+    config,
+    firmware,
+    {
+      availabilityState: availability,
+      localAuthorization: { listEntries: () => localList.size, listMaxEntries: localList.maxEntries },
+      dateTime: () => adapter().clock.iso(),
+      evsePowerW: (evseId) => hardware.evses.find((e) => e.evseId === evseId)?.meter.latest?.powerW,
+      problem: (evseId) => (station()?.snapshot() ?? []).some((e) => (evseId === undefined || e.evseId === evseId) && e.connectors.some((c) => c.faults.length > 0)),
+    },
+    (m) => log.warning(`device model: ${m}`),
+  );
+  return {
+    deviceModel: dm,
+    password: () => dm.getSecret('SecurityCtrlr', 'BasicAuthPassword'),
+    backoff: () => ({
+      waitMinimumS: dm.getInt('OCPPCommCtrlr', 'RetryBackOffWaitMinimum'),
+      randomRangeS: dm.getInt('OCPPCommCtrlr', 'RetryBackOffRandomRange'),
+      repeatTimes: dm.getInt('OCPPCommCtrlr', 'RetryBackOffRepeatTimes'),
+    }),
+    pingIntervalS: () => dm.getInt('OCPPCommCtrlr', 'WebSocketPingInterval'),
+    callTimeoutMs: () => dm.getInt('OCPPCommCtrlr', 'MessageTimeout', { instance: 'Default' }) * 1000,
+    cacheLifetimeS: () => dm.getInt('AuthCacheCtrlr', 'LifeTime'),
+    localAuthorization: () => localAuthorizationSettings(dm),
+  };
+}
+
+/** 1.6 has no keys for the back-off or the cache lifetime: the config gives them. */
+function v16Settings(config: StationConfig, log: Logger): VersionSettings {
+  const keys = buildStationConfiguration(config, config.storage.dir, (m) => log.warning(`configuration: ${m}`));
+  return {
+    configuration: keys,
+    password: () => keys.getSecret('AuthorizationKey'),
+    backoff: () => config.ocpp.reconnect,
+    pingIntervalS: () => keys.getInt('WebSocketPingInterval'),
+    // Errata 3.83 MessageTimeout (its default is the config's messageTimeoutS): read at each call,
+    // so that a ChangeConfiguration the station accepted is in effect at once.
+    callTimeoutMs: () => keys.getInt('MessageTimeout') * 1000,
+    cacheLifetimeS: () => 86400,
+    localAuthorization: () => localAuthorizationSettings16(keys),
+  };
 }
 
 function simulationLevers(config: StationConfig, hw: StationHardware): SimulationLevers {

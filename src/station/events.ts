@@ -75,3 +75,9 @@ export interface ReservationEnded {
 
 /** Everything the core tells the world; protocol adapters and the local API subscribe. */
 export type StationEvent = TransactionEvent | ConnectorStatusChanged | FaultChanged | ReservationEnded;
+
+/** A transaction snapshot as JSON gave it back (the transaction journal): dates from text. */
+export function reviveSnapshot(raw: Record<string, unknown>): TransactionSnapshot {
+  const s = raw as unknown as TransactionSnapshot & { startedAt: string | Date; endedAt?: string | Date };
+  return { ...s, startedAt: new Date(s.startedAt), ...(s.endedAt !== undefined ? { endedAt: new Date(s.endedAt) } : {}) };
+}

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Subscription } from 'rxjs';
+import { BehaviorSubject, type Observable, type Subscription } from 'rxjs';
 import type { MeterReading } from '../hal/meter/power-meter.js';
 import { Connector } from './connector.js';
 import { initialConnectorInputs } from './connector-state.js';
@@ -12,7 +12,12 @@ import type { ChargingState, ConnectorStatus, FaultKind, IdToken, Reservation, R
 export interface Cause {
   trigger: TxTrigger;
   stopReason?: StopReason;
+  /** The id token presented to stop (StopAuthorized): a token of the group may stop another's session. */
+  idToken?: IdToken;
 }
+
+/** A cause that stops a transaction whatever the stop points: it always has a reason. */
+export type StopCause = Cause & Required<Pick<Cause, 'stopReason'>>;
 
 /** Who may charge on this EVSE now. */
 export interface Authorization {
@@ -81,11 +86,18 @@ export class Evse {
   private scheduled: Array<() => void> = [];
   private readonly faults = new Set<FaultKind>();
   /** A stop decided outside the stop points (a safety fault, a reset), carried out at the next step. */
-  private forcedStop: Required<Cause> | undefined;
+  private forcedStop: StopCause | undefined;
   private ending: Promise<void> = Promise.resolve();
   private closed = false;
   private reservation: Reservation | undefined;
   private reservationTimer: NodeJS.Timeout | undefined;
+  private readonly authorizationSubject = new BehaviorSubject<Authorization | undefined>(undefined);
+  /**
+   * Who may charge, after each decision in which it changed. An authorization before a vehicle is
+   * plugged in changes no connector (it reaches the connector the vehicle will use), yet 1.6
+   * reports such a connector as Preparing: its adapter follows this.
+   */
+  readonly authorization$: Observable<Authorization | undefined> = this.authorizationSubject.asObservable();
 
   constructor(
     private readonly port: EvsePort,
@@ -359,14 +371,14 @@ export class Evse {
   }
 
   /** Ends the session now, e.g. for a reset, with its trigger and reason. */
-  abort(cause: Required<Cause>): Promise<void> {
+  abort(cause: StopCause): Promise<void> {
     this.forceStop(cause);
     this.evaluate(cause);
     return this.ending;
   }
 
   /** Ends the authorization and, at the next step, the transaction, whatever the stop points. */
-  private forceStop(cause: Required<Cause>): void {
+  private forceStop(cause: StopCause): void {
     if (this.authorization) {
       this.authorization = undefined;
       this.clearEvConnectionTimeout();
@@ -480,6 +492,7 @@ export class Evse {
     } finally {
       this.evaluating = false;
     }
+    if (this.authorizationSubject.value !== this.authorization) this.authorizationSubject.next(this.authorization);
   }
 
   /**
@@ -682,7 +695,8 @@ export class Evse {
         timestamp: now,
         stoppedReason,
         ...(chargingState !== this.lastChargingState ? { chargingState } : {}),
-        ...(cause.trigger === 'StopAuthorized' && tx.snapshot.idToken ? { idToken: tx.snapshot.idToken } : {}),
+        // The token that stopped it (1.6 StopTransaction.idTag), which may be another of the group.
+        ...(cause.trigger === 'StopAuthorized' && (cause.idToken ?? tx.snapshot.idToken) ? { idToken: cause.idToken ?? tx.snapshot.idToken } : {}),
         ...(reading ? { reading } : {}),
       });
       this.lastChargingState = chargingState;
@@ -701,6 +715,7 @@ export class Evse {
     for (const s of this.subscriptions) s.unsubscribe();
     for (const [i] of this.connectors.entries()) this.port.connectors[i]!.setRelay(false);
     for (const c of this.connectors) c.complete();
+    this.authorizationSubject.complete();
   }
 }
 

@@ -28,6 +28,8 @@ export interface StationOptions {
 
 export interface RemoteStartRequest {
   evseId?: number;
+  /** One connector of the EVSE (1.6 names connectors): the session is for that one only. */
+  connectorId?: number;
   idToken: IdToken;
   groupIdToken?: IdToken;
   remoteStartId?: number;
@@ -91,6 +93,11 @@ export class Station {
         connectors,
       });
     });
+  }
+
+  /** Whether the station as a whole is operative (availability set at station level). */
+  get stationOperative(): boolean {
+    return this.availability.station;
   }
 
   /** Every status change, transaction event and fault, in the order they happen. */
@@ -169,14 +176,14 @@ export class Station {
       // The same token, or one of its group, stops the session (E07, C09); others cannot.
       if (evse.mayStop(idToken)) {
         const transactionId = evse.transaction?.id;
-        evse.deauthorize({ trigger: 'StopAuthorized', stopReason: 'Local' });
+        evse.deauthorize({ trigger: 'StopAuthorized', stopReason: 'Local', idToken });
         return { outcome: 'stopped', evseId, ...(transactionId ? { transactionId } : {}) };
       }
       if (evse.authorizedBy) {
         const result = await this.options.authorizer.authorize(idToken, evseId);
         if (result.status === 'Accepted' && evse.mayStop(idToken, result.groupIdToken)) {
           const transactionId = evse.transaction?.id;
-          evse.deauthorize({ trigger: 'StopAuthorized', stopReason: 'Local' });
+          evse.deauthorize({ trigger: 'StopAuthorized', stopReason: 'Local', idToken });
           return { outcome: 'stopped', evseId, ...(transactionId ? { transactionId } : {}) };
         }
         return { outcome: 'rejected', status: 'Busy' };
@@ -216,6 +223,12 @@ export class Station {
     }
     if (!evse.isOperative) return { status: 'Rejected', reason: 'Unavailable' }; // F01.FR.23
     if (evse.isFaulted) return { status: 'Rejected', reason: 'Faulted' }; // F01.FR.23
+    if (req.connectorId !== undefined) {
+      const connector = evse.connectors.find((c) => c.connectorId === req.connectorId);
+      if (!connector) return { status: 'Rejected', reason: 'UnknownEvse' };
+      if (connector.view.status === 'Unavailable') return { status: 'Rejected', reason: 'Unavailable' };
+      if (connector.view.status === 'Faulted') return { status: 'Rejected', reason: 'Faulted' };
+    }
     if (evse.authorizedBy || evse.transaction?.idToken) return { status: 'Rejected', reason: 'Occupied' }; // F01.FR.24
     if (!evse.matchesReservation(req.idToken, req.groupIdToken)) return { status: 'Rejected', reason: 'Reserved' }; // F01.FR.21/22
     if (req.authorizeFirst) {
@@ -230,6 +243,7 @@ export class Station {
                 ...(result.groupIdToken ? { groupIdToken: result.groupIdToken } : {}),
                 source: 'remote',
                 ...(req.remoteStartId !== undefined ? { remoteStartId: req.remoteStartId } : {}),
+                ...(req.connectorId !== undefined ? { connectorId: req.connectorId } : {}),
               },
               'RemoteStart',
             );
@@ -244,6 +258,7 @@ export class Station {
           ...(req.groupIdToken ? { groupIdToken: req.groupIdToken } : {}),
           source: 'remote',
           ...(req.remoteStartId !== undefined ? { remoteStartId: req.remoteStartId } : {}),
+          ...(req.connectorId !== undefined ? { connectorId: req.connectorId } : {}),
         },
         'RemoteStart',
       );

@@ -71,7 +71,9 @@ export type StopReason =
   | 'SOCLimitReached'
   | 'StoppedByEV'
   | 'TimeLimitReached'
-  | 'Timeout';
+  | 'Timeout'
+  /** 1.6: the CSMS unlocked the connector during the transaction. */
+  | 'UnlockCommand';
 
 /** What caused a transaction event. */
 export type TxTrigger =

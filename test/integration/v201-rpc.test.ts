@@ -49,11 +49,11 @@ describe('OCPP 2.0.1 integration: DataTransfer and RPC errors (P01, Part 4)', fu
     const { csms, agent } = await startRig();
     assert.deepEqual(await csms.call(ID, 'DataTransfer', { vendorId: 'com.example.nobody', messageId: 'x' }), { status: 'UnknownVendorId' });
     const seen: unknown[] = [];
-    agent.adapter.dataTransferHandlers.set('com.example.vendor', async (messageId, data) => {
+    agent.v201.dataTransferHandlers.set('com.example.vendor', async (messageId, data) => {
       seen.push([messageId, data]);
       return { status: 'Accepted', data: { echo: data, messageId: messageId ?? null } };
     });
-    agent.adapter.dataTransferHandlers.set('com.example.broken', async () => {
+    agent.v201.dataTransferHandlers.set('com.example.broken', async () => {
       throw new Error('broken');
     });
     assert.deepEqual(await csms.call(ID, 'DataTransfer', { vendorId: 'com.example.vendor', messageId: 'ping', data: { n: 1 } }), {

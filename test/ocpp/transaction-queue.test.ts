@@ -71,6 +71,30 @@ describe('transaction message queue on the journal', () => {
     assert.deepEqual(TransactionJournal.open(dir).pending, []);
   });
 
+  it('takes in an answer before the message leaves the journal: a crash in between resends it, never loses what the answer said (1.6 transactionId)', async () => {
+    const journal = TransactionJournal.open(dir);
+    const onDiskWhenAnswered: string[][] = [];
+    const q = new TransactionMessageQueue({
+      send: async () => ({ transactionId: 7 }),
+      ready$: new BehaviorSubject(true),
+      store: journal,
+      attempts: () => 3,
+      retryIntervalS: () => 0.01,
+      onAnswer: () => {
+        const onDisk = TransactionJournal.open(dir);
+        onDiskWhenAnswered.push(onDisk.pending.map((m) => m.action));
+        onDisk.close();
+      },
+      log: silentLogger,
+    });
+    q.enqueue('StartTransaction', { n: 0 }, 'tx-1', 'start');
+    await q.idle();
+    assert.deepEqual(onDiskWhenAnswered, [['StartTransaction']], 'still in the journal while its answer is taken in');
+    assert.deepEqual(journal.pending, [], 'and gone once it is');
+    q.stop();
+    journal.close();
+  });
+
   it('keeps the state of a running transaction with each of its messages', () => {
     const journal = TransactionJournal.open(dir);
     const { q } = queue(journal, async () => ({}), false);

@@ -181,10 +181,15 @@ export class TransactionMessageQueue {
         }, waitS * 1000);
         return;
       }
-      // Off the disk as soon as it is answered: the window for a resend after a crash stays small.
+      // Off the disk as soon as its answer is taken in (1.6: the CSMS' transactionId kept), not
+      // before: a crash in between sends it again (at least once) rather than losing what the
+      // answer said. The window for such a resend stays small.
       this.queue.shift();
-      this.persist(() => this.options.store?.remove(message.id, 'answered'));
-      this.options.onAnswer(message, answer);
+      try {
+        this.options.onAnswer(message, answer);
+      } finally {
+        this.persist(() => this.options.store?.remove(message.id, 'answered'));
+      }
     }
   }
 

@@ -9,6 +9,7 @@ import {
   InvalidResponse,
   MAX_ERROR_DESCRIPTION_LENGTH,
   NotConnected,
+  NoAnswer,
   RpcError,
   truncateText,
   wireErrorCode,
@@ -296,7 +297,7 @@ export class RpcEndpoint {
 
   /** Runs a handler and answers with its result; the message id is free again once answered. */
   private async runHandler(handler: CallHandler, messageId: string, action: string, payload: unknown): Promise<void> {
-    let answer: string;
+    let answer: string | undefined;
     try {
       answer = await this.answerFor(handler, messageId, action, payload);
     } catch (err) {
@@ -304,14 +305,20 @@ export class RpcEndpoint {
       answer = this.callErrorFrame(messageId, 'InternalError', `${action} failed`);
     }
     this.handling.delete(messageId);
+    if (answer === undefined) {
+      this.log.info(`${action} ${messageId} left unanswered, as the protocol requires`);
+      return;
+    }
     this.sendAnswer(answer);
   }
 
-  private async answerFor(handler: CallHandler, messageId: string, action: string, payload: unknown): Promise<string> {
+  /** The answer frame, or undefined when the handler must not answer (NoAnswer). */
+  private async answerFor(handler: CallHandler, messageId: string, action: string, payload: unknown): Promise<string | undefined> {
     let result: object;
     try {
       result = await handler(payload, { action, messageId });
     } catch (err) {
+      if (err instanceof NoAnswer) return undefined;
       if (err instanceof RpcError) return this.callErrorFrame(messageId, err.code, err.description, err.details);
       this.log.error(`handler of ${action} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
       return this.callErrorFrame(messageId, 'InternalError', `${action} failed: ${errorText(err)}`);

@@ -99,6 +99,14 @@ export class RpcError extends Error {
   }
 }
 
+/**
+ * Thrown by a CALL handler to leave the CALL unanswered, where the protocol forbids any answer
+ * (OCPP 1.6 4.2: a rejected Charge Point does not respond to the Central System).
+ */
+export class NoAnswer extends Error {
+  override readonly name = 'NoAnswer';
+}
+
 /** The peer answered our CALL with a CALLERROR. */
 export class CallErrorResponse extends Error {
   override readonly name = 'CallErrorResponse';

@@ -6,7 +6,7 @@ import type { Subscription } from 'rxjs';
 import type { StationConfig } from '../../config/station-config.js';
 import type { MeterReading } from '../../hal/meter/power-meter.js';
 import type { Logger } from '../../service/logger.js';
-import type { StationEvent, TransactionEvent, TransactionSnapshot } from '../../station/events.js';
+import { reviveSnapshot, type StationEvent, type TransactionEvent, type TransactionSnapshot } from '../../station/events.js';
 import type { MessageKind, TransactionJournal } from '../../store/transaction-journal.js';
 import type { AuthorizationPort, ChargingSettings } from '../../station/ports.js';
 import type { Station } from '../../station/station.js';
@@ -15,6 +15,7 @@ import { CsmsClock } from '../common/csms-clock.js';
 import { NotAccepted, Registration } from '../common/registration.js';
 import { TransactionMessageQueue } from '../common/transaction-queue.js';
 import type { OcppClient } from '../ocpp-client.js';
+import type { ProtocolAdapter } from '../protocol-adapter.js';
 import type { CallHandler } from '../rpc/rpc-endpoint.js';
 import { NotConnected, RpcError } from '../rpc/rpc-errors.js';
 import type { TransactionEventRequest } from 'ocpp-messages/v2.0/TransactionEventRequest.js';
@@ -59,11 +60,6 @@ export interface V201AdapterOptions {
   localAuthorizer?: LocalAuthorizer;
 }
 
-/** A transaction snapshot as the journal gave it back (dates as text). */
-export function reviveSnapshot(raw: Record<string, unknown>): TransactionSnapshot {
-  const s = raw as unknown as TransactionSnapshot & { startedAt: string | Date; endedAt?: string | Date };
-  return { ...s, startedAt: new Date(s.startedAt), ...(s.endedAt !== undefined ? { endedAt: new Date(s.endedAt) } : {}) };
-}
 
 interface TxRuntime {
   state: TransactionMessageState;
@@ -79,7 +75,7 @@ interface TxRuntime {
  * transactions, meter values, heartbeat) and the CSMS' calls to core commands, one small file per
  * action under actions/. Nothing outside this folder knows that the station speaks 2.0.1.
  */
-export class V201Adapter {
+export class V201Adapter implements ProtocolAdapter {
   readonly clock = new CsmsClock();
   readonly registration: Registration;
   readonly queue: TransactionMessageQueue;
@@ -233,8 +229,10 @@ export class V201Adapter {
         if (change.component === 'AlignedDataCtrlr') this.scheduleAligned();
         if (change.component === 'SampledDataCtrlr') for (const [id, rt] of this.transactions) this.startSamplers(id, rt);
         if (change.component === 'SecurityCtrlr' && change.variable === 'BasicAuthPassword' && change.secret) {
-          // A new password takes effect on a new connection, made at once.
-          client.reconnect({ password: change.secret });
+          // A new password takes effect on a new connection, made at once: once the
+          // SetVariables answer (still being sent) is out, so the CSMS hears Accepted.
+          const password = change.secret;
+          setImmediate(() => client.reconnect({ password }));
         }
       }),
     );

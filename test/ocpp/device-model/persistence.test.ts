@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import os from 'node:os';
 import path from 'node:path';
 import { DeviceModel, isRpcErrorAnswer, type VariableChange, type VariableDefinition } from '../../../src/ocpp/v201/device-model/device-model.js';
-import { DEVICE_MODEL_FILE } from '../../../src/ocpp/v201/device-model/persisted-values.js';
+import { DEVICE_MODEL_FILE } from '../../../src/ocpp/v201/device-model/device-model.js';
 import { assertValidOcpp } from './ocpp-schema.js';
 
 const PASSWORD = 'Pa55word-For-Basic_Auth';

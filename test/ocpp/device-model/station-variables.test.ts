@@ -15,7 +15,7 @@ import {
   type ReportAnswer,
   type VariableChange,
 } from '../../../src/ocpp/v201/device-model/device-model.js';
-import { DEVICE_MODEL_FILE } from '../../../src/ocpp/v201/device-model/persisted-values.js';
+import { DEVICE_MODEL_FILE } from '../../../src/ocpp/v201/device-model/device-model.js';
 import {
   buildStationDeviceModel,
   type AvailabilityState,

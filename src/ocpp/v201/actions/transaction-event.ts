@@ -57,7 +57,8 @@ export function transactionEventRequest(
     transactionInfo: {
       transactionId: tx.id,
       ...(chargingState ? { chargingState } : {}),
-      ...(e.type === 'TransactionEnded' ? { stoppedReason: e.stoppedReason } : {}),
+      // 2.0.1 has no UnlockCommand reason (only the trigger): Other.
+      ...(e.type === 'TransactionEnded' ? { stoppedReason: e.stoppedReason === 'UnlockCommand' ? 'Other' : e.stoppedReason } : {}),
       ...(e.remoteStartId !== undefined ? { remoteStartId: e.remoteStartId } : {}),
     },
     ...(e.idToken ? { idToken: { idToken: e.idToken.idToken, type: e.idToken.type } } : {}),

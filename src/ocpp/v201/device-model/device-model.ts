@@ -16,8 +16,11 @@ import type { ReportDataType, VariableAttributeType, VariableCharacteristicsType
 import type { SetVariableDataType } from 'ocpp-messages/v2.0/SetVariablesRequest.js';
 import type { SetVariableResultType, StatusInfoType } from 'ocpp-messages/v2.0/SetVariablesResponse.js';
 import { Secret } from '../../../config/station-config.js';
-import { PersistedValues } from './persisted-values.js';
+import { SettingsFile } from '../../../store/settings-file.js';
 import { checkValue, listMembers, type VariableCharacteristics } from './value-format.js';
+
+/** Where the writable values the CSMS set are kept, in the storage folder. */
+export const DEVICE_MODEL_FILE = 'device-model.json';
 
 /**
  * The OCPP 2.0.1 device model (Part 1 chapter 4, Part 2 block B): components and their variables,
@@ -181,7 +184,7 @@ export class DeviceModel {
   readonly #byKey = new Map<string, Entry>();
   /** What the file holds (or would, without a storage folder): set values by readable key. */
   readonly #persisted = new Map<string, string>();
-  readonly #store: PersistedValues | undefined;
+  readonly #store: SettingsFile | undefined;
   readonly #onWarning: (message: string) => void;
   #queue: Promise<unknown> = Promise.resolve();
 
@@ -190,7 +193,7 @@ export class DeviceModel {
     this.changes$ = this.#changes.asObservable();
     for (const def of options.definitions) this.#define(def);
     if (options.storageDir !== undefined) {
-      this.#store = new PersistedValues(options.storageDir, this.#onWarning);
+      this.#store = new SettingsFile(options.storageDir, DEVICE_MODEL_FILE, 'default device model values', this.#onWarning);
       this.#loadPersisted(this.#store.load());
     }
   }

@@ -1,16 +1,14 @@
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { chmodSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { open, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 
 /**
- * The device model's writable values as the CSMS set them, kept in one JSON file in the storage
- * folder. The file holds the BasicAuthPassword in clear text (A01.FR.10: the station needs it to
- * connect), so it is only ever created with mode 0600.
+ * Settings the CSMS changed (2.0.1 device model values, 1.6 configuration keys), kept as one JSON
+ * file of strings by key in the storage folder. The file holds the CSMS password in clear text
+ * (2.0.1 A01.FR.10, 1.6 security whitepaper A01.FR.10: the station needs it to connect), so it is
+ * only ever created with mode 0600, and a file others can read is closed again when loaded.
  */
 
-export const DEVICE_MODEL_FILE = 'device-model.json';
-
-/** What the file holds: values by the variable's readable key, e.g. "OCPPCommCtrlr/HeartbeatInterval". */
 interface FileContents {
   version: 1;
   values: Record<string, string>;
@@ -18,21 +16,24 @@ interface FileContents {
 
 const FILE_MODE = 0o600;
 
-export class PersistedValues {
+export class SettingsFile {
   readonly file: string;
   #tempSeq = 0;
 
+  /** `defaults` names what the station falls back on, for the warnings ("the default configuration"). */
   constructor(
     readonly dir: string,
+    readonly fileName: string,
+    private readonly defaults: string,
     private readonly onWarning: (message: string) => void,
   ) {
-    this.file = path.join(dir, DEVICE_MODEL_FILE);
+    this.file = path.join(dir, fileName);
   }
 
   /**
    * The stored values, or none when there is no file yet (a first start) or it cannot be used. A
-   * corrupt file is kept aside as device-model.json.corrupt for diagnosis, and the station starts on
-   * its defaults rather than not at all.
+   * corrupt file is kept aside as .corrupt for diagnosis, and the station starts on its defaults
+   * rather than not at all.
    */
   load(): Map<string, string> {
     this.#removeStaleTemps();
@@ -41,13 +42,14 @@ export class PersistedValues {
       text = readFileSync(this.file, 'utf8');
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
-        this.onWarning(`cannot read ${this.file} (${(err as Error).message}); using default device model values`);
+        this.onWarning(`cannot read ${this.file} (${(err as Error).message}); using ${this.defaults}`);
       }
       return new Map();
     }
+    this.#tightenMode();
     const values = parse(text);
     if (values === undefined) {
-      this.onWarning(`${this.file} is corrupt; using default device model values (the file is kept as ${DEVICE_MODEL_FILE}.corrupt)`);
+      this.onWarning(`${this.file} is corrupt; using ${this.defaults} (the file is kept as ${this.fileName}.corrupt)`);
       try {
         renameSync(this.file, `${this.file}.corrupt`);
       } catch {
@@ -58,12 +60,12 @@ export class PersistedValues {
     return values;
   }
 
-  /** Replaces the file: a temporary file is written and synced, then renamed over the old one. */
+  /** Replaces the file: a new temporary file is written and synced, then renamed over the old one. */
   async save(values: ReadonlyMap<string, string>): Promise<void> {
     mkdirSync(this.dir, { recursive: true });
     const contents: FileContents = { version: 1, values: Object.fromEntries([...values].sort(([a], [b]) => a.localeCompare(b))) };
     const temp = `${this.file}.tmp-${process.pid}-${++this.#tempSeq}`;
-    // 'wx': the temporary file is always new, so the mode below is the one it gets.
+    // 'wx': the temporary file is always new, so it gets the mode asked for (chmod undoes the umask).
     const handle = await open(temp, 'wx', FILE_MODE);
     try {
       await handle.writeFile(`${JSON.stringify(contents, null, 2)}\n`, 'utf8');
@@ -90,6 +92,18 @@ export class PersistedValues {
     }
   }
 
+  /** The file holds a password: nobody but the agent may read it. */
+  #tightenMode(): void {
+    try {
+      if ((statSync(this.file).mode & 0o077) !== 0) {
+        chmodSync(this.file, FILE_MODE);
+        this.onWarning(`${this.file} was readable by others; its mode is now 0600`);
+      }
+    } catch {
+      // Not ours to fix (another owner); the next save writes a 0600 file anyway.
+    }
+  }
+
   /** Left by a power cut between writing and renaming; never complete, so never read. */
   #removeStaleTemps(): void {
     let names: string[];
@@ -99,7 +113,7 @@ export class PersistedValues {
       return;
     }
     for (const name of names) {
-      if (name.startsWith(`${DEVICE_MODEL_FILE}.tmp-`)) rmSync(path.join(this.dir, name), { force: true });
+      if (name.startsWith(`${this.fileName}.tmp-`)) rmSync(path.join(this.dir, name), { force: true });
     }
   }
 }

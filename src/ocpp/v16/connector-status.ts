@@ -1,0 +1,84 @@
+import type { ChargingState, ConnectorStatus, FaultKind } from '../../station/types.js';
+
+/** OCPP 1.6 ChargePointStatus and ChargePointErrorCode (7.7, 7.6). */
+export type Status16 = 'Available' | 'Preparing' | 'Charging' | 'SuspendedEVSE' | 'SuspendedEV' | 'Finishing' | 'Reserved' | 'Unavailable' | 'Faulted';
+export type ErrorCode16 =
+  | 'ConnectorLockFailure'
+  | 'EVCommunicationError'
+  | 'GroundFailure'
+  | 'HighTemperature'
+  | 'InternalError'
+  | 'LocalListConflict'
+  | 'NoError'
+  | 'OtherError'
+  | 'OverCurrentFailure'
+  | 'PowerMeterFailure'
+  | 'PowerSwitchFailure'
+  | 'ReaderFailure'
+  | 'ResetFailure'
+  | 'UnderVoltage'
+  | 'OverVoltage'
+  | 'WeakSignal';
+
+export interface Status16Report {
+  status: Status16;
+  errorCode: ErrorCode16;
+  info?: string;
+}
+
+/** What a 1.6 status is derived from: the core's view of the connector and of its session. */
+export interface ConnectorSituation {
+  status: ConnectorStatus;
+  chargingState: ChargingState;
+  plugged: boolean;
+  faults: readonly FaultKind[];
+  meterFailed: boolean;
+  /** A driver is authorized for this connector (or its EVSE, with no other connector in use). */
+  authorized: boolean;
+  /** A transaction runs on this connector. */
+  transaction: boolean;
+  /** A transaction ended here and the vehicle is still plugged in. */
+  finishing: boolean;
+}
+
+const ERROR_OF: Record<FaultKind, ErrorCode16> = {
+  'emergency-stop': 'OtherError',
+  'rcd-trip': 'GroundFailure',
+  overcurrent: 'OverCurrentFailure',
+  'contactor-welded': 'PowerSwitchFailure',
+  'contactor-failed': 'PowerSwitchFailure',
+  meter: 'PowerMeterFailure',
+};
+
+/**
+ * The 1.6 status of a connector (4.9, 7.7): the core's Available/Occupied split into Preparing,
+ * Charging, SuspendedEV(SE) and Finishing by the session; Faulted with the error code of the
+ * first fault.
+ */
+export function status16(s: ConnectorSituation): Status16Report {
+  if (s.status === 'Faulted') {
+    const fault = s.faults[0];
+    if (fault) return { status: 'Faulted', errorCode: ERROR_OF[fault], ...(fault === 'emergency-stop' ? { info: 'EmergencyStop' } : {}) };
+    return { status: 'Faulted', errorCode: s.meterFailed ? 'PowerMeterFailure' : 'InternalError' };
+  }
+  if (s.status === 'Unavailable') return { status: 'Unavailable', errorCode: 'NoError' };
+  if (s.transaction) {
+    switch (s.chargingState) {
+      case 'Charging':
+        return { status: 'Charging', errorCode: 'NoError' };
+      case 'SuspendedEV':
+        return { status: 'SuspendedEV', errorCode: 'NoError' };
+      case 'SuspendedEVSE':
+        return { status: 'SuspendedEVSE', errorCode: 'NoError' };
+      case 'EVConnected':
+        // Authorization ended, the transaction goes on until the cable leaves.
+        return { status: 'Finishing', errorCode: 'NoError' };
+      case 'Idle':
+        return { status: 'Preparing', errorCode: 'NoError' };
+    }
+  }
+  if (s.finishing && s.plugged) return { status: 'Finishing', errorCode: 'NoError' };
+  if (s.plugged || s.authorized) return { status: 'Preparing', errorCode: 'NoError' };
+  if (s.status === 'Reserved') return { status: 'Reserved', errorCode: 'NoError' };
+  return { status: 'Available', errorCode: 'NoError' };
+}
