@@ -1,19 +1,21 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../service/logger.js';
-import type { TokenResult } from '../station/station.js';
+import type { FaultClearing, TokenResult } from '../station/station.js';
 import type { IdToken, IdTokenKind } from '../station/types.js';
 
 /**
- * The local HTTP API: the station's status, and with simulated hardware the simulation's levers
- * (plug, EV, card reader, fault inputs). Loopback by default (api.listen). These paths are a fixed
- * interface that other tools use.
+ * The local HTTP API: the station's status, the local "clear faults" action, and with simulated
+ * hardware the simulation's levers (plug, EV, card reader, fault inputs, contactor and meter
+ * faults). Loopback by default (api.listen). These paths are a fixed interface that other tools use.
  */
 
 /** What the API needs of the agent. */
 export interface ApiBackend {
   status(): object;
   presentIdToken(evseId: number, idToken: IdToken): Promise<TokenResult>;
+  /** The local "clear faults" action (all EVSEs when evseId is undefined). */
+  clearFaults(evseId?: number): FaultClearing[];
   /** Undefined when the hardware is real: the simulation endpoints then answer 409. */
   simulation(): SimulationLevers | undefined;
 }
@@ -22,6 +24,10 @@ export interface SimulationLevers {
   setPlugged(evseId: number, connectorId: number, plugged: boolean): void;
   setEvCharging(evseId: number, charging: boolean): void;
   setInput(name: string, active: boolean): void;
+  /** What the EV draws per phase, in A, while it charges. */
+  setEvCurrent(evseId: number, amps: number[]): void;
+  setContactorFault(evseId: number, connectorId: number, fault: ContactorFaultName): void;
+  setMeterFault(evseId: number, fault: MeterFaultName): void;
   hasEvse(evseId: number): boolean;
   hasConnector(evseId: number, connectorId: number): boolean;
   hasInput(name: string): boolean;
@@ -35,6 +41,11 @@ class HttpError extends Error {
     super(message);
   }
 }
+
+export const CONTACTOR_FAULTS = ['none', 'welded', 'fails-to-close'] as const;
+export type ContactorFaultName = (typeof CONTACTOR_FAULTS)[number];
+export const METER_FAULTS = ['none', 'silent', 'crc', 'exception', 'energy-backwards'] as const;
+export type MeterFaultName = (typeof METER_FAULTS)[number];
 
 const ID_TOKEN_TYPES: readonly IdTokenKind[] = ['Central', 'eMAID', 'ISO14443', 'ISO15693', 'KeyCode', 'Local', 'MacAddress', 'NoAuthorization'];
 const MAX_BODY = 64 * 1024;
@@ -63,6 +74,11 @@ function positiveInt(raw: string | undefined, what: string): number {
   const n = Number(raw);
   if (!Number.isInteger(n) || n < 1) throw new HttpError(400, `${what} must be a positive integer, got "${raw ?? ''}"`);
   return n;
+}
+
+function oneOf<T extends string>(value: unknown, allowed: readonly T[], what: string): T {
+  if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) throw new HttpError(400, `${what} must be one of ${allowed.map((a) => `"${a}"`).join(', ')}`);
+  return value as T;
 }
 
 export class HttpApi {
@@ -109,6 +125,16 @@ export class HttpApi {
       if (method !== 'GET') throw new HttpError(405, 'use GET');
       return this.backend.status();
     }
+    if (first === 'faults' && rest.length === 1 && rest[0] === 'clear') {
+      if (method !== 'POST') throw new HttpError(405, 'use POST');
+      const body = await readJson(req);
+      const evseId = body['evseId'];
+      if (evseId !== undefined && (typeof evseId !== 'number' || !Number.isInteger(evseId) || evseId < 1)) throw new HttpError(400, 'evseId must be a positive integer or absent (all EVSEs)');
+      const result = this.backend.clearFaults(evseId);
+      if (evseId !== undefined && result.length === 0) throw new HttpError(404, `no EVSE ${evseId}`);
+      this.log.notice(`local action: clear faults${evseId !== undefined ? ` on EVSE ${evseId}` : ''}: ${JSON.stringify(result)}`);
+      return { evses: result };
+    }
     if (first !== 'sim') throw new HttpError(404, 'not found');
     if (method !== 'POST') throw new HttpError(405, 'use POST');
     const body = await readJson(req);
@@ -129,15 +155,31 @@ export class HttpApi {
         }
         return { ok: true, evseId, connectorId, plugged: tail[2] === 'plug' };
       }
+      if (tail[0] === 'connectors' && tail.length === 3 && tail[2] === 'contactor') {
+        const connectorId = positiveInt(tail[1], 'connectorId');
+        if (!sim.hasConnector(evseId, connectorId)) throw new HttpError(404, `no connector ${connectorId} on EVSE ${evseId}`);
+        const fault = oneOf(body['fault'], CONTACTOR_FAULTS, 'fault');
+        return this.lever(() => sim.setContactorFault(evseId, connectorId, fault), { evseId, connectorId, contactor: fault });
+      }
+      if (tail[0] === 'meter' && tail.length === 1) {
+        const fault = oneOf(body['fault'], METER_FAULTS, 'fault');
+        return this.lever(() => sim.setMeterFault(evseId, fault), { evseId, meter: fault });
+      }
       if (tail[0] === 'ev' && tail.length === 1) {
         const state = body['state'];
-        if (state !== 'charging' && state !== 'suspended') throw new HttpError(400, 'state must be "charging" or "suspended"');
-        try {
-          sim.setEvCharging(evseId, state === 'charging');
-        } catch (err) {
-          throw new HttpError(409, (err as Error).message);
+        const amps = body['currentA'];
+        if (state === undefined && amps === undefined) throw new HttpError(400, 'give state ("charging" or "suspended") and/or currentA (amps per phase)');
+        if (state !== undefined && state !== 'charging' && state !== 'suspended') throw new HttpError(400, 'state must be "charging" or "suspended"');
+        if (amps !== undefined && !(Array.isArray(amps) && amps.length >= 1 && amps.length <= 3 && amps.every((a) => typeof a === 'number' && a >= 0 && a <= 1000))) {
+          throw new HttpError(400, 'currentA must be an array of 1 to 3 numbers from 0 to 1000 (amps per phase)');
         }
-        return { ok: true, evseId, ev: state };
+        return this.lever(
+          () => {
+            if (amps !== undefined) sim.setEvCurrent(evseId, amps as number[]);
+            if (state !== undefined) sim.setEvCharging(evseId, state === 'charging');
+          },
+          { evseId, ...(state !== undefined ? { ev: state } : {}), ...(amps !== undefined ? { currentA: amps } : {}) },
+        );
       }
       throw new HttpError(404, 'not found');
     }
@@ -149,6 +191,16 @@ export class HttpApi {
       return { ok: true, input: name, active: body['active'] };
     }
     throw new HttpError(404, 'not found');
+  }
+
+  /** Pulls a simulation lever; a lever the hardware lacks (no simulated meter) is a 409. */
+  private lever(pull: () => void, result: object): object {
+    try {
+      pull();
+    } catch (err) {
+      throw new HttpError(409, (err as Error).message);
+    }
+    return { ok: true, ...result };
   }
 
   /** A card presented at the EVSE's (simulated) reader. */

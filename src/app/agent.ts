@@ -168,6 +168,7 @@ export class Agent {
         authorizer,
         store,
         recovered: running.map((t) => reviveSnapshot(t.snapshot)),
+        safety: config.safety,
       });
       const common = {
         config,
@@ -205,6 +206,7 @@ export class Agent {
         {
           status: () => agent!.status(),
           presentIdToken: (evseId, token) => station!.presentIdToken(evseId, token),
+          clearFaults: (evseId) => station!.clearLatchedFaults(evseId),
           simulation: () => (config.gpio.driver === 'simulated' || options.gpio?.kind === 'simulated' ? simulationLevers(config, hardware) : undefined),
         },
         log.child('api'),
@@ -231,8 +233,8 @@ export class Agent {
     }
   }
 
-  /** GET /api/status. */
-  status(): object {
+  /** GET /api/status (and the STATUS line under systemd). */
+  status() {
     return {
       identity: this.config.station.identity,
       ocppVersion: this.config.ocpp.version,
@@ -365,6 +367,9 @@ function simulationLevers(config: StationConfig, hw: StationHardware): Simulatio
     setPlugged: (evseId, connectorId, plugged) => sim.setPlugged(evseId, connectorId, plugged),
     setEvCharging: (evseId, charging) => sim.setEvCharging(evseId, charging),
     setInput: (name, active) => sim.setInput(name, active),
+    setEvCurrent: (evseId, amps) => sim.setEvCurrent(evseId, amps),
+    setContactorFault: (evseId, connectorId, fault) => sim.setContactorFault(evseId, connectorId, fault),
+    setMeterFault: (evseId, fault) => sim.setMeterFault(evseId, fault),
     hasEvse: (evseId) => config.evses.some((e) => e.id === evseId),
     hasConnector: (evseId, connectorId) => config.evses.some((e) => e.id === evseId && e.connectors.some((c) => c.id === connectorId)),
     hasInput: (name) => config.inputs.some((i) => i.name === name),

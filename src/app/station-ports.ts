@@ -19,6 +19,7 @@ export function evsePortFrom(hw: EvseHardware, config: EvseConfig): EvsePort {
           if (!closed && lock?.active) lock.set(false);
         },
         ...(c.plugDetect ? { plugged$: c.plugDetect.active$ } : {}),
+        ...(c.relayFeedback ? { relayFeedback$: c.relayFeedback.active$ } : {}),
         tethered: config.connectors[i]?.tethered ?? false,
         ...(lock
           ? {

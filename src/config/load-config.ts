@@ -93,6 +93,7 @@ interface RawConfig {
   }>;
   inputs: Record<string, RawLine & { function: 'emergency-stop' | 'rcd-trip'; evseId?: number }>;
   charging: ChargingConfig;
+  safety: StationConfig['safety'];
   meterValues: StationConfig['meterValues'];
   ledPatterns: Partial<StationConfig['ledPatterns']>;
   storage: { dir: string; maxQueuedMessages: number };
@@ -464,6 +465,7 @@ class Resolver {
       evses,
       inputs,
       charging: this.charging(),
+      safety: r.safety,
       meterValues: r.meterValues,
       ledPatterns: { ...configSchema().ledDefaults, ...r.ledPatterns },
       storage: { dir: this.resolvePath(r.storage.dir), maxQueuedMessages: r.storage.maxQueuedMessages },

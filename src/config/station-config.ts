@@ -117,6 +117,13 @@ export interface ChargingConfig {
   resumeAfterPowerLoss: boolean;
 }
 
+/** How hardware faults are detected (the config's "safety"). */
+export interface SafetyConfig {
+  contactorFeedbackTimeoutMs: number;
+  overcurrentMarginPercent: number;
+  overcurrentAfterS: number;
+}
+
 export type MeasurandName = 'Energy.Active.Import.Register' | 'Energy.Active.Export.Register' | 'Power.Active.Import' | 'Current.Import' | 'Voltage' | 'Frequency';
 
 export interface MeterValuesConfig {
@@ -147,6 +154,7 @@ export interface StationConfig {
   evses: EvseConfig[];
   inputs: SafetyInputConfig[];
   charging: ChargingConfig;
+  safety: SafetyConfig;
   meterValues: MeterValuesConfig;
   ledPatterns: Record<LedState, LedPattern>;
   storage: { dir: string; maxQueuedMessages: number };

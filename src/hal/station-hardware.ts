@@ -4,7 +4,8 @@ import type { Logger } from '../service/logger.js';
 import { silentLogger } from '../service/logger.js';
 import { ModbusBusRegistry } from './drivers/modbus/modbus-bus.js';
 import { SimulatedGpio } from './drivers/simulated/simulated-gpio.js';
-import type { SimulatedMeterDevice } from './drivers/simulated/simulated-meter-device.js';
+import { SimulatedContactor, type ContactorFaultMode } from './drivers/simulated/simulated-contactor.js';
+import { ModbusException, type SimulatedMeterDevice } from './drivers/simulated/simulated-meter-device.js';
 import { SysfsGpio } from './drivers/sysfs/sysfs-gpio.js';
 import { DigitalInput, DigitalOutput, inactiveLevel, type GpioDriver, type InputLineSpec, type OutputLineSpec } from './gpio/gpio.js';
 import { createEvseMeter, SimulatedRegisterFile } from './meter-factory.js';
@@ -41,7 +42,35 @@ export class StationSimulation {
     private readonly config: StationConfig,
     readonly gpio: SimulatedGpio | undefined,
     private readonly devices: Map<number, SimulatedMeterDevice>,
+    private readonly contactors: Map<string, SimulatedContactor>,
   ) {}
+
+  /** The simulated contactor of a connector (simulated GPIO only). */
+  contactor(evseId: number, connectorId: number): SimulatedContactor {
+    const c = this.contactors.get(`${evseId}/${connectorId}`);
+    if (!c) throw new RangeError(`no simulated contactor for connector ${connectorId} of EVSE ${evseId} (is GPIO simulated?)`);
+    return c;
+  }
+
+  /** Makes a connector's contactor weld, fail to close, or work again. */
+  setContactorFault(evseId: number, connectorId: number, mode: ContactorFaultMode): void {
+    this.contactor(evseId, connectorId).setFault(mode);
+  }
+
+  /** Makes an EVSE's simulated meter stop answering, answer with bad CRCs or exceptions, or read energy lower. */
+  setMeterFault(evseId: number, fault: 'none' | 'silent' | 'crc' | 'exception' | 'energy-backwards'): void {
+    const device = this.devices.get(evseId);
+    if (!device) throw new Error(`EVSE ${evseId} has no simulated meter`);
+    device.fault =
+      fault === 'exception' ? { mode: 'exception', code: ModbusException.SlaveDeviceFailure } : fault === 'energy-backwards' ? { mode: 'energy-backwards', byWh: 1000 } : { mode: fault };
+  }
+
+  /** What the EV draws per phase while it charges (above the EVSE's limit for an overcurrent). */
+  setEvCurrent(evseId: number, amps: number[]): void {
+    const device = this.devices.get(evseId);
+    if (!device) throw new Error(`EVSE ${evseId} has no simulated meter`);
+    device.physics.setEvCurrent(amps);
+  }
 
   private requireGpio(): SimulatedGpio {
     if (!this.gpio) throw new Error('GPIO is not simulated (gpio.driver is "sysfs")');
@@ -109,6 +138,7 @@ export async function openStationHardware(config: StationConfig, options: Hardwa
   const simGpio = gpio instanceof SimulatedGpio ? gpio : undefined;
   const buses = new ModbusBusRegistry();
   const devices = new Map<number, SimulatedMeterDevice>();
+  const contactors = new Map<string, SimulatedContactor>();
   const subscriptions: Subscription[] = [];
   const evses: EvseHardware[] = [];
   const inputs: SafetyInput[] = [];
@@ -164,13 +194,17 @@ export async function openStationHardware(config: StationConfig, options: Hardwa
         const ch = connectors[j]!;
         if (c.plugDetect) ch.plugDetect = await DigitalInput.open(gpio, c.plugDetect);
         const feedback = c.relayFeedback;
-        if (feedback) {
-          // A simulated contactor's auxiliary contact follows its coil.
-          if (simGpio) {
-            subscriptions.push(ch.relay.active$.subscribe((on) => simGpio.setInputLevel(feedback, on !== feedback.activeLow ? 1 : 0)));
+        if (simGpio) {
+          // With simulated GPIO the relay output drives a simulated contactor's coil, and its
+          // auxiliary contact (the feedback input) follows the main contacts, which may misbehave.
+          const contactor = new SimulatedContactor();
+          contactors.set(`${e.id}/${c.id}`, contactor);
+          subscriptions.push(ch.relay.active$.subscribe((on) => contactor.setCoil(on)));
+          if (feedback) {
+            subscriptions.push(contactor.contactClosed$.subscribe((closed) => simGpio.setInputLevel(feedback, closed !== feedback.activeLow ? 1 : 0)));
           }
-          ch.relayFeedback = await DigitalInput.open(gpio, feedback);
         }
+        if (feedback) ch.relayFeedback = await DigitalInput.open(gpio, feedback);
       }
       const register = e.meter.driver === 'simulated' ? new SimulatedRegisterFile(config.storage.dir, e.id) : undefined;
       const { meter, device } = createEvseMeter(e, buses, register);
@@ -183,9 +217,11 @@ export async function openStationHardware(config: StationConfig, options: Hardwa
           clearInterval(timer);
           save();
         });
-        // The simulated meter measures current while any of the EVSE's contactors is closed.
+        // The simulated meter measures current while any of the EVSE's contactors is closed (the
+        // contacts, not the coil: a welded contactor carries current with its coil off).
+        const closed$ = e.connectors.map((c, j) => contactors.get(`${e.id}/${c.id}`)?.contactClosed$ ?? connectors[j]!.relay.active$);
         subscriptions.push(
-          combineLatest(connectors.map((c) => c.relay.active$))
+          combineLatest(closed$)
             .pipe(map((states) => states.some(Boolean)))
             .subscribe((closed) => device.physics.setRelayClosed(closed)),
         );
@@ -209,7 +245,7 @@ export async function openStationHardware(config: StationConfig, options: Hardwa
     evses,
     inputs,
     gpio,
-    simulation: new StationSimulation(config, simGpio, devices),
+    simulation: new StationSimulation(config, simGpio, devices, contactors),
     openAllRelays,
     close: async () => {
       const failures = openAllRelays();

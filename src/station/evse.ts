@@ -4,7 +4,8 @@ import type { MeterReading } from '../hal/meter/power-meter.js';
 import { Connector } from './connector.js';
 import { initialConnectorInputs } from './connector-state.js';
 import type { StationEvent, TransactionSnapshot } from './events.js';
-import type { ChargingSettings, EvsePort } from './ports.js';
+import { DEFAULT_SAFETY, type ChargingSettings, type EvsePort, type SafetySettings } from './ports.js';
+import { contactorFault, highestCurrentA, LATCHED_FAULTS, SESSION_FAULTS, watchOvercurrent, type OvercurrentWatch } from './supervision.js';
 import { NOTHING_HELD, startPointReached, stopPointLost, updateHeld, type EvseConditions, type HeldDuringTransaction } from './tx-points.js';
 import type { ChargingState, ConnectorStatus, FaultKind, IdToken, Reservation, ReservationResult, StopReason, TxTrigger } from './types.js';
 
@@ -85,6 +86,13 @@ export class Evse {
   /** Availability changes waiting for the transaction to end (G03.FR.03/G04). */
   private scheduled: Array<() => void> = [];
   private readonly faults = new Set<FaultKind>();
+  /** Per connector: what the relay coil was last told, and what its feedback contact says. */
+  private readonly coilEnergised: boolean[];
+  private readonly contactClosed: Array<boolean | undefined>;
+  private readonly contactorTimers: Array<NodeJS.Timeout | undefined>;
+  private overcurrentWatch: OvercurrentWatch = {};
+  /** The meter failure was reported as a fault (and its recovery must be). */
+  private meterFaultReported = false;
   /** A stop decided outside the stop points (a safety fault, a reset), carried out at the next step. */
   private forcedStop: StopCause | undefined;
   private ending: Promise<void> = Promise.resolve();
@@ -104,7 +112,11 @@ export class Evse {
     private readonly settings: () => ChargingSettings,
     private readonly emit: (event: StationEvent) => void,
     initialOperative: { station: boolean; evse: boolean; connectors: Record<number, boolean> } = { station: true, evse: true, connectors: {} },
+    private readonly safety: SafetySettings = DEFAULT_SAFETY,
   ) {
+    this.coilEnergised = port.connectors.map(() => false);
+    this.contactClosed = port.connectors.map(() => undefined);
+    this.contactorTimers = port.connectors.map(() => undefined);
     this.stationOperative = initialOperative.station;
     this.evseOperative = initialOperative.evse;
     this.connectors = port.connectors.map((c) => {
@@ -129,6 +141,15 @@ export class Evse {
             if (was === plugged) return;
             connector.dispatch({ type: plugged ? 'Plugged' : 'Unplugged' });
             this.evaluate({ trigger: plugged ? 'CablePluggedIn' : 'EVCommunicationLost', stopReason: 'EVDisconnected' });
+            if (!plugged && !this.connectors.some((x) => x.inputs.plugged)) this.endSessionFaults('the vehicle left');
+          }),
+        );
+      }
+      if (c.relayFeedback$) {
+        this.subscriptions.push(
+          c.relayFeedback$.subscribe((closed) => {
+            this.contactClosed[i] = closed;
+            this.superviseContactor(i);
           }),
         );
       }
@@ -136,7 +157,7 @@ export class Evse {
     this.subscriptions.push(this.port.meter.readings$.subscribe((r) => this.onReading(r)));
     this.subscriptions.push(
       this.port.meter.health$.subscribe((h) => {
-        if (h.state === 'failed') this.onMeterFailed();
+        if (h.state === 'failed') this.onMeterFailed(h.lastFault?.message ?? 'the meter does not answer');
       }),
     );
     if (this.port.meter.latest) this.onReading(this.port.meter.latest);
@@ -315,6 +336,86 @@ export class Evse {
     this.evaluate({ trigger: 'ChargingStateChanged' });
   }
 
+  /** A fault this EVSE found itself (contactor, overcurrent): raised, and told as an event. */
+  private raiseOwnFault(fault: FaultKind, detail: string): void {
+    if (this.faults.has(fault)) return;
+    this.raiseFault(fault);
+    this.emit({ type: 'FaultChanged', evseId: this.id, fault, active: true, detail, timestamp: new Date() });
+  }
+
+  private clearOwnFault(fault: FaultKind, detail: string): void {
+    if (!this.faults.has(fault)) return;
+    this.clearFault(fault);
+    this.emit({ type: 'FaultChanged', evseId: this.id, fault, active: false, detail, timestamp: new Date() });
+  }
+
+  /** The vehicle left: the faults of its session (a contactor that did not close, overcurrent) go with it. */
+  private endSessionFaults(detail: string): void {
+    for (const fault of SESSION_FAULTS) {
+      const connector = this.contactorFaultBlocker(fault);
+      if (!connector) this.clearOwnFault(fault, detail);
+    }
+  }
+
+  /**
+   * The local "clear faults" action (an installer on site, after a check): clears the faults that
+   * do not clear by themselves. A contactor fault stays while its feedback still disagrees; faults
+   * of inputs (emergency stop, RCD) and of the meter follow their source and are not touched.
+   * Returns what was cleared and what stays, with why.
+   */
+  clearLatchedFaults(): { cleared: FaultKind[]; remaining: Array<{ fault: FaultKind; reason: string }> } {
+    const cleared: FaultKind[] = [];
+    const remaining: Array<{ fault: FaultKind; reason: string }> = [];
+    for (const fault of [...this.faults]) {
+      if (!LATCHED_FAULTS.has(fault) && !SESSION_FAULTS.has(fault)) {
+        remaining.push({ fault, reason: 'follows its input; it clears when the input is released' });
+        continue;
+      }
+      const blocker = this.contactorFaultBlocker(fault);
+      if (blocker) {
+        remaining.push({ fault, reason: blocker });
+        continue;
+      }
+      this.clearOwnFault(fault, 'cleared by the local action');
+      cleared.push(fault);
+    }
+    return { cleared, remaining };
+  }
+
+  /** Why a contactor fault cannot be cleared yet: its feedback still disagrees with the coil. */
+  private contactorFaultBlocker(fault: FaultKind): string | undefined {
+    if (fault !== 'contactor-welded' && fault !== 'contactor-failed') return undefined;
+    const i = this.contactClosed.findIndex((closed, k) => closed !== undefined && contactorFault(this.coilEnergised[k]!, closed) === fault);
+    return i >= 0 ? `connector ${this.connectors[i]!.connectorId}: the feedback contact still disagrees with the coil` : undefined;
+  }
+
+  /**
+   * Compares a contactor's feedback with its coil once it had contactorFeedbackTimeoutMs to follow
+   * a switch: a lasting disagreement is a fault (welded, or failed to close).
+   */
+  private superviseContactor(i: number): void {
+    const closed = this.contactClosed[i];
+    if (closed === undefined || this.closed) return;
+    if (!contactorFault(this.coilEnergised[i]!, closed)) {
+      if (this.contactorTimers[i]) clearTimeout(this.contactorTimers[i]);
+      this.contactorTimers[i] = undefined;
+      return;
+    }
+    if (this.contactorTimers[i]) return;
+    this.contactorTimers[i] = setTimeout(() => {
+      this.contactorTimers[i] = undefined;
+      const contact = this.contactClosed[i];
+      const fault = contact === undefined ? undefined : contactorFault(this.coilEnergised[i]!, contact);
+      if (!fault) return;
+      const connectorId = this.connectors[i]!.connectorId;
+      const detail =
+        fault === 'contactor-welded'
+          ? `connector ${connectorId}: contactor welded (its feedback reports it closed ${this.safety.contactorFeedbackTimeoutMs} ms after it was released)`
+          : `connector ${connectorId}: contactor failed to close (its feedback reports it open ${this.safety.contactorFeedbackTimeoutMs} ms after it was energised)`;
+      this.raiseOwnFault(fault, detail);
+    }, this.safety.contactorFeedbackTimeoutMs);
+  }
+
   raiseFault(fault: FaultKind): void {
     if (this.faults.has(fault)) return;
     this.faults.add(fault);
@@ -405,15 +506,25 @@ export class Evse {
     this.evConnectionTimer = undefined;
   }
 
-  private onMeterFailed(): void {
+  private onMeterFailed(why: string): void {
     for (const c of this.connectors) c.dispatch({ type: 'MeterFailed' });
     if (this.settings().onMeterFailure === 'stop') this.forceStop({ trigger: 'AbnormalCondition', stopReason: 'Other' });
     this.evaluate({ trigger: 'AbnormalCondition' });
+    // Told after the relays opened (evaluate), so telling cannot delay them.
+    if (!this.meterFaultReported) {
+      this.meterFaultReported = true;
+      this.emit({ type: 'FaultChanged', evseId: this.id, fault: 'meter', active: true, detail: why, timestamp: new Date() });
+    }
   }
 
   private onReading(r: MeterReading): void {
     const wasReady = this.connectors.every((c) => c.inputs.meter === 'ok');
     if (!wasReady) for (const c of this.connectors) c.dispatch({ type: 'MeterRecovered' });
+    if (this.meterFaultReported) {
+      this.meterFaultReported = false;
+      this.emit({ type: 'FaultChanged', evseId: this.id, fault: 'meter', active: false, detail: 'the meter answers again', timestamp: new Date() });
+    }
+    this.superviseCurrent(r);
     if (this.tx?.recovering) {
       this.decideRecovery(r);
       return;
@@ -432,6 +543,15 @@ export class Evse {
     if (!wasReady || this.waitingForReading) this.evaluate({ trigger: 'Trigger' });
   }
 
+  /** Overcurrent (see watchOvercurrent): the relay opens and the session ends (OvercurrentFault). */
+  private superviseCurrent(r: MeterReading): void {
+    const verdict = watchOvercurrent(this.overcurrentWatch, r, this.port.maxCurrentA, this.safety);
+    this.overcurrentWatch = verdict.watch;
+    const trip = verdict.trip;
+    if (!trip || this.faults.has('overcurrent')) return;
+    this.raiseOwnFault('overcurrent', `${trip.amps.toFixed(1)} A for ${trip.forS.toFixed(1)} s, above ${trip.thresholdA.toFixed(1)} A (maxCurrentA ${this.port.maxCurrentA} A + ${this.safety.overcurrentMarginPercent}%)`);
+  }
+
   /**
    * Without a control pilot, the meter tells whether the EV takes energy: with the relay closed,
    * current below evIdleCurrentA on every phase for evIdleAfterS means the EV suspended.
@@ -443,8 +563,7 @@ export class Evse {
       return;
     }
     const s = this.settings();
-    const currents = [r.currentL1A, r.currentL2A, r.currentL3A].filter((x): x is number => x !== undefined);
-    const amps = currents.length > 0 ? Math.max(...currents.map(Math.abs)) : Math.abs(r.powerW ?? 0) / 230;
+    const amps = highestCurrentA(r);
     const now = r.timestamp.getTime();
     if (amps >= s.evIdleCurrentA) {
       this.idleSince = undefined;
@@ -501,13 +620,33 @@ export class Evse {
    * energy ever flows outside a recorded transaction.
    */
   private step(cause: Cause): void {
+    // Safety before bookkeeping: a relay that must open opens now, before any event is emitted
+    // (whoever listens, sockets and disk included, cannot delay it). Closing waits for the end.
+    this.openRelays();
     this.syncConnectors();
     this.transactionStep(cause);
     this.applyRelays();
   }
 
+  /** Opens the relays the connectors' states no longer allow closed; closes none. */
+  private openRelays(): void {
+    for (const [i, c] of this.connectors.entries()) {
+      if (this.coilEnergised[i] && !c.view.relayClosed) {
+        this.port.connectors[i]!.setRelay(false);
+        this.coilEnergised[i] = false;
+        this.superviseContactor(i);
+      }
+    }
+  }
+
   private applyRelays(): void {
-    for (const [i, c] of this.connectors.entries()) this.port.connectors[i]!.setRelay(c.view.relayClosed);
+    for (const [i, c] of this.connectors.entries()) {
+      const closed = c.view.relayClosed;
+      this.port.connectors[i]!.setRelay(closed);
+      if (this.coilEnergised[i] === closed) continue;
+      this.coilEnergised[i] = closed;
+      this.superviseContactor(i);
+    }
   }
 
   /** Brings the connectors' inputs up to date and reports status changes. */
@@ -712,6 +851,7 @@ export class Evse {
     if (this.reservationTimer) clearTimeout(this.reservationTimer);
     this.clearEvConnectionTimeout();
     if (this.tx?.durationTimer) clearTimeout(this.tx.durationTimer);
+    for (const t of this.contactorTimers) if (t) clearTimeout(t);
     for (const s of this.subscriptions) s.unsubscribe();
     for (const [i] of this.connectors.entries()) this.port.connectors[i]!.setRelay(false);
     for (const c of this.connectors) c.complete();

@@ -23,6 +23,8 @@ export interface ConnectorPort {
   setRelay(closed: boolean): void;
   /** Whether a vehicle is plugged in; absent when the connector has no plug detection. */
   readonly plugged$?: Observable<boolean>;
+  /** Whether the contactor's auxiliary (feedback) contact reports it closed; absent when not wired. */
+  readonly relayFeedback$?: Observable<boolean>;
   /** The cable is fixed to the station: there is nothing to unlock. */
   readonly tethered?: boolean;
   /** Releases the socket's cable lock; false when it did not release. Absent: no lock fitted. */
@@ -63,6 +65,18 @@ export interface ChargingSettings {
   /** A transaction found running after a restart goes on when its vehicle is still plugged in (else: ended, PowerLoss). */
   resumeAfterPowerLoss?: boolean;
 }
+
+/** How hardware faults are detected; from the installer's config. */
+export interface SafetySettings {
+  /** How long the contactor feedback may disagree with the coil before it is a fault. */
+  contactorFeedbackTimeoutMs: number;
+  /** Overcurrent: above maxCurrentA by more than this share of it ... */
+  overcurrentMarginPercent: number;
+  /** ... for at least this long (0: the first reading above). */
+  overcurrentAfterS: number;
+}
+
+export const DEFAULT_SAFETY: SafetySettings = { contactorFeedbackTimeoutMs: 500, overcurrentMarginPercent: 10, overcurrentAfterS: 5 };
 
 /** Small state that must survive a restart (availability). */
 export interface StateStore {

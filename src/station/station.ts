@@ -1,7 +1,7 @@
 import { Subject, type Observable } from 'rxjs';
 import type { StationEvent, TransactionSnapshot } from './events.js';
 import { Evse } from './evse.js';
-import type { AuthorizationPort, ChargingSettings, EvsePort, StateStore } from './ports.js';
+import { DEFAULT_SAFETY, type AuthorizationPort, type ChargingSettings, type EvsePort, type SafetySettings, type StateStore } from './ports.js';
 import type {
   AuthorizationResult,
   AvailabilityResult,
@@ -24,6 +24,15 @@ export interface StationOptions {
   store: StateStore;
   /** Transactions that were running when the agent last stopped (from the transaction journal). */
   recovered?: readonly TransactionSnapshot[];
+  /** How hardware faults are detected (defaults: DEFAULT_SAFETY). */
+  safety?: SafetySettings;
+}
+
+/** What the local "clear faults" action did on one EVSE: the faults cleared, and those that stay, with why. */
+export interface FaultClearing {
+  evseId: number;
+  cleared: FaultKind[];
+  remaining: Array<{ fault: FaultKind; reason: string }>;
 }
 
 export interface RemoteStartRequest {
@@ -87,11 +96,13 @@ export class Station {
       const stored = this.availability.evses[String(port.evseId)];
       const connectors: Record<number, boolean> = {};
       for (const [k, v] of Object.entries(stored?.connectors ?? {})) connectors[Number(k)] = v;
-      return new Evse(port, options.settings, emit, {
-        station: this.availability.station,
-        evse: stored?.evse ?? true,
-        connectors,
-      });
+      return new Evse(
+        port,
+        options.settings,
+        emit,
+        { station: this.availability.station, evse: stored?.evse ?? true, connectors },
+        options.safety ?? DEFAULT_SAFETY,
+      );
     });
   }
 
@@ -154,13 +165,19 @@ export class Station {
   private followFreeCharging(evse: Evse): void {
     const mode = this.options.authorization;
     if (mode.mode !== 'free') return;
-    for (const c of evse.connectors) {
-      c.status$.subscribe(() => {
-        if (c.inputs.plugged && !evse.authorizedBy && !evse.busy && evse.isOperative && !this.resetPending && evse.matchesReservation(mode.idToken)) {
-          evse.authorize({ idToken: mode.idToken, source: 'free' });
-        }
-      });
-    }
+    const authorizeIfPlugged = (): void => {
+      const plugged = evse.connectors.some((c) => c.inputs.plugged);
+      if (plugged && !evse.authorizedBy && !evse.busy && evse.isOperative && !this.resetPending && evse.matchesReservation(mode.idToken)) {
+        evse.authorize({ idToken: mode.idToken, source: 'free' });
+      }
+    };
+    for (const c of evse.connectors) c.status$.subscribe(authorizeIfPlugged);
+    // A vehicle plugged in while the previous transaction was still ending (its last reading being
+    // taken) found the EVSE busy: it is authorized once that transaction has ended.
+    this.eventsSubject.subscribe((e) => {
+      // After the event has reached every subscriber: the new session's events come after it.
+      if (e.type === 'TransactionEnded' && e.evseId === evse.id) queueMicrotask(authorizeIfPlugged);
+    });
   }
 
   // ---- drivers at the station ----
@@ -331,6 +348,12 @@ export class Station {
     const fresh = targets.some((e) => !e.hasFault(fault));
     for (const e of targets) e.raiseFault(fault);
     if (fresh) this.eventsSubject.next({ type: 'FaultChanged', ...(evseId !== undefined ? { evseId } : {}), fault, active: true, detail, timestamp: new Date() });
+  }
+
+  /** The local "clear faults" action, per EVSE (all when evseId is undefined): see Evse.clearLatchedFaults. */
+  clearLatchedFaults(evseId?: number): FaultClearing[] {
+    const targets = evseId === undefined ? this.evses : this.evses.filter((e) => e.id === evseId);
+    return targets.map((e) => ({ evseId: e.id, ...e.clearLatchedFaults() }));
   }
 
   clearFault(fault: FaultKind, evseId: number | undefined, detail: string): void {

@@ -77,6 +77,36 @@ describe('local HTTP API', function () {
     assert.equal((s['evses'] as Array<Record<string, any>>)[0]!['connectors'][0].status, 'Available');
   });
 
+  const connectorOne = async (): Promise<Record<string, any>> =>
+    ((await json(await fetch(`${base}/api/status`)))['evses'] as Array<Record<string, any>>)[0]!['connectors'][0];
+
+  it('a welded contactor faults the connector; POST /api/faults/clear clears it only once the contact opened', async () => {
+    const res = await post('/api/sim/evses/1/connectors/1/contactor', { fault: 'welded' });
+    assert.deepEqual(await json(res), { ok: true, evseId: 1, connectorId: 1, contactor: 'welded' });
+    await sleep(700); // contactorFeedbackTimeoutMs 500 + debounce
+    assert.deepEqual((await connectorOne())['faults'], ['contactor-welded']);
+    assert.equal((await connectorOne())['status'], 'Faulted');
+    let clear = await json(await post('/api/faults/clear', {}));
+    assert.deepEqual((clear['evses'] as any[])[0].cleared, []);
+    assert.match((clear['evses'] as any[])[0].remaining[0].reason, /feedback contact still disagrees/);
+    await post('/api/sim/evses/1/connectors/1/contactor', { fault: 'none' });
+    await sleep(100);
+    assert.equal((await connectorOne())['status'], 'Faulted', 'a welded contact does not clear by itself');
+    clear = await json(await post('/api/faults/clear', { evseId: 1 }));
+    assert.deepEqual(clear, { evses: [{ evseId: 1, cleared: ['contactor-welded'], remaining: [] }] });
+    assert.equal((await connectorOne())['status'], 'Available');
+  });
+
+  it('the meter lever makes the simulated meter fail and recover', async () => {
+    assert.deepEqual(await json(await post('/api/sim/evses/1/meter', { fault: 'silent' })), { ok: true, evseId: 1, meter: 'silent' });
+    await post('/api/sim/evses/1/meter', { fault: 'none' });
+  });
+
+  it('the EV lever sets the current the EV draws', async () => {
+    assert.deepEqual(await json(await post('/api/sim/evses/1/ev', { currentA: [40, 40, 40] })), { ok: true, evseId: 1, currentA: [40, 40, 40] });
+    await post('/api/sim/evses/1/ev', { currentA: [16, 16, 16] });
+  });
+
   it('answers bad requests with 4xx and a message', async () => {
     const cases: Array<[Promise<Response>, number, RegExp]> = [
       [post('/api/sim/evses/1/ev', undefined, '{not json'), 400, /not valid JSON/],
@@ -93,6 +123,13 @@ describe('local HTTP API', function () {
       [post('/api/status'), 405, /use GET/],
       [fetch(`${base}/elsewhere`), 404, /not found/],
       [post('/api/sim/evses/1/ev', [1, 2]), 400, /JSON object/],
+      [post('/api/sim/evses/1/ev', {}), 400, /give state/],
+      [post('/api/sim/evses/1/ev', { currentA: [1, 2, 3, 4] }), 400, /currentA must be an array of 1 to 3/],
+      [post('/api/sim/evses/1/connectors/1/contactor', { fault: 'melted' }), 400, /fault must be one of "none", "welded", "fails-to-close"/],
+      [post('/api/sim/evses/1/meter', {}), 400, /fault must be one of/],
+      [post('/api/faults/clear', { evseId: 0 }), 400, /evseId must be a positive integer/],
+      [post('/api/faults/clear', { evseId: 5 }), 404, /no EVSE 5/],
+      [fetch(`${base}/api/faults/clear`), 405, /use POST/],
     ];
     for (const [pending, status, message] of cases) {
       const res = await pending;
@@ -110,7 +147,7 @@ describe('local HTTP API', function () {
 
 describe('local HTTP API with real hardware', () => {
   it('refuses the simulation endpoints with 409', async () => {
-    const api = new HttpApi({ status: () => ({}), presentIdToken: async () => ({ outcome: 'rejected', status: 'Busy' }), simulation: () => undefined }, silentLogger);
+    const api = new HttpApi({ status: () => ({}), presentIdToken: async () => ({ outcome: 'rejected', status: 'Busy' }), clearFaults: () => [], simulation: () => undefined }, silentLogger);
     const port = await api.listen('127.0.0.1', 0);
     try {
       for (const path of ['/api/sim/evses/1/connectors/1/plug', '/api/sim/inputs/emergencyStop', '/api/sim/evses/1/token']) {

@@ -180,10 +180,12 @@ for (const link of links) {
       assert.equal(await meter.poll(), undefined);
       assert.equal(meter.health.lastFault?.kind, 'energy-backwards');
       assert.equal(meter.health.counters.rejectedReadings, 1);
+      assert.equal(meter.health.state, 'failed', 'energy going backwards fails the meter on the first poll');
       assert.equal(meter.latest, good, 'the last good reading stays the latest');
       unit1.fault = { mode: 'none' };
       const after = await meter.poll();
       assert.ok(after && after.energyImportWh >= good.energyImportWh);
+      assert.equal(meter.health.state, 'ok');
       assert.deepEqual(await seen, [after], 'the rejected reading never reached subscribers');
     });
   });

@@ -124,6 +124,16 @@ describe('meter health rules', () => {
     assert.equal(h.counters.retries, 12);
   });
 
+  it('fails at once on energy going backwards (no N polls of grace), and recovers on a good poll', () => {
+    const backwards: PollOutcome = { ok: false, kind: 'energy-backwards', message: 'energy went backwards', requests: 2, retries: 0, faults: ['energy-backwards'] };
+    let n = nextHealth(nextHealth(initialHealth(), ok(10), 3, new Date(0)).health, backwards, 3, new Date(0));
+    assert.equal(n.health.state, 'failed');
+    assert.deepEqual(n.events.map((e) => e.type), ['poll-failed', 'failed']);
+    n = nextHealth(n.health, ok(11), 3, new Date(0));
+    assert.equal(n.health.state, 'ok');
+    assert.deepEqual(n.events.map((e) => e.type), ['recovered']);
+  });
+
   it('rejects energy going backwards, non-finite values and negative energy', () => {
     assert.deepEqual(checkReading(reading(10), reading(10)), { ok: true });
     assert.equal(checkReading(reading(9.99), reading(10)).ok, false);

@@ -134,7 +134,7 @@ describe('durability: transaction journal and recovery', function () {
     const csms = await startCsms({ port });
     const { agent } = await startAgent(rig.file);
     await waitForAccepted(csms, agent);
-    const status = agent.status() as { storage: { journalDamage: Array<{ reason: string }> } };
+    const status = agent.status();
     assert.deepEqual(
       status.storage.journalDamage.map((d) => d.reason),
       ['not a journal record', 'torn record (31 bytes without an end)'],

@@ -243,6 +243,24 @@ describe('charging core on simulated hardware', function () {
     await s.next(is('TransactionStarted'), 3000, s.events.findIndex((e) => e.type === 'TransactionEnded') + 1);
   });
 
+  it('free charging: a vehicle plugged in while the last transaction is still ending (its last reading not yet taken) charges once it has ended', async () => {
+    s = await openSimStation({ authorization: { mode: 'free', idToken: { idToken: 'HOME', type: 'Local' } } });
+    s.hw.simulation.setPlugged(1, 1, true);
+    await s.next(is('TransactionStarted'));
+    // The meter answers slowly: the ending transaction waits for its last reading.
+    s.hw.simulation.meterDevice(1)!.fault = { mode: 'silent' };
+    s.hw.simulation.setPlugged(1, 1, false);
+    await sleep(120);
+    s.hw.simulation.setPlugged(1, 1, true);
+    await sleep(120);
+    assert.equal(s.events.filter((e) => e.type === 'TransactionEnded').length, 0, 'still ending');
+    s.hw.simulation.meterDevice(1)!.fault = { mode: 'none' };
+    const endedAt = s.events.length;
+    await s.next(is('TransactionEnded'), 3000);
+    await s.next(is('TransactionStarted'), 3000, endedAt);
+    assert.ok(s.events.findIndex((e) => e.type === 'TransactionEnded') < s.events.findLastIndex((e) => e.type === 'TransactionStarted'), 'the new one after the old one ended');
+  });
+
   it('B11 immediate reset ends the transaction with ImmediateReset', async () => {
     s = await openSimStation();
     s.hw.simulation.setPlugged(1, 1, true);

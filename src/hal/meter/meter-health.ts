@@ -32,7 +32,8 @@ const COUNTER_OF: Partial<Record<MeterFaultKind, keyof MeterCounters>> = {
 
 /**
  * Pure health transition: counts what happened in a poll and decides whether the meter has failed
- * (failAfterPolls failed polls in a row) or recovered (a good poll after failing).
+ * (failAfterPolls failed polls in a row, or at once when its energy went backwards) or recovered
+ * (a good poll after failing).
  */
 export function nextHealth(
   health: MeterHealth,
@@ -61,7 +62,10 @@ export function nextHealth(
   const consecutive = health.consecutiveFailedPolls + 1;
   events.push({ type: 'poll-failed', kind: outcome.kind, message: outcome.message });
   let state = health.state;
-  if (consecutive >= failAfterPolls && state !== 'failed') {
+  // A register that went backwards is not noise on the line but a meter that was swapped, reset or
+  // is broken: no reading of it can be billed, so it fails on the first one.
+  const failsNow = consecutive >= failAfterPolls || outcome.kind === 'energy-backwards';
+  if (failsNow && state !== 'failed') {
     state = 'failed';
     events.push({ type: 'failed', kind: outcome.kind, message: outcome.message });
   }

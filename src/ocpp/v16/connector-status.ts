@@ -50,6 +50,13 @@ const ERROR_OF: Record<FaultKind, ErrorCode16> = {
   meter: 'PowerMeterFailure',
 };
 
+/** Where one error code covers several faults, info (free text, 50 characters) tells them apart. */
+const INFO_OF: Partial<Record<FaultKind, string>> = {
+  'emergency-stop': 'EmergencyStop',
+  'contactor-welded': 'Contactor welded',
+  'contactor-failed': 'Contactor failed to close',
+};
+
 /**
  * The 1.6 status of a connector (4.9, 7.7): the core's Available/Occupied split into Preparing,
  * Charging, SuspendedEV(SE) and Finishing by the session; Faulted with the error code of the
@@ -58,7 +65,7 @@ const ERROR_OF: Record<FaultKind, ErrorCode16> = {
 export function status16(s: ConnectorSituation): Status16Report {
   if (s.status === 'Faulted') {
     const fault = s.faults[0];
-    if (fault) return { status: 'Faulted', errorCode: ERROR_OF[fault], ...(fault === 'emergency-stop' ? { info: 'EmergencyStop' } : {}) };
+    if (fault) return { status: 'Faulted', errorCode: ERROR_OF[fault], ...(INFO_OF[fault] ? { info: INFO_OF[fault] } : {}) };
     return { status: 'Faulted', errorCode: s.meterFailed ? 'PowerMeterFailure' : 'InternalError' };
   }
   if (s.status === 'Unavailable') return { status: 'Unavailable', errorCode: 'NoError' };

@@ -6,7 +6,7 @@ import type { Subscription } from 'rxjs';
 import type { StationConfig } from '../../config/station-config.js';
 import type { MeterReading } from '../../hal/meter/power-meter.js';
 import type { Logger } from '../../service/logger.js';
-import { reviveSnapshot, type StationEvent, type TransactionEvent, type TransactionSnapshot } from '../../station/events.js';
+import { reviveSnapshot, type FaultChanged, type StationEvent, type TransactionEvent, type TransactionSnapshot } from '../../station/events.js';
 import type { MessageKind, TransactionJournal } from '../../store/transaction-journal.js';
 import type { AuthorizationPort, ChargingSettings } from '../../station/ports.js';
 import type { Station } from '../../station/station.js';
@@ -31,6 +31,7 @@ import { getBaseReport, getReport } from './actions/get-base-report.js';
 import { getTransactionStatus } from './actions/get-transaction-status.js';
 import { getVariables } from './actions/get-variables.js';
 import { meterValue, meterValuesRequest } from './actions/meter-values.js';
+import { FaultEventOutbox, faultEventData, notifyEventRequest } from './actions/notify-event.js';
 import { requestStartTransaction } from './actions/request-start-transaction.js';
 import { requestStopTransaction } from './actions/request-stop-transaction.js';
 import { reset } from './actions/reset.js';
@@ -85,6 +86,9 @@ export class V201Adapter implements ProtocolAdapter {
   private readonly transactions = new Map<string, TxRuntime>();
   private readonly statuses = new Map<string, { evseId: number; connectorId: number; status: string; at: Date }>();
   private readonly reported = new Map<string, string>();
+  readonly faultEvents: FaultEventOutbox;
+  /** eventIds: unique within a run, and (from the start time) unlikely to repeat an earlier run's. */
+  private nextEventId = Math.floor(Date.now() / 1000) % 1_000_000_000;
   private alignedTimer: NodeJS.Timeout | undefined;
   /** The last clock-aligned boundary sent, on the CSMS clock: never sent twice if the clock moves back. */
   private lastAlignedBoundary = 0;
@@ -101,11 +105,17 @@ export class V201Adapter implements ProtocolAdapter {
       heartbeatIntervalS: () => deviceModel.getInt('OCPPCommCtrlr', 'HeartbeatInterval'),
       setHeartbeatIntervalS: async (s) => void (await deviceModel.set('OCPPCommCtrlr', 'HeartbeatInterval', String(s))), // B01.FR.04
       csmsIsTimeSource: () => deviceModel.getList('ClockCtrlr', 'TimeSource').includes('Heartbeat'), // B01.FR.06
-      onAccepted: async () => void (await this.reportStatuses({})), // B01.FR.05
+      onAccepted: async () => {
+        await this.reportStatuses({}); // B01.FR.05
+        await this.faultEvents.flush();
+      },
       // B04: statuses as they are now, the changed ones after a short outage, all after a long one.
-      onReconnected: (offlineS) => void this.reportStatuses({ onlyChanged: offlineS <= deviceModel.getInt('OCPPCommCtrlr', 'OfflineThreshold') }),
+      onReconnected: (offlineS) => {
+        void this.reportStatuses({ onlyChanged: offlineS <= deviceModel.getInt('OCPPCommCtrlr', 'OfflineThreshold') }).then(() => this.faultEvents.flush());
+      },
       onClockChanged: () => this.scheduleAligned(),
     });
+    this.faultEvents = new FaultEventOutbox((request) => this.registration.send('NotifyEvent', request), log);
     this.ctx = {
       config: options.config,
       station: options.station,
@@ -268,11 +278,20 @@ export class V201Adapter implements ProtocolAdapter {
         return;
       }
       case 'FaultChanged':
+        this.reportFault(e);
+        return;
       case 'ReservationEnded':
         return;
       default:
         this.onTransactionEvent(e);
     }
+  }
+
+  /** A hardware fault raised or cleared: NotifyEvent on the failing device's component (see notify-event.ts). */
+  private reportFault(e: FaultChanged): void {
+    const running = e.evseId === undefined ? undefined : [...this.transactions.entries()].find(([, rt]) => rt.evseId === e.evseId)?.[0];
+    const at = this.clock.iso(e.timestamp);
+    this.faultEvents.add(notifyEventRequest(faultEventData(e, this.nextEventId++, at, running), this.clock.iso(new Date())));
   }
 
   /** Sends StatusNotifications for the selected connectors; false when none matched. */
