@@ -318,6 +318,7 @@ function v201Settings(
     if (statuses.every((x) => x === 'Reserved')) return 'Reserved';
     return 'Available';
   };
+  const meterFailed = (evseId?: number): boolean => hardware.evses.some((e) => (evseId === undefined || e.evseId === evseId) && e.meter.health.state === 'failed');
   const dm = buildDeviceModelFromConfig(
     config,
     firmware,
@@ -326,7 +327,11 @@ function v201Settings(
       localAuthorization: { listEntries: () => localList.size, listMaxEntries: localList.maxEntries },
       dateTime: () => adapter().clock.iso(),
       evsePowerW: (evseId) => hardware.evses.find((e) => e.evseId === evseId)?.meter.latest?.powerW,
-      problem: (evseId) => (station()?.snapshot() ?? []).some((e) => (evseId === undefined || e.evseId === evseId) && e.connectors.some((c) => c.faults.length > 0)),
+      problem: (evseId) => (station()?.snapshot() ?? []).some((e) => (evseId === undefined || e.evseId === evseId) && e.connectors.some((c) => c.faults.length > 0)) || meterFailed(evseId),
+      faultActive: (fault, evseId) =>
+        fault === 'meter'
+          ? meterFailed(evseId)
+          : (station()?.snapshot() ?? []).some((e) => (evseId === undefined || e.evseId === evseId) && e.connectors.some((c) => c.faults.includes(fault))),
     },
     (m) => log.warning(`device model: ${m}`),
   );

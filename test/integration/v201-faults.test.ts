@@ -45,6 +45,15 @@ async function waitForStatus(rig: Rig, status: string, timeoutMs = 4000): Promis
   await until(() => statuses(rig.csms).at(-1)?.connectorStatus === status, timeoutMs, `StatusNotification ${status}`);
 }
 
+/** FiscalMetering.Problem and EVSE.Problem of EVSE 1, as GetVariables gives them. */
+async function problemVariables(rig: Rig): Promise<Array<string | undefined>> {
+  const answer = await rig.csms.getVariables(ID, [
+    { component: { name: 'FiscalMetering', evse: { id: 1 } }, variable: { name: 'Problem' } },
+    { component: { name: 'EVSE', evse: { id: 1 } }, variable: { name: 'Problem' } },
+  ]);
+  return answer.getVariableResult.map((r) => r.attributeValue);
+}
+
 const fastMeter: ConfigChanges = (doc) => (doc['meter'] = { ...doc['meter'], failAfterPolls: 3, retries: 0, timeoutMs: 100 });
 const fastSafety: ConfigChanges = (doc) => (doc['safety'] = { contactorFeedbackTimeoutMs: 200, overcurrentMarginPercent: 10, overcurrentAfterS: 1 });
 
@@ -69,10 +78,12 @@ describe('OCPP 2.0.1 integration: hardware faults (G01, E06, NotifyEvent)', func
     assert.match(raised.techInfo ?? '', /time/i);
     await waitForStatus(rig, 'Faulted');
     assert.equal(agent.station.transactions().length, 1, 'suspended (onMeterFailure "suspend"), not stopped');
+    assert.deepEqual(await problemVariables(rig), ['true', 'true'], 'FiscalMetering.Problem and EVSE.Problem hold it too');
     agent.hardware.simulation.setMeterFault(1, 'none');
     const cleared = await waitForFaultEvent(rig, 'FiscalMetering', false);
     assert.equal(cleared.cleared, true);
     await waitForStatus(rig, 'Occupied');
+    assert.deepEqual(await problemVariables(rig), ['false', 'false']);
     await until(() => relayClosed(agent), 3000, 'charging again');
     await sleep(300);
     agent.station.requestStop(txId);
@@ -168,6 +179,8 @@ describe('OCPP 2.0.1 integration: hardware faults (G01, E06, NotifyEvent)', func
     await unplug(agent);
     await sleep(300);
     assert.equal(statuses(csms).at(-1)?.connectorStatus, 'Faulted', 'unplugging does not clear a welded contact');
+    const contactor = await csms.getVariables(ID, [{ component: { name: 'PowerContactor', evse: { id: 1 } }, variable: { name: 'Problem' } }]);
+    assert.equal(contactor.getVariableResult[0]!.attributeValue, 'true');
     let clearing = agent.station.clearLatchedFaults(1);
     assert.deepEqual(clearing[0]!.cleared, [], 'refused while the feedback still says closed');
     agent.hardware.simulation.setContactorFault(1, 1, 'none');

@@ -1,4 +1,5 @@
 import type { StationConfig } from '../../config/station-config.js';
+import type { FaultKind } from '../../station/types.js';
 import { DeviceModel, type VariableDefinition } from './device-model/device-model.js';
 import { stationVariableDefinitions, type StationLive } from './device-model/station-variables.js';
 
@@ -33,6 +34,17 @@ export function configDefaults(config: StationConfig): Record<string, string> {
   };
 }
 
+/** The hardware faults the config lets the agent see: per EVSE its meter, current and (with feedback wired) contactors; each safety input. */
+export function watchedFaults(config: StationConfig): Array<{ fault: FaultKind; evseId?: number }> {
+  const faults: Array<{ fault: FaultKind; evseId?: number }> = [];
+  for (const e of config.evses) {
+    faults.push({ fault: 'meter', evseId: e.id }, { fault: 'overcurrent', evseId: e.id });
+    if (e.connectors.some((c) => c.relayFeedback)) faults.push({ fault: 'contactor-welded', evseId: e.id }, { fault: 'contactor-failed', evseId: e.id });
+  }
+  for (const i of config.inputs) faults.push({ fault: i.function, ...(i.evseId !== undefined ? { evseId: i.evseId } : {}) });
+  return faults;
+}
+
 function keyOf(def: VariableDefinition): string {
   const inst = def.variable.instance ? `[${def.variable.instance}]` : '';
   return `${def.component.name}/${def.variable.name}${inst}`;
@@ -55,6 +67,7 @@ export function buildDeviceModelFromConfig(
       securityProfile: config.ocpp.securityProfile,
       evses: config.evses.map((e) => ({ id: e.id, phases: e.phases, maxCurrentA: e.maxCurrentA, connectors: e.connectors.map((c) => ({ id: c.id, type: c.type })) })),
       ...(config.ocpp.password ? { basicAuthPassword: config.ocpp.password } : {}),
+      hardwareFaults: watchedFaults(config),
     },
     live,
   ).map((def) => {

@@ -370,6 +370,41 @@ describe('station device model: reports (B07, B08)', () => {
     validReports(answerGetBaseReport(model, { requestId: 3, reportBase: 'SummaryInventory' }));
   });
 
+  it('hardware fault components: one ReadOnly boolean per component and EVSE, true while a fault placed there is active, in the summary only then', () => {
+    const active = new Set<string>();
+    const withFaults = buildStationDeviceModel(
+      {
+        ...station,
+        hardwareFaults: [
+          { fault: 'meter', evseId: 1 },
+          { fault: 'contactor-welded', evseId: 1 },
+          { fault: 'contactor-failed', evseId: 1 },
+          { fault: 'overcurrent', evseId: 1 },
+          { fault: 'emergency-stop' },
+          { fault: 'rcd-trip', evseId: 2 },
+        ],
+      },
+      { ...live, faultActive: (fault, evseId) => active.has(`${fault}@${evseId ?? ''}`) },
+      path.join(tmp, 'faults'),
+      () => undefined,
+    );
+    const faultRefs = ['FiscalMetering', 'PowerContactor', 'OverCurrentProtection', 'EmergencyStopSensor', 'RCD'];
+    const items = withFaults.report('FullInventory').filter((i) => faultRefs.includes(i.component.name));
+    assert.deepEqual(items.map((i) => `${refOf(i)}=${i.variableAttribute[0].value}`), [
+      'FiscalMetering@1/Problem=false',
+      'PowerContactor@1/Problem=false',
+      'OverCurrentProtection@1/Active=false',
+      'EmergencyStopSensor/Active=false',
+      'RCD@2/Tripped=false',
+    ]);
+    assert.ok(items.every((i) => i.variableAttribute[0].mutability === 'ReadOnly' && i.variableCharacteristics?.dataType === 'boolean'));
+    active.add('contactor-failed@1');
+    active.add('emergency-stop@');
+    const summary = withFaults.report('SummaryInventory').map((i) => `${refOf(i)}=${i.variableAttribute[0].value}`).filter((r) => faultRefs.some((f) => r.startsWith(f)));
+    assert.deepEqual(summary, ['PowerContactor@1/Problem=true', 'EmergencyStopSensor/Active=true']);
+    validReports(answerGetBaseReport(withFaults, { requestId: 9, reportBase: 'FullInventory' }));
+  });
+
   it('B07.FR.02/05: an unknown reportBase is NotSupported with no report; B07.FR.13: busy is Rejected', () => {
     const unknown = answerGetBaseReport(model, { requestId: 1, reportBase: 'MonitoringInventory' as never });
     assert.deepEqual(unknown, { response: { status: 'NotSupported' }, notifyReports: [] });

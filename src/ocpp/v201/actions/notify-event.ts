@@ -1,27 +1,17 @@
 import type { EventDataType, NotifyEventRequest } from 'ocpp-messages/v2.0/NotifyEventRequest.js';
 import type { Logger } from '../../../service/logger.js';
 import type { FaultChanged } from '../../../station/events.js';
-import type { FaultKind } from '../../../station/types.js';
 import { NotAccepted } from '../../common/registration.js';
+import { FAULT_COMPONENT } from '../fault-components.js';
 import { CallTimeout, NotConnected } from '../../rpc/rpc-errors.js';
 
 /**
  * A hardware fault, raised or cleared, as NotifyEvent: a HardWiredNotification (the firmware
  * reports it without a monitor), trigger Alerting as Part 2's EventTriggerEnumType says for those,
- * on the standardized component and variable of the device that failed (Part 2 appendices, 3.2).
+ * on the component and variable of the device that failed (fault-components.ts).
  */
-const COMPONENT_OF: Record<FaultKind, { component: string; variable: string; techCode?: string }> = {
-  meter: { component: 'FiscalMetering', variable: 'Problem' },
-  'emergency-stop': { component: 'EmergencyStopSensor', variable: 'Active' },
-  'rcd-trip': { component: 'RCD', variable: 'Tripped' },
-  'contactor-welded': { component: 'PowerContactor', variable: 'Problem', techCode: 'Welded' },
-  'contactor-failed': { component: 'PowerContactor', variable: 'Problem', techCode: 'FailedToClose' },
-  // OverCurrentProtection.Active: "Tripped. Trip when over MaxSet/MaxLimit".
-  overcurrent: { component: 'OverCurrentProtection', variable: 'Active' },
-};
-
 export function faultEventData(e: FaultChanged, eventId: number, timestamp: string, transactionId?: string): EventDataType {
-  const { component, variable, techCode } = COMPONENT_OF[e.fault];
+  const { component, variable, techCode } = FAULT_COMPONENT[e.fault];
   return {
     eventId,
     timestamp,

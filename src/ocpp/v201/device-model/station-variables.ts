@@ -11,6 +11,8 @@ import {
 import { listMembers } from './value-format.js';
 import { MEASURANDS, type MeasurandName } from '../../common/measurands.js';
 import type { LocalAuthorizationSettings } from '../../../station/local-authorization.js';
+import type { FaultKind } from '../../../station/types.js';
+import { FAULT_COMPONENT } from '../fault-components.js';
 
 /**
  * The device model of this station: the standardized components and variables (Part 2
@@ -49,6 +51,8 @@ export interface StationDescription {
   organizationName?: string;
   /** For EVSE.Power's maxLimit; default 230 V. */
   nominalVoltageV?: number;
+  /** The hardware faults the station watches for (no evseId: the whole station's); their components are added. */
+  hardwareFaults?: ReadonlyArray<{ fault: FaultKind; evseId?: number }>;
 }
 
 /** What the agent knows at the moment it is asked. Optional getters add the variables they feed. */
@@ -61,6 +65,8 @@ export interface StationLive {
   evsePowerW?(evseId: number): number | undefined;
   /** A fault on the station (no EVSE) or on an EVSE; adds the Problem variables. */
   problem?(evseId?: number): boolean;
+  /** Whether a hardware fault is active now (on that EVSE, or anywhere for no evseId). */
+  faultActive?(fault: FaultKind, evseId?: number): boolean;
   /** Default: the first slot of NetworkConfigurationPriority. */
   activeNetworkProfile?(): number;
   /** Default: StationDescription.securityProfile. */
@@ -183,6 +189,7 @@ export function stationVariableDefinitions(
       );
     }
   }
+  defs.push(...hardwareFaultVariables(station.hardwareFaults ?? [], live));
 
   const comm: ComponentAddress = { name: 'OCPPCommCtrlr' };
   const allFixedCables = station.evses.every((e) => e.connectors.every((c) => c.type.startsWith('c')));
@@ -362,4 +369,23 @@ export function buildStationDeviceModel(
   const profileInEffect = (): number => Number(model?.getList('OCPPCommCtrlr', 'NetworkConfigurationPriority')[0] ?? 1);
   model = new DeviceModel({ definitions: stationVariableDefinitions(station, live, profileInEffect), storageDir, onWarning });
   return model;
+}
+
+/**
+ * The components of the watched hardware faults (FiscalMetering.Problem, PowerContactor.Problem,
+ * ...), one variable per component and EVSE; true while any fault placed there is active (both
+ * contactor faults are PowerContactor.Problem).
+ */
+function hardwareFaultVariables(faults: NonNullable<StationDescription['hardwareFaults']>, live: StationLive): LiveVariableDefinition[] {
+  const byVariable = new Map<string, { component: ComponentAddress; variable: string; evseId: number | undefined; faults: FaultKind[] }>();
+  for (const { fault, evseId } of faults) {
+    const { component, variable } = FAULT_COMPONENT[fault];
+    const key = `${component}/${variable}/${evseId ?? ''}`;
+    const entry = byVariable.get(key) ?? { component: { name: component, ...(evseId !== undefined ? { evse: { id: evseId } } : {}) }, variable, evseId, faults: [] };
+    if (!entry.faults.includes(fault)) entry.faults.push(fault);
+    byVariable.set(key, entry);
+  }
+  return [...byVariable.values()].map((v) =>
+    liveValue(v.component, v.variable, boolean, () => String(v.faults.some((f) => live.faultActive?.(f, v.evseId) ?? false)), { inSummary: (value) => value === 'true' }),
+  );
 }

@@ -1,0 +1,16 @@
+import type { FaultKind } from '../../station/types.js';
+
+/**
+ * Where 2.0.1 places each hardware fault: the standardized component and variable of the device
+ * that failed (Part 2 appendices, 3.2). NotifyEvent reports changes of these variables, and the
+ * device model holds their present value, so a CSMS can also ask (GetVariables, GetReport).
+ */
+export const FAULT_COMPONENT: Readonly<Record<FaultKind, { component: string; variable: string; techCode?: string }>> = {
+  meter: { component: 'FiscalMetering', variable: 'Problem' },
+  'emergency-stop': { component: 'EmergencyStopSensor', variable: 'Active' },
+  'rcd-trip': { component: 'RCD', variable: 'Tripped' },
+  'contactor-welded': { component: 'PowerContactor', variable: 'Problem', techCode: 'Welded' },
+  'contactor-failed': { component: 'PowerContactor', variable: 'Problem', techCode: 'FailedToClose' },
+  // OverCurrentProtection.Active: "Tripped. Trip when over MaxSet/MaxLimit".
+  overcurrent: { component: 'OverCurrentProtection', variable: 'Active' },
+};
