@@ -16,7 +16,6 @@ import {
   RASPBERRY_PI_CHIP_LABELS,
   SysfsGpio,
   sysfsNumber,
-  type GpioChip,
   type OnoffFactory,
   type OnoffLikeGpio,
 } from '../../src/hal/drivers/sysfs/sysfs-gpio.js';

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { appendFileSync, mkdirSync, rmSync, symlinkSync } from 'node:fs';
+import { mkdirSync, rmSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
 import { Agent } from '../../src/app/agent.js';
 import { loadConfig } from '../../src/config/load-config.js';
@@ -19,7 +19,9 @@ import {
   startAgent,
   startCharging,
   startCsms,
+  restartOnDamagedJournal,
   startRig,
+  storageOf,
   stopAgent,
   stopCsms,
   txEvents,
@@ -33,8 +35,6 @@ import {
  * Never lose a kWh: transaction messages on disk before they are sent, recovery of a transaction
  * the agent was running when it stopped, and a journal that is damaged or cannot be written.
  */
-
-const storageOf = (file: string): string => loadConfig(file).config.storage.dir;
 
 const FREE_CHARGING = { authorization: 'free', freeIdToken: { idToken: 'HOME', type: 'Local' } };
 
@@ -128,18 +128,7 @@ describe('durability: transaction journal and recovery', function () {
 
   it('a damaged journal (torn write, garbage) is reported; what is intact is kept and delivered', async () => {
     const { rig, port } = await chargeOfflineThenStop(1);
-    const journalFile = path.join(storageOf(rig.file), JOURNAL_FILE);
-    appendFileSync(journalFile, '\u0000\u0000\u0000garbage from a bad sector\n0000beef {"t":"m","m":{"id":"x"'); // torn last record
-
-    const csms = await startCsms({ port });
-    const { agent } = await startAgent(rig.file);
-    await waitForAccepted(csms, agent);
-    const status = agent.status();
-    assert.deepEqual(
-      status.storage.journalDamage.map((d) => d.reason),
-      ['not a journal record', 'torn record (31 bytes without an end)'],
-    );
-    assert.ok(logLines.some((l) => /error +agent: transaction journal damaged: 2 record\(s\) skipped/.test(l)));
+    const { csms } = await restartOnDamagedJournal(rig, port);
     const ended = await waitForTx(csms, (t) => t.eventType === 'Ended', 8000);
     assertContiguous(txEvents(csms, ended.transactionInfo.transactionId));
     assertNoCallErrors(csms);

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { appendFileSync, cpSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { MeterValuesRequest, StartTransactionRequest, StartTransactionResponse, StopTransactionRequest } from 'ocpp-messages/v1.6/index.js';
@@ -7,7 +7,6 @@ import { Agent } from '../../src/app/agent.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import { answers, type DevCsms, type MessageRecord } from '../../src/csms/dev-csms.js';
 import { SimulatedGpio } from '../../src/hal/drivers/simulated/simulated-gpio.js';
-import { JOURNAL_FILE } from '../../src/store/transaction-journal.js';
 import {
   afterEachTest,
   callRecords,
@@ -22,7 +21,9 @@ import {
   sleep,
   startAgent,
   startCsms,
+  restartOnDamagedJournal,
   startRig,
+  storageOf,
   stopAgent,
   stopCsms,
   unplug,
@@ -56,7 +57,6 @@ const v16 =
 
 const free: ConfigChanges = (d) => (d['charging'] = { ...d['charging'], ...FREE_CHARGING });
 
-const storageOf = (file: string): string => loadConfig(file).config.storage.dir;
 
 /** The station's transaction-related CALLs, in the order the CSMS received them. */
 function txCalls(csms: DevCsms): Array<MessageRecord<any>> {
@@ -434,18 +434,7 @@ describe('durability in OCPP 1.6: transaction messages, transactionIds, recovery
       await plugIn(rig.agent);
       await until(() => rig.agent.adapter.queue.pending.some((m) => m.action === 'MeterValues'), 5000, 'MeterValues queued');
       await stopAgent(rig.agent);
-      const journalFile = path.join(storageOf(rig.file), JOURNAL_FILE);
-      appendFileSync(journalFile, '\u0000\u0000\u0000garbage from a bad sector\n0000beef {"t":"m","m":{"id":"x"'); // torn last record
-
-      const csms = await startCsms({ port });
-      const { agent } = await startAgent(rig.file);
-      await waitForAccepted(csms, agent);
-      const status = agent.status();
-      assert.deepEqual(
-        status.storage.journalDamage.map((d) => d.reason),
-        ['not a journal record', 'torn record (31 bytes without an end)'],
-      );
-      assert.ok(logLines.some((l) => /error +agent: transaction journal damaged: 2 record\(s\) skipped/.test(l)));
+      const { csms, agent } = await restartOnDamagedJournal(rig, port);
       await csms.waitFor(ID, 'StopTransaction', undefined, 8000);
       await until(() => agent.adapter.queue.length === 0, 3000, 'the queue empty');
       assert.equal(assertWholeTransaction(csms, { meterValues: true }).stop.reason, 'PowerLoss');

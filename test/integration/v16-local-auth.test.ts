@@ -36,7 +36,7 @@ describe('OCPP 1.6 integration: local authorization list and cache (3.5, 5.4, 5.
   afterEach(afterEachTest);
 
   it('5.15/5.9 SendLocalList Full then Differential: Accepted, GetLocalListVersion follows; a Differential not above the version VersionMismatch; LocalAuthListEnabled false: NotSupported and version -1', async () => {
-    const { csms, agent } = await startRig16();
+    const { csms } = await startRig16();
     assert.equal(await listVersion(csms), 0, 'no list yet');
     assert.equal(
       await sendLocalList(csms, {

@@ -20,7 +20,6 @@ import {
   startRig16,
   startTransactions,
   statuses16,
-  tag,
   TAG,
   unplug,
   until,

@@ -3,10 +3,13 @@ import type { TransactionEventRequest } from 'ocpp-messages/v2.0/TransactionEven
 import type { StatusNotificationRequest } from 'ocpp-messages/v2.0/StatusNotificationRequest.js';
 import type { Subscription } from 'rxjs';
 import { Agent, type BootReason } from '../../src/app/agent.js';
+import { appendFileSync } from 'node:fs';
+import path from 'node:path';
 import { loadConfig } from '../../src/config/load-config.js';
 import { DevCsms, type DevCsmsOptions, type MessageRecord } from '../../src/csms/dev-csms.js';
 import type { Logger } from '../../src/service/logger.js';
 import type { StationEvent } from '../../src/station/events.js';
+import { JOURNAL_FILE } from '../../src/store/transaction-journal.js';
 import { simulatorConfigCopy } from '../helpers/cli.js';
 
 /**
@@ -125,6 +128,28 @@ export async function waitForAccepted(csms: DevCsms, agent: Agent, timeoutMs = 5
   await until(() => agent.adapter.bootState$.value === 'Accepted', timeoutMs, 'boot Accepted');
   const connectors = agent.config.evses.reduce((n, e) => n + e.connectors.length, 0);
   await until(() => calls(csms, 'StatusNotification').length >= connectors, timeoutMs, 'a StatusNotification per connector');
+}
+
+/** The storage folder of an agent's config file. */
+export const storageOf = (file: string): string => loadConfig(file).config.storage.dir;
+
+/**
+ * Damages the stopped agent's transaction journal (garbage from a bad sector, then a torn last
+ * record), brings the CSMS back on `port` and the agent up again, and checks that the damage is
+ * reported (GET /api/status, an error in the log). Returns them for what the test checks next:
+ * that what was intact is delivered.
+ */
+export async function restartOnDamagedJournal(rig: Rig, port: number): Promise<{ csms: DevCsms; agent: Agent }> {
+  appendFileSync(path.join(storageOf(rig.file), JOURNAL_FILE), '\u0000\u0000\u0000garbage from a bad sector\n0000beef {"t":"m","m":{"id":"x"');
+  const csms = await startCsms({ port });
+  const { agent } = await startAgent(rig.file);
+  await waitForAccepted(csms, agent);
+  assert.deepEqual(
+    agent.status().storage.journalDamage.map((d) => d.reason),
+    ['not a journal record', 'torn record (31 bytes without an end)'],
+  );
+  assert.ok(logLines.some((l) => /error +agent: transaction journal damaged: 2 record\(s\) skipped/.test(l)));
+  return { csms, agent };
 }
 
 export async function cleanup(): Promise<void> {

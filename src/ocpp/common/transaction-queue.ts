@@ -131,10 +131,14 @@ export class TransactionMessageQueue {
     this.options.log.warning(`transaction message queue full (${max}): ${drop.size} intermediate meter-value messages dropped`);
   }
 
-  /** Resolves when every queued message has been answered or discarded. */
-  idle(): Promise<void> {
-    if (this.queue.length === 0) return Promise.resolve();
-    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  /** Resolves when every queued message has been answered or discarded, or after timeoutMs at the latest. */
+  async idle(timeoutMs = Infinity): Promise<void> {
+    if (this.queue.length === 0) return;
+    const idle = new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+    if (!Number.isFinite(timeoutMs)) return idle;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([idle, new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)))]);
+    clearTimeout(timer);
   }
 
   private pump(): void {

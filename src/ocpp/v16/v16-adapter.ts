@@ -9,6 +9,8 @@ import type { AuthorizationPort, ChargingSettings, StateStore } from '../../stat
 import type { Station } from '../../station/station.js';
 import type { ConnectorStatus, FaultKind } from '../../station/types.js';
 import type { MessageKind, StoredMessage, TransactionJournal } from '../../store/transaction-journal.js';
+import { AlignedSchedule } from '../common/aligned-schedule.js';
+import { configChargingSettings } from '../common/charging-settings.js';
 import { CsmsClock } from '../common/csms-clock.js';
 import { NotAccepted, Registration } from '../common/registration.js';
 import { TransactionMessageQueue, type QueuedMessage } from '../common/transaction-queue.js';
@@ -93,7 +95,12 @@ export class V16Adapter implements ProtocolAdapter {
   /** Connectors whose transaction ended with the vehicle still plugged in (Finishing). */
   private readonly finishing = new Set<number>();
   private readonly stationFaults = new Set<FaultKind>();
-  private alignedTimer: NodeJS.Timeout | undefined;
+  /** 9.1.5 ClockAlignedDataInterval: values at every interval boundary counted from midnight. */
+  private readonly aligned = new AlignedSchedule(
+    this.clock,
+    () => this.options.configuration.getInt('ClockAlignedDataInterval'),
+    (boundary) => void this.sendAligned(boundary.toISOString()),
+  );
   private resetType: 'Hard' | 'Soft' | undefined;
   private stopped = false;
 
@@ -112,7 +119,7 @@ export class V16Adapter implements ProtocolAdapter {
       csmsIsTimeSource: () => true,
       onAccepted: async () => this.reportStatuses({ all: true }),
       onReconnected: () => void this.reportStatuses({}),
-      onClockChanged: () => this.scheduleAligned(),
+      onClockChanged: () => this.aligned.schedule(),
     });
     const adapter = this;
     this.ctx = {
@@ -176,19 +183,13 @@ export class V16Adapter implements ProtocolAdapter {
    */
   chargingSettings(): ChargingSettings {
     const k = this.options.configuration;
-    const c = this.options.config.charging;
     return {
       txStartPoints: ['PowerPathClosed'],
       txStopPoints: k.getBool('StopTransactionOnEVSideDisconnect') ? ['EVConnected', 'Authorized'] : ['Authorized'],
       evConnectionTimeoutS: k.getInt('ConnectionTimeOut'),
       stopTxOnInvalidId: k.getBool('StopTransactionOnInvalidId'),
       ...(k.has('MaxEnergyOnInvalidId') ? { maxEnergyOnInvalidIdWh: k.getInt('MaxEnergyOnInvalidId') } : {}),
-      evIdleCurrentA: c.evIdleCurrentA,
-      evIdleAfterS: c.evIdleAfterS,
-      ...(c.maxEnergyWh !== undefined ? { maxEnergyWh: c.maxEnergyWh } : {}),
-      ...(c.maxDurationS !== undefined ? { maxDurationS: c.maxDurationS } : {}),
-      onMeterFailure: c.onMeterFailure,
-      resumeAfterPowerLoss: c.resumeAfterPowerLoss,
+      ...configChargingSettings(this.options.config.charging),
     };
   }
 
@@ -249,7 +250,7 @@ export class V16Adapter implements ProtocolAdapter {
     this.subscriptions.push(
       configuration.changes$.subscribe((change) => {
         if (change.key === 'HeartbeatInterval') this.registration.scheduleHeartbeat();
-        if (change.key === 'ClockAlignedDataInterval') this.scheduleAligned();
+        if (change.key === 'ClockAlignedDataInterval') this.aligned.schedule();
         if (change.key === 'MeterValueSampleInterval') for (const [id, rt] of this.transactions) this.startSampler(id, rt);
         // Security whitepaper: a new AuthorizationKey takes effect on a new connection, made at
         // once, after the ChangeConfiguration answer (still being sent) is out.
@@ -260,20 +261,17 @@ export class V16Adapter implements ProtocolAdapter {
       }),
     );
     for (const [id, rt] of this.transactions) this.startSampler(id, rt);
-    this.scheduleAligned();
+    this.aligned.schedule();
   }
 
   async drain(timeoutMs: number): Promise<void> {
-    if (this.queue.length === 0 || !this.options.client.isConnected) return;
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([this.queue.idle(), new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)))]);
-    if (timer) clearTimeout(timer);
+    if (this.options.client.isConnected) await this.queue.idle(timeoutMs);
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     for (const s of this.subscriptions) s.unsubscribe();
-    if (this.alignedTimer) clearTimeout(this.alignedTimer);
+    this.aligned.stop();
     for (const p of this.pendingStatus.values()) clearTimeout(p.timer);
     for (const rt of this.transactions.values()) if (rt.periodic) clearInterval(rt.periodic);
     this.queue.stop();
@@ -409,10 +407,6 @@ export class V16Adapter implements ProtocolAdapter {
   }
 
   // ---- transactions ----
-
-  private get offline(): boolean {
-    return !this.registration.online;
-  }
 
   private measurands(key: string): string[] {
     return this.options.configuration.has(key) ? this.options.configuration.getList(key) : [];
@@ -553,21 +547,6 @@ export class V16Adapter implements ProtocolAdapter {
 
   // ---- meter values outside transactions ----
 
-  /** 9.1.5 ClockAlignedDataInterval: values at every interval boundary counted from midnight. */
-  private scheduleAligned(): void {
-    if (this.alignedTimer) clearTimeout(this.alignedTimer);
-    this.alignedTimer = undefined;
-    const intervalS = this.options.configuration.getInt('ClockAlignedDataInterval');
-    if (intervalS <= 0 || this.stopped) return;
-    const now = this.clock.now().getTime();
-    const d = new Date(now);
-    const midnight = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate());
-    const next = midnight + Math.ceil((now - midnight + 1) / (intervalS * 1000)) * intervalS * 1000;
-    this.alignedTimer = setTimeout(() => {
-      void this.sendAligned(new Date(next).toISOString());
-      this.scheduleAligned();
-    }, next - now);
-  }
 
   private async sendAligned(timestamp: string): Promise<void> {
     for (const { n, evseId } of this.numbering.all) {

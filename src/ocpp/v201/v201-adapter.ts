@@ -1,6 +1,4 @@
-import type { BootNotificationResponse } from 'ocpp-messages/v2.0/BootNotificationResponse.js';
 import type { BootReasonEnumType } from 'ocpp-messages/v2.0/BootNotificationRequest.js';
-import type { HeartbeatResponse } from 'ocpp-messages/v2.0/HeartbeatResponse.js';
 import type { TransactionEventResponse } from 'ocpp-messages/v2.0/TransactionEventResponse.js';
 import type { Subscription } from 'rxjs';
 import type { StationConfig } from '../../config/station-config.js';
@@ -11,6 +9,8 @@ import type { MessageKind, TransactionJournal } from '../../store/transaction-jo
 import type { AuthorizationPort, ChargingSettings } from '../../station/ports.js';
 import type { Station } from '../../station/station.js';
 import type { TxPoint } from '../../station/types.js';
+import { AlignedSchedule } from '../common/aligned-schedule.js';
+import { configChargingSettings } from '../common/charging-settings.js';
 import { CsmsClock } from '../common/csms-clock.js';
 import { NotAccepted, Registration } from '../common/registration.js';
 import { TransactionMessageQueue } from '../common/transaction-queue.js';
@@ -89,10 +89,12 @@ export class V201Adapter implements ProtocolAdapter {
   readonly faultEvents: FaultEventOutbox;
   /** eventIds: unique within a run, and (from the start time) unlikely to repeat an earlier run's. */
   private nextEventId = Math.floor(Date.now() / 1000) % 1_000_000_000;
-  private alignedTimer: NodeJS.Timeout | undefined;
-  /** The last clock-aligned boundary sent, on the CSMS clock: never sent twice if the clock moves back. */
-  private lastAlignedBoundary = 0;
-  private stopped = false;
+  /** J01: at every AlignedDataCtrlr.Interval boundary, counted from midnight, the aligned measurands. */
+  private readonly aligned = new AlignedSchedule(
+    this.clock,
+    () => this.options.deviceModel.getInt('AlignedDataCtrlr', 'Interval'),
+    (boundary) => void this.sendAligned(boundary),
+  );
 
   constructor(private readonly options: V201AdapterOptions) {
     const { client, log, deviceModel } = options;
@@ -113,7 +115,7 @@ export class V201Adapter implements ProtocolAdapter {
       onReconnected: (offlineS) => {
         void this.reportStatuses({ onlyChanged: offlineS <= deviceModel.getInt('OCPPCommCtrlr', 'OfflineThreshold') }).then(() => this.faultEvents.flush());
       },
-      onClockChanged: () => this.scheduleAligned(),
+      onClockChanged: () => this.aligned.schedule(),
     });
     this.faultEvents = new FaultEventOutbox((request) => this.registration.send('NotifyEvent', request), log);
     this.ctx = {
@@ -162,19 +164,13 @@ export class V201Adapter implements ProtocolAdapter {
   /** The charging rules, as the device model holds them now (TxCtrlr, AuthCtrlr) and the config adds. */
   chargingSettings(): ChargingSettings {
     const dm = this.options.deviceModel;
-    const c = this.options.config.charging;
     return {
       txStartPoints: dm.getList('TxCtrlr', 'TxStartPoint') as TxPoint[],
       txStopPoints: dm.getList('TxCtrlr', 'TxStopPoint') as TxPoint[],
       evConnectionTimeoutS: dm.getInt('TxCtrlr', 'EVConnectionTimeOut'),
       stopTxOnInvalidId: dm.getBool('TxCtrlr', 'StopTxOnInvalidId'),
       maxEnergyOnInvalidIdWh: dm.getInt('TxCtrlr', 'MaxEnergyOnInvalidId'),
-      evIdleCurrentA: c.evIdleCurrentA,
-      evIdleAfterS: c.evIdleAfterS,
-      ...(c.maxEnergyWh !== undefined ? { maxEnergyWh: c.maxEnergyWh } : {}),
-      ...(c.maxDurationS !== undefined ? { maxDurationS: c.maxDurationS } : {}),
-      onMeterFailure: c.onMeterFailure,
-      resumeAfterPowerLoss: c.resumeAfterPowerLoss,
+      ...configChargingSettings(this.options.config.charging),
     };
   }
 
@@ -236,7 +232,7 @@ export class V201Adapter implements ProtocolAdapter {
     this.subscriptions.push(
       deviceModel.changes$.subscribe((change) => {
         if (change.component === 'OCPPCommCtrlr' && change.variable === 'HeartbeatInterval') this.registration.scheduleHeartbeat();
-        if (change.component === 'AlignedDataCtrlr') this.scheduleAligned();
+        if (change.component === 'AlignedDataCtrlr') this.aligned.schedule();
         if (change.component === 'SampledDataCtrlr') for (const [id, rt] of this.transactions) this.startSamplers(id, rt);
         if (change.component === 'SecurityCtrlr' && change.variable === 'BasicAuthPassword' && change.secret) {
           // A new password takes effect on a new connection, made at once: once the
@@ -246,21 +242,17 @@ export class V201Adapter implements ProtocolAdapter {
         }
       }),
     );
-    this.scheduleAligned();
+    this.aligned.schedule();
   }
 
   /** Waits (at most timeoutMs) for queued transaction messages to be answered, before a restart or stop. */
   async drain(timeoutMs: number): Promise<void> {
-    if (this.queue.length === 0 || !this.options.client.isConnected) return;
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([this.queue.idle(), new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)))]);
-    if (timer) clearTimeout(timer);
+    if (this.options.client.isConnected) await this.queue.idle(timeoutMs);
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
     for (const s of this.subscriptions) s.unsubscribe();
-    if (this.alignedTimer) clearTimeout(this.alignedTimer);
+    this.aligned.stop();
     for (const rt of this.transactions.values()) this.stopSamplers(rt);
     this.queue.stop();
     this.registration.stop();
@@ -424,22 +416,6 @@ export class V201Adapter implements ProtocolAdapter {
 
   // ---- clock-aligned meter values ----
 
-  /** J01: at every AlignedDataCtrlr.Interval boundary, counted from midnight, the aligned measurands. */
-  private scheduleAligned(): void {
-    if (this.alignedTimer) clearTimeout(this.alignedTimer);
-    this.alignedTimer = undefined;
-    const intervalS = this.options.deviceModel.getInt('AlignedDataCtrlr', 'Interval');
-    if (intervalS <= 0 || this.stopped) return;
-    const now = this.clock.now().getTime();
-    const midnight = Date.UTC(new Date(now).getUTCFullYear(), new Date(now).getUTCMonth(), new Date(now).getUTCDate());
-    let next = midnight + Math.ceil((now - midnight + 1) / (intervalS * 1000)) * intervalS * 1000;
-    while (next <= this.lastAlignedBoundary) next += intervalS * 1000;
-    this.alignedTimer = setTimeout(() => {
-      this.lastAlignedBoundary = next;
-      void this.sendAligned(new Date(next));
-      this.scheduleAligned();
-    }, next - now);
-  }
 
   private async sendAligned(boundary: Date): Promise<void> {
     const sendDuringIdle = this.options.deviceModel.getBool('AlignedDataCtrlr', 'SendDuringIdle');
