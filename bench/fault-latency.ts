@@ -30,8 +30,6 @@ import { packageRoot } from '../src/paths.js';
 import { silentLogger } from '../src/service/logger.js';
 
 const IEC_61851_SWITCH_OFF_MS = 100;
-const RELAY_LINE = 17;
-const ESTOP_LINE = 23;
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
@@ -46,11 +44,10 @@ function summary(name: string, samplesMs: number[]): string {
 }
 
 /** Resolves once `condition` holds, checking after each turn of the event loop. */
-let describe: (() => string) | undefined;
-async function until(condition: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
+async function waitFor(condition: () => boolean, what: () => string, timeoutMs = 5000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${describe ? `: ${describe()}` : ""}`);
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what()}`);
     await new Promise((r) => setImmediate(r));
   }
 }
@@ -79,17 +76,22 @@ async function main(): Promise<void> {
 
   const gpio = new SimulatedGpio();
   const agent = await Agent.start(loadConfig(file).config, { log: silentLogger, gpio });
+  let round = 0;
+  // A round that hangs says which, and what the station was in.
+  const until = (condition: () => boolean, what: string): Promise<void> =>
+    waitFor(condition, () => `${what} (round ${round}: ${JSON.stringify(agent.station.snapshot())})`);
   await csms.waitForConnection(agent.config.station.identity, 5000);
   await until(() => agent.adapter.bootState$.value === 'Accepted', 'boot Accepted');
   const sim = agent.hardware.simulation;
   const relay = agent.hardware.evses[0]!.connectors[0]!.relay;
   const meter = agent.hardware.evses[0]!.meter as RegisterMeter;
-  const openLevel = inactiveLevel(agent.config.evses[0]!.connectors[0]!.relay);
+  const relayLine = agent.config.evses[0]!.connectors[0]!.relay;
+  const openLevel = inactiveLevel(relayLine);
 
   // The instrument: when the relay line is written open (level of the inactive state).
   let openedAt: bigint | undefined;
   const sub = gpio.writes$.subscribe((w) => {
-    if (w.address.line === RELAY_LINE && w.level === openLevel) openedAt ??= process.hrtime.bigint();
+    if (w.address.line === relayLine.line && w.level === openLevel) openedAt ??= process.hrtime.bigint();
   });
   // ... and when a meter read fails at the driver edge.
   let readFailedAt: bigint | undefined;
@@ -108,18 +110,15 @@ async function main(): Promise<void> {
   const started = Date.now();
 
   const inputMs: number[] = [];
-  let round = 0;
-  describe = () => `round ${round}: ${JSON.stringify(agent.station.snapshot())}`; // what the station was in, should a round hang
-  for (let i = 0; i < rounds; i++) {
-    round = i;
+  for (round = 0; round < rounds; round++) {
     sim.setPlugged(1, 1, true);
     await until(() => relay.active, 'relay closed after plug-in');
     openedAt = undefined;
     const edgeAt = process.hrtime.bigint();
-    gpio.setInputLevel({ line: ESTOP_LINE }, 0); // active low: pressed
+    sim.setInput('emergencyStop', true);
     await until(() => openedAt !== undefined, 'relay open after the emergency stop');
     inputMs.push(Number(openedAt! - edgeAt) / 1e6);
-    gpio.setInputLevel({ line: ESTOP_LINE }, 1);
+    sim.setInput('emergencyStop', false);
     sim.setPlugged(1, 1, false);
     await until(() => agent.station.transactions().length === 0 && !agent.station.snapshot()[0]!.connectors[0]!.plugged, 'session over');
   }
@@ -130,7 +129,7 @@ async function main(): Promise<void> {
   const device = sim.meterDevice(1)!;
   const meterMs: number[] = [];
   const meterStarted = Date.now();
-  for (let i = 0; i < rounds; i++) {
+  for (round = 0; round < rounds; round++) {
     openedAt = undefined;
     readFailedAt = undefined;
     device.fault = { mode: 'crc' };

@@ -148,12 +148,8 @@ export class HttpApi {
       if (tail[0] === 'connectors' && tail.length === 3 && (tail[2] === 'plug' || tail[2] === 'unplug')) {
         const connectorId = positiveInt(tail[1], 'connectorId');
         if (!sim.hasConnector(evseId, connectorId)) throw new HttpError(404, `no connector ${connectorId} on EVSE ${evseId}`);
-        try {
-          sim.setPlugged(evseId, connectorId, tail[2] === 'plug');
-        } catch (err) {
-          throw new HttpError(409, (err as Error).message);
-        }
-        return { ok: true, evseId, connectorId, plugged: tail[2] === 'plug' };
+        const plugged = tail[2] === 'plug';
+        return this.lever(() => sim.setPlugged(evseId, connectorId, plugged), { evseId, connectorId, plugged });
       }
       if (tail[0] === 'connectors' && tail.length === 3 && tail[2] === 'contactor') {
         const connectorId = positiveInt(tail[1], 'connectorId');

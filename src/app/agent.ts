@@ -21,6 +21,7 @@ import type { Logger } from '../service/logger.js';
 import type { StationEvent } from '../station/events.js';
 import { AuthorizationCache, LocalAuthorizationList, LocalAuthorizer, type LocalAuthorizationSettings } from '../station/local-authorization.js';
 import { Station } from '../station/station.js';
+import type { FaultKind } from '../station/types.js';
 import { JsonFileStore } from '../store/json-file-store.js';
 import { TransactionJournal } from '../store/transaction-journal.js';
 import { followSafetyInputs } from './safety-inputs.js';
@@ -318,6 +319,9 @@ function v201Settings(
     if (statuses.every((x) => x === 'Reserved')) return 'Reserved';
     return 'Available';
   };
+  /** The faults active on an EVSE's connectors (every EVSE's when evseId is undefined). */
+  const faultsOn = (evseId?: number): FaultKind[] =>
+    (station()?.snapshot() ?? []).filter((e) => evseId === undefined || e.evseId === evseId).flatMap((e) => e.connectors.flatMap((c) => c.faults));
   const meterFailed = (evseId?: number): boolean => hardware.evses.some((e) => (evseId === undefined || e.evseId === evseId) && e.meter.health.state === 'failed');
   const dm = buildDeviceModelFromConfig(
     config,
@@ -327,11 +331,8 @@ function v201Settings(
       localAuthorization: { listEntries: () => localList.size, listMaxEntries: localList.maxEntries },
       dateTime: () => adapter().clock.iso(),
       evsePowerW: (evseId) => hardware.evses.find((e) => e.evseId === evseId)?.meter.latest?.powerW,
-      problem: (evseId) => (station()?.snapshot() ?? []).some((e) => (evseId === undefined || e.evseId === evseId) && e.connectors.some((c) => c.faults.length > 0)) || meterFailed(evseId),
-      faultActive: (fault, evseId) =>
-        fault === 'meter'
-          ? meterFailed(evseId)
-          : (station()?.snapshot() ?? []).some((e) => (evseId === undefined || e.evseId === evseId) && e.connectors.some((c) => c.faults.includes(fault))),
+      problem: (evseId) => faultsOn(evseId).length > 0 || meterFailed(evseId),
+      faultActive: (fault, evseId) => (fault === 'meter' ? meterFailed(evseId) : faultsOn(evseId).includes(fault)),
     },
     (m) => log.warning(`device model: ${m}`),
   );

@@ -5,7 +5,7 @@ import { silentLogger } from '../service/logger.js';
 import { ModbusBusRegistry } from './drivers/modbus/modbus-bus.js';
 import { SimulatedGpio } from './drivers/simulated/simulated-gpio.js';
 import { SimulatedContactor, type ContactorFaultMode } from './drivers/simulated/simulated-contactor.js';
-import { ModbusException, type SimulatedMeterDevice } from './drivers/simulated/simulated-meter-device.js';
+import { ModbusException, type SimulatedMeterDevice, type SimulatedMeterFault } from './drivers/simulated/simulated-meter-device.js';
 import { SysfsGpio } from './drivers/sysfs/sysfs-gpio.js';
 import { DigitalInput, DigitalOutput, inactiveLevel, type GpioDriver, type InputLineSpec, type OutputLineSpec } from './gpio/gpio.js';
 import { createEvseMeter, SimulatedRegisterFile } from './meter-factory.js';
@@ -58,18 +58,14 @@ export class StationSimulation {
   }
 
   /** Makes an EVSE's simulated meter stop answering, answer with bad CRCs or exceptions, or read energy lower. */
-  setMeterFault(evseId: number, fault: 'none' | 'silent' | 'crc' | 'exception' | 'energy-backwards'): void {
-    const device = this.devices.get(evseId);
-    if (!device) throw new Error(`EVSE ${evseId} has no simulated meter`);
-    device.fault =
+  setMeterFault(evseId: number, fault: SimulatedMeterFault['mode']): void {
+    this.requireDevice(evseId).fault =
       fault === 'exception' ? { mode: 'exception', code: ModbusException.SlaveDeviceFailure } : fault === 'energy-backwards' ? { mode: 'energy-backwards', byWh: 1000 } : { mode: fault };
   }
 
   /** What the EV draws per phase while it charges (above the EVSE's limit for an overcurrent). */
   setEvCurrent(evseId: number, amps: number[]): void {
-    const device = this.devices.get(evseId);
-    if (!device) throw new Error(`EVSE ${evseId} has no simulated meter`);
-    device.physics.setEvCurrent(amps);
+    this.requireDevice(evseId).physics.setEvCurrent(amps);
   }
 
   private requireGpio(): SimulatedGpio {
@@ -103,9 +99,13 @@ export class StationSimulation {
 
   /** Whether the EV on this EVSE draws power (charging) or not (suspended). */
   setEvCharging(evseId: number, charging: boolean): void {
+    this.requireDevice(evseId).physics.setEvDrawing(charging);
+  }
+
+  private requireDevice(evseId: number): SimulatedMeterDevice {
     const device = this.devices.get(evseId);
     if (!device) throw new Error(`EVSE ${evseId} has no simulated meter`);
-    device.physics.setEvDrawing(charging);
+    return device;
   }
 }
 

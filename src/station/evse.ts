@@ -86,13 +86,9 @@ export class Evse {
   /** Availability changes waiting for the transaction to end (G03.FR.03/G04). */
   private scheduled: Array<() => void> = [];
   private readonly faults = new Set<FaultKind>();
-  /** Per connector: what the relay coil was last told, and what its feedback contact says. */
-  private readonly coilEnergised: boolean[];
-  private readonly contactClosed: Array<boolean | undefined>;
-  private readonly contactorTimers: Array<NodeJS.Timeout | undefined>;
+  /** Per connector: what its contactor's coil was last told, what its feedback contact says (undefined: not wired), and the timer giving them time to agree. */
+  private readonly contactors: Array<{ coil: boolean; contact?: boolean; timer?: NodeJS.Timeout }>;
   private overcurrentWatch: OvercurrentWatch = {};
-  /** The meter failure was reported as a fault (and its recovery must be). */
-  private meterFaultReported = false;
   /** A stop decided outside the stop points (a safety fault, a reset), carried out at the next step. */
   private forcedStop: StopCause | undefined;
   private ending: Promise<void> = Promise.resolve();
@@ -114,9 +110,7 @@ export class Evse {
     initialOperative: { station: boolean; evse: boolean; connectors: Record<number, boolean> } = { station: true, evse: true, connectors: {} },
     private readonly safety: SafetySettings = DEFAULT_SAFETY,
   ) {
-    this.coilEnergised = port.connectors.map(() => false);
-    this.contactClosed = port.connectors.map(() => undefined);
-    this.contactorTimers = port.connectors.map(() => undefined);
+    this.contactors = port.connectors.map(() => ({ coil: false }));
     this.stationOperative = initialOperative.station;
     this.evseOperative = initialOperative.evse;
     this.connectors = port.connectors.map((c) => {
@@ -148,7 +142,7 @@ export class Evse {
       if (c.relayFeedback$) {
         this.subscriptions.push(
           c.relayFeedback$.subscribe((closed) => {
-            this.contactClosed[i] = closed;
+            this.contactors[i]!.contact = closed;
             this.superviseContactor(i);
           }),
         );
@@ -340,13 +334,17 @@ export class Evse {
   private raiseOwnFault(fault: FaultKind, detail: string): void {
     if (this.faults.has(fault)) return;
     this.raiseFault(fault);
-    this.emit({ type: 'FaultChanged', evseId: this.id, fault, active: true, detail, timestamp: new Date() });
+    this.tellFault(fault, true, detail);
   }
 
   private clearOwnFault(fault: FaultKind, detail: string): void {
     if (!this.faults.has(fault)) return;
     this.clearFault(fault);
-    this.emit({ type: 'FaultChanged', evseId: this.id, fault, active: false, detail, timestamp: new Date() });
+    this.tellFault(fault, false, detail);
+  }
+
+  private tellFault(fault: FaultKind, active: boolean, detail: string): void {
+    this.emit({ type: 'FaultChanged', evseId: this.id, fault, active, detail, timestamp: new Date() });
   }
 
   /** The vehicle left: the faults of its session (a contactor that did not close, overcurrent) go with it. */
@@ -385,7 +383,7 @@ export class Evse {
   /** Why a contactor fault cannot be cleared yet: its feedback still disagrees with the coil. */
   private contactorFaultBlocker(fault: FaultKind): string | undefined {
     if (fault !== 'contactor-welded' && fault !== 'contactor-failed') return undefined;
-    const i = this.contactClosed.findIndex((closed, k) => closed !== undefined && contactorFault(this.coilEnergised[k]!, closed) === fault);
+    const i = this.contactors.findIndex((k) => k.contact !== undefined && contactorFault(k.coil, k.contact) === fault);
     return i >= 0 ? `connector ${this.connectors[i]!.connectorId}: the feedback contact still disagrees with the coil` : undefined;
   }
 
@@ -394,18 +392,17 @@ export class Evse {
    * a switch: a lasting disagreement is a fault (welded, or failed to close).
    */
   private superviseContactor(i: number): void {
-    const closed = this.contactClosed[i];
-    if (closed === undefined || this.closed) return;
-    if (!contactorFault(this.coilEnergised[i]!, closed)) {
-      if (this.contactorTimers[i]) clearTimeout(this.contactorTimers[i]);
-      this.contactorTimers[i] = undefined;
+    const k = this.contactors[i]!;
+    if (k.contact === undefined || this.closed) return;
+    if (!contactorFault(k.coil, k.contact)) {
+      clearTimeout(k.timer);
+      k.timer = undefined;
       return;
     }
-    if (this.contactorTimers[i]) return;
-    this.contactorTimers[i] = setTimeout(() => {
-      this.contactorTimers[i] = undefined;
-      const contact = this.contactClosed[i];
-      const fault = contact === undefined ? undefined : contactorFault(this.coilEnergised[i]!, contact);
+    if (k.timer) return;
+    k.timer = setTimeout(() => {
+      k.timer = undefined;
+      const fault = k.contact === undefined ? undefined : contactorFault(k.coil, k.contact);
       if (!fault) return;
       const connectorId = this.connectors[i]!.connectorId;
       const detail =
@@ -506,24 +503,24 @@ export class Evse {
     this.evConnectionTimer = undefined;
   }
 
+  private get meterFailed(): boolean {
+    return this.connectors.some((c) => c.inputs.meter === 'failed');
+  }
+
   private onMeterFailed(why: string): void {
+    const fresh = !this.meterFailed;
     for (const c of this.connectors) c.dispatch({ type: 'MeterFailed' });
     if (this.settings().onMeterFailure === 'stop') this.forceStop({ trigger: 'AbnormalCondition', stopReason: 'Other' });
     this.evaluate({ trigger: 'AbnormalCondition' });
     // Told after the relays opened (evaluate), so telling cannot delay them.
-    if (!this.meterFaultReported) {
-      this.meterFaultReported = true;
-      this.emit({ type: 'FaultChanged', evseId: this.id, fault: 'meter', active: true, detail: why, timestamp: new Date() });
-    }
+    if (fresh) this.tellFault('meter', true, why);
   }
 
   private onReading(r: MeterReading): void {
     const wasReady = this.connectors.every((c) => c.inputs.meter === 'ok');
+    const wasFailed = this.meterFailed;
     if (!wasReady) for (const c of this.connectors) c.dispatch({ type: 'MeterRecovered' });
-    if (this.meterFaultReported) {
-      this.meterFaultReported = false;
-      this.emit({ type: 'FaultChanged', evseId: this.id, fault: 'meter', active: false, detail: 'the meter answers again', timestamp: new Date() });
-    }
+    if (wasFailed) this.tellFault('meter', false, 'the meter answers again');
     this.superviseCurrent(r);
     if (this.tx?.recovering) {
       this.decideRecovery(r);
@@ -630,23 +627,20 @@ export class Evse {
 
   /** Opens the relays the connectors' states no longer allow closed; closes none. */
   private openRelays(): void {
-    for (const [i, c] of this.connectors.entries()) {
-      if (this.coilEnergised[i] && !c.view.relayClosed) {
-        this.port.connectors[i]!.setRelay(false);
-        this.coilEnergised[i] = false;
-        this.superviseContactor(i);
-      }
-    }
+    for (const [i, c] of this.connectors.entries()) if (this.contactors[i]!.coil && !c.view.relayClosed) this.setCoil(i, false);
   }
 
   private applyRelays(): void {
-    for (const [i, c] of this.connectors.entries()) {
-      const closed = c.view.relayClosed;
-      this.port.connectors[i]!.setRelay(closed);
-      if (this.coilEnergised[i] === closed) continue;
-      this.coilEnergised[i] = closed;
-      this.superviseContactor(i);
-    }
+    for (const [i, c] of this.connectors.entries()) this.setCoil(i, c.view.relayClosed);
+  }
+
+  /** Drives a connector's relay, and has its contactor's feedback watched from each switch on. */
+  private setCoil(i: number, energised: boolean): void {
+    this.port.connectors[i]!.setRelay(energised);
+    const k = this.contactors[i]!;
+    if (k.coil === energised) return;
+    k.coil = energised;
+    this.superviseContactor(i);
   }
 
   /** Brings the connectors' inputs up to date and reports status changes. */
@@ -851,7 +845,7 @@ export class Evse {
     if (this.reservationTimer) clearTimeout(this.reservationTimer);
     this.clearEvConnectionTimeout();
     if (this.tx?.durationTimer) clearTimeout(this.tx.durationTimer);
-    for (const t of this.contactorTimers) if (t) clearTimeout(t);
+    for (const k of this.contactors) clearTimeout(k.timer);
     for (const s of this.subscriptions) s.unsubscribe();
     for (const [i] of this.connectors.entries()) this.port.connectors[i]!.setRelay(false);
     for (const c of this.connectors) c.complete();

@@ -140,6 +140,11 @@ export class Station {
     return this.evses.find((e) => e.id === evseId);
   }
 
+  /** One EVSE, or all of them when evseId is undefined (the whole station). */
+  private evsesOf(evseId: number | undefined): Evse[] {
+    return evseId === undefined ? this.evses : this.evses.filter((e) => e.id === evseId);
+  }
+
   private saveReservations(): void {
     const all = this.evses.flatMap((e) => (e.reservedFor ? [{ ...e.reservedFor, evseId: e.id }] : []));
     this.options.store.write('reservations', all);
@@ -248,37 +253,28 @@ export class Station {
     }
     if (evse.authorizedBy || evse.transaction?.idToken) return { status: 'Rejected', reason: 'Occupied' }; // F01.FR.24
     if (!evse.matchesReservation(req.idToken, req.groupIdToken)) return { status: 'Rejected', reason: 'Reserved' }; // F01.FR.21/22
-    if (req.authorizeFirst) {
-      // F01.FR.01: as if the token were presented locally. The answer to the CSMS does not wait for it.
-      const target = evse;
-      void this.options.authorizer.authorize(req.idToken, target.id).then(
-        (result) => {
-          if (result.status === 'Accepted' && !target.authorizedBy) {
-            target.authorize(
-              {
-                idToken: req.idToken,
-                ...(result.groupIdToken ? { groupIdToken: result.groupIdToken } : {}),
-                source: 'remote',
-                ...(req.remoteStartId !== undefined ? { remoteStartId: req.remoteStartId } : {}),
-                ...(req.connectorId !== undefined ? { connectorId: req.connectorId } : {}),
-              },
-              'RemoteStart',
-            );
-          }
-        },
-        () => undefined,
-      );
-    } else {
-      evse.authorize(
+    const target = evse;
+    const authorize = (groupIdToken: IdToken | undefined): void =>
+      target.authorize(
         {
           idToken: req.idToken,
-          ...(req.groupIdToken ? { groupIdToken: req.groupIdToken } : {}),
+          ...(groupIdToken ? { groupIdToken } : {}),
           source: 'remote',
           ...(req.remoteStartId !== undefined ? { remoteStartId: req.remoteStartId } : {}),
           ...(req.connectorId !== undefined ? { connectorId: req.connectorId } : {}),
         },
         'RemoteStart',
       );
+    if (req.authorizeFirst) {
+      // F01.FR.01: as if the token were presented locally. The answer to the CSMS does not wait for it.
+      void this.options.authorizer.authorize(req.idToken, target.id).then(
+        (result) => {
+          if (result.status === 'Accepted' && !target.authorizedBy) authorize(result.groupIdToken);
+        },
+        () => undefined,
+      );
+    } else {
+      authorize(req.groupIdToken);
     }
     const tx = evse.transaction;
     // F01.FR.13: a transaction that already runs unauthorized is named in the answer.
@@ -344,7 +340,7 @@ export class Station {
 
   /** A fault of the whole station (undefined evseId) or of one EVSE. */
   raiseFault(fault: FaultKind, evseId: number | undefined, detail: string): void {
-    const targets = evseId === undefined ? this.evses : this.evses.filter((e) => e.id === evseId);
+    const targets = this.evsesOf(evseId);
     const fresh = targets.some((e) => !e.hasFault(fault));
     for (const e of targets) e.raiseFault(fault);
     if (fresh) this.eventsSubject.next({ type: 'FaultChanged', ...(evseId !== undefined ? { evseId } : {}), fault, active: true, detail, timestamp: new Date() });
@@ -352,12 +348,12 @@ export class Station {
 
   /** The local "clear faults" action, per EVSE (all when evseId is undefined): see Evse.clearLatchedFaults. */
   clearLatchedFaults(evseId?: number): FaultClearing[] {
-    const targets = evseId === undefined ? this.evses : this.evses.filter((e) => e.id === evseId);
+    const targets = this.evsesOf(evseId);
     return targets.map((e) => ({ evseId: e.id, ...e.clearLatchedFaults() }));
   }
 
   clearFault(fault: FaultKind, evseId: number | undefined, detail: string): void {
-    const targets = evseId === undefined ? this.evses : this.evses.filter((e) => e.id === evseId);
+    const targets = this.evsesOf(evseId);
     const had = targets.some((e) => e.hasFault(fault));
     for (const e of targets) e.clearFault(fault);
     if (had) this.eventsSubject.next({ type: 'FaultChanged', ...(evseId !== undefined ? { evseId } : {}), fault, active: false, detail, timestamp: new Date() });
@@ -369,7 +365,7 @@ export class Station {
    * transaction runs; no new one starts; `whenIdle` resolves once the last one ended.
    */
   reset(type: 'Immediate' | 'OnIdle', evseId?: number): { status: 'Accepted' | 'Scheduled' | 'Rejected'; done: Promise<void> } {
-    const targets = evseId === undefined ? this.evses : this.evses.filter((e) => e.id === evseId);
+    const targets = this.evsesOf(evseId);
     if (targets.length === 0) return { status: 'Rejected', done: Promise.resolve() };
     if (evseId === undefined) this.resetPending = true;
     if (type === 'Immediate') {
