@@ -5,6 +5,7 @@ import { linkKey } from '../hal/drivers/modbus/modbus-bus.js';
 import type { InputLineSpec, OutputLineSpec } from '../hal/gpio/gpio.js';
 import { loadMeterProfile, MeterProfileError, resolveProfilePath, shippedProfileNames, type MeterProfile } from '../hal/meter/profile.js';
 import { configSchemaPath } from '../paths.js';
+import { isLoopbackHost, resolveApiConfig, type RawApiConfig } from './api-config.js';
 import { formatProblem, parseJsonText, renderFound, SchemaChecker, type Problem } from '../util/json-schema.js';
 import {
   Secret,
@@ -25,10 +26,14 @@ export interface Warning {
   message: string;
 }
 
+/** How far checking got: past a syntax or schema problem nothing else was checked yet. */
+export type ConfigStage = 'read' | 'syntax' | 'schema' | 'checks';
+
 export class ConfigError extends Error {
   constructor(
     readonly file: string,
     readonly problems: Problem[],
+    readonly stage: ConfigStage = 'checks',
   ) {
     super(`${file}: ${problems.length} problem${problems.length === 1 ? '' : 's'}:\n${problems.map((p) => `  ${formatProblem(p)}`).join('\n')}`);
     this.name = 'ConfigError';
@@ -97,7 +102,7 @@ interface RawConfig {
   meterValues: StationConfig['meterValues'];
   ledPatterns: Partial<StationConfig['ledPatterns']>;
   storage: { dir: string; maxQueuedMessages: number };
-  api: { listen: string };
+  api: RawApiConfig;
   log: { level: StationConfig['log']['level'] };
 }
 
@@ -253,6 +258,7 @@ class Resolver {
         if (hasPassword) {
           this.problem('/ocpp/securityProfile', '1 or 2 when a password is set (profile 0 sends no credentials)', '0');
         }
+        this.warnAboutProfile0(o.url);
         break;
       case 1:
         if (!hasPassword) this.problem('/ocpp/password', 'a password (or /ocpp/passwordFile) for security profile 1', 'nothing');
@@ -268,6 +274,21 @@ class Resolver {
         break;
     }
     return out;
+  }
+
+  /** Profile 0 authenticates nobody: fine for a CSMS on this machine, not for one across a network. */
+  private warnAboutProfile0(url: string): void {
+    let host: string;
+    try {
+      host = new URL(url).hostname.replace(/^\[|\]$/g, '');
+    } catch {
+      return;
+    }
+    if (isLoopbackHost(host)) return;
+    this.warnings.push({
+      path: '/ocpp/securityProfile',
+      message: `security profile 0 to ${host}, which is not this machine: the station sends no credentials, so anything that can reach the CSMS can claim this identity; use 1, 2 or 3 outside development`,
+    });
   }
 
   /** Merges an EVSE's meter over the top-level one and resolves it; p is the EVSE meter's path. */
@@ -442,13 +463,12 @@ class Resolver {
   }
 
   api(): StationConfig['api'] {
-    const listen = this.raw.api.listen;
-    const idx = listen.lastIndexOf(':');
-    const host = listen.slice(0, idx).replace(/^\[|\]$/g, '');
-    const port = Number(listen.slice(idx + 1));
-    // Port 0 takes any free port (tests, several agents on one machine).
-    if (!(Number.isInteger(port) && port >= 0 && port <= 65535)) this.problem('/api/listen', 'host:port with a port from 0 to 65535', renderFound(listen));
-    return { host, port };
+    return resolveApiConfig(this.raw.api, {
+      problem: (p, expected, found) => this.problem(p, expected, found),
+      resolvePath: (p) => this.resolvePath(p),
+      checkSecretFileMode: (p, file) => this.checkSecretFileMode(p, file),
+      file: this.file,
+    });
   }
 
   resolve(): StationConfig {
@@ -478,7 +498,7 @@ class Resolver {
 /** Validates a parsed config document; file is used to resolve relative paths and in messages. */
 export function resolveConfig(doc: unknown, file: string): LoadedConfig {
   const checked = configSchema().checker.check(doc);
-  if (!checked.ok) throw new ConfigError(file, checked.problems);
+  if (!checked.ok) throw new ConfigError(file, checked.problems, 'schema');
   const resolver = new Resolver(checked.value, path.resolve(file));
   const config = resolver.resolve();
   if (resolver.problems.length > 0) throw new ConfigError(file, resolver.problems);
@@ -491,9 +511,9 @@ export function loadConfig(file: string): LoadedConfig {
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
-    throw new ConfigError(file, [{ path: '', expected: 'a readable config file', found: (err as NodeJS.ErrnoException).code ?? String(err) }]);
+    throw new ConfigError(file, [{ path: '', expected: 'a readable config file', found: (err as NodeJS.ErrnoException).code ?? String(err) }], 'read');
   }
   const parsed = parseJsonText(text);
-  if (!parsed.ok) throw new ConfigError(file, [parsed.problem]);
+  if (!parsed.ok) throw new ConfigError(file, [parsed.problem], 'syntax');
   return resolveConfig(parsed.value, file);
 }

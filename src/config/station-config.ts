@@ -158,6 +158,15 @@ export interface StationConfig {
   meterValues: MeterValuesConfig;
   ledPatterns: Record<LedState, LedPattern>;
   storage: { dir: string; maxQueuedMessages: number };
-  api: { host: string; port: number };
+  api: {
+    host: string;
+    port: number;
+    /** Every request must carry it (Authorization: Bearer); required off loopback. */
+    token?: Secret;
+    /** POST /api/faults/clear with real hardware. */
+    allowFaultClearing: boolean;
+    /** The /api/sim routes with real hardware. */
+    simulation: boolean;
+  };
   log: { level: LogLevel };
 }

@@ -12,14 +12,17 @@ export function printWarnings(io: CliIo, warnings: Warning[]): void {
 export function printConfigError(io: CliIo, err: ConfigError): number {
   io.stderr.write(`${err.file}: invalid configuration (${err.problems.length} problem${err.problems.length === 1 ? '' : 's'}):\n`);
   for (const p of err.problems) io.stderr.write(`  ${formatProblem(p)}\n`);
+  if (err.stage === 'syntax' || err.stage === 'schema') {
+    io.stderr.write(`more checks follow once ${err.problems.length === 1 ? 'this is' : 'these are'} fixed (meter profiles, secret files, serial lines, GPIO line conflicts, ids)\n`);
+  }
   return EXIT.config;
 }
 
-/** Loads a config, printing problems and warnings; undefined (with the exit code) when invalid. */
-export function loadConfigForCommand(io: CliIo, file: string): LoadedConfig | number {
+/** Loads a config, printing problems (and warnings, unless the caller logs them); the exit code when invalid. */
+export function loadConfigForCommand(io: CliIo, file: string, options: { printWarnings?: boolean } = {}): LoadedConfig | number {
   try {
     const loaded = loadConfig(file);
-    printWarnings(io, loaded.warnings);
+    if (options.printWarnings !== false) printWarnings(io, loaded.warnings);
     return loaded;
   } catch (err) {
     if (err instanceof ConfigError) return printConfigError(io, err);
@@ -42,7 +45,8 @@ export function summarise({ config: c }: LoadedConfig): string {
   lines.push(`gpio     ${c.gpio.driver}${c.gpio.chip ? ` on ${c.gpio.chip}` : ''}`);
   if (c.inputs.length > 0) lines.push(`inputs   ${c.inputs.map((i) => `${i.name} (${i.function})`).join(', ')}`);
   lines.push(`storage  ${c.storage.dir}`);
-  lines.push(`api      ${c.api.host}:${c.api.port}`);
+  const extras = [c.api.token ? 'bearer token required' : 'no token (loopback only)', ...(c.api.allowFaultClearing ? ['fault clearing on'] : []), ...(c.api.simulation ? ['sim routes on'] : [])];
+  lines.push(`api      ${c.api.host}:${c.api.port}, ${extras.join(', ')}`);
   return lines.join('\n');
 }
 
