@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { IdTokenEnumType } from 'ocpp-messages/v2.0/RequestStartTransactionRequest.js';
 import { CallErrorResponse, CallTimeout, InvalidRequest, InvalidResponse, NotConnected } from '../ocpp/rpc/rpc-errors.js';
 import { silentLogger, type Logger } from '../service/logger.js';
+import { jsonText } from '../util/json-text.js';
 import { DevCsmsError, type CommandResult, type DevCsms } from './dev-csms.js';
 
 /**
@@ -52,6 +53,15 @@ class HttpError extends Error {
 }
 
 type Body = Record<string, unknown>;
+
+/** Indented JSON; compact, without recursion, when a station's answer nests too deep for JSON.stringify. */
+function bodyText(body: unknown): string {
+  try {
+    return JSON.stringify(body, null, 2);
+  } catch {
+    return jsonText(body);
+  }
+}
 
 function optionalInteger(body: Body, key: string, min = 0): number | undefined {
   const value = body[key];
@@ -183,7 +193,7 @@ export class DevCsmsHttp {
       ({ status, body } = errorAnswer(err));
       if (status === 500) this.log.error(`control API ${request.method ?? ''} ${request.url ?? ''}: ${(body as { error: string }).error}`);
     }
-    const text = `${JSON.stringify(body, null, 2)}\n`;
+    const text = `${bodyText(body)}\n`;
     response.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(text) });
     response.end(text);
   }

@@ -30,7 +30,7 @@ import type { OcppVersion } from '../config/station-config.js';
 import { OcppSchemas } from '../ocpp/rpc/ocpp-schemas.js';
 import { RpcEndpoint, type CallOptions } from '../ocpp/rpc/rpc-endpoint.js';
 import { CallTimeout, NotConnected, RpcError, type RpcErrorCode } from '../ocpp/rpc/rpc-errors.js';
-import { frameText, OCPP_SUBPROTOCOLS } from '../ocpp/transport/ocpp-websocket.js';
+import { frameByteLength, frameText, OCPP_SUBPROTOCOLS } from '../ocpp/transport/ocpp-websocket.js';
 import { silentLogger, type Logger } from '../service/logger.js';
 import { defaultAnswer, type AuthorizationStatus, type DefaultAnswerContext } from './default-answers.js';
 import { callErrorLine, callLine, resultLine, type Direction } from './message-lines.js';
@@ -829,7 +829,7 @@ export class DevCsms {
     socket.on('message', (data) => {
       const text = frameText(data, log);
       this.recordFrame(station, connection, 'fromStation', text);
-      connection.endpoint.receive(text);
+      connection.endpoint.receive(text, frameByteLength(data));
     });
     socket.on('close', (code, reason) => this.disconnected(station, connection, code, reason.toString('utf8')));
     socket.on('error', (err) => log.debug(`websocket error: ${err.message}`));

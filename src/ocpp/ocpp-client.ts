@@ -6,6 +6,7 @@ import { RpcEndpoint, type CallHandler, type CallOptions } from './rpc/rpc-endpo
 import { NotConnected } from './rpc/rpc-errors.js';
 import {
   closeWebSocket,
+  frameByteLength,
   frameText,
   openOcppWebSocket,
   TransportRefused,
@@ -146,7 +147,7 @@ export class OcppClient {
         this.log.error(`handler of ${action} not registered: ${err instanceof Error ? err.message : String(err)}`);
       }
     }
-    socket.on('message', (data) => endpoint.receive(frameText(data, this.log)));
+    socket.on('message', (data) => endpoint.receive(frameText(data, this.log), frameByteLength(data)));
     socket.once('close', (code, reason) => {
       if (this.socket !== socket) return; // dropped on purpose by stop() or reconnect()
       this.log.warning(`connection lost (${code}${reason.length ? ` ${reason.toString('utf8')}` : ''})`);

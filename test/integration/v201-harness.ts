@@ -214,6 +214,27 @@ export function assertNoCallErrors(csms: DevCsms, id = ID): void {
   );
 }
 
+/** Sends a raw frame, past the DevCsms' own checks, and resolves with the station's answer to it (matched by message id). */
+export async function rawCall(csms: DevCsms, text: string, messageId: string, timeoutMs = 2000, id = ID): Promise<MessageRecord> {
+  const from = csms.station(id)!.messages.length;
+  await csms.sendRaw(id, text);
+  let answer: MessageRecord | undefined;
+  await until(
+    () => (answer = csms.station(id)!.messages.slice(from).find((m) => m.direction === 'fromStation' && m.kind !== 'call' && m.messageId === messageId)) !== undefined,
+    timeoutMs,
+    `the answer to ${messageId}`,
+  );
+  return answer!;
+}
+
+/** Asserts a CALLERROR with this (wire) code, a description and the empty details object. */
+export function assertCallError(answer: MessageRecord, code: string): void {
+  assert.equal(answer.kind, 'callError', `expected CALLERROR ${code}, got ${JSON.stringify(answer.payload)}`);
+  assert.equal(answer.error?.code, code, answer.error?.description);
+  assert.equal(typeof answer.error?.description, 'string');
+  assert.deepEqual(answer.error?.details, {});
+}
+
 /** The first TransactionEvent from the station that matches, already recorded or still to come. */
 export function waitForTx(
   csms: DevCsms,

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { OcppVersion } from '../../config/station-config.js';
 import { silentLogger, type Logger } from '../../service/logger.js';
+import { jsonText } from '../../util/json-text.js';
 import { OcppSchemas } from './ocpp-schemas.js';
 import {
   CallErrorResponse,
@@ -42,6 +43,11 @@ const SECRET_BEARING = /BasicAuthPassword|AuthorizationKey/i;
 export interface CallContext {
   action: string;
   messageId: string;
+  /**
+   * The size of the CALL as received, in bytes: the whole frame, for limits on a message's size
+   * (2.0.1 BytesPerMessage, B06.FR.17). Measured on the wire, never by serialising the payload again.
+   */
+  frameBytes: number;
 }
 
 /** Answers one incoming CALL with its response payload; throw RpcError to answer with a CALLERROR. */
@@ -158,7 +164,7 @@ export class RpcEndpoint {
     }
     let payloadText: string;
     try {
-      payloadText = JSON.stringify(payload);
+      payloadText = jsonText(payload);
     } catch (err) {
       return Promise.reject(new InvalidRequest(action, 'FormatViolation', `payload cannot be serialised: ${errorText(err)}`));
     }
@@ -168,15 +174,18 @@ export class RpcEndpoint {
     });
   }
 
-  /** Takes one text frame from the peer. Never throws, whatever the frame holds. */
-  receive(frameText: string): void {
+  /**
+   * Takes one text frame from the peer, `receivedBytes` long on the wire (default: its UTF-8
+   * length). Never throws, whatever the frame holds.
+   */
+  receive(frameText: string, receivedBytes = Buffer.byteLength(frameText, 'utf8')): void {
     try {
       this.logFrame('<-', frameText);
       if (this.closed) {
         this.log.debug('frame after the connection was lost: ignored');
         return;
       }
-      this.dispatch(frameText);
+      this.dispatch(frameText, receivedBytes);
     } catch (err) {
       // Only a bug of ours gets here; the peer must not be able to take the agent down.
       this.log.error(`receiving a frame failed: ${errorText(err)}`);
@@ -207,9 +216,10 @@ export class RpcEndpoint {
   // ---------------------------------------------------------------------------------------------
   // Incoming frames
 
-  private dispatch(frameText: string): void {
+  private dispatch(frameText: string, frameBytes: number): void {
     let message: unknown;
     try {
+      // V8 parses without recursion: a frame nested 1,000,000 levels deep parses (see util/json-text.ts).
       message = JSON.parse(frameText);
     } catch {
       this.sendCallError(UNREADABLE_MESSAGE_ID, 'RpcFrameworkError', 'message is not valid JSON');
@@ -231,7 +241,7 @@ export class RpcEndpoint {
     }
     switch (messageType) {
       case CALL:
-        this.receiveCall(message as unknown[]);
+        this.receiveCall(message as unknown[], frameBytes);
         return;
       case CALLRESULT:
         this.receiveCallResult(message as unknown[]);
@@ -250,7 +260,7 @@ export class RpcEndpoint {
     }
   }
 
-  private receiveCall(message: unknown[]): void {
+  private receiveCall(message: unknown[], frameBytes: number): void {
     const [, messageId, action, rawPayload] = message;
     if (!isValidMessageId(messageId)) {
       // §4.2.3: an id that cannot be read is not echoed; the answer carries "-1".
@@ -292,14 +302,15 @@ export class RpcEndpoint {
       }
     }
     this.handling.add(messageId);
-    void this.runHandler(handler, messageId, action, payload);
+    void this.runHandler(handler, { action, messageId, frameBytes }, payload);
   }
 
   /** Runs a handler and answers with its result; the message id is free again once answered. */
-  private async runHandler(handler: CallHandler, messageId: string, action: string, payload: unknown): Promise<void> {
+  private async runHandler(handler: CallHandler, call: CallContext, payload: unknown): Promise<void> {
+    const { action, messageId } = call;
     let answer: string | undefined;
     try {
-      answer = await this.answerFor(handler, messageId, action, payload);
+      answer = await this.answerFor(handler, call, payload);
     } catch (err) {
       this.log.error(`answering ${action} ${messageId} failed: ${errorText(err)}`);
       answer = this.callErrorFrame(messageId, 'InternalError', `${action} failed`);
@@ -313,10 +324,11 @@ export class RpcEndpoint {
   }
 
   /** The answer frame, or undefined when the handler must not answer (NoAnswer). */
-  private async answerFor(handler: CallHandler, messageId: string, action: string, payload: unknown): Promise<string | undefined> {
+  private async answerFor(handler: CallHandler, call: CallContext, payload: unknown): Promise<string | undefined> {
+    const { action, messageId } = call;
     let result: object;
     try {
-      result = await handler(payload, { action, messageId });
+      result = await handler(payload, call);
     } catch (err) {
       if (err instanceof NoAnswer) return undefined;
       if (err instanceof RpcError) return this.callErrorFrame(messageId, err.code, err.description, err.details);
@@ -332,7 +344,8 @@ export class RpcEndpoint {
     }
     let resultText: string;
     try {
-      resultText = JSON.stringify(result);
+      // An answer may carry what the peer sent (a DataTransfer handler's echo), nested at any depth.
+      resultText = jsonText(result);
     } catch (err) {
       this.log.error(`response of ${action} cannot be serialised: ${errorText(err)}`);
       return this.callErrorFrame(messageId, 'InternalError', `${action} produced an invalid response`);
@@ -436,7 +449,7 @@ export class RpcEndpoint {
     const text = truncateText(description, MAX_ERROR_DESCRIPTION_LENGTH);
     let detailsText = '{}';
     try {
-      if (isObject(details)) detailsText = JSON.stringify(details);
+      if (isObject(details)) detailsText = jsonText(details);
     } catch {
       // Details the handler gave that cannot be serialised are dropped; the code still goes out.
     }

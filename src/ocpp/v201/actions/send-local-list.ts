@@ -2,6 +2,8 @@ import type { SendLocalListRequest, SendLocalListResponse } from 'ocpp-messages/
 import type { AuthorizationData } from 'ocpp-messages/v2.0/SendLocalListRequest.js';
 import type { LocalAuthorizationList, LocalListItem, LocalListRefusal } from '../../../station/local-authorization.js';
 import type { V201Context } from '../context.js';
+import type { CallContext } from '../../rpc/rpc-endpoint.js';
+import { jsonByteLength } from '../../../util/json-text.js';
 import { idTokenInfoFrom } from './authorize.js';
 import { localAuthorizationSettings } from '../device-model/station-variables.js';
 
@@ -27,7 +29,7 @@ function item(data: AuthorizationData): LocalListItem {
  * SendLocalList), and any request while LocalAuthListCtrlr.Enabled is false (D01's prerequisite;
  * NotEnabled), as 2.0.1 has no NotSupported status.
  */
-export const sendLocalList = (ctx: V201Context, list: LocalAuthorizationList) => (payload: unknown): SendLocalListResponse => {
+export const sendLocalList = (ctx: V201Context, list: LocalAuthorizationList) => (payload: unknown, call?: CallContext): SendLocalListResponse => {
   const request = payload as SendLocalListRequest;
   const dm = ctx.deviceModel;
   const failed = (reasonCode: string, additionalInfo: string): SendLocalListResponse => {
@@ -38,7 +40,7 @@ export const sendLocalList = (ctx: V201Context, list: LocalAuthorizationList) =>
   const items = request.localAuthorizationList ?? [];
   const maxItems = dm.getInt('LocalAuthListCtrlr', 'ItemsPerMessage');
   if (items.length > maxItems) return failed('TooManyElements', `${items.length} items, more than ItemsPerMessage ${maxItems}`);
-  const bytes = Buffer.byteLength(JSON.stringify(request));
+  const bytes = call?.frameBytes ?? jsonByteLength(request);
   const maxBytes = dm.getInt('LocalAuthListCtrlr', 'BytesPerMessage');
   if (bytes > maxBytes) return failed('TooManyElements', `${bytes} bytes, more than BytesPerMessage ${maxBytes}`);
   const outcome = list.update(request.updateType, request.versionNumber, items.map(item));

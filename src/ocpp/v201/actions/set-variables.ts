@@ -1,12 +1,15 @@
 import type { SetVariablesRequest, SetVariablesResponse } from 'ocpp-messages/v2.0/index.js';
+import type { CallContext } from '../../rpc/rpc-endpoint.js';
 import { RpcError } from '../../rpc/rpc-errors.js';
+import { jsonByteLength } from '../../../util/json-text.js';
 import { isRpcErrorAnswer } from '../device-model/device-model.js';
 import type { V201Context } from '../context.js';
 
 /** B05 SetVariables: checked, applied and persisted by the device model; the agent follows its changes$. */
-export const setVariables = (ctx: V201Context) => async (payload: unknown): Promise<SetVariablesResponse> => {
+export const setVariables = (ctx: V201Context) => async (payload: unknown, call?: CallContext): Promise<SetVariablesResponse> => {
   const request = payload as SetVariablesRequest;
-  const answer = await ctx.deviceModel.setVariables(request, { requestBytes: Buffer.byteLength(JSON.stringify(request)) });
+  // Over ItemsPerMessage/BytesPerMessage[SetVariables]: a CALLERROR, as for GetVariables; the size is the frame's as received.
+  const answer = await ctx.deviceModel.setVariables(request, { requestBytes: call?.frameBytes ?? jsonByteLength(request) });
   if (isRpcErrorAnswer(answer)) throw new RpcError(answer.rpcError, answer.description);
   return answer;
 };

@@ -17,6 +17,7 @@ import type { SetVariableDataType } from 'ocpp-messages/v2.0/SetVariablesRequest
 import type { SetVariableResultType, StatusInfoType } from 'ocpp-messages/v2.0/SetVariablesResponse.js';
 import { Secret } from '../../../config/station-config.js';
 import { SettingsFile } from '../../../store/settings-file.js';
+import { jsonByteLength } from '../../../util/json-text.js';
 import { checkValue, listMembers, type VariableCharacteristics } from './value-format.js';
 
 /** Where the writable values the CSMS set are kept, in the storage folder. */
@@ -119,7 +120,7 @@ export interface DeviceModelOptions {
   onWarning?: (message: string) => void;
 }
 
-/** The size of the request as received, for BytesPerMessage; default: the payload as JSON. */
+/** The size of the request as received, for BytesPerMessage; default: the payload as JSON (written without recursion). */
 export interface RequestSize {
   requestBytes?: number;
 }
@@ -306,7 +307,7 @@ export class DeviceModel {
   // B06 GetVariables
 
   getVariables(request: GetVariablesRequest, size: RequestSize = {}): GetVariablesResponse | RpcErrorAnswer {
-    const tooBig = this.#checkLimits('GetVariables', request.getVariableData.length, size.requestBytes ?? Buffer.byteLength(JSON.stringify(request)));
+    const tooBig = this.#checkLimits('GetVariables', request.getVariableData.length, size.requestBytes ?? jsonByteLength(request));
     if (tooBig) return tooBig;
     const [first, ...rest] = request.getVariableData.map((item) => this.#getOne(item.component, item.variable, item.attributeType));
     // The schema's minItems 1 makes first always present; B06.FR.01: one result per item.
@@ -346,7 +347,7 @@ export class DeviceModel {
    */
   async setVariables(request: SetVariablesRequest, size: RequestSize = {}): Promise<SetVariablesResponse | RpcErrorAnswer> {
     // B05.FR.11 forbids the CSMS to exceed ItemsPerMessage; answered as B06.FR.16/17 allow for GetVariables.
-    const tooBig = this.#checkLimits('SetVariables', request.setVariableData.length, size.requestBytes ?? Buffer.byteLength(JSON.stringify(request)));
+    const tooBig = this.#checkLimits('SetVariables', request.setVariableData.length, size.requestBytes ?? jsonByteLength(request));
     if (tooBig) return tooBig;
     return this.#serialized(async () => {
       const results: SetVariableResultType[] = [];
@@ -553,7 +554,7 @@ export class DeviceModel {
 
   /** For B08.FR.17/18: a GetReportRequest over the station's limits. */
   checkGetReportLimits(request: GetReportRequest, size: RequestSize = {}): RpcErrorAnswer | undefined {
-    return this.#checkLimits('GetReport', request.componentVariable?.length ?? 0, size.requestBytes ?? Buffer.byteLength(JSON.stringify(request)));
+    return this.#checkLimits('GetReport', request.componentVariable?.length ?? 0, size.requestBytes ?? jsonByteLength(request));
   }
 
   #resolve(component: ComponentAddress, variable: VariableAddress): Resolution {
