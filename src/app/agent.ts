@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Subscription } from 'rxjs';
-import { HttpApi, type SimulationLevers } from '../api/http-api.js';
+import { HttpApi } from '../api/http-api.js';
 import type { Secret, StationConfig } from '../config/station-config.js';
 import type { GpioDriver } from '../hal/gpio/gpio.js';
 import { openStationHardware, type StationHardware } from '../hal/station-hardware.js';
@@ -24,8 +24,10 @@ import { Station } from '../station/station.js';
 import type { FaultKind } from '../station/types.js';
 import { JsonFileStore } from '../store/json-file-store.js';
 import { TransactionJournal } from '../store/transaction-journal.js';
+import { apiBackend, apiOptions } from './api-backend.js';
 import { followSafetyInputs } from './safety-inputs.js';
 import { evsePortFrom } from './station-ports.js';
+import { StationStatus, type StationStatusView } from './station-status.js';
 import { StatusLeds } from './status-leds.js';
 
 export type BootReason = 'PowerUp' | 'RemoteReset' | 'ScheduledReset' | 'LocalReset' | 'ApplicationReset' | 'Watchdog' | 'Unknown';
@@ -67,6 +69,7 @@ function describeEvent(e: StationEvent): string {
 export class Agent {
   private readonly subscriptions: Subscription[] = [];
   private readonly leds: StatusLeds[] = [];
+  private statusView: StationStatus | undefined;
   private removeFailsafe: () => void = () => undefined;
   journal: TransactionJournal | undefined;
   private restartResolve: (reason: RestartReason) => void = () => undefined;
@@ -203,16 +206,21 @@ export class Agent {
         Object.assign(versionParts, { configuration: settings.configuration, v16 });
         adapter = v16;
       }
-      const api = new HttpApi(
-        {
-          status: () => agent!.status(),
-          presentIdToken: (evseId, token) => station!.presentIdToken(evseId, token),
-          clearFaults: (evseId) => station!.clearLatchedFaults(evseId),
-          simulation: () => (config.gpio.driver === 'simulated' || options.gpio?.kind === 'simulated' ? simulationLevers(config, hardware) : undefined),
-        },
-        log.child('api'),
-      );
+      const simulated = config.gpio.driver === 'simulated' || options.gpio?.kind === 'simulated';
+      const api = new HttpApi(apiBackend({ config, station, hardware, adapter, simulated, status: () => agent!.status() }), log.child('api'), apiOptions(config, simulated));
       agent = new Agent(config, hardware, station, client, adapter, versionParts, api, log);
+      // Before the station starts: the causes of the faults found at start are kept too.
+      const leds = agent.leds;
+      agent.statusView = new StationStatus({
+        config,
+        station,
+        hardware,
+        client,
+        adapter,
+        firmwareVersion: firmware,
+        journal: () => agent?.journal,
+        ledsOf: (evseId) => leds[station!.evses.findIndex((e) => e.id === evseId)]?.shown,
+      });
       agent.removeFailsafe = removeFailsafe;
       agent.journal = journal;
       agent.subscriptions.push(station.events$.subscribe((e) => log.info(describeEvent(e))));
@@ -234,38 +242,9 @@ export class Agent {
     }
   }
 
-  /** GET /api/status (and the STATUS line under systemd). */
-  status() {
-    return {
-      identity: this.config.station.identity,
-      ocppVersion: this.config.ocpp.version,
-      connection: { url: this.config.ocpp.url, connected: this.client.isConnected, bootState: this.adapter.bootState$.value },
-      storage: {
-        queuedTransactionMessages: this.adapter.queue.length,
-        journalWritable: this.adapter.queue.storeHealthy,
-        journalDamage: this.journal?.damage ?? [],
-      },
-      evses: this.station.snapshot().map((e) => {
-        const meter = this.hardware.evses.find((h) => h.evseId === e.evseId)?.meter;
-        const tx = e.transaction;
-        return {
-          evseId: e.evseId,
-          operative: e.operative,
-          connectors: e.connectors,
-          transaction: tx
-            ? {
-                id: tx.id,
-                idToken: tx.idToken ?? null,
-                energyWh: Math.round(tx.energyWh * 1000) / 1000,
-                startedAt: tx.startedAt.toISOString(),
-                meterStartWh: tx.meterStartWh,
-                chargingState: tx.chargingState,
-              }
-            : null,
-          meter: meter ? { name: meter.name, health: meter.health.state, latest: meter.latest ?? null } : null,
-        };
-      }),
-    };
+  /** GET /api/status (and the STATUS line under systemd): see StationStatus. */
+  status(): StationStatusView {
+    return this.statusView!.build();
   }
 
   async stop(): Promise<void> {
@@ -273,6 +252,7 @@ export class Agent {
     this.hardware.openAllRelays();
     for (const s of this.subscriptions) s.unsubscribe();
     for (const l of this.leds) l.stop();
+    this.statusView?.stop();
     // Transactions that just ended have their last messages on the way: let them arrive.
     await this.adapter.drain(5000);
     await this.adapter.stop();
@@ -364,20 +344,5 @@ function v16Settings(config: StationConfig, log: Logger): VersionSettings {
     callTimeoutMs: () => keys.getInt('MessageTimeout') * 1000,
     cacheLifetimeS: () => 86400,
     localAuthorization: () => localAuthorizationSettings16(keys),
-  };
-}
-
-function simulationLevers(config: StationConfig, hw: StationHardware): SimulationLevers {
-  const sim = hw.simulation;
-  return {
-    setPlugged: (evseId, connectorId, plugged) => sim.setPlugged(evseId, connectorId, plugged),
-    setEvCharging: (evseId, charging) => sim.setEvCharging(evseId, charging),
-    setInput: (name, active) => sim.setInput(name, active),
-    setEvCurrent: (evseId, amps) => sim.setEvCurrent(evseId, amps),
-    setContactorFault: (evseId, connectorId, fault) => sim.setContactorFault(evseId, connectorId, fault),
-    setMeterFault: (evseId, fault) => sim.setMeterFault(evseId, fault),
-    hasEvse: (evseId) => config.evses.some((e) => e.id === evseId),
-    hasConnector: (evseId, connectorId) => config.evses.some((e) => e.id === evseId && e.connectors.some((c) => c.id === connectorId)),
-    hasInput: (name) => config.inputs.some((i) => i.name === name),
   };
 }

@@ -17,6 +17,11 @@ export function evseLedState(views: ReadonlyArray<{ status: string; chargingStat
   return 'Available';
 }
 
+/** The state the LEDs stand for, and the configured colours and pattern they show for it. */
+export interface LedShown extends LedPattern {
+  state: LedState;
+}
+
 const BLINK_MS: Record<LedPattern['pattern'], number | undefined> = { steady: undefined, off: undefined, blink: 250, 'blink-slow': 1000 };
 
 /** Drives one EVSE's status LEDs from its state: the configured colours, steady or blinking. */
@@ -24,13 +29,22 @@ export class StatusLeds {
   private timer: NodeJS.Timeout | undefined;
   private subscription: Subscription;
   private lit = false;
+  private shownNow: LedShown | undefined;
 
   constructor(
     private readonly leds: Partial<Record<LedColour, DigitalOutput>>,
     patterns: Record<LedState, LedPattern>,
     state$: Observable<LedState>,
   ) {
-    this.subscription = state$.subscribe((s) => this.show(patterns[s]));
+    this.subscription = state$.subscribe((s) => {
+      this.shownNow = { state: s, ...patterns[s] };
+      this.show(patterns[s]);
+    });
+  }
+
+  /** What the LEDs show now (the local API tells it), undefined before the first state. */
+  get shown(): LedShown | undefined {
+    return this.shownNow ? { ...this.shownNow, colours: [...this.shownNow.colours] } : undefined;
   }
 
   static forEvse(evse: Evse, leds: Partial<Record<LedColour, DigitalOutput>>, patterns: Record<LedState, LedPattern>): StatusLeds {

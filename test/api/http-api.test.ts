@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
-import { HttpApi } from '../../src/api/http-api.js';
+import { rmSync } from 'node:fs';
+import path from 'node:path';
+import { HttpApi, type ApiBackend, type HttpApiOptions } from '../../src/api/http-api.js';
 import { Agent } from '../../src/app/agent.js';
 import { loadConfig } from '../../src/config/load-config.js';
+import { Secret } from '../../src/config/station-config.js';
 import { silentLogger } from '../../src/service/logger.js';
 import { simulatorConfigCopy } from '../helpers/cli.js';
 import { sleep } from '../helpers/sim-station.js';
@@ -16,10 +19,11 @@ describe('local HTTP API', function () {
   this.timeout(15000);
   let agent: Agent;
   let base: string;
+  let file: string;
 
   before(async () => {
     // No CSMS listens at this URL: the agent keeps retrying, the API works all the same.
-    const file = simulatorConfigCopy((d) => {
+    file = simulatorConfigCopy((d) => {
       d['ocpp'].url = 'ws://127.0.0.1:9/ocpp';
     });
     agent = await Agent.start(loadConfig(file).config, { log: silentLogger });
@@ -27,6 +31,7 @@ describe('local HTTP API', function () {
   });
   after(async () => {
     await agent.stop();
+    rmSync(path.dirname(file), { recursive: true, force: true });
   });
 
   const post = (path: string, body?: unknown, raw?: string): Promise<Response> =>
@@ -38,7 +43,7 @@ describe('local HTTP API', function () {
     const s = await json(res);
     assert.equal(s['identity'], 'EVSE-SIM-001');
     assert.equal(s['ocppVersion'], '2.0.1');
-    assert.deepEqual(s['connection'], { url: 'ws://127.0.0.1:9/ocpp', connected: false, bootState: 'NotBooted' });
+    assert.deepEqual(s['connection'], { url: 'ws://127.0.0.1:9/ocpp', connected: false, bootState: 'NotBooted', connectedSince: null, connectedForS: null });
     const evse = (s['evses'] as Array<Record<string, any>>)[0]!;
     assert.equal(evse['evseId'], 1);
     assert.equal(evse['transaction'], null);
@@ -145,18 +150,137 @@ describe('local HTTP API', function () {
   });
 });
 
+const TOKEN = 'test-api-token-0123456789';
+
+/** An API on a free loopback port with a backend that records what it was asked. */
+async function realHardwareApi(options: HttpApiOptions): Promise<{ base: string; api: HttpApi; cleared: Array<number | undefined> }> {
+  const cleared: Array<number | undefined> = [];
+  const backend: ApiBackend = {
+    status: () => ({ identity: 'REAL' }),
+    presentIdToken: async () => ({ outcome: 'rejected', status: 'Busy' }),
+    clearFaults: (evseId) => {
+      cleared.push(evseId);
+      return [{ evseId: evseId ?? 1, cleared: [], remaining: [] }];
+    },
+    stopTransaction: (id) => (id === 'tx-1' ? { transactionId: 'tx-1', evseId: 1 } : undefined),
+    simulation: () => undefined,
+  };
+  const api = new HttpApi(backend, silentLogger, options);
+  const port = await api.listen('127.0.0.1', 0);
+  return { base: `http://127.0.0.1:${port}`, api, cleared };
+}
+
+const SIM_PATHS = ['/api/sim/evses/1/connectors/1/plug', '/api/sim/inputs/emergencyStop', '/api/sim/evses/1/token', '/api/sim/evses/1/meter'];
+
 describe('local HTTP API with real hardware', () => {
-  it('refuses the simulation endpoints with 409', async () => {
-    const api = new HttpApi({ status: () => ({}), presentIdToken: async () => ({ outcome: 'rejected', status: 'Busy' }), clearFaults: () => [], simulation: () => undefined }, silentLogger);
-    const port = await api.listen('127.0.0.1', 0);
+  it('has no sim or fault-clearing routes unless the config enables them: 404, as any unknown path', async () => {
+    const { base, api, cleared } = await realHardwareApi({ routes: { simulation: false, faultClearing: false } });
     try {
-      for (const path of ['/api/sim/evses/1/connectors/1/plug', '/api/sim/inputs/emergencyStop', '/api/sim/evses/1/token']) {
-        const res = await fetch(`http://127.0.0.1:${port}${path}`, { method: 'POST', body: '{"active":true,"idToken":"A"}' });
-        assert.equal(res.status, 409, path);
-        assert.match(String((await json(res))['error']), /not simulated/);
+      for (const path of [...SIM_PATHS, '/api/faults/clear']) {
+        const res = await fetch(`${base}${path}`, { method: 'POST', body: '{"active":true,"idToken":"A","fault":"none"}' });
+        assert.equal(res.status, 404, path);
+        assert.deepEqual(await json(res), { error: 'not found' });
       }
+      assert.deepEqual(cleared, [], 'nothing was cleared');
+      assert.equal((await fetch(`${base}/api/status`)).status, 200);
     } finally {
       await api.close();
     }
+  });
+
+  it('with api.simulation the sim routes exist and answer 409 for levers the hardware lacks; with api.allowFaultClearing the clear action works', async () => {
+    const { base, api, cleared } = await realHardwareApi({ routes: { simulation: true, faultClearing: true } });
+    try {
+      for (const path of SIM_PATHS) {
+        const res = await fetch(`${base}${path}`, { method: 'POST', body: '{"active":true,"idToken":"A","fault":"none"}' });
+        assert.equal(res.status, 409, path);
+        assert.match(String((await json(res))['error']), /not simulated/);
+      }
+      const res = await fetch(`${base}/api/faults/clear`, { method: 'POST', body: '{"evseId":1}' });
+      assert.equal(res.status, 200);
+      assert.deepEqual(cleared, [1]);
+    } finally {
+      await api.close();
+    }
+  });
+
+  it('POST /api/transactions/{id}/stop stops a running transaction and answers 404 for an unknown id', async () => {
+    const { base, api } = await realHardwareApi({ routes: { simulation: false, faultClearing: false } });
+    try {
+      let res = await fetch(`${base}/api/transactions/tx-1/stop`, { method: 'POST' });
+      assert.deepEqual(await json(res), { ok: true, transactionId: 'tx-1', evseId: 1 });
+      res = await fetch(`${base}/api/transactions/nope/stop`, { method: 'POST' });
+      assert.equal(res.status, 404);
+      assert.match(String((await json(res))['error']), /no running transaction "nope"/);
+      assert.equal((await fetch(`${base}/api/transactions/tx-1/stop`)).status, 405);
+    } finally {
+      await api.close();
+    }
+  });
+});
+
+describe('local HTTP API with api.token', () => {
+  let api: HttpApi;
+  let base: string;
+  before(async () => {
+    ({ api, base } = await realHardwareApi({ token: new Secret(TOKEN), routes: { simulation: false, faultClearing: true } }));
+  });
+  after(async () => {
+    await api.close();
+  });
+
+  it('answers a request without a token 401 with a Bearer challenge, and does nothing', async () => {
+    for (const [method, path] of [['GET', '/api/status'], ['POST', '/api/faults/clear'], ['POST', '/api/transactions/tx-1/stop'], ['GET', '/elsewhere']] as const) {
+      const res = await fetch(`${base}${path}`, { method });
+      assert.equal(res.status, 401, path);
+      assert.equal(res.headers.get('www-authenticate'), 'Bearer realm="evse-agent"');
+      assert.match(String((await json(res))['error']), /bearer token is required/);
+    }
+  });
+
+  it('answers a wrong token, another scheme or a token with extra characters 401 invalid_token', async () => {
+    const basic = `Basic ${Buffer.from(`user:${TOKEN}`).toString('base64')}`;
+    for (const authorization of [`Bearer ${TOKEN}x`, `Bearer ${TOKEN.slice(0, -1)}`, 'Bearer ', basic, TOKEN, `Bearer wrong-token-of-the-same-size`]) {
+      const res = await fetch(`${base}/api/status`, { headers: { authorization } });
+      assert.equal(res.status, 401, authorization);
+      assert.equal(res.headers.get('www-authenticate'), 'Bearer realm="evse-agent", error="invalid_token"', authorization);
+      await res.body?.cancel();
+    }
+  });
+
+  it('serves every route to a request with the token', async () => {
+    const authorization = `Bearer ${TOKEN}`;
+    let res = await fetch(`${base}/api/status`, { headers: { authorization } });
+    assert.equal(res.status, 200);
+    assert.deepEqual(await json(res), { identity: 'REAL' });
+    res = await fetch(`${base}/api/faults/clear`, { method: 'POST', headers: { authorization: `bearer ${TOKEN}` }, body: '{}' });
+    assert.equal(res.status, 200);
+    res = await fetch(`${base}/api/sim/inputs/emergencyStop`, { method: 'POST', headers: { authorization }, body: '{"active":true}' });
+    assert.equal(res.status, 404, 'an authenticated request to an absent route is still a 404');
+  });
+});
+
+describe('local HTTP API of an agent whose config sets api.token', function () {
+  this.timeout(15000);
+  let agent: Agent;
+  let file: string;
+  before(async () => {
+    file = simulatorConfigCopy((d) => {
+      d['api'] = { listen: '127.0.0.1:0', token: TOKEN };
+    });
+    agent = await Agent.start(loadConfig(file).config, { log: silentLogger });
+  });
+  after(async () => {
+    await agent.stop();
+    rmSync(path.dirname(file), { recursive: true, force: true });
+  });
+
+  it('needs the token on every route, the simulation levers included', async () => {
+    const base = `http://127.0.0.1:${agent.apiPort}`;
+    assert.equal((await fetch(`${base}/api/status`)).status, 401);
+    assert.equal((await fetch(`${base}/api/sim/evses/1/ev`, { method: 'POST', body: '{"state":"charging"}' })).status, 401);
+    const res = await fetch(`${base}/api/status`, { headers: { authorization: `Bearer ${TOKEN}` } });
+    assert.equal(res.status, 200);
+    assert.equal((await json(res))['identity'], 'EVSE-SIM-001');
   });
 });

@@ -15,7 +15,7 @@ import { CsmsClock } from '../common/csms-clock.js';
 import { NotAccepted, Registration } from '../common/registration.js';
 import { TransactionMessageQueue, type QueuedMessage } from '../common/transaction-queue.js';
 import type { OcppClient } from '../ocpp-client.js';
-import type { ProtocolAdapter } from '../protocol-adapter.js';
+import type { ProtocolAdapter, ProtocolConnectorView } from '../protocol-adapter.js';
 import type { CallHandler } from '../rpc/rpc-endpoint.js';
 import { NoAnswer, NotConnected } from '../rpc/rpc-errors.js';
 import { reviveSnapshot } from '../../station/events.js';
@@ -276,6 +276,29 @@ export class V16Adapter implements ProtocolAdapter {
     for (const rt of this.transactions.values()) if (rt.periodic) clearInterval(rt.periodic);
     this.queue.stop();
     this.registration.stop();
+  }
+
+  // ---- for the local API ----
+
+  csmsTransactionId(transactionId: string): number | undefined {
+    return this.csmsIds.get(transactionId);
+  }
+
+  localTransactionId(csmsTransactionId: string): string | undefined {
+    if (!/^-?\d+$/.test(csmsTransactionId.trim())) return undefined;
+    return this.ctx.localTransactionId(Number(csmsTransactionId));
+  }
+
+  /** The 1.6 connector number and status (Preparing, Charging, Finishing, ...) the Central System is told. */
+  describeConnector(evseId: number, connectorId: number): ProtocolConnectorView | undefined {
+    let n: number;
+    try {
+      n = this.numbering.toOcpp16(evseId, connectorId);
+    } catch {
+      return undefined;
+    }
+    const report = this.statusOf(n);
+    return { connectorId: n, status: report.status, errorCode: report.errorCode, ...(report.info !== undefined ? { info: report.info } : {}) };
   }
 
   // ---- statuses ----

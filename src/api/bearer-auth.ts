@@ -1,0 +1,15 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { Secret } from '../config/station-config.js';
+
+/**
+ * Why a request's Authorization header does not carry the API token, or undefined when it does
+ * (RFC 6750). Both sides are hashed first, so the comparison takes the same time whatever the
+ * length or content of what was sent.
+ */
+export function bearerProblem(header: string | undefined, token: Secret): string | undefined {
+  if (header === undefined) return 'no Authorization header';
+  const match = /^Bearer +(\S+) *$/i.exec(header);
+  if (!match) return 'the Authorization header is not a Bearer token';
+  const digest = (text: string): Buffer => createHash('sha256').update(text, 'utf8').digest();
+  return timingSafeEqual(digest(match[1]!), digest(token.reveal())) ? undefined : 'wrong token';
+}

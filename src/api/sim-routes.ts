@@ -1,0 +1,111 @@
+import type { TokenResult } from '../station/station.js';
+import type { IdToken, IdTokenKind } from '../station/types.js';
+import { HttpError, oneOf, positiveInt } from './http-util.js';
+
+/**
+ * The simulation's levers under /api/sim: plug, EV, card reader, fault inputs, contactor and
+ * meter faults. They exist only with simulated hardware or when api.simulation enables them.
+ */
+
+export interface SimulationLevers {
+  setPlugged(evseId: number, connectorId: number, plugged: boolean): void;
+  setEvCharging(evseId: number, charging: boolean): void;
+  setInput(name: string, active: boolean): void;
+  /** What the EV draws per phase, in A, while it charges. */
+  setEvCurrent(evseId: number, amps: number[]): void;
+  setContactorFault(evseId: number, connectorId: number, fault: ContactorFaultName): void;
+  setMeterFault(evseId: number, fault: MeterFaultName): void;
+  hasEvse(evseId: number): boolean;
+  hasConnector(evseId: number, connectorId: number): boolean;
+  hasInput(name: string): boolean;
+}
+
+export const CONTACTOR_FAULTS = ['none', 'welded', 'fails-to-close'] as const;
+export type ContactorFaultName = (typeof CONTACTOR_FAULTS)[number];
+export const METER_FAULTS = ['none', 'silent', 'crc', 'exception', 'energy-backwards'] as const;
+export type MeterFaultName = (typeof METER_FAULTS)[number];
+
+const ID_TOKEN_TYPES: readonly IdTokenKind[] = ['Central', 'eMAID', 'ISO14443', 'ISO15693', 'KeyCode', 'Local', 'MacAddress', 'NoAuthorization'];
+
+/** Pulls a simulation lever; a lever the hardware lacks (no simulated meter) is a 409. */
+function lever(pull: () => void, result: object): object {
+  try {
+    pull();
+  } catch (err) {
+    throw new HttpError(409, (err as Error).message);
+  }
+  return { ok: true, ...result };
+}
+
+/** A card presented at the EVSE's (simulated) reader. */
+async function token(evseId: number, body: Record<string, unknown>, present: (evseId: number, idToken: IdToken) => Promise<TokenResult>): Promise<unknown> {
+  const idToken = body['idToken'];
+  const type = body['type'] ?? 'ISO14443';
+  if (typeof idToken !== 'string' || idToken.length === 0 || idToken.length > 36) throw new HttpError(400, 'idToken must be a string of 1 to 36 characters');
+  if (typeof type !== 'string' || !ID_TOKEN_TYPES.includes(type as IdTokenKind)) throw new HttpError(400, `type must be one of ${ID_TOKEN_TYPES.join(', ')}`);
+  try {
+    return await present(evseId, { idToken, type: type as IdTokenKind });
+  } catch (err) {
+    if (err instanceof RangeError) throw new HttpError(404, err.message);
+    throw err;
+  }
+}
+
+function evRoute(sim: SimulationLevers, evseId: number, body: Record<string, unknown>): object {
+  const state = body['state'];
+  const amps = body['currentA'];
+  if (state === undefined && amps === undefined) throw new HttpError(400, 'give state ("charging" or "suspended") and/or currentA (amps per phase)');
+  if (state !== undefined && state !== 'charging' && state !== 'suspended') throw new HttpError(400, 'state must be "charging" or "suspended"');
+  if (amps !== undefined && !(Array.isArray(amps) && amps.length >= 1 && amps.length <= 3 && amps.every((a) => typeof a === 'number' && a >= 0 && a <= 1000))) {
+    throw new HttpError(400, 'currentA must be an array of 1 to 3 numbers from 0 to 1000 (amps per phase)');
+  }
+  return lever(
+    () => {
+      if (amps !== undefined) sim.setEvCurrent(evseId, amps as number[]);
+      if (state !== undefined) sim.setEvCharging(evseId, state === 'charging');
+    },
+    { evseId, ...(state !== undefined ? { ev: state } : {}), ...(amps !== undefined ? { currentA: amps } : {}) },
+  );
+}
+
+/** POST /api/sim/...: `path` is what follows /api/sim; sim is undefined when the hardware is real (409). */
+export async function simRoute(
+  path: string[],
+  body: Record<string, unknown>,
+  sim: SimulationLevers | undefined,
+  present: (evseId: number, idToken: IdToken) => Promise<TokenResult>,
+): Promise<unknown> {
+  const [kind, id, ...tail] = path;
+  if (!sim) throw new HttpError(409, 'the hardware is not simulated (gpio.driver is "sysfs")');
+  if (kind === 'evses') {
+    const evseId = positiveInt(id, 'evseId');
+    if (!sim.hasEvse(evseId)) throw new HttpError(404, `no EVSE ${evseId}`);
+    if (tail[0] === 'token' && tail.length === 1) return token(evseId, body, present);
+    if (tail[0] === 'connectors' && tail.length === 3 && (tail[2] === 'plug' || tail[2] === 'unplug')) {
+      const connectorId = positiveInt(tail[1], 'connectorId');
+      if (!sim.hasConnector(evseId, connectorId)) throw new HttpError(404, `no connector ${connectorId} on EVSE ${evseId}`);
+      const plugged = tail[2] === 'plug';
+      return lever(() => sim.setPlugged(evseId, connectorId, plugged), { evseId, connectorId, plugged });
+    }
+    if (tail[0] === 'connectors' && tail.length === 3 && tail[2] === 'contactor') {
+      const connectorId = positiveInt(tail[1], 'connectorId');
+      if (!sim.hasConnector(evseId, connectorId)) throw new HttpError(404, `no connector ${connectorId} on EVSE ${evseId}`);
+      const fault = oneOf(body['fault'], CONTACTOR_FAULTS, 'fault');
+      return lever(() => sim.setContactorFault(evseId, connectorId, fault), { evseId, connectorId, contactor: fault });
+    }
+    if (tail[0] === 'meter' && tail.length === 1) {
+      const fault = oneOf(body['fault'], METER_FAULTS, 'fault');
+      return lever(() => sim.setMeterFault(evseId, fault), { evseId, meter: fault });
+    }
+    if (tail[0] === 'ev' && tail.length === 1) return evRoute(sim, evseId, body);
+    throw new HttpError(404, 'not found');
+  }
+  if (kind === 'inputs' && id !== undefined && tail.length === 0) {
+    const name = decodeURIComponent(id);
+    if (!sim.hasInput(name)) throw new HttpError(404, `no input named "${name}"`);
+    if (typeof body['active'] !== 'boolean') throw new HttpError(400, 'active must be true or false');
+    sim.setInput(name, body['active']);
+    return { ok: true, input: name, active: body['active'] };
+  }
+  throw new HttpError(404, 'not found');
+}

@@ -1,0 +1,69 @@
+import type { ApiBackend, HttpApiOptions, LocalStop } from '../api/http-api.js';
+import type { SimulationLevers } from '../api/sim-routes.js';
+import type { StationConfig } from '../config/station-config.js';
+import type { StationHardware } from '../hal/station-hardware.js';
+import type { ProtocolAdapter } from '../ocpp/protocol-adapter.js';
+import type { Station } from '../station/station.js';
+
+/** What the local API may do to the agent, and which of its optional routes exist. */
+
+export interface ApiBackendParts {
+  config: StationConfig;
+  station: Station;
+  hardware: StationHardware;
+  adapter: ProtocolAdapter;
+  /** The hardware is simulated (the config's, or a simulated GPIO a test handed in). */
+  simulated: boolean;
+  status(): object;
+}
+
+/**
+ * The sim routes and the fault-clearing action exist with simulated hardware, or with real
+ * hardware when the config enables them; a token guards every route when one is configured.
+ */
+export function apiOptions(config: StationConfig, simulated: boolean): HttpApiOptions {
+  return {
+    ...(config.api.token ? { token: config.api.token } : {}),
+    routes: { simulation: simulated || config.api.simulation, faultClearing: simulated || config.api.allowFaultClearing },
+  };
+}
+
+export function apiBackend(p: ApiBackendParts): ApiBackend {
+  return {
+    status: () => p.status(),
+    presentIdToken: (evseId, token) => p.station.presentIdToken(evseId, token),
+    clearFaults: (evseId) => p.station.clearLatchedFaults(evseId),
+    stopTransaction: (id) => stopLocally(p.station, p.adapter, id),
+    simulation: () => (p.simulated ? simulationLevers(p.config, p.hardware) : undefined),
+  };
+}
+
+/**
+ * An operator's stop at the station: the transaction ends whatever the stop points, with trigger
+ * StopAuthorized and stop reason Local (E07.FR.05, a stop button). The id is the core's or, where
+ * the CSMS has its own (1.6), the CSMS's.
+ */
+function stopLocally(station: Station, adapter: ProtocolAdapter, id: string): LocalStop | undefined {
+  const running = station.transactions();
+  const transactionId = running.some((t) => t.id === id) ? id : adapter.localTransactionId?.(id);
+  const evse = transactionId === undefined ? undefined : station.evses.find((e) => e.transaction?.id === transactionId);
+  if (!evse || transactionId === undefined) return undefined;
+  const csmsTransactionId = adapter.csmsTransactionId?.(transactionId);
+  void evse.abort({ trigger: 'StopAuthorized', stopReason: 'Local' });
+  return { transactionId, ...(csmsTransactionId !== undefined ? { csmsTransactionId } : {}), evseId: evse.id };
+}
+
+function simulationLevers(config: StationConfig, hw: StationHardware): SimulationLevers {
+  const sim = hw.simulation;
+  return {
+    setPlugged: (evseId, connectorId, plugged) => sim.setPlugged(evseId, connectorId, plugged),
+    setEvCharging: (evseId, charging) => sim.setEvCharging(evseId, charging),
+    setInput: (name, active) => sim.setInput(name, active),
+    setEvCurrent: (evseId, amps) => sim.setEvCurrent(evseId, amps),
+    setContactorFault: (evseId, connectorId, fault) => sim.setContactorFault(evseId, connectorId, fault),
+    setMeterFault: (evseId, fault) => sim.setMeterFault(evseId, fault),
+    hasEvse: (evseId) => config.evses.some((e) => e.id === evseId),
+    hasConnector: (evseId, connectorId) => config.evses.some((e) => e.id === evseId && e.connectors.some((c) => c.id === connectorId)),
+    hasInput: (name) => config.inputs.some((i) => i.name === name),
+  };
+}

@@ -1,0 +1,238 @@
+import type { Subscription } from 'rxjs';
+import type { StationConfig } from '../config/station-config.js';
+import type { StationHardware } from '../hal/station-hardware.js';
+import type { OcppClient } from '../ocpp/ocpp-client.js';
+import type { MeterReading } from '../hal/meter/power-meter.js';
+import type { ProtocolAdapter, ProtocolConnectorView } from '../ocpp/protocol-adapter.js';
+import type { Authorization, Evse } from '../station/evse.js';
+import type { ConnectorSnapshot, EvseSnapshot, Station } from '../station/station.js';
+import type { FaultKind, IdToken } from '../station/types.js';
+import type { JournalDamage } from '../store/append-journal.js';
+import type { TransactionJournal } from '../store/transaction-journal.js';
+import type { LedShown } from './status-leds.js';
+
+/** Where GET /api/status (and the systemd STATUS line) looks. */
+export interface StatusSources {
+  config: StationConfig;
+  station: Station;
+  hardware: StationHardware;
+  client: OcppClient;
+  adapter: ProtocolAdapter;
+  firmwareVersion: string;
+  journal(): TransactionJournal | undefined;
+  /** What each EVSE's LEDs show, by EVSE id. */
+  ledsOf(evseId: number): LedShown | undefined;
+  /** Default Date.now. */
+  now?: () => number;
+}
+
+/** An active fault and why it was raised: the detail the core gave, or the meter's last error. */
+export interface FaultStatus {
+  fault: FaultKind;
+  /** Raised for the whole station (an input without evseId), or for this EVSE. */
+  scope: 'station' | 'evse';
+  cause: string;
+  since: string | null;
+}
+
+export interface AuthorizationStatusView {
+  idToken: IdToken;
+  by: Authorization['source'];
+  waitingForCable: boolean;
+  /** Until the authorization times out without a cable (EVConnectionTimeOut). */
+  secondsLeft?: number;
+  /** "authorized, waiting for the cable (N s left)" */
+  text: string;
+}
+
+export interface TransactionStatusView {
+  id: string;
+  /** 1.6: the CSMS's integer (null until it answered StartTransaction). */
+  csmsTransactionId?: number | null;
+  idToken: IdToken | null;
+  /** Energy of this session, beside the meter's register. */
+  energyWh: number;
+  registerWh: number | null;
+  startedAt: string;
+  meterStartWh: number;
+  chargingState: string;
+}
+
+export interface EvseStatusView {
+  evseId: number;
+  operative: boolean;
+  leds: LedShown | null;
+  faults: FaultStatus[];
+  authorization: AuthorizationStatusView | null;
+  connectors: Array<ConnectorSnapshot & { ocppStatus?: ProtocolConnectorView }>;
+  transaction: TransactionStatusView | null;
+  meter: { name: string; health: string; failure?: string; registerWh: number | null; sessionEnergyWh: number | null; latest: MeterReading | null } | null;
+}
+
+export interface StationStatusView {
+  identity: string;
+  ocppVersion: string;
+  version: string;
+  startedAt: string;
+  uptimeS: number;
+  connection: { url: string; connected: boolean; bootState: string; connectedSince: string | null; connectedForS: number | null };
+  storage: { queuedTransactionMessages: number; journalWritable: boolean; journalDamage: readonly JournalDamage[] };
+  evses: EvseStatusView[];
+}
+
+const seconds = (ms: number): number => Math.round(ms / 100) / 10;
+const roundWh = (wh: number): number => Math.round(wh * 1000) / 1000;
+
+/**
+ * The whole story of the station for GET /api/status: what every EVSE does and why (faults with
+ * their causes, the LED pattern shown, an authorization waiting for its cable with the time left),
+ * the transaction by the core's id and the CSMS's, energy of the session beside the register,
+ * and how long the agent and its OCPP connection have been up. It follows the station's events
+ * from before the station starts, so that no fault's cause is missed.
+ */
+export class StationStatus {
+  private readonly now: () => number;
+  private readonly startedAt: number;
+  private connectedAt: number | undefined;
+  private readonly faultCauses = new Map<string, { cause: string; since: Date }>();
+  /** Per EVSE: when an authorization without a cable times out (null: it waits without limit). */
+  private readonly cableDeadline = new Map<number, number | null>();
+  private readonly subscriptions: Subscription[] = [];
+
+  constructor(private readonly s: StatusSources) {
+    this.now = s.now ?? Date.now;
+    this.startedAt = this.now();
+    this.subscriptions.push(
+      s.station.events$.subscribe((e) => {
+        if (e.type !== 'FaultChanged') return;
+        const key = `${e.evseId ?? 'station'}/${e.fault}`;
+        if (e.active) this.faultCauses.set(key, { cause: e.detail, since: e.timestamp });
+        else this.faultCauses.delete(key);
+      }),
+      s.client.connected$.subscribe((connected) => {
+        if (!connected) this.connectedAt = undefined;
+        else this.connectedAt ??= this.now();
+      }),
+    );
+    for (const evse of s.station.evses) this.subscriptions.push(evse.authorization$.subscribe((auth) => this.followAuthorization(evse, auth !== undefined)));
+  }
+
+  /** E03.FR.05 / F02.FR.07: an authorization made before the cable waits EVConnectionTimeOut for it. */
+  private followAuthorization(evse: Evse, authorized: boolean): void {
+    if (!authorized || evse.connectors.some((c) => c.inputs.plugged)) {
+      this.cableDeadline.delete(evse.id);
+      return;
+    }
+    const timeoutS = this.s.adapter.chargingSettings().evConnectionTimeoutS;
+    this.cableDeadline.set(evse.id, timeoutS > 0 ? this.now() + timeoutS * 1000 : null);
+  }
+
+  build(): StationStatusView {
+    const { config, client, adapter } = this.s;
+    const now = this.now();
+    return {
+      identity: config.station.identity,
+      ocppVersion: config.ocpp.version,
+      version: this.s.firmwareVersion,
+      startedAt: new Date(this.startedAt).toISOString(),
+      uptimeS: seconds(now - this.startedAt),
+      connection: {
+        url: config.ocpp.url,
+        connected: client.isConnected,
+        bootState: adapter.bootState$.value,
+        connectedSince: this.connectedAt !== undefined && client.isConnected ? new Date(this.connectedAt).toISOString() : null,
+        connectedForS: this.connectedAt !== undefined && client.isConnected ? seconds(now - this.connectedAt) : null,
+      },
+      storage: {
+        queuedTransactionMessages: adapter.queue.length,
+        journalWritable: adapter.queue.storeHealthy,
+        journalDamage: this.s.journal()?.damage ?? [],
+      },
+      evses: this.s.station.snapshot().map((e) => this.evse(e, now)),
+    };
+  }
+
+  private evse(e: EvseSnapshot, now: number): EvseStatusView {
+    const meter = this.s.hardware.evses.find((h) => h.evseId === e.evseId)?.meter;
+    const tx = e.transaction;
+    const registerWh = meter?.latest?.energyImportWh;
+    const csmsId = tx && this.s.adapter.csmsTransactionId ? { csmsTransactionId: this.s.adapter.csmsTransactionId(tx.id) ?? null } : {};
+    const meterFailed = meter?.health.state === 'failed';
+    return {
+      evseId: e.evseId,
+      operative: e.operative,
+      leds: this.s.ledsOf(e.evseId) ?? null,
+      faults: this.faultsOf(e, meterFailed, meter?.health.lastFault),
+      authorization: this.authorization(e, now),
+      connectors: e.connectors.map((c) => this.connector(e.evseId, c)),
+      transaction: tx
+        ? {
+            id: tx.id,
+            ...csmsId,
+            idToken: tx.idToken ?? null,
+            energyWh: roundWh(tx.energyWh),
+            registerWh: registerWh ?? null,
+            startedAt: tx.startedAt.toISOString(),
+            meterStartWh: tx.meterStartWh,
+            chargingState: tx.chargingState,
+          }
+        : null,
+      meter: meter
+        ? {
+            name: meter.name,
+            health: meter.health.state,
+            ...(meterFailed && meter.health.lastFault ? { failure: meter.health.lastFault.message } : {}),
+            registerWh: registerWh ?? null,
+            sessionEnergyWh: tx ? roundWh(tx.energyWh) : null,
+            latest: meter.latest ?? null,
+          }
+        : null,
+    };
+  }
+
+  private connector(evseId: number, c: ConnectorSnapshot): EvseStatusView['connectors'][number] {
+    const ocpp = this.s.adapter.describeConnector?.(evseId, c.connectorId);
+    return { ...c, ...(ocpp ? { ocppStatus: ocpp } : {}) };
+  }
+
+  /** Every active fault of the EVSE, a failed meter included, each with its cause. */
+  private faultsOf(e: EvseSnapshot, meterFailed: boolean, lastMeterFault: { message: string; at: Date } | undefined): FaultStatus[] {
+    const kinds = new Set<FaultKind>(e.connectors.flatMap((c) => c.faults));
+    if (meterFailed || this.faultCauses.has(`${e.evseId}/meter`)) kinds.add('meter');
+    return [...kinds].map((fault) => {
+      const own = this.faultCauses.get(`${e.evseId}/${fault}`);
+      const station = this.faultCauses.get(`station/${fault}`);
+      const known = own ?? station;
+      const fallback = fault === 'meter' && lastMeterFault ? { cause: lastMeterFault.message, since: lastMeterFault.at } : undefined;
+      const found = known ?? fallback;
+      return {
+        fault,
+        scope: !own && station ? 'station' : 'evse',
+        cause: found?.cause ?? 'unknown (raised before the agent started following)',
+        since: found ? found.since.toISOString() : null,
+      };
+    });
+  }
+
+  /** Who may charge, and whether the EVSE waits for the cable (with the time left). */
+  private authorization(e: EvseSnapshot, now: number): AuthorizationStatusView | null {
+    const evse = this.s.station.evse(e.evseId);
+    const auth = evse?.authorizedBy;
+    if (!auth) return null;
+    const waiting = !e.connectors.some((c) => c.plugged);
+    const deadline = this.cableDeadline.get(e.evseId);
+    const secondsLeft = waiting && deadline != null ? Math.max(0, Math.ceil((deadline - now) / 1000)) : undefined;
+    const text = !waiting ? 'authorized' : secondsLeft !== undefined ? `authorized, waiting for the cable (${secondsLeft} s left)` : 'authorized, waiting for the cable';
+    return {
+      idToken: auth.idToken,
+      by: auth.source,
+      waitingForCable: waiting,
+      ...(secondsLeft !== undefined ? { secondsLeft } : {}),
+      text,
+    };
+  }
+
+  stop(): void {
+    for (const s of this.subscriptions) s.unsubscribe();
+  }
+}
