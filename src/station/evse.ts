@@ -39,6 +39,12 @@ interface ActiveTransaction {
   idTokenReported: boolean;
   connectorReported: boolean;
   remoteStartReported: boolean;
+  /**
+   * The charging state the CSMS last heard for this transaction; every event after a change
+   * carries the new one, Ended included (E01.FR.18, E02.FR.13). Undefined after a restart: the
+   * first event then says it afresh.
+   */
+  reportedChargingState?: ChargingState;
   /** Set when authorization ended without ending the transaction; the reason it ends with later (F04.FR.03). */
   deauthorizedReason?: StopReason;
   ending: boolean;
@@ -72,7 +78,6 @@ export class Evse {
   private authorization: Authorization | undefined;
   private tx: ActiveTransaction | undefined;
   private lastStatus = new Map<number, ConnectorStatus>();
-  private lastChargingState: ChargingState = 'Idle';
   private readonly subscriptions: Subscription[] = [];
   private evConnectionTimer: NodeJS.Timeout | undefined;
   private idleSince: number | undefined;
@@ -672,8 +677,6 @@ export class Evse {
     const c = this.conditions();
     const session = this.sessionConnector();
     const chargingState = session?.view.chargingState ?? 'Idle';
-    const chargingChanged = chargingState !== this.lastChargingState;
-    this.lastChargingState = chargingState;
     const tx = this.tx;
     if (!tx) {
       const point = startPointReached(s.txStartPoints, c);
@@ -704,7 +707,7 @@ export class Evse {
       return;
     }
     const update: Partial<Pick<TransactionEventOut, 'chargingState' | 'idToken' | 'connectorId' | 'remoteStartId' | 'reservationId'>> = {};
-    if (chargingChanged) update.chargingState = chargingState;
+    if (chargingState !== tx.reportedChargingState) update.chargingState = chargingState;
     const auth = this.authorization;
     if (auth && !tx.idTokenReported) {
       tx.snapshot.idToken = auth.idToken;
@@ -730,6 +733,7 @@ export class Evse {
     // Ending an authorization is news for the CSMS even when nothing else changed (F03.FR.02).
     const deauthorizing = DEAUTHORIZING_TRIGGERS.has(cause.trigger);
     if (Object.keys(update).length === 0 && !deauthorizing) return;
+    tx.reportedChargingState = chargingState;
     this.emit({
       type: 'TransactionUpdated',
       evseId: this.id,
@@ -764,6 +768,7 @@ export class Evse {
       idTokenReported: auth !== undefined,
       connectorReported: connectorId !== undefined,
       remoteStartReported: auth?.remoteStartId !== undefined,
+      reportedChargingState: chargingState,
       ending: false,
     };
     this.tx = tx;
@@ -827,12 +832,12 @@ export class Evse {
         trigger: cause.trigger === 'Trigger' ? 'ChargingStateChanged' : cause.trigger,
         timestamp: now,
         stoppedReason,
-        ...(chargingState !== this.lastChargingState ? { chargingState } : {}),
+        // Idle when the vehicle left, EVConnected when a stop ended it with the cable still in.
+        ...(chargingState !== tx.reportedChargingState ? { chargingState } : {}),
         // The token that stopped it (1.6 StopTransaction.idTag), which may be another of the group.
         ...(cause.trigger === 'StopAuthorized' && (cause.idToken ?? tx.snapshot.idToken) ? { idToken: cause.idToken ?? tx.snapshot.idToken } : {}),
         ...(reading ? { reading } : {}),
       });
-      this.lastChargingState = chargingState;
       const scheduled = this.scheduled;
       this.scheduled = [];
       for (const apply of scheduled) apply();

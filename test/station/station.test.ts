@@ -261,6 +261,66 @@ describe('charging core on simulated hardware', function () {
     assert.ok(s.events.findIndex((e) => e.type === 'TransactionEnded') < s.events.findLastIndex((e) => e.type === 'TransactionStarted'), 'the new one after the old one ended');
   });
 
+  describe('E02.FR.13 / E01.FR.18: the event after a charging state change carries it, Ended included', () => {
+    /** Plug in, authorize with CARD1, and wait for the Started event. */
+    const charge = async (): Promise<void> => {
+      s.hw.simulation.setPlugged(1, 1, true);
+      await s.station.presentIdToken(1, CARD1);
+      const started = await s.next(is('TransactionStarted'));
+      assert.equal(started.chargingState, 'Charging');
+    };
+
+    it('Idle after the vehicle was unplugged', async () => {
+      s = await openSimStation();
+      await charge();
+      s.hw.simulation.setPlugged(1, 1, false);
+      const ended = await s.next(is('TransactionEnded'));
+      assert.equal(ended.stoppedReason, 'EVDisconnected');
+      assert.equal(ended.chargingState, 'Idle');
+    });
+
+    it('EVConnected after a remote stop with the cable still in', async () => {
+      s = await openSimStation();
+      await charge();
+      assert.equal(s.station.requestStop(s.station.transactions()[0]!.id), 'Accepted');
+      const ended = await s.next(is('TransactionEnded'));
+      assert.equal(ended.stoppedReason, 'Remote');
+      assert.equal(ended.chargingState, 'EVConnected');
+    });
+
+    it('EVConnected after a local stop (the card again) with the cable still in', async () => {
+      s = await openSimStation();
+      await charge();
+      await s.station.presentIdToken(1, CARD1);
+      const ended = await s.next(is('TransactionEnded'));
+      assert.equal(ended.stoppedReason, 'Local');
+      assert.equal(ended.chargingState, 'EVConnected');
+    });
+
+    it('EVConnected after an immediate reset with the cable still in', async () => {
+      s = await openSimStation();
+      await charge();
+      await s.station.reset('Immediate').done;
+      const ended = await s.next(is('TransactionEnded'));
+      assert.equal(ended.stoppedReason, 'ImmediateReset');
+      assert.equal(ended.chargingState, 'EVConnected');
+    });
+
+    it('start point EVConnected: EVConnected, Charging, EVConnected (card), then Idle in Ended (unplugged)', async () => {
+      s = await openSimStation({ settings: { txStartPoints: ['EVConnected'], txStopPoints: ['EVConnected'] } });
+      s.hw.simulation.setPlugged(1, 1, true);
+      await s.next(is('TransactionStarted'));
+      await s.station.presentIdToken(1, CARD1);
+      await s.next(is('TransactionUpdated', (e) => e.trigger === 'Authorized'));
+      await s.station.presentIdToken(1, CARD1);
+      await s.next(is('TransactionUpdated', (e) => e.trigger === 'StopAuthorized'));
+      s.hw.simulation.setPlugged(1, 1, false);
+      await s.next(is('TransactionEnded'));
+      const told = s.events.flatMap((e) => (e.type.startsWith('Transaction') && 'chargingState' in e && e.chargingState ? [e.chargingState] : []));
+      assert.deepEqual(told, ['EVConnected', 'Charging', 'EVConnected', 'Idle']);
+    });
+  });
+
   it('B11 immediate reset ends the transaction with ImmediateReset', async () => {
     s = await openSimStation();
     s.hw.simulation.setPlugged(1, 1, true);
