@@ -6,6 +6,7 @@ import { initialConnectorInputs } from './connector-state.js';
 import type { StationEvent, TransactionSnapshot } from './events.js';
 import { DEFAULT_SAFETY, type ChargingSettings, type EvsePort, type SafetySettings } from './ports.js';
 import { contactorFault, highestCurrentA, LATCHED_FAULTS, SESSION_FAULTS, watchOvercurrent, type OvercurrentWatch } from './supervision.js';
+import { isTrippingFault, mayAuthorize, nextTripLatch, NOT_TRIPPED, TRIP_STOP_REASONS, type TripEvent, type TripLatch } from './trip-latch.js';
 import { NOTHING_HELD, startPointReached, stopPointLost, updateHeld, type EvseConditions, type HeldDuringTransaction } from './tx-points.js';
 import type { ChargingState, ConnectorStatus, FaultKind, IdToken, Reservation, ReservationResult, StopReason, TxTrigger } from './types.js';
 
@@ -55,15 +56,6 @@ interface ActiveTransaction {
   invalidToken?: boolean;
 }
 
-/** Faults that end the transaction at once, whatever the stop points: energy must not resume by itself. */
-const STOPPING_FAULTS: Partial<Record<FaultKind, StopReason>> = {
-  'emergency-stop': 'EmergencyStop',
-  'rcd-trip': 'GroundFault',
-  overcurrent: 'OvercurrentFault',
-  'contactor-welded': 'Other',
-  'contactor-failed': 'Other',
-};
-
 const DEAUTHORIZING_TRIGGERS = new Set<TxTrigger>(['RemoteStop', 'StopAuthorized', 'Deauthorized', 'EVConnectTimeout', 'EnergyLimitReached', 'TimeLimitReached']);
 
 const idTokensEqual = (a: IdToken | undefined, b: IdToken | undefined): boolean =>
@@ -91,6 +83,8 @@ export class Evse {
   /** Availability changes waiting for the transaction to end (G03.FR.03/G04). */
   private scheduled: Array<() => void> = [];
   private readonly faults = new Set<FaultKind>();
+  /** Set by a safety trip; energy comes back only after a deliberate act (see trip-latch.ts). */
+  private tripLatch: TripLatch = NOT_TRIPPED;
   /** Per connector: what its contactor's coil was last told, what its feedback contact says (undefined: not wired), and the timer giving them time to agree. */
   private readonly contactors: Array<{ coil: boolean; contact?: boolean; timer?: NodeJS.Timeout }>;
   private overcurrentWatch: OvercurrentWatch = {};
@@ -140,7 +134,10 @@ export class Evse {
             if (was === plugged) return;
             connector.dispatch({ type: plugged ? 'Plugged' : 'Unplugged' });
             this.evaluate({ trigger: plugged ? 'CablePluggedIn' : 'EVCommunicationLost', stopReason: 'EVDisconnected' });
-            if (!plugged && !this.connectors.some((x) => x.inputs.plugged)) this.endSessionFaults('the vehicle left');
+            if (!plugged && !this.connectors.some((x) => x.inputs.plugged)) {
+              this.endSessionFaults('the vehicle left');
+              this.updateTripLatch({ type: 'VehicleLeft', trippingFaultActive: this.trippingFaultActive });
+            }
           }),
         );
       }
@@ -279,9 +276,15 @@ export class Evse {
     return true;
   }
 
-  /** Grants charging to an id token (after the authority accepted it, a remote start, or free mode). */
-  authorize(auth: Authorization, trigger: TxTrigger = 'Authorized'): void {
-    if (this.closed) return;
+  /**
+   * Grants charging to an id token (after the authority accepted it, a remote start, or free mode).
+   * False when refused: while a safety trip is active, or by free charging after a trip until the
+   * vehicle has been unplugged (see trip-latch.ts).
+   */
+  authorize(auth: Authorization, trigger: TxTrigger = 'Authorized'): boolean {
+    if (this.closed) return false;
+    if (!mayAuthorize(this.tripLatch, auth.source, this.trippingFaultActive)) return false;
+    this.updateTripLatch({ type: 'Authorized', by: auth.source, trippingFaultActive: false });
     // The reserved driver arrived: the reservation is used by this session.
     if (this.reservation && this.matchesReservation(auth.idToken, auth.groupIdToken)) {
       auth = { ...auth, reservationId: this.reservation.id };
@@ -291,6 +294,20 @@ export class Evse {
     this.authorization = auth;
     this.armEvConnectionTimeout();
     this.evaluate({ trigger });
+    return true;
+  }
+
+  /** Latched by a safety trip and not yet released by a deliberate act (see trip-latch.ts). */
+  get tripped(): boolean {
+    return this.tripLatch.tripped;
+  }
+
+  private get trippingFaultActive(): boolean {
+    return [...this.faults].some(isTrippingFault);
+  }
+
+  private updateTripLatch(event: TripEvent): void {
+    this.tripLatch = nextTripLatch(this.tripLatch, event);
   }
 
   /** Ends the authorization; the transaction ends or goes on per the stop points. */
@@ -421,8 +438,9 @@ export class Evse {
   raiseFault(fault: FaultKind): void {
     if (this.faults.has(fault)) return;
     this.faults.add(fault);
+    this.updateTripLatch({ type: 'FaultRaised', fault });
     for (const c of this.connectors) c.dispatch({ type: 'FaultRaised', fault });
-    const reason = STOPPING_FAULTS[fault];
+    const reason = TRIP_STOP_REASONS[fault];
     if (reason) this.forceStop({ trigger: 'AbnormalCondition', stopReason: reason });
     this.evaluate({ trigger: 'AbnormalCondition' });
   }

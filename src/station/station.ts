@@ -221,7 +221,8 @@ export class Station {
       if (evse.authorizedBy) return { outcome: 'rejected', status: 'Busy' };
       // A reserved EVSE is for its driver (and that driver's group) only.
       if (!evse.matchesReservation(idToken, result.groupIdToken)) return { outcome: 'rejected', status: 'Reserved' };
-      evse.authorize({ idToken, ...(result.groupIdToken ? { groupIdToken: result.groupIdToken } : {}), source: 'token' });
+      // Refused while a safety trip is active (it may have come while the authority was asked).
+      if (!evse.authorize({ idToken, ...(result.groupIdToken ? { groupIdToken: result.groupIdToken } : {}), source: 'token' })) return { outcome: 'rejected', status: 'Unavailable' };
       return { outcome: 'authorized', evseId };
     } finally {
       this.authorizing.delete(evseId);
@@ -254,7 +255,7 @@ export class Station {
     if (evse.authorizedBy || evse.transaction?.idToken) return { status: 'Rejected', reason: 'Occupied' }; // F01.FR.24
     if (!evse.matchesReservation(req.idToken, req.groupIdToken)) return { status: 'Rejected', reason: 'Reserved' }; // F01.FR.21/22
     const target = evse;
-    const authorize = (groupIdToken: IdToken | undefined): void =>
+    const authorize = (groupIdToken: IdToken | undefined): boolean =>
       target.authorize(
         {
           idToken: req.idToken,
@@ -273,8 +274,8 @@ export class Station {
         },
         () => undefined,
       );
-    } else {
-      authorize(req.groupIdToken);
+    } else if (!authorize(req.groupIdToken)) {
+      return { status: 'Rejected', reason: 'Faulted' };
     }
     const tx = evse.transaction;
     // F01.FR.13: a transaction that already runs unauthorized is named in the answer.

@@ -7,7 +7,7 @@ import { loadConfig } from '../../src/config/load-config.js';
 import type { StationConfig } from '../../src/config/station-config.js';
 import { openStationHardware, type StationHardware } from '../../src/hal/station-hardware.js';
 import type { StationEvent } from '../../src/station/events.js';
-import type { AuthorizationPort, ChargingSettings } from '../../src/station/ports.js';
+import type { AuthorizationPort, ChargingSettings, SafetySettings } from '../../src/station/ports.js';
 import { Station, type AuthorizationMode } from '../../src/station/station.js';
 import type { AuthorizationResult, IdToken } from '../../src/station/types.js';
 import { JsonFileStore } from '../../src/store/json-file-store.js';
@@ -48,7 +48,15 @@ export interface SimStation {
 
 /** The core on config/simulator.json's simulated hardware, with the meter polled every 50 ms. */
 export async function openSimStation(
-  options: { settings?: Partial<ChargingSettings>; authorization?: AuthorizationMode; tokens?: Record<string, AuthorizationResult>; storageDir?: string } = {},
+  options: {
+    settings?: Partial<ChargingSettings>;
+    authorization?: AuthorizationMode;
+    tokens?: Record<string, AuthorizationResult>;
+    /** An authority instead of the token list (e.g. local authorization in front of it). */
+    authorizer?: AuthorizationPort;
+    safety?: SafetySettings;
+    storageDir?: string;
+  } = {},
 ): Promise<SimStation> {
   const { config } = loadConfig(path.join(repoRoot, 'config', 'simulator.json'));
   const storageDir = options.storageDir ?? mkdtempSync(path.join(os.tmpdir(), 'evse-station-'));
@@ -59,8 +67,9 @@ export async function openSimStation(
     evses: hw.evses.map((e, i) => evsePortFrom(e, config.evses[i]!)),
     settings: () => settings,
     authorization: options.authorization ?? { mode: 'csms' },
-    authorizer,
+    authorizer: options.authorizer ?? authorizer,
     store: new JsonFileStore(storageDir),
+    ...(options.safety ? { safety: options.safety } : {}),
   });
   const events: StationEvent[] = [];
   const waiters: Array<() => void> = [];
