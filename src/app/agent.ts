@@ -24,6 +24,8 @@ import { Station } from '../station/station.js';
 import type { FaultKind } from '../station/types.js';
 import { JsonFileStore } from '../store/json-file-store.js';
 import { TransactionJournal } from '../store/transaction-journal.js';
+import { SECURITY_EVENT_JOURNAL_FILE, SecurityLog } from '../store/security-log.js';
+import { readKernelBootId, recordDeviceStart } from '../service/device-start.js';
 import { apiBackend, apiOptions } from './api-backend.js';
 import { followSafetyInputs } from './safety-inputs.js';
 import { evsePortFrom } from './station-ports.js';
@@ -38,6 +40,8 @@ export interface AgentOptions {
   /** A GPIO driver instead of the config's (tests). */
   gpio?: GpioDriver;
   bootReason?: BootReason;
+  /** Where the kernel's boot id comes from (tests); default /proc/sys/kernel/random/boot_id. */
+  kernelBootId?: () => string | undefined;
 }
 
 export function firmwareVersion(): string {
@@ -72,6 +76,8 @@ export class Agent {
   private statusView: StationStatus | undefined;
   private removeFailsafe: () => void = () => undefined;
   journal: TransactionJournal | undefined;
+  /** Where critical security events wait for the CSMS (2.0.1). */
+  securityJournal: TransactionJournal | undefined;
   private restartResolve: (reason: RestartReason) => void = () => undefined;
   /** Resolves when the CSMS asked for a restart (Reset); the runner then stops and starts again. */
   readonly restartRequested: Promise<RestartReason>;
@@ -118,6 +124,7 @@ export class Agent {
     const hardware = await openStationHardware(config, { logger: log.child('hardware'), ...(options.gpio ? { gpio: options.gpio } : {}) });
     const removeFailsafe = onFailsafe(() => hardware.openAllRelays());
     let journal: TransactionJournal | undefined;
+    let securityJournal: TransactionJournal | undefined;
     try {
       const firmware = firmwareVersion();
       // The core and the adapter need each other's answers; each reads the other only when asked.
@@ -186,11 +193,17 @@ export class Agent {
         maxQueuedMessages: config.storage.maxQueuedMessages,
       };
       const versionParts: { deviceModel?: DeviceModel; configuration?: ConfigurationStore; v201?: V201Adapter; v16?: V16Adapter } = {};
+      // Just before the adapter raises this start's security event: a start that failed earlier is not remembered.
+      const deviceStart = recordDeviceStart(config.storage.dir, (options.kernelBootId ?? readKernelBootId)());
       if (settings.deviceModel) {
+        securityJournal = TransactionJournal.open(config.storage.dir, SECURITY_EVENT_JOURNAL_FILE);
         const v201 = new V201Adapter({
           ...common,
           deviceModel: settings.deviceModel,
           bootReason: options.bootReason ?? 'PowerUp',
+          deviceStart,
+          securityJournal,
+          securityLog: new SecurityLog(config.storage.dir),
           restart: (reason) => agent?.restartResolve(reason),
         });
         Object.assign(versionParts, { deviceModel: settings.deviceModel, v201 });
@@ -223,6 +236,7 @@ export class Agent {
       });
       agent.removeFailsafe = removeFailsafe;
       agent.journal = journal;
+      agent.securityJournal = securityJournal;
       agent.subscriptions.push(station.events$.subscribe((e) => log.info(describeEvent(e))));
       adapter.start();
       station.start();
@@ -237,6 +251,7 @@ export class Agent {
       hardware.openAllRelays();
       removeFailsafe();
       journal?.close();
+      securityJournal?.close();
       await hardware.close();
       throw err;
     }
@@ -261,6 +276,7 @@ export class Agent {
     await this.api.close();
     await this.hardware.close();
     this.journal?.close();
+    this.securityJournal?.close();
     this.removeFailsafe();
   }
 }

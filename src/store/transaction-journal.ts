@@ -7,8 +7,11 @@ import { AppendJournal, type JournalDamage } from './append-journal.js';
  * message is on disk before it is sent and leaves only when the CSMS answered it.
  */
 
-/** What a queued message is to the queue: only meter values may be thinned when it is full. */
-export type MessageKind = 'start' | 'update' | 'meter' | 'end';
+/**
+ * What a queued message is to the queue: only meter values may be thinned when it is full; an
+ * event belongs to no transaction (a security event, queued the same way on its own journal).
+ */
+export type MessageKind = 'start' | 'update' | 'meter' | 'end' | 'event';
 
 export interface StoredMessage {
   id: string;
@@ -70,8 +73,9 @@ export class TransactionJournal {
     for (const r of records) this.apply(r);
   }
 
-  static open(dir: string): TransactionJournal {
-    const opened = AppendJournal.open(path.join(dir, JOURNAL_FILE), isRecord);
+  /** `file`: another journal of the same kind in `dir`, for messages kept apart (security events). */
+  static open(dir: string, file = JOURNAL_FILE): TransactionJournal {
+    const opened = AppendJournal.open(path.join(dir, file), isRecord);
     return new TransactionJournal(opened.journal, opened.records, opened.damage, opened.damagedCopy);
   }
 

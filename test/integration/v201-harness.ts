@@ -95,10 +95,17 @@ export interface Rig {
 }
 
 /** Starts the agent of `file` (it connects to whatever CSMS its URL names). */
-export async function startAgent(file: string, options: { bootReason?: BootReason } = {}): Promise<{ agent: Agent; events: StationEvent[] }> {
+export async function startAgent(
+  file: string,
+  options: { bootReason?: BootReason; kernelBootId?: () => string | undefined } = {},
+): Promise<{ agent: Agent; events: StationEvent[] }> {
   const { config } = loadConfig(file);
   const events: StationEvent[] = [];
-  const agent = await Agent.start(config, { log: capturingLogger(logLines, 'agent: '), ...(options.bootReason ? { bootReason: options.bootReason } : {}) });
+  const agent = await Agent.start(config, {
+    log: capturingLogger(logLines, 'agent: '),
+    ...(options.bootReason ? { bootReason: options.bootReason } : {}),
+    ...(options.kernelBootId ? { kernelBootId: options.kernelBootId } : {}),
+  });
   started.agents.push(agent);
   started.subscriptions.push(agent.station.events$.subscribe((e) => events.push(e)));
   return { agent, events };

@@ -87,7 +87,8 @@ describe('systemd unit (systemd/evse-agent.service)', function () {
     assert.ok(d.get('TimeoutStopSec'));
     assert.deepEqual(d.get('ExecStart'), ['/usr/local/bin/evse-agent run --config /etc/evse-agent/config.json']);
     assert.deepEqual(d.get('ExecStopPost'), ['/usr/local/bin/evse-agent failsafe --config /etc/evse-agent/config.json']);
-    assert.deepEqual(d.get('Environment'), ['EVSE_AGENT_CONFIG=/etc/evse-agent/config.json']);
+    // %b: the boot id, which the sandbox's ProcSubset=pid hides in /proc (device-start.ts).
+    assert.deepEqual(d.get('Environment'), ['EVSE_AGENT_CONFIG=/etc/evse-agent/config.json', 'EVSE_AGENT_BOOT_ID=%b']);
     assert.deepEqual(d.get('User'), ['evse-agent']);
     assert.deepEqual(d.get('SupplementaryGroups')?.[0]?.split(/\s+/).sort(), ['dialout', 'gpio']);
     assert.deepEqual(d.get('StateDirectory'), ['evse-agent']);

@@ -26,8 +26,8 @@ export interface RegistrationOptions {
   client: OcppClient;
   clock: CsmsClock;
   log: Logger;
-  /** The version's BootNotification payload. */
-  bootRequest(): object;
+  /** The version's BootNotification payload; `triggered` when the CSMS asked for it (TriggerMessage). */
+  bootRequest(triggered: boolean): object;
   heartbeatIntervalS(): number;
   /** Keeps the interval the CSMS gave at boot (2.0.1 B01.FR.04, 1.6 4.2). */
   setHeartbeatIntervalS(seconds: number): Promise<void>;
@@ -120,13 +120,13 @@ export class Registration {
     this.scheduleHeartbeat();
   }
 
-  /** Sends BootNotification now (also when the CSMS triggers one while not accepted). */
-  boot(): void {
+  /** Sends BootNotification now; `triggered` when the CSMS asked for it while not accepted (F06). */
+  boot(triggered = false): void {
     if (this.booting || this.stopped) return;
     if (this.bootTimer) clearTimeout(this.bootTimer);
     this.bootTimer = undefined;
     this.booting = true;
-    void this.send('BootNotification', this.options.bootRequest())
+    void this.send('BootNotification', this.options.bootRequest(triggered))
       .then(
         (answer) => this.onBootAnswer(answer as BootAnswer),
         (err: Error) => {

@@ -4,6 +4,9 @@ import type { Logger } from '../../service/logger.js';
 import type { MessageKind, RemovalReason, StoredMessage, StoredTransaction } from '../../store/transaction-journal.js';
 import { CallErrorResponse, CallTimeout, InvalidResponse, NotConnected } from '../rpc/rpc-errors.js';
 
+/** A message for the log: its action, and its transaction when it has one. */
+const describe = (m: StoredMessage): string => (m.kind === 'event' ? m.action : `${m.action} for transaction ${m.transactionId}`);
+
 /** A transaction-related message waiting for the CSMS' answer. */
 export interface QueuedMessage extends StoredMessage {
   /** Transmissions that failed to be processed by the CSMS (E13). */
@@ -178,7 +181,7 @@ export class TransactionMessageQueue {
           continue;
         }
         const waitS = this.options.retryIntervalS() * message.failures;
-        this.options.log.warning(`${message.action} for transaction ${message.transactionId} not processed (${err.message}); retry ${message.failures + 1} in ${waitS} s`);
+        this.options.log.warning(`${describe(message)} not processed (${err.message}); retry ${message.failures + 1} in ${waitS} s`);
         this.retryTimer = setTimeout(() => {
           this.retryTimer = undefined;
           this.pump();
@@ -200,7 +203,7 @@ export class TransactionMessageQueue {
   private discard(message: QueuedMessage, error: Error): void {
     this.queue.shift();
     this.persist(() => this.options.store?.remove(message.id, 'discarded'));
-    this.options.log.error(`discarding ${message.action} for transaction ${message.transactionId} after ${message.failures} failed attempt(s): ${error.message}`);
+    this.options.log.error(`discarding ${describe(message)} after ${message.failures} failed attempt(s): ${error.message}`);
     this.options.onDiscarded?.(message, error);
   }
 

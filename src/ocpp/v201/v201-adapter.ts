@@ -6,6 +6,8 @@ import type { MeterReading } from '../../hal/meter/power-meter.js';
 import type { Logger } from '../../service/logger.js';
 import { reviveSnapshot, type FaultChanged, type StationEvent, type TransactionEvent, type TransactionSnapshot } from '../../station/events.js';
 import type { MessageKind, TransactionJournal } from '../../store/transaction-journal.js';
+import type { SecurityLog } from '../../store/security-log.js';
+import type { DeviceStart } from '../../service/device-start.js';
 import type { AuthorizationPort, ChargingSettings } from '../../station/ports.js';
 import type { Station } from '../../station/station.js';
 import type { TxPoint } from '../../station/types.js';
@@ -34,6 +36,7 @@ import { meterValue, meterValuesRequest } from './actions/meter-values.js';
 import { FaultEventOutbox, faultEventData, notifyEventRequest } from './actions/notify-event.js';
 import { requestStartTransaction } from './actions/request-start-transaction.js';
 import { requestStopTransaction } from './actions/request-stop-transaction.js';
+import { SecurityEvents, startSecurityEvent } from './actions/security-event-notification.js';
 import { reset } from './actions/reset.js';
 import { setVariables } from './actions/set-variables.js';
 import { statusNotificationRequest } from './actions/status-notification.js';
@@ -59,6 +62,12 @@ export interface V201AdapterOptions {
   maxQueuedMessages?: number;
   /** The Authorization Cache and Local Authorization List (C10-C15, D01, D02); without it their actions are not supported. */
   localAuthorizer?: LocalAuthorizer;
+  /** Where critical security events wait for the CSMS, on disk (A04.FR.02); without it, in memory only. */
+  securityJournal?: TransactionJournal;
+  /** The local security log (A04.FR.04). */
+  securityLog?: SecurityLog;
+  /** Whether the machine booted or only the agent restarted: with bootReason, this start's security event. Default power-up. */
+  deviceStart?: DeviceStart;
 }
 
 
@@ -87,6 +96,7 @@ export class V201Adapter implements ProtocolAdapter {
   private readonly statuses = new Map<string, { evseId: number; connectorId: number; status: string; at: Date }>();
   private readonly reported = new Map<string, string>();
   readonly faultEvents: FaultEventOutbox;
+  readonly securityEvents: SecurityEvents;
   /** eventIds: unique within a run, and (from the start time) unlikely to repeat an earlier run's. */
   private nextEventId = Math.floor(Date.now() / 1000) % 1_000_000_000;
   /** J01: at every AlignedDataCtrlr.Interval boundary, counted from midnight, the aligned measurands. */
@@ -103,7 +113,8 @@ export class V201Adapter implements ProtocolAdapter {
       client,
       clock: this.clock,
       log,
-      bootRequest: () => bootNotificationRequest(options.config, options.firmwareVersion, options.bootReason),
+      // B01.FR.09: a boot the CSMS triggered says so; the retries at its interval keep the boot's own reason.
+      bootRequest: (triggered) => bootNotificationRequest(options.config, options.firmwareVersion, triggered ? 'Triggered' : options.bootReason),
       heartbeatIntervalS: () => deviceModel.getInt('OCPPCommCtrlr', 'HeartbeatInterval'),
       setHeartbeatIntervalS: async (s) => void (await deviceModel.set('OCPPCommCtrlr', 'HeartbeatInterval', String(s))), // B01.FR.04
       csmsIsTimeSource: () => deviceModel.getList('ClockCtrlr', 'TimeSource').includes('Heartbeat'), // B01.FR.06
@@ -118,6 +129,16 @@ export class V201Adapter implements ProtocolAdapter {
       onClockChanged: () => this.aligned.schedule(),
     });
     this.faultEvents = new FaultEventOutbox((request) => this.registration.send('NotifyEvent', request), log);
+    this.securityEvents = new SecurityEvents({
+      send: (action, payload) => this.registration.sendNow(action, payload),
+      ready$: this.registration.ready$,
+      ...(options.securityJournal ? { store: options.securityJournal } : {}),
+      ...(options.securityLog ? { securityLog: options.securityLog } : {}),
+      attempts: () => deviceModel.getInt('OCPPCommCtrlr', 'MessageAttempts', { instance: 'TransactionEvent' }),
+      retryIntervalS: () => deviceModel.getInt('OCPPCommCtrlr', 'MessageAttemptInterval', { instance: 'TransactionEvent' }),
+      timestamp: (at) => this.clock.iso(at),
+      log,
+    });
     this.ctx = {
       config: options.config,
       station: options.station,
@@ -209,7 +230,7 @@ export class V201Adapter implements ProtocolAdapter {
 
   private triggerTargets(): TriggerTargets {
     return {
-      bootNotification: async () => this.registration.boot(),
+      bootNotification: async () => this.registration.boot(true),
       heartbeat: async () => this.registration.heartbeat(true),
       statusNotification: async (evseId, connectorId) => this.reportStatuses({ evseId, connectorId, triggered: true }),
       meterValues: async (evseId) => this.sendMeterValues(evseId, 'Trigger'),
@@ -243,6 +264,8 @@ export class V201Adapter implements ProtocolAdapter {
       }),
     );
     this.aligned.schedule();
+    // A04: StartupOfTheDevice or ResetOrReboot, sent once the boot is accepted.
+    this.securityEvents.raise(startSecurityEvent(this.options.bootReason, this.options.deviceStart ?? 'power-up'));
   }
 
   /** Waits (at most timeoutMs) for queued transaction messages to be answered, before a restart or stop. */
@@ -255,6 +278,7 @@ export class V201Adapter implements ProtocolAdapter {
     this.aligned.stop();
     for (const rt of this.transactions.values()) this.stopSamplers(rt);
     this.queue.stop();
+    this.securityEvents.stop();
     this.registration.stop();
   }
 

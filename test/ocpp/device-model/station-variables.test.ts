@@ -248,10 +248,10 @@ describe('station device model: the standardized variables', () => {
     assert.equal(model.getBool('OCPPCommCtrlr', 'UnlockOnEVSideDisconnect'), true);
   });
 
-  it('optional live getters add their variables: Problem, CertificateEntries', () => {
+  it('optional live getters add their variables (Problem); SecurityCtrlr.CertificateEntries (2.2.4, required) is always there, 0 by default', () => {
     const bare = buildStationDeviceModel(station, { availabilityState: () => 'Available', dateTime: () => '2025-01-01T00:00:00Z' }, path.join(tmp, `bare${seq}`), () => undefined);
     assert.equal(bare.has('ChargingStation', 'Problem'), false);
-    assert.equal(bare.has('SecurityCtrlr', 'CertificateEntries'), false);
+    assert.equal(bare.getInt('SecurityCtrlr', 'CertificateEntries'), 0);
     assert.equal(model.has('EVSE', 'Problem', { evse: { id: 1 } }), true);
     const certs = buildStationDeviceModel(station, { ...live, certificateEntries: () => 2 }, path.join(tmp, `certs${seq}`), () => undefined);
     assert.equal(certs.getInt('SecurityCtrlr', 'CertificateEntries'), 2);

@@ -73,7 +73,7 @@ export interface StationLive {
   securityProfile?(): number;
   /** Whether a slot holds a usable NetworkConnectionProfile (B10.FR.02); default: only slot 1. */
   networkProfileSlotUsable?(slot: number): boolean;
-  /** Adds SecurityCtrlr.CertificateEntries, for a station that manages certificates. */
+  /** SecurityCtrlr.CertificateEntries: how many certificates are installed; default 0. */
   certificateEntries?(): number;
   /**
    * Adds AuthCacheCtrlr and LocalAuthListCtrlr, for a station that keeps an Authorization Cache and
@@ -303,9 +303,8 @@ export function stationVariableDefinitions(
     // Required with TLS profiles; false says the feature is not offered (2.2.6, note 2).
     stored(security, 'AdditionalRootCertificateCheck', 'ReadOnly', boolean, 'false'),
   );
-  if (live.certificateEntries) {
-    defs.push(liveValue(security, 'CertificateEntries', integer(), () => String(live.certificateEntries?.() ?? 0)));
-  }
+  // Part 2 2.2.4, required: the installed certificates (none until certificate management exists).
+  defs.push(liveValue(security, 'CertificateEntries', integer(), () => String(live.certificateEntries?.() ?? 0)));
   return defs;
 }
 
