@@ -40,7 +40,7 @@ export interface AgentOptions {
   /** A GPIO driver instead of the config's (tests). */
   gpio?: GpioDriver;
   bootReason?: BootReason;
-  /** Where the kernel's boot id comes from (tests); default /proc/sys/kernel/random/boot_id. */
+  /** Where the kernel's boot id comes from (tests); default systemd's EVSE_AGENT_BOOT_ID, else /proc/sys/kernel/random/boot_id. */
   kernelBootId?: () => string | undefined;
 }
 

@@ -7,10 +7,16 @@ import type { OcppVersion } from '../config/station-config.js';
  */
 
 export type AuthorizationStatus = 'Accepted' | 'Blocked' | 'Invalid';
+export type BootStatus = 'Accepted' | 'Pending' | 'Rejected';
+
+/** How soon a station whose boot was Pending or Rejected is asked to try again, in seconds. */
+export const BOOT_RETRY_INTERVAL_S = 10;
 
 export interface DefaultAnswerContext {
   /** BootNotification interval, in seconds. */
   heartbeatIntervalS(): number;
+  /** How the station's BootNotification is answered (default Accepted). */
+  bootStatus?(): BootStatus;
   /** How an id token (2.0.1) or idTag (1.6) is judged. */
   authorize(idToken: string): AuthorizationStatus;
   /** The next 1.6 transaction id, taken when StartTransaction is answered. */
@@ -49,11 +55,17 @@ function field(payload: unknown, ...keys: string[]): unknown {
   return current;
 }
 
+/** Accepted with the heartbeat interval; Pending or Rejected with the interval to try again after. */
+function bootAnswer(ctx: DefaultAnswerContext): object {
+  const status = ctx.bootStatus?.() ?? 'Accepted';
+  return { status, interval: status === 'Accepted' ? ctx.heartbeatIntervalS() : BOOT_RETRY_INTERVAL_S, currentTime: ctx.now().toISOString() };
+}
+
 function answer201(action: string, payload: unknown, ctx: DefaultAnswerContext): object | undefined {
   if (EMPTY_ANSWERS_2_0_1.has(action)) return {};
   switch (action) {
     case 'BootNotification':
-      return { status: 'Accepted', interval: ctx.heartbeatIntervalS(), currentTime: ctx.now().toISOString() };
+      return bootAnswer(ctx);
     case 'Heartbeat':
       return { currentTime: ctx.now().toISOString() };
     case 'Authorize':
@@ -77,7 +89,7 @@ function answer16(action: string, payload: unknown, ctx: DefaultAnswerContext): 
   if (EMPTY_ANSWERS_1_6.has(action)) return {};
   switch (action) {
     case 'BootNotification':
-      return { status: 'Accepted', interval: ctx.heartbeatIntervalS(), currentTime: ctx.now().toISOString() };
+      return bootAnswer(ctx);
     case 'Heartbeat':
       return { currentTime: ctx.now().toISOString() };
     case 'Authorize':

@@ -17,6 +17,9 @@ import { DevCsmsError, type CommandResult, type DevCsms } from './dev-csms.js';
  *   POST /stations/{identity}/trigger       {message, evseId?, connectorId?}
  *   POST /stations/{identity}/reset         {type?}
  *   POST /stations/{identity}/call          {action, payload}  (any CALL, raw)
+ *   GET  /lists                             the unhappy-path lists: rejected-cards (Invalid),
+ *                                           blocked-cards (Blocked), rejected-boots, pending-boots
+ *   PUT / DELETE /lists/{list}/{value}       adds a card id or station identity to a list, or removes it
  *
  * Commands answer 200 with {action, request, response}. Errors answer {error, ...}: 400 bad JSON
  * or fields (or a payload failing the schema), 404 unknown station or path, 405 wrong method,
@@ -37,6 +40,9 @@ export const DEFAULT_DEV_CSMS_HTTP_PORT = 9221;
 const MAX_BODY_BYTES = 1024 * 1024;
 
 const COMMANDS = ['start', 'stop', 'availability', 'trigger', 'reset', 'call'] as const;
+/** The lists behind the unhappy paths (GET /lists). */
+export const LIST_NAMES = ['rejected-cards', 'blocked-cards', 'rejected-boots', 'pending-boots'] as const;
+export type ListName = (typeof LIST_NAMES)[number];
 type Command = (typeof COMMANDS)[number];
 
 /** 2.0.1 IdTokenEnumType. */
@@ -207,6 +213,7 @@ export class DevCsmsHttp {
       throw new HttpError(400, 'the path is not valid');
     }
     const [collection, identity, command, ...rest] = segments;
+    if (collection === 'lists') return this.lists(method, segments.slice(1));
     if (collection !== 'stations' || rest.length > 0) throw new HttpError(404, `no such path; try GET /stations`);
     if (identity === undefined) {
       if (method !== 'GET') throw new HttpError(405, 'use GET /stations');
@@ -222,6 +229,33 @@ export class DevCsmsHttp {
     if (method !== 'POST') throw new HttpError(405, `use POST /stations/{identity}/${command}`);
     const body = parseBody(await readBody(request));
     return this.run(command as Command, identity, body);
+  }
+
+  /** The lists that make this CSMS say no: cards answered Invalid or Blocked, boots answered Rejected or Pending. */
+  private lists(method: string, path: string[]): unknown {
+    const all = (): Record<ListName, string[]> =>
+      Object.fromEntries(LIST_NAMES.map((name) => [name, [...this.list(name)].sort()])) as Record<ListName, string[]>;
+    const [name, value, ...rest] = path;
+    if (name === undefined) {
+      if (method !== 'GET') throw new HttpError(405, 'use GET /lists');
+      return all();
+    }
+    if (!(LIST_NAMES as readonly string[]).includes(name) || rest.length > 0) throw new HttpError(404, `no list ${JSON.stringify(name)}; lists: ${LIST_NAMES.join(', ')}`);
+    const list = this.list(name as ListName);
+    if (value === undefined) {
+      if (method !== 'GET') throw new HttpError(405, `use GET /lists/${name}, or PUT / DELETE /lists/${name}/{value}`);
+      return { [name]: [...list].sort() };
+    }
+    if (method === 'PUT') list.add(value);
+    else if (method === 'DELETE') list.delete(value);
+    else throw new HttpError(405, `use PUT (add) or DELETE (remove) /lists/${name}/{value}`);
+    this.log.info(`${method === 'PUT' ? 'added' : 'removed'} ${JSON.stringify(value)} ${method === 'PUT' ? 'to' : 'from'} ${name}`);
+    return all();
+  }
+
+  private list(name: ListName): Set<string> {
+    const csms = this.csms;
+    return { 'rejected-cards': csms.invalidIdTokens, 'blocked-cards': csms.blockedIdTokens, 'rejected-boots': csms.rejectedBoots, 'pending-boots': csms.pendingBoots }[name];
   }
 
   private async run(command: Command, identity: string, body: Body): Promise<CommandResult> {

@@ -32,7 +32,7 @@ import { RpcEndpoint, type CallOptions } from '../ocpp/rpc/rpc-endpoint.js';
 import { CallTimeout, NotConnected, RpcError, type RpcErrorCode } from '../ocpp/rpc/rpc-errors.js';
 import { frameByteLength, frameText, OCPP_SUBPROTOCOLS } from '../ocpp/transport/ocpp-websocket.js';
 import { silentLogger, type Logger } from '../service/logger.js';
-import { defaultAnswer, type AuthorizationStatus, type DefaultAnswerContext } from './default-answers.js';
+import { defaultAnswer, type AuthorizationStatus, type BootStatus, type DefaultAnswerContext } from './default-answers.js';
 import { callErrorLine, callLine, resultLine, type Direction } from './message-lines.js';
 import { StationModel, type StationState } from './station-state.js';
 
@@ -68,6 +68,9 @@ export interface DevCsmsOptions {
   /** Id tokens (2.0.1) or idTags (1.6) answered Blocked, and Invalid. Everything else is Accepted. */
   blockedIdTokens?: readonly string[];
   invalidIdTokens?: readonly string[];
+  /** Station identities whose BootNotification is answered Rejected, and Pending. Everyone else is Accepted. */
+  rejectedBoots?: readonly string[];
+  pendingBoots?: readonly string[];
   /** Messages kept per station; the oldest go first. Default 10000. */
   maxMessagesPerStation?: number;
 }
@@ -338,6 +341,9 @@ export class DevCsms {
   heartbeatIntervalS: number;
   readonly blockedIdTokens: Set<string>;
   readonly invalidIdTokens: Set<string>;
+  /** Identities whose boot is answered Rejected, and Pending (Rejected wins when in both). */
+  readonly rejectedBoots: Set<string>;
+  readonly pendingBoots: Set<string>;
 
   private readonly options: DevCsmsOptions;
   private readonly host: string;
@@ -369,6 +375,8 @@ export class DevCsms {
     this.heartbeatIntervalS = options.heartbeatIntervalS ?? DEFAULT_HEARTBEAT_INTERVAL_S;
     this.blockedIdTokens = new Set(options.blockedIdTokens);
     this.invalidIdTokens = new Set(options.invalidIdTokens);
+    this.rejectedBoots = new Set(options.rejectedBoots);
+    this.pendingBoots = new Set(options.pendingBoots);
     this.answerContext = {
       heartbeatIntervalS: () => this.heartbeatIntervalS,
       authorize: (idToken) => this.authorizationOf(idToken),
@@ -456,6 +464,10 @@ export class DevCsms {
     this.invalidIdTokens.clear();
     for (const t of this.options.blockedIdTokens ?? []) this.blockedIdTokens.add(t);
     for (const t of this.options.invalidIdTokens ?? []) this.invalidIdTokens.add(t);
+    this.rejectedBoots.clear();
+    this.pendingBoots.clear();
+    for (const t of this.options.rejectedBoots ?? []) this.rejectedBoots.add(t);
+    for (const t of this.options.pendingBoots ?? []) this.pendingBoots.add(t);
   }
 
   /** Forgets the recorded messages of one station, or of all. */
@@ -580,9 +592,14 @@ export class DevCsms {
       }
       transactionId = running[0]!.transactionId;
     }
-    if (station.version === '2.0.1') return this.command(identity, 'RequestStopTransaction', { transactionId: String(transactionId) });
+    if (station.version === '2.0.1') return this.command(identity, 'RequestStopTransaction', { transactionId: this.knownTransactionId(station, String(transactionId)) });
     const id = typeof transactionId === 'number' ? transactionId : /^-?\d+$/.test(transactionId.trim()) ? Number(transactionId) : NaN;
-    if (!Number.isSafeInteger(id)) throw new DevCsmsError('badRequest', `an OCPP 1.6 transactionId is an integer, got ${JSON.stringify(transactionId)}`);
+    if (!Number.isSafeInteger(id)) {
+      throw new DevCsmsError(
+        'badRequest',
+        `an OCPP 1.6 transactionId is an integer, the one this CSMS gave in StartTransaction (GET /stations/${identity}; the station's /api/status shows it as csmsTransactionId), got ${JSON.stringify(transactionId)}`,
+      );
+    }
     return this.command(identity, 'RemoteStopTransaction', { transactionId: id });
   }
 
@@ -702,6 +719,18 @@ export class DevCsms {
   private async command<R>(identity: string, action: string, request: object): Promise<CommandResult<R>> {
     const response = (await this.call(identity, action, request)) as R;
     return { action, request, response };
+  }
+
+  /**
+   * A 2.0.1 transaction id as a user may have copied it from the printout, where long ids are
+   * shortened ("1a2b3c4d..."): the one known transaction it starts with; otherwise as given.
+   */
+  private knownTransactionId(station: StationRecord, given: string): string {
+    const prefix = given.trim().replace(/\.{3}$/, '');
+    const known = station.model.transactionIds();
+    if (known.includes(prefix)) return prefix;
+    const matches = prefix.length >= 4 ? known.filter((id) => id.startsWith(prefix)) : [];
+    return matches.length === 1 ? matches[0]! : given;
   }
 
   private requestStartPayload(request: Omit<RequestStartTransactionRequest, 'remoteStartId'> & { remoteStartId?: number }): RequestStartTransactionRequest {
@@ -879,6 +908,11 @@ export class DevCsms {
   // ---------------------------------------------------------------------------------------------
   // Internals: messages
 
+  private bootStatusOf(identity: string): BootStatus {
+    if (this.rejectedBoots.has(identity)) return 'Rejected';
+    return this.pendingBoots.has(identity) ? 'Pending' : 'Accepted';
+  }
+
   private authorizationOf(idToken: string): AuthorizationStatus {
     if (this.blockedIdTokens.has(idToken)) return 'Blocked';
     if (this.invalidIdTokens.has(idToken)) return 'Invalid';
@@ -888,7 +922,8 @@ export class DevCsms {
   /** A schema-valid request from the station: the programmed answer or the default one. */
   private async answerRequest(station: StationRecord, version: OcppVersion, action: string, payload: unknown): Promise<object> {
     const override = this.overrides.get(action);
-    const response = override ? await override(payload, station) : defaultAnswer(version, action, payload, this.answerContext);
+    const context = { ...this.answerContext, bootStatus: () => this.bootStatusOf(station.identity) };
+    const response = override ? await override(payload, station) : defaultAnswer(version, action, payload, context);
     if (response === undefined) throw new RpcError('NotSupported', `the development CSMS does not take ${action}`);
     // An invalid programmed answer goes out as InternalError (the endpoint checks): the state must not follow it.
     if (OcppSchemas.for(version).validate(action, 'response', response).ok) {
@@ -899,6 +934,15 @@ export class DevCsms {
       }
     }
     return response;
+  }
+
+  /** The session energy a transaction message stands for, for its line; never throws. */
+  private sessionNote(station: StationRecord, action: string, payload: unknown): string | undefined {
+    try {
+      return station.model.sessionNote(station.version, action, payload);
+    } catch {
+      return undefined;
+    }
   }
 
   /** Records one frame both ways and prints its line; never throws, whatever the frame holds. */
@@ -919,7 +963,7 @@ export class DevCsms {
     if (type === CALL && typeof third === 'string') {
       if (messageId !== undefined) remember(ownCalls, messageId, third);
       record = { kind: 'call', messageId, action: third, payload: fourth };
-      this.log.info(callLine(identity, direction, third, fourth));
+      this.log.info(callLine(identity, direction, third, fourth, direction === 'fromStation' ? this.sessionNote(station, third, fourth) : undefined));
     } else if (type === CALLRESULT) {
       const action = take(peerCalls, messageId);
       record = { kind: 'callResult', messageId, action, payload: third };

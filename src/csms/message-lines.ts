@@ -243,9 +243,12 @@ function line(identity: string, direction: Direction, parts: string[]): string {
   return text.length > MAX_LINE_LENGTH ? `${text.slice(0, MAX_LINE_LENGTH - 3)}...` : text;
 }
 
-/** A CALL: `EVSE-SIM-001 -> StatusNotification evse=1 connector=1 Available`. */
-export function callLine(identity: string, direction: Direction, action: string, payload: unknown): string {
-  return line(identity, direction, [action, ...requestDetails(action, payload)]);
+/**
+ * A CALL: `EVSE-SIM-001 -> StatusNotification evse=1 connector=1 Available`. A transaction
+ * message gets what it means for its session after the register: `12.345 kWh session 1.234 kWh`.
+ */
+export function callLine(identity: string, direction: Direction, action: string, payload: unknown, session?: string): string {
+  return line(identity, direction, [action, ...requestDetails(action, payload), ...(session ? [session] : [])]);
 }
 
 /**

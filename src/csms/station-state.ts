@@ -47,6 +47,8 @@ export interface TransactionView {
   /** 2.0.1 idToken.idToken, 1.6 idTag. */
   idToken?: string;
   running: boolean;
+  /** What running says, in words: an ended transaction reads "ended" (in views only). */
+  state?: 'running' | 'ended';
   startedAt: string;
   endedAt?: string;
   /** 2.0.1: every seqNo received, in arrival order (a repeat means the station resent). */
@@ -142,9 +144,47 @@ export class StationModel {
       ...(this.lastHeartbeatAt ? { lastHeartbeatAt: this.lastHeartbeatAt } : {}),
       connectors: connectors.map((c) => ({ ...c })),
       transactions: Object.fromEntries(
-        [...this.transactions].map(([id, tx]) => [id, { ...tx, ...(tx.seqNos ? { seqNos: [...tx.seqNos] } : {}) }]),
+        [...this.transactions].map(([id, tx]) => [id, { ...tx, state: tx.running ? 'running' : 'ended', ...(tx.seqNos ? { seqNos: [...tx.seqNos] } : {}) }]),
       ),
     };
+  }
+
+  /** Every transaction's id as the station model keys it (2.0.1: the station's id; 1.6: the integer as text). */
+  transactionIds(): string[] {
+    return [...this.transactions.keys()];
+  }
+
+  /**
+   * What a transaction message means for its session, for the printout, read before the message
+   * is applied: "session 1.234 kWh" (the register minus the session's start), "ended, session ...".
+   */
+  sessionNote(version: OcppVersion, action: string, request: unknown): string | undefined {
+    const r = request as Record<string, any>;
+    let tx: TransactionView | undefined;
+    let registerWh: number | undefined;
+    let ended = false;
+    if (version === '2.0.1' && action === 'TransactionEvent') {
+      tx = this.transactions.get(String(r['transactionInfo']?.['transactionId']));
+      registerWh = energyWh201(r['meterValue']);
+      ended = r['eventType'] === 'Ended';
+      if (!tx && r['eventType'] === 'Started' && registerWh !== undefined) return 'session 0.000 kWh';
+    } else if (version === '2.0.1' && action === 'MeterValues') {
+      tx = this.running().find((t) => t.evseId === r['evseId']);
+      registerWh = energyWh201(r['meterValue']);
+    } else if (version === '1.6' && action === 'MeterValues') {
+      tx = r['transactionId'] !== undefined ? this.transactions.get(String(r['transactionId'])) : this.running().find((t) => t.connectorId === r['connectorId']);
+      registerWh = energyWh16(r['meterValue']);
+    } else if (version === '1.6' && action === 'StopTransaction') {
+      tx = this.transactions.get(String(r['transactionId']));
+      registerWh = typeof r['meterStop'] === 'number' ? r['meterStop'] : undefined;
+      ended = true;
+    } else {
+      return undefined;
+    }
+    const start = tx?.meterStartWh;
+    const session = start !== undefined && registerWh !== undefined ? `session ${((registerWh - start) / 1000).toFixed(3)} kWh` : undefined;
+    if (ended) return session ? `ended, ${session}` : 'ended';
+    return session;
   }
 
   /** The running transactions, oldest first. */

@@ -8,6 +8,11 @@ export interface DevCsmsCommandOptions {
   host?: string | undefined;
   port?: string | undefined;
   httpPort?: string | undefined;
+  /** Card ids answered Invalid, and Blocked; station identities whose boot is answered Rejected, and Pending. */
+  rejectCards?: string[] | undefined;
+  blockCards?: string[] | undefined;
+  rejectBoots?: string[] | undefined;
+  pendingBoots?: string[] | undefined;
 }
 
 function portOption(value: string | undefined, fallback: number, flag: string): number {
@@ -38,8 +43,23 @@ function howTo(wsUrl: string, apiUrl: string): string {
     post('trigger', '{"message": "StatusNotification"}'),
     post('reset'),
     post('call', '{"action": "GetVariables", "payload": {"getVariableData": [{"component": {"name": "OCPPCommCtrlr"}, "variable": {"name": "HeartbeatInterval"}}]}}'),
+    `  curl -s ${apiUrl}/lists                                  # cards and boots answered no`,
+    `  curl -s -X PUT ${apiUrl}/lists/rejected-cards/CARD-0001   # DELETE to take it off again`,
     '',
   ].join('\n');
+}
+
+/** The lists given on the command line, as the developer will see them answered. */
+function unhappyPaths(options: DevCsmsCommandOptions): string {
+  const lines = [
+    ['cards answered Invalid', options.rejectCards],
+    ['cards answered Blocked', options.blockCards],
+    ['boots answered Rejected', options.rejectBoots],
+    ['boots answered Pending', options.pendingBoots],
+  ]
+    .filter((entry): entry is [string, string[]] => (entry[1]?.length ?? 0) > 0)
+    .map(([what, ids]) => `dev-csms: ${what}: ${ids.join(', ')}\n`);
+  return lines.join('');
 }
 
 /**
@@ -52,7 +72,15 @@ export async function devCsmsCommand(io: CliIo, options: DevCsmsCommandOptions):
   const port = portOption(options.port, DEFAULT_DEV_CSMS_PORT, '--port');
   const httpPort = portOption(options.httpPort, DEFAULT_DEV_CSMS_HTTP_PORT, '--http-port');
   const log = createPrintingLogger(io.stdout, io.stderr);
-  const csms = new DevCsms({ host, port, log });
+  const csms = new DevCsms({
+    host,
+    port,
+    log,
+    invalidIdTokens: options.rejectCards ?? [],
+    blockedIdTokens: options.blockCards ?? [],
+    rejectedBoots: options.rejectBoots ?? [],
+    pendingBoots: options.pendingBoots ?? [],
+  });
   const api = new DevCsmsHttp({ csms, host: isLoopback(host) ? host : '127.0.0.1', port: httpPort, log: log.child('control API') });
   try {
     await csms.start();
@@ -70,6 +98,7 @@ export async function devCsmsCommand(io: CliIo, options: DevCsmsCommandOptions):
   if (!isLoopback(host)) io.stderr.write(`dev-csms: listening on ${host}: any station that can reach it may connect, without a password\n`);
   io.stdout.write(`dev-csms: OCPP 2.0.1 and 1.6 on ${csms.url}/<identity>\n`);
   io.stdout.write(`dev-csms: control API on ${api.url}; Ctrl-C stops\n`);
+  io.stdout.write(unhappyPaths(options));
   io.stdout.write(howTo(csms.url, api.url));
   await untilStopped(io.stop);
   await api.stop();
