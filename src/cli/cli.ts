@@ -29,7 +29,10 @@ commands:
   demo [--config FILE]                    the agent on the simulator with the development CSMS, and a
                                           charging session to watch (what npm start runs)
   dev-csms [--port 9220] [--http-port 9221] [--host 127.0.0.1]
-                                          a development CSMS (OCPP 2.0.1, 1.6) with an HTTP control API
+           [--reject-card ID]... [--block-card ID]... [--reject-boot STATION]... [--pending-boot STATION]...
+                                          a development CSMS (OCPP 2.0.1, 1.6) with an HTTP control API;
+                                          the lists answer those cards Invalid / Blocked and those boots
+                                          Rejected / Pending (change them at run time: GET /lists)
   version                                 print the version
 
 FILE defaults to $EVSE_AGENT_CONFIG or ${'/etc/evse-agent/config.json'}.`;
@@ -120,8 +123,20 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         return await demoCommand(io, values.config ?? path.join(packageRoot, 'config', 'simulator.json'), seconds === undefined ? {} : { sessionSeconds: seconds });
       }
       case 'dev-csms': {
-        const { values } = parseArgs({ args: rest, options: { port: { type: 'string' }, 'http-port': { type: 'string' }, host: { type: 'string' } } });
-        return await devCsmsCommand(io, { host: values.host, port: values.port, httpPort: values['http-port'] });
+        const list = { type: 'string', multiple: true } as const;
+        const { values } = parseArgs({
+          args: rest,
+          options: { port: { type: 'string' }, 'http-port': { type: 'string' }, host: { type: 'string' }, 'reject-card': list, 'block-card': list, 'reject-boot': list, 'pending-boot': list },
+        });
+        return await devCsmsCommand(io, {
+          host: values.host,
+          port: values.port,
+          httpPort: values['http-port'],
+          rejectCards: values['reject-card'],
+          blockCards: values['block-card'],
+          rejectBoots: values['reject-boot'],
+          pendingBoots: values['pending-boot'],
+        });
       }
       case 'version':
       case '--version':
