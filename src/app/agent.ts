@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Subscription } from 'rxjs';
 import { HttpApi } from '../api/http-api.js';
@@ -16,13 +16,15 @@ import { buildDeviceModelFromConfig } from '../ocpp/v201/station-device-model.js
 import { V201Adapter } from '../ocpp/v201/v201-adapter.js';
 import { reviveSnapshot } from '../station/events.js';
 import { packageRoot } from '../paths.js';
-import { onFailsafe } from '../service/lifecycle.js';
+import { onFailsafe, StartError } from '../service/lifecycle.js';
 import type { Logger } from '../service/logger.js';
 import type { StationEvent } from '../station/events.js';
 import { AuthorizationCache, LocalAuthorizationList, LocalAuthorizer, type LocalAuthorizationSettings } from '../station/local-authorization.js';
 import { Station } from '../station/station.js';
 import type { FaultKind } from '../station/types.js';
+import { acquireInstanceLock } from '../store/instance-lock.js';
 import { JsonFileStore } from '../store/json-file-store.js';
+import { writeRelayMap } from '../store/relay-map.js';
 import { TransactionJournal } from '../store/transaction-journal.js';
 import { SECURITY_EVENT_JOURNAL_FILE, SecurityLog } from '../store/security-log.js';
 import { readKernelBootId, recordDeviceStart } from '../service/device-start.js';
@@ -75,6 +77,7 @@ export class Agent {
   private readonly leds: StatusLeds[] = [];
   private statusView: StationStatus | undefined;
   private removeFailsafe: () => void = () => undefined;
+  private releaseLock: () => void = () => undefined;
   journal: TransactionJournal | undefined;
   /** Where critical security events wait for the CSMS (2.0.1). */
   securityJournal: TransactionJournal | undefined;
@@ -120,8 +123,12 @@ export class Agent {
 
   static async start(config: StationConfig, options: AgentOptions): Promise<Agent> {
     const log = options.log;
-    mkdirSync(config.storage.dir, { recursive: true });
-    const hardware = await openStationHardware(config, { logger: log.child('hardware'), ...(options.gpio ? { gpio: options.gpio } : {}) });
+    // First of all: a second agent on this storage.dir must not get as far as the GPIO.
+    const lock = await acquireInstanceLock(config.storage.dir);
+    const hardware = await openStationHardware(config, { logger: log.child('hardware'), ...(options.gpio ? { gpio: options.gpio } : {}) }).catch((err: unknown) => {
+      lock.release();
+      throw new StartError('hardware', `cannot open the hardware: ${(err as Error).message}`, { cause: err });
+    });
     const removeFailsafe = onFailsafe(() => hardware.openAllRelays());
     let journal: TransactionJournal | undefined;
     let securityJournal: TransactionJournal | undefined;
@@ -235,6 +242,7 @@ export class Agent {
         ledsOf: (evseId) => leds[station!.evses.findIndex((e) => e.id === evseId)]?.shown,
       });
       agent.removeFailsafe = removeFailsafe;
+      agent.releaseLock = () => lock.release();
       agent.journal = journal;
       agent.securityJournal = securityJournal;
       agent.subscriptions.push(station.events$.subscribe((e) => log.info(describeEvent(e))));
@@ -243,9 +251,17 @@ export class Agent {
       agent.subscriptions.push(...followSafetyInputs(hardware.inputs, station));
       for (const [i, e] of station.evses.entries()) agent.leds.push(StatusLeds.forEvse(e, hardware.evses[i]!.leds, config.ledPatterns));
       for (const [i, e] of hardware.evses.entries()) e.meter.start(config.evses[i]!.meter.pollIntervalMs);
-      agent.apiPort = await api.listen(config.api.host, config.api.port);
+      agent.apiPort = await api.listen(config.api.host, config.api.port).catch((err: unknown) => {
+        throw new StartError('listen', `cannot listen on ${config.api.host}:${config.api.port} for the local API: ${(err as Error).message}`, { cause: err });
+      });
       log.info(`local API on http://${config.api.host}:${agent.apiPort}/api/status`);
       client.start();
+      try {
+        // What `failsafe` opens when the config can no longer be read.
+        writeRelayMap(config.storage.dir, config);
+      } catch (err) {
+        log.warning(`cannot write the relay map in ${config.storage.dir}: ${(err as Error).message}`);
+      }
       return agent;
     } catch (err) {
       hardware.openAllRelays();
@@ -253,6 +269,7 @@ export class Agent {
       journal?.close();
       securityJournal?.close();
       await hardware.close();
+      lock.release();
       throw err;
     }
   }
@@ -278,6 +295,7 @@ export class Agent {
     this.journal?.close();
     this.securityJournal?.close();
     this.removeFailsafe();
+    this.releaseLock();
   }
 }
 

@@ -12,30 +12,52 @@ import { METER_SIM_COMMANDS, meterSimCommand } from './commands/meter-sim.js';
 import { runCommand } from './commands/run.js';
 import { UsageError, type CliIo } from './io.js';
 
-export const DEFAULT_CONFIG = process.env['EVSE_AGENT_CONFIG'] ?? '/etc/evse-agent/config.json';
+/** The config a command reads without --config (or FILE): $EVSE_AGENT_CONFIG, else the installed one. Read at each call. */
+export function defaultConfig(): string {
+  return process.env['EVSE_AGENT_CONFIG'] || '/etc/evse-agent/config.json';
+}
 
-export const USAGE = `usage: evse-agent <command> [options]
-
-commands:
-  run [--config FILE]                     run the agent (relays open until it decides to close them)
-  check-config FILE                       validate a config; lists every problem, exit 78 if any
-  meter read [--config FILE] [--evse N] [--json]
-                                          read every value of the meters once (commissioning)
-  meter-sim --profile P (--port PATH | --tcp HOST:PORT) [--framing mbap|rtu] [--unit-id N[,N...]]
+/** Each command's usage: `evse-agent <command> --help` prints its own, `evse-agent --help` all of them. */
+export const COMMAND_USAGE: Record<string, string> = {
+  run: `  run [--config FILE]                     run the agent (relays open until it decides to close them);
+                                          one per storage.dir: a second exits 75 (already running)`,
+  'check-config': `  check-config [FILE]                     validate a config; lists every problem, exit 78 if any;
+                                          prints warnings (exit 0)`,
+  meter: `  meter read [--config FILE] [--evse N] [--json]
+                                          read every value of the meters once (commissioning); no GPIO`,
+  'meter-sim': `  meter-sim --profile P (--port PATH | --tcp HOST:PORT) [--framing mbap|rtu] [--unit-id N[,N...]]
             [--baud-rate B] [--parity none|even|odd] [--stop-bits 1|2]
             [--relay open|closed] [--load A[,A,A]] [--start-energy-wh WH]
-                                          a simulated meter as a Modbus slave
-  failsafe [--config FILE]                open every relay and exit (run by systemd after a stop)
-  demo [--config FILE]                    the agent on the simulator with the development CSMS, and a
-                                          charging session to watch (what npm start runs)
-  dev-csms [--port 9220] [--http-port 9221] [--host 127.0.0.1]
+                                          a simulated meter as a Modbus slave`,
+  failsafe: `  failsafe [--config FILE] [--state-dir DIR]
+                                          open every relay and exit (run by systemd after a stop); from
+                                          the relay map in DIR (default $EVSE_AGENT_STATE_DIR, else
+                                          /var/lib/evse-agent) when the config cannot be read`,
+  demo: `  demo [--config FILE]                    the agent on the simulator with the development CSMS, and a
+                                          charging session to watch (what npm start runs)`,
+  'dev-csms': `  dev-csms [--port 9220] [--http-port 9221] [--host 127.0.0.1]
            [--reject-card ID]... [--block-card ID]... [--reject-boot STATION]... [--pending-boot STATION]...
                                           a development CSMS (OCPP 2.0.1, 1.6) with an HTTP control API;
                                           the lists answer those cards Invalid / Blocked and those boots
-                                          Rejected / Pending (change them at run time: GET /lists)
-  version                                 print the version
+                                          Rejected / Pending (change them at run time: GET /lists)`,
+  version: `  version                                 print the version`,
+};
 
-FILE defaults to $EVSE_AGENT_CONFIG or ${'/etc/evse-agent/config.json'}.`;
+const CONFIG_NOTE = 'FILE defaults to $EVSE_AGENT_CONFIG, else /etc/evse-agent/config.json.';
+
+export const USAGE = `usage: evse-agent <command> [options]   (evse-agent <command> --help: that command's usage)
+
+commands:
+${Object.values(COMMAND_USAGE).join('\n')}
+
+${CONFIG_NOTE}`;
+
+/** One command's usage, as `evse-agent <command> --help` prints it. */
+export function commandUsage(command: string): string {
+  const own = COMMAND_USAGE[command] ?? '';
+  const extra = command === 'meter-sim' ? `\n\n${METER_SIM_COMMANDS}` : /FILE/.test(own) ? `\n\n${CONFIG_NOTE}` : '';
+  return `usage: evse-agent ${own.trimStart()}${extra}`;
+}
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(path.join(packageRoot, 'package.json'), 'utf8')) as { version: string };
@@ -57,16 +79,20 @@ function oneOf<T extends string>(value: string | undefined, allowed: readonly T[
 /** Runs one evse-agent command; resolves with the process' exit code. */
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
   const [command, ...rest] = argv;
+  if (command && COMMAND_USAGE[command] && rest.some((a) => a === '--help' || a === '-h')) {
+    io.stdout.write(`${commandUsage(command)}\n`);
+    return EXIT.ok;
+  }
   try {
     switch (command) {
       case 'run': {
         const { values } = parseArgs({ args: rest, options: { config: { type: 'string', short: 'c' } } });
-        return await runCommand(io, values.config ?? DEFAULT_CONFIG);
+        return await runCommand(io, values.config ?? defaultConfig());
       }
       case 'check-config': {
         const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { config: { type: 'string', short: 'c' } } });
-        const file = positionals[0] ?? values.config;
-        if (!file || positionals.length > 1) throw new UsageError('check-config takes one FILE');
+        if (positionals.length > 1 || (positionals.length > 0 && values.config)) throw new UsageError('check-config takes one FILE');
+        const file = positionals[0] ?? values.config ?? defaultConfig();
         return checkConfigCommand(io, file);
       }
       case 'meter': {
@@ -78,7 +104,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         });
         const evse = values.evse === undefined ? undefined : Number(values.evse);
         if (evse !== undefined && !Number.isInteger(evse)) throw new UsageError('--evse takes an EVSE id');
-        return await meterReadCommand(io, values.config ?? DEFAULT_CONFIG, values.json ?? false, evse);
+        return await meterReadCommand(io, values.config ?? defaultConfig(), values.json ?? false, evse);
       }
       case 'meter-sim': {
         const { values } = parseArgs({
@@ -113,8 +139,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         });
       }
       case 'failsafe': {
-        const { values } = parseArgs({ args: rest, options: { config: { type: 'string', short: 'c' } } });
-        return await failsafeCommand(io, values.config ?? DEFAULT_CONFIG);
+        const { values } = parseArgs({ args: rest, options: { config: { type: 'string', short: 'c' }, 'state-dir': { type: 'string' } } });
+        return await failsafeCommand(io, values.config ?? defaultConfig(), undefined, values['state-dir']);
       }
       case 'demo': {
         const { values } = parseArgs({ args: rest, options: { config: { type: 'string', short: 'c' }, 'session-seconds': { type: 'string' } } });

@@ -4,6 +4,7 @@ import type { IdTokenEnumType } from 'ocpp-messages/v2.0/RequestStartTransaction
 import { CallErrorResponse, CallTimeout, InvalidRequest, InvalidResponse, NotConnected } from '../ocpp/rpc/rpc-errors.js';
 import { silentLogger, type Logger } from '../service/logger.js';
 import { jsonText } from '../util/json-text.js';
+import { parseJsonText } from '../util/json-schema.js';
 import { DevCsmsError, type CommandResult, type DevCsms } from './dev-csms.js';
 
 /**
@@ -114,12 +115,10 @@ function readBody(request: http.IncomingMessage): Promise<string> {
 
 function parseBody(text: string): Body {
   if (text.trim() === '') return {};
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch (err) {
-    throw new HttpError(400, `the body is not valid JSON: ${err instanceof Error ? err.message : String(err)}`);
-  }
+  // Typed by hand into curl: a syntax error is told by line and column, not by byte offset.
+  const parsed = parseJsonText(text);
+  if (!parsed.ok) throw new HttpError(400, `the body is not valid JSON: ${parsed.problem.found}`);
+  const body = parsed.value;
   if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new HttpError(400, 'the body must be a JSON object');
   return body as Body;
 }

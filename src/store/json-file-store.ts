@@ -1,5 +1,6 @@
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import path from 'node:path';
+import { parseJsonText } from '../util/json-schema.js';
 
 /**
  * Small state kept as JSON files in storage.dir (availability, settings): rewritten whole on
@@ -25,12 +26,11 @@ export class JsonFileStore {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') this.onWarning(`cannot read ${this.file(name)}: ${(err as Error).message}`);
       return undefined;
     }
-    try {
-      return JSON.parse(text) as T;
-    } catch (err) {
-      this.onWarning(`${this.file(name)} is corrupt (${(err as Error).message}); using defaults`);
-      return undefined;
-    }
+    const parsed = parseJsonText(text);
+    if (parsed.ok) return parsed.value as T;
+    // Line and column, not JSON.parse's byte offset: these files may be looked at by hand.
+    this.onWarning(`${this.file(name)} is corrupt (${parsed.problem.found}); using defaults`);
+    return undefined;
   }
 
   write(name: string, value: unknown, mode = 0o600): void {

@@ -142,12 +142,12 @@ describe('meter-sim (process) read by `evse-agent meter read`', function () {
     }
   });
 
-  it('refuses bad usage with exit 64 and a bad profile with exit 78', async () => {
+  it('refuses bad usage with exit 64, naming the profiles for an unknown one', async () => {
     const both = await runInProcess(['meter-sim', '--profile', 'eastron-sdm630', '--tcp', '127.0.0.1:0', '--port', '/dev/null']);
     assert.equal(both.code, 64);
     assert.match(both.stderr, /exactly one of --port PATH or --tcp HOST:PORT/);
     const noProfile = await runInProcess(['meter-sim', '--profile', 'no-such-meter', '--tcp', '127.0.0.1:0']);
-    assert.equal(noProfile.code, 78);
-    assert.match(noProfile.stderr, /no-such-meter\.json/);
+    assert.equal(noProfile.code, 64);
+    assert.match(noProfile.stderr, /no meter profile "no-such-meter"; the profiles are: .*eastron-sdm630/);
   });
 });

@@ -48,7 +48,7 @@ describe('evse-agent dev-csms', () => {
     assert.match(stdout, /dev-csms: stopped\n$/);
   });
 
-  it('refuses a bad port with exit 64 and a port in use with exit 69', async () => {
+  it('refuses a bad port with exit 64 and a port in use with exit 71 (EX_OSERR, not 69: no device failed to answer)', async () => {
     const bad = await runInProcess(['dev-csms', '--port', 'ninety']);
     assert.equal(bad.code, 64);
     assert.match(bad.stderr, /--port takes a port number/);
@@ -58,10 +58,10 @@ describe('evse-agent dev-csms', () => {
     try {
       const port = (busy.address() as net.AddressInfo).port;
       const inUse = await runInProcess(['dev-csms', '--port', String(port), '--http-port', '0']);
-      assert.equal(inUse.code, 69);
+      assert.equal(inUse.code, 71);
       assert.match(inUse.stderr, /cannot listen on 127\.0\.0\.1:\d+: .*EADDRINUSE/);
       const apiInUse = await runInProcess(['dev-csms', '--port', '0', '--http-port', String(port)]);
-      assert.equal(apiInUse.code, 69);
+      assert.equal(apiInUse.code, 71);
       assert.match(apiInUse.stderr, /control API/);
     } finally {
       await new Promise<void>((resolve) => busy.close(() => resolve()));

@@ -3,7 +3,7 @@ import { Agent } from '../../app/agent.js';
 import { DevCsms } from '../../csms/dev-csms.js';
 import { DEFAULT_DEV_CSMS_HTTP_PORT, DevCsmsHttp } from '../../csms/dev-csms-http.js';
 import { createPrintingLogger } from '../../csms/printing-logger.js';
-import { EXIT } from '../../service/lifecycle.js';
+import { EXIT, exitCodeForStartError, StartError } from '../../service/lifecycle.js';
 import { createLogger } from '../../service/logger.js';
 import { untilStopped, type CliIo } from '../io.js';
 import { loadConfigForCommand } from './check-config.js';
@@ -34,7 +34,7 @@ export async function demoCommand(io: CliIo, file: string, options: { sessionSec
   } catch (err) {
     await csms.stop();
     io.stderr.write(`demo: cannot start the development CSMS: ${(err as Error).message} (is another demo or dev-csms running?)\n`);
-    return EXIT.unavailable;
+    return exitCodeForStartError(new StartError('listen', 'the development CSMS cannot listen', { cause: err }));
   }
   // The agent's own log would drown the story: warnings and worse only.
   const agentLog = createLogger('warning', io.stderr);
@@ -45,7 +45,7 @@ export async function demoCommand(io: CliIo, file: string, options: { sessionSec
     await control.stop();
     await csms.stop();
     io.stderr.write(`demo: cannot start the agent: ${(err as Error).message}\n`);
-    return EXIT.unavailable;
+    return exitCodeForStartError(err);
   }
   const api = `http://${config.api.host}:${agent.apiPort}`;
   const id = config.station.identity;

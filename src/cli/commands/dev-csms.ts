@@ -1,7 +1,7 @@
 import { DEFAULT_DEV_CSMS_PORT, DevCsms } from '../../csms/dev-csms.js';
 import { DEFAULT_DEV_CSMS_HTTP_PORT, DevCsmsHttp } from '../../csms/dev-csms-http.js';
 import { createPrintingLogger } from '../../csms/printing-logger.js';
-import { EXIT } from '../../service/lifecycle.js';
+import { EXIT, exitCodeForStartError, StartError } from '../../service/lifecycle.js';
 import { UsageError, untilStopped, type CliIo } from '../io.js';
 
 export interface DevCsmsCommandOptions {
@@ -86,14 +86,14 @@ export async function devCsmsCommand(io: CliIo, options: DevCsmsCommandOptions):
     await csms.start();
   } catch (err) {
     io.stderr.write(`dev-csms: cannot listen on ${host}:${port}: ${errorText(err)}\n`);
-    return EXIT.unavailable;
+    return exitCodeForStartError(new StartError('listen', 'cannot listen', { cause: err }));
   }
   try {
     await api.start();
   } catch (err) {
     await csms.stop();
     io.stderr.write(`dev-csms: cannot listen on port ${httpPort} for the control API: ${errorText(err)}\n`);
-    return EXIT.unavailable;
+    return exitCodeForStartError(new StartError('listen', 'cannot listen', { cause: err }));
   }
   if (!isLoopback(host)) io.stderr.write(`dev-csms: listening on ${host}: any station that can reach it may connect, without a password\n`);
   io.stdout.write(`dev-csms: OCPP 2.0.1 and 1.6 on ${csms.url}/<identity>\n`);

@@ -1,15 +1,19 @@
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { ConfigError, loadConfig } from '../../config/load-config.js';
-import { SysfsGpio } from '../../hal/drivers/sysfs/sysfs-gpio.js';
+import { sysfsFileOutputs } from '../../hal/drivers/sysfs/sysfs-files.js';
+import { DEFAULT_SYSFS_ROOT, SysfsGpio } from '../../hal/drivers/sysfs/sysfs-gpio.js';
 import { inactiveLevel, type GpioDriver, type OutputLineSpec } from '../../hal/gpio/gpio.js';
 import { EXIT } from '../../service/lifecycle.js';
+import { readRelayMap, type RelayMap } from '../../store/relay-map.js';
+import { parseJsonText } from '../../util/json-schema.js';
 import type { CliIo } from '../io.js';
 
 /**
  * The relay lines of a config that may not validate: after a crash the config on disk may be
  * half-edited, and the relays must open all the same. Takes every well-formed relay it can find.
  */
-export function relayLinesLeniently(doc: unknown): { driver: string; chip?: string; root?: string; relays: OutputLineSpec[] } {
+export function relayLinesLeniently(doc: unknown): RelayMap {
   const d = (doc ?? {}) as {
     gpio?: { driver?: unknown; chip?: unknown; sysfsRoot?: unknown };
     evses?: Array<{ connectors?: Array<{ relay?: { line?: unknown; activeLow?: unknown; chip?: unknown } }> }>;
@@ -31,12 +35,24 @@ export function relayLinesLeniently(doc: unknown): { driver: string; chip?: stri
   };
 }
 
+/** Where the relay map is when the config cannot tell: the default storage.dir, or an override for tests. */
+export const DEFAULT_STATE_DIR = '/var/lib/evse-agent';
+
+function problemText(err: unknown): string {
+  if (err instanceof ConfigError) return err.problems.map((p) => p.found).join('; ');
+  return (err as Error).message;
+}
+
 /**
  * `evse-agent failsafe`: opens every relay the config names and exits. Run by systemd after the
- * agent stops for any reason, crash included; it must work when nothing else does.
+ * agent stops for any reason, crash included; it must work when nothing else does: from a config
+ * that does not validate it takes the relay lines it can find, and from one it cannot even read
+ * (not JSON, gone) the relay map the last successful start left in storage.dir (relay-map.ts).
+ * That storage.dir is then unknown too: stateDir, else $EVSE_AGENT_STATE_DIR, else the default.
+ * It takes no instance lock: nothing may keep it from opening the relays.
  */
-export async function failsafeCommand(io: CliIo, file: string, gpioOverride?: GpioDriver): Promise<number> {
-  let target: ReturnType<typeof relayLinesLeniently>;
+export async function failsafeCommand(io: CliIo, file: string, gpioOverride?: GpioDriver, stateDir?: string): Promise<number> {
+  let target: RelayMap;
   try {
     const { config } = loadConfig(file);
     target = {
@@ -47,21 +63,45 @@ export async function failsafeCommand(io: CliIo, file: string, gpioOverride?: Gp
     };
   } catch (err) {
     let doc: unknown;
+    let unreadable: string | undefined;
     try {
-      doc = JSON.parse(readFileSync(file, 'utf8'));
+      const parsed = parseJsonText(readFileSync(file, 'utf8'));
+      if (parsed.ok) doc = parsed.value;
+      else unreadable = `not JSON: ${parsed.problem.found}`;
     } catch (readErr) {
-      io.stderr.write(`failsafe: cannot read ${file}: ${(readErr as Error).message}; no relay line known\n`);
-      return EXIT.config;
+      unreadable = (readErr as NodeJS.ErrnoException).code ?? (readErr as Error).message;
     }
-    const why = err instanceof ConfigError ? `${err.problems.length} config problem(s)` : (err as Error).message;
-    io.stderr.write(`failsafe: ${file} does not validate (${why}); opening every relay line found in it\n`);
-    target = relayLinesLeniently(doc);
+    const lenient = unreadable === undefined ? relayLinesLeniently(doc) : undefined;
+    if (lenient && lenient.relays.length > 0) {
+      const why = err instanceof ConfigError ? `${err.problems.length} config problem(s)` : problemText(err);
+      io.stderr.write(`failsafe: ${file} does not validate (${why}); opening every relay line found in it\n`);
+      target = lenient;
+    } else {
+      const storageDir = (doc as { storage?: { dir?: unknown } } | undefined)?.storage?.dir;
+      const dir =
+        stateDir ??
+        (process.env['EVSE_AGENT_STATE_DIR'] || undefined) ??
+        (typeof storageDir === 'string' ? path.resolve(path.dirname(file), storageDir) : DEFAULT_STATE_DIR);
+      const map = readRelayMap(dir);
+      const why = unreadable ?? 'it names no relay';
+      if (map.ok) {
+        io.stderr.write(`failsafe: cannot use ${file}: ${why}; opening the relays of the last start, from ${map.file}\n`);
+        target = map.map;
+      } else if (lenient) {
+        // JSON naming no relay, and no map: nothing to open (exit 1 below says so).
+        target = lenient;
+      } else {
+        io.stderr.write(`failsafe: cannot read ${file}: ${why}; no relay map either (${map.file}: ${map.reason}); no relay line known\n`);
+        return EXIT.config;
+      }
+    }
   }
   if (target.driver === 'simulated' && !gpioOverride) {
     io.stdout.write('failsafe: GPIO is simulated; no relay outside the agent to open\n');
     return EXIT.ok;
   }
-  const gpio = gpioOverride ?? new SysfsGpio({ ...(target.chip ? { chip: target.chip } : {}), ...(target.root ? { root: target.root } : {}) });
+  const root = target.root ?? DEFAULT_SYSFS_ROOT;
+  const gpio = gpioOverride ?? new SysfsGpio({ ...(target.chip ? { chip: target.chip } : {}), root, open: sysfsFileOutputs(root) });
   let failures = 0;
   for (const relay of target.relays) {
     try {

@@ -3,6 +3,7 @@ import { createEvseMeter } from '../../hal/meter-factory.js';
 import type { MeterReading } from '../../hal/meter/power-meter.js';
 import { METER_VALUE_NAMES } from '../../hal/meter/profile.js';
 import { EXIT } from '../../service/lifecycle.js';
+import { lockHolder } from '../../store/instance-lock.js';
 import type { CliIo } from '../io.js';
 import { loadConfigForCommand } from './check-config.js';
 
@@ -21,7 +22,10 @@ export function formatReading(reading: MeterReading, indent = '  '): string {
 
 /**
  * `evse-agent meter read`: one reading of every value of every EVSE's meter, for an installer
- * commissioning a charger. Touches no GPIO: the relays stay as they are.
+ * commissioning a charger. Touches no GPIO: the relays stay as they are. So it takes no instance
+ * lock, and may run while the agent does; but a Modbus line has one master: while an agent holds
+ * storage.dir, a read of a Modbus meter would garble the agent's own polls (and could make the
+ * running charger see a meter fault), so it is refused. A simulated meter is read in-process.
  */
 export async function meterReadCommand(io: CliIo, file: string, json: boolean, evseFilter?: number): Promise<number> {
   const loaded = loadConfigForCommand(io, file);
@@ -30,6 +34,14 @@ export async function meterReadCommand(io: CliIo, file: string, json: boolean, e
   if (evses.length === 0) {
     io.stderr.write(`no EVSE ${evseFilter} in ${file}\n`);
     return EXIT.usage;
+  }
+  const owner = evses.some((e) => e.meter.link) ? lockHolder(loaded.config.storage.dir) : undefined;
+  if (owner) {
+    io.stderr.write(
+      `meter read: the agent is already running (pid ${owner.pid}) on ${loaded.config.storage.dir} and polls these meters; ` +
+        'two masters on one Modbus line garble each other. Its readings are in /api/status, or stop it first.\n',
+    );
+    return EXIT.alreadyRunning;
   }
   const buses = new ModbusBusRegistry();
   const results: Array<Record<string, unknown>> = [];

@@ -1,7 +1,7 @@
 import { MeterPhysics } from '../../hal/drivers/simulated/meter-physics.js';
 import { ModbusSlave } from '../../hal/drivers/simulated/modbus-slave.js';
 import { SimulatedMeterDevice, type SimulatedMeterFault } from '../../hal/drivers/simulated/simulated-meter-device.js';
-import { loadMeterProfile, MeterProfileError } from '../../hal/meter/profile.js';
+import { loadMeterProfile, MeterProfileError, shippedProfileNames } from '../../hal/meter/profile.js';
 import { EXIT } from '../../service/lifecycle.js';
 import { formatProblem } from '../../util/json-schema.js';
 import { UsageError, untilStopped, type CliIo } from '../io.js';
@@ -106,6 +106,11 @@ export async function meterSimCommand(io: CliIo, o: MeterSimOptions): Promise<nu
   try {
     profile = loadMeterProfile(o.profile);
   } catch (err) {
+    const missing = err instanceof MeterProfileError && err.problems.length === 1 && err.problems[0]?.path === '' && /ENOENT/.test(err.problems[0].found);
+    if (missing && !o.profile.includes('/') && !o.profile.endsWith('.json')) {
+      io.stderr.write(`meter-sim: no meter profile "${o.profile}"; the profiles are: ${shippedProfileNames().join(', ')} (or give a profile file's path)\n`);
+      return EXIT.usage;
+    }
     if (err instanceof MeterProfileError) {
       io.stderr.write(`${err.file}: invalid meter profile:\n${err.problems.map((p) => `  ${formatProblem(p)}\n`).join('')}`);
       return EXIT.config;

@@ -1,10 +1,12 @@
 import type { HardwareOptions } from '../../hal/station-hardware.js';
 import { Agent, type BootReason } from '../../app/agent.js';
-import { EXIT } from '../../service/lifecycle.js';
+import { ConfigError, loadConfig } from '../../config/load-config.js';
+import { EXIT, exitCodeForStartError } from '../../service/lifecycle.js';
 import { createLogger } from '../../service/logger.js';
 import { createServiceNotifier, statusLine, type ServiceNotifier } from '../../service/systemd-notify.js';
+import { acquireInstanceLock, type InstanceLock } from '../../store/instance-lock.js';
 import { untilStopped, type CliIo } from '../io.js';
-import { loadConfigForCommand } from './check-config.js';
+import { printConfigError } from './check-config.js';
 
 /** How often `systemctl status` learns the station's state (sent only when it changed). */
 const STATUS_EVERY_MS = 5000;
@@ -23,21 +25,31 @@ export async function runCommand(
   let bootReason: BootReason = 'PowerUp';
   let notify = notifier;
   let stopWatchdog: (() => void) | undefined;
+  let lock: InstanceLock | undefined;
   try {
     for (;;) {
-      const loaded = loadConfigForCommand(io, file);
-      if (typeof loaded === 'number') return loaded;
+      let loaded;
+      try {
+        loaded = loadConfig(file);
+      } catch (err) {
+        if (err instanceof ConfigError) return printConfigError(io, err);
+        throw err;
+      }
       const log = createLogger(loaded.config.log.level, io.stderr);
+      // Into the log (the journal, at warning priority), as check-config prints them.
+      for (const w of loaded.warnings) log.warning(`config: ${w.path}: ${w.message}`);
       notify ??= createServiceNotifier({ log: log.child('systemd') });
       // From the first start on, not from READY: a start that hangs the event loop is caught too.
       stopWatchdog ??= notify.startWatchdog();
       let agent: Agent;
       try {
+        // Held across in-process restarts, so that no other instance slips in between.
+        lock ??= await acquireInstanceLock(loaded.config.storage.dir);
         agent = await Agent.start(loaded.config, { log, bootReason, ...(hardware.gpio ? { gpio: hardware.gpio } : {}) });
       } catch (err) {
         log.error(`cannot start: ${(err as Error).message}`);
         notify.status(`cannot start: ${(err as Error).message}`);
-        return EXIT.unavailable;
+        return exitCodeForStartError(err);
       }
       log.info(`running ${loaded.config.station.identity} (OCPP ${loaded.config.ocpp.version} to ${loaded.config.ocpp.url}); Ctrl-C stops`);
       const report = (): void => notify?.status(statusLine(agent.status()));
@@ -53,6 +65,7 @@ export async function runCommand(
       bootReason = outcome;
     }
   } finally {
+    lock?.release();
     stopWatchdog?.();
     await notify?.close();
   }

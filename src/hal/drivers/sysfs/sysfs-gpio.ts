@@ -130,7 +130,7 @@ export class SysfsGpio implements GpioDriver {
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       const hint = code === 'EACCES' || code === 'EPERM' ? ' (is the agent\'s user in the gpio group?)' : '';
-      throw new Error(`cannot open BCM ${address.line} as sysfs gpio${number} on ${chip.label}: ${(err as Error).message}${hint}`);
+      throw new Error(`cannot open BCM ${address.line} as sysfs gpio${number} on ${chip.label}: ${(err as Error).message}${hint}`, { cause: err });
     }
   }
 

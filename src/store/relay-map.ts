@@ -1,0 +1,70 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { StationConfig } from '../config/station-config.js';
+import type { OutputLineSpec } from '../hal/gpio/gpio.js';
+import { parseJsonText } from '../util/json-schema.js';
+import { JsonFileStore } from './json-file-store.js';
+
+/**
+ * The relay lines the last agent that started drove, kept in storage.dir. `failsafe` runs after
+ * every exit and must open the relays even when the config on disk is no longer JSON: then this
+ * map is all it has.
+ */
+
+const NAME = 'relay-map';
+export const RELAY_MAP_FILE = `${NAME}.json`;
+
+/** Where the relays are and how to open them. */
+export interface RelayMap {
+  driver: string;
+  chip?: string;
+  root?: string;
+  relays: OutputLineSpec[];
+}
+
+interface RelayMapFile {
+  version: 1;
+  writtenAt: string;
+  gpio: { driver: string; chip?: string; sysfsRoot?: string };
+  relays: OutputLineSpec[];
+}
+
+/** Written at each successful start, atomically (a power cut leaves the old map or the new one). */
+export function writeRelayMap(dir: string, config: Pick<StationConfig, 'gpio' | 'evses'>): void {
+  const doc: RelayMapFile = {
+    version: 1,
+    writtenAt: new Date().toISOString(),
+    gpio: { driver: config.gpio.driver, ...(config.gpio.chip ? { chip: config.gpio.chip } : {}), sysfsRoot: config.gpio.sysfsRoot },
+    relays: config.evses.flatMap((e) => e.connectors.map((c) => ({ line: c.relay.line, activeLow: c.relay.activeLow, ...(c.relay.chip ? { chip: c.relay.chip } : {}) }))),
+  };
+  new JsonFileStore(dir, () => undefined).write(NAME, doc, 0o644);
+}
+
+/** The map in dir, or why there is none usable. */
+export function readRelayMap(dir: string): { ok: true; map: RelayMap; file: string } | { ok: false; reason: string; file: string } {
+  const file = path.join(dir, RELAY_MAP_FILE);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    return { ok: false, file, reason: (err as NodeJS.ErrnoException).code ?? (err as Error).message };
+  }
+  const parsed = parseJsonText(text);
+  if (!parsed.ok) return { ok: false, file, reason: `not JSON: ${parsed.problem.found}` };
+  const doc = parsed.value as Partial<RelayMapFile> | null;
+  const gpio = doc?.gpio;
+  if (doc?.version !== 1 || !gpio || typeof gpio.driver !== 'string' || !Array.isArray(doc.relays)) {
+    return { ok: false, file, reason: 'not a relay map this version knows' };
+  }
+  const relays = doc.relays.filter((r): r is OutputLineSpec => Number.isInteger(r?.line) && typeof r.activeLow === 'boolean');
+  return {
+    ok: true,
+    file,
+    map: {
+      driver: gpio.driver,
+      ...(typeof gpio.chip === 'string' ? { chip: gpio.chip } : {}),
+      ...(typeof gpio.sysfsRoot === 'string' ? { root: gpio.sysfsRoot } : {}),
+      relays: relays.map((r) => ({ line: r.line, activeLow: r.activeLow, ...(typeof r.chip === 'string' ? { chip: r.chip } : {}) })),
+    },
+  };
+}
