@@ -64,7 +64,7 @@ function describeEvent(e: StationEvent): string {
     case 'TransactionEnded':
       return `EVSE ${e.evseId} transaction ${e.transaction.id} ended (${e.stoppedReason}), ${(e.transaction.energyWh / 1000).toFixed(3)} kWh delivered`;
     case 'ReservationEnded':
-      return `EVSE ${e.evseId} reservation ${e.reservationId} ended (${e.reason})`;
+      return `${e.evseId !== undefined ? `EVSE ${e.evseId} ` : ''}reservation ${e.reservationId} ended (${e.reason})`;
   }
 }
 

@@ -12,6 +12,7 @@ export function evsePortFrom(hw: EvseHardware, config: EvseConfig): EvsePort {
       const lock = c.lock;
       return {
         connectorId: c.connectorId,
+        ...(config.connectors[i]?.type ? { type: config.connectors[i]!.type } : {}),
         setRelay: (closed: boolean) => {
           // The cable is locked in before the contactor closes and released after it opens.
           if (closed && lock && !lock.active) lock.set(true);

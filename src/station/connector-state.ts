@@ -114,8 +114,10 @@ export function deriveConnector(s: ConnectorInputs): ConnectorView {
   // A meter that stopped answering is a fault: the station cannot sell energy it cannot measure.
   if (s.faults.length > 0 || s.meter === 'failed') status = 'Faulted';
   else if (!s.operative || (s.siblingInUse && !s.plugged)) status = 'Unavailable';
+  // 2.0.1 G01.FR.09 (errata): a vehicle plugged into a reserved connector changes nothing until the
+  // reservation's driver is authorized (the reservation is then used, and no longer held).
+  else if (s.reserved && !s.authorized) status = 'Reserved';
   else if (s.plugged) status = 'Occupied';
-  else if (s.reserved) status = 'Reserved';
   else status = 'Available';
   let chargingState: ChargingState;
   if (!s.plugged) chargingState = 'Idle';

@@ -67,9 +67,11 @@ export interface FaultChanged {
 
 export interface ReservationEnded {
   type: 'ReservationEnded';
-  evseId: number;
+  /** The EVSE it held, or was used on; undefined for an unused reservation of no particular EVSE. */
+  evseId?: number;
   reservationId: number;
-  reason: 'Used' | 'Expired' | 'Cancelled';
+  /** Removed: the EVSE(s) it needed became Faulted or Unavailable (2.0.1 H01.FR.16/17). */
+  reason: 'Used' | 'Expired' | 'Cancelled' | 'Removed';
   timestamp: Date;
 }
 

@@ -94,6 +94,8 @@ export class Evse {
   private closed = false;
   private reservation: Reservation | undefined;
   private reservationTimer: NodeJS.Timeout | undefined;
+  /** Kept free for reservations of no particular EVSE (see ReservationDesk): Reserved for everyone else. */
+  private heldForReservations = false;
   private readonly authorizationSubject = new BehaviorSubject<Authorization | undefined>(undefined);
   /**
    * Who may charge, after each decision in which it changed. An authorization before a vehicle is
@@ -234,6 +236,28 @@ export class Evse {
     return this.reservation;
   }
 
+  /** The OCPP connector types of its connectors. */
+  get connectorTypes(): string[] {
+    return this.port.connectors.map((c) => c.type ?? 'Unknown');
+  }
+
+  /** Shows the connectors Reserved while unspecified reservations need this EVSE (2.0.1 H01.FR.20/24). */
+  holdForReservations(held: boolean): void {
+    if (this.heldForReservations === held || this.closed) return;
+    this.heldForReservations = held;
+    this.showReserved();
+    this.evaluate({ trigger: 'Trigger' });
+  }
+
+  /** Which connectors show Reserved: those of this EVSE's own reservation, or all while held. */
+  private showReserved(): void {
+    const r = this.reservation;
+    for (const c of this.connectors) {
+      const reserved = this.heldForReservations || (r !== undefined && (r.connectorId === undefined || r.connectorId === c.connectorId));
+      c.dispatch({ type: reserved ? 'ReservationPlaced' : 'ReservationEnded' });
+    }
+  }
+
   /** Whether this token may use the reservation: its own token, or one of its group. */
   matchesReservation(idToken: IdToken, groupIdToken?: IdToken): boolean {
     const r = this.reservation;
@@ -251,7 +275,7 @@ export class Evse {
     if ((this.reservation && !sameId) || this.authorization || this.tx || targets.some((c) => c.inputs.plugged)) return 'Occupied';
     if (sameId) this.clearReservation();
     this.reservation = reservation;
-    for (const c of targets) c.dispatch({ type: 'ReservationPlaced' });
+    this.showReserved();
     this.reservationTimer = setTimeout(() => this.endReservation('Expired'), Math.max(0, reservation.expiresAt.getTime() - Date.now()));
     this.evaluate({ trigger: 'Trigger' });
     return 'Accepted';
@@ -263,16 +287,17 @@ export class Evse {
     this.reservation = undefined;
     if (this.reservationTimer) clearTimeout(this.reservationTimer);
     this.reservationTimer = undefined;
-    for (const c of this.connectors) c.dispatch({ type: 'ReservationEnded' });
+    this.showReserved();
     return r;
   }
 
   /** Ends the reservation: used by its driver, expired, or cancelled by the CSMS. */
-  endReservation(reason: 'Used' | 'Expired' | 'Cancelled'): boolean {
+  endReservation(reason: 'Used' | 'Expired' | 'Cancelled' | 'Removed'): boolean {
     const r = this.clearReservation();
     if (!r) return false;
-    this.emit({ type: 'ReservationEnded', evseId: this.id, reservationId: r.id, reason, timestamp: new Date() });
+    // The connectors' new status first, then the end (2.0.1 H04: StatusNotification, then ReservationStatusUpdate).
     this.evaluate({ trigger: 'Trigger' });
+    this.emit({ type: 'ReservationEnded', evseId: this.id, reservationId: r.id, reason, timestamp: new Date() });
     return true;
   }
 

@@ -19,6 +19,8 @@ export interface MeterPort {
 /** One connector's hardware: its contactor and what its inputs report. */
 export interface ConnectorPort {
   readonly connectorId: number;
+  /** Its OCPP connector type (sType2, cCCS2, ...), for reservations of a connector type. */
+  readonly type?: string;
   /** Energises (true) or releases (false) the contactor. */
   setRelay(closed: boolean): void;
   /** Whether a vehicle is plugged in; absent when the connector has no plug detection. */

@@ -1,6 +1,7 @@
 import { Subject, type Observable } from 'rxjs';
 import type { StationEvent, TransactionSnapshot } from './events.js';
-import { Evse } from './evse.js';
+import { Evse, type Authorization } from './evse.js';
+import { ReservationDesk } from './reservation-desk.js';
 import { DEFAULT_SAFETY, type AuthorizationPort, type ChargingSettings, type EvsePort, type SafetySettings, type StateStore } from './ports.js';
 import type {
   AuthorizationResult,
@@ -88,6 +89,7 @@ export class Station {
   private availability: StoredAvailability;
   private resetPending = false;
   private readonly authorizing = new Set<number>();
+  private readonly reservations: ReservationDesk;
 
   constructor(private readonly options: StationOptions) {
     this.availability = options.store.read<StoredAvailability>('availability') ?? { station: true, evses: {} };
@@ -104,6 +106,7 @@ export class Station {
         options.safety ?? DEFAULT_SAFETY,
       );
     });
+    this.reservations = new ReservationDesk(this.evses, emit, options.store);
   }
 
   /** Whether the station as a whole is operative (availability set at station level). */
@@ -119,13 +122,10 @@ export class Station {
   /** Starts following the hardware; the initial status of every connector is emitted. */
   start(): void {
     // Reservations survive a restart (2.0.1 B01.FR.13); the expired ones are simply gone.
-    for (const stored of this.options.store.read<Array<Reservation & { evseId: number; expiresAt: string }>>('reservations') ?? []) {
-      const expiresAt = new Date(stored.expiresAt);
-      if (expiresAt.getTime() > Date.now()) this.evse(stored.evseId)?.reserve({ ...stored, expiresAt });
-    }
-    this.eventsSubject.subscribe((e) => {
-      if (e.type === 'ReservationEnded') this.saveReservations();
-    });
+    this.reservations.restore();
+    this.eventsSubject.subscribe((e) => this.reservations.onEvent(e));
+    // An authorization before a cable changes no status, yet takes the EVSE from the reservations.
+    for (const e of this.evses) e.authorization$.subscribe(() => this.reservations.changed());
     for (const tx of this.options.recovered ?? []) {
       const evse = this.evse(tx.evseId);
       if (evse) evse.recover(tx);
@@ -145,25 +145,31 @@ export class Station {
     return evseId === undefined ? this.evses : this.evses.filter((e) => e.id === evseId);
   }
 
-  private saveReservations(): void {
-    const all = this.evses.flatMap((e) => (e.reservedFor ? [{ ...e.reservedFor, evseId: e.id }] : []));
-    this.options.store.write('reservations', all);
-  }
-
-  /** Keeps an EVSE, or one of its connectors, for one driver until expiresAt (1.6 ReserveNow, 2.0.1 H01). */
-  reserve(evseId: number, reservation: Reservation): ReservationResult {
-    const evse = this.evse(evseId);
-    if (!evse) return 'Rejected';
-    if (!evse.isOperative) return 'Unavailable';
-    const result = evse.reserve(reservation);
-    if (result === 'Accepted') this.saveReservations();
-    return result;
+  /**
+   * Keeps an EVSE, or one of its connectors, for one driver until expiresAt (1.6 ReserveNow, 2.0.1
+   * H01); with no evseId, any EVSE (of the reservation's connector type): see ReservationDesk.
+   */
+  reserve(evseId: number | undefined, reservation: Reservation): ReservationResult {
+    return this.reservations.reserve(evseId, reservation);
   }
 
   /** Cancels a reservation by its id; false when there is none. */
   cancelReservation(reservationId: number): boolean {
-    const evse = this.evses.find((e) => e.reservedFor?.id === reservationId);
-    return evse?.endReservation('Cancelled') ?? false;
+    return this.reservations.cancel(reservationId);
+  }
+
+  /** The reservations of no particular EVSE (those of an EVSE: Evse.reservedFor). */
+  get unspecifiedReservations(): Reservation[] {
+    return this.reservations.unspecified;
+  }
+
+  /** Evse.authorize, using the driver's unspecified reservation when it has one here (H03.FR.09, H01.FR.15). */
+  private authorizeAt(evse: Evse, auth: Authorization, trigger?: Parameters<Evse['authorize']>[1]): ReturnType<Evse['authorize']> {
+    const reservationId = this.reservations.claimable(evse, auth.idToken, auth.groupIdToken);
+    const result = evse.authorize(reservationId !== undefined ? { ...auth, reservationId } : auth, trigger);
+    // Used only when the EVSE took the authorization (it may refuse one, e.g. after a safety trip).
+    if (reservationId !== undefined && evse.authorizedBy?.reservationId === reservationId) this.reservations.markUsed(evse, reservationId);
+    return result;
   }
 
   /** Free charging: a plugged vehicle is authorized at once under the configured token. */
@@ -172,8 +178,8 @@ export class Station {
     if (mode.mode !== 'free') return;
     const authorizeIfPlugged = (): void => {
       const plugged = evse.connectors.some((c) => c.inputs.plugged);
-      if (plugged && !evse.authorizedBy && !evse.busy && evse.isOperative && !this.resetPending && evse.matchesReservation(mode.idToken)) {
-        evse.authorize({ idToken: mode.idToken, source: 'free' });
+      if (plugged && !evse.authorizedBy && !evse.busy && evse.isOperative && !this.resetPending && this.reservations.mayUse(evse, mode.idToken)) {
+        this.authorizeAt(evse, { idToken: mode.idToken, source: 'free' });
       }
     };
     for (const c of evse.connectors) c.status$.subscribe(authorizeIfPlugged);
@@ -220,9 +226,9 @@ export class Station {
       if (result.status !== 'Accepted') return { outcome: 'rejected', status: result.status };
       if (evse.authorizedBy) return { outcome: 'rejected', status: 'Busy' };
       // A reserved EVSE is for its driver (and that driver's group) only.
-      if (!evse.matchesReservation(idToken, result.groupIdToken)) return { outcome: 'rejected', status: 'Reserved' };
+      if (!this.reservations.mayUse(evse, idToken, result.groupIdToken)) return { outcome: 'rejected', status: 'Reserved' };
       // Refused while a safety trip is active (it may have come while the authority was asked).
-      if (!evse.authorize({ idToken, ...(result.groupIdToken ? { groupIdToken: result.groupIdToken } : {}), source: 'token' })) return { outcome: 'rejected', status: 'Unavailable' };
+      if (!this.authorizeAt(evse, { idToken, ...(result.groupIdToken ? { groupIdToken: result.groupIdToken } : {}), source: 'token' })) return { outcome: 'rejected', status: 'Unavailable' };
       return { outcome: 'authorized', evseId };
     } finally {
       this.authorizing.delete(evseId);
@@ -240,7 +246,9 @@ export class Station {
       if (!evse) return { status: 'Rejected', reason: 'UnknownEvse' };
     } else {
       // F01.FR.20: pick an EVSE: one with a vehicle waiting first, else any free one.
-      const free = this.evses.filter((e) => e.isOperative && !e.isFaulted && !e.authorizedBy && !e.transaction?.idToken);
+      const free = this.evses.filter(
+        (e) => e.isOperative && !e.isFaulted && !e.authorizedBy && !e.transaction?.idToken && this.reservations.mayUse(e, req.idToken, req.groupIdToken),
+      );
       evse = free.find((e) => e.connectors.some((c) => c.inputs.plugged)) ?? free[0];
       if (!evse) return { status: 'Rejected', reason: 'NoEvseAvailable' };
     }
@@ -253,10 +261,11 @@ export class Station {
       if (connector.view.status === 'Faulted') return { status: 'Rejected', reason: 'Faulted' };
     }
     if (evse.authorizedBy || evse.transaction?.idToken) return { status: 'Rejected', reason: 'Occupied' }; // F01.FR.24
-    if (!evse.matchesReservation(req.idToken, req.groupIdToken)) return { status: 'Rejected', reason: 'Reserved' }; // F01.FR.21/22
+    if (!this.reservations.mayUse(evse, req.idToken, req.groupIdToken)) return { status: 'Rejected', reason: 'Reserved' }; // F01.FR.21/22
     const target = evse;
     const authorize = (groupIdToken: IdToken | undefined): boolean =>
-      target.authorize(
+      this.authorizeAt(
+        target,
         {
           idToken: req.idToken,
           ...(groupIdToken ? { groupIdToken } : {}),
@@ -416,6 +425,7 @@ export class Station {
   }
 
   stop(): void {
+    this.reservations.stop();
     for (const e of this.evses) e.stop();
     this.eventsSubject.complete();
   }

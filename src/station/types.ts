@@ -113,6 +113,8 @@ export interface Reservation {
   expiresAt: Date;
   /** The connector reserved; undefined: any connector of the EVSE. */
   connectorId?: number;
+  /** A reservation of no particular EVSE may ask for a connector type (2.0.1 H01 S3). */
+  connectorType?: string;
 }
 
 export type ReservationResult = 'Accepted' | 'Faulted' | 'Occupied' | 'Rejected' | 'Unavailable';

@@ -50,7 +50,9 @@ const rows: Row[] = [
   // reservation
   ['reservation placed', idle, { type: 'ReservationPlaced' }, 'Reserved', 'Idle', false],
   ['reservation ended', { ...idle, reserved: true }, { type: 'ReservationEnded' }, 'Available', 'Idle', false],
-  ['reserved connector, its driver plugs in', { ...idle, reserved: true }, { type: 'Plugged' }, 'Occupied', 'EVConnected', false],
+  // 2.0.1 G01.FR.09 (errata 2.28): a plug-in alone does not change a Reserved connector.
+  ['G01.FR.09 reserved connector, a vehicle plugs in', { ...idle, reserved: true }, { type: 'Plugged' }, 'Reserved', 'EVConnected', false],
+  ['G01.FR.09 reserved connector with a vehicle, an authorization reaches it', { ...plugged, reserved: true }, { type: 'Authorized' }, 'Occupied', 'Charging', true],
   // meter
   ['meter fails while charging', charging, { type: 'MeterFailed' }, 'Faulted', 'SuspendedEVSE', false],
   ['meter recovers', { ...charging, meter: 'failed' }, { type: 'MeterRecovered' }, 'Occupied', 'Charging', true],

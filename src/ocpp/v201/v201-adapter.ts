@@ -37,6 +37,9 @@ import { FaultEventOutbox, faultEventData, notifyEventRequest } from './actions/
 import { requestStartTransaction } from './actions/request-start-transaction.js';
 import { requestStopTransaction } from './actions/request-stop-transaction.js';
 import { SecurityEvents, startSecurityEvent } from './actions/security-event-notification.js';
+import { cancelReservation } from './actions/cancel-reservation.js';
+import { reservationStatusUpdateRequest } from './actions/reservation-status-update.js';
+import { reserveNow } from './actions/reserve-now.js';
 import { reset } from './actions/reset.js';
 import { setVariables } from './actions/set-variables.js';
 import { statusNotificationRequest } from './actions/status-notification.js';
@@ -210,6 +213,8 @@ export class V201Adapter implements ProtocolAdapter {
       UnlockConnector: unlockConnector(ctx),
       TriggerMessage: triggerMessage(ctx, this.triggerTargets()),
       ChangeAvailability: changeAvailability(ctx),
+      ReserveNow: reserveNow(ctx),
+      CancelReservation: cancelReservation(ctx),
       DataTransfer: dataTransfer(ctx),
       GetTransactionStatus: getTransactionStatus(ctx, (id) => this.queue.pending.filter((m) => id === undefined || m.transactionId === id).length),
     };
@@ -296,8 +301,13 @@ export class V201Adapter implements ProtocolAdapter {
       case 'FaultChanged':
         this.reportFault(e);
         return;
-      case 'ReservationEnded':
+      case 'ReservationEnded': {
+        const request = reservationStatusUpdateRequest(e);
+        if (request) {
+          void this.registration.send('ReservationStatusUpdate', request).catch((err: Error) => this.options.log.warning(`ReservationStatusUpdate ${request.reservationId} ${request.reservationUpdateStatus} not sent: ${err.message}`));
+        }
         return;
+      }
       default:
         this.onTransactionEvent(e);
     }
@@ -317,12 +327,19 @@ export class V201Adapter implements ProtocolAdapter {
     );
     for (const [key, s] of selected) {
       if (options.onlyChanged && (this.reported.get(key) === s.status || this.onlyBlockedBySibling(s.evseId, s.connectorId, s.status))) continue;
+      // What the CSMS is being told, from the moment it is sent: a change that comes while the answer
+      // is on its way (Reserved, then Available at once) compares with it, not with the status before.
+      const before = this.reported.get(key);
+      this.reported.set(key, s.status);
       try {
         // A triggered message gives current information (F06.FR.09): the time is now.
         const at = options.triggered ? new Date() : s.at;
         await this.registration.send('StatusNotification', statusNotificationRequest(s.evseId, s.connectorId, s.status as never, this.clock.iso(at)), options.triggered ?? false);
-        this.reported.set(key, s.status);
       } catch (err) {
+        if (this.reported.get(key) === s.status) {
+          if (before === undefined) this.reported.delete(key);
+          else this.reported.set(key, before);
+        }
         if (!(err instanceof NotConnected || err instanceof NotAccepted)) this.options.log.warning(`StatusNotification failed: ${(err as Error).message}`);
         return selected.length > 0;
       }

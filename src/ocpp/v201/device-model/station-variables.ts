@@ -276,6 +276,16 @@ export function stationVariableDefinitions(
 
   if (live.localAuthorization) defs.push(...localAuthorizationVariables(live.localAuthorization));
 
+  // Part 2 2.8: reservations (H01), of an EVSE, a connector type or any EVSE.
+  const reservation: ComponentAddress = { name: 'ReservationCtrlr' };
+  defs.push(
+    stored(reservation, 'Available', 'ReadOnly', boolean, 'true'),
+    // H01.FR.01: while false, ReserveNow is Rejected.
+    stored(reservation, 'Enabled', 'ReadWrite', boolean, 'true'),
+    // H01.FR.18: reservations without an evseId are accepted.
+    stored(reservation, 'NonEvseSpecific', 'ReadOnly', boolean, 'true'),
+  );
+
   const data: ComponentAddress = { name: 'DeviceDataCtrlr' };
   for (const message of ['GetReport', 'GetVariables', 'SetVariables']) {
     defs.push(
