@@ -279,14 +279,28 @@ export class Agent {
     return this.statusView!.build();
   }
 
-  async stop(): Promise<void> {
+  /**
+   * Stops the agent. Every relay opens first, at once. A clean stop (the default: SIGTERM, a
+   * restart) then ends running transactions with reason Reboot, queued durably, and gives the CSMS,
+   * when connected, up to ocpp.shutdownDeliveryTimeoutS to have them before this resolves; what is
+   * not delivered by then stays queued and is sent at the next start. `endTransactions: false`
+   * leaves them running, as a crash or a power cut does, for the next start to end with PowerLoss.
+   */
+  async stop(options: { endTransactions?: boolean } = {}): Promise<void> {
     this.log.info('stopping: opening every relay');
     this.hardware.openAllRelays();
+    const deadline = Date.now() + this.config.ocpp.shutdownDeliveryTimeoutS * 1000;
+    // In the same tick as the relays: no session may close one again or start anew.
+    const running = this.station.transactions().length;
+    if (options.endTransactions !== false) {
+      if (running > 0) this.log.notice(`clean stop: ending ${running} running transaction(s) (Reboot)`);
+      await untilOrDeadline(this.station.shutdown(), deadline);
+    }
     for (const s of this.subscriptions) s.unsubscribe();
     for (const l of this.leds) l.stop();
     this.statusView?.stop();
     // Transactions that just ended have their last messages on the way: let them arrive.
-    await this.adapter.drain(5000);
+    await this.adapter.drain(Math.max(0, deadline - Date.now()));
     await this.adapter.stop();
     await this.client.stop();
     this.station.stop();
@@ -297,6 +311,13 @@ export class Agent {
     this.removeFailsafe();
     this.releaseLock();
   }
+}
+
+/** Waits for `promise`, but not past `deadline` (ms since the epoch). */
+async function untilOrDeadline(promise: Promise<void>, deadline: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([promise, new Promise<void>((resolve) => (timer = setTimeout(resolve, Math.max(0, deadline - Date.now()))))]);
+  clearTimeout(timer);
 }
 
 /** Where the connection and authorization settings come from: the version's own configuration. */

@@ -85,6 +85,7 @@ interface RawConfig {
     messageTimeoutS: number;
     reconnect: OcppConfig['reconnect'];
     webSocketPingIntervalS: number;
+    shutdownDeliveryTimeoutS: number;
   };
   meter: RawMeter;
   gpio: { driver: 'sysfs' | 'simulated'; chip?: string; sysfsRoot: string };
@@ -210,6 +211,7 @@ class Resolver {
       messageTimeoutS: o.messageTimeoutS,
       reconnect: o.reconnect,
       webSocketPingIntervalS: o.webSocketPingIntervalS,
+      shutdownDeliveryTimeoutS: o.shutdownDeliveryTimeoutS,
     };
     for (const key of ['caFile', 'clientCertificateFile', 'clientKeyFile'] as const) {
       const value = o[key];

@@ -96,6 +96,8 @@ export interface OcppConfig {
   messageTimeoutS: number;
   reconnect: { waitMinimumS: number; randomRangeS: number; repeatTimes: number };
   webSocketPingIntervalS: number;
+  /** On a clean stop: how long the CSMS is given to have the ended transactions' messages, seconds. */
+  shutdownDeliveryTimeoutS: number;
 }
 
 export type TxPointName = 'EVConnected' | 'Authorized' | 'PowerPathClosed' | 'EnergyTransfer';

@@ -138,6 +138,9 @@ export class OcppClient {
         });
       },
       callTimeoutMs: this.options.callTimeoutMs,
+      // Answer first, then act, for every action: no handler waits for a CALL of its own, and
+      // none should take longer than the CSMS waits for its answer.
+      holdCallsWhileAnsweringMs: this.options.callTimeoutMs,
       log: this.log,
     });
     for (const [action, handler] of this.handlers) {

@@ -395,6 +395,19 @@ export class Station {
     return { status: 'Scheduled', done };
   }
 
+  /**
+   * A clean stop of the agent (SIGTERM/SIGINT, `systemctl restart`): no new session starts, and
+   * every running transaction ends now with reason Reboot, its final reading taken after the relay
+   * opened. Resolves once their ends have been emitted (and so queued durably by the adapter). Only
+   * a crash or a power cut leaves a transaction for the next start, to end with PowerLoss.
+   */
+  shutdown(): Promise<void> {
+    this.resetPending = true;
+    // 2.0.1 has no trigger for a locally initiated reboot: ResetCommand would say the CSMS asked for
+    // one, so AbnormalCondition (E06.FR.16), as for the other ends the station decides alone.
+    return Promise.all(this.evses.map((e) => e.abort({ trigger: 'AbnormalCondition', stopReason: 'Reboot' }))).then(() => undefined);
+  }
+
   /** Transactions running now. */
   transactions(): TransactionSnapshot[] {
     return this.evses.flatMap((e) => (e.transaction ? [e.transaction] : []));

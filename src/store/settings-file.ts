@@ -1,6 +1,7 @@
 import { chmodSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { open, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
+import { parseJsonText } from '../util/json-schema.js';
 
 /**
  * Settings the CSMS changed (2.0.1 device model values, 1.6 configuration keys), kept as one JSON
@@ -48,8 +49,8 @@ export class SettingsFile {
     }
     this.#tightenMode();
     const values = parse(text);
-    if (values === undefined) {
-      this.onWarning(`${this.file} is corrupt; using ${this.defaults} (the file is kept as ${this.fileName}.corrupt)`);
+    if (typeof values === 'string') {
+      this.onWarning(`${this.file} is corrupt (${values}); using ${this.defaults} (the file is kept as ${this.fileName}.corrupt)`);
       try {
         renameSync(this.file, `${this.file}.corrupt`);
       } catch {
@@ -118,19 +119,18 @@ export class SettingsFile {
   }
 }
 
-function parse(text: string): Map<string, string> | undefined {
-  let doc: unknown;
-  try {
-    doc = JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-  if (doc === null || typeof doc !== 'object') return undefined;
+/** The values, or what is wrong with the file (a syntax error by line and column; never its text: it holds a password). */
+function parse(text: string): Map<string, string> | string {
+  const parsed = parseJsonText(text);
+  if (!parsed.ok) return parsed.problem.found;
+  const doc = parsed.value;
+  const shape = 'not a settings file of version 1';
+  if (doc === null || typeof doc !== 'object') return shape;
   const { version, values } = doc as Partial<FileContents>;
-  if (version !== 1 || values === null || typeof values !== 'object' || Array.isArray(values)) return undefined;
+  if (version !== 1 || values === null || typeof values !== 'object' || Array.isArray(values)) return shape;
   const result = new Map<string, string>();
   for (const [key, value] of Object.entries(values)) {
-    if (typeof value !== 'string') return undefined;
+    if (typeof value !== 'string') return `${shape} (the value of ${JSON.stringify(key)} is not a string)`;
     result.set(key, value);
   }
   return result;

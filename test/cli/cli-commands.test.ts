@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -8,7 +9,9 @@ import { runCommand } from '../../src/cli/commands/run.js';
 import { SimulatedGpio } from '../../src/hal/drivers/simulated/simulated-gpio.js';
 import { shippedProfileNames } from '../../src/hal/meter/profile.js';
 import { EXIT } from '../../src/service/lifecycle.js';
+import { LOCK_FILE } from '../../src/store/instance-lock.js';
 import { JsonFileStore } from '../../src/store/json-file-store.js';
+import { SettingsFile } from '../../src/store/settings-file.js';
 import { repoRoot, runInProcess, runProcess, simulatorConfigCopy } from '../helpers/cli.js';
 
 const readme = readFileSync(path.join(repoRoot, 'README.md'), 'utf8');
@@ -160,6 +163,35 @@ describe('cli: commands, usage and exit codes', function () {
     });
   });
 
+  describe('meter read while an agent runs', () => {
+    it('refuses (75) to poll a Modbus meter that an agent on the same storage.dir polls; a simulated meter is read all the same', async () => {
+      const owner = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], { stdio: 'ignore' });
+      const gone = new Promise((resolve) => owner.on('exit', resolve));
+      try {
+        const modbus = config((d) => {
+          d['meter'] = { driver: 'modbus-tcp', profile: 'eastron-sdm630', host: '127.0.0.1', tcpPort: 9, timeoutMs: 100, retries: 0 };
+        });
+        const storage = path.join(path.dirname(modbus), 'var');
+        mkdirSync(storage, { recursive: true });
+        writeFileSync(path.join(storage, LOCK_FILE), JSON.stringify({ pid: owner.pid }));
+        const refused = await runInProcess(['meter', 'read', '--config', modbus]);
+        assert.equal(refused.code, EXIT.alreadyRunning, refused.stderr);
+        assert.match(refused.stderr, new RegExp(`the agent is already running \\(pid ${owner.pid}\\) .* two masters on one Modbus line`));
+        assert.equal(refused.stdout, '');
+
+        const simulated = config();
+        const simStorage = path.join(path.dirname(simulated), 'var');
+        mkdirSync(simStorage, { recursive: true });
+        writeFileSync(path.join(simStorage, LOCK_FILE), JSON.stringify({ pid: owner.pid }));
+        const read = await runInProcess(['meter', 'read', '--config', simulated]);
+        assert.equal(read.code, 0, read.stderr);
+      } finally {
+        owner.kill('SIGKILL');
+        await gone;
+      }
+    });
+  });
+
   describe('meter-sim --profile', () => {
     it('an unknown profile: exit 64 and the list of profiles (a real process)', async () => {
       const { code, stderr } = await runProcess(['meter-sim', '--profile', 'nope', '--tcp', '127.0.0.1:0']);
@@ -188,6 +220,17 @@ describe('cli: commands, usage and exit codes', function () {
       assert.equal(warnings.length, 1);
       assert.match(warnings[0] ?? '', /availability\.json is corrupt \(a syntax error at line 5, column 1 \(.*\)\); using defaults/);
       assert.doesNotMatch(warnings[0] ?? '', /position/);
+    });
+
+    it('a damaged settings file (it holds the CSMS password): line and column, never the text', () => {
+      const dir = path.join(tmp, 'settings');
+      mkdirSync(dir);
+      writeFileSync(path.join(dir, 'ocpp16-configuration.json'), '{"version": 1, "values": {\n  "AuthorizationKey": Secret-Passw0rd-123\n}}\n', { mode: 0o600 });
+      const warnings: string[] = [];
+      assert.equal(new SettingsFile(dir, 'ocpp16-configuration.json', 'the defaults', (m) => warnings.push(m)).load().size, 0);
+      assert.equal(warnings.length, 1, warnings.join('\n'));
+      assert.match(warnings[0] ?? '', /ocpp16-configuration\.json is corrupt \(a syntax error at line 2, column 23 \(/);
+      assert.ok(!(warnings[0] ?? '').includes('Passw0rd'), warnings[0]);
     });
   });
 });

@@ -99,7 +99,7 @@ describe('OCPP 1.6 integration: transactions (4.1, 4.7, 4.8, 4.10)', function ()
     assertNoCallErrors(csms);
   });
 
-  it('7.36 unplugging during charging stops the transaction with EVDisconnected and no idTag (StopTransactionOnEVSideDisconnect); 4.9 C1 Charging -> Available', async () => {
+  it('7.36 unplugging during charging stops the transaction with EVDisconnected and no idTag (StopTransactionOnEVSideDisconnect); 4.9 Charging -> Finishing -> Available once stopped', async () => {
     const rig = await startRig16();
     const { csms, agent } = rig;
     const { transactionId } = await startCharging16(rig);
@@ -110,8 +110,8 @@ describe('OCPP 1.6 integration: transactions (4.1, 4.7, 4.8, 4.10)', function ()
     assert.equal(stop.idTag, undefined);
     await waitForStatus(csms, 1, 'Available');
     await sleep(100);
-    // 4.9 C1: Charging -> Available when the session ends with nothing left for the user to do.
-    assert.deepEqual(statusSequence(csms, 1), ['Available', 'Preparing', 'Charging', 'Available']);
+    // 4.9: Finishing after an EV-side disconnect, Available once the transaction is stopped.
+    assert.deepEqual(statusSequence(csms, 1), ['Available', 'Preparing', 'Charging', 'Finishing', 'Available']);
     assert.equal(relayClosed(agent), false);
     assertNoCallErrors(csms);
   });

@@ -111,10 +111,14 @@ export async function startAgent(
   return { agent, events };
 }
 
-/** Stops an agent (a restart or power-off); cleanup() will not stop it again. */
-export async function stopAgent(agent: Agent): Promise<void> {
+/**
+ * Stops an agent as a power cut or a crash would: relays open, running transactions left for the
+ * next start (PowerLoss, or resumed); cleanup() will not stop it again. `clean`: as SIGTERM does
+ * (transactions ended with Reboot, their messages delivered first).
+ */
+export async function stopAgent(agent: Agent, how: 'power-cut' | 'clean' = 'power-cut'): Promise<void> {
   started.agents = started.agents.filter((a) => a !== agent);
-  await agent.stop();
+  await agent.stop({ endTransactions: how === 'clean' });
 }
 
 /** A CSMS, and the agent connected to it; resolves once the boot is answered (Accepted by default). */
@@ -161,7 +165,7 @@ export async function restartOnDamagedJournal(rig: Rig, port: number): Promise<{
 
 export async function cleanup(): Promise<void> {
   for (const s of started.subscriptions.splice(0)) s.unsubscribe();
-  for (const a of started.agents.splice(0)) await a.stop().catch(() => undefined);
+  for (const a of started.agents.splice(0)) await a.stop({ endTransactions: false }).catch(() => undefined);
   for (const c of started.csmss.splice(0)) await c.stop().catch(() => undefined);
 }
 

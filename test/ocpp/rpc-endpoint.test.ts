@@ -560,6 +560,70 @@ for (const version of VERSIONS) {
       assert.deepEqual(await ours, VALID[version].bootResponse);
     });
 
+    describe('answer first, then act (holdCallsWhileAnsweringMs)', () => {
+      /** An endpoint whose Reset handler makes a CALL (as a Reset's effects do), then answers after `answerAfterMs`. */
+      const holding = (holdMs: number, answerAfterMs: number): { endpoint: RpcEndpoint; frames: () => unknown[][]; logs: string[]; made: Array<Promise<unknown>> } => {
+        const raw: string[] = [];
+        const logs: string[] = [];
+        const made: Array<Promise<unknown>> = [];
+        const endpoint = new RpcEndpoint({ version, send: (t) => raw.push(t), callTimeoutMs: () => 2000, holdCallsWhileAnsweringMs: () => holdMs, log: capturingLogger(logs) });
+        endpoint.handle('Reset', async () => {
+          made.push(endpoint.call('Heartbeat', {}));
+          await new Promise((resolve) => setTimeout(resolve, answerAfterMs));
+          return { status: 'Accepted' };
+        });
+        return { endpoint, frames: () => raw.map((t) => JSON.parse(t) as unknown[]), logs, made };
+      };
+
+      it('a CALL the handler set off goes out after its CALLRESULT', async () => {
+        const h = holding(1000, 20);
+        h.endpoint.receive(`[2,"reset-1","Reset",${JSON.stringify(VALID[version].reset)}]`);
+        await flush();
+        assert.deepEqual(h.frames(), [], 'nothing before the answer');
+        assert.deepEqual(h.endpoint.pending.queued, ['Heartbeat']);
+        await new Promise((resolve) => setTimeout(resolve, 60));
+        const frames = h.frames();
+        assert.deepEqual(frames[0], [3, 'reset-1', { status: 'Accepted' }]);
+        assert.deepEqual([frames[1]?.[0], frames[1]?.[2]], [2, 'Heartbeat'], 'then the CALL it set off');
+        h.endpoint.receive(JSON.stringify([3, frames[1]![1], { currentTime: NOW }]));
+        assert.deepEqual(await h.made[0], { currentTime: NOW });
+      });
+
+      it('the CALL already in flight is not held back, nor are the answers to the peer', async () => {
+        const h = holding(1000, 20);
+        const ours = h.endpoint.call('BootNotification', VALID[version].boot);
+        h.endpoint.receive(`[2,"reset-2","Reset",${JSON.stringify(VALID[version].reset)}]`);
+        const ourId = h.frames()[0]![1];
+        h.endpoint.receive(JSON.stringify([3, ourId, VALID[version].bootResponse]));
+        assert.deepEqual(await ours, VALID[version].bootResponse);
+        await new Promise((resolve) => setTimeout(resolve, 60));
+        assert.deepEqual(
+          h.frames().map((f) => (f[0] === 2 ? `CALL ${String(f[2])}` : `answer ${String(f[1])}`)),
+          ['CALL BootNotification', 'answer reset-2', 'CALL Heartbeat'],
+        );
+      });
+
+      it('a handler that takes longer than the limit holds our CALLs no longer than the limit (it might await one of them)', async () => {
+        const h = holding(30, 400);
+        h.endpoint.receive(`[2,"reset-3","Reset",${JSON.stringify(VALID[version].reset)}]`);
+        await new Promise((resolve) => setTimeout(resolve, 120));
+        assert.deepEqual(h.frames().map((f) => f[0]), [2], 'the CALL went out after 30 ms, the answer is still being worked on');
+        assert.ok(h.logs.some((l) => l.startsWith('warning ') && l.includes('reset-3 still unanswered after 30 ms')));
+        h.endpoint.connectionLost();
+        await assert.rejects(h.made[0]!, NotConnected);
+      });
+
+      it('without the option nothing is held: the CALL goes out while the handler works', async () => {
+        const h = holding(0, 20);
+        h.endpoint.receive(`[2,"reset-4","Reset",${JSON.stringify(VALID[version].reset)}]`);
+        await flush();
+        assert.deepEqual(h.frames().map((f) => f[0]), [2]);
+        await new Promise((resolve) => setTimeout(resolve, 60));
+        h.endpoint.connectionLost();
+        await assert.rejects(h.made[0]!, NotConnected);
+      });
+    });
+
     it('a CALLERROR answer rejects with CallErrorResponse as on the wire', async () => {
       const h = harness(version);
       const call = h.endpoint.call('Heartbeat', {});

@@ -67,6 +67,14 @@ export interface RpcEndpointOptions {
   log?: Logger;
   /** Validate payloads in and out against the version's schemas. Default true. */
   validate?: boolean;
+  /**
+   * Answer first, then act: while a handler works on the peer's CALL, our own CALLs wait, so that
+   * whatever it set off (a TransactionEvent after RequestStartTransaction, a StatusNotification
+   * after ChangeAvailability) goes out after its answer. For at most this many ms per handler,
+   * read when the CALL arrives: a handler that awaited a CALL of its own would otherwise wait for
+   * ever. Undefined or 0: CALLs are not held.
+   */
+  holdCallsWhileAnsweringMs?: () => number;
 }
 
 /** What is in progress, for tests and diagnostics. */
@@ -128,6 +136,9 @@ export class RpcEndpoint {
   private readonly queue: OutgoingCall[] = [];
   private inFlight: InFlightCall | undefined;
   private readonly handling = new Set<string>();
+  /** Peer CALLs whose answers our CALLs wait for, each with the timer that stops the wait. */
+  private readonly holding = new Map<string, NodeJS.Timeout>();
+  private readonly holdLimitMs: () => number;
   private closed = false;
 
   constructor(options: RpcEndpointOptions) {
@@ -137,6 +148,7 @@ export class RpcEndpoint {
     this.log = options.log ?? silentLogger;
     this.validating = options.validate ?? true;
     this.schemas = OcppSchemas.for(options.version);
+    this.holdLimitMs = options.holdCallsWhileAnsweringMs ?? (() => 0);
   }
 
   /** Registers the handler of the peer's CALLs of `action`, replacing any earlier one. */
@@ -203,6 +215,8 @@ export class RpcEndpoint {
       inFlight.reject(new NotConnected(inFlight.action));
     }
     for (const queued of this.queue.splice(0)) queued.reject(new NotConnected(queued.action));
+    for (const timer of this.holding.values()) clearTimeout(timer);
+    this.holding.clear();
   }
 
   get pending(): PendingState {
@@ -302,6 +316,7 @@ export class RpcEndpoint {
       }
     }
     this.handling.add(messageId);
+    this.holdCalls(messageId, action);
     void this.runHandler(handler, { action, messageId, frameBytes }, payload);
   }
 
@@ -316,11 +331,29 @@ export class RpcEndpoint {
       answer = this.callErrorFrame(messageId, 'InternalError', `${action} failed`);
     }
     this.handling.delete(messageId);
-    if (answer === undefined) {
-      this.log.info(`${action} ${messageId} left unanswered, as the protocol requires`);
-      return;
-    }
-    this.sendAnswer(answer);
+    if (answer === undefined) this.log.info(`${action} ${messageId} left unanswered, as the protocol requires`);
+    else this.sendAnswer(answer);
+    // The answer is written: what the handler set off may go now.
+    this.releaseCalls(messageId);
+  }
+
+  /** Our CALLs wait until the answer to this peer CALL is written (holdCallsWhileAnsweringMs). */
+  private holdCalls(messageId: string, action: string): void {
+    const limitMs = Math.min(this.holdLimitMs(), 2 ** 31 - 1);
+    if (!(limitMs > 0)) return;
+    const timer = setTimeout(() => {
+      this.log.warning(`${action} ${messageId} still unanswered after ${limitMs} ms: our CALLs no longer wait for it`);
+      this.releaseCalls(messageId);
+    }, limitMs);
+    this.holding.set(messageId, timer);
+  }
+
+  private releaseCalls(messageId: string): void {
+    const timer = this.holding.get(messageId);
+    if (timer === undefined) return;
+    clearTimeout(timer);
+    this.holding.delete(messageId);
+    this.sendNextCall();
   }
 
   /** The answer frame, or undefined when the handler must not answer (NoAnswer). */
@@ -407,7 +440,7 @@ export class RpcEndpoint {
   // Outgoing frames
 
   private sendNextCall(): void {
-    if (this.inFlight || this.closed) return;
+    if (this.inFlight || this.closed || this.holding.size > 0) return;
     const next = this.queue.shift();
     if (!next) return;
     const messageId = randomUUID();

@@ -37,7 +37,10 @@ export interface ConnectorSituation {
   authorized: boolean;
   /** A transaction runs on this connector. */
   transaction: boolean;
-  /** A transaction ended here and the vehicle is still plugged in. */
+  /**
+   * A transaction ended here and the vehicle is still plugged in; or it is ending, or its
+   * StopTransaction is not yet answered, after the vehicle left.
+   */
   finishing: boolean;
 }
 
@@ -85,6 +88,9 @@ export function status16(s: ConnectorSituation): Status16Report {
     }
   }
   if (s.finishing && s.plugged) return { status: 'Finishing', errorCode: 'NoError' };
+  // 4.9: after an EV-side disconnect with StopTransactionOnEVSideDisconnect, Finishing (with the
+  // reason in info) until the transaction is stopped; then Available.
+  if (s.finishing) return { status: 'Finishing', errorCode: 'NoError', info: 'EV side disconnected' };
   if (s.plugged || s.authorized) return { status: 'Preparing', errorCode: 'NoError' };
   if (s.status === 'Reserved') return { status: 'Reserved', errorCode: 'NoError' };
   return { status: 'Available', errorCode: 'NoError' };

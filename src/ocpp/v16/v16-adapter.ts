@@ -94,6 +94,12 @@ export class V16Adapter implements ProtocolAdapter {
   private readonly coreStatus = new Map<string, ConnectorStatus>();
   /** Connectors whose transaction ended with the vehicle still plugged in (Finishing). */
   private readonly finishing = new Set<number>();
+  /**
+   * Transactions whose StopTransaction the Central System has not answered yet, with their
+   * connector: Finishing until it has, so that it never sees a free connector with an open
+   * transaction (4.9: Finishing after an EV-side disconnect, then Available).
+   */
+  private readonly stopsUndelivered = new Map<string, number>();
   private readonly stationFaults = new Set<FaultKind>();
   /** 9.1.5 ClockAlignedDataInterval: values at every interval boundary counted from midnight. */
   private readonly aligned = new AlignedSchedule(
@@ -362,8 +368,10 @@ export class V16Adapter implements ProtocolAdapter {
     if (!inputs.plugged) this.finishing.delete(n);
     if (session) this.finishing.delete(n);
     // A transaction that is ending (its final reading on the way) is no longer the EVSE's
-    // transaction, nor yet ended: with the vehicle still in, the connector is Finishing already.
-    const ending = evse.busy && !tx && inputs.plugged;
+    // transaction, nor yet ended: the connector is Finishing already, the vehicle gone or not.
+    const endingHere = [...this.transactions.values()].some((rt) => rt.connectorId16 === n);
+    const ending = evse.busy && !tx && (inputs.plugged || endingHere);
+    const stopUndelivered = !inputs.plugged && !session && [...this.stopsUndelivered.values()].includes(n);
     return status16({
       // The core's reported status: it keeps a connector that becomes Unavailable once its
       // transaction ends from showing Available in between (4.9 C8).
@@ -374,7 +382,7 @@ export class V16Adapter implements ProtocolAdapter {
       meterFailed: inputs.meter === 'failed',
       authorized: session !== undefined && onThis(session.connectorId),
       transaction: tx !== undefined && onThis(tx.connectorId),
-      finishing: this.finishing.has(n) || ending,
+      finishing: this.finishing.has(n) || ending || stopUndelivered,
     });
   }
 
@@ -473,6 +481,7 @@ export class V16Adapter implements ProtocolAdapter {
         if (e.reading) rt.stopSamples.push(...this.sample(e.reading, 'StopTxnSampledData', 'Transaction.End', at));
         const idTag = e.trigger === 'StopAuthorized' ? (e.idToken ?? tx.idToken)?.idToken : undefined;
         const request = stopTransactionRequest(tx.meterStopWh ?? tx.meterStartWh, at, reason16(e.stoppedReason, this.resetType), idTag, rt.stopSamples);
+        this.stopsUndelivered.set(tx.id, rt.connectorId16);
         this.enqueue(tx.id, rt, 'StopTransaction', request, 'end');
         this.transactions.delete(tx.id);
         // Finishing until the cable leaves (4.9).
@@ -558,6 +567,8 @@ export class V16Adapter implements ProtocolAdapter {
   private forgetIfEnded(message: QueuedMessage): void {
     if (message.action !== 'StopTransaction') return;
     if (this.csmsIds.delete(message.transactionId)) this.saveTransactionIds();
+    // Its connector, Finishing while the stop was on its way, may show Available now.
+    if (this.stopsUndelivered.delete(message.transactionId)) this.queueStatusCheck();
   }
 
   private saveTransactionIds(): void {

@@ -1,0 +1,89 @@
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import path from 'node:path';
+import { DevCsms } from '../../src/csms/dev-csms.js';
+import { cliEntry, repoRoot, simulatorConfigCopy } from '../helpers/cli.js';
+import { txEvents, until } from '../integration/v201-harness.js';
+
+/**
+ * `evse-agent run` as a real process, stopped with SIGTERM during a transaction (what `systemctl
+ * restart` does) and started again: the CSMS sees the transaction end exactly once, with Reboot,
+ * before the process exits, and never a PowerLoss.
+ */
+
+class Proc {
+  out = '';
+  readonly exited: Promise<number | null>;
+  constructor(readonly child: ChildProcessWithoutNullStreams) {
+    child.stdout.on('data', (d: Buffer) => (this.out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (this.out += d.toString()));
+    this.exited = new Promise((resolve) => child.on('exit', (code) => resolve(code)));
+  }
+  async waitFor(re: RegExp, timeoutMs = 20000): Promise<RegExpMatchArray> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const m = this.out.match(re);
+      if (m) return m;
+      if (this.child.exitCode !== null) throw new Error(`process exited (${this.child.exitCode}) before ${re}:\n${this.out.slice(-3000)}`);
+      if (Date.now() > deadline) throw new Error(`never saw ${re}:\n${this.out.slice(-3000)}`);
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  }
+}
+
+describe('evse-agent run: SIGTERM during a transaction is a clean stop, not a power loss', function () {
+  this.timeout(60000);
+  let csms: DevCsms | undefined;
+  let agent: Proc | undefined;
+  let config: string | undefined;
+  afterEach(async () => {
+    if (agent && agent.child.exitCode === null) {
+      agent.child.kill('SIGKILL');
+      await agent.exited;
+    }
+    await csms?.stop();
+    if (config) rmSync(path.dirname(config), { recursive: true, force: true });
+  });
+
+  it('the CSMS saw exactly one end of the transaction, stoppedReason Reboot, before the process exited; the restart sends no PowerLoss', async () => {
+    csms = new DevCsms({ port: 0 });
+    await csms.start();
+    const url = csms.url;
+    config = simulatorConfigCopy((d) => {
+      d['ocpp'] = { ...d['ocpp'], url };
+      d['meter'] = { ...d['meter'], pollIntervalMs: 200 };
+    });
+    const start = async (): Promise<string> => {
+      agent = new Proc(spawn(process.execPath, ['--import', 'tsx', cliEntry, 'run', '--config', config!], { cwd: repoRoot, env: { ...process.env, JOURNAL_STREAM: '' } }));
+      const api = `http://127.0.0.1:${(await agent.waitFor(/local API on http:\/\/127\.0\.0\.1:(\d+)/))[1]}`;
+      const deadline = Date.now() + 20000;
+      for (;;) {
+        const status = (await (await fetch(`${api}/api/status`)).json()) as { connection: { bootState: string } };
+        if (status.connection.bootState === 'Accepted') return api;
+        if (Date.now() > deadline) throw new Error(`no boot:\n${agent.out.slice(-2000)}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    };
+    const api = await start();
+    await fetch(`${api}/api/sim/evses/1/connectors/1/plug`, { method: 'POST' });
+    await new Promise((r) => setTimeout(r, 200));
+    await fetch(`${api}/api/sim/evses/1/token`, { method: 'POST', body: JSON.stringify({ idToken: 'CARD-1', type: 'ISO14443' }) });
+    await until(() => txEvents(csms!).some((e) => e.eventType === 'Started'), 10000, 'the transaction started');
+    await new Promise((r) => setTimeout(r, 500));
+
+    agent!.child.kill('SIGTERM');
+    assert.equal(await agent!.exited, 0, agent!.out.slice(-2000));
+    const txId = txEvents(csms).find((e) => e.eventType === 'Started')!.transactionInfo.transactionId;
+    const ends = (): ReturnType<typeof txEvents> => txEvents(csms!, txId).filter((e) => e.eventType === 'Ended');
+    assert.equal(ends().length, 1, 'delivered before the process exited');
+    assert.equal(ends()[0]!.transactionInfo.stoppedReason, 'Reboot');
+
+    await start();
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.equal(ends().length, 1, 'exactly one end');
+    assert.ok(!txEvents(csms).some((e) => e.transactionInfo.stoppedReason === 'PowerLoss'), 'no PowerLoss');
+    agent!.child.kill('SIGTERM');
+    assert.equal(await agent!.exited, 0);
+  });
+});

@@ -1,0 +1,110 @@
+import assert from 'node:assert/strict';
+import { answerAndEffect } from './v201-harness.js';
+import {
+  afterEachTest,
+  assertNoCallErrors,
+  callRecords,
+  ID,
+  plugIn,
+  restartWithin,
+  startCharging16,
+  startRig16,
+  statuses16,
+  statusSequence,
+  unplug,
+  waitForStatus,
+  waitForStop,
+} from './v16-harness.js';
+
+/**
+ * The order in which a 1.6 Central System hears things: the answer to its command before anything
+ * the command causes, and a transaction stopped before its connector is free again.
+ */
+
+/** Asserts the station answered `command` before the first `caused` CALL that followed it. */
+function assertAnsweredFirst(csms: Parameters<typeof answerAndEffect>[0], command: string, caused: string): void {
+  const { answer, effect } = answerAndEffect(csms, command, caused);
+  assert.ok(answer < effect, `CALLRESULT to ${command} (#${answer}) before ${caused} (#${effect})`);
+}
+
+describe('OCPP 1.6 integration: the order of messages', function () {
+  this.timeout(15000);
+  afterEach(afterEachTest);
+
+  it('4.9 unplugged during charging (StopTransactionOnEVSideDisconnect): Finishing (EV side disconnected), StopTransaction, and only then Available', async () => {
+    const rig = await startRig16();
+    const { csms, agent } = rig;
+    const { transactionId } = await startCharging16(rig);
+    await waitForStatus(csms, 1, 'Charging');
+    await unplug(agent);
+    const stop = await waitForStop(csms);
+    assert.equal(stop.transactionId, transactionId);
+    assert.equal(stop.reason, 'EVDisconnected');
+    await waitForStatus(csms, 1, 'Available');
+    assert.deepEqual(statusSequence(csms, 1), ['Available', 'Preparing', 'Charging', 'Finishing', 'Available']);
+    const finishing = statuses16(csms, 1).find((s) => s.status === 'Finishing')!;
+    assert.equal(finishing.errorCode, 'NoError');
+    assert.equal(finishing.info, 'EV side disconnected');
+    const frames = csms.station(ID)!.messages;
+    const stopAt = frames.indexOf(callRecords(csms, 'StopTransaction')[0]!);
+    const stopAnsweredAt = frames.findIndex((m) => m.direction === 'toStation' && m.kind === 'callResult' && m.action === 'StopTransaction');
+    const availableAt = frames.findLastIndex((m) => m.direction === 'fromStation' && m.kind === 'call' && m.action === 'StatusNotification' && (m.payload as { connectorId: number; status: string }).connectorId === 1 && (m.payload as { status: string }).status === 'Available');
+    assert.ok(stopAt < stopAnsweredAt && stopAnsweredAt < availableAt, `StopTransaction (#${stopAt}) answered (#${stopAnsweredAt}) before Available (#${availableAt})`);
+    assertNoCallErrors(csms);
+  });
+
+  describe('answer first, then act: the CALLRESULT precedes every CALL the command causes', () => {
+    it('RemoteStartTransaction with the vehicle plugged in: the answer, then StatusNotification Charging and StartTransaction', async () => {
+      const { csms, agent } = await startRig16();
+      await plugIn(agent);
+      await waitForStatus(csms, 1, 'Preparing');
+      assert.deepEqual(await csms.remoteStartTransaction(ID, { connectorId: 1, idTag: 'REMOTE-1' }), { status: 'Accepted' });
+      await waitForStatus(csms, 1, 'Charging');
+      await csms.waitFor(ID, 'StartTransaction');
+      assertAnsweredFirst(csms, 'RemoteStartTransaction', 'StatusNotification');
+      assertAnsweredFirst(csms, 'RemoteStartTransaction', 'StartTransaction');
+      assertNoCallErrors(csms);
+    });
+
+    it('RemoteStopTransaction: the answer, then StopTransaction', async () => {
+      const rig = await startRig16();
+      const { transactionId } = await startCharging16(rig);
+      await waitForStatus(rig.csms, 1, 'Charging'); // nothing of the start still on its way
+      assert.deepEqual(await rig.csms.remoteStopTransaction(ID, transactionId), { status: 'Accepted' });
+      await waitForStop(rig.csms);
+      await waitForStatus(rig.csms, 1, 'Finishing');
+      assertAnsweredFirst(rig.csms, 'RemoteStopTransaction', 'StopTransaction');
+      assertAnsweredFirst(rig.csms, 'RemoteStopTransaction', 'StatusNotification');
+      assertNoCallErrors(rig.csms);
+    });
+
+    it('Reset Soft during a transaction: the answer, then StopTransaction', async () => {
+      const rig = await startRig16();
+      await startCharging16(rig);
+      await waitForStatus(rig.csms, 1, 'Charging');
+      assert.deepEqual((await rig.csms.resetStation(ID, { type: 'Soft' })).response, { status: 'Accepted' });
+      assert.equal(await restartWithin(rig.agent, 3000), 'RemoteReset');
+      await waitForStop(rig.csms);
+      assertAnsweredFirst(rig.csms, 'Reset', 'StopTransaction');
+    });
+
+    it('ChangeAvailability Inoperative: the answer, then StatusNotification Unavailable', async () => {
+      const { csms } = await startRig16();
+      assert.deepEqual((await csms.changeAvailability(ID, { connectorId: 1, operative: false })).response, { status: 'Accepted' });
+      await waitForStatus(csms, 1, 'Unavailable');
+      assertAnsweredFirst(csms, 'ChangeAvailability', 'StatusNotification');
+      assertNoCallErrors(csms);
+    });
+
+    it('UnlockConnector during a transaction (its handler waits for the stop): the answer, then StopTransaction', async () => {
+      const rig = await startRig16({ config: (doc) => (doc['evses'][0]['connectors'][0]['lock'] = { line: 12 }) });
+      await startCharging16(rig);
+      await waitForStatus(rig.csms, 1, 'Charging');
+      assert.deepEqual((await rig.csms.unlockConnector(ID, { connectorId: 1 })).response, { status: 'Unlocked' });
+      const stop = await waitForStop(rig.csms);
+      assert.equal(stop.reason, 'UnlockCommand');
+      assertAnsweredFirst(rig.csms, 'UnlockConnector', 'StopTransaction');
+      assertNoCallErrors(rig.csms);
+    });
+  });
+});
