@@ -42,6 +42,7 @@ describe('status LEDs', () => {
       };
       const state$ = new Subject<LedState>();
       const status = new StatusLeds(leds, PATTERNS, state$);
+      assert.equal(status.shown, undefined, 'nothing shown before the first state');
       const lit = (): string[] => Object.entries(leds).filter(([, o]) => o.active).map(([c]) => c).sort();
       state$.next('Available');
       assert.deepEqual(lit(), ['green']);
@@ -52,7 +53,10 @@ describe('status LEDs', () => {
       assert.deepEqual(lit(), ['blue', 'green']);
       state$.next('Charging');
       assert.deepEqual(lit(), ['blue']);
+      // What the local API reports: the state and its pattern, whether the blink is on or off now.
+      assert.deepEqual(status.shown, { state: 'Charging', colours: ['blue'], pattern: 'blink' });
       clock.tick(250);
+      assert.deepEqual(status.shown, { state: 'Charging', colours: ['blue'], pattern: 'blink' });
       assert.deepEqual(lit(), []);
       clock.tick(250);
       assert.deepEqual(lit(), ['blue']);
