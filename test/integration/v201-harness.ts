@@ -196,6 +196,22 @@ export function callRecords<P = any>(csms: DevCsms, action?: string, id = ID): A
   );
 }
 
+/**
+ * Answer first, then act: where the station's CALLRESULT to the CSMS' latest `command` and the
+ * first CALL of `caused` it sent after that command are in the order the CSMS saw frames.
+ */
+export function answerAndEffect(csms: DevCsms, command: string, caused: string, id = ID): { answer: number; effect: number } {
+  const frames = csms.station(id)!.messages;
+  const commandAt = frames.findLastIndex((m) => m.direction === 'toStation' && m.kind === 'call' && m.action === command);
+  assert.ok(commandAt >= 0, `the CSMS sent ${command}`);
+  const after = frames.slice(commandAt);
+  const answer = after.find((m) => m.direction === 'fromStation' && m.kind === 'callResult' && m.action === command);
+  const effect = after.find((m) => m.direction === 'fromStation' && m.kind === 'call' && m.action === caused);
+  assert.ok(answer, `the station answered ${command}`);
+  assert.ok(effect, `the station sent ${caused} after ${command}`);
+  return { answer: answer.seq, effect: effect.seq };
+}
+
 /** The payloads of the station's CALLs of one action, oldest first. */
 export function calls<P = any>(csms: DevCsms, action: string, id = ID): P[] {
   return callRecords<P>(csms, action, id).map((m) => m.payload);
