@@ -4,7 +4,7 @@ import type { Subscription } from 'rxjs';
 import { HttpApi } from '../api/http-api.js';
 import type { Secret, StationConfig } from '../config/station-config.js';
 import type { GpioDriver } from '../hal/gpio/gpio.js';
-import { openStationHardware, type StationHardware } from '../hal/station-hardware.js';
+import { openStationHardware, type SimulatedWorld, type StationHardware } from '../hal/station-hardware.js';
 import { OcppClient } from '../ocpp/ocpp-client.js';
 import type { DeviceModel } from '../ocpp/v201/device-model/device-model.js';
 import { localAuthorizationSettings, type AvailabilityState } from '../ocpp/v201/device-model/station-variables.js';
@@ -41,6 +41,14 @@ export interface AgentOptions {
   log: Logger;
   /** A GPIO driver instead of the config's (tests). */
   gpio?: GpioDriver;
+  /**
+   * The simulated world (plug, EV, inputs, meter registers), made once per process so that it
+   * outlives a restart of the agent as a cable outlives a reboot. Without it the agent's hardware
+   * has a world of its own, gone at stop.
+   */
+  world?: SimulatedWorld;
+  /** The local API's port when the config says 0 (any): the one an earlier start got, kept across a restart. */
+  apiPort?: number;
   bootReason?: BootReason;
   /** Where the kernel's boot id comes from (tests); default systemd's EVSE_AGENT_BOOT_ID, else /proc/sys/kernel/random/boot_id. */
   kernelBootId?: () => string | undefined;
@@ -125,7 +133,11 @@ export class Agent {
     const log = options.log;
     // First of all: a second agent on this storage.dir must not get as far as the GPIO.
     const lock = await acquireInstanceLock(config.storage.dir);
-    const hardware = await openStationHardware(config, { logger: log.child('hardware'), ...(options.gpio ? { gpio: options.gpio } : {}) }).catch((err: unknown) => {
+    const hardware = await openStationHardware(config, {
+      logger: log.child('hardware'),
+      ...(options.gpio ? { gpio: options.gpio } : {}),
+      ...(options.world ? { world: options.world } : {}),
+    }).catch((err: unknown) => {
       lock.release();
       throw new StartError('hardware', `cannot open the hardware: ${(err as Error).message}`, { cause: err });
     });
@@ -251,8 +263,9 @@ export class Agent {
       agent.subscriptions.push(...followSafetyInputs(hardware.inputs, station));
       for (const [i, e] of station.evses.entries()) agent.leds.push(StatusLeds.forEvse(e, hardware.evses[i]!.leds, config.ledPatterns));
       for (const [i, e] of hardware.evses.entries()) e.meter.start(config.evses[i]!.meter.pollIntervalMs);
-      agent.apiPort = await api.listen(config.api.host, config.api.port).catch((err: unknown) => {
-        throw new StartError('listen', `cannot listen on ${config.api.host}:${config.api.port} for the local API: ${(err as Error).message}`, { cause: err });
+      const apiPort = config.api.port === 0 && options.apiPort ? options.apiPort : config.api.port;
+      agent.apiPort = await api.listen(config.api.host, apiPort).catch((err: unknown) => {
+        throw new StartError('listen', `cannot listen on ${config.api.host}:${apiPort} for the local API: ${(err as Error).message}`, { cause: err });
       });
       log.info(`local API on http://${config.api.host}:${agent.apiPort}/api/status`);
       client.start();

@@ -34,26 +34,38 @@ export class SimulatedRegisterFile {
   }
 }
 
-/** The meter of one EVSE, on the driver its config names; the simulated device when simulated. */
+/**
+ * The simulated meter device of an EVSE as its config describes it, its energy register starting
+ * at `registerWh` when that is above the configured start (a meter that kept counting).
+ */
+export function createSimulatedMeterDevice(evse: EvseConfig, registerWh?: number): SimulatedMeterDevice {
+  const m = evse.meter;
+  const physics = new MeterPhysics({
+    phases: m.profile.phases,
+    voltageV: m.simulation.voltageV,
+    voltageNoiseV: m.simulation.voltageNoiseV,
+    frequencyHz: m.simulation.frequencyHz,
+    startEnergyWh: Math.max(m.simulation.startEnergyWh, registerWh ?? 0),
+    evCurrentA: m.simulation.evCurrentA.slice(0, evse.phases),
+  });
+  return new SimulatedMeterDevice(m.profile, physics, m.unitId);
+}
+
+/**
+ * The meter of one EVSE, on the driver its config names. A simulated meter reads `device` (the
+ * simulated world's, which outlives the agent), or a fresh one when none is given.
+ */
 export function createEvseMeter(
   evse: EvseConfig,
   buses: ModbusBusRegistry,
-  simulatedRegister?: SimulatedRegisterFile,
+  simulatedDevice?: SimulatedMeterDevice,
 ): { meter: RegisterMeter; device?: SimulatedMeterDevice } {
   const m = evse.meter;
   let device: SimulatedMeterDevice | undefined;
   let reader;
   let where: string;
   if (m.driver === 'simulated') {
-    const physics = new MeterPhysics({
-      phases: m.profile.phases,
-      voltageV: m.simulation.voltageV,
-      voltageNoiseV: m.simulation.voltageNoiseV,
-      frequencyHz: m.simulation.frequencyHz,
-      startEnergyWh: Math.max(m.simulation.startEnergyWh, simulatedRegister?.read() ?? 0),
-      evCurrentA: m.simulation.evCurrentA.slice(0, evse.phases),
-    });
-    device = new SimulatedMeterDevice(m.profile, physics, m.unitId);
+    device = simulatedDevice ?? createSimulatedMeterDevice(evse);
     reader = new SimulatedRegisterReader(device, m.timing.timeoutMs);
     where = 'simulated';
   } else {

@@ -4,12 +4,13 @@ import type { Logger } from '../service/logger.js';
 import { silentLogger } from '../service/logger.js';
 import { ModbusBusRegistry } from './drivers/modbus/modbus-bus.js';
 import { SimulatedGpio } from './drivers/simulated/simulated-gpio.js';
-import { SimulatedContactor, type ContactorFaultMode } from './drivers/simulated/simulated-contactor.js';
-import { ModbusException, type SimulatedMeterDevice, type SimulatedMeterFault } from './drivers/simulated/simulated-meter-device.js';
 import { SysfsGpio } from './drivers/sysfs/sysfs-gpio.js';
 import { DigitalInput, DigitalOutput, inactiveLevel, type GpioDriver, type InputLineSpec, type OutputLineSpec } from './gpio/gpio.js';
-import { createEvseMeter, SimulatedRegisterFile } from './meter-factory.js';
+import { createEvseMeter } from './meter-factory.js';
 import type { RegisterMeter } from './meter/register-meter.js';
+import { SimulatedWorld, StationSimulation } from './simulated-world.js';
+
+export { SimulatedWorld, StationSimulation } from './simulated-world.js';
 
 /**
  * The station's hardware, built from the config: per EVSE a meter, per connector a relay and its
@@ -36,79 +37,6 @@ export interface SafetyInput {
   input: DigitalInput;
 }
 
-/** Handles on the simulated parts, for the simulation API, demos and tests. */
-export class StationSimulation {
-  constructor(
-    private readonly config: StationConfig,
-    readonly gpio: SimulatedGpio | undefined,
-    private readonly devices: Map<number, SimulatedMeterDevice>,
-    private readonly contactors: Map<string, SimulatedContactor>,
-  ) {}
-
-  /** The simulated contactor of a connector (simulated GPIO only). */
-  contactor(evseId: number, connectorId: number): SimulatedContactor {
-    const c = this.contactors.get(`${evseId}/${connectorId}`);
-    if (!c) throw new RangeError(`no simulated contactor for connector ${connectorId} of EVSE ${evseId} (is GPIO simulated?)`);
-    return c;
-  }
-
-  /** Makes a connector's contactor weld, fail to close, or work again. */
-  setContactorFault(evseId: number, connectorId: number, mode: ContactorFaultMode): void {
-    this.contactor(evseId, connectorId).setFault(mode);
-  }
-
-  /** Makes an EVSE's simulated meter stop answering, answer with bad CRCs or exceptions, or read energy lower. */
-  setMeterFault(evseId: number, fault: SimulatedMeterFault['mode']): void {
-    this.requireDevice(evseId).fault =
-      fault === 'exception' ? { mode: 'exception', code: ModbusException.SlaveDeviceFailure } : fault === 'energy-backwards' ? { mode: 'energy-backwards', byWh: 1000 } : { mode: fault };
-  }
-
-  /** What the EV draws per phase while it charges (above the EVSE's limit for an overcurrent). */
-  setEvCurrent(evseId: number, amps: number[]): void {
-    this.requireDevice(evseId).physics.setEvCurrent(amps);
-  }
-
-  private requireGpio(): SimulatedGpio {
-    if (!this.gpio) throw new Error('GPIO is not simulated (gpio.driver is "sysfs")');
-    return this.gpio;
-  }
-
-  private setLogical(spec: InputLineSpec, active: boolean): void {
-    this.requireGpio().setInputLevel(spec, active !== spec.activeLow ? 1 : 0);
-  }
-
-  /** Plugs a vehicle into a connector, or unplugs it. */
-  setPlugged(evseId: number, connectorId: number, plugged: boolean): void {
-    const c = this.config.evses.find((e) => e.id === evseId)?.connectors.find((x) => x.id === connectorId);
-    if (!c) throw new RangeError(`no connector ${connectorId} on EVSE ${evseId}`);
-    if (!c.plugDetect) throw new Error(`connector ${connectorId} of EVSE ${evseId} has no plugDetect line`);
-    this.setLogical(c.plugDetect, plugged);
-  }
-
-  /** Activates or releases a safety input by its config name. */
-  setInput(name: string, active: boolean): void {
-    const i = this.config.inputs.find((x) => x.name === name);
-    if (!i) throw new RangeError(`no input named "${name}"`);
-    this.setLogical(i.line, active);
-  }
-
-  /** The simulated meter of an EVSE (meter.driver "simulated"), for its physics and faults. */
-  meterDevice(evseId: number): SimulatedMeterDevice | undefined {
-    return this.devices.get(evseId);
-  }
-
-  /** Whether the EV on this EVSE draws power (charging) or not (suspended). */
-  setEvCharging(evseId: number, charging: boolean): void {
-    this.requireDevice(evseId).physics.setEvDrawing(charging);
-  }
-
-  private requireDevice(evseId: number): SimulatedMeterDevice {
-    const device = this.devices.get(evseId);
-    if (!device) throw new Error(`EVSE ${evseId} has no simulated meter`);
-    return device;
-  }
-}
-
 export interface StationHardware {
   evses: EvseHardware[];
   inputs: SafetyInput[];
@@ -121,8 +49,13 @@ export interface StationHardware {
 }
 
 export interface HardwareOptions {
-  /** A GPIO driver to use instead of the one the config names (tests). */
+  /** A GPIO driver to use instead of the one the config names (tests); a SimulatedGpio is the world's lines. */
   gpio?: GpioDriver;
+  /**
+   * The simulated world (plug, EV, inputs, contactors, meter registers) to wire the drivers to; it
+   * is the caller's and outlives this hardware. Without it the hardware has a world of its own.
+   */
+  world?: SimulatedWorld;
   logger?: Logger;
 }
 
@@ -134,17 +67,22 @@ export function createGpioDriver(config: StationConfig): GpioDriver {
 
 export async function openStationHardware(config: StationConfig, options: HardwareOptions = {}): Promise<StationHardware> {
   const log = options.logger ?? silentLogger;
-  const gpio = options.gpio ?? createGpioDriver(config);
+  const ownWorld = options.world === undefined;
+  const world = options.world ?? new SimulatedWorld(options.gpio instanceof SimulatedGpio ? { gpio: options.gpio } : {});
+  const gpio = options.gpio ?? (config.gpio.driver === 'simulated' ? world.gpio : createGpioDriver(config));
+  if (gpio instanceof SimulatedGpio && gpio !== world.gpio) throw new Error('a simulated GPIO given with a simulated world must be the world\'s');
   const simGpio = gpio instanceof SimulatedGpio ? gpio : undefined;
   const buses = new ModbusBusRegistry();
-  const devices = new Map<number, SimulatedMeterDevice>();
-  const contactors = new Map<string, SimulatedContactor>();
   const subscriptions: Subscription[] = [];
   const evses: EvseHardware[] = [];
   const inputs: SafetyInput[] = [];
   const relays: DigitalOutput[] = [];
-  /** Final saves of simulated meters' registers, run at close. */
-  const savers: Array<() => void> = [];
+  /** The world's parts outlive this hardware; its own GPIO driver (sysfs, a test's) does not. */
+  const closeWorldOrGpio = async (): Promise<void> => {
+    if (ownWorld) await world.close();
+    else world.saveRegisters();
+    if (gpio !== simGpio) await gpio.close();
+  };
 
   const openAllRelays = (): Error[] => {
     const failures: Error[] = [];
@@ -175,8 +113,8 @@ export async function openStationHardware(config: StationConfig, options: Hardwa
       }
       outputs.push({ connectors, leds });
     }
-    // Simulated inputs start at rest (not plugged, no fault), whatever their polarity, unless a
-    // test set the scene before (a vehicle still plugged in after a restart).
+    // Simulated inputs start at rest (not plugged, no fault), whatever their polarity, unless the
+    // world has them otherwise already (a vehicle still plugged in after a restart).
     if (simGpio) {
       const atRest = (spec: InputLineSpec): void => {
         if (!simGpio.hasLevel(spec)) simGpio.setInputLevel(spec, inactiveLevel(spec));
@@ -197,8 +135,7 @@ export async function openStationHardware(config: StationConfig, options: Hardwa
         if (simGpio) {
           // With simulated GPIO the relay output drives a simulated contactor's coil, and its
           // auxiliary contact (the feedback input) follows the main contacts, which may misbehave.
-          const contactor = new SimulatedContactor();
-          contactors.set(`${e.id}/${c.id}`, contactor);
+          const contactor = world.contactor(e.id, c.id);
           subscriptions.push(ch.relay.active$.subscribe((on) => contactor.setCoil(on)));
           if (feedback) {
             subscriptions.push(contactor.contactClosed$.subscribe((closed) => simGpio.setInputLevel(feedback, closed !== feedback.activeLow ? 1 : 0)));
@@ -206,20 +143,11 @@ export async function openStationHardware(config: StationConfig, options: Hardwa
         }
         if (feedback) ch.relayFeedback = await DigitalInput.open(gpio, feedback);
       }
-      const register = e.meter.driver === 'simulated' ? new SimulatedRegisterFile(config.storage.dir, e.id) : undefined;
-      const { meter, device } = createEvseMeter(e, buses, register);
-      if (device && register) {
-        devices.set(e.id, device);
-        const save = (): void => register.write(device.physics.values().energyImportWh);
-        const timer = setInterval(save, 5000);
-        timer.unref();
-        savers.push(() => {
-          clearInterval(timer);
-          save();
-        });
+      const { meter, device } = createEvseMeter(e, buses, e.meter.driver === 'simulated' ? world.meterDevice(e, config.storage.dir) : undefined);
+      if (device) {
         // The simulated meter measures current while any of the EVSE's contactors is closed (the
         // contacts, not the coil: a welded contactor carries current with its coil off).
-        const closed$ = e.connectors.map((c, j) => contactors.get(`${e.id}/${c.id}`)?.contactClosed$ ?? connectors[j]!.relay.active$);
+        const closed$ = e.connectors.map((c, j) => (simGpio ? world.contactor(e.id, c.id).contactClosed$ : connectors[j]!.relay.active$));
         subscriptions.push(
           combineLatest(closed$)
             .pipe(map((states) => states.some(Boolean)))
@@ -233,6 +161,7 @@ export async function openStationHardware(config: StationConfig, options: Hardwa
     openAllRelays();
     for (const s of subscriptions) s.unsubscribe();
     await buses.closeAll();
+    if (ownWorld) await world.close();
     throw err;
   }
 
@@ -245,13 +174,12 @@ export async function openStationHardware(config: StationConfig, options: Hardwa
     evses,
     inputs,
     gpio,
-    simulation: new StationSimulation(config, simGpio, devices, contactors),
+    simulation: new StationSimulation(config, world),
     openAllRelays,
     close: async () => {
       const failures = openAllRelays();
       for (const f of failures) log.error(`could not open a relay: ${f.message}`);
       for (const s of subscriptions) s.unsubscribe();
-      for (const save of savers) save();
       await Promise.all(evses.map((e) => e.meter.close()));
       await buses.closeAll();
       for (const i of inputs) await i.input.close();
@@ -259,7 +187,7 @@ export async function openStationHardware(config: StationConfig, options: Hardwa
       for (const e of evses) for (const led of Object.values(e.leds)) await led?.close();
       for (const e of evses) for (const c of e.connectors) await c.lock?.close();
       for (const r of relays) await r.close();
-      await gpio.close();
+      await closeWorldOrGpio();
     },
   };
 }

@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import { demoCommand } from '../../src/cli/commands/demo.js';
-import { simulatorConfigCopy } from '../helpers/cli.js';
+import { repoRoot, simulatorConfigCopy } from '../helpers/cli.js';
 
 /** A port free right now, for the demo's CSMS (it listens where the config's ocpp.url points). */
 async function freePort(): Promise<number> {
@@ -39,7 +42,7 @@ describe('npm start (evse-agent demo)', function () {
       /TransactionEvent Started .*trigger=Authorized .*Charging/,
       /charging: \d+\.\d{3} kWh so far at 1\d\.\d kW/,
       /presents the card again to stop/,
-      /TransactionEvent Ended .*trigger=StopAuthorized stopped=Local/,
+      /TransactionEvent Ended .*trigger=StopAuthorized .*stopped=Local/,
       /The driver unplugs/,
       /StatusNotification evse=1 connector=1 Available/,
       /Session done/,
@@ -53,4 +56,73 @@ describe('npm start (evse-agent demo)', function () {
     }
     assert.doesNotMatch(out, /CALLERROR|WARNING|ERROR/, 'the session runs clean');
   });
+});
+
+describe('npm start (evse-agent demo): a Reset from the development CSMS', function () {
+  this.timeout(40000);
+  const scratch: string[] = [];
+  after(() => {
+    for (const dir of scratch) rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** An example config copied to a scratch folder: its CSMS on `port`, the local API on any free port, storage there too. */
+  function exampleConfig(name: string, port: number): string {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'evse-demo-reset-'));
+    scratch.push(dir);
+    const doc = JSON.parse(readFileSync(path.join(repoRoot, 'config', name), 'utf8')) as Record<string, any>;
+    doc['$schema'] = path.join(repoRoot, 'config', 'config.schema.json');
+    doc['ocpp'].url = `ws://127.0.0.1:${port}/ocpp`;
+    doc['api'] = { listen: '127.0.0.1:0' };
+    doc['storage'] = { dir: path.join(dir, 'var') };
+    const file = path.join(dir, 'config.json');
+    writeFileSync(file, JSON.stringify(doc));
+    return file;
+  }
+
+  const until = async (what: string, condition: () => boolean, out: () => string, ms = 15000): Promise<void> => {
+    const deadline = Date.now() + ms;
+    while (!condition()) {
+      if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}\n${out()}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  };
+
+  for (const { name, version, plugged } of [
+    { name: 'simulator.json', version: '2.0.1', plugged: /StatusNotification evse=1 connector=1 Occupied/ },
+    { name: 'simulator-ocpp16.json', version: '1.6', plugged: /StatusNotification connector=1 Preparing/ },
+  ]) {
+    it(`OCPP ${version} (${name}): the agent restarts and boots again; the CSMS and the local API stay, and the API's levers act on the new agent`, async () => {
+      const file = exampleConfig(name, await freePort());
+      let out = '';
+      const controller = new AbortController();
+      const done = demoCommand(
+        { stdout: { write: (t: string) => (out += t) }, stderr: { write: (t: string) => (out += t) }, stop: controller.signal },
+        file,
+        { sessionSeconds: 0, controlPort: 0 },
+      );
+      try {
+        await until('the session', () => out.includes('Session done'), () => out, 25000);
+        const control = /(http:\/\/127\.0\.0\.1:\d+)\/stations\/([^/]+)\/reset/.exec(out);
+        const api = /curl -s (http:\/\/127\.0\.0\.1:\d+)\/api\/status/.exec(out);
+        assert.ok(control && api, out);
+        const boots = (): number => out.match(/-> BootNotification/g)?.length ?? 0;
+        assert.equal(boots(), 1);
+        const reset = await fetch(`${control[1]}/stations/${control[2]}/reset`, { method: 'POST', body: '{}' });
+        assert.equal(reset.status, 200, await reset.text());
+        await until('a second BootNotification', () => boots() === 2, () => out);
+        if (version === '2.0.1') assert.match(out, /-> BootNotification RemoteReset/);
+        const afterBoot = out.lastIndexOf('-> BootNotification');
+        await until('the statuses after the second boot', () => /StatusNotification .*Available/.test(out.slice(afterBoot)), () => out);
+        // The same API port, now served by the new agent: its plug lever reaches the new agent.
+        const plug = await fetch(`${api[1]}/api/sim/evses/1/connectors/1/plug`, { method: 'POST' });
+        assert.equal(plug.status, 200, await plug.text());
+        await until('the new agent seeing the plug', () => plugged.test(out.slice(afterBoot)), () => out);
+      } finally {
+        controller.abort();
+      }
+      assert.equal(await done, 0, out);
+      assert.match(out, /The CSMS reset the station \(RemoteReset\): relays open, the agent restarts/);
+      assert.doesNotMatch(out, /CALLERROR|WARNING|ERROR/, 'the reset runs clean');
+    });
+  }
 });

@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
-import type { BootNotificationRequest } from 'ocpp-messages/v1.6/index.js';
+import type { BootNotificationRequest, StatusNotificationRequest } from 'ocpp-messages/v1.6/index.js';
+import { SimulatedWorld } from '../../src/hal/simulated-world.js';
 import {
   afterEachTest,
   assertNoCallErrors,
   callRecords,
   calls,
+  configFile16,
   ID,
   lastStatus,
   plugIn,
@@ -13,6 +15,7 @@ import {
   sleep,
   startAgent,
   startCharging16,
+  startCsms,
   startRig16,
   statusSequence,
   stopAgent,
@@ -158,4 +161,46 @@ describe('OCPP 1.6 integration: availability and reset (5.2, 5.14)', function ()
     );
     assertNoCallErrors(csms);
   });
+
+  for (const type of ['Soft', 'Hard'] as const) {
+    it(`5.14 / 4.9 after a Reset ${type} with the cable still in, the new boot reports connector 1 Preparing, never Available, and the meter register goes on from where it was`, async () => {
+      // The world (plug, EV, meter register) is the process', as run's loop keeps it: it outlives the agent.
+      const world = new SimulatedWorld();
+      try {
+        const csms = await startCsms();
+        const startWh = 5000;
+        const file = configFile16(csms.url, (d) => (d['meter'] = { ...d['meter'], simulation: { ...d['meter'].simulation, startEnergyWh: startWh } }));
+        const { agent, events } = await startAgent(file, { world });
+        await waitForAccepted16(csms, agent);
+        await startCharging16({ csms, agent, events, file });
+        await sleep(1000);
+        assert.deepEqual((await csms.resetStation(ID, { type })).response, { status: 'Accepted' });
+        assert.equal(await restartWithin(agent, 3000), 'RemoteReset');
+        await stopAgent(agent);
+        const stop = stopTransactions(csms)[0]!;
+        assert.equal(stop.reason, `${type}Reset`);
+        assert.ok(stop.meterStop > startWh, `energy was delivered: ${stop.meterStop} Wh`);
+
+        const again = await startAgent(file, { bootReason: 'RemoteReset', world });
+        await until(() => calls(csms, 'BootNotification').length === 2, 5000, 'a second boot');
+        await waitForAccepted16(csms, again.agent);
+        const secondBoot = callRecords(csms, 'BootNotification')[1]!;
+        const after = (): Array<{ seq: number; payload: StatusNotificationRequest }> => callRecords<StatusNotificationRequest>(csms, 'StatusNotification').filter((m) => m.seq > secondBoot.seq);
+        await until(() => after().some((m) => m.payload.connectorId === 1), 5000, 'connector 1 reported after the second boot');
+        assert.deepEqual(
+          after().filter((m) => m.payload.connectorId === 1).map((m) => m.payload.status),
+          ['Preparing'],
+          'the cable is still in: Preparing, never Available',
+        );
+        assert.equal(relayClosed(again.agent), false, 'no transaction runs: the relay stays open');
+        await until(() => again.agent.hardware.evses[0]!.meter.latest !== undefined, 3000, 'a meter reading');
+        const registerWh = Math.floor(again.agent.hardware.evses[0]!.meter.latest!.energyImportWh);
+        assert.ok(registerWh >= Math.floor(stop.meterStop), `the register went on from ${stop.meterStop} Wh, not back to ${startWh} Wh: ${registerWh} Wh`);
+        await stopAgent(again.agent);
+        assertNoCallErrors(csms);
+      } finally {
+        await world.close();
+      }
+    });
+  }
 });

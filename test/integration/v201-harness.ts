@@ -7,6 +7,7 @@ import { appendFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadConfig } from '../../src/config/load-config.js';
 import { DevCsms, type DevCsmsOptions, type MessageRecord } from '../../src/csms/dev-csms.js';
+import type { SimulatedWorld } from '../../src/hal/simulated-world.js';
 import type { Logger } from '../../src/service/logger.js';
 import type { StationEvent } from '../../src/station/events.js';
 import { JOURNAL_FILE } from '../../src/store/transaction-journal.js';
@@ -97,7 +98,7 @@ export interface Rig {
 /** Starts the agent of `file` (it connects to whatever CSMS its URL names). */
 export async function startAgent(
   file: string,
-  options: { bootReason?: BootReason; kernelBootId?: () => string | undefined } = {},
+  options: { bootReason?: BootReason; kernelBootId?: () => string | undefined; world?: SimulatedWorld } = {},
 ): Promise<{ agent: Agent; events: StationEvent[] }> {
   const { config } = loadConfig(file);
   const events: StationEvent[] = [];
@@ -105,6 +106,7 @@ export async function startAgent(
     log: capturingLogger(logLines, 'agent: '),
     ...(options.bootReason ? { bootReason: options.bootReason } : {}),
     ...(options.kernelBootId ? { kernelBootId: options.kernelBootId } : {}),
+    ...(options.world ? { world: options.world } : {}),
   });
   started.agents.push(agent);
   started.subscriptions.push(agent.station.events$.subscribe((e) => events.push(e)));

@@ -1,17 +1,23 @@
 import assert from 'node:assert/strict';
 import type { BootNotificationRequest } from 'ocpp-messages/v2.0/BootNotificationRequest.js';
+import type { StatusNotificationRequest } from 'ocpp-messages/v2.0/StatusNotificationRequest.js';
 import type { Agent, RestartReason } from '../../src/app/agent.js';
+import { SimulatedWorld } from '../../src/hal/simulated-world.js';
 import {
   afterEachTest,
   assertContiguous,
   assertNoCallErrors,
+  callRecords,
   calls,
   CARD,
+  configFile,
+  energyRegister,
   ID,
   relayClosed,
   sleep,
   startAgent,
   startCharging,
+  startCsms,
   startRig,
   stopAgent,
   txEvents,
@@ -108,5 +114,47 @@ describe('OCPP 2.0.1 integration: reset (B11/B12)', function () {
     assert.equal(await restartWithin(agent, 300), undefined, 'the station itself goes on');
     assert.equal(relayClosed(agent), false);
     assertNoCallErrors(csms);
+  });
+
+  it('B01.FR.05 after an Immediate Reset the station reports what is physically true: the cable still in is Occupied at the new boot, and the meter register goes on from where it was', async () => {
+    // The world (plug, EV, meter register) is the process', as run's loop keeps it: it outlives the agent.
+    const world = new SimulatedWorld();
+    try {
+      const csms = await startCsms();
+      const startWh = 5000;
+      const file = configFile(csms.url, (d) => (d['meter'] = { ...d['meter'], simulation: { ...d['meter'].simulation, startEnergyWh: startWh } }));
+      const { agent, events } = await startAgent(file, { world });
+      await waitForAccepted(csms, agent);
+      const txId = await startCharging({ csms, agent, events, file });
+      await sleep(1000);
+      assert.deepEqual((await csms.resetStation(ID, { type: 'Immediate' })).response, { status: 'Accepted' });
+      assert.equal(await restartWithin(agent, 3000), 'RemoteReset');
+      await stopAgent(agent);
+      const ended = txEvents(csms, txId).at(-1)!;
+      assert.equal(ended.eventType, 'Ended');
+      const endWh = energyRegister(ended, 'Transaction.End');
+      assert.ok(endWh > startWh, `energy was delivered: ${endWh} Wh`);
+
+      const again = await startAgent(file, { bootReason: 'RemoteReset', world });
+      await until(() => calls(csms, 'BootNotification').length === 2, 5000, 'a second boot');
+      await waitForAccepted(csms, again.agent);
+      const secondBoot = callRecords(csms, 'BootNotification')[1]!;
+      await until(() => callRecords(csms, 'StatusNotification').some((m) => m.seq > secondBoot.seq), 5000, 'a status after the second boot');
+      const after = callRecords<StatusNotificationRequest>(csms, 'StatusNotification').filter((m) => m.seq > secondBoot.seq);
+      assert.deepEqual(
+        after.map((m) => `${m.payload.evseId}/${m.payload.connectorId} ${m.payload.connectorStatus}`),
+        ['1/1 Occupied'],
+        'the cable is still in: Occupied, never Available',
+      );
+      assert.equal(relayClosed(again.agent), false, 'no transaction runs: the relay stays open');
+      await until(() => again.agent.hardware.evses[0]!.meter.latest !== undefined, 3000, 'a meter reading');
+      // To the Wh's thousandth, as the Ended message carries it.
+      const registerWh = Math.round(again.agent.hardware.evses[0]!.meter.latest!.energyImportWh * 1000) / 1000;
+      assert.ok(registerWh >= endWh, `the register went on from ${endWh} Wh, not back to ${startWh} Wh: ${registerWh} Wh`);
+      await stopAgent(again.agent);
+      assertNoCallErrors(csms);
+    } finally {
+      await world.close();
+    }
   });
 });

@@ -1,17 +1,19 @@
 import { filter, firstValueFrom } from 'rxjs';
-import { Agent } from '../../app/agent.js';
+import type { Agent } from '../../app/agent.js';
 import { DevCsms } from '../../csms/dev-csms.js';
 import { DEFAULT_DEV_CSMS_HTTP_PORT, DevCsmsHttp } from '../../csms/dev-csms-http.js';
 import { createPrintingLogger } from '../../csms/printing-logger.js';
 import { EXIT, exitCodeForStartError, StartError } from '../../service/lifecycle.js';
-import { createLogger } from '../../service/logger.js';
+import { runAgentLoop } from '../agent-loop.js';
 import { untilStopped, type CliIo } from '../io.js';
 import { loadConfigForCommand } from './check-config.js';
 
 /**
  * `evse-agent demo` (what `npm start` runs): the development CSMS and the agent on the
  * simulator config together, and a short charging session to watch: plug in, card, charging with
- * the kWh rising, stop, unplug. Then both keep running for the developer to drive.
+ * the kWh rising, stop, unplug. Then both keep running for the developer to drive. The agent runs
+ * in the loop `run` has (agent-loop.ts), so a Reset from the CSMS restarts it here too, on the same
+ * simulated world and API port, while the CSMS keeps running.
  */
 export async function demoCommand(io: CliIo, file: string, options: { sessionSeconds?: number; controlPort?: number } = {}): Promise<number> {
   const loaded = loadConfigForCommand(io, file);
@@ -36,73 +38,73 @@ export async function demoCommand(io: CliIo, file: string, options: { sessionSec
     io.stderr.write(`demo: cannot start the development CSMS: ${(err as Error).message} (is another demo or dev-csms running?)\n`);
     return exitCodeForStartError(new StartError('listen', 'the development CSMS cannot listen', { cause: err }));
   }
-  // The agent's own log would drown the story: warnings and worse only.
-  const agentLog = createLogger('warning', io.stderr);
-  let agent: Agent;
-  try {
-    agent = await Agent.start(config, { log: agentLog });
-  } catch (err) {
-    await control.stop();
-    await csms.stop();
-    io.stderr.write(`demo: cannot start the agent: ${(err as Error).message}\n`);
-    return exitCodeForStartError(err);
-  }
-  const api = `http://${config.api.host}:${agent.apiPort}`;
-  const id = config.station.identity;
-  const sim = agent.hardware.simulation;
-  const stopped = untilStopped(io.stop);
-  const pause = (ms: number): Promise<boolean> =>
-    Promise.race([new Promise<boolean>((r) => setTimeout(() => r(true), ms)), stopped.then(() => false)]);
-
-  const session = async (): Promise<void> => {
-    say(`evse-agent demo: station ${id} on simulated hardware, the development CSMS at ${csms.url}`);
-    await Promise.race([firstValueFrom(agent.adapter.bootState$.pipe(filter((s) => s === 'Accepted'))), stopped]);
-    if (io.stop.aborted || !(await pause(1500))) return;
-    say('A driver plugs in a vehicle.');
-    sim.setPlugged(1, 1, true);
-    if (!(await pause(1500))) return;
-    say('The driver presents card DEMO-CARD-01; the station asks the CSMS.');
-    const result = await agent.station.presentIdToken(1, { idToken: 'DEMO-CARD-01', type: 'ISO14443' });
-    if (result.outcome !== 'authorized') {
-      say(`The card was not accepted (${JSON.stringify(result)}).`);
-      return;
-    }
-    say('Charging: the contactor is closed and the meter counts.');
-    const seconds = options.sessionSeconds ?? 12;
-    for (let i = 0; i < seconds; i++) {
-      if (!(await pause(1000))) return;
-      const tx = agent.station.transactions()[0];
-      const reading = agent.hardware.evses[0]?.meter.latest;
-      if (tx) io.stdout.write(`    charging: ${(tx.energyWh / 1000).toFixed(3)} kWh so far at ${((reading?.powerW ?? 0) / 1000).toFixed(1)} kW (${tx.chargingState})\n`);
-    }
-    say('The driver presents the card again to stop.');
-    await agent.station.presentIdToken(1, { idToken: 'DEMO-CARD-01', type: 'ISO14443' });
-    if (!(await pause(1500))) return;
-    say('The driver unplugs.');
-    sim.setPlugged(1, 1, false);
-    if (!(await pause(1500))) return;
-    say('Session done. Both keep running; drive them yourself:');
-    io.stdout.write(
-      [
-        `  curl -s ${api}/api/status`,
-        `  curl -s -X POST ${api}/api/sim/evses/1/connectors/1/plug`,
-        `  curl -s -X POST ${api}/api/sim/evses/1/token -d '{"idToken": "CARD-42", "type": "ISO14443"}'`,
-        `  curl -s -X POST ${api}/api/sim/evses/1/ev -d '{"state": "suspended"}'`,
-        `  curl -s -X POST ${api}/api/sim/inputs/emergencyStop -d '{"active": true}'`,
-        `  curl -s -X POST ${control.url}/stations/${id}/start -d '{"evseId": 1}'    # a remote start from the CSMS`,
-        `  curl -s -X POST ${control.url}/stations/${id}/stop`,
-        `  curl -s -X POST ${control.url}/stations/${id}/availability -d '{"operative": false}'`,
-        'Ctrl-C stops everything.',
-        '',
-      ].join('\n'),
-    );
-  };
-
-  await session().catch((err: Error) => io.stderr.write(`demo: the session went wrong: ${err.message}\n`));
-  await stopped;
-  say('Stopping: relays open, connections closed.');
-  await agent.stop();
+  const urls = { csms: csms.url, control: control.url };
+  const code = await runAgentLoop(io, file, {
+    firstConfig: loaded,
+    // The agent's own log would drown the story: warnings and worse only.
+    logLevel: () => 'warning',
+    startFailed: (err) => io.stderr.write(`demo: cannot start the agent: ${err.message}\n`),
+    started: (agent, _log, first) => {
+      if (first) {
+        playSession(io, agent, urls, say, options.sessionSeconds ?? 12).catch((err: Error) => io.stderr.write(`demo: the session went wrong: ${err.message}\n`));
+      } else {
+        say(`The station restarted and boots again; its local API is still at http://${agent.config.api.host}:${agent.apiPort}.`);
+      }
+    },
+    stopping: (outcome) => say(outcome === 'stop' ? 'Stopping: relays open, connections closed.' : `The CSMS reset the station (${outcome}): relays open, the agent restarts.`),
+  });
   await control.stop();
   await csms.stop();
-  return EXIT.ok;
+  return code;
+}
+
+/** The session to watch, on the first agent; it ends early when the process stops or the agent restarts. */
+async function playSession(io: CliIo, agent: Agent, urls: { csms: string; control: string }, say: (text: string) => void, seconds: number): Promise<void> {
+  const api = `http://${agent.config.api.host}:${agent.apiPort}`;
+  const id = agent.config.station.identity;
+  const sim = agent.hardware.simulation;
+  const over = Promise.race([untilStopped(io.stop), agent.restartRequested]).then(() => false);
+  const pause = (ms: number): Promise<boolean> => Promise.race([new Promise<boolean>((r) => setTimeout(() => r(true), ms)), over]);
+
+  say(`evse-agent demo: station ${id} on simulated hardware, the development CSMS at ${urls.csms}`);
+  const accepted = firstValueFrom(agent.adapter.bootState$.pipe(filter((s) => s === 'Accepted'))).then(() => true);
+  if (!(await Promise.race([accepted, over])) || !(await pause(1500))) return;
+  say('A driver plugs in a vehicle.');
+  sim.setPlugged(1, 1, true);
+  if (!(await pause(1500))) return;
+  say('The driver presents card DEMO-CARD-01; the station asks the CSMS.');
+  const result = await agent.station.presentIdToken(1, { idToken: 'DEMO-CARD-01', type: 'ISO14443' });
+  if (result.outcome !== 'authorized') {
+    say(`The card was not accepted (${JSON.stringify(result)}).`);
+    return;
+  }
+  say('Charging: the contactor is closed and the meter counts.');
+  for (let i = 0; i < seconds; i++) {
+    if (!(await pause(1000))) return;
+    const tx = agent.station.transactions()[0];
+    const reading = agent.hardware.evses[0]?.meter.latest;
+    if (tx) io.stdout.write(`    charging: ${(tx.energyWh / 1000).toFixed(3)} kWh so far at ${((reading?.powerW ?? 0) / 1000).toFixed(1)} kW (${tx.chargingState})\n`);
+  }
+  say('The driver presents the card again to stop.');
+  await agent.station.presentIdToken(1, { idToken: 'DEMO-CARD-01', type: 'ISO14443' });
+  if (!(await pause(1500))) return;
+  say('The driver unplugs.');
+  sim.setPlugged(1, 1, false);
+  if (!(await pause(1500))) return;
+  say('Session done. Both keep running; drive them yourself:');
+  io.stdout.write(
+    [
+      `  curl -s ${api}/api/status`,
+      `  curl -s -X POST ${api}/api/sim/evses/1/connectors/1/plug`,
+      `  curl -s -X POST ${api}/api/sim/evses/1/token -d '{"idToken": "CARD-42", "type": "ISO14443"}'`,
+      `  curl -s -X POST ${api}/api/sim/evses/1/ev -d '{"state": "suspended"}'`,
+      `  curl -s -X POST ${api}/api/sim/inputs/emergencyStop -d '{"active": true}'`,
+      `  curl -s -X POST ${urls.control}/stations/${id}/start -d '{"evseId": 1}'    # a remote start from the CSMS`,
+      `  curl -s -X POST ${urls.control}/stations/${id}/stop`,
+      `  curl -s -X POST ${urls.control}/stations/${id}/availability -d '{"operative": false}'`,
+      `  curl -s -X POST ${urls.control}/stations/${id}/reset    # the station restarts and boots again`,
+      'Ctrl-C stops everything.',
+      '',
+    ].join('\n'),
+  );
 }
