@@ -13,9 +13,11 @@ import {
   relayClosed,
   sleep,
   startAgent,
+  startCsms,
   startRig,
   statuses,
   stopAgent,
+  stopCsms,
   txEvents,
   until,
   waitForAccepted,
@@ -87,6 +89,9 @@ describe('OCPP 2.0.1 integration: reservations (H01-H04)', function () {
     const { csms, agent } = await startRig();
     assert.equal(await reserveNow(csms, { id: 7, evseId: 1 }), 'Accepted');
     await waitForStatus(csms, 1, 'Reserved');
+    // H01 S2: the answer first, then the StatusNotification it causes.
+    const flow = csms.station(ID)!.messages.map((m) => `${m.kind} ${m.action}`);
+    assert.ok(flow.indexOf('callResult ReserveNow') < flow.lastIndexOf('call StatusNotification'), flow.join(', '));
     assert.deepEqual(await agent.station.presentIdToken(1, CARD), { outcome: 'rejected', status: 'Reserved' });
     await plugIn(agent);
     assert.deepEqual(await agent.station.presentIdToken(1, RESERVED), { outcome: 'authorized', evseId: 1 });
@@ -212,6 +217,20 @@ describe('OCPP 2.0.1 integration: reservations (H01-H04)', function () {
     assert.deepEqual(order.slice(-2), ['StatusNotification', 'ReservationStatusUpdate'], 'Available first (H04.FR.03), then Expired');
     assert.equal(lastStatus(csms, 1), 'Available');
     assert.equal((await agent.station.presentIdToken(1, CARD)).outcome, 'authorized', 'H04.FR.02');
+    assertNoCallErrors(csms);
+  });
+
+  it('H04.FR.01 a reservation that expires while the CSMS cannot be reached: ReservationStatusUpdate Expired once the station is connected again', async () => {
+    const rig = await startRig();
+    assert.equal(await reserveNow(rig.csms, { id: 41, evseId: 1, expiresInS: 1 }), 'Accepted');
+    await waitForStatus(rig.csms, 1, 'Reserved');
+    const port = rig.csms.port;
+    await stopCsms(rig.csms);
+    await until(() => rig.agent.station.evse(1)!.reservedFor === undefined, 3000, 'the expiry');
+    const csms = await startCsms({ port });
+    await csms.waitFor(ID, 'ReservationStatusUpdate', undefined, 8000);
+    assert.deepEqual(statusUpdates(csms), [{ reservationId: 41, reservationUpdateStatus: 'Expired' }]);
+    await waitForStatus(csms, 1, 'Available');
     assertNoCallErrors(csms);
   });
 

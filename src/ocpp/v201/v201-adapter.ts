@@ -38,7 +38,7 @@ import { requestStartTransaction } from './actions/request-start-transaction.js'
 import { requestStopTransaction } from './actions/request-stop-transaction.js';
 import { SecurityEvents, startSecurityEvent } from './actions/security-event-notification.js';
 import { cancelReservation } from './actions/cancel-reservation.js';
-import { reservationStatusUpdateRequest } from './actions/reservation-status-update.js';
+import { ReservationStatusUpdates } from './actions/reservation-status-update.js';
 import { reserveNow } from './actions/reserve-now.js';
 import { reset } from './actions/reset.js';
 import { setVariables } from './actions/set-variables.js';
@@ -99,6 +99,7 @@ export class V201Adapter implements ProtocolAdapter {
   private readonly statuses = new Map<string, { evseId: number; connectorId: number; status: string; at: Date }>();
   private readonly reported = new Map<string, string>();
   readonly faultEvents: FaultEventOutbox;
+  private readonly reservationUpdates: ReservationStatusUpdates;
   readonly securityEvents: SecurityEvents;
   /** eventIds: unique within a run, and (from the start time) unlikely to repeat an earlier run's. */
   private nextEventId = Math.floor(Date.now() / 1000) % 1_000_000_000;
@@ -124,14 +125,16 @@ export class V201Adapter implements ProtocolAdapter {
       onAccepted: async () => {
         await this.reportStatuses({}); // B01.FR.05
         await this.faultEvents.flush();
+        await this.reservationUpdates.flush();
       },
       // B04: statuses as they are now, the changed ones after a short outage, all after a long one.
       onReconnected: (offlineS) => {
-        void this.reportStatuses({ onlyChanged: offlineS <= deviceModel.getInt('OCPPCommCtrlr', 'OfflineThreshold') }).then(() => this.faultEvents.flush());
+        void this.reportStatuses({ onlyChanged: offlineS <= deviceModel.getInt('OCPPCommCtrlr', 'OfflineThreshold') }).then(() => this.faultEvents.flush()).then(() => this.reservationUpdates.flush());
       },
       onClockChanged: () => this.aligned.schedule(),
     });
     this.faultEvents = new FaultEventOutbox((request) => this.registration.send('NotifyEvent', request), log);
+    this.reservationUpdates = new ReservationStatusUpdates((request) => this.registration.send('ReservationStatusUpdate', request), log);
     this.securityEvents = new SecurityEvents({
       send: (action, payload) => this.registration.sendNow(action, payload),
       ready$: this.registration.ready$,
@@ -301,13 +304,9 @@ export class V201Adapter implements ProtocolAdapter {
       case 'FaultChanged':
         this.reportFault(e);
         return;
-      case 'ReservationEnded': {
-        const request = reservationStatusUpdateRequest(e);
-        if (request) {
-          void this.registration.send('ReservationStatusUpdate', request).catch((err: Error) => this.options.log.warning(`ReservationStatusUpdate ${request.reservationId} ${request.reservationUpdateStatus} not sent: ${err.message}`));
-        }
+      case 'ReservationEnded':
+        this.reservationUpdates.add(e);
         return;
-      }
       default:
         this.onTransactionEvent(e);
     }
