@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import type { BootNotificationRequest } from 'ocpp-messages/v2.0/BootNotificationRequest.js';
 import type { StatusNotificationRequest } from 'ocpp-messages/v2.0/StatusNotificationRequest.js';
 import type { Agent, RestartReason } from '../../src/app/agent.js';
+import { runCommand } from '../../src/cli/commands/run.js';
 import { SimulatedWorld } from '../../src/hal/simulated-world.js';
 import {
   afterEachTest,
@@ -156,5 +157,40 @@ describe('OCPP 2.0.1 integration: reset (B11/B12)', function () {
     } finally {
       await world.close();
     }
+  });
+});
+
+describe('evse-agent run: a Reset restarts the agent in-process on the same simulated world', function () {
+  this.timeout(20000);
+  afterEach(afterEachTest);
+
+  it('B01.FR.05 a vehicle plugged in before an Immediate Reset is Occupied at the new boot (RemoteReset), never Available', async () => {
+    const csms = await startCsms();
+    const file = configFile(csms.url);
+    let err = '';
+    const controller = new AbortController();
+    const done = runCommand({ stdout: { write: () => true }, stderr: { write: (t: string) => (err += t) }, stop: controller.signal }, file);
+    try {
+      const statuses = (): StatusNotificationRequest[] => calls<StatusNotificationRequest>(csms, 'StatusNotification');
+      await until(() => statuses().some((s) => s.connectorStatus === 'Available'), 5000, 'Available at the first boot');
+      // The vehicle comes through the local API's simulation lever, as a developer would plug it in.
+      const api = /local API on (http:\/\/[^/]+)\/api\/status/.exec(err)?.[1];
+      assert.ok(api, err);
+      assert.equal((await fetch(`${api}/api/sim/evses/1/connectors/1/plug`, { method: 'POST' })).status, 200);
+      await until(() => statuses().at(-1)?.connectorStatus === 'Occupied', 5000, 'Occupied once plugged in');
+      assert.deepEqual((await csms.resetStation(ID, { type: 'Immediate' })).response, { status: 'Accepted' });
+      await until(() => calls(csms, 'BootNotification').length === 2, 8000, 'a second boot');
+      assert.equal(calls<BootNotificationRequest>(csms, 'BootNotification')[1]!.reason, 'RemoteReset');
+      const secondBoot = callRecords(csms, 'BootNotification')[1]!;
+      const after = (): StatusNotificationRequest[] => callRecords<StatusNotificationRequest>(csms, 'StatusNotification').filter((m) => m.seq > secondBoot.seq).map((m) => m.payload);
+      await until(() => after().length > 0, 5000, 'a status after the second boot');
+      await sleep(300);
+      assert.deepEqual(after().map((s) => s.connectorStatus), ['Occupied'], 'the cable is still in');
+      assertNoCallErrors(csms);
+    } finally {
+      controller.abort();
+    }
+    assert.equal(await done, 0, err);
+    assert.match(err, /restarting \(RemoteReset\)/);
   });
 });
