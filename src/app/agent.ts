@@ -216,6 +216,9 @@ export class Agent {
       const deviceStart = recordDeviceStart(config.storage.dir, (options.kernelBootId ?? readKernelBootId)());
       if (settings.deviceModel) {
         securityJournal = TransactionJournal.open(config.storage.dir, SECURITY_EVENT_JOURNAL_FILE);
+        if (securityJournal.damage.length > 0) {
+          log.error(`security event journal damaged: ${securityJournal.damage.length} record(s) skipped; the intact ones are kept, the damaged file is ${securityJournal.damagedCopy}`);
+        }
         const v201 = new V201Adapter({
           ...common,
           deviceModel: settings.deviceModel,

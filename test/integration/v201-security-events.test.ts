@@ -1,17 +1,20 @@
 import assert from 'node:assert/strict';
+import { appendFileSync } from 'node:fs';
+import path from 'node:path';
 import type { BootNotificationRequest } from 'ocpp-messages/v2.0/BootNotificationRequest.js';
 import type { NotifyReportRequest } from 'ocpp-messages/v2.0/NotifyReportRequest.js';
 import type { SecurityEventNotificationRequest } from 'ocpp-messages/v2.0/SecurityEventNotificationRequest.js';
 import type { Agent } from '../../src/app/agent.js';
 import { answers, type DevCsms } from '../../src/csms/dev-csms.js';
 import { readKernelBootId } from '../../src/service/device-start.js';
-import { SecurityLog } from '../../src/store/security-log.js';
+import { SECURITY_EVENT_JOURNAL_FILE, SecurityLog } from '../../src/store/security-log.js';
 import {
   afterEachTest,
   assertNoCallErrors,
   callRecords,
   calls,
   ID,
+  logLines,
   sleep,
   startAgent,
   startCsms,
@@ -158,6 +161,30 @@ describe('OCPP 2.0.1 integration: security events (A04), triggered boot (B01.FR.
     assert.deepEqual(
       new SecurityLog(storageOf(file)).entries().map((e) => e.type),
       ['StartupOfTheDevice', 'ResetOrReboot', 'ResetOrReboot'],
+    );
+    assertNoCallErrors(csms2);
+  });
+
+  it('A04.FR.02 a damaged security event journal (a bad sector, a torn last record) is reported; the intact events are still delivered', async () => {
+    const { csms, agent, file } = await startRig();
+    await waitForSecurityEvents(csms, 1);
+    await until(() => agent.securityJournal!.pending.length === 0, 2000, 'answered');
+    const port = csms.port;
+    await stopCsms(csms);
+    await stopAgent(agent);
+    const offline = await startAgent(file);
+    assert.equal(offline.agent.securityJournal!.pending.length, 1);
+    await stopAgent(offline.agent);
+    appendFileSync(path.join(storageOf(file), SECURITY_EVENT_JOURNAL_FILE), '\u0000\u0000garbage from a bad sector\n0000beef {"t":"m","m":{"id":"x"');
+    const csms2 = await startCsms({ port });
+    const back = await startAgent(file);
+    assert.ok(logLines.some((l) => /error +agent: security event journal damaged: 2 record\(s\) skipped/.test(l)), 'the damage is logged');
+    await waitForAccepted(csms2, back.agent, 8000);
+    const events = await waitForSecurityEvents(csms2, 2);
+    assert.deepEqual(
+      events.map((e) => e.type),
+      ['ResetOrReboot', 'ResetOrReboot'],
+      "the intact event from before, then this start's",
     );
     assertNoCallErrors(csms2);
   });
