@@ -1,15 +1,12 @@
 import assert from 'node:assert/strict';
 import { mkdirSync, rmSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
-import { Agent } from '../../src/app/agent.js';
-import { loadConfig } from '../../src/config/load-config.js';
-import { SimulatedGpio } from '../../src/hal/drivers/simulated/simulated-gpio.js';
+import { SimulatedWorld } from '../../src/hal/simulated-world.js';
 import { JOURNAL_FILE } from '../../src/store/transaction-journal.js';
 import {
   afterEachTest,
   assertContiguous,
   assertNoCallErrors,
-  capturingLogger,
   configFile,
   energyRegister,
   ID,
@@ -25,6 +22,7 @@ import {
   stopAgent,
   stopCsms,
   txEvents,
+  unplug,
   until,
   waitForAccepted,
   waitForTx,
@@ -106,23 +104,36 @@ describe('durability: transaction journal and recovery', function () {
     assertNoCallErrors(csms);
   });
 
-  it('resumes the transaction when configured and the vehicle is still plugged in', async () => {
-    const rig = await startRig({ config: (d) => (d['charging'] = { ...d['charging'], resumeAfterPowerLoss: true }) });
-    const txId = await startCharging(rig);
-    await stopAgent(rig.agent);
-    // The vehicle is still there when the agent comes back.
-    const gpio = new SimulatedGpio();
-    const plug = rig.agent.config.evses[0]!.connectors[0]!.plugDetect!;
-    gpio.setInputLevel(plug, plug.activeLow ? 0 : 1);
-    const agent = await Agent.start(loadConfig(rig.file).config, { log: capturingLogger(logLines, 'agent: '), gpio });
+  it('resumes the transaction when configured and the vehicle is still plugged in; its meter goes on from the same register', async () => {
+    // The vehicle and the meter are the world's, which outlives the agent as a cable outlives a power cut of the charger's computer.
+    const world = new SimulatedWorld();
     try {
-      const resumed = await waitForTx(rig.csms, (t) => t.transactionInfo.transactionId === txId && t.eventType === 'Updated' && t.transactionInfo.chargingState === 'Charging');
+      const csms = await startCsms();
+      const file = configFile(csms.url, (d) => (d['charging'] = { ...d['charging'], resumeAfterPowerLoss: true }));
+      const first = await startAgent(file, { world });
+      await waitForAccepted(csms, first.agent);
+      const txId = await startCharging({ csms, agent: first.agent, events: first.events, file });
+      await sleep(500);
+      await stopAgent(first.agent);
+      const cutWh = first.agent.hardware.evses[0]!.meter.latest!.energyImportWh;
+      const { agent } = await startAgent(file, { world });
+      const resumed = await waitForTx(csms, (t) => t.transactionInfo.transactionId === txId && t.eventType === 'Updated' && t.transactionInfo.chargingState === 'Charging');
       assert.equal(resumed.triggerReason, 'ChargingStateChanged');
       await until(() => agent.hardware.evses[0]!.connectors[0]!.relay.active, 3000, 'the relay closed again');
       assert.equal(agent.station.transactions()[0]?.id, txId);
-      assertContiguous(txEvents(rig.csms, txId));
+      await sleep(500);
+      await unplug(agent);
+      const ended = await waitForTx(csms, (t) => t.transactionInfo.transactionId === txId && t.eventType === 'Ended');
+      const events = txEvents(csms, txId);
+      assertContiguous(events);
+      const beginWh = energyRegister(events[0]!, 'Transaction.Begin');
+      const endWh = energyRegister(ended, 'Transaction.End');
+      assert.ok(cutWh > beginWh, `energy before the cut: ${beginWh} -> ${cutWh} Wh`);
+      assert.ok(endWh > cutWh + 0.5, `the register went on from ${cutWh} Wh and counted the resumed charging: ${endWh} Wh`);
+      await stopAgent(agent);
+      assertNoCallErrors(csms);
     } finally {
-      await agent.stop();
+      await world.close();
     }
   });
 
