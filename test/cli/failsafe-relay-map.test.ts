@@ -101,6 +101,22 @@ describe('failsafe: the relay map, for a config that cannot be read', function (
     assert.deepEqual(level(root, 529), { direction: 'out', value: '1' });
   });
 
+  it('with a valid config, also opens the lines the last start drove that the config no longer names (edited since)', async () => {
+    const { root, stateDir, file } = brokenStation();
+    // The config, valid again, now names only BCM 17: BCM 18 was the second EVSE's relay at the last start.
+    const doc = JSON.parse(readFileSync(path.join(repoRoot, 'config', 'simulator.json'), 'utf8')) as Record<string, any>;
+    doc['gpio'] = { driver: 'sysfs', sysfsRoot: root };
+    doc['evses'][0]['connectors'][0]['relay'] = { line: 17 };
+    doc['storage'] = { dir: stateDir };
+    writeFileSync(file, JSON.stringify(doc));
+    const { code, stdout, stderr } = await runProcess(['failsafe', '--config', file]);
+    assert.equal(code, 0, stderr);
+    assert.deepEqual(level(root, 529), { direction: 'low', value: '0' });
+    assert.deepEqual(level(root, 530), { direction: 'high', value: '1' });
+    assert.match(stderr, /also opening 1 relay line\(s\) the last start drove and .*config\.json no longer names/);
+    assert.equal(stdout.match(/ open$/gm)?.length, 2, stdout);
+  });
+
   it('run writes the relay map at a successful start: gpio, chip root and every relay with its active level', async () => {
     const file = simulatorConfigCopy();
     try {

@@ -38,82 +38,96 @@ export function relayLinesLeniently(doc: unknown): RelayMap {
 /** Where the relay map is when the config cannot tell: the default storage.dir, or an override for tests. */
 export const DEFAULT_STATE_DIR = '/var/lib/evse-agent';
 
-function problemText(err: unknown): string {
-  if (err instanceof ConfigError) return err.problems.map((p) => p.found).join('; ');
-  return (err as Error).message;
+/** What the config says about the relays: its own (valid), the ones found in it (JSON), or why it says nothing. */
+function relaysFromConfig(io: CliIo, file: string): { target?: RelayMap; storageDir?: string; unusable?: string } {
+  try {
+    const { config } = loadConfig(file);
+    return {
+      storageDir: config.storage.dir,
+      target: {
+        driver: config.gpio.driver,
+        ...(config.gpio.chip ? { chip: config.gpio.chip } : {}),
+        root: config.gpio.sysfsRoot,
+        relays: config.evses.flatMap((e) => e.connectors.map((c) => c.relay)),
+      },
+    };
+  } catch (err) {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (readErr) {
+      return { unusable: (readErr as NodeJS.ErrnoException).code ?? (readErr as Error).message };
+    }
+    const parsed = parseJsonText(text);
+    if (!parsed.ok) return { unusable: `not JSON: ${parsed.problem.found}` };
+    const dir = (parsed.value as { storage?: { dir?: unknown } } | null)?.storage?.dir;
+    const storageDir = typeof dir === 'string' ? path.resolve(path.dirname(file), dir) : undefined;
+    const target = relayLinesLeniently(parsed.value);
+    if (target.relays.length === 0) return { ...(storageDir ? { storageDir } : {}), unusable: 'it names no relay' };
+    const why = err instanceof ConfigError ? `${err.problems.length} config problem(s)` : (err as Error).message;
+    io.stderr.write(`failsafe: ${file} does not validate (${why}); opening every relay line found in it\n`);
+    return { target, ...(storageDir ? { storageDir } : {}) };
+  }
+}
+
+/** The relays of the map that the config's do not cover (all of them when they are on other GPIO). */
+function notCovered(map: RelayMap, target: RelayMap | undefined): OutputLineSpec[] {
+  if (!target || target.driver !== map.driver || (target.root ?? DEFAULT_SYSFS_ROOT) !== (map.root ?? DEFAULT_SYSFS_ROOT) || target.chip !== map.chip) return map.relays;
+  const key = (r: OutputLineSpec, chip: string | undefined): string => `${r.chip ?? chip ?? ''}#${r.line}`;
+  const known = new Set(target.relays.map((r) => key(r, target.chip)));
+  return map.relays.filter((r) => !known.has(key(r, map.chip)));
 }
 
 /**
- * `evse-agent failsafe`: opens every relay the config names and exits. Run by systemd after the
- * agent stops for any reason, crash included; it must work when nothing else does: from a config
- * that does not validate it takes the relay lines it can find, and from one it cannot even read
- * (not JSON, gone) the relay map the last successful start left in storage.dir (relay-map.ts).
- * That storage.dir is then unknown too: stateDir, else $EVSE_AGENT_STATE_DIR, else the default.
- * It takes no instance lock: nothing may keep it from opening the relays.
+ * `evse-agent failsafe`: opens every relay and exits. Run by systemd after the agent stops for
+ * any reason, crash included; it must work when nothing else does. It opens the relays the config
+ * names (of a config that does not validate, every one it can find), and those of the relay map
+ * the last successful start left in storage.dir (relay-map.ts): the lines the agent really drove,
+ * should the config have been edited since, and all there is when the config cannot be read at all
+ * (not JSON, gone). Then storage.dir is unknown too: stateDir, else $EVSE_AGENT_STATE_DIR, else
+ * the config's if it can be read, else the default. It takes no instance lock: nothing may keep it
+ * from opening the relays.
  */
 export async function failsafeCommand(io: CliIo, file: string, gpioOverride?: GpioDriver, stateDir?: string): Promise<number> {
-  let target: RelayMap;
-  try {
-    const { config } = loadConfig(file);
-    target = {
-      driver: config.gpio.driver,
-      ...(config.gpio.chip ? { chip: config.gpio.chip } : {}),
-      root: config.gpio.sysfsRoot,
-      relays: config.evses.flatMap((e) => e.connectors.map((c) => c.relay)),
-    };
-  } catch (err) {
-    let doc: unknown;
-    let unreadable: string | undefined;
-    try {
-      const parsed = parseJsonText(readFileSync(file, 'utf8'));
-      if (parsed.ok) doc = parsed.value;
-      else unreadable = `not JSON: ${parsed.problem.found}`;
-    } catch (readErr) {
-      unreadable = (readErr as NodeJS.ErrnoException).code ?? (readErr as Error).message;
+  const fromConfig = relaysFromConfig(io, file);
+  const mapDir = stateDir ?? (process.env['EVSE_AGENT_STATE_DIR'] || undefined) ?? fromConfig.storageDir ?? DEFAULT_STATE_DIR;
+  const map = readRelayMap(mapDir);
+  const groups: RelayMap[] = fromConfig.target ? [fromConfig.target] : [];
+  if (map.ok) {
+    const extra = notCovered(map.map, fromConfig.target);
+    if (!fromConfig.target) {
+      io.stderr.write(`failsafe: cannot use ${file}: ${fromConfig.unusable ?? ''}; opening the relays of the last start, from ${map.file}\n`);
+    } else if (extra.length > 0) {
+      io.stderr.write(`failsafe: also opening ${extra.length} relay line(s) the last start drove and ${file} no longer names (from ${map.file})\n`);
     }
-    const lenient = unreadable === undefined ? relayLinesLeniently(doc) : undefined;
-    if (lenient && lenient.relays.length > 0) {
-      const why = err instanceof ConfigError ? `${err.problems.length} config problem(s)` : problemText(err);
-      io.stderr.write(`failsafe: ${file} does not validate (${why}); opening every relay line found in it\n`);
-      target = lenient;
-    } else {
-      const storageDir = (doc as { storage?: { dir?: unknown } } | undefined)?.storage?.dir;
-      const dir =
-        stateDir ??
-        (process.env['EVSE_AGENT_STATE_DIR'] || undefined) ??
-        (typeof storageDir === 'string' ? path.resolve(path.dirname(file), storageDir) : DEFAULT_STATE_DIR);
-      const map = readRelayMap(dir);
-      const why = unreadable ?? 'it names no relay';
-      if (map.ok) {
-        io.stderr.write(`failsafe: cannot use ${file}: ${why}; opening the relays of the last start, from ${map.file}\n`);
-        target = map.map;
-      } else if (lenient) {
-        // JSON naming no relay, and no map: nothing to open (exit 1 below says so).
-        target = lenient;
-      } else {
-        io.stderr.write(`failsafe: cannot read ${file}: ${why}; no relay map either (${map.file}: ${map.reason}); no relay line known\n`);
-        return EXIT.config;
+    if (extra.length > 0) groups.push({ ...map.map, relays: extra });
+  } else if (!fromConfig.target && fromConfig.unusable !== 'it names no relay') {
+    io.stderr.write(`failsafe: cannot read ${file}: ${fromConfig.unusable ?? ''}; no relay map either (${map.file}: ${map.reason}); no relay line known\n`);
+    return EXIT.config;
+  }
+  if (groups.every((g) => g.relays.length === 0)) {
+    io.stderr.write('failsafe: no relay line in the config\n');
+    return EXIT.failure;
+  }
+  let failures = 0;
+  for (const target of groups) {
+    if (target.driver === 'simulated' && !gpioOverride) {
+      io.stdout.write('failsafe: GPIO is simulated; no relay outside the agent to open\n');
+      continue;
+    }
+    const root = target.root ?? DEFAULT_SYSFS_ROOT;
+    const gpio = gpioOverride ?? new SysfsGpio({ ...(target.chip ? { chip: target.chip } : {}), root, open: sysfsFileOutputs(root) });
+    for (const relay of target.relays) {
+      try {
+        // Claiming the line as an output at its inactive level opens the contactor in one write.
+        const pin = await gpio.openOutput(relay, inactiveLevel(relay));
+        pin.writeSync(inactiveLevel(relay));
+        io.stdout.write(`failsafe: relay ${gpio.describe(relay)} open\n`);
+      } catch (err) {
+        failures++;
+        io.stderr.write(`failsafe: could not open relay ${gpio.describe(relay)}: ${(err as Error).message}\n`);
       }
     }
   }
-  if (target.driver === 'simulated' && !gpioOverride) {
-    io.stdout.write('failsafe: GPIO is simulated; no relay outside the agent to open\n');
-    return EXIT.ok;
-  }
-  const root = target.root ?? DEFAULT_SYSFS_ROOT;
-  const gpio = gpioOverride ?? new SysfsGpio({ ...(target.chip ? { chip: target.chip } : {}), root, open: sysfsFileOutputs(root) });
-  let failures = 0;
-  for (const relay of target.relays) {
-    try {
-      // Claiming the line as an output at its inactive level opens the contactor in one write.
-      const pin = await gpio.openOutput(relay, inactiveLevel(relay));
-      pin.writeSync(inactiveLevel(relay));
-      io.stdout.write(`failsafe: relay ${gpio.describe(relay)} open\n`);
-    } catch (err) {
-      failures++;
-      io.stderr.write(`failsafe: could not open relay ${gpio.describe(relay)}: ${(err as Error).message}\n`);
-    }
-  }
-  if (target.relays.length === 0) io.stderr.write('failsafe: no relay line in the config\n');
-  return failures === 0 && target.relays.length > 0 ? EXIT.ok : EXIT.failure;
+  return failures === 0 ? EXIT.ok : EXIT.failure;
 }
