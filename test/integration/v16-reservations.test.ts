@@ -133,6 +133,28 @@ describe('OCPP 1.6 integration: reservations (5.13, 5.1)', function () {
     assertNoCallErrors(csms);
   });
 
+  it('4.9 G2 a vehicle plugged into a Reserved connector leaves it Reserved until the reserved tag is presented; a connector that becomes Faulted loses its reservation (the core\'s rule, shared with 2.0.1 H01.FR.16)', async () => {
+    const { csms, agent } = await startRig16();
+    assert.equal(await reserveNow(csms, { reservationId: 16 }), 'Accepted');
+    await waitForStatus(csms, 1, 'Reserved');
+    await plugIn(agent);
+    await sleep(200);
+    assert.equal(statusSequence(csms, 1).at(-1), 'Reserved');
+    await unplug(agent);
+    agent.hardware.simulation.setInput('rcd', true);
+    await waitForStatus(csms, 1, 'Faulted');
+    agent.hardware.simulation.setInput('rcd', false);
+    await waitForStatus(csms, 1, 'Available');
+    assert.equal(await cancel(csms, 16), 'Rejected', 'the fault ended it');
+    assert.equal(await reserveNow(csms, { reservationId: 17 }), 'Accepted');
+    await waitForStatus(csms, 1, 'Reserved');
+    await plugIn(agent);
+    assert.equal(statusSequence(csms, 1).at(-1), 'Reserved');
+    assert.equal((await agent.station.presentIdToken(1, tag('RESERVED-1'))).outcome, 'authorized');
+    await waitForStatus(csms, 1, 'Charging');
+    assertNoCallErrors(csms);
+  });
+
   it('5.13/5.11 RemoteStartTransaction on the reserved connector: for another tag Rejected, for the reserved tag Accepted with the reservationId in StartTransaction', async () => {
     const { csms, agent } = await startRig16();
     assert.equal(await reserveNow(csms, { idTag: 'RESERVED-1', reservationId: 15 }), 'Accepted');

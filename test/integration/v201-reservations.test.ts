@@ -122,6 +122,22 @@ describe('OCPP 2.0.1 integration: reservations (H01-H04)', function () {
     assertNoCallErrors(csms);
   });
 
+  it('H03 S1 #2 (errata) TxStartPoint EVConnected: the plug-in starts the transaction and the connector stays Reserved; the reserved driver makes it Occupied, the reservationId in that Updated event (E02.FR.03)', async () => {
+    const { csms, agent } = await startRig({ config: (doc) => (doc['charging'] = { ...doc['charging'], txStartPoints: ['EVConnected'], txStopPoints: ['EVConnected'] }) });
+    assert.equal(await reserveNow(csms, { id: 12, evseId: 1 }), 'Accepted');
+    await waitForStatus(csms, 1, 'Reserved');
+    await plugIn(agent);
+    const started = await waitForTx(csms, (t) => t.eventType === 'Started');
+    assert.equal(started.reservationId, undefined);
+    assert.equal(lastStatus(csms, 1), 'Reserved');
+    assert.deepEqual(await agent.station.presentIdToken(1, CARD), { outcome: 'rejected', status: 'Reserved' });
+    assert.equal((await agent.station.presentIdToken(1, RESERVED)).outcome, 'authorized');
+    const authorized = await waitForTx(csms, (t) => t.eventType === 'Updated' && t.idToken !== undefined);
+    assert.deepEqual([authorized.reservationId, authorized.idToken?.idToken, authorized.triggerReason], [12, RESERVED.idToken, 'Authorized']);
+    await waitForStatus(csms, 1, 'Occupied');
+    assertNoCallErrors(csms);
+  });
+
   it('H03.FR.04 a reservation with a groupIdToken: a driver of that group (Authorize answers its groupIdToken) may use it, an outsider not', async () => {
     const FLEET = { idToken: 'FLEET-1', type: 'Central' as const };
     const MEMBER = { idToken: 'MEMBER-2', type: 'ISO14443' as const };

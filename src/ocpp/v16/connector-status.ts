@@ -91,7 +91,9 @@ export function status16(s: ConnectorSituation): Status16Report {
   // 4.9: after an EV-side disconnect with StopTransactionOnEVSideDisconnect, Finishing (with the
   // reason in info) until the transaction is stopped; then Available.
   if (s.finishing) return { status: 'Finishing', errorCode: 'NoError', info: 'EV side disconnected' };
-  if (s.plugged || s.authorized) return { status: 'Preparing', errorCode: 'NoError' };
+  // 4.9 G2: a Reserved connector becomes Preparing when the reservation's idTag is presented, not
+  // when a cable is plugged in (the core keeps it Reserved until then).
   if (s.status === 'Reserved') return { status: 'Reserved', errorCode: 'NoError' };
+  if (s.plugged || s.authorized) return { status: 'Preparing', errorCode: 'NoError' };
   return { status: 'Available', errorCode: 'NoError' };
 }
