@@ -177,7 +177,6 @@ export async function acquireInstanceLock(dir: string): Promise<InstanceLock> {
   const owner = currentOwner();
   try {
     mkdirSync(dir, { recursive: true });
-    statSync(dir);
   } catch (err) {
     throw new StartError('storage', `cannot create storage.dir ${dir}: ${(err as Error).message}`, { cause: err });
   }
