@@ -124,6 +124,8 @@ export interface SafetyConfig {
   contactorFeedbackTimeoutMs: number;
   overcurrentMarginPercent: number;
   overcurrentAfterS: number;
+  /** After a trip: a new authorization or an unplug brings energy back, or only an unplug. */
+  resumeAfterTrip: 'authorization' | 'replug';
 }
 
 export type MeasurandName = 'Energy.Active.Import.Register' | 'Energy.Active.Export.Register' | 'Power.Active.Import' | 'Current.Import' | 'Voltage' | 'Frequency';

@@ -308,7 +308,7 @@ export class Evse {
    */
   authorize(auth: Authorization, trigger: TxTrigger = 'Authorized'): boolean {
     if (this.closed) return false;
-    if (!mayAuthorize(this.tripLatch, auth.source, this.trippingFaultActive)) return false;
+    if (!this.mayBeAuthorized(auth.source)) return false;
     this.updateTripLatch({ type: 'Authorized', by: auth.source, trippingFaultActive: false });
     // The reserved driver arrived: the reservation is used by this session.
     if (this.reservation && this.matchesReservation(auth.idToken, auth.groupIdToken)) {
@@ -327,12 +327,17 @@ export class Evse {
     return this.tripLatch.tripped;
   }
 
+  /** Whether an authorization of this kind would be granted now (see trip-latch.ts). */
+  mayBeAuthorized(by: Authorization['source']): boolean {
+    return mayAuthorize(this.tripLatch, by, this.trippingFaultActive, this.safety.resumeAfterTrip);
+  }
+
   private get trippingFaultActive(): boolean {
     return [...this.faults].some(isTrippingFault);
   }
 
   private updateTripLatch(event: TripEvent): void {
-    this.tripLatch = nextTripLatch(this.tripLatch, event);
+    this.tripLatch = nextTripLatch(this.tripLatch, event, this.safety.resumeAfterTrip);
   }
 
   /** Ends the authorization; the transaction ends or goes on per the stop points. */

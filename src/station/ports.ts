@@ -1,5 +1,6 @@
 import type { Observable } from 'rxjs';
 import type { MeterHealth, MeterReading } from '../hal/meter/power-meter.js';
+import type { ResumeAfterTrip } from './trip-latch.js';
 import type { AuthorizationResult, IdToken, TxPoint } from './types.js';
 
 /**
@@ -76,6 +77,8 @@ export interface SafetySettings {
   overcurrentMarginPercent: number;
   /** ... for at least this long (0: the first reading above). */
   overcurrentAfterS: number;
+  /** After a safety trip, what brings energy back: a new authorization or an unplug (default), or only an unplug. */
+  resumeAfterTrip?: ResumeAfterTrip;
 }
 
 export const DEFAULT_SAFETY: SafetySettings = { contactorFeedbackTimeoutMs: 500, overcurrentMarginPercent: 10, overcurrentAfterS: 5 };

@@ -219,6 +219,8 @@ export class Station {
     }
     if (this.options.authorization.mode === 'free') return { outcome: 'rejected', status: 'Busy' };
     if (!evse.isOperative || evse.isFaulted || this.resetPending) return { outcome: 'rejected', status: 'Unavailable' };
+    // Latched by a safety trip, with only an unplug bringing energy back (safety.resumeAfterTrip "replug").
+    if (!evse.mayBeAuthorized('token')) return { outcome: 'rejected', status: 'Unavailable' };
     if (this.authorizing.has(evseId)) return { outcome: 'rejected', status: 'Busy' };
     this.authorizing.add(evseId);
     try {
@@ -261,6 +263,7 @@ export class Station {
       if (connector.view.status === 'Faulted') return { status: 'Rejected', reason: 'Faulted' };
     }
     if (evse.authorizedBy || evse.transaction?.idToken) return { status: 'Rejected', reason: 'Occupied' }; // F01.FR.24
+    if (!evse.mayBeAuthorized('remote')) return { status: 'Rejected', reason: 'Faulted' }; // tripped, "replug": see trip-latch.ts
     if (!this.reservations.mayUse(evse, req.idToken, req.groupIdToken)) return { status: 'Rejected', reason: 'Reserved' }; // F01.FR.21/22
     const target = evse;
     const authorize = (groupIdToken: IdToken | undefined): boolean =>

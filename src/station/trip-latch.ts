@@ -5,11 +5,15 @@ import type { FaultKind, StopReason } from './types.js';
  * functions; each EVSE keeps one latch and applies them.
  *
  * A trip latches the EVSE. Releasing the input (or clearing the fault) does not unlatch it; only a
- * deliberate act done once no tripping fault is active does: the vehicle leaving (unplugged), or a
- * new authorization by someone (a card, from the CSMS or the local list or cache; a remote start).
- * Free charging's automatic authorization is not such an act: in free mode only unplugging and
- * plugging in again brings energy back.
+ * deliberate act done once no tripping fault is active does: the vehicle leaving (unplugged), or,
+ * unless the installer chose `replug` (safety.resumeAfterTrip), a new authorization by someone (a
+ * card, from the CSMS or the local list or cache; a remote start). Free charging's automatic
+ * authorization is never such an act: in free mode only unplugging and plugging in again brings
+ * energy back.
  */
+
+/** What counts as the deliberate act: a new authorization or an unplug, or only an unplug. */
+export type ResumeAfterTrip = 'authorization' | 'replug';
 
 /** Faults that end the transaction at once, whatever the stop points, and latch the EVSE: the reason each ends it with. */
 export const TRIP_STOP_REASONS: Readonly<Partial<Record<FaultKind, StopReason>>> = {
@@ -39,7 +43,7 @@ export type TripEvent =
   | { type: 'VehicleLeft'; trippingFaultActive: boolean }
   | { type: 'Authorized'; by: AuthorizingAct; trippingFaultActive: boolean };
 
-export function nextTripLatch(latch: TripLatch, event: TripEvent): TripLatch {
+export function nextTripLatch(latch: TripLatch, event: TripEvent, rule: ResumeAfterTrip = 'authorization'): TripLatch {
   switch (event.type) {
     case 'FaultRaised':
       return isTrippingFault(event.fault) ? { tripped: true, cause: event.fault } : latch;
@@ -47,15 +51,17 @@ export function nextTripLatch(latch: TripLatch, event: TripEvent): TripLatch {
       // Leaving while the stop is still pressed is no act after the trip: it must come after release.
       return latch.tripped && !event.trippingFaultActive ? NOT_TRIPPED : latch;
     case 'Authorized':
-      return latch.tripped && !event.trippingFaultActive && event.by !== 'free' ? NOT_TRIPPED : latch;
+      return latch.tripped && !event.trippingFaultActive && event.by !== 'free' && rule === 'authorization' ? NOT_TRIPPED : latch;
   }
 }
 
 /**
  * Whether an authorization may be granted now. None while a tripping fault is active (it would
- * close the relay the moment the input is released); none by free charging while latched.
+ * close the relay the moment the input is released); while latched, none by free charging, and
+ * under `replug` none at all.
  */
-export function mayAuthorize(latch: TripLatch, by: AuthorizingAct, trippingFaultActive: boolean): boolean {
+export function mayAuthorize(latch: TripLatch, by: AuthorizingAct, trippingFaultActive: boolean, rule: ResumeAfterTrip = 'authorization'): boolean {
   if (trippingFaultActive) return false;
-  return !(latch.tripped && by === 'free');
+  if (!latch.tripped) return true;
+  return by !== 'free' && rule === 'authorization';
 }

@@ -138,6 +138,23 @@ describe('safety: energy does not come back by itself after a trip', function ()
       assert.equal(st.station.evse(1)!.tripped, false);
     });
 
+    it('safety.resumeAfterTrip "replug": after the release a card and a remote start are refused until the vehicle is unplugged and plugged in again', async () => {
+      const st = await open({ safety: { ...DEFAULT_SAFETY, resumeAfterTrip: 'replug' } });
+      st.hw.simulation.setPlugged(1, 1, true);
+      await st.station.presentIdToken(1, CARD1);
+      await charging(st);
+      await tripAndRelease(st, 'emergencyStop', 'EmergencyStop');
+      const asked = st.authorizer.asked.length;
+      assert.deepEqual(await st.station.presentIdToken(1, CARD1), { outcome: 'rejected', status: 'Unavailable' });
+      assert.equal(st.authorizer.asked.length, asked, 'the authority is not even asked');
+      assert.deepEqual(await st.station.requestStart({ evseId: 1, idToken: CARD1, remoteStartId: 4, authorizeFirst: false }), { status: 'Rejected', reason: 'Faulted' });
+      await sleep(SETTLE_MS);
+      assert.equal(relay(st), false);
+      await replug(st);
+      assert.deepEqual(await st.station.presentIdToken(1, CARD1), { outcome: 'authorized', evseId: 1 });
+      await charging(st, 2);
+    });
+
     it('a card is refused while the emergency stop is pressed, and that refusal leaves nothing to close the relay at the release', async () => {
       const st = await open();
       st.hw.simulation.setPlugged(1, 1, true);

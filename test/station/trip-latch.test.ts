@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { isTrippingFault, mayAuthorize, nextTripLatch, NOT_TRIPPED, TRIP_STOP_REASONS, type TripEvent, type TripLatch } from '../../src/station/trip-latch.js';
+import { isTrippingFault, mayAuthorize, nextTripLatch, NOT_TRIPPED, TRIP_STOP_REASONS, type ResumeAfterTrip, type TripEvent, type TripLatch } from '../../src/station/trip-latch.js';
 import type { FaultKind } from '../../src/station/types.js';
 
 /** After a safety trip energy comes back only after a deliberate act: the pure rules. */
 
-const run = (events: TripEvent[], from: TripLatch = NOT_TRIPPED): TripLatch => events.reduce(nextTripLatch, from);
+const run = (events: TripEvent[], from: TripLatch = NOT_TRIPPED, rule?: ResumeAfterTrip): TripLatch => events.reduce((l, e) => nextTripLatch(l, e, rule), from);
 const TRIPPING: FaultKind[] = ['emergency-stop', 'rcd-trip', 'overcurrent', 'contactor-failed', 'contactor-welded'];
 
 describe('trip latch (pure rules)', () => {
@@ -39,6 +39,17 @@ describe('trip latch (pure rules)', () => {
     assert.equal(run([{ type: 'VehicleLeft', trippingFaultActive: true }], tripped).tripped, true);
     assert.equal(run([{ type: 'Authorized', by: 'token', trippingFaultActive: true }], tripped).tripped, true);
     for (const by of ['token', 'remote', 'free'] as const) assert.equal(mayAuthorize(NOT_TRIPPED, by, true), false, by);
+  });
+
+  it('safety.resumeAfterTrip "replug": only the unplug unlatches; no authorization is granted while latched', () => {
+    const tripped = run([{ type: 'FaultRaised', fault: 'emergency-stop' }], NOT_TRIPPED, 'replug');
+    for (const by of ['token', 'remote', 'free'] as const) {
+      assert.equal(mayAuthorize(tripped, by, false, 'replug'), false, by);
+      assert.equal(run([{ type: 'Authorized', by, trippingFaultActive: false }], tripped, 'replug').tripped, true, by);
+    }
+    const left = run([{ type: 'VehicleLeft', trippingFaultActive: false }], tripped, 'replug');
+    assert.equal(left.tripped, false);
+    assert.equal(mayAuthorize(left, 'token', false, 'replug'), true);
   });
 
   it('a driver\'s token or a remote start may authorize a tripped EVSE once the fault is gone', () => {
