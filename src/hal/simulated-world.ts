@@ -99,13 +99,8 @@ export class SimulatedWorld {
 export class StationSimulation {
   constructor(
     private readonly config: StationConfig,
-    readonly world: SimulatedWorld,
+    private readonly world: SimulatedWorld,
   ) {}
-
-  /** The simulated GPIO, when the station's GPIO is simulated. */
-  get gpio(): SimulatedGpio | undefined {
-    return this.world.hasGpio ? this.world.gpio : undefined;
-  }
 
   /** The simulated contactor of a connector (simulated GPIO only). */
   contactor(evseId: number, connectorId: number): SimulatedContactor {
