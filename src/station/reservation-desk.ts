@@ -93,7 +93,8 @@ export class ReservationDesk {
   private reserveAny(reservation: Reservation): ReservationResult {
     const targets = this.evses.filter((e) => serves({ id: e.id, connectorTypes: e.connectorTypes }, reservation));
     if (targets.length === 0) return 'Rejected';
-    if (coverable([...this.demands(), reservation], this.freeEvses(true))) {
+    // The EVSE that holds the reservation being replaced counts as free for it (H01.FR.02).
+    if (coverable([...this.demands(), reservation], this.freeEvses(true, reservation.id))) {
       this.keep(reservation);
       return 'Accepted';
     }
@@ -176,16 +177,16 @@ export class ReservationDesk {
    * The EVSEs an unspecified reservation can count on: operative, not faulted, nobody authorized or
    * charging, no reservation of their own. `strictlyAvailable` (to accept a new one) also wants
    * nothing plugged in; a vehicle plugged in without authorization does not take an EVSE away from
-   * a reservation already made (G01.FR.09).
+   * a reservation already made (G01.FR.09). The EVSE holding reservation `replacing` counts as free.
    */
-  private freeEvses(strictlyAvailable: boolean): FreeEvse[] {
+  private freeEvses(strictlyAvailable: boolean, replacing?: number): FreeEvse[] {
     return this.evses
       .filter(
         (e) =>
           e.isOperative &&
           !e.authorizedBy &&
           e.transaction?.idToken === undefined &&
-          !e.reservedFor &&
+          (!e.reservedFor || e.reservedFor.id === replacing) &&
           e.connectors.some((c) => c.inputs.operative && c.view.status !== 'Faulted') &&
           !(strictlyAvailable && e.connectors.some((c) => c.inputs.plugged)),
       )

@@ -181,5 +181,15 @@ describe('reservations of no particular EVSE', () => {
       clock.tick(120_000);
       assert.deepEqual(ended(), [[8, 'Expired', 2]]);
     });
+
+    it('H01.FR.02 the same id replaces an EVSE\'s reservation with an unspecified one, even when that EVSE is the only one free', () => {
+      open(['sType2']);
+      assert.equal(desk.reserve(1, reservation(9)), 'Accepted');
+      assert.equal(desk.reserve(undefined, { ...reservation(9), idToken: OTHER }), 'Accepted');
+      assert.equal(evses[0]!.reservedFor, undefined);
+      assert.deepEqual(desk.unspecified.map((r) => [r.id, r.idToken.idToken]), [[9, 'OTHER']]);
+      assert.equal(status(1), 'Reserved', 'now held for the unspecified reservation');
+      assert.equal(desk.reserve(undefined, { ...reservation(10), idToken: OTHER }), 'Occupied', 'a reservation of another id finds no EVSE');
+    });
   });
 });
