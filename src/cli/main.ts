@@ -2,21 +2,13 @@
 import { createInterface } from 'node:readline';
 import { installCrashHandlers, runFailsafeHooks, EXIT } from '../service/lifecycle.js';
 import { runCli } from './cli.js';
+import { stopOnSignals } from './signals.js';
 
 // Relays open on any crash: installed before anything touches hardware.
 installCrashHandlers();
 
 const controller = new AbortController();
-let signals = 0;
-for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(sig, () => {
-    signals++;
-    // Open relays at once, before the orderly shutdown that follows.
-    runFailsafeHooks();
-    controller.abort();
-    if (signals > 1) process.exit(EXIT.software);
-  });
-}
+stopOnSignals(controller);
 
 // meter-sim takes commands on standard input; nothing else reads it.
 const stdinLines = process.argv[2] === 'meter-sim' ? createInterface({ input: process.stdin }) : undefined;

@@ -1,14 +1,16 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { EventEmitter } from 'node:events';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { COMMAND_USAGE } from '../../src/cli/cli.js';
 import { runCommand } from '../../src/cli/commands/run.js';
+import { stopOnSignals } from '../../src/cli/signals.js';
 import { SimulatedGpio } from '../../src/hal/drivers/simulated/simulated-gpio.js';
 import { shippedProfileNames } from '../../src/hal/meter/profile.js';
-import { EXIT } from '../../src/service/lifecycle.js';
+import { EXIT, onFailsafe } from '../../src/service/lifecycle.js';
 import { LOCK_FILE } from '../../src/store/instance-lock.js';
 import { JsonFileStore } from '../../src/store/json-file-store.js';
 import { SettingsFile } from '../../src/store/settings-file.js';
@@ -155,6 +157,32 @@ describe('cli: commands, usage and exit codes', function () {
       const { code, stderr } = await runInProcess(['run', '--config', file]);
       assert.equal(code, EXIT.cannotCreate, stderr);
       assert.match(stderr, /cannot start: cannot create storage\.dir .*not-a-folder\/state/);
+    });
+
+    it('a second SIGINT / SIGTERM exits 130 / 143 (128 + the signal), not 70; the first opens the relays and aborts', () => {
+      for (const [sig, code] of [
+        ['SIGINT', 130],
+        ['SIGTERM', 143],
+      ] as const) {
+        const source = new EventEmitter();
+        const controller = new AbortController();
+        const exits: number[] = [];
+        let relaysOpened = 0;
+        const removeHook = onFailsafe(() => relaysOpened++);
+        try {
+          stopOnSignals(controller, (c) => exits.push(c), source);
+          source.emit(sig);
+          assert.ok(controller.signal.aborted);
+          assert.equal(relaysOpened, 1);
+          assert.deepEqual(exits, []);
+          source.emit(sig);
+          assert.equal(relaysOpened, 2);
+          assert.deepEqual(exits, [code]);
+        } finally {
+          removeHook();
+        }
+      }
+      assert.match(readme, /^\| 130, 143 \| a second SIGINT or SIGTERM/m);
     });
 
     it('the README lists every exit code with its meaning', () => {
