@@ -359,6 +359,17 @@ describe('OCPP 2.0.1 integration: reservations (H01-H04)', function () {
     assertNoCallErrors(csms);
   });
 
+  it('H01.FR.19 with ReservationCtrlr.NonEvseSpecific false (ReadOnly for the CSMS; the station\'s own setting), a ReserveNow without evseId is Rejected, one with an evseId Accepted; SetVariables cannot change it', async () => {
+    const { csms, agent } = await startRig();
+    const set = await csms.setVariables(ID, [{ component: { name: 'ReservationCtrlr' }, variable: { name: 'NonEvseSpecific' }, attributeValue: 'false' }]);
+    assert.equal(set.setVariableResult[0].attributeStatus, 'Rejected', 'ReadOnly (B05.FR.09)');
+    assert.equal((await agent.deviceModel.set('ReservationCtrlr', 'NonEvseSpecific', 'false')).status, 'Accepted');
+    assert.equal(await reserveNow(csms, { id: 105 }), 'Rejected');
+    assert.deepEqual(agent.station.unspecifiedReservations, []);
+    assert.equal(await reserveNow(csms, { id: 106, evseId: 1 }), 'Accepted');
+    assertNoCallErrors(csms);
+  });
+
   it('B01.FR.13 reservations, of an EVSE and unspecified, are kept across a restart: Reserved after the new boot; the reserved driver still uses them', async () => {
     const rig = await startRig({ config: withSecondEvse });
     const { csms } = rig;
