@@ -122,6 +122,18 @@ export class TransactionJournal {
     for (const r of records) this.apply(r);
   }
 
+  /**
+   * Records a running transaction's state when it changed without a message to send (a sample
+   * kept for its Ended message). The record it replaces is spent, as an answered message is.
+   */
+  recordTransaction(transaction: StoredTransaction): void {
+    const record: JournalRecord = { t: 'tx', tx: transaction };
+    this.journal.append(record);
+    if (this.transactions.has(transaction.id)) this.removedSinceCompaction++;
+    this.apply(record);
+    this.compactIfWorthIt();
+  }
+
   /** The message left the queue: answered, discarded after its last attempt, or thinned out. False when it was never on disk. */
   remove(id: string, why: RemovalReason): boolean {
     if (!this.messages.has(id)) return false;

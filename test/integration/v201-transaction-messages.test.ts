@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import type { TransactionEventRequest } from 'ocpp-messages/v2.0/TransactionEventRequest.js';
 import type { DevCsms } from '../../src/csms/dev-csms.js';
+import type { MeterValueType } from 'ocpp-messages/v2.0/TransactionEventRequest.js';
 import {
   afterEachTest,
   answerAndEffect,
@@ -10,8 +11,11 @@ import {
   CARD,
   ID,
   plugIn,
+  sleep,
+  startAgent,
   startCharging,
   startRig,
+  stopAgent,
   txEvents,
   unplug,
   until,
@@ -23,6 +27,16 @@ import {
  * every change, the Ended event included (E01.FR.18, E02.FR.13); and the answer to a CSMS command
  * before any message the command causes.
  */
+
+/** The meterValue elements of an event whose values all have this context. */
+const valuesOf = (t: TransactionEventRequest, context: string): MeterValueType[] => (t.meterValue ?? []).filter((mv) => mv.sampledValue.every((s) => s.context === context));
+
+/** Sets device model variables through the CSMS, each Accepted. */
+async function setAll(csms: DevCsms, values: Array<[component: string, variable: string, value: string]>): Promise<void> {
+  const data = values.map(([component, variable, attributeValue]) => ({ component: { name: component }, variable: { name: variable }, attributeValue }));
+  const answer = await csms.setVariables(ID, [data[0]!, ...data.slice(1)]);
+  assert.deepEqual(answer.setVariableResult.map((r) => r.attributeStatus), values.map(() => 'Accepted'));
+}
 
 /** The connector statuses the station reported, in order. */
 const statusesOf = (csms: DevCsms): string[] => calls<{ connectorStatus: string }>(csms, 'StatusNotification').map((p) => p.connectorStatus);
@@ -116,6 +130,56 @@ describe('OCPP 2.0.1 integration: transaction messages', function () {
       const { answer, effect } = answerAndEffect(csms, 'ChangeAvailability', 'StatusNotification');
       assert.ok(answer < effect, `CALLRESULT (#${answer}) before StatusNotification (#${effect})`);
       assertNoCallErrors(csms);
+    });
+  });
+
+  describe('E06.FR.11 / J: samples for the Ended message', () => {
+    it('AlignedDataCtrlr.TxEndedInterval: Ended carries AlignedDataCtrlr.TxEndedMeasurands taken on each clock boundary (Sample.Clock, timestamps on the boundaries), then Transaction.End', async () => {
+      const rig = await startRig();
+      await setAll(rig.csms, [
+        ['AlignedDataCtrlr', 'TxEndedMeasurands', 'Energy.Active.Import.Register,Power.Active.Import'],
+        ['AlignedDataCtrlr', 'TxEndedInterval', '1'],
+      ]);
+      const txId = await startCharging(rig);
+      await sleep(2600);
+      await unplug(rig.agent);
+      const ended = await waitForTx(rig.csms, (t) => t.eventType === 'Ended');
+      const clock = valuesOf(ended, 'Sample.Clock');
+      assert.ok(clock.length >= 2, `at least 2 clock-aligned samples, got ${clock.length}`);
+      for (const mv of clock) {
+        assert.equal(Date.parse(mv.timestamp) % 1000, 0, `${mv.timestamp} is on a 1 s boundary`);
+        assert.deepEqual([...new Set(mv.sampledValue.map((s) => s.measurand))].sort(), ['Energy.Active.Import.Register', 'Power.Active.Import']);
+      }
+      const times = clock.map((mv) => Date.parse(mv.timestamp));
+      assert.deepEqual(times, [...times].sort((a, b) => a - b), 'in time order');
+      assert.equal(new Set(times).size, times.length, 'each boundary once');
+      const started = txEvents(rig.csms, txId)[0]!;
+      assert.ok(times[0]! >= Date.parse(started.timestamp) - 1000 && times.at(-1)! <= Date.parse(ended.timestamp), 'during the transaction');
+      assert.equal(valuesOf(ended, 'Transaction.End').length, 1, 'the end value last');
+      assert.equal(ended.meterValue!.at(-1)!.sampledValue[0]!.context, 'Transaction.End');
+      assert.equal(txEvents(rig.csms, txId).filter((t) => t.triggerReason === 'MeterValueClock').length, 0, 'kept for the end, not sent during the transaction');
+      assertNoCallErrors(rig.csms);
+    });
+
+    it('the samples survive a crash: SampledDataCtrlr and AlignedDataCtrlr TxEndedInterval samples taken before the agent stopped are in the Ended message built after its restart (PowerLoss)', async () => {
+      const rig = await startRig();
+      await setAll(rig.csms, [
+        ['SampledDataCtrlr', 'TxEndedInterval', '1'],
+        ['AlignedDataCtrlr', 'TxEndedInterval', '1'],
+      ]);
+      const txId = await startCharging(rig);
+      await sleep(2600);
+      const stoppedAt = Date.now();
+      await stopAgent(rig.agent); // as a crash or a power cut: the transaction is left running
+      const { agent } = await startAgent(rig.file);
+      const ended = await waitForTx(rig.csms, (t) => t.eventType === 'Ended' && t.transactionInfo.transactionId === txId);
+      assert.equal(ended.transactionInfo.stoppedReason, 'PowerLoss');
+      for (const context of ['Sample.Periodic', 'Sample.Clock']) {
+        const before = valuesOf(ended, context).filter((mv) => Date.parse(mv.timestamp) < stoppedAt);
+        assert.ok(before.length >= 2, `${context}: at least 2 samples from before the restart, got ${before.length}`);
+      }
+      assert.ok(agent.station.transactions().length === 0);
+      assertNoCallErrors(rig.csms);
     });
   });
 });

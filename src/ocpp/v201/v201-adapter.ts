@@ -5,7 +5,7 @@ import type { StationConfig } from '../../config/station-config.js';
 import type { MeterReading } from '../../hal/meter/power-meter.js';
 import type { Logger } from '../../service/logger.js';
 import { reviveSnapshot, type FaultChanged, type StationEvent, type TransactionEvent, type TransactionSnapshot } from '../../station/events.js';
-import type { MessageKind, TransactionJournal } from '../../store/transaction-journal.js';
+import type { MessageKind, StoredTransaction, TransactionJournal } from '../../store/transaction-journal.js';
 import type { SecurityLog } from '../../store/security-log.js';
 import type { DeviceStart } from '../../service/device-start.js';
 import type { AuthorizationPort, ChargingSettings } from '../../station/ports.js';
@@ -44,6 +44,7 @@ import { reset } from './actions/reset.js';
 import { setVariables } from './actions/set-variables.js';
 import { statusNotificationRequest } from './actions/status-notification.js';
 import { meterValueUpdate, transactionEventRequest, type TransactionMessageState } from './actions/transaction-event.js';
+import { keepEndedSample, reviveEndedSamples, TransactionSamplers } from './transaction-samplers.js';
 import { triggerMessage, type TriggerTargets } from './actions/trigger-message.js';
 import { unlockConnector } from './actions/unlock-connector.js';
 import type { DataTransferHandler, V201Context } from './context.js';
@@ -79,8 +80,6 @@ interface TxRuntime {
   evseId: number;
   /** The core's latest view of it, journaled with every message for recovery. */
   snapshot: TransactionSnapshot;
-  periodic?: NodeJS.Timeout;
-  endedSampler?: NodeJS.Timeout;
 }
 
 /**
@@ -109,6 +108,23 @@ export class V201Adapter implements ProtocolAdapter {
     () => this.options.deviceModel.getInt('AlignedDataCtrlr', 'Interval'),
     (boundary) => void this.sendAligned(boundary),
   );
+  /** J02 and the samples for the Ended message (E06.FR.11, AlignedDataCtrlr.TxEndedInterval). */
+  private readonly samplers = new TransactionSamplers({
+    clock: this.clock,
+    deviceModel: () => this.options.deviceModel,
+    latestReading: (evseId) => this.options.latestReading(evseId),
+    running: () => this.transactions,
+    onUpdated: (txId, value) => {
+      const rt = this.transactions.get(txId);
+      if (rt) this.enqueue(txId, rt, meterValueUpdate(txId, 'MeterValuePeriodic', value, rt.state, { offline: this.offline, timestamp: this.clock.iso() }), 'meter');
+    },
+    onEndedSample: (txId, value) => {
+      const rt = this.transactions.get(txId);
+      if (!rt) return;
+      rt.state.endedSamples = keepEndedSample(rt.state.endedSamples, value);
+      this.journalTransaction(txId, rt);
+    },
+  });
 
   constructor(private readonly options: V201AdapterOptions) {
     const { client, log, deviceModel } = options;
@@ -131,7 +147,10 @@ export class V201Adapter implements ProtocolAdapter {
       onReconnected: (offlineS) => {
         void this.reportStatuses({ onlyChanged: offlineS <= deviceModel.getInt('OCPPCommCtrlr', 'OfflineThreshold') }).then(() => this.faultEvents.flush()).then(() => this.reservationUpdates.flush());
       },
-      onClockChanged: () => this.aligned.schedule(),
+      onClockChanged: () => {
+        this.aligned.schedule();
+        this.samplers.schedule();
+      },
     });
     this.faultEvents = new FaultEventOutbox((request) => this.registration.send('NotifyEvent', request), log);
     this.reservationUpdates = new ReservationStatusUpdates((request) => this.registration.send('ReservationStatusUpdate', request), log);
@@ -164,7 +183,9 @@ export class V201Adapter implements ProtocolAdapter {
     for (const stored of options.journal?.running ?? []) {
       const snapshot = reviveSnapshot(stored.snapshot);
       const seqNo = Number(stored.adapter['seqNo'] ?? 0);
-      this.transactions.set(stored.id, { state: { seqNo, endedSamples: [] }, evseId: snapshot.evseId, snapshot });
+      // The samples kept for its Ended message so far, which may be built now, after the restart.
+      const endedSamples = reviveEndedSamples(stored.adapter['endedSamples']);
+      this.transactions.set(stored.id, { state: { seqNo, endedSamples }, evseId: snapshot.evseId, snapshot });
     }
     this.queue = new TransactionMessageQueue({
       send: (action, payload) => this.registration.sendNow(action, payload),
@@ -262,7 +283,8 @@ export class V201Adapter implements ProtocolAdapter {
       deviceModel.changes$.subscribe((change) => {
         if (change.component === 'OCPPCommCtrlr' && change.variable === 'HeartbeatInterval') this.registration.scheduleHeartbeat();
         if (change.component === 'AlignedDataCtrlr') this.aligned.schedule();
-        if (change.component === 'SampledDataCtrlr') for (const [id, rt] of this.transactions) this.startSamplers(id, rt);
+        if (change.component === 'AlignedDataCtrlr') this.samplers.schedule();
+        if (change.component === 'SampledDataCtrlr') for (const [id, rt] of this.transactions) this.samplers.start(id, rt);
         if (change.component === 'SecurityCtrlr' && change.variable === 'BasicAuthPassword' && change.secret) {
           // A new password takes effect on a new connection, made at once: once the
           // SetVariables answer (still being sent) is out, so the CSMS hears Accepted.
@@ -272,6 +294,9 @@ export class V201Adapter implements ProtocolAdapter {
       }),
     );
     this.aligned.schedule();
+    this.samplers.schedule();
+    // Transactions found running at start go on collecting their samples.
+    for (const [id, rt] of this.transactions) this.samplers.start(id, rt);
     // A04: StartupOfTheDevice or ResetOrReboot, sent once the boot is accepted.
     this.securityEvents.raise(startSecurityEvent(this.options.bootReason, this.options.deviceStart ?? 'power-up'));
   }
@@ -284,7 +309,7 @@ export class V201Adapter implements ProtocolAdapter {
   async stop(): Promise<void> {
     for (const s of this.subscriptions) s.unsubscribe();
     this.aligned.stop();
-    for (const rt of this.transactions.values()) this.stopSamplers(rt);
+    this.samplers.stopAll();
     this.queue.stop();
     this.securityEvents.stop();
     this.registration.stop();
@@ -376,53 +401,33 @@ export class V201Adapter implements ProtocolAdapter {
       measurands: { txStarted: this.measurands('TxStartedMeasurands'), txEnded: this.measurands('TxEndedMeasurands') },
     });
     this.enqueue(txId, rt, request, e.type === 'TransactionStarted' ? 'start' : e.type === 'TransactionEnded' ? 'end' : 'update');
-    if (e.type === 'TransactionStarted') this.startSamplers(txId, rt);
+    if (e.type === 'TransactionStarted') this.samplers.start(txId, rt);
     if (e.type === 'TransactionEnded') {
-      this.stopSamplers(rt);
+      this.samplers.stop(txId);
       this.transactions.delete(txId);
     }
   }
 
-  /** Queues a TransactionEvent, journaled with the transaction's state after it (its next seqNo). */
+  /** Queues a TransactionEvent, journaled with the transaction's state after it (its next seqNo, the samples kept). */
   private enqueue(txId: string, rt: TxRuntime, request: object, kind: MessageKind): void {
-    this.queue.enqueue('TransactionEvent', request, txId, kind, {
+    this.queue.enqueue('TransactionEvent', request, txId, kind, this.storedTransaction(txId, rt));
+  }
+
+  private storedTransaction(txId: string, rt: TxRuntime): StoredTransaction {
+    return {
       id: txId,
       snapshot: rt.snapshot as unknown as Record<string, unknown>,
-      adapter: { seqNo: rt.state.seqNo },
-    });
+      adapter: { seqNo: rt.state.seqNo, endedSamples: rt.state.endedSamples },
+    };
   }
 
-  /** J02: TxUpdatedInterval sends meter values during the transaction; TxEndedInterval keeps them for the end. */
-  private startSamplers(txId: string, rt: TxRuntime): void {
-    this.stopSamplers(rt);
-    const dm = this.options.deviceModel;
-    const updatedS = dm.getInt('SampledDataCtrlr', 'TxUpdatedInterval');
-    if (updatedS > 0) {
-      rt.periodic = setInterval(() => {
-        const reading = this.options.latestReading(rt.evseId);
-        const value = reading && meterValue(reading, this.measurands('TxUpdatedMeasurands'), 'Sample.Periodic', this.clock.iso(reading.timestamp));
-        if (!value) return;
-        this.enqueue(txId, rt, meterValueUpdate(txId, 'MeterValuePeriodic', value, rt.state, { offline: this.offline, timestamp: this.clock.iso() }), 'meter');
-      }, updatedS * 1000);
+  /** Journals a transaction's state that changed without a message (a sample kept for its Ended message). */
+  private journalTransaction(txId: string, rt: TxRuntime): void {
+    try {
+      this.options.journal?.recordTransaction(this.storedTransaction(txId, rt));
+    } catch (err) {
+      this.options.log.warning(`transaction ${txId}: its samples for the Ended message are kept in memory only (${(err as Error).message})`);
     }
-    const endedS = dm.getInt('SampledDataCtrlr', 'TxEndedInterval');
-    if (endedS > 0) {
-      rt.endedSampler = setInterval(() => {
-        const reading = this.options.latestReading(rt.evseId);
-        const value = reading && meterValue(reading, this.measurands('TxEndedMeasurands'), 'Sample.Periodic', this.clock.iso(reading.timestamp));
-        if (!value) return;
-        rt.state.endedSamples.push(value);
-        // F03.FR.06: when there are too many, intermediate samples go first, never the first or the latest.
-        if (rt.state.endedSamples.length > 500) rt.state.endedSamples = rt.state.endedSamples.filter((_, i) => i % 2 === 0 || i === rt.state.endedSamples.length - 1);
-      }, endedS * 1000);
-    }
-  }
-
-  private stopSamplers(rt: TxRuntime): void {
-    if (rt.periodic) clearInterval(rt.periodic);
-    if (rt.endedSampler) clearInterval(rt.endedSampler);
-    rt.periodic = undefined;
-    rt.endedSampler = undefined;
   }
 
   private onTransactionAnswer(transactionId: string, answer: TransactionEventResponse, request: TransactionEventRequest): void {
