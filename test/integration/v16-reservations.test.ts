@@ -114,10 +114,10 @@ describe('OCPP 1.6 integration: reservations (5.13, 5.1)', function () {
     assertNoCallErrors(csms);
   });
 
-  it('5.13 ReserveNow on an occupied connector: Occupied; a faulted one: Faulted; an unavailable one: Unavailable; connector 0 (ReserveConnectorZeroSupported false) and an unknown connector: Rejected', async () => {
+  it('5.13 ReserveNow on an occupied connector: Occupied; a faulted one: Faulted; an unavailable one: Unavailable; an unknown connector or an expiryDate passed: Rejected', async () => {
     const { csms, agent } = await startRig16();
-    assert.equal(await reserveNow(csms, { connectorId: 0 }), 'Rejected');
     assert.equal(await reserveNow(csms, { connectorId: 4 }), 'Rejected');
+    assert.equal(await reserveNow(csms, { expiresInS: -5 }), 'Rejected');
     await plugIn(agent);
     assert.equal(await reserveNow(csms, {}), 'Occupied');
     await unplug(agent);
@@ -152,6 +152,39 @@ describe('OCPP 1.6 integration: reservations (5.13, 5.1)', function () {
     assert.equal(statusSequence(csms, 1).at(-1), 'Reserved');
     assert.equal((await agent.station.presentIdToken(1, tag('RESERVED-1'))).outcome, 'authorized');
     await waitForStatus(csms, 1, 'Charging');
+    assertNoCallErrors(csms);
+  });
+
+  it('9.3 ReserveConnectorZeroSupported, 5.13 connector 0: one connector is kept free for the idTag; with two, the one left once the other is taken is Reserved; the reserved tag charges there, its StartTransaction carries the reservationId', async () => {
+    const { csms, agent } = await startRig16({ config: withSecondEvse });
+    assert.equal(await reserveNow(csms, { connectorId: 0, reservationId: 31 }), 'Accepted');
+    await sleep(200);
+    assert.deepEqual([statusSequence(csms, 1).at(-1), statusSequence(csms, 2).at(-1)], ['Available', 'Available']);
+    assert.equal((await agent.station.presentIdToken(1, tag(TAG))).outcome, 'authorized');
+    await waitForStatus(csms, 2, 'Reserved');
+    assert.equal(await reserveNow(csms, { connectorId: 0, reservationId: 32, idTag: 'SOMEONE-ELSE' }), 'Occupied');
+    assert.deepEqual(await agent.station.presentIdToken(2, tag('SOMEONE-ELSE')), { outcome: 'rejected', status: 'Reserved' });
+    assert.equal((await agent.station.presentIdToken(2, tag('RESERVED-1'))).outcome, 'authorized');
+    await plugIn(agent, 2);
+    const start = (await csms.waitFor<{ idTag: string; reservationId?: number; connectorId: number }>(ID, 'StartTransaction')).payload;
+    assert.deepEqual([start.idTag, start.connectorId, start.reservationId], ['RESERVED-1', 2, 31]);
+    assert.equal(await cancel(csms, 31), 'Rejected', 'used');
+    assertNoCallErrors(csms);
+  });
+
+  it('5.13 a connector 0 reservation ends when the Charge Point becomes Unavailable (termination (3)); CancelReservation of one: Accepted', async () => {
+    const { csms } = await startRig16();
+    assert.equal(await reserveNow(csms, { connectorId: 0, reservationId: 33 }), 'Accepted');
+    await waitForStatus(csms, 1, 'Reserved');
+    assert.equal(await cancel(csms, 33), 'Accepted');
+    await waitForStatus(csms, 1, 'Available');
+    assert.equal(await reserveNow(csms, { connectorId: 0, reservationId: 34 }), 'Accepted');
+    await waitForStatus(csms, 1, 'Reserved');
+    assert.deepEqual((await csms.changeAvailability(ID, { connectorId: 0, operative: false })).response, { status: 'Accepted' });
+    await waitForStatus(csms, 1, 'Unavailable');
+    await csms.changeAvailability(ID, { connectorId: 0, operative: true });
+    await waitForStatus(csms, 1, 'Available');
+    assert.equal(await cancel(csms, 34), 'Rejected', 'it ended');
     assertNoCallErrors(csms);
   });
 

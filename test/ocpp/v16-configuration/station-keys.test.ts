@@ -143,7 +143,7 @@ describe('1.6 station configuration keys', () => {
       assert.equal(keys.has(key), false, key);
     }
     assert.equal(keys.get('SupportedFeatureProfiles')?.[1], 'Core,LocalAuthListManagement,Reservation,RemoteTrigger');
-    assert.equal(keys.get('ReserveConnectorZeroSupported')?.[1], 'false');
+    assert.equal(keys.get('ReserveConnectorZeroSupported')?.[1], 'true');
   });
 
   it('takes its defaults from the installer\'s config', () => {

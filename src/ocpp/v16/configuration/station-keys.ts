@@ -163,8 +163,8 @@ export function stationKeyDefinitions(config: StationConfig, live: StationConfig
     ro('LocalAuthListMaxLength', 'integer', String(localListMax)),
     ro('SendLocalListMaxLength', 'integer', String(Math.min(SEND_LOCAL_LIST_MAX_ENTRIES, localListMax))),
 
-    // 9.3 Reservation
-    ro('ReserveConnectorZeroSupported', 'boolean', 'false'),
+    // 9.3 Reservation. Connector 0: the core keeps a connector free for the idTag (ReservationDesk).
+    ro('ReserveConnectorZeroSupported', 'boolean', 'true'),
 
     // Security whitepaper 7
     // Required with the TLS profiles; false: no extra rule on installing Central System root certificates.
