@@ -221,6 +221,19 @@ describe('OCPP 2.0.1 integration: reservations (H01-H04)', function () {
     assertNoCallErrors(csms);
   });
 
+  it('H02.FR.05/06 (errata) CancelReservation of an unspecified reservation: the EVSE it held is Available again for anyone, no ReservationStatusUpdate', async () => {
+    const { csms, agent } = await startRig();
+    assert.equal(await reserveNow(csms, { id: 31 }), 'Accepted');
+    await waitForStatus(csms, 1, 'Reserved');
+    assert.equal(await cancel(csms, 31), 'Accepted');
+    await waitForStatus(csms, 1, 'Available');
+    assert.deepEqual(agent.station.unspecifiedReservations, []);
+    assert.equal((await agent.station.presentIdToken(1, CARD)).outcome, 'authorized');
+    await sleep(100);
+    assert.deepEqual(statusUpdates(csms), []);
+    assertNoCallErrors(csms);
+  });
+
   it('H04.FR.01-03 a reservation that expires: StatusNotification Available, then ReservationStatusUpdate Expired; anyone may charge', async () => {
     const { csms, agent } = await startRig();
     assert.equal(await reserveNow(csms, { id: 40, evseId: 1, expiresInS: 1 }), 'Accepted');
