@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { cliEntry, repoRoot, runInProcess } from '../helpers/cli.js';
 import { openPtyPair } from '../helpers/socat.js';
+import { makeTempDir } from '../helpers/temp-dir.js';
 
 /** meter-sim as a real process, read by `evse-agent meter read` as an installer would. */
 
@@ -48,7 +48,7 @@ class MeterSimProcess {
 }
 
 function configFor(meter: Record<string, unknown>): string {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'evse-cfg-'));
+  const dir = makeTempDir('evse-cfg');
   const file = path.join(dir, 'config.json');
   writeFileSync(
     file,

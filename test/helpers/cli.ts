@@ -1,10 +1,10 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runCli } from '../../src/cli/cli.js';
 import type { CliIo } from '../../src/cli/io.js';
+import { makeTempDir } from './temp-dir.js';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const cliEntry = path.join(repoRoot, 'src', 'cli', 'main.ts');
@@ -56,7 +56,7 @@ export function runProcess(
  * storage there too and no CSMS, so tests never collide with a running agent or each other.
  */
 export function simulatorConfigCopy(changes: (doc: Record<string, any>) => void = () => undefined): string {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'evse-sim-config-'));
+  const dir = makeTempDir('evse-sim-config');
   const doc = JSON.parse(readFileSync(path.join(repoRoot, 'config', 'simulator.json'), 'utf8')) as Record<string, any>;
   doc['$schema'] = path.join(repoRoot, 'config', 'config.schema.json');
   doc['api'] = { listen: '127.0.0.1:0' };

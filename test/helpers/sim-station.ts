@@ -1,5 +1,3 @@
-import { mkdtempSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { followSafetyInputs } from '../../src/app/safety-inputs.js';
 import { evsePortFrom } from '../../src/app/station-ports.js';
@@ -12,6 +10,7 @@ import { Station, type AuthorizationMode } from '../../src/station/station.js';
 import type { AuthorizationResult, IdToken } from '../../src/station/types.js';
 import { JsonFileStore } from '../../src/store/json-file-store.js';
 import { repoRoot } from './cli.js';
+import { makeTempDir } from './temp-dir.js';
 
 /** A token list standing in for the authority (the CSMS is tested in the OCPP tests). */
 export class TokenList implements AuthorizationPort {
@@ -59,7 +58,7 @@ export async function openSimStation(
   } = {},
 ): Promise<SimStation> {
   const { config } = loadConfig(path.join(repoRoot, 'config', 'simulator.json'));
-  const storageDir = options.storageDir ?? mkdtempSync(path.join(os.tmpdir(), 'evse-station-'));
+  const storageDir = options.storageDir ?? makeTempDir('evse-station');
   const hw = await openStationHardware(config);
   const settings: ChargingSettings = { ...DEFAULT_SETTINGS, ...options.settings };
   const authorizer = new TokenList(options.tokens ?? { CARD1: { status: 'Accepted' }, CARD2: { status: 'Accepted' } });

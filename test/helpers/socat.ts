@@ -1,7 +1,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
-import os from 'node:os';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { makeTempDir, removeTempDir } from './temp-dir.js';
 
 /** A pair of connected pseudo-terminals from socat: a serial line with a device at each end. */
 export interface PtyPair {
@@ -18,7 +18,7 @@ export async function openPtyPair(): Promise<PtyPair> {
   if (!socatAvailable()) {
     throw new Error('socat is needed for the serial-line tests (apt-get install socat); .ci/run installs it');
   }
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'evse-pty-'));
+  const dir = makeTempDir('evse-pty');
   const a = path.join(dir, 'meter');
   const b = path.join(dir, 'agent');
   const child: ChildProcess = spawn('socat', [`pty,raw,echo=0,link=${a}`, `pty,raw,echo=0,link=${b}`], { stdio: 'ignore' });
@@ -26,6 +26,7 @@ export async function openPtyPair(): Promise<PtyPair> {
   while (!(existsSync(a) && existsSync(b))) {
     if (Date.now() > deadline || child.exitCode !== null) {
       child.kill();
+      removeTempDir(dir);
       throw new Error('socat did not create the pty pair');
     }
     await new Promise((r) => setTimeout(r, 20));
@@ -35,8 +36,12 @@ export async function openPtyPair(): Promise<PtyPair> {
     b,
     close: () =>
       new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once('exit', () => resolve());
+        const done = (): void => {
+          removeTempDir(dir);
+          resolve();
+        };
+        if (child.exitCode !== null) return done();
+        child.once('exit', done);
         child.kill();
       }),
   };

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
-import { cpSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import os from 'node:os';
+import { cpSync, existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { MeterValuesRequest, StartTransactionRequest, StartTransactionResponse, StopTransactionRequest } from 'ocpp-messages/v1.6/index.js';
 import { Agent } from '../../src/app/agent.js';
@@ -32,6 +31,7 @@ import {
   type ConfigChanges,
   type Rig,
 } from './v201-harness.js';
+import { makeTempDir } from '../helpers/temp-dir.js';
 
 /**
  * Never lose a kWh, in OCPP 1.6J: StartTransaction, MeterValues and StopTransaction on disk before
@@ -269,7 +269,7 @@ describe('durability in OCPP 1.6: transaction messages, transactionIds, recovery
      */
     async function powerCutAtStartRemoval(when: 'before' | 'after'): Promise<{ rig: Rig; agent: Agent; stop: StopTransactionRequest }> {
       const rig = await startRig({ config: v16(0, free) });
-      const snapshot = mkdtempSync(path.join(os.tmpdir(), 'evse-v16-cut-'));
+      const snapshot = makeTempDir('evse-v16-cut');
       const journal = rig.agent.journal!;
       const remove = journal.remove.bind(journal);
       let cut = false;

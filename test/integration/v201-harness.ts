@@ -12,6 +12,7 @@ import type { Logger } from '../../src/service/logger.js';
 import type { StationEvent } from '../../src/station/events.js';
 import { JOURNAL_FILE } from '../../src/store/transaction-journal.js';
 import { simulatorConfigCopy } from '../helpers/cli.js';
+import { unexplainedCallErrors, watchCallErrors } from './call-error-audit.js';
 
 /**
  * The OCPP 2.0.1 integration rig: the real agent (config, simulated meter and GPIO, charging core,
@@ -47,6 +48,7 @@ export const logLines: string[] = [];
 
 export async function startCsms(options: Partial<DevCsmsOptions> = {}): Promise<DevCsms> {
   const csms = new DevCsms({ port: 0, log: capturingLogger(logLines, 'csms: '), ...options });
+  watchCallErrors(csms);
   await csms.start();
   started.csmss.push(csms);
   return csms;
@@ -171,13 +173,20 @@ export async function cleanup(): Promise<void> {
   for (const c of started.csmss.splice(0)) await c.stop().catch(() => undefined);
 }
 
-/** For afterEach: cleans up; with SHOW_LOGS=1 prints the logs of a failed test. */
+/**
+ * For afterEach: cleans up; with SHOW_LOGS=1 prints the logs of a failed test. A test that passed
+ * fails here if a CALLERROR went either way that the test did not provoke (call-error-audit.ts).
+ */
 export async function afterEachTest(this: Mocha.Context): Promise<void> {
   await cleanup();
+  const unexplained = unexplainedCallErrors();
   if (this.currentTest?.state === 'failed' && process.env['SHOW_LOGS']) {
     process.stderr.write(`---- logs of "${this.currentTest.title}" ----\n${logLines.join('\n')}\n----\n`);
   }
   logLines.length = 0;
+  if (this.currentTest?.state === 'passed' && unexplained.length > 0) {
+    throw new Error(`"${this.currentTest.title}": CALLERROR on a path that should have none:\n  ${unexplained.join('\n  ')}`);
+  }
 }
 
 /** Polls `condition` every 20 ms; rejects after timeoutMs. */

@@ -1,13 +1,11 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { BehaviorSubject } from 'rxjs';
 import { TransactionMessageQueue, type QueuedMessage } from '../../src/ocpp/common/transaction-queue.js';
 import { CallErrorResponse, CallTimeout, NotConnected } from '../../src/ocpp/rpc/rpc-errors.js';
 import { silentLogger } from '../../src/service/logger.js';
 import { TransactionJournal } from '../../src/store/transaction-journal.js';
 import { capturingLogger } from '../helpers/logging.js';
+import { makeTempDir } from '../helpers/temp-dir.js';
 
 /**
  * The transaction message queue on its journal: written before sent, removed when answered, in
@@ -19,7 +17,7 @@ const tx = (id: string, seqNo: number) => ({ id, snapshot: { id, evseId: 1 }, ad
 describe('transaction message queue on the journal', () => {
   let dir: string;
   beforeEach(() => {
-    dir = mkdtempSync(path.join(os.tmpdir(), 'evse-queue-'));
+    dir = makeTempDir('evse-queue');
   });
 
   function queue(

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { appendFileSync, existsSync, mkdtempSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { appendFileSync, existsSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { AppendJournal } from '../../src/store/append-journal.js';
+import { makeTempDir } from '../helpers/temp-dir.js';
 
 interface Rec {
   n: number;
@@ -14,7 +14,7 @@ describe('append-only journal', () => {
   let dir: string;
   let file: string;
   beforeEach(() => {
-    dir = mkdtempSync(path.join(os.tmpdir(), 'evse-journal-'));
+    dir = makeTempDir('evse-journal');
     file = path.join(dir, 'journal.log');
   });
 
