@@ -430,39 +430,6 @@ export class V201Adapter implements ProtocolAdapter {
     }
   }
 
-  /** J02: TxUpdatedInterval sends meter values during the transaction; TxEndedInterval keeps them for the end. */
-  private startSamplers(txId: string, rt: TxRuntime): void {
-    this.stopSamplers(rt);
-    const dm = this.options.deviceModel;
-    const updatedS = dm.getInt('SampledDataCtrlr', 'TxUpdatedInterval');
-    if (updatedS > 0) {
-      rt.periodic = setInterval(() => {
-        const reading = this.options.latestReading(rt.evseId);
-        const value = reading && meterValue(reading, this.measurands('TxUpdatedMeasurands'), 'Sample.Periodic', this.clock.iso(reading.timestamp));
-        if (!value) return;
-        this.enqueue(txId, rt, meterValueUpdate(txId, 'MeterValuePeriodic', value, rt.state, { offline: this.offline, timestamp: this.clock.iso() }), 'meter');
-      }, updatedS * 1000);
-    }
-    const endedS = dm.getInt('SampledDataCtrlr', 'TxEndedInterval');
-    if (endedS > 0) {
-      rt.endedSampler = setInterval(() => {
-        const reading = this.options.latestReading(rt.evseId);
-        const value = reading && meterValue(reading, this.measurands('TxEndedMeasurands'), 'Sample.Periodic', this.clock.iso(reading.timestamp));
-        if (!value) return;
-        rt.state.endedSamples.push(value);
-        // F03.FR.06: when there are too many, intermediate samples go first, never the first or the latest.
-        if (rt.state.endedSamples.length > 500) rt.state.endedSamples = rt.state.endedSamples.filter((_, i) => i % 2 === 0 || i === rt.state.endedSamples.length - 1);
-      }, endedS * 1000);
-    }
-  }
-
-  private stopSamplers(rt: TxRuntime): void {
-    if (rt.periodic) clearInterval(rt.periodic);
-    if (rt.endedSampler) clearInterval(rt.endedSampler);
-    rt.periodic = undefined;
-    rt.endedSampler = undefined;
-  }
-
   private onTransactionAnswer(transactionId: string, answer: TransactionEventResponse, request: TransactionEventRequest): void {
     // C10.FR.05, C12.FR.06: the idTokenInfo is the CSMS' word on the token this message carried.
     const token = request.idToken;
