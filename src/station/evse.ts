@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { BehaviorSubject, type Observable, type Subscription } from 'rxjs';
 import type { MeterReading } from '../hal/meter/power-meter.js';
 import { Connector } from './connector.js';
+import { fireAt, type ExpiryTimer } from './expiry-timer.js';
 import { initialConnectorInputs } from './connector-state.js';
 import type { StationEvent, TransactionSnapshot } from './events.js';
 import { DEFAULT_SAFETY, type ChargingSettings, type EvsePort, type SafetySettings } from './ports.js';
@@ -93,7 +94,7 @@ export class Evse {
   private ending: Promise<void> = Promise.resolve();
   private closed = false;
   private reservation: Reservation | undefined;
-  private reservationTimer: NodeJS.Timeout | undefined;
+  private reservationTimer: ExpiryTimer | undefined;
   /** Kept free for reservations of no particular EVSE (see ReservationDesk): Reserved for everyone else. */
   private heldForReservations = false;
   private readonly authorizationSubject = new BehaviorSubject<Authorization | undefined>(undefined);
@@ -276,7 +277,7 @@ export class Evse {
     if (sameId) this.clearReservation();
     this.reservation = reservation;
     this.showReserved();
-    this.reservationTimer = setTimeout(() => this.endReservation('Expired'), Math.max(0, reservation.expiresAt.getTime() - Date.now()));
+    this.reservationTimer = fireAt(reservation.expiresAt, () => this.endReservation('Expired'));
     this.evaluate({ trigger: 'Trigger' });
     return 'Accepted';
   }
@@ -285,7 +286,7 @@ export class Evse {
     const r = this.reservation;
     if (!r) return undefined;
     this.reservation = undefined;
-    if (this.reservationTimer) clearTimeout(this.reservationTimer);
+    this.reservationTimer?.cancel();
     this.reservationTimer = undefined;
     this.showReserved();
     return r;
@@ -895,7 +896,7 @@ export class Evse {
 
   stop(): void {
     this.closed = true;
-    if (this.reservationTimer) clearTimeout(this.reservationTimer);
+    this.reservationTimer?.cancel();
     this.clearEvConnectionTimeout();
     if (this.tx?.durationTimer) clearTimeout(this.tx.durationTimer);
     for (const k of this.contactors) clearTimeout(k.timer);

@@ -1,5 +1,6 @@
 import type { StationEvent } from './events.js';
 import type { Evse } from './evse.js';
+import { fireAt, type ExpiryTimer } from './expiry-timer.js';
 import type { StateStore } from './ports.js';
 import { coverable, heldEvses, serves, unmatched, type FreeEvse } from './reservation-coverage.js';
 import type { IdToken, Reservation, ReservationResult } from './types.js';
@@ -20,7 +21,7 @@ export const reservationMatches = (r: Reservation, idToken: IdToken, groupIdToke
  * Version-neutral: 2.0.1 H01-H04 drive all of it, 1.6 ReserveNow the per-EVSE part.
  */
 export class ReservationDesk {
-  private floating: Array<{ reservation: Reservation; timer: NodeJS.Timeout }> = [];
+  private floating: Array<{ reservation: Reservation; timer: ExpiryTimer }> = [];
   private refreshQueued = false;
   private closed = false;
 
@@ -160,7 +161,7 @@ export class ReservationDesk {
 
   stop(): void {
     this.closed = true;
-    for (const f of this.floating) clearTimeout(f.timer);
+    for (const f of this.floating) f.timer.cancel();
   }
 
   // ---- inside ----
@@ -208,7 +209,7 @@ export class ReservationDesk {
   }
 
   private keep(reservation: Reservation): void {
-    const timer = setTimeout(() => this.end(reservation.id, 'Expired'), Math.max(0, reservation.expiresAt.getTime() - Date.now()));
+    const timer = fireAt(reservation.expiresAt, () => this.end(reservation.id, 'Expired'));
     this.floating.push({ reservation, timer });
   }
 
@@ -217,7 +218,7 @@ export class ReservationDesk {
     const i = this.floating.findIndex((f) => f.reservation.id === reservationId);
     if (i < 0) return undefined;
     const [f] = this.floating.splice(i, 1);
-    clearTimeout(f!.timer);
+    f!.timer.cancel();
     return f!.reservation;
   }
 

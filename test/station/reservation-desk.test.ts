@@ -121,6 +121,24 @@ describe('reservations of no particular EVSE', () => {
       assert.deepEqual(store.read('reservations'), []);
     });
 
+    it('a reservation 40 days ahead (beyond Node\'s longest timer, 24.8 days) expires on its day, not at once: unspecified and of an EVSE', () => {
+      open();
+      const day = 86_400_000;
+      assert.equal(desk.reserve(undefined, reservation(11, 40 * 86_400)), 'Accepted');
+      assert.equal(desk.reserve(2, reservation(12, 41 * 86_400)), 'Accepted');
+      clock.tick(1000);
+      assert.deepEqual(ended(), [], 'not at once');
+      clock.tick(40 * day - 1001);
+      assert.deepEqual(ended(), []);
+      clock.tick(1);
+      assert.deepEqual(ended(), [[11, 'Expired', undefined]]);
+      clock.tick(day);
+      assert.deepEqual(ended(), [
+        [11, 'Expired', undefined],
+        [12, 'Expired', 2],
+      ]);
+    });
+
     it('H01.FR.07 two EVSEs, one reservation: another driver may take either; then the other EVSE is kept (Reserved) and only the reserved driver may take it, using the reservation', () => {
       open();
       assert.equal(desk.reserve(undefined, reservation(2)), 'Accepted');
