@@ -67,6 +67,8 @@ interface TxRuntime {
 }
 
 const TRANSACTION_IDS = 'ocpp16-transaction-ids';
+/** Transactions whose StopTransaction is not yet answered -> their connector, across restarts. */
+const STOPS_UNDELIVERED = 'ocpp16-stops-undelivered';
 
 /**
  * OCPP 1.6J for the charging core: the core's events as 1.6 messages (BootNotification,
@@ -170,6 +172,12 @@ export class V16Adapter implements ProtocolAdapter {
       onDiscarded: (message) => this.forgetIfEnded(message),
       log,
     });
+    // A StopTransaction still on its way from before a restart keeps its connector Finishing.
+    const stops = options.store.read<Record<string, number>>(STOPS_UNDELIVERED) ?? {};
+    for (const m of this.queue.pending) {
+      const n = stops[m.transactionId];
+      if (m.action === 'StopTransaction' && typeof n === 'number') this.stopsUndelivered.set(m.transactionId, n);
+    }
     this.registerHandlers();
   }
 
@@ -482,6 +490,7 @@ export class V16Adapter implements ProtocolAdapter {
         const idTag = e.trigger === 'StopAuthorized' ? (e.idToken ?? tx.idToken)?.idToken : undefined;
         const request = stopTransactionRequest(tx.meterStopWh ?? tx.meterStartWh, at, reason16(e.stoppedReason, this.resetType), idTag, rt.stopSamples);
         this.stopsUndelivered.set(tx.id, rt.connectorId16);
+        this.saveStopsUndelivered();
         this.enqueue(tx.id, rt, 'StopTransaction', request, 'end');
         this.transactions.delete(tx.id);
         // Finishing until the cable leaves (4.9).
@@ -568,7 +577,18 @@ export class V16Adapter implements ProtocolAdapter {
     if (message.action !== 'StopTransaction') return;
     if (this.csmsIds.delete(message.transactionId)) this.saveTransactionIds();
     // Its connector, Finishing while the stop was on its way, may show Available now.
-    if (this.stopsUndelivered.delete(message.transactionId)) this.queueStatusCheck();
+    if (this.stopsUndelivered.delete(message.transactionId)) {
+      this.saveStopsUndelivered();
+      this.queueStatusCheck();
+    }
+  }
+
+  private saveStopsUndelivered(): void {
+    try {
+      this.options.store.write(STOPS_UNDELIVERED, Object.fromEntries(this.stopsUndelivered));
+    } catch (err) {
+      this.options.log.error(`cannot keep which connectors wait for their StopTransaction: ${(err as Error).message}`);
+    }
   }
 
   private saveTransactionIds(): void {
