@@ -111,7 +111,10 @@ export class Evse {
     private readonly emit: (event: StationEvent) => void,
     initialOperative: { station: boolean; evse: boolean; connectors: Record<number, boolean> } = { station: true, evse: true, connectors: {} },
     private readonly safety: SafetySettings = DEFAULT_SAFETY,
+    /** Where the trip latch is kept: a restart (a crash, a power cut) is no deliberate act either. */
+    private readonly latchStore: { initial: TripLatch; save(latch: TripLatch): void } = { initial: NOT_TRIPPED, save: () => undefined },
   ) {
+    this.tripLatch = latchStore.initial;
     this.contactors = port.connectors.map(() => ({ coil: false }));
     this.stationOperative = initialOperative.station;
     this.evseOperative = initialOperative.evse;
@@ -131,10 +134,16 @@ export class Evse {
     for (const [i, c] of this.port.connectors.entries()) {
       const connector = this.connectors[i]!;
       if (c.plugged$) {
+        // The first reading is how the cable was found at start, not a vehicle arriving.
+        let firstReading = true;
         this.subscriptions.push(
           c.plugged$.subscribe((plugged) => {
             const was = connector.inputs.plugged;
+            const arrived = plugged && !firstReading && !this.connectors.some((x) => x.inputs.plugged);
+            firstReading = false;
             if (was === plugged) return;
+            // Before the dispatch: free charging authorizes on the status change the plug causes.
+            if (arrived) this.updateTripLatch({ type: 'VehicleArrived', trippingFaultActive: this.trippingFaultActive });
             connector.dispatch({ type: plugged ? 'Plugged' : 'Unplugged' });
             this.evaluate({ trigger: plugged ? 'CablePluggedIn' : 'EVCommunicationLost', stopReason: 'EVDisconnected' });
             if (!plugged && !this.connectors.some((x) => x.inputs.plugged)) {
@@ -338,7 +347,9 @@ export class Evse {
   }
 
   private updateTripLatch(event: TripEvent): void {
-    this.tripLatch = nextTripLatch(this.tripLatch, event, this.safety.resumeAfterTrip);
+    const before = this.tripLatch;
+    this.tripLatch = nextTripLatch(before, event, this.safety.resumeAfterTrip);
+    if (this.tripLatch.tripped !== before.tripped || this.tripLatch.cause !== before.cause) this.latchStore.save(this.tripLatch);
   }
 
   /** Ends the authorization; the transaction ends or goes on per the stop points. */
@@ -469,11 +480,13 @@ export class Evse {
   raiseFault(fault: FaultKind): void {
     if (this.faults.has(fault)) return;
     this.faults.add(fault);
-    this.updateTripLatch({ type: 'FaultRaised', fault });
     for (const c of this.connectors) c.dispatch({ type: 'FaultRaised', fault });
     const reason = TRIP_STOP_REASONS[fault];
     if (reason) this.forceStop({ trigger: 'AbnormalCondition', stopReason: reason });
     this.evaluate({ trigger: 'AbnormalCondition' });
+    // After the relay opened (evaluate): the latch is written to disk. Nothing can authorize in
+    // between, since the fault is already active.
+    this.updateTripLatch({ type: 'FaultRaised', fault });
   }
 
   clearFault(fault: FaultKind): void {

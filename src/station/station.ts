@@ -2,6 +2,7 @@ import { Subject, type Observable } from 'rxjs';
 import type { StationEvent, TransactionSnapshot } from './events.js';
 import { Evse, type Authorization } from './evse.js';
 import { ReservationDesk } from './reservation-desk.js';
+import { NOT_TRIPPED, type TripLatch } from './trip-latch.js';
 import { DEFAULT_SAFETY, type AuthorizationPort, type ChargingSettings, type EvsePort, type SafetySettings, type StateStore } from './ports.js';
 import type {
   AuthorizationResult,
@@ -94,6 +95,7 @@ export class Station {
   constructor(private readonly options: StationOptions) {
     this.availability = options.store.read<StoredAvailability>('availability') ?? { station: true, evses: {} };
     const emit = (e: StationEvent): void => this.eventsSubject.next(e);
+    const tripLatches = options.store.read<Record<string, TripLatch>>('trip-latches') ?? {};
     this.evses = options.evses.map((port) => {
       const stored = this.availability.evses[String(port.evseId)];
       const connectors: Record<number, boolean> = {};
@@ -104,6 +106,13 @@ export class Station {
         emit,
         { station: this.availability.station, evse: stored?.evse ?? true, connectors },
         options.safety ?? DEFAULT_SAFETY,
+        {
+          initial: tripLatches[String(port.evseId)] ?? NOT_TRIPPED,
+          save: (latch) => {
+            tripLatches[String(port.evseId)] = latch;
+            options.store.write('trip-latches', tripLatches);
+          },
+        },
       );
     });
     this.reservations = new ReservationDesk(this.evses, emit, options.store);

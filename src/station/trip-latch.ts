@@ -41,6 +41,8 @@ export type TripEvent =
   | { type: 'FaultRaised'; fault: FaultKind }
   /** No connector of the EVSE has a vehicle plugged in any more. */
   | { type: 'VehicleLeft'; trippingFaultActive: boolean }
+  /** A vehicle was plugged into an EVSE that had none plugged in. */
+  | { type: 'VehicleArrived'; trippingFaultActive: boolean }
   | { type: 'Authorized'; by: AuthorizingAct; trippingFaultActive: boolean };
 
 export function nextTripLatch(latch: TripLatch, event: TripEvent, rule: ResumeAfterTrip = 'authorization'): TripLatch {
@@ -49,6 +51,10 @@ export function nextTripLatch(latch: TripLatch, event: TripEvent, rule: ResumeAf
       return isTrippingFault(event.fault) ? { tripped: true, cause: event.fault } : latch;
     case 'VehicleLeft':
       // Leaving while the stop is still pressed is no act after the trip: it must come after release.
+      return latch.tripped && !event.trippingFaultActive ? NOT_TRIPPED : latch;
+    case 'VehicleArrived':
+      // Plugging in after the release (the vehicle had left while the stop was pressed) is the
+      // "plug in again" half of unplug-and-replug: without it such a driver would have to do it twice.
       return latch.tripped && !event.trippingFaultActive ? NOT_TRIPPED : latch;
     case 'Authorized':
       return latch.tripped && !event.trippingFaultActive && event.by !== 'free' && rule === 'authorization' ? NOT_TRIPPED : latch;

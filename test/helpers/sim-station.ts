@@ -3,6 +3,7 @@ import { followSafetyInputs } from '../../src/app/safety-inputs.js';
 import { evsePortFrom } from '../../src/app/station-ports.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import type { StationConfig } from '../../src/config/station-config.js';
+import type { SimulatedWorld } from '../../src/hal/simulated-world.js';
 import { openStationHardware, type StationHardware } from '../../src/hal/station-hardware.js';
 import type { StationEvent } from '../../src/station/events.js';
 import type { AuthorizationPort, ChargingSettings, SafetySettings } from '../../src/station/ports.js';
@@ -55,11 +56,13 @@ export async function openSimStation(
     authorizer?: AuthorizationPort;
     safety?: SafetySettings;
     storageDir?: string;
+    /** The simulated world (plug, inputs, meter) to open on: it outlives a restart of the station. */
+    world?: SimulatedWorld;
   } = {},
 ): Promise<SimStation> {
   const { config } = loadConfig(path.join(repoRoot, 'config', 'simulator.json'));
   const storageDir = options.storageDir ?? makeTempDir('evse-station');
-  const hw = await openStationHardware(config);
+  const hw = await openStationHardware(config, options.world ? { world: options.world } : {});
   const settings: ChargingSettings = { ...DEFAULT_SETTINGS, ...options.settings };
   const authorizer = new TokenList(options.tokens ?? { CARD1: { status: 'Accepted' }, CARD2: { status: 'Accepted' } });
   const station = new Station({

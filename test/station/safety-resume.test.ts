@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { AuthorizationCache, LocalAuthorizationList, LocalAuthorizer } from '../../src/station/local-authorization.js';
+import { SimulatedWorld } from '../../src/hal/simulated-world.js';
 import { DEFAULT_SAFETY } from '../../src/station/ports.js';
 import type { AuthorizationMode } from '../../src/station/station.js';
 import { JsonFileStore } from '../../src/store/json-file-store.js';
@@ -90,6 +91,40 @@ describe('safety: energy does not come back by itself after a trip', function ()
       assert.equal(started(st), 1);
       await replug(st);
       await charging(st, 2);
+    });
+
+    it('unplugged while the emergency stop is pressed, plugged in after the release: that plug-in is the deliberate act and charges at once', async () => {
+      const st = await open({ authorization: FREE });
+      st.hw.simulation.setPlugged(1, 1, true);
+      await charging(st);
+      st.hw.simulation.setInput('emergencyStop', true);
+      await st.next(is('TransactionEnded'));
+      st.hw.simulation.setPlugged(1, 1, false);
+      await waitFor(() => !st.station.evse(1)!.connectors[0]!.inputs.plugged, 'the unplug seen');
+      st.hw.simulation.setInput('emergencyStop', false);
+      await waitFor(() => !st.station.evse(1)!.hasFault('emergency-stop'), 'the fault cleared');
+      await sleep(SETTLE_MS);
+      assert.equal(st.station.evse(1)!.tripped, true, 'no vehicle has come since the release');
+      st.hw.simulation.setPlugged(1, 1, true);
+      await charging(st, 2);
+      assert.equal(st.station.evse(1)!.tripped, false);
+    });
+
+    it('the latch survives a restart of the agent (a crash is no deliberate act): the vehicle still plugged in does not charge until plugged in again', async () => {
+      const world = new SimulatedWorld();
+      let st = await open({ authorization: FREE, world });
+      st.hw.simulation.setPlugged(1, 1, true);
+      await charging(st);
+      await tripAndRelease(st, 'emergencyStop', 'EmergencyStop');
+      await st.close();
+      st = await open({ authorization: FREE, world });
+      await sleep(SETTLE_MS);
+      assert.ok(st.station.evse(1)!.connectors[0]!.inputs.plugged, 'the cable is still in');
+      assert.equal(st.station.evse(1)!.tripped, true);
+      assert.equal(relay(st), false);
+      assert.equal(started(st), 0);
+      await replug(st);
+      await charging(st);
     });
 
     it('overcurrent cleared by the local action with the vehicle still plugged in: no new session until it is plugged in again', async () => {

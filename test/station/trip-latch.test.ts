@@ -37,6 +37,7 @@ describe('trip latch (pure rules)', () => {
   it('an act while the tripping fault is still active does not count: it must come after the release', () => {
     const tripped = run([{ type: 'FaultRaised', fault: 'emergency-stop' }]);
     assert.equal(run([{ type: 'VehicleLeft', trippingFaultActive: true }], tripped).tripped, true);
+    assert.equal(run([{ type: 'VehicleArrived', trippingFaultActive: true }], tripped).tripped, true);
     assert.equal(run([{ type: 'Authorized', by: 'token', trippingFaultActive: true }], tripped).tripped, true);
     for (const by of ['token', 'remote', 'free'] as const) assert.equal(mayAuthorize(NOT_TRIPPED, by, true), false, by);
   });
@@ -50,6 +51,13 @@ describe('trip latch (pure rules)', () => {
     const left = run([{ type: 'VehicleLeft', trippingFaultActive: false }], tripped, 'replug');
     assert.equal(left.tripped, false);
     assert.equal(mayAuthorize(left, 'token', false, 'replug'), true);
+  });
+
+  it('a vehicle plugged in after the release (it had left while the stop was pressed) unlatches: unplug and plug in again, in that order', () => {
+    const tripped = run([{ type: 'FaultRaised', fault: 'emergency-stop' }, { type: 'VehicleLeft', trippingFaultActive: true }]);
+    assert.equal(tripped.tripped, true);
+    assert.equal(run([{ type: 'VehicleArrived', trippingFaultActive: false }], tripped).tripped, false);
+    assert.equal(run([{ type: 'VehicleArrived', trippingFaultActive: false }], tripped, 'replug').tripped, false);
   });
 
   it('a driver\'s token or a remote start may authorize a tripped EVSE once the fault is gone', () => {
