@@ -23,8 +23,14 @@ import { DigitalInput, DigitalOutput, inactiveLevel, type Level, type LineAddres
 import { openStationHardware } from '../../src/hal/station-hardware.js';
 import { runFailsafeHooks } from '../../src/service/lifecycle.js';
 import { cliEntry, repoRoot, simulatorConfigCopy } from '../helpers/cli.js';
+import { makeTempDir } from '../helpers/temp-dir.js';
 
 const simulatorConfig = path.join(repoRoot, 'config', 'simulator.json');
+/** config/simulator.json with its storage in a scratch folder: the simulated meter saves its register there, not in the checkout's var/. */
+function simulatorWithScratchStorage(): StationConfig {
+  const { config } = loadConfig(simulatorConfig);
+  return { ...config, storage: { ...config.storage, dir: makeTempDir('evse-gpio-storage') } };
+}
 
 let tmp: string;
 before(() => {
@@ -462,7 +468,7 @@ describe('GPIO: relays open at start and on shutdown (station hardware)', () => 
   }
 
   it('opens every output at its inactive level, never passing through the active one', async () => {
-    const { config } = loadConfig(simulatorConfig);
+    const config = simulatorWithScratchStorage();
     const gpio = new SimulatedGpio();
     const writes: Array<{ line: number; level: Level }> = [];
     gpio.writes$.subscribe((w) => writes.push({ line: w.address.line, level: w.level }));
@@ -485,7 +491,7 @@ describe('GPIO: relays open at start and on shutdown (station hardware)', () => 
   });
 
   it('openAllRelays() opens a closed relay at once, synchronously, and close() does too', async () => {
-    const { config } = loadConfig(simulatorConfig);
+    const config = simulatorWithScratchStorage();
     const gpio = new SimulatedGpio();
     const hw = await openStationHardware(config, { gpio });
     const relay = hw.evses[0]?.connectors[0]?.relay;
@@ -507,7 +513,7 @@ describe('GPIO: relays open at start and on shutdown (station hardware)', () => 
   });
 
   it('with an active-low relay, open means level 1: at start, after openAllRelays() and after close()', async () => {
-    const { config } = loadConfig(simulatorConfig);
+    const config = simulatorWithScratchStorage();
     const spec = config.evses[0]?.connectors[0]?.relay;
     assert.ok(spec);
     spec.activeLow = true;

@@ -60,8 +60,10 @@ export async function openSimStation(
     world?: SimulatedWorld;
   } = {},
 ): Promise<SimStation> {
-  const { config } = loadConfig(path.join(repoRoot, 'config', 'simulator.json'));
   const storageDir = options.storageDir ?? makeTempDir('evse-station');
+  // Storage in the scratch folder: the simulated meter saves its register there, not in the checkout's var/.
+  const loaded = loadConfig(path.join(repoRoot, 'config', 'simulator.json')).config;
+  const config: StationConfig = { ...loaded, storage: { ...loaded.storage, dir: storageDir } };
   const hw = await openStationHardware(config, options.world ? { world: options.world } : {});
   const settings: ChargingSettings = { ...DEFAULT_SETTINGS, ...options.settings };
   const authorizer = new TokenList(options.tokens ?? { CARD1: { status: 'Accepted' }, CARD2: { status: 'Accepted' } });
