@@ -60,7 +60,7 @@ describe('OCPP 2.0.1 integration: malformed and hostile calls, each with its exa
       ['[2,"type-1","RequestStopTransaction",{"transactionId":42}]', 'type-1', 'TypeConstraintViolation'],
       ['[2,"extra-1","ClearCache",{"everything":true}]', 'extra-1', 'FormatViolation'],
       ['[2,"enum-1","Reset",{"type":"Soft"}]', 'enum-1', 'PropertyConstraintViolation'],
-      ['[2,"null-cd","GetVariables",{"customData":{"n":1},"getVariableData":[' + MODEL + ']}]', 'null-cd', 'OccurrenceConstraintViolation'], // customData needs its vendorId
+      ['[2,"cd-no-vendor","GetVariables",{"customData":{"n":1},"getVariableData":[' + MODEL + ']}]', 'cd-no-vendor', 'OccurrenceConstraintViolation'], // customData needs its vendorId
     ];
     for (const [frame, answerId, code] of battery) assertCallError(await rawCall(csms, frame, answerId), code);
     assert.deepEqual(

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { OcppSchemas } from '../../src/ocpp/rpc/ocpp-schemas.js';
 import { RpcEndpoint, type CallContext } from '../../src/ocpp/rpc/rpc-endpoint.js';
+import { frameByteLength } from '../../src/ocpp/transport/ocpp-websocket.js';
 import { capturingLogger } from '../helpers/logging.js';
 
 /**
@@ -59,6 +60,12 @@ describe('RPC on hostile payloads', () => {
         ['size-2', 4242],
       ],
     );
+  });
+
+  it('a frame is measured as it came off the socket: one buffer, fragments, an ArrayBuffer', () => {
+    assert.equal(frameByteLength(Buffer.from('[2,"é"]')), 8);
+    assert.equal(frameByteLength([Buffer.from('[2,'), Buffer.from('"é"]')]), 8);
+    assert.equal(frameByteLength(new Uint8Array(Buffer.from('[2,"é"]')).buffer), 8);
   });
 
   it('a CALL nested 100,000 levels deep is parsed, validated and answered, and an answer echoing it is sent whole', async () => {
