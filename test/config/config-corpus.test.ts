@@ -349,7 +349,7 @@ describe('config: defaults and merging', () => {
     assert.equal(config.ocpp.password, undefined);
     assert.deepEqual(config.gpio, { driver: 'simulated', sysfsRoot: '/sys/class/gpio' });
     assert.deepEqual(config.storage, { dir: '/var/lib/evse-agent', maxQueuedMessages: 20000 });
-    assert.deepEqual(config.api, { host: '127.0.0.1', port: 8080 });
+    assert.deepEqual(config.api, { host: '127.0.0.1', port: 8080, allowFaultClearing: false, simulation: false });
     assert.deepEqual(config.log, { level: 'info' });
     const evse = config.evses[0];
     assert.ok(evse);
