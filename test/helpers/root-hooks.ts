@@ -14,7 +14,7 @@ interface Child {
 }
 
 /** This process' children that are still running (not zombies), from /proc. */
-function runningChildren(): Child[] {
+export function runningChildren(): Child[] {
   let entries: string[];
   try {
     entries = readdirSync('/proc');
