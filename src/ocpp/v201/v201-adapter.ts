@@ -33,12 +33,15 @@ import { getBaseReport, getReport } from './actions/get-base-report.js';
 import { getTransactionStatus } from './actions/get-transaction-status.js';
 import { getVariables } from './actions/get-variables.js';
 import { meterValue, meterValuesRequest } from './actions/meter-values.js';
-import { FaultEventOutbox, faultEventData, notifyEventRequest } from './actions/notify-event.js';
+import { faultEventData, MAX_PENDING_FAULT_EVENTS, notifyEventRequest } from './actions/notify-event.js';
 import { requestStartTransaction } from './actions/request-start-transaction.js';
 import { requestStopTransaction } from './actions/request-stop-transaction.js';
 import { SecurityEvents, startSecurityEvent } from './actions/security-event-notification.js';
 import { cancelReservation } from './actions/cancel-reservation.js';
-import { ReservationStatusUpdates } from './actions/reservation-status-update.js';
+import { MAX_PENDING_RESERVATION_UPDATES, reservationStatusUpdateRequest } from './actions/reservation-status-update.js';
+import { OfflineOutbox } from '../common/offline-outbox.js';
+import type { NotifyEventRequest } from 'ocpp-messages/v2.0/NotifyEventRequest.js';
+import type { ReservationStatusUpdateRequest } from 'ocpp-messages/v2.0/index.js';
 import { reserveNow } from './actions/reserve-now.js';
 import { reset } from './actions/reset.js';
 import { setVariables } from './actions/set-variables.js';
@@ -97,8 +100,9 @@ export class V201Adapter implements ProtocolAdapter {
   private readonly transactions = new Map<string, TxRuntime>();
   private readonly statuses = new Map<string, { evseId: number; connectorId: number; status: string; at: Date }>();
   private readonly reported = new Map<string, string>();
-  readonly faultEvents: FaultEventOutbox;
-  private readonly reservationUpdates: ReservationStatusUpdates;
+  /** Fault events (NotifyEvent) waiting for the CSMS, in order. */
+  readonly faultEvents: OfflineOutbox<NotifyEventRequest>;
+  private readonly reservationUpdates: OfflineOutbox<ReservationStatusUpdateRequest>;
   readonly securityEvents: SecurityEvents;
   /** eventIds: unique within a run, and (from the start time) unlikely to repeat an earlier run's. */
   private nextEventId = Math.floor(Date.now() / 1000) % 1_000_000_000;
@@ -152,8 +156,16 @@ export class V201Adapter implements ProtocolAdapter {
         this.samplers.schedule();
       },
     });
-    this.faultEvents = new FaultEventOutbox((request) => this.registration.send('NotifyEvent', request), log);
-    this.reservationUpdates = new ReservationStatusUpdates((request) => this.registration.send('ReservationStatusUpdate', request), log);
+    // N07.FR.04 asks the same of monitor events: the CSMS learns of a fault that came and went offline.
+    this.faultEvents = new OfflineOutbox({ name: 'NotifyEvent', maxPending: MAX_PENDING_FAULT_EVENTS, send: (r) => this.registration.send('NotifyEvent', r), log });
+    // A reservation that expired during an outage must not stay reserved at the CSMS for ever.
+    this.reservationUpdates = new OfflineOutbox({
+      name: 'ReservationStatusUpdate',
+      maxPending: MAX_PENDING_RESERVATION_UPDATES,
+      send: (r) => this.registration.send('ReservationStatusUpdate', r),
+      describe: (r) => `${r.reservationId} ${r.reservationUpdateStatus}`,
+      log,
+    });
     this.securityEvents = new SecurityEvents({
       send: (action, payload) => this.registration.sendNow(action, payload),
       ready$: this.registration.ready$,
@@ -330,7 +342,8 @@ export class V201Adapter implements ProtocolAdapter {
         this.reportFault(e);
         return;
       case 'ReservationEnded':
-        this.reservationUpdates.add(e);
+        const update = reservationStatusUpdateRequest(e);
+        if (update) this.reservationUpdates.add(update);
         return;
       default:
         this.onTransactionEvent(e);

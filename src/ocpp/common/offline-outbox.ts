@@ -1,0 +1,61 @@
+import type { Logger } from '../../service/logger.js';
+import { CallTimeout, NotConnected } from '../rpc/rpc-errors.js';
+import { NotAccepted } from './registration.js';
+
+/**
+ * Messages that need no durable queue but must not be lost to a short outage (fault events,
+ * reservation updates): sent in order, one at a time; while the station is offline or not yet
+ * accepted they wait in memory, at most `maxPending` (the oldest go first), and go out at the next
+ * (re)connection (flush). After a restart the statuses tell the CSMS what is true now.
+ */
+export class OfflineOutbox<T> {
+  private readonly pending: T[] = [];
+  private flushing = false;
+
+  constructor(
+    private readonly options: {
+      /** What the message is, for the log. */
+      name: string;
+      maxPending: number;
+      send(message: T): Promise<unknown>;
+      log: Logger;
+      describe?(message: T): string;
+    },
+  ) {}
+
+  get length(): number {
+    return this.pending.length;
+  }
+
+  add(message: T): void {
+    this.pending.push(message);
+    if (this.pending.length > this.options.maxPending) {
+      this.pending.shift();
+      this.options.log.warning(`more than ${this.options.maxPending} ${this.options.name} messages waiting for the CSMS; the oldest was dropped`);
+    }
+    void this.flush();
+  }
+
+  /** Sends what waits, oldest first; stops at the first that cannot go now and keeps it. */
+  async flush(): Promise<void> {
+    if (this.flushing) return;
+    this.flushing = true;
+    try {
+      while (this.pending.length > 0) {
+        const message = this.pending[0]!;
+        try {
+          await this.options.send(message);
+        } catch (err) {
+          // Not sent, or lost on the way: again on the next (re)connection or message.
+          if (err instanceof NotConnected || err instanceof NotAccepted || err instanceof CallTimeout) return;
+          // The CSMS refused or could not take this one: another try would not do better.
+          const what = this.options.describe ? ` ${this.options.describe(message)}` : '';
+          this.options.log.warning(`${this.options.name}${what} failed: ${(err as Error).message}`);
+        }
+        this.pending.shift();
+      }
+    } finally {
+      this.flushing = false;
+    }
+  }
+}
