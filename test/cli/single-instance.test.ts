@@ -66,8 +66,10 @@ describe('run: one agent per storage.dir (a second instance)', function () {
     const status = async (): Promise<Status> => (await (await fetch(`${api}/api/status`)).json()) as Status;
     // A charging session in the first agent: relay closed.
     await fetch(`${api}/api/sim/evses/1/connectors/1/plug`, { method: 'POST' });
-    await csms.waitForConnection('EVSE-SIM-001');
-    await csms.requestStartTransaction('EVSE-SIM-001', { evseId: 1 });
+    // Statuses go only once the boot is accepted; a remote start before that is refused (B02.FR.05).
+    await csms.waitFor('EVSE-SIM-001', 'StatusNotification');
+    const started = await csms.requestStartTransaction('EVSE-SIM-001', { evseId: 1 });
+    assert.equal((started as { status: string }).status, 'Accepted');
     const deadline = Date.now() + 15000;
     let before = await status();
     while (!before.evses[0]?.connectors[0]?.relayClosed && Date.now() < deadline) {
