@@ -64,6 +64,8 @@ export interface EvseStatusView {
   leds: LedShown | null;
   faults: FaultStatus[];
   authorization: AuthorizationStatusView | null;
+  /** After a safety trip: what tripped it, and the deliberate act that lets energy flow again. */
+  safetyTrip: { cause: FaultKind; resumesWith: string } | null;
   connectors: Array<ConnectorSnapshot & { ocppStatus?: ProtocolConnectorView }>;
   transaction: TransactionStatusView | null;
   meter: { name: string; health: string; failure?: string; registerWh: number | null; sessionEnergyWh: number | null; latest: MeterReading | null } | null;
@@ -164,6 +166,7 @@ export class StationStatus {
       leds: this.s.ledsOf(e.evseId) ?? null,
       faults: this.faultsOf(e, meterFailed, meter?.health.lastFault),
       authorization: this.authorization(e, now),
+      safetyTrip: e.trippedBy ? { cause: e.trippedBy, resumesWith: this.resumesWith() } : null,
       connectors: e.connectors.map((c) => this.connector(e.evseId, c)),
       transaction: tx
         ? {
@@ -193,6 +196,14 @@ export class StationStatus {
   private connector(evseId: number, c: ConnectorSnapshot): EvseStatusView['connectors'][number] {
     const ocpp = this.s.adapter.describeConnector?.(evseId, c.connectorId);
     return { ...c, ...(ocpp ? { ocppStatus: ocpp } : {}) };
+  }
+
+  /** What brings energy back after a trip, as safety.resumeAfterTrip and the authorization mode allow. */
+  private resumesWith(): string {
+    const { config } = this.s;
+    const replugOnly = config.safety.resumeAfterTrip === 'replug' || config.charging.authorization === 'free';
+    const release = 'once the fault is gone: ';
+    return release + (replugOnly ? 'unplug the vehicle and plug it in again' : 'unplug the vehicle and plug it in again, or a new authorization (a card, a remote start)');
   }
 
   /** Every active fault of the EVSE, a failed meter included, each with its cause. */

@@ -337,6 +337,11 @@ export class Evse {
     return this.tripLatch.tripped;
   }
 
+  /** The latch as it is (what tripped it last), for the local status. */
+  get trip(): TripLatch {
+    return this.tripLatch;
+  }
+
   /** Whether an authorization of this kind would be granted now (see trip-latch.ts). */
   mayBeAuthorized(by: Authorization['source']): boolean {
     return mayAuthorize(this.tripLatch, by, this.trippingFaultActive, this.safety.resumeAfterTrip);

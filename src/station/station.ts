@@ -72,6 +72,8 @@ export interface EvseSnapshot {
   connectors: ConnectorSnapshot[];
   transaction?: TransactionSnapshot;
   authorizedIdToken?: IdToken;
+  /** Set while a safety trip holds the EVSE until a deliberate act (trip-latch.ts). */
+  trippedBy?: FaultKind;
 }
 
 interface StoredAvailability {
@@ -442,6 +444,7 @@ export class Station {
       }),
       ...(e.transaction ? { transaction: e.transaction } : {}),
       ...(e.authorizedBy ? { authorizedIdToken: e.authorizedBy.idToken } : {}),
+      ...(e.trip.tripped && e.trip.cause ? { trippedBy: e.trip.cause } : {}),
     }));
   }
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import type { TransactionEventRequest } from 'ocpp-messages/v2.0/TransactionEventRequest.js';
 import { firmwareVersion } from '../../src/app/agent.js';
 import type { EvseStatusView, StationStatusView } from '../../src/app/station-status.js';
-import { afterEachTest, CARD, ID, plugIn, sleep, startRig, stopCsms, until, waitForTx, type Rig } from '../integration/v201-harness.js';
+import { afterEachTest, CARD, ID, plugIn, sleep, startRig, stopCsms, unplug, until, waitForTx, type Rig } from '../integration/v201-harness.js';
 
 /**
  * GET /api/status tells the whole story: against the development CSMS over a real WebSocket, with
@@ -113,6 +113,12 @@ describe('GET /api/status tells the whole story', function () {
     await post(rig, '/api/sim/evses/1/meter', { fault: 'none' });
     const clear = await evseWhen(rig, (e) => e.faults.length === 0, 'the faults to clear', 8000);
     assert.equal(clear.meter?.failure, undefined);
+    // The fault is gone, the trip is not: the status says what brings energy back.
+    assert.equal(clear.safetyTrip?.cause, 'emergency-stop');
+    assert.match(clear.safetyTrip.resumesWith, /unplug the vehicle and plug it in again, or a new authorization/);
+    await plugIn(rig.agent);
+    await unplug(rig.agent);
+    assert.equal((await evseOne(rig)).safetyTrip, null);
   });
 
   it('a transaction: energy of the session beside the register; a local stop by its id ends it with Local (E07.FR.05)', async () => {
