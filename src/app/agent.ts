@@ -27,7 +27,7 @@ import { JsonFileStore } from '../store/json-file-store.js';
 import { writeRelayMap } from '../store/relay-map.js';
 import { TransactionJournal } from '../store/transaction-journal.js';
 import { SECURITY_EVENT_JOURNAL_FILE, SecurityLog } from '../store/security-log.js';
-import { readKernelBootId, recordDeviceStart } from '../service/device-start.js';
+import { readKernelBootId, recordCleanStop, recordDeviceStart, takeCleanStop, unrequestedBootReason } from '../service/device-start.js';
 import { apiBackend, apiOptions } from './api-backend.js';
 import { followSafetyInputs } from './safety-inputs.js';
 import { evsePortFrom } from './station-ports.js';
@@ -214,6 +214,7 @@ export class Agent {
       const versionParts: { deviceModel?: DeviceModel; configuration?: ConfigurationStore; v201?: V201Adapter; v16?: V16Adapter } = {};
       // Just before the adapter raises this start's security event: a start that failed earlier is not remembered.
       const deviceStart = recordDeviceStart(config.storage.dir, (options.kernelBootId ?? readKernelBootId)());
+      const bootReason = options.bootReason ?? unrequestedBootReason(deviceStart, takeCleanStop(config.storage.dir));
       if (settings.deviceModel) {
         securityJournal = TransactionJournal.open(config.storage.dir, SECURITY_EVENT_JOURNAL_FILE);
         if (securityJournal.damage.length > 0) {
@@ -222,7 +223,7 @@ export class Agent {
         const v201 = new V201Adapter({
           ...common,
           deviceModel: settings.deviceModel,
-          bootReason: options.bootReason ?? 'PowerUp',
+          bootReason,
           deviceStart,
           securityJournal,
           securityLog: new SecurityLog(config.storage.dir),
@@ -324,6 +325,14 @@ export class Agent {
     await this.hardware.close();
     this.journal?.close();
     this.securityJournal?.close();
+    // The next start's BootNotification says LocalReset, not ApplicationReset (a crash).
+    if (options.endTransactions !== false) {
+      try {
+        recordCleanStop(this.config.storage.dir);
+      } catch (err) {
+        this.log.warning(`cannot note the clean stop in ${this.config.storage.dir}: ${(err as Error).message}`);
+      }
+    }
     this.removeFailsafe();
     this.releaseLock();
   }

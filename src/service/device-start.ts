@@ -1,4 +1,4 @@
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 /**
@@ -53,4 +53,32 @@ export function recordDeviceStart(storageDir: string, bootId: string | undefined
     renameSync(`${file}.tmp`, file);
   }
   return last === bootId ? 'restart' : 'power-up';
+}
+
+/** In storage.dir while the agent is stopped after a clean stop (SIGTERM, SIGINT, a Reset); removed at each start. */
+export const CLEAN_STOP_FILE = 'clean-stop';
+
+/** Notes that the agent stopped on purpose, so that the next start can tell it from a crash. */
+export function recordCleanStop(storageDir: string): void {
+  writeFileSync(path.join(storageDir, CLEAN_STOP_FILE), `${new Date().toISOString()}\n`, { mode: 0o600 });
+}
+
+/** Whether the last stop was clean; the note is consumed, so a crash after this start is not taken for one. */
+export function takeCleanStop(storageDir: string): boolean {
+  try {
+    rmSync(path.join(storageDir, CLEAN_STOP_FILE));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The BootNotification reason of a start nobody asked for over OCPP (B01): after a power-up
+ * PowerUp; after the agent alone restarted, LocalReset when it had been stopped on purpose (a
+ * `systemctl restart` for an upgrade) and ApplicationReset when it had not (a crash, a kill).
+ */
+export function unrequestedBootReason(start: DeviceStart, stoppedCleanly: boolean): 'PowerUp' | 'LocalReset' | 'ApplicationReset' {
+  if (start === 'power-up') return 'PowerUp';
+  return stoppedCleanly ? 'LocalReset' : 'ApplicationReset';
 }

@@ -94,17 +94,27 @@ describe('OCPP 2.0.1 integration: security events (A04), triggered boot (B01.FR.
     const afterRestart = await waitForSecurityEvents(csms, 2);
     assert.equal(afterRestart[1]!.type, 'ResetOrReboot');
     assert.equal(calls<BootNotificationRequest>(csms, 'BootNotification').length, 2);
+    // Stopped as by kill -9 (stopAgent's power cut): the agent crashed, as far as it can tell.
+    assert.equal(calls<BootNotificationRequest>(csms, 'BootNotification')[1]!.reason, 'ApplicationReset');
     await until(() => restarted.agent.securityJournal!.pending.length === 0, 2000, 'answered');
-    await stopAgent(restarted.agent);
+    await stopAgent(restarted.agent, 'clean');
+    // A clean stop (systemctl restart) and a start on the same machine: LocalReset.
+    const again = await startAgent(file);
+    await waitForAccepted(csms, again.agent);
+    assert.equal(calls<BootNotificationRequest>(csms, 'BootNotification')[2]!.reason, 'LocalReset');
+    await waitForSecurityEvents(csms, 3);
+    await until(() => again.agent.securityJournal!.pending.length === 0, 2000, 'answered');
+    await stopAgent(again.agent);
     // The machine booted again: the kernel drew another boot id.
     const booted = await startAgent(file, { kernelBootId: () => `not-${readKernelBootId() ?? 'linux'}` });
     await waitForAccepted(csms, booted.agent);
-    const afterBoot = await waitForSecurityEvents(csms, 3);
-    assert.equal(afterBoot[2]!.type, 'StartupOfTheDevice');
+    const afterBoot = await waitForSecurityEvents(csms, 4);
+    assert.equal(afterBoot[3]!.type, 'StartupOfTheDevice');
+    assert.equal(calls<BootNotificationRequest>(csms, 'BootNotification')[3]!.reason, 'PowerUp');
     await until(() => booted.agent.securityJournal!.pending.length === 0, 2000, 'answered');
     assert.deepEqual(
       securityLogOf(booted.agent).map((e) => e.type),
-      ['StartupOfTheDevice', 'ResetOrReboot', 'StartupOfTheDevice'],
+      ['StartupOfTheDevice', 'ResetOrReboot', 'ResetOrReboot', 'StartupOfTheDevice'],
     );
     assertAnswered(csms);
     assertNoCallErrors(csms);

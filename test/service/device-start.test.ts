@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { BOOT_ID_ENV, LAST_BOOT_ID_FILE, readKernelBootId, recordDeviceStart } from '../../src/service/device-start.js';
+import { BOOT_ID_ENV, LAST_BOOT_ID_FILE, readKernelBootId, recordCleanStop, recordDeviceStart, takeCleanStop, unrequestedBootReason } from '../../src/service/device-start.js';
 import { startSecurityEvent } from '../../src/ocpp/v201/actions/security-event-notification.js';
 
 describe('device start: power-up or restart, from the kernel boot id', () => {
@@ -15,6 +15,16 @@ describe('device start: power-up or restart, from the kernel boot id', () => {
   it('no boot id remembered: a power-up, and the id is remembered', () => {
     assert.equal(recordDeviceStart(dir, 'boot-a'), 'power-up');
     assert.equal(readFileSync(path.join(dir, LAST_BOOT_ID_FILE), 'utf8').trim(), 'boot-a');
+  });
+
+  it('B01 boot reason of a start not asked for over OCPP: PowerUp, LocalReset after a clean stop, ApplicationReset after a crash; the clean-stop note is used once', () => {
+    assert.equal(unrequestedBootReason('power-up', true), 'PowerUp');
+    assert.equal(unrequestedBootReason('power-up', false), 'PowerUp');
+    assert.equal(takeCleanStop(dir), false, 'nothing noted yet');
+    recordCleanStop(dir);
+    assert.equal(unrequestedBootReason('restart', takeCleanStop(dir)), 'LocalReset');
+    // The note is gone: a crash after that start is a crash.
+    assert.equal(unrequestedBootReason('restart', takeCleanStop(dir)), 'ApplicationReset');
   });
 
   it('the same boot id as the last start: a restart of the agent, as often as it happens', () => {
