@@ -214,7 +214,9 @@ export class Agent {
       const versionParts: { deviceModel?: DeviceModel; configuration?: ConfigurationStore; v201?: V201Adapter; v16?: V16Adapter } = {};
       // Just before the adapter raises this start's security event: a start that failed earlier is not remembered.
       const deviceStart = recordDeviceStart(config.storage.dir, (options.kernelBootId ?? readKernelBootId)());
-      const bootReason = options.bootReason ?? unrequestedBootReason(deviceStart, takeCleanStop(config.storage.dir));
+      // Taken whatever the reason, so that the note of this stop cannot stand for a later crash.
+      const stoppedCleanly = takeCleanStop(config.storage.dir);
+      const bootReason = options.bootReason ?? unrequestedBootReason(deviceStart, stoppedCleanly);
       if (settings.deviceModel) {
         securityJournal = TransactionJournal.open(config.storage.dir, SECURITY_EVENT_JOURNAL_FILE);
         if (securityJournal.damage.length > 0) {
