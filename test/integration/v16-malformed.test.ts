@@ -27,6 +27,10 @@ describe('OCPP 1.6 integration: malformed and hostile calls, each with its exact
       ['[2,"missing-1","ChangeConfiguration",{"key":"HeartbeatInterval"}]', 'missing-1', 'OccurenceConstraintViolation'],
       ['[2,"type-1","RemoteStopTransaction",{"transactionId":"42"}]', 'type-1', 'TypeConstraintViolation'],
       ['[2,"enum-1","Reset",{"type":"Immediate"}]', 'enum-1', 'PropertyConstraintViolation'],
+      // 1.6 Reservation profile, malformed: no reservationId, a connectorId of the wrong type.
+      ['[2,"reserve-1","ReserveNow",{"connectorId":1,"expiryDate":"2030-01-01T00:00:00Z","idTag":"CARD-0001"}]', 'reserve-1', 'OccurenceConstraintViolation'],
+      ['[2,"reserve-2","ReserveNow",{"connectorId":"one","expiryDate":"2030-01-01T00:00:00Z","idTag":"CARD-0001","reservationId":7}]', 'reserve-2', 'TypeConstraintViolation'],
+      ['[2,"cancel-1","CancelReservation",{}]', 'cancel-1', 'OccurenceConstraintViolation'],
       // Deep nesting where 1.6 has no such member, and as DataTransfer data (a string in 1.6).
       [`[2,"deep-1","GetConfiguration",{"customData":${deepObject(100_000)}}]`, 'deep-1', 'FormationViolation'],
       [`[2,"deep-2","DataTransfer",{"vendorId":"com.example","data":${deepObject(100_000)}}]`, 'deep-2', 'TypeConstraintViolation'],
@@ -46,6 +50,7 @@ describe('OCPP 1.6 integration: malformed and hostile calls, each with its exact
       'exactly the CALLERRORs expected, none for the unknown message type',
     );
     assert.equal(agent.configuration.getInt('HeartbeatInterval'), 300, 'nothing refused was applied');
+    assert.ok(agent.station.snapshot().every((e) => e.connectors.every((c) => c.status === 'Available')), 'nothing reserved');
     assert.deepEqual(
       logLines.filter((l) => /InternalError|RangeError|call stack/.test(l)),
       [],
