@@ -305,6 +305,13 @@ export class Agent {
    * not delivered by then stays queued and is sent at the next start. `endTransactions: false`
    * leaves them running, as a crash or a power cut does, for the next start to end with PowerLoss.
    */
+  /** How long a final reading can take when the meter does not answer: every attempt timing out, and a margin. */
+  private finalReadingBoundMs(): number {
+    // A poll that fails stops at its first request that exhausts its attempts; two requests' worth is ample.
+    const worst = Math.max(0, ...this.config.evses.map((e) => 2 * (1 + e.meter.retries) * (e.meter.timing.timeoutMs + e.meter.timing.interRequestDelayMs)));
+    return Math.min(FINAL_READING_CAP_MS, worst + 500);
+  }
+
   async stop(options: { endTransactions?: boolean } = {}): Promise<void> {
     this.log.info('stopping: opening every relay');
     this.hardware.openAllRelays();
@@ -313,7 +320,10 @@ export class Agent {
     const running = this.station.transactions().length;
     if (options.endTransactions !== false) {
       if (running > 0) this.log.notice(`clean stop: ending ${running} running transaction(s) (Reboot)`);
-      await untilOrDeadline(this.station.shutdown(), deadline);
+      // Ending is local (a final reading, then the journal) and may outlast the delivery time: a
+      // meter that does not answer takes its timeouts before the last good reading is used. Left
+      // unfinished it would come back as PowerLoss, so it gets the meter's own bound.
+      await untilOrDeadline(this.station.shutdown(), Math.max(deadline, Date.now() + this.finalReadingBoundMs()));
     }
     for (const s of this.subscriptions) s.unsubscribe();
     for (const l of this.leds) l.stop();
@@ -339,6 +349,9 @@ export class Agent {
     this.releaseLock();
   }
 }
+
+/** The most a clean stop waits for the final meter readings (systemd's TimeoutStopSec is 20 s). */
+const FINAL_READING_CAP_MS = 10_000;
 
 /** Waits for `promise`, but not past `deadline` (ms since the epoch). */
 async function untilOrDeadline(promise: Promise<void>, deadline: number): Promise<void> {

@@ -83,6 +83,28 @@ describe('clean stop: transactions end with Reboot, not PowerLoss', function () 
       assert.ok(ends.every((e) => e.transactionInfo.stoppedReason === 'Reboot'));
       assert.ok(!txEvents(rig.csms).some((e) => e.transactionInfo.stoppedReason === 'PowerLoss'), 'no PowerLoss');
     });
+    it('a meter that stops answering at the stop: the end waits for its timeouts, uses the last good reading, and is still Reboot, never PowerLoss (shutdownDeliveryTimeoutS shorter than the timeouts)', async () => {
+      const rig = await startRig({
+        config: (d) => {
+          d['ocpp'] = { ...d['ocpp'], shutdownDeliveryTimeoutS: 0.2 };
+          d['meter'] = { ...d['meter'], timeoutMs: 400, retries: 1, failAfterPolls: 50 };
+        },
+      });
+      const txId = await startCharging(rig);
+      await sleep(300);
+      rig.agent.hardware.simulation.setMeterFault(1, 'silent');
+      await stopAgent(rig.agent, 'clean');
+      const { agent } = await startAgent(rig.file);
+      await waitForAccepted(rig.csms, agent);
+      await until(() => agent.adapter.queue.length === 0, 8000, 'the queue delivered');
+      const ends = txEvents(rig.csms, txId).filter((e) => e.eventType === 'Ended');
+      // Delivery is at least once: a resend after the restart is the same message (same seqNo).
+      assert.ok(ends.length >= 1);
+      assert.equal(new Set(ends.map((e) => e.seqNo)).size, 1);
+      assert.ok(ends.every((e) => e.transactionInfo.stoppedReason === 'Reboot'));
+      assert.ok(!txEvents(rig.csms).some((e) => e.transactionInfo.stoppedReason === 'PowerLoss'), 'no PowerLoss');
+      assert.ok(energyRegister(ends[0]!, 'Transaction.End') > 0, 'the last good reading');
+    });
   });
 
   describe('OCPP 1.6', () => {
