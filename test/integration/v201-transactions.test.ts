@@ -97,8 +97,11 @@ describe('OCPP 2.0.1 integration: authorization and transactions (C01, E01-E07)'
     const ended = await waitForTx(csms, (t) => t.eventType === 'Ended');
     assert.equal(ended.triggerReason, 'EVCommunicationLost');
     assert.equal(ended.transactionInfo.stoppedReason, 'EVDisconnected');
-    assert.deepEqual(contextsOf(ended), ['Transaction.End']);
+    // E06.FR.11 with TxEndedInterval 0: the TxEndedMeasurands taken at the start and at the end.
+    assert.deepEqual(contextsOf(ended), ['Transaction.Begin', 'Transaction.End']);
     assert.deepEqual(measurandsOf(ended), ['Current.Import', 'Energy.Active.Import.Register']);
+    const [begin, end] = ended.meterValue!.map((mv) => Number(mv.sampledValue.find((v) => v.measurand === 'Energy.Active.Import.Register')!.value));
+    assert.ok(begin! < end!, `the start register ${begin} before the end ${end}`);
     const all = txEvents(csms, txId);
     assertContiguous(all);
     assert.equal(all.filter((t) => t.idToken).length, 1, 'the idToken once, at authorization');
@@ -140,7 +143,8 @@ describe('OCPP 2.0.1 integration: authorization and transactions (C01, E01-E07)'
     const ended = await waitForTx(csms, (t) => t.eventType === 'Ended');
     const contexts = ended.meterValue!.map((mv) => mv.sampledValue[0]!.context);
     assert.ok(contexts.length >= 2, `${contexts.length} meter values in Ended`);
-    assert.deepEqual(contexts, [...contexts.slice(0, -1).map(() => 'Sample.Periodic'), 'Transaction.End']);
+    assert.ok(contexts.length >= 3, `${contexts.length} meter values in Ended`);
+    assert.deepEqual(contexts, ['Transaction.Begin', ...contexts.slice(1, -1).map(() => 'Sample.Periodic'), 'Transaction.End']);
     const times = ended.meterValue!.map((mv) => Date.parse(mv.timestamp));
     assert.deepEqual(times, [...times].sort((a, b) => a - b));
     const registers = ended.meterValue!.map((mv) => mv.sampledValue.find((v) => v.measurand === 'Energy.Active.Import.Register')!.value);

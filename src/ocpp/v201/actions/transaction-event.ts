@@ -36,8 +36,13 @@ export function transactionEventRequest(
   const tx = e.transaction;
   const meterValues: MeterValueType[] = [];
   if (e.type === 'TransactionStarted' && e.reading) {
-    const v = meterValue(e.reading, options.measurands.txStarted, 'Transaction.Begin', options.timestamp(e.reading.timestamp));
+    const at = options.timestamp(e.reading.timestamp);
+    const v = meterValue(e.reading, options.measurands.txStarted, 'Transaction.Begin', at);
     if (v) meterValues.push(v);
+    // E06.FR.11 (Part 2 E06 remark): Ended carries TxEndedMeasurands taken at the start too, then
+    // every TxEndedInterval, then at the end. Kept with the transaction's journaled state.
+    const begin = meterValue(e.reading, options.measurands.txEnded, 'Transaction.Begin', at);
+    if (begin) state.endedSamples = [begin, ...state.endedSamples];
   }
   if (e.type === 'TransactionEnded') {
     meterValues.push(...state.endedSamples);
