@@ -226,6 +226,7 @@ export class Agent {
           deviceStart,
           securityJournal,
           securityLog: new SecurityLog(config.storage.dir),
+          store,
           restart: (reason) => agent?.restartResolve(reason),
         });
         Object.assign(versionParts, { deviceModel: settings.deviceModel, v201 });

@@ -31,15 +31,24 @@ export class ReservationDesk {
     private readonly store: StateStore,
   ) {}
 
-  /** The reservations stored before a restart, the expired ones left out (2.0.1 B01.FR.13). */
+  /**
+   * The reservations stored before a restart (2.0.1 B01.FR.13). One that expired while the agent
+   * was down ends as Expired now (H04.FR.01: the CSMS must still hear of it).
+   */
   restore(): void {
+    let expired = false;
     for (const stored of this.store.read<StoredReservation[]>('reservations') ?? []) {
       const { evseId, ...rest } = stored;
       const reservation: Reservation = { ...rest, expiresAt: new Date(stored.expiresAt) };
-      if (reservation.expiresAt.getTime() <= Date.now()) continue;
+      if (reservation.expiresAt.getTime() <= Date.now()) {
+        expired = true;
+        this.emit({ type: 'ReservationEnded', ...(evseId !== undefined ? { evseId } : {}), reservationId: reservation.id, reason: 'Expired', timestamp: new Date() });
+        continue;
+      }
       if (evseId === undefined) this.keep(reservation);
       else this.evse(evseId)?.reserve(reservation);
     }
+    if (expired) this.save();
   }
 
   /** Every event of the station: the reservations are checked against what changed. */

@@ -263,6 +263,42 @@ describe('OCPP 2.0.1 integration: reservations (H01-H04)', function () {
     assertNoCallErrors(csms);
   });
 
+  it('H04.FR.01 a reservation that expires while the agent is down (a power cut): ReservationStatusUpdate Expired after the next boot, once', async () => {
+    const rig = await startRig();
+    assert.equal(await reserveNow(rig.csms, { id: 42, evseId: 1, expiresInS: 1 }), 'Accepted');
+    await waitForStatus(rig.csms, 1, 'Reserved');
+    await stopAgent(rig.agent);
+    await sleep(1200);
+    const { agent } = await startAgent(rig.file);
+    await waitForAccepted(rig.csms, agent);
+    await rig.csms.waitFor(ID, 'ReservationStatusUpdate', undefined, 5000);
+    assert.deepEqual(statusUpdates(rig.csms), [{ reservationId: 42, reservationUpdateStatus: 'Expired' }]);
+    await waitForStatus(rig.csms, 1, 'Available');
+    // Reported and gone from the store: another restart says nothing more of it.
+    await stopAgent(agent);
+    const again = await startAgent(rig.file);
+    await waitForAccepted(rig.csms, again.agent);
+    await sleep(300);
+    assert.equal(statusUpdates(rig.csms).length, 1);
+    assertNoCallErrors(rig.csms);
+  });
+
+  it('H04.FR.01 a reservation that expires while the CSMS cannot be reached, and then the agent restarts: the waiting ReservationStatusUpdate survives the restart', async () => {
+    const rig = await startRig();
+    assert.equal(await reserveNow(rig.csms, { id: 43, evseId: 1, expiresInS: 1 }), 'Accepted');
+    await waitForStatus(rig.csms, 1, 'Reserved');
+    const port = rig.csms.port;
+    await stopCsms(rig.csms);
+    await until(() => rig.agent.station.evse(1)!.reservedFor === undefined, 3000, 'the expiry');
+    await stopAgent(rig.agent);
+    const csms = await startCsms({ port });
+    const { agent } = await startAgent(rig.file);
+    await waitForAccepted(csms, agent);
+    await csms.waitFor(ID, 'ReservationStatusUpdate', undefined, 5000);
+    assert.deepEqual(statusUpdates(csms), [{ reservationId: 43, reservationUpdateStatus: 'Expired' }]);
+    assertNoCallErrors(csms);
+  });
+
   it('H01.FR.16 the reserved EVSE becomes Faulted: the reservation is removed, ReservationStatusUpdate Removed; H01.FR.17 likewise when it becomes Unavailable', async () => {
     const { csms, agent } = await startRig();
     assert.equal(await reserveNow(csms, { id: 50, evseId: 1 }), 'Accepted');

@@ -1,4 +1,5 @@
 import type { Logger } from '../../service/logger.js';
+import type { StateStore } from '../../station/ports.js';
 import { CallTimeout, NotConnected } from '../rpc/rpc-errors.js';
 import { NotAccepted } from './registration.js';
 
@@ -6,7 +7,8 @@ import { NotAccepted } from './registration.js';
  * Messages that need no durable queue but must not be lost to a short outage (fault events,
  * reservation updates): sent in order, one at a time; while the station is offline or not yet
  * accepted they wait in memory, at most `maxPending` (the oldest go first), and go out at the next
- * (re)connection (flush). After a restart the statuses tell the CSMS what is true now.
+ * (re)connection (flush). Kept on disk when given a store; otherwise after a restart the statuses
+ * tell the CSMS what is true now.
  */
 export class OfflineOutbox<T> {
   private readonly pending: T[] = [];
@@ -20,8 +22,17 @@ export class OfflineOutbox<T> {
       send(message: T): Promise<unknown>;
       log: Logger;
       describe?(message: T): string;
+      /** Where what waits is kept, so that a restart does not lose it either (a key in storage.dir). */
+      keep?: { store: StateStore; key: string };
     },
-  ) {}
+  ) {
+    const kept = options.keep?.store.read<T[]>(options.keep.key);
+    if (Array.isArray(kept)) this.pending.push(...kept.slice(-options.maxPending));
+  }
+
+  private save(): void {
+    this.options.keep?.store.write(this.options.keep.key, this.pending);
+  }
 
   get length(): number {
     return this.pending.length;
@@ -33,6 +44,7 @@ export class OfflineOutbox<T> {
       this.pending.shift();
       this.options.log.warning(`more than ${this.options.maxPending} ${this.options.name} messages waiting for the CSMS; the oldest was dropped`);
     }
+    this.save();
     void this.flush();
   }
 
@@ -53,6 +65,7 @@ export class OfflineOutbox<T> {
           this.options.log.warning(`${this.options.name}${what} failed: ${(err as Error).message}`);
         }
         this.pending.shift();
+        this.save();
       }
     } finally {
       this.flushing = false;

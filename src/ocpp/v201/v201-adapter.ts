@@ -8,7 +8,7 @@ import { reviveSnapshot, type FaultChanged, type StationEvent, type TransactionE
 import type { MessageKind, StoredTransaction, TransactionJournal } from '../../store/transaction-journal.js';
 import type { SecurityLog } from '../../store/security-log.js';
 import type { DeviceStart } from '../../service/device-start.js';
-import type { AuthorizationPort, ChargingSettings } from '../../station/ports.js';
+import type { AuthorizationPort, ChargingSettings, StateStore } from '../../station/ports.js';
 import type { Station } from '../../station/station.js';
 import type { TxPoint } from '../../station/types.js';
 import { AlignedSchedule } from '../common/aligned-schedule.js';
@@ -75,6 +75,8 @@ export interface V201AdapterOptions {
   securityLog?: SecurityLog;
   /** Whether the machine booted or only the agent restarted: with bootReason, this start's security event. Default power-up. */
   deviceStart?: DeviceStart;
+  /** Where small state is kept (ReservationStatusUpdates waiting for the CSMS); without it, in memory only. */
+  store?: StateStore;
 }
 
 
@@ -165,6 +167,8 @@ export class V201Adapter implements ProtocolAdapter {
       send: (r) => this.registration.send('ReservationStatusUpdate', r),
       describe: (r) => `${r.reservationId} ${r.reservationUpdateStatus}`,
       log,
+      // H04.FR.01: an expiry during an outage must reach the CSMS even if the agent restarts before.
+      ...(options.store ? { keep: { store: options.store, key: 'reservation-status-updates' } } : {}),
     });
     this.securityEvents = new SecurityEvents({
       send: (action, payload) => this.registration.sendNow(action, payload),
