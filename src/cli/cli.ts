@@ -30,11 +30,14 @@ export const COMMAND_USAGE: Record<string, string> = {
             [--relay open|closed] [--load A[,A,A]] [--start-energy-wh WH]
                                           a simulated meter as a Modbus slave`,
   failsafe: `  failsafe [--config FILE] [--state-dir DIR]
-                                          open every relay and exit (run by systemd after a stop); from
-                                          the relay map in DIR (default $EVSE_AGENT_STATE_DIR, else
-                                          /var/lib/evse-agent) when the config cannot be read`,
+                                          open every relay and exit (run by systemd after a stop): those
+                                          the config names and those of the relay map the last start left
+                                          in DIR (all there is when the config cannot be read); DIR defaults
+                                          to $EVSE_AGENT_STATE_DIR, else the config's storage.dir if it can
+                                          be read, else /var/lib/evse-agent`,
   demo: `  demo [--config FILE]                    the agent on the simulator with the development CSMS, and a
-                                          charging session to watch (what npm start runs)`,
+                                          charging session to watch (what npm start runs); FILE defaults
+                                          to the simulator's config/simulator.json, not $EVSE_AGENT_CONFIG`,
   'dev-csms': `  dev-csms [--port 9220] [--http-port 9221] [--host 127.0.0.1]
            [--reject-card ID]... [--block-card ID]... [--reject-boot STATION]... [--pending-boot STATION]...
                                           a development CSMS (OCPP 2.0.1, 1.6) with an HTTP control API;
@@ -43,19 +46,26 @@ export const COMMAND_USAGE: Record<string, string> = {
   version: `  version                                 print the version`,
 };
 
-const CONFIG_NOTE = 'FILE defaults to $EVSE_AGENT_CONFIG, else /etc/evse-agent/config.json.';
+/** The config `demo` reads without --config: the simulator's, whatever $EVSE_AGENT_CONFIG says. */
+export function demoDefaultConfig(): string {
+  return path.join(packageRoot, 'config', 'simulator.json');
+}
 
-export const USAGE = `usage: evse-agent <command> [options]   (evse-agent <command> --help: that command's usage)
+const CONFIG_NOTE = 'FILE defaults to $EVSE_AGENT_CONFIG, else /etc/evse-agent/config.json.';
+const DEMO_CONFIG_NOTE = `FILE defaults to the simulator's config, ${demoDefaultConfig()}; $EVSE_AGENT_CONFIG does not apply.`;
+
+export const USAGE = `usage: evse-agent <command> [options]   (evse-agent <command> --help, or help <command>: that command's usage)
 
 commands:
 ${Object.values(COMMAND_USAGE).join('\n')}
 
-${CONFIG_NOTE}`;
+FILE defaults to $EVSE_AGENT_CONFIG, else /etc/evse-agent/config.json; for demo, the simulator's config/simulator.json.`;
 
 /** One command's usage, as `evse-agent <command> --help` prints it. */
 export function commandUsage(command: string): string {
   const own = COMMAND_USAGE[command] ?? '';
-  const extra = command === 'meter-sim' ? `\n\n${METER_SIM_COMMANDS}` : /FILE/.test(own) ? `\n\n${CONFIG_NOTE}` : '';
+  const note = command === 'demo' ? DEMO_CONFIG_NOTE : CONFIG_NOTE;
+  const extra = command === 'meter-sim' ? `\n\n${METER_SIM_COMMANDS}` : /FILE/.test(own) ? `\n\n${note}` : '';
   return `usage: evse-agent ${own.trimStart()}${extra}`;
 }
 
@@ -79,7 +89,7 @@ function oneOf<T extends string>(value: string | undefined, allowed: readonly T[
 /** Runs one evse-agent command; resolves with the process' exit code. */
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
   const [command, ...rest] = argv;
-  if (command && COMMAND_USAGE[command] && rest.some((a) => a === '--help' || a === '-h')) {
+  if (command && Object.hasOwn(COMMAND_USAGE, command) && rest.some((a) => a === '--help' || a === '-h')) {
     io.stdout.write(`${commandUsage(command)}\n`);
     return EXIT.ok;
   }
@@ -146,7 +156,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         const { values } = parseArgs({ args: rest, options: { config: { type: 'string', short: 'c' }, 'session-seconds': { type: 'string' } } });
         const seconds = values['session-seconds'] === undefined ? undefined : Number(values['session-seconds']);
         if (seconds !== undefined && !(Number.isInteger(seconds) && seconds >= 0)) throw new UsageError('--session-seconds takes a whole number');
-        return await demoCommand(io, values.config ?? path.join(packageRoot, 'config', 'simulator.json'), seconds === undefined ? {} : { sessionSeconds: seconds });
+        return await demoCommand(io, values.config ?? demoDefaultConfig(), seconds === undefined ? {} : { sessionSeconds: seconds });
       }
       case 'dev-csms': {
         const list = { type: 'string', multiple: true } as const;
@@ -170,9 +180,17 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         return EXIT.ok;
       case 'help':
       case '--help':
-      case '-h':
+      case '-h': {
+        // `help <command>` is `<command> --help`: that command's usage.
+        const topic = command === 'help' ? rest[0] : undefined;
+        if (topic !== undefined) {
+          if (!Object.hasOwn(COMMAND_USAGE, topic)) throw new UsageError(`unknown command "${topic}"`);
+          io.stdout.write(`${commandUsage(topic)}\n`);
+          return EXIT.ok;
+        }
         io.stdout.write(`${USAGE}\n\n${METER_SIM_COMMANDS}\n`);
         return EXIT.ok;
+      }
       default:
         throw new UsageError(command ? `unknown command "${command}"` : 'no command given');
     }

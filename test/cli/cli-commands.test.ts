@@ -56,6 +56,34 @@ describe('cli: commands, usage and exit codes', function () {
       });
     }
 
+    for (const argv of commands) {
+      it(`help ${argv[0]} prints what ${argv.join(' ')} --help prints, exit 0`, async () => {
+        const own = await runInProcess([...argv, '--help']);
+        const { code, stdout, stderr } = await runInProcess(['help', argv[0]!]);
+        assert.equal(code, 0, stderr);
+        assert.equal(stderr, '');
+        assert.equal(stdout, own.stdout);
+      });
+    }
+
+    it('help of an unknown command is a usage error (64)', async () => {
+      const { code, stderr } = await runInProcess(['help', 'nonsense']);
+      assert.equal(code, EXIT.usage);
+      assert.match(stderr, /unknown command "nonsense"/);
+    });
+
+    it('demo --help says FILE defaults to the simulator config, not $EVSE_AGENT_CONFIG', async () => {
+      const { stdout } = await runInProcess(['demo', '--help']);
+      assert.match(stdout, /config\/simulator\.json/);
+      assert.doesNotMatch(stdout, /\/etc\/evse-agent\/config\.json/);
+      assert.doesNotMatch(stdout, /defaults to \$EVSE_AGENT_CONFIG/);
+    });
+
+    it("failsafe --help names the config's storage.dir as a place of the relay map", async () => {
+      const { stdout } = await runInProcess(['failsafe', '--help']);
+      assert.match(stdout.replace(/\s+/g, ' '), /\$EVSE_AGENT_STATE_DIR, else the config's storage\.dir if it can be read, else \/var\/lib\/evse-agent/);
+    });
+
     for (const argv of [['run', '--help'], ['meter', 'read', '-h']]) {
       it(`as a real process: evse-agent ${argv.join(' ')} exits 0 (it used to be a usage error, 64)`, async () => {
         const { code, stdout, stderr } = await runProcess(argv);
