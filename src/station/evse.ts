@@ -86,6 +86,7 @@ export class Evse {
   private readonly faults = new Set<FaultKind>();
   /** Set by a safety trip; energy comes back only after a deliberate act (see trip-latch.ts). */
   private tripLatch: TripLatch = NOT_TRIPPED;
+  private vehicleArrivals = 0;
   /** Per connector: what its contactor's coil was last told, what its feedback contact says (undefined: not wired), and the timer giving them time to agree. */
   private readonly contactors: Array<{ coil: boolean; contact?: boolean; timer?: NodeJS.Timeout }>;
   private overcurrentWatch: OvercurrentWatch = {};
@@ -143,7 +144,10 @@ export class Evse {
             firstReading = false;
             if (was === plugged) return;
             // Before the dispatch: free charging authorizes on the status change the plug causes.
-            if (arrived) this.updateTripLatch({ type: 'VehicleArrived', trippingFaultActive: this.trippingFaultActive });
+            if (arrived) {
+              this.vehicleArrivals++;
+              this.updateTripLatch({ type: 'VehicleArrived', trippingFaultActive: this.trippingFaultActive });
+            }
             connector.dispatch({ type: plugged ? 'Plugged' : 'Unplugged' });
             this.evaluate({ trigger: plugged ? 'CablePluggedIn' : 'EVCommunicationLost', stopReason: 'EVDisconnected' });
             if (!plugged && !this.connectors.some((x) => x.inputs.plugged)) {
@@ -335,6 +339,11 @@ export class Evse {
   /** Latched by a safety trip and not yet released by a deliberate act (see trip-latch.ts). */
   get tripped(): boolean {
     return this.tripLatch.tripped;
+  }
+
+  /** How many times a vehicle was plugged in since start (one found plugged in at start is not counted). */
+  get plugIns(): number {
+    return this.vehicleArrivals;
   }
 
   /** The latch as it is (what tripped it last), for the local status. */

@@ -183,14 +183,20 @@ export class Station {
     return result;
   }
 
-  /** Free charging: a plugged vehicle is authorized at once under the configured token. */
+  /**
+   * Free charging: a plugged vehicle is authorized at once under the configured token, once per
+   * plug-in. A session someone stopped (a remote or local stop, a limit) does not start again by
+   * itself while the vehicle stays: it takes an unplug and a new plug-in.
+   */
   private followFreeCharging(evse: Evse): void {
     const mode = this.options.authorization;
     if (mode.mode !== 'free') return;
+    /** The plug-in (Evse.plugIns) that free charging authorized last; none yet. */
+    let authorizedPlugIn: number | undefined;
     const authorizeIfPlugged = (): void => {
       const plugged = evse.connectors.some((c) => c.inputs.plugged);
-      if (plugged && !evse.authorizedBy && !evse.busy && evse.isOperative && !this.resetPending && this.reservations.mayUse(evse, mode.idToken)) {
-        this.authorizeAt(evse, { idToken: mode.idToken, source: 'free' });
+      if (plugged && authorizedPlugIn !== evse.plugIns && !evse.authorizedBy && !evse.busy && evse.isOperative && !this.resetPending && this.reservations.mayUse(evse, mode.idToken)) {
+        if (this.authorizeAt(evse, { idToken: mode.idToken, source: 'free' })) authorizedPlugIn = evse.plugIns;
       }
     };
     for (const c of evse.connectors) c.status$.subscribe(authorizeIfPlugged);

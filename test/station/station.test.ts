@@ -243,6 +243,29 @@ describe('charging core on simulated hardware', function () {
     await s.next(is('TransactionStarted'), 3000, s.events.findIndex((e) => e.type === 'TransactionEnded') + 1);
   });
 
+  for (const [how, stop] of [
+    ['a remote stop', (st: SimStation) => assert.equal(st.station.requestStop(st.station.transactions()[0]!.id), 'Accepted')],
+    ['a local stop at the station', (st: SimStation) => void st.station.evse(1)!.abort({ trigger: 'StopAuthorized', stopReason: 'Local' })],
+  ] as const) {
+    it(`free charging: after ${how} with the vehicle still plugged in, nothing starts again by itself; the next plug-in charges`, async () => {
+      s = await openSimStation({ authorization: { mode: 'free', idToken: { idToken: 'HOME', type: 'Local' } } });
+      const st = s;
+      st.hw.simulation.setPlugged(1, 1, true);
+      await st.next(is('TransactionStarted'));
+      stop(st);
+      await st.next(is('TransactionEnded'));
+      await sleep(300);
+      assert.equal(st.events.filter((e) => e.type === 'TransactionStarted').length, 1, 'no second transaction');
+      assert.equal(relay(), false);
+      assert.equal(st.station.evse(1)!.authorizedBy, undefined);
+      st.hw.simulation.setPlugged(1, 1, false);
+      await sleep(120);
+      st.hw.simulation.setPlugged(1, 1, true);
+      await st.next(is('TransactionStarted'), 3000, st.events.findIndex((e) => e.type === 'TransactionEnded') + 1);
+      assert.equal(relay(), true);
+    });
+  }
+
   it('free charging: a vehicle plugged in while the last transaction is still ending (its last reading not yet taken) charges once it has ended', async () => {
     s = await openSimStation({ authorization: { mode: 'free', idToken: { idToken: 'HOME', type: 'Local' } } });
     s.hw.simulation.setPlugged(1, 1, true);
