@@ -1,4 +1,4 @@
-import { BehaviorSubject } from 'rxjs';
+import { BehaviorSubject, Subject } from 'rxjs';
 import type WebSocket from 'ws';
 import { silentLogger, type Logger } from '../service/logger.js';
 import { OcppSchemas } from './rpc/ocpp-schemas.js';
@@ -13,6 +13,7 @@ import {
   watchLiveness,
   type OcppWebSocketOptions,
 } from './transport/ocpp-websocket.js';
+import { classifyConnectionError, type ConnectionFailure } from './transport/connection-failure.js';
 import { reconnectDelayMs, type BackoffSettings } from './transport/reconnect-backoff.js';
 
 export interface OcppClientOptions extends OcppWebSocketOptions {
@@ -34,6 +35,12 @@ export interface OcppClientOptions extends OcppWebSocketOptions {
 export class OcppClient {
   /** True while a connection is open and its subprotocol agreed. */
   readonly connected$ = new BehaviorSubject<boolean>(false);
+  /**
+   * Every failed connection attempt, classified (a CSMS certificate that did not verify, HTTP 401,
+   * ...), for the OCPP adapter to raise what its version asks (2.0.1: security events). Attempts
+   * that stop() or reconnect() cancelled are not failures.
+   */
+  readonly connectionFailures$ = new Subject<ConnectionFailure>();
   private options: OcppClientOptions;
   private readonly log: Logger;
   private readonly handlers = new Map<string, CallHandler>();
@@ -116,6 +123,7 @@ export class OcppClient {
       const message = err instanceof Error ? err.message : String(err);
       if (err instanceof TransportRefused) this.log.error(`not connecting: ${message}`);
       else this.log.warning(`connection failed: ${message}`);
+      this.reportFailure(options.url, err, message);
       this.scheduleRetry();
       return;
     }
@@ -162,6 +170,21 @@ export class OcppClient {
     this.stopWatchingLiveness = watchLiveness(socket, this.options.pingIntervalS, this.log);
     this.log.notice(`connected to ${this.options.url} (${socket.protocol})`);
     this.connected$.next(true);
+  }
+
+  private reportFailure(url: string, err: unknown, message: string): void {
+    let host: string;
+    try {
+      host = new URL(url).host;
+    } catch {
+      host = url;
+    }
+    const { kind, code } = classifyConnectionError(err);
+    try {
+      this.connectionFailures$.next({ kind, ...(code !== undefined ? { code } : {}), host, message, at: new Date() });
+    } catch (e) {
+      this.log.error(`a connection failure listener failed: ${e instanceof Error ? e.message : String(e)}`);
+    }
   }
 
   /** Forgets the current connection, failing its calls; returns its socket for closing. */

@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import WebSocket from 'ws';
 import type { OcppVersion, Secret } from '../../config/station-config.js';
 import type { Logger } from '../../service/logger.js';
+import { HandshakeRejected } from './connection-failure.js';
 
 /**
  * Opening one OCPP-J WebSocket: the connection URL (Part 4 §3.1.1), the subprotocol (§3.1.2,
@@ -120,8 +121,9 @@ export function frameText(data: WebSocket.RawData, log: Logger): string {
 /**
  * Connects and resolves once the CSMS has accepted our subprotocol. Rejects with TransportRefused
  * when the options break a transport rule (nothing is sent then), or with the error that ended the
- * attempt: unreachable, TLS verification failed, HTTP status (401, 404), subprotocol not accepted,
- * aborted through `signal`. The socket keeps an 'error' listener that logs.
+ * attempt: unreachable, TLS verification failed (the error keeps Node's `code`), HandshakeRejected
+ * for an HTTP status (401, 404), subprotocol not accepted, aborted through `signal`. The socket
+ * keeps an 'error' listener that logs.
  */
 export async function openOcppWebSocket(options: OcppWebSocketOptions, log: Logger, signal?: AbortSignal): Promise<WebSocket> {
   const refusal = transportRefusal(options);
@@ -168,6 +170,7 @@ export async function openOcppWebSocket(options: OcppWebSocketOptions, log: Logg
       socket.off('open', onOpen);
       socket.off('error', onError);
       socket.off('close', onClose);
+      socket.off('unexpected-response', onUnexpectedResponse);
       signal?.removeEventListener('abort', onAbort);
     };
     const fail = (err: Error): void => {
@@ -188,6 +191,13 @@ export async function openOcppWebSocket(options: OcppWebSocketOptions, log: Logg
     const onError = (err: Error): void => fail(err);
     const onClose = (code: number): void => fail(new Error(`connection closed during the handshake (${code})`));
     const onAbort = (): void => fail(new Error('connection attempt cancelled'));
+    // Without this listener ws reports only a message; with it, the status is ours to read, and
+    // the response ours to drop (terminate() in fail() aborts the request).
+    const onUnexpectedResponse = (_request: unknown, response: { statusCode?: number | undefined; resume(): void }): void => {
+      response.resume();
+      fail(new HandshakeRejected(response.statusCode ?? 0));
+    };
+    socket.on('unexpected-response', onUnexpectedResponse);
     socket.on('open', onOpen);
     socket.on('error', onError);
     socket.on('close', onClose);

@@ -36,6 +36,7 @@ import { meterValue, meterValuesRequest } from './actions/meter-values.js';
 import { faultEventData, MAX_PENDING_FAULT_EVENTS, notifyEventRequest } from './actions/notify-event.js';
 import { requestStartTransaction } from './actions/request-start-transaction.js';
 import { requestStopTransaction } from './actions/request-stop-transaction.js';
+import { ConnectionFailureStreak } from './actions/connection-security-events.js';
 import { SecurityEvents, startSecurityEvent } from './actions/security-event-notification.js';
 import { cancelReservation } from './actions/cancel-reservation.js';
 import { MAX_PENDING_RESERVATION_UPDATES, reservationStatusUpdateRequest } from './actions/reservation-status-update.js';
@@ -315,6 +316,12 @@ export class V201Adapter implements ProtocolAdapter {
     for (const [id, rt] of this.transactions) this.samplers.start(id, rt);
     // A04: StartupOfTheDevice or ResetOrReboot, sent once the boot is accepted.
     this.securityEvents.raise(startSecurityEvent(this.options.bootReason, this.options.deviceStart ?? 'power-up'));
+    // A00.FR.310/.413, .316/.419: what a failed connection tells, once per streak of failures.
+    const streak = new ConnectionFailureStreak((event, at) => this.securityEvents.raise(event, at));
+    this.subscriptions.push(
+      client.connectionFailures$.subscribe((failure) => streak.failed(failure)),
+      client.connected$.subscribe((connected) => connected && streak.connected()),
+    );
   }
 
   /** Waits (at most timeoutMs) for queued transaction messages to be answered, before a restart or stop. */
