@@ -39,7 +39,8 @@ export interface AgentLoopHooks {
  * reboot (B01.FR.05); the local API keeps the port it got.
  */
 export async function runAgentLoop(io: CliIo, file: string, hooks: AgentLoopHooks): Promise<number> {
-  let bootReason: BootReason = 'PowerUp';
+  /** Set by a Reset; for the first start the agent works it out (PowerUp, LocalReset, ApplicationReset). */
+  let bootReason: BootReason | undefined;
   let world: SimulatedWorld | undefined;
   let apiPort: number | undefined;
   let preloaded = hooks.firstConfig;
@@ -60,7 +61,7 @@ export async function runAgentLoop(io: CliIo, file: string, hooks: AgentLoopHook
       try {
         // Held across the restarts, so that no other instance slips in between two of them.
         lock ??= await acquireInstanceLock(config.storage.dir);
-        agent = await Agent.start(config, { log, bootReason, world, ...(apiPort ? { apiPort } : {}), ...(hooks.gpio ? { gpio: hooks.gpio } : {}) });
+        agent = await Agent.start(config, { log, world, ...(bootReason ? { bootReason } : {}), ...(apiPort ? { apiPort } : {}), ...(hooks.gpio ? { gpio: hooks.gpio } : {}) });
       } catch (err) {
         log.error(`cannot start: ${(err as Error).message}`);
         hooks.startFailed?.(err as Error);

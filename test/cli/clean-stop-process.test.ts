@@ -4,7 +4,8 @@ import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { DevCsms } from '../../src/csms/dev-csms.js';
 import { cliEntry, repoRoot, simulatorConfigCopy } from '../helpers/cli.js';
-import { txEvents, until } from '../integration/v201-harness.js';
+import type { BootNotificationRequest } from 'ocpp-messages/v2.0/BootNotificationRequest.js';
+import { calls, txEvents, until } from '../integration/v201-harness.js';
 
 /**
  * `evse-agent run` as a real process, stopped with SIGTERM during a transaction (what `systemctl
@@ -83,6 +84,11 @@ describe('evse-agent run: SIGTERM during a transaction is a clean stop, not a po
     await new Promise((r) => setTimeout(r, 1500));
     assert.equal(ends().length, 1, 'exactly one end');
     assert.ok(!txEvents(csms).some((e) => e.transactionInfo.stoppedReason === 'PowerLoss'), 'no PowerLoss');
+    // B01: the first start on new storage is a power-up; the start after the clean stop, LocalReset.
+    assert.deepEqual(
+      calls<BootNotificationRequest>(csms, 'BootNotification').map((b) => b.reason),
+      ['PowerUp', 'LocalReset'],
+    );
     agent!.child.kill('SIGTERM');
     assert.equal(await agent!.exited, 0);
   });
