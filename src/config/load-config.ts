@@ -34,8 +34,14 @@ export class ConfigError extends Error {
     readonly file: string,
     readonly problems: Problem[],
     readonly stage: ConfigStage = 'checks',
+    /** Stage 'read': why the file cannot be read, in words ("the file does not exist (ENOENT)"). */
+    readonly unreadable?: string,
   ) {
-    super(`${file}: ${problems.length} problem${problems.length === 1 ? '' : 's'}:\n${problems.map((p) => `  ${formatProblem(p)}`).join('\n')}`);
+    super(
+      unreadable !== undefined
+        ? `${file}: cannot read the config: ${unreadable}`
+        : `${file}: ${problems.length} problem${problems.length === 1 ? '' : 's'}:\n${problems.map((p) => `  ${formatProblem(p)}`).join('\n')}`,
+    );
     this.name = 'ConfigError';
   }
 }
@@ -507,13 +513,31 @@ export function resolveConfig(doc: unknown, file: string): LoadedConfig {
   return { config, warnings: resolver.warnings };
 }
 
+/** Why a file cannot be read, in words, from the error of a read (its code kept in brackets). */
+export function unreadableBecause(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  switch (code) {
+    case 'ENOENT':
+      return 'the file does not exist (ENOENT)';
+    case 'EACCES':
+    case 'EPERM':
+      return `it cannot be read: permission denied (${code})`;
+    case 'EISDIR':
+      return 'it is a folder, not a file (EISDIR)';
+    case 'ENOTDIR':
+      return 'a folder on its path is a file (ENOTDIR)';
+    default:
+      return code ?? (err instanceof Error ? err.message : String(err));
+  }
+}
+
 /** Reads, parses, validates and resolves a config file; throws ConfigError listing every problem. */
 export function loadConfig(file: string): LoadedConfig {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
-    throw new ConfigError(file, [{ path: '', expected: 'a readable config file', found: (err as NodeJS.ErrnoException).code ?? String(err) }], 'read');
+    throw new ConfigError(file, [{ path: '', expected: 'a readable config file', found: (err as NodeJS.ErrnoException).code ?? String(err) }], 'read', unreadableBecause(err));
   }
   const parsed = parseJsonText(text);
   if (!parsed.ok) throw new ConfigError(file, [parsed.problem], 'syntax');

@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { EventEmitter } from 'node:events';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { COMMAND_USAGE } from '../../src/cli/cli.js';
+import { unreadableBecause } from '../../src/config/load-config.js';
 import { runCommand } from '../../src/cli/commands/run.js';
 import { stopOnSignals } from '../../src/cli/signals.js';
 import { SimulatedGpio } from '../../src/hal/drivers/simulated/simulated-gpio.js';
@@ -115,11 +116,46 @@ describe('cli: commands, usage and exit codes', function () {
         if (exists) assert.match(stdout + stderr, /\/etc\/evse-agent\/config\.json/);
         else {
           assert.equal(code, EXIT.config);
-          assert.match(stderr, /^\/etc\/evse-agent\/config\.json: invalid configuration \(1 problem\):\n {2}\/: must be a readable config file, found ENOENT/);
+          assert.equal(stderr, '/etc/evse-agent/config.json: cannot read the config: the file does not exist (ENOENT)\n');
         }
       } finally {
         if (saved !== undefined) process.env['EVSE_AGENT_CONFIG'] = saved;
       }
+    });
+
+    it('on a file that does not exist says so, naming it (exit 78), not "invalid configuration ... found ENOENT"', async () => {
+      const missing = path.join(tmp, 'no-such-config.json');
+      const { code, stdout, stderr } = await runInProcess(['check-config', missing]);
+      assert.equal(code, EXIT.config);
+      assert.equal(stdout, '');
+      assert.equal(stderr, `${missing}: cannot read the config: the file does not exist (ENOENT)\n`);
+    });
+
+    it('on a file it may not read says permission denied, naming it (exit 78)', async function () {
+      if (process.getuid?.() === 0) this.skip(); // root reads any file
+      const file = config();
+      chmodSync(file, 0o000);
+      try {
+        const { code, stderr } = await runInProcess(['check-config', file]);
+        assert.equal(code, EXIT.config);
+        assert.equal(stderr, `${file}: cannot read the config: it cannot be read: permission denied (EACCES)\n`);
+      } finally {
+        chmodSync(file, 0o600);
+      }
+    });
+
+    it('words the read errors: missing, permission denied (EACCES, EPERM), a folder', () => {
+      const err = (code: string): NodeJS.ErrnoException => Object.assign(new Error(code), { code });
+      assert.equal(unreadableBecause(err('ENOENT')), 'the file does not exist (ENOENT)');
+      assert.equal(unreadableBecause(err('EACCES')), 'it cannot be read: permission denied (EACCES)');
+      assert.equal(unreadableBecause(err('EPERM')), 'it cannot be read: permission denied (EPERM)');
+      assert.equal(unreadableBecause(err('EISDIR')), 'it is a folder, not a file (EISDIR)');
+    });
+
+    it('on a folder says it is a folder (exit 78)', async () => {
+      const { code, stderr } = await runInProcess(['check-config', tmp]);
+      assert.equal(code, EXIT.config);
+      assert.equal(stderr, `${tmp}: cannot read the config: it is a folder, not a file (EISDIR)\n`);
     });
 
     it('says that more checks follow when it stops after the schema round, and only then', async () => {
