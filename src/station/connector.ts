@@ -12,9 +12,18 @@ import type { ChargingState, ConnectorStatus } from './types.js';
 /**
  * One connector's state machine as observables: dispatch events, watch the status, the charging
  * state and the relay decision. The logic is the pure reducer; this only holds and publishes it.
+ *
+ * The state changes at once (`inputs` and `view` are always the latest); it is published in order.
+ * A subscriber may dispatch while a state is being delivered (free charging authorizes on the
+ * status a plug causes): the newer state then waits until every subscriber has the one before it,
+ * so that no subscriber gets the newer state first and the stale one last (and stays on it).
  */
 export class Connector {
-  private readonly state: BehaviorSubject<ConnectorInputs>;
+  private current: ConnectorInputs;
+  private readonly published: BehaviorSubject<ConnectorInputs>;
+  /** States dispatched while another was being delivered, oldest first. */
+  private readonly waiting: ConnectorInputs[] = [];
+  private delivering = false;
   readonly view$: Observable<ConnectorView>;
   readonly status$: Observable<ConnectorStatus>;
   readonly chargingState$: Observable<ChargingState>;
@@ -25,8 +34,9 @@ export class Connector {
     readonly connectorId: number,
     initial: ConnectorInputs = initialConnectorInputs(0),
   ) {
-    this.state = new BehaviorSubject(initial);
-    this.view$ = this.state.pipe(map(deriveConnector));
+    this.current = initial;
+    this.published = new BehaviorSubject(initial);
+    this.view$ = this.published.pipe(map(deriveConnector));
     this.status$ = this.view$.pipe(
       map((v) => v.status),
       distinctUntilChanged(),
@@ -42,19 +52,30 @@ export class Connector {
   }
 
   dispatch(event: ConnectorEvent): void {
-    const next = reduceConnector(this.state.value, event);
-    if (next !== this.state.value) this.state.next(next);
+    const next = reduceConnector(this.current, event);
+    if (next === this.current) return;
+    this.current = next;
+    this.waiting.push(next);
+    // Re-entered from a subscriber: the delivery under way passes this state on after its own.
+    if (this.delivering) return;
+    this.delivering = true;
+    try {
+      for (let s = this.waiting.shift(); s; s = this.waiting.shift()) this.published.next(s);
+    } finally {
+      this.delivering = false;
+    }
   }
 
   get inputs(): ConnectorInputs {
-    return this.state.value;
+    return this.current;
   }
 
   get view(): ConnectorView {
-    return deriveConnector(this.state.value);
+    return deriveConnector(this.current);
   }
 
   complete(): void {
-    this.state.complete();
+    this.waiting.length = 0;
+    this.published.complete();
   }
 }

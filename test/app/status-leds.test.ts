@@ -5,6 +5,7 @@ import { evseLedState, StatusLeds } from '../../src/app/status-leds.js';
 import type { LedPattern, LedState } from '../../src/config/station-config.js';
 import { SimulatedGpio } from '../../src/hal/drivers/simulated/simulated-gpio.js';
 import { DigitalOutput } from '../../src/hal/gpio/gpio.js';
+import { is, openSimStation, sleep, type SimStation } from '../helpers/sim-station.js';
 
 const PATTERNS: Record<LedState, LedPattern> = {
   Available: { colours: ['green'], pattern: 'steady' },
@@ -72,5 +73,37 @@ describe('status LEDs', () => {
     } finally {
       clock.restore();
     }
+  });
+
+  describe('following the core', () => {
+    let s: SimStation | undefined;
+    let leds: StatusLeds | undefined;
+    afterEach(async () => {
+      leds?.stop();
+      leds = undefined;
+      await s?.close();
+      s = undefined;
+    });
+
+    it('free charging: a vehicle plugged in charges at once, and the LEDs end on Charging, not Occupied', async () => {
+      s = await openSimStation({ authorization: { mode: 'free', idToken: { idToken: 'HOME', type: 'Local' } } });
+      // As the agent does: the LEDs follow the EVSE from after the station started.
+      leds = StatusLeds.forEvse(s.station.evses[0]!, {}, PATTERNS);
+      const seen: LedState[] = [];
+      const led = leds;
+      const watch = setInterval(() => {
+        const state = led.shown?.state;
+        if (state && seen.at(-1) !== state) seen.push(state);
+      }, 5);
+      try {
+        s.hw.simulation.setPlugged(1, 1, true);
+        await s.next(is('TransactionStarted'));
+        await sleep(100);
+      } finally {
+        clearInterval(watch);
+      }
+      assert.equal(s.station.evses[0]!.connectors[0]!.view.chargingState, 'Charging');
+      assert.equal(leds.shown?.state, 'Charging', `LED states seen: ${seen.join(', ')}`);
+    });
   });
 });

@@ -160,4 +160,14 @@ describe('OCPP 1.6 integration: StatusNotification (4.9)', function () {
     assert.deepEqual(statusSequence(csms, 2), ['Available'], 'the blinks of connector 2 were not reported');
     assertNoCallErrors(csms);
   });
+
+  it('4.9 free charging: the vehicle charges at plug-in; the last status sent is Charging, and the LEDs and GET /api/status say Charging too', async () => {
+    const { csms, agent } = await startRig16({ config: (d) => (d['charging'] = { ...d['charging'], authorization: 'free', freeIdToken: { idToken: 'HOME', type: 'Local' } }) });
+    await plugIn(agent);
+    await waitForStatus(csms, 1, 'Charging');
+    await sleep(300);
+    assert.equal(statusSequence(csms, 1).at(-1), 'Charging', `statuses: ${statusSequence(csms, 1).join(', ')}`);
+    assert.equal(agent.status().evses[0]!.leds?.state, 'Charging');
+    assertNoCallErrors(csms);
+  });
 });

@@ -328,6 +328,18 @@ describe('OCPP 2.0.1 integration: authorization and transactions (C01, E01-E07)'
     assertNoCallErrors(csms);
   });
 
+  it('free charging: Started at plug-in under the configured token; the last StatusNotification is Occupied, and the LEDs and GET /api/status say Charging', async () => {
+    const { csms, agent } = await startRig({ config: (d) => (d['charging'] = { ...d['charging'], authorization: 'free', freeIdToken: { idToken: 'HOME', type: 'Local' } }) });
+    await plugIn(agent);
+    const started = await waitForTx(csms, (t) => t.eventType === 'Started');
+    assert.equal(started.idToken?.idToken, 'HOME');
+    await until(() => statuses(csms).at(-1)?.connectorStatus === 'Occupied', 3000, 'Occupied reported');
+    await sleep(300);
+    assert.deepEqual(statuses(csms).map((s) => s.connectorStatus).slice(-1), ['Occupied']);
+    assert.equal(agent.status().evses[0]!.leds?.state, 'Charging');
+    assertNoCallErrors(csms);
+  });
+
   it('E06.FR.16 an emergency stop ends the transaction (AbnormalCondition, EmergencyStop) and faults the connector; G01 Faulted and back reported', async () => {
     const rig = await startRig();
     const { csms, agent } = rig;
