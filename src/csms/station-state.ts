@@ -58,12 +58,18 @@ export interface TransactionView {
   chargingState?: string;
   /** 2.0.1 stoppedReason, 1.6 reason (Local when absent, as 1.6 defines). */
   stoppedReason?: string;
-  /** The energy register: 1.6 meterStart and meterStop; 2.0.1 the first and the Ended meter value. */
+  /**
+   * False when this CSMS did not see the transaction start (2.0.1 Started, 1.6 StartTransaction):
+   * it was restarted mid-transaction. Then the session's start is unknown, and so is its energy:
+   * no meterStartWh nor energyWh, only the register. Absent when the start was seen.
+   */
+  startSeen?: false;
+  /** The energy register: 1.6 meterStart and meterStop; 2.0.1 the first (from the Started on) and the Ended meter value. */
   meterStartWh?: number;
   meterStopWh?: number;
   /** The latest register value seen, from transaction messages and MeterValues. */
   meterLatestWh?: number;
-  /** Energy delivered so far: latest (or stop) minus start. */
+  /** Energy delivered so far: latest (or stop) minus start; never when the start was not seen. */
   energyWh?: number;
 }
 
@@ -110,9 +116,13 @@ function energyWh16(meterValues: MeterValues16['meterValue'] | undefined): numbe
   return latest;
 }
 
+/** What the line says of a session whose start this CSMS did not see: never an energy counted from a later value. */
+export const START_NOT_SEEN = 'session energy unknown (start not seen)';
+
 function withEnergy(tx: TransactionView, registerWh: number | undefined, ended: boolean): void {
   if (registerWh !== undefined) {
-    tx.meterStartWh ??= registerWh;
+    // The first value of a session whose start was not seen is no start: the energy before it is unknown.
+    if (tx.startSeen !== false) tx.meterStartWh ??= registerWh;
     tx.meterLatestWh = registerWh;
     if (ended) tx.meterStopWh = registerWh;
   }
@@ -163,23 +173,34 @@ export class StationModel {
     let tx: TransactionView | undefined;
     let registerWh: number | undefined;
     let ended = false;
+    // A message of a transaction whose start this CSMS did not see (it was restarted since).
+    let startNotSeen = false;
     if (version === '2.0.1' && action === 'TransactionEvent') {
       tx = this.transactions.get(String(r['transactionInfo']?.['transactionId']));
       registerWh = energyWh201(r['meterValue']);
       ended = r['eventType'] === 'Ended';
-      if (!tx && r['eventType'] === 'Started' && registerWh !== undefined) return 'session 0.000 kWh';
+      if (!tx && r['eventType'] === 'Started') return registerWh !== undefined ? 'session 0.000 kWh' : undefined;
+      startNotSeen = !tx || tx.startSeen === false;
     } else if (version === '2.0.1' && action === 'MeterValues') {
       tx = this.running().find((t) => t.evseId === r['evseId']);
       registerWh = energyWh201(r['meterValue']);
+      startNotSeen = tx?.startSeen === false;
     } else if (version === '1.6' && action === 'MeterValues') {
-      tx = r['transactionId'] !== undefined ? this.transactions.get(String(r['transactionId'])) : this.running().find((t) => t.connectorId === r['connectorId']);
+      const named = r['transactionId'] !== undefined;
+      tx = named ? this.transactions.get(String(r['transactionId'])) : this.running().find((t) => t.connectorId === r['connectorId']);
       registerWh = energyWh16(r['meterValue']);
+      startNotSeen = tx ? tx.startSeen === false : named;
     } else if (version === '1.6' && action === 'StopTransaction') {
       tx = this.transactions.get(String(r['transactionId']));
       registerWh = typeof r['meterStop'] === 'number' ? r['meterStop'] : undefined;
       ended = true;
+      startNotSeen = !tx || tx.startSeen === false;
     } else {
       return undefined;
+    }
+    if (startNotSeen) {
+      if (ended) return `ended, ${START_NOT_SEEN}`;
+      return registerWh !== undefined ? START_NOT_SEEN : undefined;
     }
     const start = tx?.meterStartWh;
     const session = start !== undefined && registerWh !== undefined ? `session ${((registerWh - start) / 1000).toFixed(3)} kWh` : undefined;
@@ -238,8 +259,9 @@ export class StationModel {
     const id = r.transactionInfo.transactionId;
     let tx = this.transactions.get(id);
     if (!tx) {
-      // Also for an Updated or Ended whose Started this CSMS never saw (it was restarted).
-      tx = { transactionId: id, running: true, startedAt: r.timestamp, seqNos: [] };
+      // Also for an Updated or Ended whose Started this CSMS never saw (it was restarted): then
+      // startedAt is that message's time, and the session's energy is unknown.
+      tx = { transactionId: id, running: true, startedAt: r.timestamp, seqNos: [], ...(r.eventType === 'Started' ? {} : { startSeen: false as const }) };
       this.transactions.set(id, tx);
     }
     tx.seqNos?.push(r.seqNo);
@@ -297,7 +319,8 @@ export class StationModel {
         const key = String(r.transactionId);
         let tx = this.transactions.get(key);
         if (!tx) {
-          tx = { transactionId: r.transactionId, running: true, startedAt: r.timestamp };
+          // Its StartTransaction came before this CSMS was restarted: meterStart unknown.
+          tx = { transactionId: r.transactionId, running: true, startedAt: r.timestamp, startSeen: false };
           this.transactions.set(key, tx);
         }
         tx.running = false;

@@ -169,6 +169,61 @@ describe('evse-agent dev-csms: the unhappy paths by hand', () => {
     assert.equal(tx.energyWh, 1500);
   });
 
+  it('after its own restart mid-transaction claims no session energy: the register and "start not seen"; GET /stations/{id} has no energyWh (2.0.1)', async () => {
+    // The Started (at 12.345 kWh) went to the CSMS before its restart: this one sees the transaction from seqNo 5 on.
+    csms = await devCsms([]);
+    const s = await station('EVSE-SIM-001', 'ocpp2.0.1');
+    await s.call('BootNotification', STATION_MESSAGES_2_0_1['BootNotification']);
+    const id = 'b2c3d4e5-0000-4000-8000-000000000002';
+    const at = new Date().toISOString();
+    const event = (eventType: string, seqNo: number, wh: number, extra: object = {}): object => ({
+      eventType,
+      timestamp: at,
+      triggerReason: eventType === 'Ended' ? 'EVCommunicationLost' : 'MeterValuePeriodic',
+      seqNo,
+      transactionInfo: { transactionId: id, chargingState: 'Charging', ...extra },
+      evse: { id: 1, connectorId: 1 },
+      meterValue: [{ timestamp: at, sampledValue: [{ value: wh, measurand: 'Energy.Active.Import.Register' }] }],
+    });
+    await s.call('TransactionEvent', event('Updated', 5, 13579));
+    await s.call('MeterValues', { evseId: 1, meterValue: [{ timestamp: at, sampledValue: [{ value: 13800, measurand: 'Energy.Active.Import.Register' }] }] });
+    let view = await api(`${csms.apiUrl}/stations/EVSE-SIM-001`);
+    assert.equal(view.body['transactions'][id].state, 'running');
+    assert.equal(view.body['transactions'][id].startSeen, false);
+    assert.equal(view.body['transactions'][id].energyWh, undefined);
+    await s.call('TransactionEvent', event('Ended', 6, 14000, { stoppedReason: 'EVDisconnected', chargingState: 'Idle' }));
+    const out = csms.output();
+    assert.match(out, /EVSE-SIM-001 -> TransactionEvent Updated tx=b2c3d4e5\.\.\. .*13\.579 kWh session energy unknown \(start not seen\)$/m);
+    assert.match(out, /EVSE-SIM-001 -> MeterValues evse=1 13\.800 kWh session energy unknown \(start not seen\)$/m);
+    assert.match(out, /EVSE-SIM-001 -> TransactionEvent Ended tx=b2c3d4e5\.\.\. .*14\.000 kWh ended, session energy unknown \(start not seen\)$/m);
+    assert.doesNotMatch(out, /session \d/);
+    view = await api(`${csms.apiUrl}/stations/EVSE-SIM-001`);
+    const tx = view.body['transactions'][id];
+    assert.equal(tx.state, 'ended');
+    assert.equal(tx.startSeen, false);
+    assert.equal(tx.meterStartWh, undefined);
+    assert.equal(tx.energyWh, undefined);
+    assert.equal(tx.meterLatestWh, 14000);
+    assert.equal(tx.meterStopWh, 14000);
+  });
+
+  it('after its own restart mid-transaction claims no session energy (1.6: StartTransaction not seen)', async () => {
+    csms = await devCsms([]);
+    const s = await station('EVSE-16', 'ocpp1.6');
+    await s.call('BootNotification', STATION_MESSAGES_1_6['BootNotification']);
+    const at = new Date().toISOString();
+    await s.call('MeterValues', { connectorId: 1, transactionId: 41, meterValue: [{ timestamp: at, sampledValue: [{ value: '1500' }] }] });
+    await s.call('StopTransaction', { transactionId: 41, meterStop: 2500, timestamp: at, reason: 'EVDisconnected' });
+    const out = csms.output();
+    assert.match(out, /EVSE-16 -> MeterValues connector=1 tx=41 1\.500 kWh session energy unknown \(start not seen\)$/m);
+    assert.match(out, /EVSE-16 -> StopTransaction tx=41 reason=EVDisconnected stop 2\.500 kWh ended, session energy unknown \(start not seen\)$/m);
+    const tx = (await api(`${csms.apiUrl}/stations/EVSE-16`)).body['transactions']['41'];
+    assert.equal(tx.state, 'ended');
+    assert.equal(tx.startSeen, false);
+    assert.equal(tx.energyWh, undefined);
+    assert.equal(tx.meterStopWh, 2500);
+  });
+
   it('POST /stations/{id}/stop takes a 2.0.1 transaction id as the printout shortens it', async () => {
     csms = await devCsms([]);
     const s = await station('EVSE-SIM-001', 'ocpp2.0.1');
