@@ -23,7 +23,7 @@ import { JsonFileStore } from '../store/json-file-store.js';
 import { writeRelayMap } from '../store/relay-map.js';
 import { TransactionJournal } from '../store/transaction-journal.js';
 import { SECURITY_EVENT_JOURNAL_FILE, SecurityLog } from '../store/security-log.js';
-import { readKernelBootId, recordCleanStop, recordDeviceStart, takeCleanStop, unrequestedBootReason } from '../service/device-start.js';
+import { readKernelBootId, recordCleanStop, recordDeviceStart, takeCleanStop, unrequestedBootReason, type DeviceStart } from '../service/device-start.js';
 import { apiBackend, apiOptions } from './api-backend.js';
 import { followSafetyInputs } from './safety-inputs.js';
 import { evsePortFrom } from './station-ports.js';
@@ -209,11 +209,16 @@ export class Agent {
         maxQueuedMessages: config.storage.maxQueuedMessages,
       };
       const versionParts: { deviceModel?: DeviceModel; configuration?: ConfigurationStore; v201?: V201Adapter; v16?: V16Adapter } = {};
-      // Just before the adapter raises this start's security event: a start that failed earlier is not remembered.
-      const deviceStart = recordDeviceStart(config.storage.dir, (options.kernelBootId ?? readKernelBootId)());
-      // Taken whatever the reason, so that the note of this stop cannot stand for a later crash.
-      const stoppedCleanly = takeCleanStop(config.storage.dir);
-      const bootReason = options.bootReason ?? unrequestedBootReason(deviceStart, stoppedCleanly);
+      // Worked out once, as the adapter starts: after the local API's port is bound, so that a start
+      // that fails before (a busy port) is not remembered and raises no security event.
+      let facts: { deviceStart: DeviceStart; bootReason: BootReason } | undefined;
+      const startFacts = (): { deviceStart: DeviceStart; bootReason: BootReason } => {
+        if (facts) return facts;
+        const deviceStart = recordDeviceStart(config.storage.dir, (options.kernelBootId ?? readKernelBootId)());
+        // Taken whatever the reason, so that the note of this stop cannot stand for a later crash.
+        const stoppedCleanly = takeCleanStop(config.storage.dir);
+        return (facts = { deviceStart, bootReason: options.bootReason ?? unrequestedBootReason(deviceStart, stoppedCleanly) });
+      };
       if (settings.deviceModel) {
         securityJournal = TransactionJournal.open(config.storage.dir, SECURITY_EVENT_JOURNAL_FILE);
         if (securityJournal.damage.length > 0) {
@@ -222,8 +227,8 @@ export class Agent {
         const v201 = new V201Adapter({
           ...common,
           deviceModel: settings.deviceModel,
-          bootReason,
-          deviceStart,
+          bootReason: () => startFacts().bootReason,
+          deviceStart: () => startFacts().deviceStart,
           securityJournal,
           securityLog: new SecurityLog(config.storage.dir),
           store,
@@ -262,15 +267,17 @@ export class Agent {
       agent.journal = journal;
       agent.securityJournal = securityJournal;
       agent.subscriptions.push(station.events$.subscribe((e) => log.info(describeEvent(e))));
+      // The port first: the last thing that can fail, before anything of this start is remembered.
+      const apiPort = config.api.port === 0 && options.apiPort ? options.apiPort : config.api.port;
+      agent.apiPort = await api.listen(config.api.host, apiPort).catch((err: unknown) => {
+        throw new StartError('listen', `cannot listen on ${config.api.host}:${apiPort} for the local API: ${(err as Error).message}`, { cause: err });
+      });
+      startFacts();
       adapter.start();
       station.start();
       agent.subscriptions.push(...followSafetyInputs(hardware.inputs, station));
       for (const [i, e] of station.evses.entries()) agent.leds.push(StatusLeds.forEvse(e, hardware.evses[i]!.leds, config.ledPatterns));
       for (const [i, e] of hardware.evses.entries()) e.meter.start(config.evses[i]!.meter.pollIntervalMs);
-      const apiPort = config.api.port === 0 && options.apiPort ? options.apiPort : config.api.port;
-      agent.apiPort = await api.listen(config.api.host, apiPort).catch((err: unknown) => {
-        throw new StartError('listen', `cannot listen on ${config.api.host}:${apiPort} for the local API: ${(err as Error).message}`, { cause: err });
-      });
       log.info(`local API on http://${config.api.host}:${agent.apiPort}/api/status`);
       client.start();
       try {

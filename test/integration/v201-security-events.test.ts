@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { appendFileSync } from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import type { BootNotificationRequest } from 'ocpp-messages/v2.0/BootNotificationRequest.js';
 import type { NotifyReportRequest } from 'ocpp-messages/v2.0/NotifyReportRequest.js';
@@ -13,6 +14,7 @@ import {
   assertNoCallErrors,
   callRecords,
   calls,
+  configFile,
   ID,
   logLines,
   sleep,
@@ -117,6 +119,24 @@ describe('OCPP 2.0.1 integration: security events (A04), triggered boot (B01.FR.
       ['StartupOfTheDevice', 'ResetOrReboot', 'ResetOrReboot', 'StartupOfTheDevice'],
     );
     assertAnswered(csms);
+    assertNoCallErrors(csms);
+  });
+
+  it('A04 a start that fails (its API port taken) leaves no trace: the next start is still a power-up, StartupOfTheDevice once, PowerUp', async () => {
+    const csms = await startCsms();
+    const blocker = net.createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const port = (blocker.address() as net.AddressInfo).port;
+    const file = configFile(csms.url, (d) => (d['api'] = { listen: `127.0.0.1:${port}` }));
+    await assert.rejects(startAgent(file), /cannot listen/);
+    await new Promise((resolve) => blocker.close(resolve));
+    const { agent } = await startAgent(file);
+    await waitForAccepted(csms, agent);
+    await waitForSecurityEvents(csms, 1);
+    await sleep(300);
+    assert.deepEqual(securityEvents(csms).map((e) => e.type), ['StartupOfTheDevice']);
+    assert.deepEqual(securityLogOf(agent).map((e) => e.type), ['StartupOfTheDevice']);
+    assert.deepEqual(calls<BootNotificationRequest>(csms, 'BootNotification').map((b) => b.reason), ['PowerUp']);
     assertNoCallErrors(csms);
   });
 

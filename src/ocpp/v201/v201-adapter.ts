@@ -61,7 +61,8 @@ export interface V201AdapterOptions {
   deviceModel: DeviceModel;
   log: Logger;
   firmwareVersion: string;
-  bootReason: BootReasonEnumType;
+  /** Asked when the first BootNotification is built (the agent works it out once it has started). */
+  bootReason: () => BootReasonEnumType;
   latestReading(evseId: number): MeterReading | undefined;
   restart(reason: 'RemoteReset' | 'ScheduledReset'): void;
   /** Where transaction messages wait, on disk; without it, in memory only. */
@@ -75,7 +76,7 @@ export interface V201AdapterOptions {
   /** The local security log (A04.FR.04). */
   securityLog?: SecurityLog;
   /** Whether the machine booted or only the agent restarted: with bootReason, this start's security event. Default power-up. */
-  deviceStart?: DeviceStart;
+  deviceStart?: () => DeviceStart;
   /** Where small state is kept (ReservationStatusUpdates waiting for the CSMS); without it, in memory only. */
   store?: StateStore;
 }
@@ -141,7 +142,7 @@ export class V201Adapter implements ProtocolAdapter {
       clock: this.clock,
       log,
       // B01.FR.09: a boot the CSMS triggered says so; the retries at its interval keep the boot's own reason.
-      bootRequest: (triggered) => bootNotificationRequest(options.config, options.firmwareVersion, triggered ? 'Triggered' : options.bootReason),
+      bootRequest: (triggered) => bootNotificationRequest(options.config, options.firmwareVersion, triggered ? 'Triggered' : options.bootReason()),
       heartbeatIntervalS: () => deviceModel.getInt('OCPPCommCtrlr', 'HeartbeatInterval'),
       setHeartbeatIntervalS: async (s) => void (await deviceModel.set('OCPPCommCtrlr', 'HeartbeatInterval', String(s))), // B01.FR.04
       csmsIsTimeSource: () => deviceModel.getList('ClockCtrlr', 'TimeSource').includes('Heartbeat'), // B01.FR.06
@@ -315,7 +316,7 @@ export class V201Adapter implements ProtocolAdapter {
     // Transactions found running at start go on collecting their samples.
     for (const [id, rt] of this.transactions) this.samplers.start(id, rt);
     // A04: StartupOfTheDevice or ResetOrReboot, sent once the boot is accepted.
-    this.securityEvents.raise(startSecurityEvent(this.options.bootReason, this.options.deviceStart ?? 'power-up'));
+    this.securityEvents.raise(startSecurityEvent(this.options.bootReason(), this.options.deviceStart?.() ?? 'power-up'));
     // A00.FR.310/.413, .316/.419: what a failed connection tells, once per streak of failures.
     const streak = new ConnectionFailureStreak((event, at) => this.securityEvents.raise(event, at));
     this.subscriptions.push(
