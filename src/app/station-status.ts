@@ -68,8 +68,11 @@ export interface EvseStatusView {
   safetyTrip: { cause: FaultKind; resumesWith: string } | null;
   connectors: Array<ConnectorSnapshot & { ocppStatus?: ProtocolConnectorView }>;
   transaction: TransactionStatusView | null;
-  meter: { name: string; health: string; failure?: string; registerWh: number | null; sessionEnergyWh: number | null; latest: MeterReading | null } | null;
+  meter: { name: string; health: string; failure?: string; registerWh: number | null; sessionEnergyWh: number | null; latest: LatestReadingView | null } | null;
 }
+
+/** The meter's last good reading, with how old it is: stale while the meter has failed (it is the last before the failure). */
+export type LatestReadingView = MeterReading & { ageS: number; stale: boolean };
 
 export interface StationStatusView {
   identity: string;
@@ -187,7 +190,7 @@ export class StationStatus {
             ...(meterFailed && meter.health.lastFault ? { failure: meter.health.lastFault.message } : {}),
             registerWh: registerWh ?? null,
             sessionEnergyWh: tx ? roundWh(tx.energyWh) : null,
-            latest: meter.latest ?? null,
+            latest: meter.latest ? { ...meter.latest, ageS: seconds(Math.max(0, now - meter.latest.timestamp.getTime())), stale: meterFailed } : null,
           }
         : null,
     };

@@ -63,6 +63,7 @@ export interface ConnectorSnapshot {
   chargingState: ChargingState;
   relayClosed: boolean;
   plugged: boolean;
+  /** Active faults, sorted; 'meter' while the EVSE's meter has failed. */
   faults: FaultKind[];
 }
 
@@ -445,7 +446,8 @@ export class Station {
           chargingState: v.chargingState,
           relayClosed: v.relayClosed,
           plugged: c.inputs.plugged,
-          faults: [...c.inputs.faults],
+          // A failed meter faults the connector (deriveConnector) without being one of its raised faults.
+          faults: c.inputs.meter === 'failed' && !c.inputs.faults.includes('meter') ? [...c.inputs.faults, 'meter' as const].sort() : [...c.inputs.faults],
         };
       }),
       ...(e.transaction ? { transaction: e.transaction } : {}),

@@ -89,7 +89,9 @@ describe('GET /api/status tells the whole story', function () {
 
   it('each active fault with its cause, a failed meter included; the LEDs show Faulted', async () => {
     const rig = await startRig({ config: (d) => (d['meter'] = { ...d['meter'], timeoutMs: 50, retries: 0, failAfterPolls: 2 }) });
-    assert.deepEqual((await evseOne(rig)).faults, []);
+    const healthy = await evseOne(rig);
+    assert.deepEqual(healthy.faults, []);
+    assert.equal(healthy.meter?.latest?.stale, false);
     assert.equal((await post(rig, '/api/sim/inputs/emergencyStop', { active: true })).status, 200);
     const stopped = await evseWhen(rig, (e) => e.faults.length > 0, 'the emergency stop');
     assert.deepEqual(
@@ -108,11 +110,27 @@ describe('GET /api/status tells the whole story', function () {
     assert.match(meter.cause, /time|answer/i, 'the meter error, as the meter code words it');
     assert.equal(both.meter?.health, 'failed');
     assert.equal(both.meter?.failure, meter.cause);
+    assert.deepEqual(both.connectors[0]!.faults, ['emergency-stop', 'meter'], 'the connector names the failed meter beside the emergency stop');
 
+    // The meter alone: the connector is Faulted, and says why; the last reading says it is stale.
     await post(rig, '/api/sim/inputs/emergencyStop', { active: false });
+    const meterOnly = await evseWhen(rig, (e) => e.faults.length === 1, 'the emergency stop to clear');
+    assert.equal(meterOnly.connectors[0]!.status, 'Faulted');
+    assert.deepEqual(meterOnly.connectors[0]!.faults, ['meter']);
+    const latest = meterOnly.meter?.latest;
+    assert.ok(latest, 'the last good reading is still shown');
+    assert.equal(latest.stale, true);
+    await sleep(300);
+    const older = (await evseOne(rig)).meter?.latest;
+    assert.equal(older?.timestamp, latest.timestamp, 'no new reading while the meter is silent');
+    assert.ok(older.ageS >= 0.3 && older.ageS >= latest.ageS + 0.2, `its age grows: ${latest.ageS} s, then ${older.ageS} s`);
+    assert.ok(Math.abs(Date.now() - Date.parse(String(older.timestamp)) - older.ageS * 1000) < 1000, 'the age is that of its timestamp');
+
     await post(rig, '/api/sim/evses/1/meter', { fault: 'none' });
     const clear = await evseWhen(rig, (e) => e.faults.length === 0, 'the faults to clear', 8000);
     assert.equal(clear.meter?.failure, undefined);
+    assert.deepEqual(clear.connectors[0]!.faults, []);
+    assert.equal(clear.meter?.latest?.stale, false);
     // The fault is gone, the trip is not: the status says what brings energy back.
     assert.equal(clear.safetyTrip?.cause, 'emergency-stop');
     assert.match(clear.safetyTrip.resumesWith, /unplug the vehicle and plug it in again, or a new authorization/);
