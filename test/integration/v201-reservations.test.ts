@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import type { ReserveNowResponse } from 'ocpp-messages/v2.0/ReserveNowResponse.js';
 import type { StatusNotificationRequest } from 'ocpp-messages/v2.0/StatusNotificationRequest.js';
-import type { DevCsms, MessageRecord } from '../../src/csms/dev-csms.js';
+import type { DevCsms } from '../../src/csms/dev-csms.js';
 import {
   afterEachTest,
   assertNoCallErrors,
@@ -10,6 +10,7 @@ import {
   calls,
   ID,
   plugIn,
+  rawCall,
   relayClosed,
   sleep,
   startAgent,
@@ -67,19 +68,6 @@ const withCcsEvse: ConfigChanges = (doc) => {
   withSecondEvse(doc);
   doc['evses'][1].connectors[0].type = 'cCCS2';
 };
-
-/** Sends a raw frame and resolves with the station's answer to it. */
-async function rawCall(csms: DevCsms, text: string, messageId: string): Promise<MessageRecord> {
-  const from = csms.station(ID)!.messages.length;
-  await csms.sendRaw(ID, text);
-  let answer: MessageRecord | undefined;
-  await until(
-    () => (answer = csms.station(ID)!.messages.slice(from).find((m) => m.direction === 'fromStation' && m.kind !== 'call' && m.messageId === messageId)) !== undefined,
-    2000,
-    `the answer to ${messageId}`,
-  );
-  return answer!;
-}
 
 describe('OCPP 2.0.1 integration: reservations (H01-H04)', function () {
   this.timeout(20000);

@@ -1,32 +1,12 @@
 import assert from 'node:assert/strict';
-import type { DevCsms, MessageRecord } from '../../src/csms/dev-csms.js';
+import type { DevCsms } from '../../src/csms/dev-csms.js';
 import { CallErrorResponse } from '../../src/ocpp/rpc/rpc-errors.js';
-import { afterEachTest, assertNoCallErrors, ID, startRig, until } from './v201-harness.js';
+import { afterEachTest, assertCallError, assertNoCallErrors, ID, rawCall, startRig } from './v201-harness.js';
 
 /**
  * P01 DataTransfer, and the RPC framework's error answers (Part 4 §4.2.3, §4.3) to what a CSMS
  * may send wrong: frames are sent raw, past the DevCsms' own validation.
  */
-
-/** Sends a raw frame and resolves with the station's answer to it (matched by message id). */
-async function rawCall(csms: DevCsms, text: string, messageId: string): Promise<MessageRecord> {
-  const from = csms.station(ID)!.messages.length;
-  await csms.sendRaw(ID, text);
-  let answer: MessageRecord | undefined;
-  await until(
-    () => (answer = csms.station(ID)!.messages.slice(from).find((m) => m.direction === 'fromStation' && m.kind !== 'call' && m.messageId === messageId)) !== undefined,
-    2000,
-    `the answer to ${messageId}`,
-  );
-  return answer!;
-}
-
-function assertCallError(answer: MessageRecord, code: string): void {
-  assert.equal(answer.kind, 'callError', `expected CALLERROR ${code}, got ${JSON.stringify(answer.payload)}`);
-  assert.equal(answer.error?.code, code, answer.error?.description);
-  assert.equal(typeof answer.error?.description, 'string');
-  assert.deepEqual(answer.error?.details, {});
-}
 
 /** The station still works: a GetVariables is answered on the same connection. */
 async function stillWorks(csms: DevCsms): Promise<void> {
