@@ -3,6 +3,7 @@ import { BehaviorSubject, type Observable, type Subscription } from 'rxjs';
 import type { MeterReading } from '../hal/meter/power-meter.js';
 import { Connector } from './connector.js';
 import { fireAt, type ExpiryTimer } from './expiry-timer.js';
+import { reservationMatches } from './reservation-desk.js';
 import { initialConnectorInputs } from './connector-state.js';
 import type { StationEvent, TransactionSnapshot } from './events.js';
 import { DEFAULT_SAFETY, type ChargingSettings, type EvsePort, type SafetySettings } from './ports.js';
@@ -272,13 +273,6 @@ export class Evse {
     }
   }
 
-  /** Whether this token may use the reservation: its own token, or one of its group. */
-  matchesReservation(idToken: IdToken, groupIdToken?: IdToken): boolean {
-    const r = this.reservation;
-    if (!r) return true;
-    return idTokensEqual(idToken, r.idToken) || (r.groupIdToken !== undefined && (idTokensEqual(groupIdToken, r.groupIdToken) || idTokensEqual(idToken, r.groupIdToken)));
-  }
-
   /** Keeps the EVSE (or a connector) for one driver until the reservation expires, is used or cancelled. */
   reserve(reservation: Reservation): ReservationResult {
     const targets = this.connectors.filter((c) => reservation.connectorId === undefined || c.connectorId === reservation.connectorId);
@@ -325,7 +319,7 @@ export class Evse {
     if (!this.mayBeAuthorized(auth.source)) return false;
     this.updateTripLatch({ type: 'Authorized', by: auth.source, trippingFaultActive: false });
     // The reserved driver arrived: the reservation is used by this session.
-    if (this.reservation && this.matchesReservation(auth.idToken, auth.groupIdToken)) {
+    if (this.reservation && reservationMatches(this.reservation, auth.idToken, auth.groupIdToken)) {
       auth = { ...auth, reservationId: this.reservation.id };
       this.clearReservation();
       this.emit({ type: 'ReservationEnded', evseId: this.id, reservationId: auth.reservationId!, reason: 'Used', timestamp: new Date() });
