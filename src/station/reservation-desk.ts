@@ -95,7 +95,7 @@ export class ReservationDesk {
     // An EVSE the unspecified reservations need is not free for another (H01.FR.07/09, H01.FR.11).
     const free = this.freeEvses(false);
     const others = free.filter((f) => f.id !== evseId);
-    if (evse.reservedFor?.id !== reservation.id && others.length < free.length && !coverable(this.demands(), others)) return 'Occupied';
+    if (evse.reservedFor?.id !== reservation.id && others.length < free.length && !coverable(this.unspecified, others)) return 'Occupied';
     return evse.reserve(reservation);
   }
 
@@ -104,7 +104,7 @@ export class ReservationDesk {
     const targets = this.evses.filter((e) => serves({ id: e.id, connectorTypes: e.connectorTypes }, reservation));
     if (targets.length === 0) return 'Rejected';
     // The EVSE that holds the reservation being replaced counts as free for it (H01.FR.02).
-    if (coverable([...this.demands(), reservation], this.freeEvses(true, reservation.id))) {
+    if (coverable([...this.unspecified, reservation], this.freeEvses(true, reservation.id))) {
       this.keep(reservation);
       return 'Accepted';
     }
@@ -162,9 +162,9 @@ export class ReservationDesk {
       if (targets.every((c) => !c.inputs.operative || c.view.status === 'Faulted')) e.endReservation('Removed');
     }
     const free = this.freeEvses(false);
-    const lost = unmatched(this.demands(), free).map((i) => this.floating[i]!.reservation.id);
+    const lost = unmatched(this.unspecified, free).map((i) => this.floating[i]!.reservation.id);
     for (const id of lost.reverse()) this.end(id, 'Removed');
-    const held = heldEvses(this.demands(), free);
+    const held = heldEvses(this.unspecified, free);
     for (const e of this.evses) e.holdForReservations(held.has(e.id));
   }
 
@@ -177,10 +177,6 @@ export class ReservationDesk {
 
   private evse(evseId: number): Evse | undefined {
     return this.evses.find((e) => e.id === evseId);
-  }
-
-  private demands(): Reservation[] {
-    return this.floating.map((f) => f.reservation);
   }
 
   /**
@@ -205,7 +201,7 @@ export class ReservationDesk {
 
   /** For a driver at a free EVSE: the id of their unspecified reservation it can serve, else whether the others allow it. */
   private verdict(evse: Evse, idToken: IdToken, groupIdToken?: IdToken): number | 'free' | 'blocked' {
-    const demands = this.demands();
+    const demands = this.unspecified;
     if (demands.length === 0) return 'free';
     const free = this.freeEvses(false);
     const here = free.find((f) => f.id === evse.id);
