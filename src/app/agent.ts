@@ -303,13 +303,6 @@ export class Agent {
     return this.statusView!.build();
   }
 
-  /**
-   * Stops the agent. Every relay opens first, at once. A clean stop (the default: SIGTERM, a
-   * restart) then ends running transactions with reason Reboot, queued durably, and gives the CSMS,
-   * when connected, up to ocpp.shutdownDeliveryTimeoutS to have them before this resolves; what is
-   * not delivered by then stays queued and is sent at the next start. `endTransactions: false`
-   * leaves them running, as a crash or a power cut does, for the next start to end with PowerLoss.
-   */
   /** How long a final reading can take when the meter does not answer: every attempt timing out, and a margin. */
   private finalReadingBoundMs(): number {
     // A poll that fails stops at its first request that exhausts its attempts; two requests' worth is ample.
@@ -317,6 +310,13 @@ export class Agent {
     return Math.min(FINAL_READING_CAP_MS, worst + 500);
   }
 
+  /**
+   * Stops the agent. Every relay opens first, at once. A clean stop (the default: SIGTERM, a
+   * restart) then ends running transactions with reason Reboot, queued durably, and gives the CSMS,
+   * when connected, up to ocpp.shutdownDeliveryTimeoutS to have them before this resolves; what is
+   * not delivered by then stays queued and is sent at the next start. `endTransactions: false`
+   * leaves them running, as a crash or a power cut does, for the next start to end with PowerLoss.
+   */
   async stop(options: { endTransactions?: boolean } = {}): Promise<void> {
     this.log.info('stopping: opening every relay');
     this.hardware.openAllRelays();
