@@ -29,14 +29,20 @@ interface RelayMapFile {
   relays: OutputLineSpec[];
 }
 
-/** Written at each successful start, atomically (a power cut leaves the old map or the new one). */
-export function writeRelayMap(dir: string, config: Pick<StationConfig, 'gpio' | 'evses'>): void {
-  const doc: RelayMapFile = {
-    version: 1,
-    writtenAt: new Date().toISOString(),
-    gpio: { driver: config.gpio.driver, ...(config.gpio.chip ? { chip: config.gpio.chip } : {}), sysfsRoot: config.gpio.sysfsRoot },
+/** The relays a valid config names, where they are and how to open them. */
+export function relayMapOf(config: Pick<StationConfig, 'gpio' | 'evses'>): RelayMap {
+  return {
+    driver: config.gpio.driver,
+    ...(config.gpio.chip ? { chip: config.gpio.chip } : {}),
+    root: config.gpio.sysfsRoot,
     relays: config.evses.flatMap((e) => e.connectors.map((c) => ({ line: c.relay.line, activeLow: c.relay.activeLow, ...(c.relay.chip ? { chip: c.relay.chip } : {}) }))),
   };
+}
+
+/** Written at each successful start, atomically (a power cut leaves the old map or the new one). */
+export function writeRelayMap(dir: string, config: Pick<StationConfig, 'gpio' | 'evses'>): void {
+  const { driver, chip, root, relays } = relayMapOf(config);
+  const doc: RelayMapFile = { version: 1, writtenAt: new Date().toISOString(), gpio: { driver, ...(chip ? { chip } : {}), sysfsRoot: root }, relays };
   new JsonFileStore(dir, () => undefined).write(NAME, doc, 0o644);
 }
 

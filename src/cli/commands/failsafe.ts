@@ -5,7 +5,7 @@ import { sysfsFileOutputs } from '../../hal/drivers/sysfs/sysfs-files.js';
 import { DEFAULT_SYSFS_ROOT, SysfsGpio } from '../../hal/drivers/sysfs/sysfs-gpio.js';
 import { inactiveLevel, type GpioDriver, type OutputLineSpec } from '../../hal/gpio/gpio.js';
 import { EXIT } from '../../service/lifecycle.js';
-import { readRelayMap, type RelayMap } from '../../store/relay-map.js';
+import { readRelayMap, relayMapOf, type RelayMap } from '../../store/relay-map.js';
 import { parseJsonText } from '../../util/json-schema.js';
 import type { CliIo } from '../io.js';
 
@@ -42,15 +42,7 @@ export const DEFAULT_STATE_DIR = '/var/lib/evse-agent';
 function relaysFromConfig(io: CliIo, file: string): { target?: RelayMap; storageDir?: string; unusable?: string } {
   try {
     const { config } = loadConfig(file);
-    return {
-      storageDir: config.storage.dir,
-      target: {
-        driver: config.gpio.driver,
-        ...(config.gpio.chip ? { chip: config.gpio.chip } : {}),
-        root: config.gpio.sysfsRoot,
-        relays: config.evses.flatMap((e) => e.connectors.map((c) => c.relay)),
-      },
-    };
+    return { storageDir: config.storage.dir, target: relayMapOf(config) };
   } catch (err) {
     let text: string;
     try {
