@@ -300,8 +300,10 @@ export class V201Adapter implements ProtocolAdapter {
     this.subscriptions.push(
       deviceModel.changes$.subscribe((change) => {
         if (change.component === 'OCPPCommCtrlr' && change.variable === 'HeartbeatInterval') this.registration.scheduleHeartbeat();
-        if (change.component === 'AlignedDataCtrlr') this.aligned.schedule();
-        if (change.component === 'AlignedDataCtrlr') this.samplers.schedule();
+        if (change.component === 'AlignedDataCtrlr') {
+          this.aligned.schedule();
+          this.samplers.schedule();
+        }
         if (change.component === 'SampledDataCtrlr') for (const [id, rt] of this.transactions) this.samplers.start(id, rt);
         if (change.component === 'SecurityCtrlr' && change.variable === 'BasicAuthPassword' && change.secret) {
           // A new password takes effect on a new connection, made at once: once the
