@@ -1,34 +1,12 @@
 import assert from 'node:assert/strict';
 import type { TransactionEventRequest } from 'ocpp-messages/v2.0/TransactionEventRequest.js';
 import { firmwareVersion } from '../../src/app/agent.js';
-import type { EvseStatusView, StationStatusView } from '../../src/app/station-status.js';
-import { afterEachTest, CARD, ID, plugIn, sleep, startRig, stopCsms, unplug, until, waitForTx, type Rig } from '../integration/v201-harness.js';
+import { afterEachTest, apiStatus, CARD, evseOne, evseWhen, ID, plugIn, sleep, startRig, stopCsms, unplug, until, waitForTx, type Rig } from '../integration/v201-harness.js';
 
 /**
  * GET /api/status tells the whole story: against the development CSMS over a real WebSocket, with
  * the agent on simulated hardware, each answer is read over HTTP as a user would.
  */
-
-async function status(rig: Rig): Promise<StationStatusView> {
-  const res = await fetch(`http://127.0.0.1:${rig.agent.apiPort}/api/status`);
-  assert.equal(res.status, 200);
-  return (await res.json()) as StationStatusView;
-}
-
-async function evseOne(rig: Rig): Promise<EvseStatusView> {
-  return (await status(rig)).evses[0]!;
-}
-
-/** Polls GET /api/status until EVSE 1 satisfies `ok`; resolves with that view. */
-async function evseWhen(rig: Rig, ok: (e: EvseStatusView) => boolean, what: string, timeoutMs = 5000): Promise<EvseStatusView> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const e = await evseOne(rig);
-    if (ok(e)) return e;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last EVSE 1 status: ${JSON.stringify(e)}`);
-    await sleep(50);
-  }
-}
 
 const post = (rig: Rig, path: string, body: unknown): Promise<Response> =>
   fetch(`http://127.0.0.1:${rig.agent.apiPort}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
@@ -40,7 +18,7 @@ describe('GET /api/status tells the whole story', function () {
   it('version, uptime and the OCPP connection age; the LED pattern shown', async () => {
     const rig = await startRig();
     await sleep(300);
-    const s = await status(rig);
+    const s = await apiStatus(rig);
     assert.equal(s.version, firmwareVersion());
     assert.ok(s.uptimeS >= 0.3 && s.uptimeS < 15, `uptime ${s.uptimeS} s`);
     assert.equal(Date.parse(s.startedAt) <= Date.now(), true);
@@ -52,7 +30,7 @@ describe('GET /api/status tells the whole story', function () {
     assert.deepEqual(s.evses[0]!.leds, { state: 'Available', ...rig.agent.config.ledPatterns.Available });
     await stopCsms(rig.csms);
     await until(() => !rig.agent.client.isConnected, 3000, 'disconnected');
-    const gone = await status(rig);
+    const gone = await apiStatus(rig);
     assert.equal(gone.connection.connectedSince, null);
     assert.equal(gone.connection.connectedForS, null);
   });

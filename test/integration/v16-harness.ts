@@ -32,12 +32,15 @@ import {
 // The raw-frame helpers are the same for both versions: only the wire codes the tests pass differ.
 export {
   afterEachTest,
+  apiStatus,
   assertCallError,
   assertNoCallErrors,
   callRecords,
   calls,
   capturingLogger,
   cleanup,
+  evseOne,
+  evseWhen,
   heartbeatGaps,
   ID,
   logLines,

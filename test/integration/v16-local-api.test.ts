@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
-import type { EvseStatusView, StationStatusView } from '../../src/app/station-status.js';
+import type { EvseStatusView } from '../../src/app/station-status.js';
 import { DevCsmsHttp } from '../../src/csms/dev-csms-http.js';
 import {
   afterEachTest,
+  evseOne,
+  evseWhen,
   ID,
   plugIn,
-  sleep,
   startCharging16,
   startRig16,
   unplug,
@@ -19,22 +20,6 @@ import {
  * /api/transactions/{id}/stop takes either id; the development CSMS's stop takes what a user
  * reads in /api/status.
  */
-
-async function evseOne(rig: Rig): Promise<EvseStatusView> {
-  const res = await fetch(`http://127.0.0.1:${rig.agent.apiPort}/api/status`);
-  assert.equal(res.status, 200);
-  return ((await res.json()) as StationStatusView).evses[0]!;
-}
-
-async function evseWhen(rig: Rig, ok: (e: EvseStatusView) => boolean, what: string, timeoutMs = 5000): Promise<EvseStatusView> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const e = await evseOne(rig);
-    if (ok(e)) return e;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last EVSE 1 status: ${JSON.stringify(e)}`);
-    await sleep(50);
-  }
-}
 
 const ocppStatus = (e: EvseStatusView): string | undefined => e.connectors[0]?.ocppStatus?.status;
 

@@ -7,6 +7,7 @@ import { appendFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadConfig } from '../../src/config/load-config.js';
 import { DevCsms, type DevCsmsOptions, type MessageRecord } from '../../src/csms/dev-csms.js';
+import type { EvseStatusView, StationStatusView } from '../../src/app/station-status.js';
 import type { SimulatedWorld } from '../../src/hal/simulated-world.js';
 import type { Logger } from '../../src/service/logger.js';
 import type { StationEvent } from '../../src/station/events.js';
@@ -327,4 +328,27 @@ export async function startCharging(rig: Rig, evseId = 1): Promise<string> {
   assert.equal(result.outcome, 'authorized');
   const started = await waitForTx(rig.csms, (t) => t.eventType === 'Started' && t.evse?.id === evseId);
   return started.transactionInfo.transactionId;
+}
+
+/** GET /api/status of the rig's agent, read over HTTP as a user would; asserts a 200. */
+export async function apiStatus(rig: Rig): Promise<StationStatusView> {
+  const res = await fetch(`http://127.0.0.1:${rig.agent.apiPort}/api/status`);
+  assert.equal(res.status, 200);
+  return (await res.json()) as StationStatusView;
+}
+
+/** EVSE 1 in GET /api/status. */
+export async function evseOne(rig: Rig): Promise<EvseStatusView> {
+  return (await apiStatus(rig)).evses[0]!;
+}
+
+/** Polls GET /api/status until EVSE 1 satisfies `ok`; resolves with that view. */
+export async function evseWhen(rig: Rig, ok: (e: EvseStatusView) => boolean, what: string, timeoutMs = 5000): Promise<EvseStatusView> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const e = await evseOne(rig);
+    if (ok(e)) return e;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last EVSE 1 status: ${JSON.stringify(e)}`);
+    await sleep(50);
+  }
 }
