@@ -1,5 +1,6 @@
 import { closeSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import path from 'node:path';
+import { KERNEL_BOOT_ID_FILE } from '../service/device-start.js';
 import { StartError } from '../service/lifecycle.js';
 
 /**
@@ -40,7 +41,7 @@ function procStat(pid: number): { state: string; startTicks: string } | undefine
 }
 
 function currentOwner(): LockOwner {
-  const bootId = readOptional('/proc/sys/kernel/random/boot_id')?.trim();
+  const bootId = readOptional(KERNEL_BOOT_ID_FILE)?.trim();
   const startTicks = procStat(process.pid)?.startTicks;
   return { pid: process.pid, ...(bootId ? { bootId } : {}), ...(startTicks ? { startTicks } : {}) };
 }
