@@ -1,7 +1,6 @@
 import type { GetBaseReportRequest, GetBaseReportResponse, GetReportRequest, GetReportResponse, NotifyReportRequest } from 'ocpp-messages/v2.0/index.js';
 import type { CallContext } from '../../rpc/rpc-endpoint.js';
 import { RpcError } from '../../rpc/rpc-errors.js';
-import { jsonByteLength } from '../../../util/json-text.js';
 import { answerGetBaseReport, answerGetReport, isRpcErrorAnswer } from '../device-model/device-model.js';
 import type { V201Context } from '../context.js';
 
@@ -41,7 +40,7 @@ export const getBaseReport = (ctx: V201Context) => (payload: unknown): GetBaseRe
 /** B08 GetReport: the same, for the components and variables asked; over the limits a CALLERROR (B08.FR.17/18), the size the frame's as received. */
 export const getReport = (ctx: V201Context) => (payload: unknown, call?: CallContext): GetReportResponse => {
   const request = payload as GetReportRequest;
-  const answer = answerGetReport(ctx.deviceModel, request, { ...options(ctx), requestBytes: call?.frameBytes ?? jsonByteLength(request) });
+  const answer = answerGetReport(ctx.deviceModel, request, { ...options(ctx), requestBytes: call?.frameBytes });
   if (isRpcErrorAnswer(answer)) throw new RpcError(answer.rpcError, answer.description);
   sendParts(ctx, answer.notifyReports);
   return answer.response;

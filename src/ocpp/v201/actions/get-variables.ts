@@ -1,7 +1,6 @@
 import type { GetVariablesRequest, GetVariablesResponse } from 'ocpp-messages/v2.0/index.js';
 import type { CallContext } from '../../rpc/rpc-endpoint.js';
 import { RpcError } from '../../rpc/rpc-errors.js';
-import { jsonByteLength } from '../../../util/json-text.js';
 import { isRpcErrorAnswer } from '../device-model/device-model.js';
 import type { V201Context } from '../context.js';
 
@@ -11,7 +10,7 @@ import type { V201Context } from '../context.js';
  */
 export const getVariables = (ctx: V201Context) => (payload: unknown, call?: CallContext): GetVariablesResponse => {
   const request = payload as GetVariablesRequest;
-  const answer = ctx.deviceModel.getVariables(request, { requestBytes: call?.frameBytes ?? jsonByteLength(request) });
+  const answer = ctx.deviceModel.getVariables(request, { requestBytes: call?.frameBytes });
   if (isRpcErrorAnswer(answer)) throw new RpcError(answer.rpcError, answer.description);
   return answer;
 };
