@@ -106,12 +106,12 @@ export function basicAuthorization(version: OcppVersion, identity: string, passw
   return `Basic ${Buffer.concat([Buffer.from(`${identity}:`, 'utf8'), octets]).toString('base64')}`;
 }
 
-/** A frame's text. §4.1.2 requires UTF-8; invalid bytes are read as U+FFFD rather than dropping the connection. */
 /** A frame's size on the wire, in bytes (what limits on a message's size count). */
 export function frameByteLength(data: WebSocket.RawData): number {
   return Array.isArray(data) ? data.reduce((n, part) => n + part.length, 0) : data.byteLength;
 }
 
+/** A frame's text. §4.1.2 requires UTF-8; invalid bytes are read as U+FFFD rather than dropping the connection. */
 export function frameText(data: WebSocket.RawData, log: Logger): string {
   const buffer = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
   if (!isUtf8(buffer)) log.warning('frame is not valid UTF-8: invalid bytes read as U+FFFD');
