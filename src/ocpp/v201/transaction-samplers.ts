@@ -88,12 +88,12 @@ export class TransactionSamplers {
         if (value) this.options.onUpdated(transactionId, value);
       }, updatedS * 1000);
     }
-    const endedS = dm.getInt('SampledDataCtrlr', 'TxEndedInterval');
-    if (endedS > 0) {
+    const endedMs = dm.getInt('SampledDataCtrlr', 'TxEndedInterval') * 1000;
+    if (endedMs > 0) {
       // Every interval from the start of the transaction, so a restart keeps the rhythm.
       const next = (): void => {
         const sinceStartMs = Date.now() - tx.snapshot.startedAt.getTime();
-        const waitMs = endedS * 1000 - (((sinceStartMs % (endedS * 1000)) + endedS * 1000) % (endedS * 1000));
+        const waitMs = endedMs - (((sinceStartMs % endedMs) + endedMs) % endedMs);
         timers.ended = setTimeout(() => {
           const value = this.sample(tx.evseId, dm.getList('SampledDataCtrlr', 'TxEndedMeasurands'));
           if (value) this.options.onEndedSample(transactionId, value);
