@@ -34,10 +34,6 @@ export class OfflineOutbox<T> {
     this.options.keep?.store.write(this.options.keep.key, this.pending);
   }
 
-  get length(): number {
-    return this.pending.length;
-  }
-
   add(message: T): void {
     this.pending.push(message);
     if (this.pending.length > this.options.maxPending) {
