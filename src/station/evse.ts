@@ -492,8 +492,8 @@ export class Evse {
     const reason = TRIP_STOP_REASONS[fault];
     if (reason) this.forceStop({ trigger: 'AbnormalCondition', stopReason: reason });
     this.evaluate({ trigger: 'AbnormalCondition' });
-    // After the relay opened (evaluate): the latch is written to disk. Nothing can authorize in
-    // between, since the fault is already active.
+    // After the relay opened (evaluate): the latch is saved (Station writes it to disk before the
+    // next turn of the event loop). Nothing can authorize in between, since the fault is already active.
     this.updateTripLatch({ type: 'FaultRaised', fault });
   }
 

@@ -99,6 +99,17 @@ export class Station {
     this.availability = options.store.read<StoredAvailability>('availability') ?? { station: true, evses: {} };
     const emit = (e: StationEvent): void => this.eventsSubject.next(e);
     const tripLatches = options.store.read<Record<string, TripLatch>>('trip-latches') ?? {};
+    // Written once the fault has opened every relay it opens: a station-wide stop trips each EVSE in
+    // turn, and the next one's relay must not wait for this one's write (fsyncs). One write for all.
+    let latchWriteQueued = false;
+    const saveTripLatches = (): void => {
+      if (latchWriteQueued) return;
+      latchWriteQueued = true;
+      queueMicrotask(() => {
+        latchWriteQueued = false;
+        options.store.write('trip-latches', tripLatches);
+      });
+    };
     this.evses = options.evses.map((port) => {
       const stored = this.availability.evses[String(port.evseId)];
       const connectors: Record<number, boolean> = {};
@@ -113,7 +124,7 @@ export class Station {
           initial: tripLatches[String(port.evseId)] ?? NOT_TRIPPED,
           save: (latch) => {
             tripLatches[String(port.evseId)] = latch;
-            options.store.write('trip-latches', tripLatches);
+            saveTripLatches();
           },
         },
       );
