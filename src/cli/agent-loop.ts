@@ -1,7 +1,6 @@
 import { Agent, type BootReason, type RestartReason } from '../app/agent.js';
 import type { LoadedConfig } from '../config/load-config.js';
 import type { LogLevel, StationConfig } from '../config/station-config.js';
-import { SimulatedGpio } from '../hal/drivers/simulated/simulated-gpio.js';
 import type { GpioDriver } from '../hal/gpio/gpio.js';
 import { SimulatedWorld } from '../hal/simulated-world.js';
 import { EXIT, exitCodeForStartError } from '../service/lifecycle.js';
@@ -56,7 +55,7 @@ export async function runAgentLoop(io: CliIo, file: string, hooks: AgentLoopHook
       // Into the log (the journal, at warning priority); a preloaded config's were printed already.
       if (read) for (const w of loaded.warnings) log.warning(`config: ${w.path}: ${w.message}`);
       hooks.starting?.(log);
-      world ??= new SimulatedWorld(hooks.gpio instanceof SimulatedGpio ? { gpio: hooks.gpio } : {});
+      world ??= new SimulatedWorld({ gpio: hooks.gpio });
       let agent: Agent;
       try {
         // Held across the restarts, so that no other instance slips in between two of them.

@@ -2,7 +2,7 @@ import type { EvseConfig, StationConfig } from '../config/station-config.js';
 import { SimulatedContactor, type ContactorFaultMode } from './drivers/simulated/simulated-contactor.js';
 import { SimulatedGpio } from './drivers/simulated/simulated-gpio.js';
 import { ModbusException, type SimulatedMeterDevice, type SimulatedMeterFault } from './drivers/simulated/simulated-meter-device.js';
-import type { InputLineSpec } from './gpio/gpio.js';
+import type { GpioDriver, InputLineSpec } from './gpio/gpio.js';
 import { createSimulatedMeterDevice, SimulatedRegisterFile } from './meter-factory.js';
 
 /** How often the simulated meters' energy registers are saved to storage.dir (for a process restart). */
@@ -28,9 +28,9 @@ export class SimulatedWorld {
   private readonly meters = new Map<number, WorldMeter>();
   private saveTimer: NodeJS.Timeout | undefined;
 
-  /** `gpio`: the world's GPIO lines, when a test wants to hold them itself. */
-  constructor(options: { gpio?: SimulatedGpio } = {}) {
-    this.gpioDriver = options.gpio;
+  /** `gpio`: the GPIO driver the agent is given instead of the config's (tests); a SimulatedGpio is the world's lines. */
+  constructor(options: { gpio?: GpioDriver } = {}) {
+    this.gpioDriver = options.gpio instanceof SimulatedGpio ? options.gpio : undefined;
   }
 
   /** The simulated GPIO lines (made on first use). */

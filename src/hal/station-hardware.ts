@@ -68,7 +68,7 @@ export function createGpioDriver(config: StationConfig): GpioDriver {
 export async function openStationHardware(config: StationConfig, options: HardwareOptions = {}): Promise<StationHardware> {
   const log = options.logger ?? silentLogger;
   const ownWorld = options.world === undefined;
-  const world = options.world ?? new SimulatedWorld(options.gpio instanceof SimulatedGpio ? { gpio: options.gpio } : {});
+  const world = options.world ?? new SimulatedWorld({ gpio: options.gpio });
   const gpio = options.gpio ?? (config.gpio.driver === 'simulated' ? world.gpio : createGpioDriver(config));
   if (gpio instanceof SimulatedGpio && gpio !== world.gpio) throw new Error('a simulated GPIO given with a simulated world must be the world\'s');
   const simGpio = gpio instanceof SimulatedGpio ? gpio : undefined;
