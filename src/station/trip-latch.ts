@@ -45,6 +45,9 @@ export type TripEvent =
   | { type: 'VehicleArrived'; trippingFaultActive: boolean }
   | { type: 'Authorized'; by: AuthorizingAct; trippingFaultActive: boolean };
 
+/** Whether an authorization is a deliberate act that releases the latch: never free charging's, and none under `replug`. */
+const releases = (by: AuthorizingAct, rule: ResumeAfterTrip): boolean => by !== 'free' && rule === 'authorization';
+
 export function nextTripLatch(latch: TripLatch, event: TripEvent, rule: ResumeAfterTrip = 'authorization'): TripLatch {
   switch (event.type) {
     case 'FaultRaised':
@@ -57,7 +60,7 @@ export function nextTripLatch(latch: TripLatch, event: TripEvent, rule: ResumeAf
       // "plug in again" half of unplug-and-replug: without it such a driver would have to do it twice.
       return latch.tripped && !event.trippingFaultActive ? NOT_TRIPPED : latch;
     case 'Authorized':
-      return latch.tripped && !event.trippingFaultActive && event.by !== 'free' && rule === 'authorization' ? NOT_TRIPPED : latch;
+      return latch.tripped && !event.trippingFaultActive && releases(event.by, rule) ? NOT_TRIPPED : latch;
   }
 }
 
@@ -69,5 +72,5 @@ export function nextTripLatch(latch: TripLatch, event: TripEvent, rule: ResumeAf
 export function mayAuthorize(latch: TripLatch, by: AuthorizingAct, trippingFaultActive: boolean, rule: ResumeAfterTrip = 'authorization'): boolean {
   if (trippingFaultActive) return false;
   if (!latch.tripped) return true;
-  return by !== 'free' && rule === 'authorization';
+  return releases(by, rule);
 }
