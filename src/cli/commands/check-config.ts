@@ -11,8 +11,8 @@ export function printWarnings(io: CliIo, warnings: Warning[]): void {
 /** Prints every problem of a config that does not load; returns the exit code (78). */
 export function printConfigError(io: CliIo, err: ConfigError): number {
   if (err.unreadable !== undefined) {
-    // Not a config with mistakes: no config at all. Say so, naming the file.
-    io.stderr.write(`${err.file}: cannot read the config: ${err.unreadable}\n`);
+    // Not a config with mistakes: no config at all. Say so, naming the file (the error's message).
+    io.stderr.write(`${err.message}\n`);
     return EXIT.config;
   }
   io.stderr.write(`${err.file}: invalid configuration (${err.problems.length} problem${err.problems.length === 1 ? '' : 's'}):\n`);
