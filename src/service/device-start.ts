@@ -25,8 +25,8 @@ const normalized = (id: string): string | undefined => id.trim().toLowerCase().r
 
 /** The kernel's boot id from systemd's variable, else from the kernel's file; undefined where there is none (not Linux). */
 export function readKernelBootId(file = KERNEL_BOOT_ID_FILE, env: NodeJS.ProcessEnv = process.env): string | undefined {
-  const fromSystemd = env[BOOT_ID_ENV];
-  if (fromSystemd && normalized(fromSystemd)) return normalized(fromSystemd);
+  const fromSystemd = normalized(env[BOOT_ID_ENV] ?? '');
+  if (fromSystemd) return fromSystemd;
   try {
     return normalized(readFileSync(file, 'utf8'));
   } catch {
