@@ -140,14 +140,14 @@ export class DevCsms extends StationCommands {
   reset(): void {
     this.programmedAnswers.clear();
     this.heartbeatIntervalS = this.options.heartbeatIntervalS ?? DEFAULT_HEARTBEAT_INTERVAL_S;
-    this.blockedIdTokens.clear();
-    this.invalidIdTokens.clear();
-    for (const t of this.options.blockedIdTokens ?? []) this.blockedIdTokens.add(t);
-    for (const t of this.options.invalidIdTokens ?? []) this.invalidIdTokens.add(t);
-    this.rejectedBoots.clear();
-    this.pendingBoots.clear();
-    for (const t of this.options.rejectedBoots ?? []) this.rejectedBoots.add(t);
-    for (const t of this.options.pendingBoots ?? []) this.pendingBoots.add(t);
+    const restore = (list: Set<string>, given: readonly string[] | undefined): void => {
+      list.clear();
+      for (const t of given ?? []) list.add(t);
+    };
+    restore(this.blockedIdTokens, this.options.blockedIdTokens);
+    restore(this.invalidIdTokens, this.options.invalidIdTokens);
+    restore(this.rejectedBoots, this.options.rejectedBoots);
+    restore(this.pendingBoots, this.options.pendingBoots);
   }
 
   /** Forgets the recorded messages of one station, or of all. */
