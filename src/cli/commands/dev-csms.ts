@@ -1,3 +1,4 @@
+import { isLoopbackHost } from '../../config/api-config.js';
 import { DEFAULT_DEV_CSMS_PORT, DevCsms } from '../../csms/dev-csms.js';
 import { DEFAULT_DEV_CSMS_HTTP_PORT, DevCsmsHttp } from '../../csms/dev-csms-http.js';
 import { createPrintingLogger } from '../../csms/printing-logger.js';
@@ -20,10 +21,6 @@ function portOption(value: string | undefined, fallback: number, flag: string): 
   const port = Number(value);
   if (!/^\d+$/.test(value) || port > 65535) throw new UsageError(`${flag} takes a port number 0..65535, got "${value}"`);
   return port;
-}
-
-function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
 
 function errorText(err: unknown): string {
@@ -81,7 +78,7 @@ export async function devCsmsCommand(io: CliIo, options: DevCsmsCommandOptions):
     rejectedBoots: options.rejectBoots ?? [],
     pendingBoots: options.pendingBoots ?? [],
   });
-  const api = new DevCsmsHttp({ csms, host: isLoopback(host) ? host : '127.0.0.1', port: httpPort, log: log.child('control API') });
+  const api = new DevCsmsHttp({ csms, host: isLoopbackHost(host) ? host : '127.0.0.1', port: httpPort, log: log.child('control API') });
   try {
     await csms.start();
   } catch (err) {
@@ -95,7 +92,7 @@ export async function devCsmsCommand(io: CliIo, options: DevCsmsCommandOptions):
     io.stderr.write(`dev-csms: cannot listen on port ${httpPort} for the control API: ${errorText(err)}\n`);
     return exitCodeForStartError(new StartError('listen', 'cannot listen', { cause: err }));
   }
-  if (!isLoopback(host)) io.stderr.write(`dev-csms: listening on ${host}: any station that can reach it may connect, without a password\n`);
+  if (!isLoopbackHost(host)) io.stderr.write(`dev-csms: listening on ${host}: any station that can reach it may connect, without a password\n`);
   io.stdout.write(`dev-csms: OCPP 2.0.1 and 1.6 on ${csms.url}/<identity>\n`);
   io.stdout.write(`dev-csms: control API on ${api.url}; Ctrl-C stops\n`);
   io.stdout.write(unhappyPaths(options));
