@@ -194,6 +194,7 @@ export class Agent {
         authorization: config.charging.authorization === 'free' && config.charging.freeIdToken ? { mode: 'free', idToken: config.charging.freeIdToken } : { mode: 'csms' },
         authorizer,
         store,
+        onStoreError: (m) => log.error(m),
         recovered: running.map((t) => reviveSnapshot(t.snapshot)),
         safety: config.safety,
       });

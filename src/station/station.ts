@@ -24,6 +24,8 @@ export interface StationOptions {
   authorization: AuthorizationMode;
   authorizer: AuthorizationPort;
   store: StateStore;
+  /** A write to the store that failed where nobody waits for it (default: ignored). */
+  onStoreError?: (message: string) => void;
   /** Transactions that were running when the agent last stopped (from the transaction journal). */
   recovered?: readonly TransactionSnapshot[];
   /** How hardware faults are detected (defaults: DEFAULT_SAFETY). */
@@ -107,7 +109,12 @@ export class Station {
       latchWriteQueued = true;
       queueMicrotask(() => {
         latchWriteQueued = false;
-        options.store.write('trip-latches', tripLatches);
+        try {
+          options.store.write('trip-latches', tripLatches);
+        } catch (err) {
+          // A full or broken disk must not take the agent down: the latches still hold in memory.
+          options.onStoreError?.(`cannot keep the trip latches on disk (they hold until the agent restarts): ${(err as Error).message}`);
+        }
       });
     };
     this.evses = options.evses.map((port) => {

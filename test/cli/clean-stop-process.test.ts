@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { DevCsms } from '../../src/csms/dev-csms.js';
-import { cliEntry, repoRoot, simulatorConfigCopy } from '../helpers/cli.js';
+import { CliProcess, simulatorConfigCopy } from '../helpers/cli.js';
 import type { BootNotificationRequest } from 'ocpp-messages/v2.0/BootNotificationRequest.js';
 import { calls, txEvents, until } from '../integration/v201-harness.js';
 
@@ -13,30 +12,10 @@ import { calls, txEvents, until } from '../integration/v201-harness.js';
  * before the process exits, and never a PowerLoss.
  */
 
-class Proc {
-  out = '';
-  readonly exited: Promise<number | null>;
-  constructor(readonly child: ChildProcessWithoutNullStreams) {
-    child.stdout.on('data', (d: Buffer) => (this.out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (this.out += d.toString()));
-    this.exited = new Promise((resolve) => child.on('exit', (code) => resolve(code)));
-  }
-  async waitFor(re: RegExp, timeoutMs = 20000): Promise<RegExpMatchArray> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const m = this.out.match(re);
-      if (m) return m;
-      if (this.child.exitCode !== null) throw new Error(`process exited (${this.child.exitCode}) before ${re}:\n${this.out.slice(-3000)}`);
-      if (Date.now() > deadline) throw new Error(`never saw ${re}:\n${this.out.slice(-3000)}`);
-      await new Promise((r) => setTimeout(r, 25));
-    }
-  }
-}
-
 describe('evse-agent run: SIGTERM during a transaction is a clean stop, not a power loss', function () {
   this.timeout(60000);
   let csms: DevCsms | undefined;
-  let agent: Proc | undefined;
+  let agent: CliProcess | undefined;
   let config: string | undefined;
   afterEach(async () => {
     if (agent && agent.child.exitCode === null) {
@@ -56,15 +35,8 @@ describe('evse-agent run: SIGTERM during a transaction is a clean stop, not a po
       d['meter'] = { ...d['meter'], pollIntervalMs: 200 };
     });
     const start = async (): Promise<string> => {
-      agent = new Proc(spawn(process.execPath, ['--import', 'tsx', cliEntry, 'run', '--config', config!], { cwd: repoRoot, env: { ...process.env, JOURNAL_STREAM: '' } }));
-      const api = `http://127.0.0.1:${(await agent.waitFor(/local API on http:\/\/127\.0\.0\.1:(\d+)/))[1]}`;
-      const deadline = Date.now() + 20000;
-      for (;;) {
-        const status = (await (await fetch(`${api}/api/status`)).json()) as { connection: { bootState: string } };
-        if (status.connection.bootState === 'Accepted') return api;
-        if (Date.now() > deadline) throw new Error(`no boot:\n${agent.out.slice(-2000)}`);
-        await new Promise((r) => setTimeout(r, 50));
-      }
+      agent = new CliProcess(['run', '--config', config!]);
+      return agent.booted();
     };
     const api = await start();
     await fetch(`${api}/api/sim/evses/1/connectors/1/plug`, { method: 'POST' });

@@ -1,39 +1,9 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { DevCsms } from '../../src/csms/dev-csms.js';
 import { LOCK_FILE } from '../../src/store/instance-lock.js';
-import { cliEntry, repoRoot, runProcess, simulatorConfigCopy } from '../helpers/cli.js';
-
-/** `evse-agent run` as a real process, kept running; its output as it comes. */
-class AgentProcess {
-  readonly child: ChildProcess;
-  out = '';
-  readonly exited: Promise<number | null>;
-
-  constructor(config: string) {
-    this.child = spawn(process.execPath, ['--import', 'tsx', cliEntry, 'run', '--config', config], {
-      cwd: repoRoot,
-      env: { ...process.env, JOURNAL_STREAM: '' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    this.child.stdout!.on('data', (d: Buffer) => (this.out += d.toString()));
-    this.child.stderr!.on('data', (d: Buffer) => (this.out += d.toString()));
-    this.exited = new Promise((resolve) => this.child.on('exit', (code) => resolve(code)));
-  }
-
-  async waitFor(re: RegExp, timeoutMs = 15000): Promise<RegExpMatchArray> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const m = re.exec(this.out);
-      if (m) return m;
-      if (this.child.exitCode !== null) throw new Error(`exited (${this.child.exitCode}) before ${re}:\n${this.out}`);
-      if (Date.now() > deadline) throw new Error(`no ${re} within ${timeoutMs} ms:\n${this.out}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-}
+import { CliProcess, runProcess, simulatorConfigCopy } from '../helpers/cli.js';
 
 interface Status {
   evses: Array<{ connectors: Array<{ relayClosed: boolean; status: string }>; transaction: { id: string } | null }>;
@@ -43,7 +13,7 @@ describe('run: one agent per storage.dir (a second instance)', function () {
   this.timeout(60000);
   let csms: DevCsms;
   let config: string;
-  let first: AgentProcess | undefined;
+  let first: CliProcess | undefined;
 
   before(async () => {
     csms = new DevCsms({ port: 0 });
@@ -59,9 +29,9 @@ describe('run: one agent per storage.dir (a second instance)', function () {
   });
 
   it('exits 75 with "already running (pid N)", before any hardware, and the first one charges on untouched', async () => {
-    first = new AgentProcess(config);
-    const port = Number((await first.waitFor(/local API on http:\/\/127\.0\.0\.1:(\d+)\//))[1]);
-    await first.waitFor(/running EVSE-SIM-001/);
+    first = new CliProcess(['run', '--config', config]);
+    const port = Number((await first.waitFor(/local API on http:\/\/127\.0\.0\.1:(\d+)\//, 15000))[1]);
+    await first.waitFor(/running EVSE-SIM-001/, 15000);
     const api = `http://127.0.0.1:${port}`;
     const status = async (): Promise<Status> => (await (await fetch(`${api}/api/status`)).json()) as Status;
     // A charging session in the first agent: relay closed.

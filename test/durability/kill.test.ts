@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import type { MeterValuesRequest, StartTransactionRequest, StartTransactionResponse, StopTransactionRequest } from 'ocpp-messages/v1.6/index.js';
 import type { TransactionEventRequest } from 'ocpp-messages/v2.0/TransactionEventRequest.js';
 import type { OcppVersion } from '../../src/config/station-config.js';
 import { answers, DevCsms, type AnswerFn, type MessageRecord } from '../../src/csms/dev-csms.js';
-import { cliEntry, repoRoot, simulatorConfigCopy } from '../helpers/cli.js';
+import { CliProcess, simulatorConfigCopy } from '../helpers/cli.js';
 
 /**
  * The kill test: the agent as a real process, its meter a separate meter-sim process (a real meter
@@ -45,30 +44,6 @@ function random(seed: number): () => number {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-class Proc {
-  out = '';
-  readonly exited: Promise<number | null>;
-  constructor(readonly child: ChildProcessWithoutNullStreams) {
-    child.stdout.on('data', (d: Buffer) => (this.out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (this.out += d.toString()));
-    this.exited = new Promise((resolve) => child.on('exit', (code) => resolve(code)));
-  }
-  async waitFor(re: RegExp, timeoutMs = 20000, from = 0): Promise<RegExpMatchArray> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const m = this.out.slice(from).match(re);
-      if (m) return m;
-      if (this.child.exitCode !== null) throw new Error(`process exited (${this.child.exitCode}) before ${re}:\n${this.out.slice(-3000)}`);
-      if (Date.now() > deadline) throw new Error(`never saw ${re}:\n${this.out.slice(-3000)}`);
-      await sleep(25);
-    }
-  }
-}
-
-function node(args: string[]): Proc {
-  return new Proc(spawn(process.execPath, ['--import', 'tsx', cliEntry, ...args], { cwd: repoRoot, env: { ...process.env, JOURNAL_STREAM: '' } }));
-}
-
 /** The transaction-related actions of each version. */
 const TX_ACTIONS: Record<OcppVersion, string[]> = { '2.0.1': ['TransactionEvent'], '1.6': ['StartTransaction', 'MeterValues', 'StopTransaction'] };
 
@@ -80,7 +55,7 @@ interface MeterLine {
   rate: number;
 }
 
-async function meterRegister(meter: Proc): Promise<{ at: number; wh: number }> {
+async function meterRegister(meter: CliProcess): Promise<{ at: number; wh: number }> {
   const from = meter.out.length;
   meter.child.stdin.write('status\n');
   const line = (await meter.waitFor(/^\[\{.*\}\]$/m, 5000, from))[0];
@@ -104,7 +79,7 @@ async function killCycles(version: OcppVersion): Promise<Run> {
     if (version === '1.6') csms.answer('StartTransaction', startTransaction);
   };
   program();
-  const meter = node(['meter-sim', '--profile', 'eastron-sdm630', '--tcp', '127.0.0.1:0', '--relay', 'closed', '--load', '16,16,16', '--start-energy-wh', '5000']);
+  const meter = new CliProcess(['meter-sim', '--profile', 'eastron-sdm630', '--tcp', '127.0.0.1:0', '--relay', 'closed', '--load', '16,16,16', '--start-energy-wh', '5000']);
   const meterPort = Number((await meter.waitFor(/tcp:\/\/127\.0\.0\.1:(\d+)/))[1]);
   const first = await meterRegister(meter);
   const config = simulatorConfigCopy((d) => {
@@ -119,19 +94,12 @@ async function killCycles(version: OcppVersion): Promise<Run> {
     d['log'] = { level: 'info' };
   });
   const kills: string[] = [];
-  let agent: Proc | undefined;
+  let agent: CliProcess | undefined;
   let api = '';
 
   const startAgent = async (): Promise<void> => {
-    agent = node(['run', '--config', config]);
-    api = `http://127.0.0.1:${(await agent.waitFor(/local API on http:\/\/127\.0\.0\.1:(\d+)/))[1]}`;
-    const deadline = Date.now() + 20000;
-    for (;;) {
-      const s = (await (await fetch(`${api}/api/status`)).json()) as { connection: { bootState: string } };
-      if (s.connection.bootState === 'Accepted') break;
-      if (Date.now() > deadline) throw new Error(`no boot:\n${agent.out.slice(-2000)}`);
-      await sleep(50);
-    }
+    agent = new CliProcess(['run', '--config', config]);
+    api = await agent.booted();
   };
   const post = async (path: string, body?: object): Promise<void> => {
     await fetch(`${api}${path}`, { method: 'POST', ...(body ? { body: JSON.stringify(body) } : {}) }).catch(() => undefined);

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -49,6 +49,44 @@ export function runProcess(
     });
     child.stdin.end(options.input ?? '');
   });
+}
+
+/** A command of the real executable (through tsx) as a child process, kept running; its stdout and stderr together, as they come. */
+export class CliProcess {
+  out = '';
+  readonly child: ChildProcessWithoutNullStreams;
+  readonly exited: Promise<number | null>;
+
+  constructor(argv: string[]) {
+    this.child = spawn(process.execPath, ['--import', 'tsx', cliEntry, ...argv], { cwd: repoRoot, env: { ...process.env, JOURNAL_STREAM: '' } });
+    this.child.stdout.on('data', (d: Buffer) => (this.out += d.toString()));
+    this.child.stderr.on('data', (d: Buffer) => (this.out += d.toString()));
+    this.exited = new Promise((resolve) => this.child.on('exit', (code) => resolve(code)));
+  }
+
+  /** Waits for output (from character `from` on) matching re; rejects if the process exits first. */
+  async waitFor(re: RegExp, timeoutMs = 20000, from = 0): Promise<RegExpMatchArray> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const m = this.out.slice(from).match(re);
+      if (m) return m;
+      if (this.child.exitCode !== null) throw new Error(`process exited (${this.child.exitCode}) before ${re}:\n${this.out.slice(-3000)}`);
+      if (Date.now() > deadline) throw new Error(`never saw ${re}:\n${this.out.slice(-3000)}`);
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  }
+
+  /** For `run`: waits for the local API, then for GET /api/status to show the boot Accepted; resolves with the API's base URL. */
+  async booted(timeoutMs = 20000): Promise<string> {
+    const api = `http://127.0.0.1:${(await this.waitFor(/local API on http:\/\/127\.0\.0\.1:(\d+)/))[1]}`;
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const status = (await (await fetch(`${api}/api/status`)).json()) as { connection: { bootState: string } };
+      if (status.connection.bootState === 'Accepted') return api;
+      if (Date.now() > deadline) throw new Error(`no boot:\n${this.out.slice(-2000)}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
 }
 
 /**

@@ -6,7 +6,7 @@ import type { StationConfig } from '../../src/config/station-config.js';
 import type { SimulatedWorld } from '../../src/hal/simulated-world.js';
 import { openStationHardware, type StationHardware } from '../../src/hal/station-hardware.js';
 import type { StationEvent } from '../../src/station/events.js';
-import type { AuthorizationPort, ChargingSettings, SafetySettings } from '../../src/station/ports.js';
+import type { AuthorizationPort, ChargingSettings, SafetySettings, StateStore } from '../../src/station/ports.js';
 import { Station, type AuthorizationMode } from '../../src/station/station.js';
 import type { AuthorizationResult, IdToken } from '../../src/station/types.js';
 import { JsonFileStore } from '../../src/store/json-file-store.js';
@@ -58,6 +58,9 @@ export async function openSimStation(
     storageDir?: string;
     /** The simulated world (plug, inputs, meter) to open on: it outlives a restart of the station. */
     world?: SimulatedWorld;
+    /** A store instead of a JsonFileStore in storageDir, and where the station reports failed writes. */
+    store?: StateStore;
+    onStoreError?: (message: string) => void;
   } = {},
 ): Promise<SimStation> {
   const storageDir = options.storageDir ?? makeTempDir('evse-station');
@@ -72,7 +75,8 @@ export async function openSimStation(
     settings: () => settings,
     authorization: options.authorization ?? { mode: 'csms' },
     authorizer: options.authorizer ?? authorizer,
-    store: new JsonFileStore(storageDir),
+    store: options.store ?? new JsonFileStore(storageDir),
+    ...(options.onStoreError ? { onStoreError: options.onStoreError } : {}),
     ...(options.safety ? { safety: options.safety } : {}),
   });
   const events: StationEvent[] = [];

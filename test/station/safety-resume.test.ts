@@ -127,6 +127,24 @@ describe('safety: energy does not come back by itself after a trip', function ()
       await charging(st);
     });
 
+    it('a disk that cannot keep the latch: the relay opens, the agent goes on (the failure is reported), and the latch holds in memory', async () => {
+      const reported: string[] = [];
+      const files = new JsonFileStore(dir);
+      const store = {
+        read: <T,>(name: string): T | undefined => files.read<T>(name),
+        write: (name: string, value: unknown): void => {
+          if (name === 'trip-latches') throw new Error('ENOSPC: no space left on device');
+          files.write(name, value);
+        },
+      };
+      const st = await open({ authorization: FREE, store, onStoreError: (m) => reported.push(m) });
+      st.hw.simulation.setPlugged(1, 1, true);
+      await charging(st);
+      await tripAndRelease(st, 'emergencyStop', 'EmergencyStop');
+      assert.equal(reported.length, 1, reported.join('; '));
+      assert.match(reported[0]!, /trip latches.*ENOSPC/);
+    });
+
     it('overcurrent cleared by the local action with the vehicle still plugged in: no new session until it is plugged in again', async () => {
       const st = await open({ authorization: FREE, safety: { ...DEFAULT_SAFETY, overcurrentAfterS: 0 } });
       st.hw.simulation.setPlugged(1, 1, true);
