@@ -2,20 +2,10 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { runCli } from '../../src/cli/cli.js';
 import type { CliIo } from '../../src/cli/io.js';
-import { runInProcess } from '../helpers/cli.js';
+import { runInProcess, waitForOutput } from '../helpers/cli.js';
 import { RawStation, STATION_MESSAGES_2_0_1 } from './raw-station.js';
 
 /** `evse-agent dev-csms` run in-process, as a developer would use it from a terminal. */
-
-async function waitForOutput(read: () => string, re: RegExp, timeoutMs = 5000): Promise<RegExpMatchArray> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const match = read().match(re);
-    if (match) return match;
-    if (Date.now() > deadline) throw new Error(`never printed ${re}; output:\n${read()}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 describe('evse-agent dev-csms', () => {
   it('listens, prints how to drive it and each message, and stops cleanly on the stop signal', async () => {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { runCli } from '../../src/cli/cli.js';
 import type { CliIo } from '../../src/cli/io.js';
+import { waitForOutput } from '../helpers/cli.js';
 import { RawStation, STATION_MESSAGES_1_6, STATION_MESSAGES_2_0_1 } from './raw-station.js';
 
 /**
@@ -8,16 +9,6 @@ import { RawStation, STATION_MESSAGES_1_6, STATION_MESSAGES_2_0_1 } from './raw-
  * no to (command line and control API), and what it prints and serves about a session's energy
  * and an ended transaction.
  */
-
-async function waitForOutput(read: () => string, re: RegExp, timeoutMs = 5000): Promise<RegExpMatchArray> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const match = read().match(re);
-    if (match) return match;
-    if (Date.now() > deadline) throw new Error(`never printed ${re}; output:\n${read()}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 interface Running {
   wsUrl: string;

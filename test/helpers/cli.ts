@@ -26,6 +26,17 @@ export async function runInProcess(
   return { code, stdout, stderr };
 }
 
+/** Polls what a command has written so far (read()) until it matches re; resolves with the match. */
+export async function waitForOutput(read: () => string, re: RegExp, timeoutMs = 5000): Promise<RegExpMatchArray> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const match = read().match(re);
+    if (match) return match;
+    if (Date.now() > deadline) throw new Error(`never printed ${re}; output:\n${read()}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
 /** Runs the real executable (through tsx) as a child process; resolves when it exits. */
 export function runProcess(
   argv: string[],
