@@ -6,7 +6,7 @@ import { runCommand } from '../../src/cli/commands/run.js';
 import { resolveConfig } from '../../src/config/load-config.js';
 import { SimulatedGpio } from '../../src/hal/drivers/simulated/simulated-gpio.js';
 import { readRelayMap, RELAY_MAP_FILE, writeRelayMap } from '../../src/store/relay-map.js';
-import { repoRoot, runProcess, simulatorConfigCopy } from '../helpers/cli.js';
+import { runProcess, simulatorConfigCopy, simulatorDoc } from '../helpers/cli.js';
 
 /**
  * `failsafe` runs after every exit of the agent and must open the relays even when the config on
@@ -52,7 +52,7 @@ describe('failsafe: the relay map, for a config that cannot be read', function (
     mkdirSync(dir);
     const root = fakeSysfs(dir);
     const stateDir = path.join(dir, 'state');
-    const doc = JSON.parse(readFileSync(path.join(repoRoot, 'config', 'simulator.json'), 'utf8')) as Record<string, any>;
+    const doc = simulatorDoc();
     doc['gpio'] = { driver: 'sysfs', sysfsRoot: root };
     doc['evses'][0]['connectors'][0]['relay'] = { line: 17 };
     doc['evses'].push({ id: 2, connectors: [{ id: 1, relay: { line: 18, activeLow: true } }] });
@@ -104,7 +104,7 @@ describe('failsafe: the relay map, for a config that cannot be read', function (
   it('with a valid config, also opens the lines the last start drove that the config no longer names (edited since)', async () => {
     const { root, stateDir, file } = brokenStation();
     // The config, valid again, now names only BCM 17: BCM 18 was the second EVSE's relay at the last start.
-    const doc = JSON.parse(readFileSync(path.join(repoRoot, 'config', 'simulator.json'), 'utf8')) as Record<string, any>;
+    const doc = simulatorDoc();
     doc['gpio'] = { driver: 'sysfs', sysfsRoot: root };
     doc['evses'][0]['connectors'][0]['relay'] = { line: 17 };
     doc['storage'] = { dir: stateDir };

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../../src/config/load-config.js';
-import { repoRoot, runInProcess } from '../helpers/cli.js';
+import { repoRoot, runInProcess, simulatorDoc } from '../helpers/cli.js';
 
 /** The local API's config keys: listen, token / tokenFile, allowFaultClearing, simulation. */
 
@@ -22,7 +22,7 @@ describe('config: the local API beyond loopback', () => {
   /** config/simulator.json with this api section (and optionally a token file), in a fresh folder. */
   function writeConfig(api: Record<string, unknown>, tokenFile?: { text: string; mode: number }): string {
     const dir = mkdtempSync(path.join(tmp, `c${++seq}-`));
-    const doc = JSON.parse(readFileSync(path.join(repoRoot, 'config', 'simulator.json'), 'utf8')) as Record<string, unknown>;
+    const doc = simulatorDoc();
     doc['$schema'] = path.join(repoRoot, 'config', 'config.schema.json');
     doc['storage'] = { dir: path.join(dir, 'var') };
     doc['api'] = api;

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { inspect } from 'node:util';
 import { ConfigError, loadConfig, resolveConfig } from '../../src/config/load-config.js';
 import { Secret } from '../../src/config/station-config.js';
-import { repoRoot, runInProcess, runProcess } from '../helpers/cli.js';
+import { repoRoot, runInProcess, runProcess, simulatorDoc } from '../helpers/cli.js';
 
 const configDir = path.join(repoRoot, 'config');
 const badDir = path.join(repoRoot, 'test', 'config', 'bad');
@@ -15,7 +15,6 @@ const corpusFiles = readdirSync(badDir)
   .sort();
 
 const readJson = (file: string): Record<string, unknown> => JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
-const simulatorDoc = (): Record<string, any> => readJson(path.join(configDir, 'simulator.json'));
 
 /** The problem lines check-config prints under its header, one per problem. */
 function problemLines(stderr: string): string[] {

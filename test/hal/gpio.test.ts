@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import sinon from 'sinon';
@@ -22,7 +22,7 @@ import {
 import { DigitalInput, DigitalOutput, inactiveLevel, type Level, type LineAddress, type RawOutputPin } from '../../src/hal/gpio/gpio.js';
 import { openStationHardware } from '../../src/hal/station-hardware.js';
 import { runFailsafeHooks } from '../../src/service/lifecycle.js';
-import { cliEntry, repoRoot, simulatorConfigCopy } from '../helpers/cli.js';
+import { cliEntry, repoRoot, simulatorConfigCopy, simulatorDoc } from '../helpers/cli.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 
 const simulatorConfig = path.join(repoRoot, 'config', 'simulator.json');
@@ -637,7 +637,7 @@ describe('GPIO: failsafe command', () => {
   });
 
   it('still opens every relay it finds in a config that does not validate, with a warning', async () => {
-    const doc = loadConfigDoc();
+    const doc = simulatorDoc();
     doc['evses'][0]['maxCurentA'] = 32; // a typo: the config no longer validates
     doc['evses'].push({ id: 2, connectors: [{ id: 1, relay: { line: 18, activeLow: true } }] });
     const file = path.join(tmp, 'failsafe-typo.json');
@@ -672,7 +672,7 @@ describe('GPIO: failsafe command', () => {
   });
 
   it('exits 1 when there is no relay to open', async () => {
-    const doc = loadConfigDoc();
+    const doc = simulatorDoc();
     doc['evses'] = [];
     const file = path.join(tmp, 'failsafe-no-relays.json');
     writeFileSync(file, JSON.stringify(doc));
@@ -710,11 +710,6 @@ describe('GPIO: failsafe command', () => {
     assert.deepEqual(relayLinesLeniently(null), { driver: 'sysfs', relays: [] });
   });
 });
-
-/** The simulator config as a fresh, unvalidated document. */
-function loadConfigDoc(): Record<string, any> {
-  return JSON.parse(readFileSync(simulatorConfig, 'utf8')) as Record<string, any>;
-}
 
 describe('GPIO: signals in a real process', () => {
   it('on SIGTERM, opens every relay and exits 0', async function () {

@@ -100,13 +100,18 @@ export class CliProcess {
   }
 }
 
+/** config/simulator.json as a fresh, unvalidated document, to change and write elsewhere. */
+export function simulatorDoc(): Record<string, any> {
+  return JSON.parse(readFileSync(path.join(repoRoot, 'config', 'simulator.json'), 'utf8')) as Record<string, any>;
+}
+
 /**
  * config/simulator.json copied to a scratch folder, with the local API on a free port, the
  * storage there too and no CSMS, so tests never collide with a running agent or each other.
  */
 export function simulatorConfigCopy(changes: (doc: Record<string, any>) => void = () => undefined): string {
   const dir = makeTempDir('evse-sim-config');
-  const doc = JSON.parse(readFileSync(path.join(repoRoot, 'config', 'simulator.json'), 'utf8')) as Record<string, any>;
+  const doc = simulatorDoc();
   doc['$schema'] = path.join(repoRoot, 'config', 'config.schema.json');
   doc['api'] = { listen: '127.0.0.1:0' };
   // Nothing listens on the discard port: a test that wants a CSMS sets its own URL, and none
