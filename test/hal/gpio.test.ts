@@ -7,7 +7,6 @@ import sinon from 'sinon';
 import type { CliIo } from '../../src/cli/io.js';
 import { failsafeCommand, relayLinesLeniently } from '../../src/cli/commands/failsafe.js';
 import { runCommand } from '../../src/cli/commands/run.js';
-import { loadConfig } from '../../src/config/load-config.js';
 import type { StationConfig } from '../../src/config/station-config.js';
 import { SimulatedGpio } from '../../src/hal/drivers/simulated/simulated-gpio.js';
 import {
@@ -22,15 +21,9 @@ import {
 import { DigitalInput, DigitalOutput, inactiveLevel, type Level, type LineAddress, type RawOutputPin } from '../../src/hal/gpio/gpio.js';
 import { openStationHardware } from '../../src/hal/station-hardware.js';
 import { runFailsafeHooks } from '../../src/service/lifecycle.js';
-import { cliEntry, repoRoot, simulatorConfigCopy, simulatorDoc } from '../helpers/cli.js';
-import { makeTempDir } from '../helpers/temp-dir.js';
+import { cliEntry, repoRoot, scratchSimulatorConfig, simulatorConfigCopy, simulatorDoc } from '../helpers/cli.js';
 
 const simulatorConfig = path.join(repoRoot, 'config', 'simulator.json');
-/** config/simulator.json with its storage in a scratch folder: the simulated meter saves its register there, not in the checkout's var/. */
-function simulatorWithScratchStorage(): StationConfig {
-  const { config } = loadConfig(simulatorConfig);
-  return { ...config, storage: { ...config.storage, dir: makeTempDir('evse-gpio-storage') } };
-}
 
 let tmp: string;
 before(() => {
@@ -468,7 +461,7 @@ describe('GPIO: relays open at start and on shutdown (station hardware)', () => 
   }
 
   it('opens every output at its inactive level, never passing through the active one', async () => {
-    const config = simulatorWithScratchStorage();
+    const config = scratchSimulatorConfig('evse-gpio-storage');
     const gpio = new SimulatedGpio();
     const writes: Array<{ line: number; level: Level }> = [];
     gpio.writes$.subscribe((w) => writes.push({ line: w.address.line, level: w.level }));
@@ -491,7 +484,7 @@ describe('GPIO: relays open at start and on shutdown (station hardware)', () => 
   });
 
   it('openAllRelays() opens a closed relay at once, synchronously, and close() does too', async () => {
-    const config = simulatorWithScratchStorage();
+    const config = scratchSimulatorConfig('evse-gpio-storage');
     const gpio = new SimulatedGpio();
     const hw = await openStationHardware(config, { gpio });
     const relay = hw.evses[0]?.connectors[0]?.relay;
@@ -513,7 +506,7 @@ describe('GPIO: relays open at start and on shutdown (station hardware)', () => 
   });
 
   it('with an active-low relay, open means level 1: at start, after openAllRelays() and after close()', async () => {
-    const config = simulatorWithScratchStorage();
+    const config = scratchSimulatorConfig('evse-gpio-storage');
     const spec = config.evses[0]?.connectors[0]?.relay;
     assert.ok(spec);
     spec.activeLow = true;

@@ -1,12 +1,9 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { loadConfig } from '../../src/config/load-config.js';
 import type { StationConfig } from '../../src/config/station-config.js';
 import { SimulatedWorld } from '../../src/hal/simulated-world.js';
 import { openStationHardware, type StationHardware } from '../../src/hal/station-hardware.js';
-import { repoRoot } from '../helpers/cli.js';
+import { scratchSimulatorConfig } from '../helpers/cli.js';
+import { removeTempDir } from '../helpers/temp-dir.js';
 
 /**
  * The simulated world outlives the hardware opened on it, as a cable, a contactor and a meter
@@ -20,12 +17,11 @@ describe('SimulatedWorld: the physical world outlives the agent', function () {
   const open: StationHardware[] = [];
   const worlds: SimulatedWorld[] = [];
 
-  /** config/simulator.json with its storage in a scratch folder. */
+  /** config/simulator.json with its storage in a scratch folder, removed after the test. */
   function simulatorConfig(): StationConfig {
-    const { config } = loadConfig(path.join(repoRoot, 'config', 'simulator.json'));
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'evse-world-'));
-    dirs.push(dir);
-    return { ...config, storage: { ...config.storage, dir } };
+    const config = scratchSimulatorConfig('evse-world');
+    dirs.push(config.storage.dir);
+    return config;
   }
 
   async function hardwareOn(config: StationConfig, world?: SimulatedWorld): Promise<StationHardware> {
@@ -48,7 +44,7 @@ describe('SimulatedWorld: the physical world outlives the agent', function () {
   afterEach(async () => {
     for (const hw of open.splice(0)) await hw.close();
     for (const w of worlds.splice(0)) await w.close();
-    for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+    for (const d of dirs.splice(0)) removeTempDir(d);
   });
 
   it('a vehicle plugged in, a safety input and a welded contactor are still so for the hardware opened next on the same world', async () => {

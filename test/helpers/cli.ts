@@ -4,6 +4,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runCli } from '../../src/cli/cli.js';
 import type { CliIo } from '../../src/cli/io.js';
+import { loadConfig } from '../../src/config/load-config.js';
+import type { StationConfig } from '../../src/config/station-config.js';
 import { makeTempDir } from './temp-dir.js';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -103,6 +105,12 @@ export class CliProcess {
 /** config/simulator.json as a fresh, unvalidated document, to change and write elsewhere. */
 export function simulatorDoc(): Record<string, any> {
   return JSON.parse(readFileSync(path.join(repoRoot, 'config', 'simulator.json'), 'utf8')) as Record<string, any>;
+}
+
+/** config/simulator.json loaded, its storage in a new scratch folder: the simulated meter saves its register there, not in the checkout's var/. */
+export function scratchSimulatorConfig(prefix: string): StationConfig {
+  const { config } = loadConfig(path.join(repoRoot, 'config', 'simulator.json'));
+  return { ...config, storage: { ...config.storage, dir: makeTempDir(prefix) } };
 }
 
 /**
