@@ -6,7 +6,7 @@ import type {
   StatusNotificationRequest,
   StopTransactionRequest,
 } from 'ocpp-messages/v1.6/index.js';
-import type { Agent, RestartReason } from '../../src/app/agent.js';
+import type { Agent } from '../../src/app/agent.js';
 import type { DevCsms, DevCsmsOptions, MessageRecord } from '../../src/csms/dev-csms.js';
 import type { IdToken } from '../../src/station/types.js';
 import {
@@ -15,7 +15,6 @@ import {
   configFile,
   ID,
   plugIn,
-  sleep,
   startAgent,
   startCsms,
   until,
@@ -47,6 +46,7 @@ export {
   plugIn,
   rawCall,
   relayClosed,
+  restartWithin,
   SERIAL,
   sleep,
   startAgent,
@@ -180,11 +180,6 @@ export async function startCharging16(rig: Rig, idTag = TAG, evseId = 1): Promis
   assert.ok(started && started.type === 'TransactionStarted', 'a transaction started');
   const localId = started.transaction.id;
   return { transactionId: csmsTransactionIds(rig.csms).at(-1)!, localId, start: startTransactions(rig.csms).at(-1)! };
-}
-
-/** Whether the agent asked for a restart within ms, and for which reason. */
-export async function restartWithin(agent: Agent, ms: number): Promise<RestartReason | undefined> {
-  return Promise.race([agent.restartRequested, sleep(ms).then(() => undefined)]);
 }
 
 /** A 1.6 key change from the CSMS, asserted Accepted. */

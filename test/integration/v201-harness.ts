@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import type { TransactionEventRequest } from 'ocpp-messages/v2.0/TransactionEventRequest.js';
 import type { StatusNotificationRequest } from 'ocpp-messages/v2.0/StatusNotificationRequest.js';
 import type { Subscription } from 'rxjs';
-import { Agent, type BootReason } from '../../src/app/agent.js';
+import { Agent, type BootReason, type RestartReason } from '../../src/app/agent.js';
 import { appendFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadConfig } from '../../src/config/load-config.js';
@@ -351,4 +351,9 @@ export async function evseWhen(rig: Rig, ok: (e: EvseStatusView) => boolean, wha
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last EVSE 1 status: ${JSON.stringify(e)}`);
     await sleep(50);
   }
+}
+
+/** Whether the agent asked for a restart within ms, and for which reason. */
+export async function restartWithin(agent: Agent, ms: number): Promise<RestartReason | undefined> {
+  return Promise.race([agent.restartRequested, sleep(ms).then(() => undefined)]);
 }

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import type { BootNotificationRequest } from 'ocpp-messages/v2.0/BootNotificationRequest.js';
 import type { StatusNotificationRequest } from 'ocpp-messages/v2.0/StatusNotificationRequest.js';
-import type { Agent, RestartReason } from '../../src/app/agent.js';
 import { runCommand } from '../../src/cli/commands/run.js';
 import { SimulatedWorld } from '../../src/hal/simulated-world.js';
 import {
@@ -15,6 +14,7 @@ import {
   energyRegister,
   ID,
   relayClosed,
+  restartWithin,
   sleep,
   startAgent,
   startCharging,
@@ -28,11 +28,6 @@ import {
 } from './v201-harness.js';
 
 /** B11/B12: Reset, with and without a transaction, as the runner carries it out (stop, start again). */
-
-/** Whether the agent asked for a restart within ms, and for which reason. */
-async function restartWithin(agent: Agent, ms: number): Promise<RestartReason | undefined> {
-  return Promise.race([agent.restartRequested, sleep(ms).then(() => undefined)]);
-}
 
 describe('OCPP 2.0.1 integration: reset (B11/B12)', function () {
   this.timeout(15000);
