@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import type { TransactionEventRequest } from 'ocpp-messages/v2.0/TransactionEventRequest.js';
 import { answers } from '../../src/csms/dev-csms.js';
 import type { Agent } from '../../src/app/agent.js';
 import {
@@ -15,6 +16,7 @@ import {
   until,
   waitForAccepted,
   waitForTx,
+  type Rig,
 } from './v201-harness.js';
 import { csmsTransactionIds, startCharging16, startRig16, stopTransactions, waitForAccepted16 } from './v16-harness.js';
 
@@ -28,6 +30,23 @@ import { csmsTransactionIds, startCharging16, startRig16, stopTransactions, wait
 
 /** The simulated meter's register now; readable after the agent stopped (the world outlives it). */
 const register = (agent: Agent): number => agent.hardware.simulation.meterDevice(1)!.physics.values().energyImportWh;
+
+/**
+ * Starts the agent again on the rig's config and waits until its queue is delivered; asserts the
+ * transaction ended, only with Reboot and never PowerLoss. Delivery is at least once: a resend after
+ * the restart is the same message (same seqNo), never a second end. Returns the Ended events.
+ */
+async function endsAfterRestart(rig: Rig, txId: string): Promise<TransactionEventRequest[]> {
+  const { agent } = await startAgent(rig.file);
+  await waitForAccepted(rig.csms, agent);
+  await until(() => agent.adapter.queue.length === 0, 8000, 'the queue delivered');
+  const ends = txEvents(rig.csms, txId).filter((e) => e.eventType === 'Ended');
+  assert.ok(ends.length >= 1);
+  assert.equal(new Set(ends.map((e) => e.seqNo)).size, 1);
+  assert.ok(ends.every((e) => e.transactionInfo.stoppedReason === 'Reboot'));
+  assert.ok(!txEvents(rig.csms).some((e) => e.transactionInfo.stoppedReason === 'PowerLoss'), 'no PowerLoss');
+  return ends;
+}
 
 describe('clean stop: transactions end with Reboot, not PowerLoss', function () {
   this.timeout(30000);
@@ -73,15 +92,7 @@ describe('clean stop: transactions end with Reboot, not PowerLoss', function () 
       assert.ok(Date.now() - t0 < 2500, `stop() took ${Date.now() - t0} ms`);
       rig.csms.reset();
 
-      const { agent } = await startAgent(rig.file);
-      await waitForAccepted(rig.csms, agent);
-      await until(() => agent.adapter.queue.length === 0, 8000, 'the queue delivered');
-      const ends = txEvents(rig.csms, txId).filter((e) => e.eventType === 'Ended');
-      assert.ok(ends.length >= 1);
-      // A resend after the restart is the same message (same seqNo), never a second end.
-      assert.equal(new Set(ends.map((e) => e.seqNo)).size, 1);
-      assert.ok(ends.every((e) => e.transactionInfo.stoppedReason === 'Reboot'));
-      assert.ok(!txEvents(rig.csms).some((e) => e.transactionInfo.stoppedReason === 'PowerLoss'), 'no PowerLoss');
+      await endsAfterRestart(rig, txId);
     });
     it('a meter that stops answering at the stop: the end waits for its timeouts, uses the last good reading, and is still Reboot, never PowerLoss (shutdownDeliveryTimeoutS shorter than the timeouts)', async () => {
       const rig = await startRig({
@@ -94,15 +105,7 @@ describe('clean stop: transactions end with Reboot, not PowerLoss', function () 
       await sleep(300);
       rig.agent.hardware.simulation.setMeterFault(1, 'silent');
       await stopAgent(rig.agent, 'clean');
-      const { agent } = await startAgent(rig.file);
-      await waitForAccepted(rig.csms, agent);
-      await until(() => agent.adapter.queue.length === 0, 8000, 'the queue delivered');
-      const ends = txEvents(rig.csms, txId).filter((e) => e.eventType === 'Ended');
-      // Delivery is at least once: a resend after the restart is the same message (same seqNo).
-      assert.ok(ends.length >= 1);
-      assert.equal(new Set(ends.map((e) => e.seqNo)).size, 1);
-      assert.ok(ends.every((e) => e.transactionInfo.stoppedReason === 'Reboot'));
-      assert.ok(!txEvents(rig.csms).some((e) => e.transactionInfo.stoppedReason === 'PowerLoss'), 'no PowerLoss');
+      const ends = await endsAfterRestart(rig, txId);
       assert.ok(energyRegister(ends[0]!, 'Transaction.End') > 0, 'the last good reading');
     });
   });
