@@ -6,9 +6,8 @@ import tls from 'node:tls';
 import type { SecurityEventNotificationRequest } from 'ocpp-messages/v2.0/SecurityEventNotificationRequest.js';
 import type { Agent } from '../../src/app/agent.js';
 import type { DevCsms } from '../../src/csms/dev-csms.js';
-import { SecurityLog } from '../../src/store/security-log.js';
 import { repoRoot } from '../helpers/cli.js';
-import { afterEachTest, assertNoCallErrors, callRecords, calls, configFile, ID, logLines, sleep, startAgent, startCsms, startRig, until, waitForAccepted } from './v201-harness.js';
+import { afterEachTest, assertNoCallErrors, callRecords, calls, configFile, ID, logLines, securityLogOf, sleep, startAgent, startCsms, startRig, until, waitForAccepted } from './v201-harness.js';
 
 /**
  * Security events a failed connection raises (Part 2 A00, A04): A00.FR.310 InvalidCsmsCertificate
@@ -22,7 +21,6 @@ const tlsDir = path.join(repoRoot, 'test', 'fixtures', 'tls');
 const pem = (name: string): Buffer => readFileSync(path.join(tlsDir, name));
 const PASSWORD = 'station-password-0001';
 
-const securityLogOf = (agent: Agent) => new SecurityLog(agent.config.storage.dir).entries();
 const loggedOfType = (agent: Agent, type: string) => securityLogOf(agent).filter((e) => e.type === type);
 const failedAttempts = (): number => logLines.filter((l) => l.includes('connection failed')).length;
 

@@ -11,6 +11,7 @@ import type { EvseStatusView, StationStatusView } from '../../src/app/station-st
 import type { SimulatedWorld } from '../../src/hal/simulated-world.js';
 import type { Logger } from '../../src/service/logger.js';
 import type { StationEvent } from '../../src/station/events.js';
+import { SecurityLog } from '../../src/store/security-log.js';
 import { JOURNAL_FILE } from '../../src/store/transaction-journal.js';
 import { simulatorConfigCopy } from '../helpers/cli.js';
 import { unexplainedCallErrors, watchCallErrors } from './call-error-audit.js';
@@ -357,3 +358,6 @@ export async function evseWhen(rig: Rig, ok: (e: EvseStatusView) => boolean, wha
 export async function restartWithin(agent: Agent, ms: number): Promise<RestartReason | undefined> {
   return Promise.race([agent.restartRequested, sleep(ms).then(() => undefined)]);
 }
+
+/** The security log (A04) on the agent's storage, as it is on disk now. */
+export const securityLogOf = (agent: Agent) => new SecurityLog(agent.config.storage.dir).entries();

@@ -5,7 +5,6 @@ import path from 'node:path';
 import type { BootNotificationRequest } from 'ocpp-messages/v2.0/BootNotificationRequest.js';
 import type { NotifyReportRequest } from 'ocpp-messages/v2.0/NotifyReportRequest.js';
 import type { SecurityEventNotificationRequest } from 'ocpp-messages/v2.0/SecurityEventNotificationRequest.js';
-import type { Agent } from '../../src/app/agent.js';
 import { answers, type DevCsms } from '../../src/csms/dev-csms.js';
 import { readKernelBootId } from '../../src/service/device-start.js';
 import { SECURITY_EVENT_JOURNAL_FILE, SecurityLog } from '../../src/store/security-log.js';
@@ -17,6 +16,7 @@ import {
   configFile,
   ID,
   logLines,
+  securityLogOf,
   sleep,
   startAgent,
   startCsms,
@@ -59,8 +59,6 @@ function assertAnswered(csms: DevCsms): void {
     );
   }
 }
-
-const securityLogOf = (agent: Agent) => new SecurityLog(agent.config.storage.dir).entries();
 
 describe('OCPP 2.0.1 integration: security events (A04), triggered boot (B01.FR.09), CertificateEntries', function () {
   this.timeout(20000);
