@@ -42,6 +42,7 @@ export {
   evseWhen,
   heartbeatGaps,
   ID,
+  inSeconds,
   logLines,
   plugIn,
   rawCall,

@@ -5,6 +5,7 @@ import {
   afterEachTest,
   assertNoCallErrors,
   ID,
+  inSeconds,
   plugIn,
   relayClosed,
   sleep,
@@ -20,8 +21,6 @@ import {
 } from './v16-harness.js';
 
 /** OCPP 1.6 Reservation profile: 5.13 ReserveNow, 5.1 CancelReservation, 9.3 ReserveConnectorZeroSupported. */
-
-const inSeconds = (s: number): string => new Date(Date.now() + s * 1000).toISOString();
 
 async function reserveNow(csms: DevCsms, request: { connectorId?: number; idTag?: string; parentIdTag?: string; reservationId?: number; expiresInS?: number }): Promise<ReserveNowResponse['status']> {
   const payload = {

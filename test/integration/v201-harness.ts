@@ -361,3 +361,6 @@ export async function restartWithin(agent: Agent, ms: number): Promise<RestartRe
 
 /** The security log (A04) on the agent's storage, as it is on disk now. */
 export const securityLogOf = (agent: Agent) => new SecurityLog(agent.config.storage.dir).entries();
+
+/** An ISO time s seconds from now (a reservation's expiry). */
+export const inSeconds = (s: number): string => new Date(Date.now() + s * 1000).toISOString();

@@ -9,6 +9,7 @@ import {
   callRecords,
   calls,
   ID,
+  inSeconds,
   plugIn,
   rawCall,
   relayClosed,
@@ -30,8 +31,6 @@ import {
 /** OCPP 2.0.1 H. Reservation: H01 ReserveNow, H02 CancelReservation, H03 using a reservation, H04 expiry, against the development CSMS. */
 
 const RESERVED = { idToken: 'RESERVED-1', type: 'ISO14443' as const };
-const inSeconds = (s: number): string => new Date(Date.now() + s * 1000).toISOString();
-
 interface Reserve {
   id?: number;
   evseId?: number;
