@@ -172,6 +172,8 @@ async function killCycles(version: OcppVersion): Promise<Run> {
   } finally {
     if (agent && agent.child.exitCode === null) agent.child.kill('SIGKILL');
     meter.child.kill('SIGTERM');
+    // Gone before the run's root hook looks for processes a test left running.
+    await meter.exited;
     await csms.stop();
   }
 }
