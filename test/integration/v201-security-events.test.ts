@@ -60,6 +60,25 @@ function assertAnswered(csms: DevCsms): void {
   }
 }
 
+/**
+ * A station whose first StartupOfTheDevice was answered, then restarted while the CSMS is down: its
+ * ResetOrReboot waits on disk. Both stopped; returns the config file and the CSMS' port.
+ */
+async function oneEventWaitingOffline(): Promise<{ file: string; port: number }> {
+  const { csms, agent, file } = await startRig();
+  await waitForSecurityEvents(csms, 1);
+  await until(() => agent.securityJournal!.pending.length === 0, 2000, 'answered');
+  const port = csms.port;
+  await stopCsms(csms);
+  await stopAgent(agent);
+  // Restarted while the CSMS is down: ResetOrReboot is raised offline.
+  const offline = await startAgent(file);
+  await sleep(300);
+  assert.equal(offline.agent.securityJournal!.pending.length, 1, 'the event waits on disk');
+  await stopAgent(offline.agent);
+  return { file, port };
+}
+
 describe('OCPP 2.0.1 integration: security events (A04), triggered boot (B01.FR.09), CertificateEntries', function () {
   this.timeout(20000);
   afterEach(afterEachTest);
@@ -160,18 +179,8 @@ describe('OCPP 2.0.1 integration: security events (A04), triggered boot (B01.FR.
   });
 
   it('A04.FR.02 events raised while the CSMS cannot be reached wait on disk, across another restart, and are delivered in order after the reconnect and boot', async () => {
-    const { csms, agent, file } = await startRig();
-    await waitForSecurityEvents(csms, 1);
-    await until(() => agent.securityJournal!.pending.length === 0, 2000, 'answered');
-    const port = csms.port;
-    await stopCsms(csms);
-    await stopAgent(agent);
-    // Restarted while the CSMS is down: ResetOrReboot is raised offline...
-    const offline = await startAgent(file);
-    await sleep(300);
-    assert.equal(offline.agent.securityJournal!.pending.length, 1, 'the event waits on disk');
+    const { file, port } = await oneEventWaitingOffline();
     // ... and the agent restarts again before the CSMS is back: nothing is lost.
-    await stopAgent(offline.agent);
     const back = await startAgent(file);
     assert.equal(back.agent.securityJournal!.pending.length, 2, 'both events on disk');
     assert.equal(back.agent.adapter.queue.length, 0, 'not in the transaction queue: GetTransactionStatus is not affected');
@@ -194,15 +203,7 @@ describe('OCPP 2.0.1 integration: security events (A04), triggered boot (B01.FR.
   });
 
   it('A04.FR.02 a damaged security event journal (a bad sector, a torn last record) is reported; the intact events are still delivered', async () => {
-    const { csms, agent, file } = await startRig();
-    await waitForSecurityEvents(csms, 1);
-    await until(() => agent.securityJournal!.pending.length === 0, 2000, 'answered');
-    const port = csms.port;
-    await stopCsms(csms);
-    await stopAgent(agent);
-    const offline = await startAgent(file);
-    assert.equal(offline.agent.securityJournal!.pending.length, 1);
-    await stopAgent(offline.agent);
+    const { file, port } = await oneEventWaitingOffline();
     appendFileSync(path.join(storageOf(file), SECURITY_EVENT_JOURNAL_FILE), '\u0000\u0000garbage from a bad sector\n0000beef {"t":"m","m":{"id":"x"');
     const csms2 = await startCsms({ port });
     const back = await startAgent(file);
