@@ -21,7 +21,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Agent } from '../src/app/agent.js';
 import { loadConfig } from '../src/config/load-config.js';
-import { DevCsms } from '../src/csms/dev-csms.js';
+import { DevCsms } from '../tools/dev-csms/dev-csms.js';
 import { SimulatedGpio } from '../src/hal/drivers/simulated/simulated-gpio.js';
 import { SimulatedRegisterReader } from '../src/hal/drivers/simulated/simulated-meter-device.js';
 import { inactiveLevel } from '../src/hal/gpio/gpio.js';

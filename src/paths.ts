@@ -1,8 +1,9 @@
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 
-/** The package's root folder, whether running from src/ (tsx) or dist/ (built): both sit one level down. */
-export const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+/** The package's root folder: src/ (run with tsx) sits one level down, dist/src/ (built) two. */
+const here = path.dirname(fileURLToPath(import.meta.url));
+export const packageRoot = path.basename(path.dirname(here)) === 'dist' ? path.resolve(here, '..', '..') : path.resolve(here, '..');
 
 /** Where the shipped meter profiles live. */
 export const meterProfileDir = path.join(packageRoot, 'hardware', 'meters');

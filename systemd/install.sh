@@ -105,7 +105,7 @@ fi
 # --- install: check the source folder and Node ---
 
 SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-for need in package.json package-lock.json dist/cli/main.js node_modules hardware config systemd/evse-agent.service "$EXAMPLE_CONFIG"; do
+for need in package.json package-lock.json dist/src/cli/main.js node_modules hardware config systemd/evse-agent.service "$EXAMPLE_CONFIG"; do
   [ -e "$SRC/$need" ] || fail "$SRC/$need is missing: run \`npm ci\` in $SRC first (it installs the dependencies and builds dist/), then run this script again"
 done
 
@@ -174,7 +174,7 @@ mkdir -p "$ROOT$(dirname "$WRAPPER")"
 cat >"$ROOT$WRAPPER.tmp" <<EOF
 #!/bin/sh
 # evse-agent: written by $APP_DIR/systemd/install.sh. exec keeps one PID (systemd's main PID).
-exec "$NODE" "$APP_DIR/dist/cli/main.js" "\$@"
+exec "$NODE" "$APP_DIR/dist/src/cli/main.js" "\$@"
 EOF
 chmod 0755 "$ROOT$WRAPPER.tmp"
 mv "$ROOT$WRAPPER.tmp" "$ROOT$WRAPPER"

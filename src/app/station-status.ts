@@ -2,7 +2,7 @@ import type { Subscription } from 'rxjs';
 import type { StationConfig } from '../config/station-config.js';
 import type { StationHardware } from '../hal/station-hardware.js';
 import type { OcppClient } from '../ocpp/ocpp-client.js';
-import type { MeterReading } from '../hal/meter/power-meter.js';
+import type { MeterReading } from '../station/meter-reading.js';
 import type { ProtocolAdapter, ProtocolConnectorView } from '../ocpp/protocol-adapter.js';
 import type { Authorization, Evse } from '../station/evse.js';
 import type { ConnectorSnapshot, EvseSnapshot, Station } from '../station/station.js';

@@ -1,4 +1,4 @@
-import type { MeterReading } from '../hal/meter/power-meter.js';
+import type { MeterReading } from './meter-reading.js';
 import type { ChargingState, ConnectorStatus, FaultKind, IdToken, StopReason, TxTrigger } from './types.js';
 
 /** A transaction as the core knows it; every adapter builds its messages from this. */

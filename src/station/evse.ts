@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { BehaviorSubject, type Observable, type Subscription } from 'rxjs';
-import type { MeterReading } from '../hal/meter/power-meter.js';
+import type { MeterReading } from './meter-reading.js';
 import { Connector } from './connector.js';
 import { fireAt, type ExpiryTimer } from './expiry-timer.js';
 import { reservationMatches } from './reservation-desk.js';

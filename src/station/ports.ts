@@ -1,5 +1,5 @@
 import type { Observable } from 'rxjs';
-import type { MeterHealth, MeterReading } from '../hal/meter/power-meter.js';
+import type { MeterHealth, MeterReading } from './meter-reading.js';
 import type { ResumeAfterTrip } from './trip-latch.js';
 import type { AuthorizationResult, IdToken, TxPoint } from './types.js';
 

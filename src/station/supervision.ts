@@ -1,4 +1,4 @@
-import type { MeterReading } from '../hal/meter/power-meter.js';
+import type { MeterReading } from './meter-reading.js';
 import type { SafetySettings } from './ports.js';
 import type { FaultKind } from './types.js';
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import path from 'node:path';
-import { DevCsms } from '../../src/csms/dev-csms.js';
+import { DevCsms } from '../../tools/dev-csms/dev-csms.js';
 import { CliProcess, simulatorConfigCopy } from '../helpers/cli.js';
 import type { BootNotificationRequest } from 'ocpp-messages/v2.0/BootNotificationRequest.js';
 import { calls, txEvents, until } from '../integration/v201-harness.js';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { DevCsms } from '../../src/csms/dev-csms.js';
+import { DevCsms } from '../../tools/dev-csms/dev-csms.js';
 import { LOCK_FILE } from '../../src/store/instance-lock.js';
 import { CliProcess, runProcess, simulatorConfigCopy } from '../helpers/cli.js';
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import type { MeterValuesRequest, StartTransactionRequest, StartTransactionResponse, StopTransactionRequest } from 'ocpp-messages/v1.6/index.js';
 import type { TransactionEventRequest } from 'ocpp-messages/v2.0/TransactionEventRequest.js';
 import type { OcppVersion } from '../../src/config/station-config.js';
-import { answers, DevCsms, type AnswerFn, type MessageRecord } from '../../src/csms/dev-csms.js';
+import { answers, DevCsms, type AnswerFn, type MessageRecord } from '../../tools/dev-csms/dev-csms.js';
 import { CliProcess, simulatorConfigCopy } from '../helpers/cli.js';
 
 /**

@@ -1,15 +1,7 @@
 import assert from 'node:assert/strict';
 import { decodeRegisters, encodeRegisters } from '../../src/hal/meter/codec.js';
-import {
-  loadMeterProfile,
-  MeterProfileError,
-  REGISTER_WORDS,
-  shippedProfileNames,
-  validateMeterProfile,
-  type MeterValueName,
-  type RegisterSpec,
-  type RegisterType,
-} from '../../src/hal/meter/profile.js';
+import { loadMeterProfile, MeterProfileError, REGISTER_WORDS, shippedProfileNames, validateMeterProfile, type RegisterSpec, type RegisterType } from '../../src/hal/meter/profile.js';
+import { type MeterValueName } from '../../src/station/meter-reading.js';
 import { decodeAnswer, planReads } from '../../src/hal/meter/read-plan.js';
 
 /**

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { MeterPhysics } from '../../src/hal/drivers/simulated/meter-physics.js';
 import { SimulatedMeterDevice, SimulatedRegisterReader } from '../../src/hal/drivers/simulated/simulated-meter-device.js';
 import { checkReading, initialHealth, nextHealth, type PollOutcome } from '../../src/hal/meter/meter-health.js';
-import type { MeterReading } from '../../src/hal/meter/power-meter.js';
+import type { MeterReading } from '../../src/station/meter-reading.js';
 import { loadMeterProfile } from '../../src/hal/meter/profile.js';
 import { RegisterMeter } from '../../src/hal/meter/register-meter.js';
 

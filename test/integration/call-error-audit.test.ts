@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { answers, DevCsms } from '../../src/csms/dev-csms.js';
+import { answers, DevCsms } from '../../tools/dev-csms/dev-csms.js';
 import { CallErrorResponse } from '../../src/ocpp/rpc/rpc-errors.js';
 import { unexplainedCallErrors } from './call-error-audit.js';
 import { afterEachTest, ID, rawCall, startRig, until } from './v201-harness.js';

@@ -1,4 +1,4 @@
-import type { DevCsms, MessageRecord } from '../../src/csms/dev-csms.js';
+import type { DevCsms, MessageRecord } from '../../tools/dev-csms/dev-csms.js';
 
 /**
  * No CALLERROR on a happy path (issue 10, "done when"): after every integration test the harness

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { TransactionEventRequest } from 'ocpp-messages/v2.0/TransactionEventRequest.js';
-import { answers } from '../../src/csms/dev-csms.js';
+import { answers } from '../../tools/dev-csms/dev-csms.js';
 import type { Agent } from '../../src/app/agent.js';
 import {
   afterEachTest,

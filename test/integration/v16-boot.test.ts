@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import type { BootNotificationRequest, GetConfigurationResponse, StatusNotificationRequest } from 'ocpp-messages/v1.6/index.js';
 import { firmwareVersion } from '../../src/app/agent.js';
-import { answers } from '../../src/csms/dev-csms.js';
+import { answers } from '../../tools/dev-csms/dev-csms.js';
 import { CallTimeout } from '../../src/ocpp/rpc/rpc-errors.js';
 import {
   afterEachTest,

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { GetConfigurationResponse } from 'ocpp-messages/v1.6/index.js';
-import { answers } from '../../src/csms/dev-csms.js';
+import { answers } from '../../tools/dev-csms/dev-csms.js';
 import { CallErrorResponse } from '../../src/ocpp/rpc/rpc-errors.js';
 import {
   afterEachTest,

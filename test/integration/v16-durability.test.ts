@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { MeterValuesRequest, StartTransactionRequest, StartTransactionResponse, StopTransactionRequest } from 'ocpp-messages/v1.6/index.js';
 import { Agent } from '../../src/app/agent.js';
 import { loadConfig } from '../../src/config/load-config.js';
-import { answers, type DevCsms, type MessageRecord } from '../../src/csms/dev-csms.js';
+import { answers, type DevCsms, type MessageRecord } from '../../tools/dev-csms/dev-csms.js';
 import { SimulatedGpio } from '../../src/hal/drivers/simulated/simulated-gpio.js';
 import {
   afterEachTest,

@@ -7,7 +7,7 @@ import type {
   StopTransactionRequest,
 } from 'ocpp-messages/v1.6/index.js';
 import type { Agent } from '../../src/app/agent.js';
-import type { DevCsms, DevCsmsOptions, MessageRecord } from '../../src/csms/dev-csms.js';
+import type { DevCsms, DevCsmsOptions, MessageRecord } from '../../tools/dev-csms/dev-csms.js';
 import type { IdToken } from '../../src/station/types.js';
 import {
   callRecords,

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { EvseStatusView } from '../../src/app/station-status.js';
-import { DevCsmsHttp } from '../../src/csms/dev-csms-http.js';
+import { DevCsmsHttp } from '../../tools/dev-csms/dev-csms-http.js';
 import {
   afterEachTest,
   evseOne,

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { MeterValuesRequest } from 'ocpp-messages/v1.6/index.js';
-import type { DevCsms, MessageRecord } from '../../src/csms/dev-csms.js';
+import type { DevCsms, MessageRecord } from '../../tools/dev-csms/dev-csms.js';
 import {
   afterEachTest,
   assertNoCallErrors,

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { ReserveNowResponse } from 'ocpp-messages/v1.6/index.js';
-import type { DevCsms } from '../../src/csms/dev-csms.js';
+import type { DevCsms } from '../../tools/dev-csms/dev-csms.js';
 import {
   afterEachTest,
   assertNoCallErrors,

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import type { DevCsms } from '../../src/csms/dev-csms.js';
+import type { DevCsms } from '../../tools/dev-csms/dev-csms.js';
 import { CallErrorResponse } from '../../src/ocpp/rpc/rpc-errors.js';
 import { afterEachTest, assertCallError, ID, rawCall, startRig16 } from './v16-harness.js';
 

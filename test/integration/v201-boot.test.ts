@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import type { BootNotificationRequest } from 'ocpp-messages/v2.0/BootNotificationRequest.js';
 import { firmwareVersion } from '../../src/app/agent.js';
-import { answers } from '../../src/csms/dev-csms.js';
+import { answers } from '../../tools/dev-csms/dev-csms.js';
 import { CallErrorResponse } from '../../src/ocpp/rpc/rpc-errors.js';
 import {
   afterEachTest,

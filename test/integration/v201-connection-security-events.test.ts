@@ -5,7 +5,7 @@ import path from 'node:path';
 import tls from 'node:tls';
 import type { SecurityEventNotificationRequest } from 'ocpp-messages/v2.0/SecurityEventNotificationRequest.js';
 import type { Agent } from '../../src/app/agent.js';
-import type { DevCsms } from '../../src/csms/dev-csms.js';
+import type { DevCsms } from '../../tools/dev-csms/dev-csms.js';
 import { repoRoot } from '../helpers/cli.js';
 import { afterEachTest, assertNoCallErrors, callRecords, calls, configFile, ID, logLines, securityLogOf, sleep, startAgent, startCsms, startRig, until, waitForAccepted } from './v201-harness.js';
 

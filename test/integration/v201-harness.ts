@@ -6,7 +6,7 @@ import { Agent, type BootReason, type RestartReason } from '../../src/app/agent.
 import { appendFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadConfig } from '../../src/config/load-config.js';
-import { DevCsms, type DevCsmsOptions, type MessageRecord } from '../../src/csms/dev-csms.js';
+import { DevCsms, type DevCsmsOptions, type MessageRecord } from '../../tools/dev-csms/dev-csms.js';
 import type { EvseStatusView, StationStatusView } from '../../src/app/station-status.js';
 import type { SimulatedWorld } from '../../src/hal/simulated-world.js';
 import type { Logger } from '../../src/service/logger.js';

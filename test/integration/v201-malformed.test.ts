@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { NotifyReportRequest } from 'ocpp-messages/v2.0/index.js';
-import type { DevCsms } from '../../src/csms/dev-csms.js';
+import type { DevCsms } from '../../tools/dev-csms/dev-csms.js';
 import { afterEachTest, assertCallError, ID, logLines, rawCall, startRig } from './v201-harness.js';
 
 /**

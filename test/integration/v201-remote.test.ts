@@ -3,7 +3,7 @@ import type { AuthorizeRequest } from 'ocpp-messages/v2.0/AuthorizeRequest.js';
 import type { MeterValuesRequest } from 'ocpp-messages/v2.0/MeterValuesRequest.js';
 import type { StatusNotificationRequest } from 'ocpp-messages/v2.0/StatusNotificationRequest.js';
 import type { TransactionEventRequest } from 'ocpp-messages/v2.0/TransactionEventRequest.js';
-import type { DevCsms, MessageRecord } from '../../src/csms/dev-csms.js';
+import type { DevCsms, MessageRecord } from '../../tools/dev-csms/dev-csms.js';
 import {
   afterEachTest,
   assertContiguous,

@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { BootNotificationRequest } from 'ocpp-messages/v2.0/BootNotificationRequest.js';
 import type { NotifyReportRequest } from 'ocpp-messages/v2.0/NotifyReportRequest.js';
 import type { SecurityEventNotificationRequest } from 'ocpp-messages/v2.0/SecurityEventNotificationRequest.js';
-import { answers, type DevCsms } from '../../src/csms/dev-csms.js';
+import { answers, type DevCsms } from '../../tools/dev-csms/dev-csms.js';
 import { readKernelBootId } from '../../src/service/device-start.js';
 import { SECURITY_EVENT_JOURNAL_FILE, SecurityLog } from '../../src/store/security-log.js';
 import {

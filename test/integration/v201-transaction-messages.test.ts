@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { TransactionEventRequest } from 'ocpp-messages/v2.0/TransactionEventRequest.js';
-import type { DevCsms } from '../../src/csms/dev-csms.js';
+import type { DevCsms } from '../../tools/dev-csms/dev-csms.js';
 import type { MeterValueType } from 'ocpp-messages/v2.0/TransactionEventRequest.js';
 import {
   afterEachTest,

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import type { MeterValueType } from 'ocpp-messages/v2.0/TransactionEventRequest.js';
 import sinon from 'sinon';
-import type { MeterReading } from '../../src/hal/meter/power-meter.js';
+import type { MeterReading } from '../../src/station/meter-reading.js';
 import { CsmsClock } from '../../src/ocpp/common/csms-clock.js';
 import { DeviceModel, type VariableDefinition } from '../../src/ocpp/v201/device-model/device-model.js';
 import { keepEndedSample, MAX_ENDED_SAMPLES, reviveEndedSamples, TransactionSamplers, type SampledTransaction } from '../../src/ocpp/v201/transaction-samplers.js';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { Subject } from 'rxjs';
 import sinon from 'sinon';
-import type { MeterHealth, MeterReading } from '../../src/hal/meter/power-meter.js';
+import type { MeterHealth, MeterReading } from '../../src/station/meter-reading.js';
 import type { StationEvent } from '../../src/station/events.js';
 import { Evse } from '../../src/station/evse.js';
 import type { ChargingSettings, EvsePort, StateStore } from '../../src/station/ports.js';

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import type { MeterReading } from '../../src/hal/meter/power-meter.js';
+import type { MeterReading } from '../../src/station/meter-reading.js';
 import { contactorFault, highestCurrentA, LATCHED_FAULTS, SESSION_FAULTS, watchOvercurrent, type OvercurrentWatch } from '../../src/station/supervision.js';
 import { DEFAULT_SAFETY } from '../../src/station/ports.js';
 

@@ -152,15 +152,15 @@ describe('systemd/install.sh', function () {
     assert.equal(readFileSync(at('etc/systemd/system/evse-agent.service'), 'utf8'), readFileSync(unitFile, 'utf8'));
     const wrapper = readFileSync(at('usr/local/bin/evse-agent'), 'utf8');
     assert.match(wrapper, /^#!\/bin\/sh\n/);
-    assert.match(wrapper, /\nexec "\/\S+\/node" "\/opt\/evse-agent\/dist\/cli\/main\.js" "\$@"\n/);
+    assert.match(wrapper, /\nexec "\/\S+\/node" "\/opt\/evse-agent\/dist\/src\/cli\/main\.js" "\$@"\n/);
     assert.equal(mode(at('usr/local/bin/evse-agent')), '755');
 
     // The app, with its runtime dependencies and without the build and test tools.
-    for (const p of ['package.json', 'dist/cli/main.js', 'hardware/meters', 'config/config.schema.json', 'systemd/install.sh', 'node_modules/ajv', 'node_modules/ws']) {
+    for (const p of ['package.json', 'dist/src/cli/main.js', 'hardware/meters', 'config/config.schema.json', 'systemd/install.sh', 'node_modules/ajv', 'node_modules/ws']) {
       assert.ok(existsSync(at(`opt/evse-agent/${p}`)), p);
     }
     for (const dev of ['mocha', 'tsx', 'typescript', 'sinon']) assert.ok(!existsSync(at(`opt/evse-agent/node_modules/${dev}`)), dev);
-    const version = run(process.execPath, [at('opt/evse-agent/dist/cli/main.js'), 'version']);
+    const version = run(process.execPath, [at('opt/evse-agent/dist/src/cli/main.js'), 'version']);
     assert.match(version.out, /^evse-agent \d+\.\d+\.\d+/, 'the installed copy runs');
 
     // The example config, its schema reference pointing at the installed schema.

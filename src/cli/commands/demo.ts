@@ -1,8 +1,8 @@
 import { filter, firstValueFrom } from 'rxjs';
 import type { Agent } from '../../app/agent.js';
-import { DevCsms } from '../../csms/dev-csms.js';
-import { DEFAULT_DEV_CSMS_HTTP_PORT, DevCsmsHttp } from '../../csms/dev-csms-http.js';
-import { createPrintingLogger } from '../../csms/printing-logger.js';
+import { DevCsms } from '../../../tools/dev-csms/dev-csms.js';
+import { DEFAULT_DEV_CSMS_HTTP_PORT, DevCsmsHttp } from '../../../tools/dev-csms/dev-csms-http.js';
+import { createPrintingLogger } from '../../../tools/dev-csms/printing-logger.js';
 import { EXIT, exitCodeForStartError, StartError } from '../../service/lifecycle.js';
 import { runAgentLoop } from '../agent-loop.js';
 import { untilStopped, type CliIo } from '../io.js';

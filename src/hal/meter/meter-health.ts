@@ -1,4 +1,5 @@
-import type { MeterCounters, MeterEvent, MeterFaultKind, MeterHealth, MeterReading } from './power-meter.js';
+import type { MeterEvent } from './power-meter.js';
+import type { MeterCounters, MeterFaultKind, MeterHealth, MeterReading } from '../../station/meter-reading.js';
 
 /** The outcome of one poll, as the health rules see it. */
 export type PollOutcome =

@@ -1,41 +1,10 @@
 import type { Observable } from 'rxjs';
-import type { MeterValueName } from './profile.js';
+import type { MeterFaultKind, MeterHealth, MeterReading } from '../../station/meter-reading.js';
 
 /**
  * The power meter port: what the rest of the agent knows of an energy meter. Modbus meters and the
  * simulated meter sit behind it alike; the charging core never learns which one it has.
  */
-
-/** One good reading: every value the meter offers, energy in Wh. */
-export type MeterValues = Partial<Record<MeterValueName, number>> & { energyImportWh: number };
-export interface MeterReading extends Readonly<MeterValues> {
-  readonly timestamp: Date;
-}
-
-/** Why a poll failed. */
-export type MeterFaultKind = 'timeout' | 'crc' | 'exception' | 'io' | 'energy-backwards' | 'invalid-value';
-
-export interface MeterCounters {
-  polls: number;
-  goodPolls: number;
-  failedPolls: number;
-  requests: number;
-  retries: number;
-  timeouts: number;
-  crcErrors: number;
-  exceptions: number;
-  ioErrors: number;
-  rejectedReadings: number;
-}
-
-export interface MeterHealth {
-  /** unknown until the first poll; failed after failAfterPolls polls in a row failed; ok again on the next good one. */
-  state: 'unknown' | 'ok' | 'failed';
-  consecutiveFailedPolls: number;
-  counters: MeterCounters;
-  lastFault?: { kind: MeterFaultKind; message: string; at: Date };
-  lastGoodAt?: Date;
-}
 
 export type MeterEvent =
   | { type: 'poll-failed'; kind: MeterFaultKind; message: string }

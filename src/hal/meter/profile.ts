@@ -1,25 +1,9 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { meterProfileDir } from '../../paths.js';
+import { METER_VALUE_NAMES, type MeterValueName } from '../../station/meter-reading.js';
 import { SchemaChecker, parseJsonText, type Problem, formatProblem } from '../../util/json-schema.js';
 
-/** The values evse-agent reads from a meter, by name; the suffix is the unit. */
-export const METER_VALUE_NAMES = [
-  'energyImportWh',
-  'energyExportWh',
-  'powerW',
-  'powerL1W',
-  'powerL2W',
-  'powerL3W',
-  'currentL1A',
-  'currentL2A',
-  'currentL3A',
-  'voltageL1V',
-  'voltageL2V',
-  'voltageL3V',
-  'frequencyHz',
-] as const;
-export type MeterValueName = (typeof METER_VALUE_NAMES)[number];
 
 export type RegisterType = 'float32' | 'int32' | 'uint32' | 'int64' | 'uint64' | 'int16' | 'uint16';
 export type WordOrder = 'high-first' | 'low-first';

@@ -1,5 +1,6 @@
 import { decodeRegisters, isMaxValue } from './codec.js';
-import { REGISTER_WORDS, type MeterProfile, type MeterValueName, type ModbusReadFunction, type RegisterSpec } from './profile.js';
+import { REGISTER_WORDS, type MeterProfile, type ModbusReadFunction, type RegisterSpec } from './profile.js';
+import { type MeterValueName } from '../../station/meter-reading.js';
 
 /** One Modbus read request of a poll, and which values sit where in its answer. */
 export interface ReadRequest {

@@ -1,14 +1,7 @@
 import { BehaviorSubject, Subject, type Observable } from 'rxjs';
 import { checkReading, initialHealth, nextHealth, type PollOutcome } from './meter-health.js';
-import type {
-  MeterEvent,
-  MeterFaultKind,
-  MeterHealth,
-  MeterReading,
-  MeterValues,
-  PowerMeter,
-  RegisterReader,
-} from './power-meter.js';
+import type { MeterEvent, PowerMeter, RegisterReader } from './power-meter.js';
+import type { MeterFaultKind, MeterHealth, MeterReading, MeterValues } from '../../station/meter-reading.js';
 import { RegisterReadError } from './power-meter.js';
 import type { MeterProfile } from './profile.js';
 import { decodeAnswer, planReads, type ReadRequest } from './read-plan.js';

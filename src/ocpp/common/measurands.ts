@@ -1,5 +1,5 @@
 import type { MeasurandName } from '../../config/station-config.js';
-import type { MeterReading } from '../../hal/meter/power-meter.js';
+import type { MeterReading } from '../../station/meter-reading.js';
 
 /**
  * Meter readings as OCPP sampled values, the same in 1.6 and 2.0.1: measurand names, phases and

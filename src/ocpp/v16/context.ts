@@ -1,5 +1,5 @@
 import type { StationConfig } from '../../config/station-config.js';
-import type { MeterReading } from '../../hal/meter/power-meter.js';
+import type { MeterReading } from '../../station/meter-reading.js';
 import type { Logger } from '../../service/logger.js';
 import type { LocalAuthorizer } from '../../station/local-authorization.js';
 import type { Station } from '../../station/station.js';

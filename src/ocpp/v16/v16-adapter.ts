@@ -1,7 +1,7 @@
 import type { StartTransactionResponse, StopTransactionRequest } from 'ocpp-messages/v1.6/index.js';
 import { merge, type Subscription } from 'rxjs';
 import type { StationConfig } from '../../config/station-config.js';
-import type { MeterReading } from '../../hal/meter/power-meter.js';
+import type { MeterReading } from '../../station/meter-reading.js';
 import type { Logger } from '../../service/logger.js';
 import type { StationEvent, TransactionEvent, TransactionSnapshot } from '../../station/events.js';
 import type { LocalAuthorizer } from '../../station/local-authorization.js';

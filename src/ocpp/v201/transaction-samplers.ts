@@ -1,5 +1,5 @@
 import type { MeterValueType } from 'ocpp-messages/v2.0/TransactionEventRequest.js';
-import type { MeterReading } from '../../hal/meter/power-meter.js';
+import type { MeterReading } from '../../station/meter-reading.js';
 import { AlignedSchedule } from '../common/aligned-schedule.js';
 import type { CsmsClock } from '../common/csms-clock.js';
 import { meterValue } from './actions/meter-values.js';

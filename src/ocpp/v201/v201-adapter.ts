@@ -2,7 +2,7 @@ import type { BootReasonEnumType } from 'ocpp-messages/v2.0/BootNotificationRequ
 import type { TransactionEventResponse } from 'ocpp-messages/v2.0/TransactionEventResponse.js';
 import type { Subscription } from 'rxjs';
 import type { StationConfig } from '../../config/station-config.js';
-import type { MeterReading } from '../../hal/meter/power-meter.js';
+import type { MeterReading } from '../../station/meter-reading.js';
 import type { Logger } from '../../service/logger.js';
 import { reviveSnapshot, type FaultChanged, type StationEvent, type TransactionEvent, type TransactionSnapshot } from '../../station/events.js';
 import type { MessageKind, StoredTransaction, TransactionJournal } from '../../store/transaction-journal.js';

@@ -1,4 +1,4 @@
-import type { MeterValues } from '../../meter/power-meter.js';
+import type { MeterValues } from '../../../station/meter-reading.js';
 
 export interface MeterPhysicsOptions {
   phases: 1 | 3;

@@ -1,6 +1,7 @@
 import { encodeRegisters } from '../../meter/codec.js';
 import { RegisterReadError, type RegisterReader } from '../../meter/power-meter.js';
-import { REGISTER_WORDS, type MeterProfile, type MeterValueName, type RegisterSpec } from '../../meter/profile.js';
+import { REGISTER_WORDS, type MeterProfile, type RegisterSpec } from '../../meter/profile.js';
+import { type MeterValueName } from '../../../station/meter-reading.js';
 import { MODBUS_MAX_READ_REGISTERS } from '../../meter/read-plan.js';
 import type { MeterPhysics } from './meter-physics.js';
 

@@ -1,5 +1,5 @@
 import type { MeterValuesRequest } from 'ocpp-messages/v1.6/index.js';
-import type { MeterReading } from '../../../hal/meter/power-meter.js';
+import type { MeterReading } from '../../../station/meter-reading.js';
 import { sampledValues } from '../../common/measurands.js';
 
 export type MeterValue16 = MeterValuesRequest['meterValue'][number];

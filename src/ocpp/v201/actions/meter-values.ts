@@ -1,5 +1,5 @@
 import type { MeterValuesRequest, MeterValueType, ReadingContextEnumType, SampledValueType } from 'ocpp-messages/v2.0/MeterValuesRequest.js';
-import type { MeterReading } from '../../../hal/meter/power-meter.js';
+import type { MeterReading } from '../../../station/meter-reading.js';
 import { sampledValues } from '../../common/measurands.js';
 
 /** One meterValue element: the configured measurands of one reading, at one timestamp (J01.FR.05/17). */

@@ -20,8 +20,8 @@ import type { SetVariablesRequest } from 'ocpp-messages/v2.0/SetVariablesRequest
 import type { SetVariablesResponse } from 'ocpp-messages/v2.0/SetVariablesResponse.js';
 import type { TriggerMessageResponse as TriggerMessageResponse201 } from 'ocpp-messages/v2.0/TriggerMessageResponse.js';
 import type { UnlockConnectorResponse as UnlockConnectorResponse201 } from 'ocpp-messages/v2.0/UnlockConnectorResponse.js';
-import type { OcppVersion } from '../config/station-config.js';
-import type { CallOptions } from '../ocpp/rpc/rpc-endpoint.js';
+import type { OcppVersion } from '../../src/config/station-config.js';
+import type { CallOptions } from '../../src/ocpp/rpc/rpc-endpoint.js';
 import type { StationRecord } from './station-record.js';
 
 export interface CommandResult<R = unknown> {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { callErrorLine, callLine, resultLine } from '../../src/csms/message-lines.js';
+import { callErrorLine, callLine, resultLine } from '../../tools/dev-csms/message-lines.js';
 
 describe('dev CSMS message lines', () => {
   it('summarise 1.6 transactions and meter values in kWh', () => {

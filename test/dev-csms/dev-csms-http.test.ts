@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { DevCsms } from '../../src/csms/dev-csms.js';
-import { DevCsmsHttp } from '../../src/csms/dev-csms-http.js';
+import { DevCsms } from '../../tools/dev-csms/dev-csms.js';
+import { DevCsmsHttp } from '../../tools/dev-csms/dev-csms-http.js';
 import { RawStation, STATION_MESSAGES_1_6, STATION_MESSAGES_2_0_1 } from './raw-station.js';
 
 interface Answer {

@@ -4,11 +4,11 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Subject } from 'rxjs';
 import WebSocket, { WebSocketServer } from 'ws';
-import type { OcppVersion } from '../config/station-config.js';
-import { OcppSchemas } from '../ocpp/rpc/ocpp-schemas.js';
-import { RpcEndpoint } from '../ocpp/rpc/rpc-endpoint.js';
-import { frameByteLength, frameText, OCPP_SUBPROTOCOLS } from '../ocpp/transport/ocpp-websocket.js';
-import type { Logger } from '../service/logger.js';
+import type { OcppVersion } from '../../src/config/station-config.js';
+import { OcppSchemas } from '../../src/ocpp/rpc/ocpp-schemas.js';
+import { RpcEndpoint } from '../../src/ocpp/rpc/rpc-endpoint.js';
+import { frameByteLength, frameText, OCPP_SUBPROTOCOLS } from '../../src/ocpp/transport/ocpp-websocket.js';
+import type { Logger } from '../../src/service/logger.js';
 import type { Direction } from './message-lines.js';
 import { StationRecord, type Connection, type ConnectionEvent } from './station-record.js';
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { filter, firstValueFrom } from 'rxjs';
-import { DevCsms, answers, basicAuthProblem, DevCsmsError, type DevCsmsOptions, type MessageRecord } from '../../src/csms/dev-csms.js';
+import { DevCsms, answers, basicAuthProblem, DevCsmsError, type DevCsmsOptions, type MessageRecord } from '../../tools/dev-csms/dev-csms.js';
 import { Secret, type OcppVersion } from '../../src/config/station-config.js';
 import { OcppClient } from '../../src/ocpp/ocpp-client.js';
 import { OcppSchemas } from '../../src/ocpp/rpc/ocpp-schemas.js';

@@ -1,4 +1,4 @@
-import type { OcppVersion } from '../config/station-config.js';
+import type { OcppVersion } from '../../src/config/station-config.js';
 
 /**
  * What the development CSMS answers when a test has not programmed otherwise: a valid, accepting

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { DevCsms } from '../../src/csms/dev-csms.js';
-import { DevCsmsHttp } from '../../src/csms/dev-csms-http.js';
+import { DevCsms } from '../../tools/dev-csms/dev-csms.js';
+import { DevCsmsHttp } from '../../tools/dev-csms/dev-csms-http.js';
 import { OcppSchemas } from '../../src/ocpp/rpc/ocpp-schemas.js';
 import { capturingLogger, RawStation } from './raw-station.js';
 

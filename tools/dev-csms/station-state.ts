@@ -7,7 +7,7 @@ import type { BootNotificationRequest as BootNotification201 } from 'ocpp-messag
 import type { MeterValuesRequest as MeterValues201 } from 'ocpp-messages/v2.0/MeterValuesRequest.js';
 import type { StatusNotificationRequest as StatusNotification201 } from 'ocpp-messages/v2.0/StatusNotificationRequest.js';
 import type { MeterValueType, TransactionEventRequest } from 'ocpp-messages/v2.0/TransactionEventRequest.js';
-import type { OcppVersion } from '../config/station-config.js';
+import type { OcppVersion } from '../../src/config/station-config.js';
 
 /**
  * What the development CSMS knows about one station, built from the messages it answered: the

@@ -1,9 +1,9 @@
 import { filter, firstValueFrom, Subject, throwError, timeout } from 'rxjs';
 import WebSocket from 'ws';
-import type { OcppVersion } from '../config/station-config.js';
-import type { CallOptions } from '../ocpp/rpc/rpc-endpoint.js';
-import { CallTimeout, NotConnected } from '../ocpp/rpc/rpc-errors.js';
-import { silentLogger, type Logger } from '../service/logger.js';
+import type { OcppVersion } from '../../src/config/station-config.js';
+import type { CallOptions } from '../../src/ocpp/rpc/rpc-endpoint.js';
+import { CallTimeout, NotConnected } from '../../src/ocpp/rpc/rpc-errors.js';
+import { silentLogger, type Logger } from '../../src/service/logger.js';
 import { callMatcher, DEFAULT_WAIT_MS, nextMessage, type MessagePredicate } from './message-waits.js';
 import { OcppServer } from './ocpp-server.js';
 import { ProgrammedAnswers, type AnswerFn } from './programmed-answers.js';
