@@ -24,7 +24,7 @@ export function evsePortFrom(hw: EvseHardware, config: EvseConfig): EvsePort {
         tethered: config.connectors[i]?.tethered ?? false,
         ...(lock
           ? {
-              unlock: () => {
+              unlock: async () => {
                 lock.set(false);
                 return !lock.active;
               },

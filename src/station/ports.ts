@@ -30,8 +30,11 @@ export interface ConnectorPort {
   readonly relayFeedback$?: Observable<boolean>;
   /** The cable is fixed to the station: there is nothing to unlock. */
   readonly tethered?: boolean;
-  /** Releases the socket's cable lock; false when it did not release. Absent: no lock fitted. */
-  unlock?(): boolean;
+  /**
+   * Releases the socket's cable lock and resolves once the lock says whether it let go (its
+   * feedback input, or the actuator's own report): false when it did not. Absent: no lock fitted.
+   */
+  unlock?(): Promise<boolean>;
 }
 
 export interface EvsePort {

@@ -343,7 +343,7 @@ export class Station {
    * F05 UnlockConnector: never during an authorized session (F05.FR.02); a fixed cable cannot be
    * unlocked; a socket without a lock holds nothing, so it counts as unlocked (F05.FR.06).
    */
-  unlockConnector(evseId: number, connectorId: number): 'Unlocked' | 'UnlockFailed' | 'OngoingAuthorizedTransaction' | 'UnknownConnector' | 'FixedCable' {
+  async unlockConnector(evseId: number, connectorId: number): Promise<'Unlocked' | 'UnlockFailed' | 'OngoingAuthorizedTransaction' | 'UnknownConnector' | 'FixedCable'> {
     const evse = this.evse(evseId);
     const index = evse?.connectors.findIndex((c) => c.connectorId === connectorId) ?? -1;
     const port = this.options.evses.find((e) => e.evseId === evseId)?.connectors[index];
@@ -353,7 +353,7 @@ export class Station {
     if (session && (sessionConnector === undefined || sessionConnector === connectorId)) return 'OngoingAuthorizedTransaction';
     if (port.tethered) return 'FixedCable';
     if (!port.unlock) return 'Unlocked';
-    return port.unlock() ? 'Unlocked' : 'UnlockFailed';
+    return (await port.unlock()) ? 'Unlocked' : 'UnlockFailed';
   }
 
   /** The CSMS answered a transaction message saying the token is not valid. */

@@ -19,7 +19,7 @@ export const unlockConnector16 = (ctx: V16Context) => async (payload: unknown): 
   // without a lock as unlocked (nothing holds the cable), which 1.6 has no word for.
   const hardware = ctx.config.evses.find((e) => e.id === target.evseId)?.connectors.find((c) => c.id === target.connectorId);
   if (hardware && !hardware.tethered && !hardware.lock) return { status: 'NotSupported' };
-  const result = ctx.station.unlockConnector(target.evseId, target.connectorId);
+  const result = await ctx.station.unlockConnector(target.evseId, target.connectorId);
   switch (result) {
     case 'Unlocked':
       return { status: 'Unlocked' };

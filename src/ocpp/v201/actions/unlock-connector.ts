@@ -2,9 +2,9 @@ import type { UnlockConnectorRequest, UnlockConnectorResponse } from 'ocpp-messa
 import type { V201Context } from '../context.js';
 
 /** F05 UnlockConnector. */
-export const unlockConnector = (ctx: V201Context) => (payload: unknown): UnlockConnectorResponse => {
+export const unlockConnector = (ctx: V201Context) => async (payload: unknown): Promise<UnlockConnectorResponse> => {
   const request = payload as UnlockConnectorRequest;
-  const result = ctx.station.unlockConnector(request.evseId, request.connectorId);
+  const result = await ctx.station.unlockConnector(request.evseId, request.connectorId);
   if (result === 'FixedCable') return { status: 'UnlockFailed', statusInfo: { reasonCode: 'FixedCable' } };
   return { status: result };
 };
