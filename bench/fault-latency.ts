@@ -27,7 +27,7 @@ import { SimulatedRegisterReader } from '../src/hal/drivers/simulated/simulated-
 import { inactiveLevel } from '../src/hal/gpio/gpio.js';
 import type { RegisterMeter } from '../src/hal/meter/register-meter.js';
 import { packageRoot } from '../src/paths.js';
-import { silentLogger } from '../src/service/logger.js';
+import { silentLogger } from '../src/process/logger.js';
 
 const IEC_61851_SWITCH_OFF_MS = 100;
 

@@ -22,7 +22,7 @@ import { TransactionMessageQueue, type QueueStore, type QueuedMessage } from '..
 import { OcppClient } from '../src/ocpp/ocpp-client.js';
 import { meterValue } from '../src/ocpp/v201/actions/meter-values.js';
 import { meterValueUpdate, transactionEventRequest, type TransactionMessageState } from '../src/ocpp/v201/actions/transaction-event.js';
-import { silentLogger } from '../src/service/logger.js';
+import { silentLogger } from '../src/process/logger.js';
 import type { TransactionSnapshot } from '../src/station/events.js';
 import { JOURNAL_FILE, TransactionJournal, type MessageKind, type RemovalReason, type StoredMessage, type StoredTransaction } from '../src/store/transaction-journal.js';
 

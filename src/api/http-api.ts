@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Secret } from '../config/station-config.js';
-import type { Logger } from '../service/logger.js';
+import type { Logger } from '../process/logger.js';
 import type { FaultClearing, TokenResult } from '../station/station.js';
 import type { IdToken } from '../station/types.js';
 import { bearerProblem } from './bearer-auth.js';

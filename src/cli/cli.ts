@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { packageRoot } from '../paths.js';
-import { EXIT } from '../service/lifecycle.js';
+import { EXIT } from '../process/lifecycle.js';
 import { checkConfigCommand } from './commands/check-config.js';
 import { demoCommand } from './commands/demo.js';
 import { devCsmsCommand } from './commands/dev-csms.js';

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { createInterface } from 'node:readline';
-import { installCrashHandlers, runFailsafeHooks, EXIT } from '../service/lifecycle.js';
+import { installCrashHandlers, runFailsafeHooks, EXIT } from '../process/lifecycle.js';
 import { runCli } from './cli.js';
 import { stopOnSignals } from './signals.js';
 

@@ -1,5 +1,5 @@
 import os from 'node:os';
-import { runFailsafeHooks } from '../service/lifecycle.js';
+import { runFailsafeHooks } from '../process/lifecycle.js';
 
 /** What sends the signals: the process, or a stand-in in tests. */
 export interface SignalSource {

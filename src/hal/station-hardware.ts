@@ -1,7 +1,7 @@
 import { combineLatest, map, type Subscription } from 'rxjs';
 import type { LedColour, SafetyInputConfig, StationConfig } from '../config/station-config.js';
-import type { Logger } from '../service/logger.js';
-import { silentLogger } from '../service/logger.js';
+import type { Logger } from '../process/logger.js';
+import { silentLogger } from '../process/logger.js';
 import { ModbusBusRegistry } from './drivers/modbus/modbus-bus.js';
 import { SimulatedGpio } from './drivers/simulated/simulated-gpio.js';
 import { SysfsGpio } from './drivers/sysfs/sysfs-gpio.js';

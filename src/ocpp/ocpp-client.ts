@@ -1,6 +1,6 @@
 import { BehaviorSubject, Subject } from 'rxjs';
 import type WebSocket from 'ws';
-import { silentLogger, type Logger } from '../service/logger.js';
+import { silentLogger, type Logger } from '../process/logger.js';
 import { OcppSchemas } from './rpc/ocpp-schemas.js';
 import { RpcEndpoint, type CallHandler, type CallOptions } from './rpc/rpc-endpoint.js';
 import { NotConnected } from './rpc/rpc-errors.js';

@@ -1,7 +1,7 @@
 import { closeSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import path from 'node:path';
-import { KERNEL_BOOT_ID_FILE } from '../service/device-start.js';
-import { StartError } from '../service/lifecycle.js';
+import { KERNEL_BOOT_ID_FILE } from '../process/device-start.js';
+import { StartError } from '../process/lifecycle.js';
 
 /**
  * One agent per storage.dir: two would drive the same GPIO lines and append to the same journal.

@@ -5,7 +5,7 @@ import { HttpApi, type ApiBackend, type HttpApiOptions } from '../../src/api/htt
 import { Agent } from '../../src/app/agent.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import { Secret } from '../../src/config/station-config.js';
-import { silentLogger } from '../../src/service/logger.js';
+import { silentLogger } from '../../src/process/logger.js';
 import { simulatorConfigCopy } from '../helpers/cli.js';
 import { sleep } from '../helpers/sim-station.js';
 

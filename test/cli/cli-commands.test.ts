@@ -11,7 +11,7 @@ import { runCommand } from '../../src/cli/commands/run.js';
 import { stopOnSignals } from '../../src/cli/signals.js';
 import { SimulatedGpio } from '../../src/hal/drivers/simulated/simulated-gpio.js';
 import { shippedProfileNames } from '../../src/hal/meter/profile.js';
-import { EXIT, onFailsafe } from '../../src/service/lifecycle.js';
+import { EXIT, onFailsafe } from '../../src/process/lifecycle.js';
 import { LOCK_FILE } from '../../src/store/instance-lock.js';
 import { JsonFileStore } from '../../src/store/json-file-store.js';
 import { SettingsFile } from '../../src/store/settings-file.js';

@@ -20,7 +20,7 @@ import {
 } from '../../src/hal/drivers/sysfs/sysfs-gpio.js';
 import { DigitalInput, DigitalOutput, inactiveLevel, type Level, type LineAddress, type RawOutputPin } from '../../src/hal/gpio/gpio.js';
 import { openStationHardware } from '../../src/hal/station-hardware.js';
-import { runFailsafeHooks } from '../../src/service/lifecycle.js';
+import { runFailsafeHooks } from '../../src/process/lifecycle.js';
 import { cliEntry, repoRoot, scratchSimulatorConfig, simulatorConfigCopy, simulatorDoc } from '../helpers/cli.js';
 
 const simulatorConfig = path.join(repoRoot, 'config', 'simulator.json');

@@ -1,4 +1,4 @@
-import { loggerFrom, type Logger } from '../../src/service/logger.js';
+import { loggerFrom, type Logger } from '../../src/process/logger.js';
 
 /** A logger that keeps its lines as "level message", for tests that look at what was logged. */
 export function capturingLogger(lines: string[]): Logger {

@@ -9,7 +9,7 @@ import { loadConfig } from '../../src/config/load-config.js';
 import { DevCsms, type DevCsmsOptions, type MessageRecord } from '../../tools/dev-csms/dev-csms.js';
 import type { EvseStatusView, StationStatusView } from '../../src/app/station-status.js';
 import type { SimulatedWorld } from '../../src/hal/simulated-world.js';
-import type { Logger } from '../../src/service/logger.js';
+import type { Logger } from '../../src/process/logger.js';
 import type { StationEvent } from '../../src/station/events.js';
 import { SecurityLog } from '../../src/store/security-log.js';
 import { JOURNAL_FILE } from '../../src/store/transaction-journal.js';

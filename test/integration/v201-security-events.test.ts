@@ -6,7 +6,7 @@ import type { BootNotificationRequest } from 'ocpp-messages/v2.0/BootNotificatio
 import type { NotifyReportRequest } from 'ocpp-messages/v2.0/NotifyReportRequest.js';
 import type { SecurityEventNotificationRequest } from 'ocpp-messages/v2.0/SecurityEventNotificationRequest.js';
 import { answers, type DevCsms } from '../../tools/dev-csms/dev-csms.js';
-import { readKernelBootId } from '../../src/service/device-start.js';
+import { readKernelBootId } from '../../src/process/device-start.js';
 import { SECURITY_EVENT_JOURNAL_FILE, SecurityLog } from '../../src/store/security-log.js';
 import {
   afterEachTest,

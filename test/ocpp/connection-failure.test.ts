@@ -10,7 +10,7 @@ import { classifyConnectionError, HandshakeRejected, type ConnectionFailure } fr
 import { openOcppWebSocket, type OcppWebSocketOptions } from '../../src/ocpp/transport/ocpp-websocket.js';
 import { ConnectionFailureStreak, connectionSecurityEvent } from '../../src/ocpp/v201/actions/connection-security-events.js';
 import type { SecurityEvent } from '../../src/ocpp/v201/actions/security-event-notification.js';
-import { silentLogger } from '../../src/service/logger.js';
+import { silentLogger } from '../../src/process/logger.js';
 
 /**
  * A00.FR.310/.413 InvalidCsmsCertificate, A00.FR.316/.419 InvalidTLSVersion, FailedToAuthenticationAtCsms

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { BehaviorSubject } from 'rxjs';
 import { SECURITY_EVENTS, SecurityEvents, securityEventNotificationRequest } from '../../src/ocpp/v201/actions/security-event-notification.js';
-import { silentLogger } from '../../src/service/logger.js';
+import { silentLogger } from '../../src/process/logger.js';
 import { SECURITY_EVENT_JOURNAL_FILE, SecurityLog } from '../../src/store/security-log.js';
 import { TransactionJournal } from '../../src/store/transaction-journal.js';
 

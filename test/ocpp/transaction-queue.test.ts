@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { BehaviorSubject } from 'rxjs';
 import { TransactionMessageQueue, type QueuedMessage } from '../../src/ocpp/common/transaction-queue.js';
 import { CallErrorResponse, CallTimeout, NotConnected } from '../../src/ocpp/rpc/rpc-errors.js';
-import { silentLogger } from '../../src/service/logger.js';
+import { silentLogger } from '../../src/process/logger.js';
 import { TransactionJournal } from '../../src/store/transaction-journal.js';
 import { capturingLogger } from '../helpers/logging.js';
 import { makeTempDir } from '../helpers/temp-dir.js';

@@ -3,7 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { EXIT, exitCodeForStartError, StartError } from '../../src/service/lifecycle.js';
+import { EXIT, exitCodeForStartError, StartError } from '../../src/process/lifecycle.js';
 import { acquireInstanceLock, LOCK_FILE, lockHolder, ownerAlive, type LockOwner } from '../../src/store/instance-lock.js';
 
 /** A process that just sleeps: a live lock owner other than the test itself. */

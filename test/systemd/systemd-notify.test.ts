@@ -10,7 +10,7 @@ import {
   watchdogIntervalMs,
   type ServiceNotifier,
   type SpawnFunction,
-} from '../../src/service/systemd-notify.js';
+} from '../../src/process/systemd-notify.js';
 import { simulatorConfigCopy } from '../helpers/cli.js';
 import { capturingLogger } from '../helpers/logging.js';
 

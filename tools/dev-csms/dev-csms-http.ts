@@ -2,7 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { IdTokenEnumType } from 'ocpp-messages/v2.0/RequestStartTransactionRequest.js';
 import { CallErrorResponse, CallTimeout, InvalidRequest, InvalidResponse, NotConnected } from '../../src/ocpp/rpc/rpc-errors.js';
-import { silentLogger, type Logger } from '../../src/service/logger.js';
+import { silentLogger, type Logger } from '../../src/process/logger.js';
 import { jsonText } from '../../src/util/json-text.js';
 import { parseJsonText } from '../../src/util/json-schema.js';
 import { DevCsmsError, type CommandResult, type DevCsms } from './dev-csms.js';

@@ -3,7 +3,7 @@ import WebSocket from 'ws';
 import type { OcppVersion } from '../../src/config/station-config.js';
 import type { CallOptions } from '../../src/ocpp/rpc/rpc-endpoint.js';
 import { CallTimeout, NotConnected } from '../../src/ocpp/rpc/rpc-errors.js';
-import { silentLogger, type Logger } from '../../src/service/logger.js';
+import { silentLogger, type Logger } from '../../src/process/logger.js';
 import { callMatcher, DEFAULT_WAIT_MS, nextMessage, type MessagePredicate } from './message-waits.js';
 import { OcppServer } from './ocpp-server.js';
 import { ProgrammedAnswers, type AnswerFn } from './programmed-answers.js';

@@ -8,7 +8,7 @@ import type { OcppVersion } from '../../src/config/station-config.js';
 import { OcppSchemas } from '../../src/ocpp/rpc/ocpp-schemas.js';
 import { RpcEndpoint } from '../../src/ocpp/rpc/rpc-endpoint.js';
 import { frameByteLength, frameText, OCPP_SUBPROTOCOLS } from '../../src/ocpp/transport/ocpp-websocket.js';
-import type { Logger } from '../../src/service/logger.js';
+import type { Logger } from '../../src/process/logger.js';
 import type { Direction } from './message-lines.js';
 import { StationRecord, type Connection, type ConnectionEvent } from './station-record.js';
 

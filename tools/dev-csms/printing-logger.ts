@@ -1,5 +1,5 @@
 import type { LogLevel } from '../../src/config/station-config.js';
-import { loggerFrom, type Logger, type LogSink } from '../../src/service/logger.js';
+import { loggerFrom, type Logger, type LogSink } from '../../src/process/logger.js';
 
 /**
  * A logger for a terminal a developer watches: each line is the local time and the message, so

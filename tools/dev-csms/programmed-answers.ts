@@ -1,7 +1,7 @@
 import type { OcppVersion } from '../../src/config/station-config.js';
 import { OcppSchemas } from '../../src/ocpp/rpc/ocpp-schemas.js';
 import { RpcError, type RpcErrorCode } from '../../src/ocpp/rpc/rpc-errors.js';
-import type { Logger } from '../../src/service/logger.js';
+import type { Logger } from '../../src/process/logger.js';
 import { defaultAnswer, type AuthorizationStatus, type BootStatus, type DefaultAnswerContext } from './default-answers.js';
 import type { DevCsmsStation, StationRecord } from './station-record.js';
 

@@ -2,7 +2,7 @@ import type { Subject } from 'rxjs';
 import type WebSocket from 'ws';
 import type { OcppVersion } from '../../src/config/station-config.js';
 import type { RpcEndpoint } from '../../src/ocpp/rpc/rpc-endpoint.js';
-import type { Logger } from '../../src/service/logger.js';
+import type { Logger } from '../../src/process/logger.js';
 import { callErrorLine, callLine, resultLine, type Direction } from './message-lines.js';
 import { StationModel, type StationState } from './station-state.js';
 

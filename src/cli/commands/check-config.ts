@@ -1,6 +1,6 @@
 import { ConfigError, loadConfig, type LoadedConfig, type Warning } from '../../config/load-config.js';
 import { describeLink } from '../../hal/drivers/modbus/modbus-bus.js';
-import { EXIT } from '../../service/lifecycle.js';
+import { EXIT } from '../../process/lifecycle.js';
 import { formatProblem } from '../../util/json-schema.js';
 import type { CliIo } from '../io.js';
 

@@ -3,7 +3,7 @@ import type { Agent } from '../../app/agent.js';
 import { DevCsms } from '../../../tools/dev-csms/dev-csms.js';
 import { DEFAULT_DEV_CSMS_HTTP_PORT, DevCsmsHttp } from '../../../tools/dev-csms/dev-csms-http.js';
 import { createPrintingLogger } from '../../../tools/dev-csms/printing-logger.js';
-import { EXIT, exitCodeForStartError, StartError } from '../../service/lifecycle.js';
+import { EXIT, exitCodeForStartError, StartError } from '../../process/lifecycle.js';
 import { runAgentLoop } from '../agent-loop.js';
 import { untilStopped, type CliIo } from '../io.js';
 import { loadConfigForCommand } from './check-config.js';

@@ -2,7 +2,7 @@ import { isLoopbackHost } from '../../config/api-config.js';
 import { DEFAULT_DEV_CSMS_PORT, DevCsms } from '../../../tools/dev-csms/dev-csms.js';
 import { DEFAULT_DEV_CSMS_HTTP_PORT, DevCsmsHttp } from '../../../tools/dev-csms/dev-csms-http.js';
 import { createPrintingLogger } from '../../../tools/dev-csms/printing-logger.js';
-import { EXIT, exitCodeForStartError, StartError } from '../../service/lifecycle.js';
+import { EXIT, exitCodeForStartError, StartError } from '../../process/lifecycle.js';
 import { UsageError, untilStopped, type CliIo } from '../io.js';
 
 export interface DevCsmsCommandOptions {

@@ -4,7 +4,7 @@ import { ConfigError, loadConfig } from '../../config/load-config.js';
 import { sysfsFileOutputs } from '../../hal/drivers/sysfs/sysfs-files.js';
 import { DEFAULT_SYSFS_ROOT, SysfsGpio } from '../../hal/drivers/sysfs/sysfs-gpio.js';
 import { inactiveLevel, type GpioDriver, type OutputLineSpec } from '../../hal/gpio/gpio.js';
-import { EXIT } from '../../service/lifecycle.js';
+import { EXIT } from '../../process/lifecycle.js';
 import { readRelayMap, relayMapOf, type RelayMap } from '../../store/relay-map.js';
 import { parseJsonText } from '../../util/json-schema.js';
 import type { CliIo } from '../io.js';

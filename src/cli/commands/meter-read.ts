@@ -2,7 +2,7 @@ import { ModbusBusRegistry } from '../../hal/drivers/modbus/modbus-bus.js';
 import { createEvseMeter } from '../../hal/meter-factory.js';
 import type { MeterReading } from '../../station/meter-reading.js';
 import { METER_VALUE_NAMES } from '../../station/meter-reading.js';
-import { EXIT } from '../../service/lifecycle.js';
+import { EXIT } from '../../process/lifecycle.js';
 import { lockHolder } from '../../store/instance-lock.js';
 import type { CliIo } from '../io.js';
 import { loadConfigForCommand } from './check-config.js';

@@ -2,7 +2,7 @@ import { MeterPhysics } from '../../hal/drivers/simulated/meter-physics.js';
 import { ModbusSlave } from '../../hal/drivers/simulated/modbus-slave.js';
 import { SimulatedMeterDevice, type SimulatedMeterFault } from '../../hal/drivers/simulated/simulated-meter-device.js';
 import { loadMeterProfile, MeterProfileError, shippedProfileNames } from '../../hal/meter/profile.js';
-import { EXIT } from '../../service/lifecycle.js';
+import { EXIT } from '../../process/lifecycle.js';
 import { formatProblem } from '../../util/json-schema.js';
 import { UsageError, untilStopped, type CliIo } from '../io.js';
 

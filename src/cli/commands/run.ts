@@ -1,5 +1,5 @@
 import type { HardwareOptions } from '../../hal/station-hardware.js';
-import { createServiceNotifier, statusLine, type ServiceNotifier } from '../../service/systemd-notify.js';
+import { createServiceNotifier, statusLine, type ServiceNotifier } from '../../process/systemd-notify.js';
 import { runAgentLoop } from '../agent-loop.js';
 import type { CliIo } from '../io.js';
 

@@ -1,4 +1,4 @@
-import type { Logger } from '../../service/logger.js';
+import type { Logger } from '../../process/logger.js';
 import type { StateStore } from '../../station/ports.js';
 import { CallTimeout, NotConnected } from '../rpc/rpc-errors.js';
 import { NotAccepted } from './registration.js';

@@ -1,5 +1,5 @@
 import { BehaviorSubject, combineLatest, map, type Observable, type Subscription } from 'rxjs';
-import type { Logger } from '../../service/logger.js';
+import type { Logger } from '../../process/logger.js';
 import type { OcppClient } from '../ocpp-client.js';
 import { NotConnected } from '../rpc/rpc-errors.js';
 import type { CsmsClock } from './csms-clock.js';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Observable, Subscription } from 'rxjs';
-import type { Logger } from '../../service/logger.js';
+import type { Logger } from '../../process/logger.js';
 import type { MessageKind, RemovalReason, StoredMessage, StoredTransaction } from '../../store/transaction-journal.js';
 import { CallErrorResponse, CallTimeout, InvalidResponse, NotConnected } from '../rpc/rpc-errors.js';
 

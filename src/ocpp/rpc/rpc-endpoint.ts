@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { OcppVersion } from '../../config/station-config.js';
-import { silentLogger, type Logger } from '../../service/logger.js';
+import { silentLogger, type Logger } from '../../process/logger.js';
 import { jsonText } from '../../util/json-text.js';
 import { OcppSchemas } from './ocpp-schemas.js';
 import {

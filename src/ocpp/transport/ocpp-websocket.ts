@@ -2,7 +2,7 @@ import { isUtf8 } from 'node:buffer';
 import { readFile } from 'node:fs/promises';
 import WebSocket from 'ws';
 import type { OcppVersion, Secret } from '../../config/station-config.js';
-import type { Logger } from '../../service/logger.js';
+import type { Logger } from '../../process/logger.js';
 import { HandshakeRejected } from './connection-failure.js';
 
 /**

@@ -1,6 +1,6 @@
 import type { StationConfig } from '../../config/station-config.js';
 import type { MeterReading } from '../../station/meter-reading.js';
-import type { Logger } from '../../service/logger.js';
+import type { Logger } from '../../process/logger.js';
 import type { LocalAuthorizer } from '../../station/local-authorization.js';
 import type { Station } from '../../station/station.js';
 import type { IdToken } from '../../station/types.js';

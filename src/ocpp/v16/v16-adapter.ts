@@ -2,7 +2,7 @@ import type { StartTransactionResponse, StopTransactionRequest } from 'ocpp-mess
 import { merge, type Subscription } from 'rxjs';
 import type { StationConfig } from '../../config/station-config.js';
 import type { MeterReading } from '../../station/meter-reading.js';
-import type { Logger } from '../../service/logger.js';
+import type { Logger } from '../../process/logger.js';
 import type { StationEvent, TransactionEvent, TransactionSnapshot } from '../../station/events.js';
 import type { LocalAuthorizer } from '../../station/local-authorization.js';
 import type { AuthorizationPort, ChargingSettings, StateStore } from '../../station/ports.js';

@@ -3,11 +3,11 @@ import type { TransactionEventResponse } from 'ocpp-messages/v2.0/TransactionEve
 import type { Subscription } from 'rxjs';
 import type { StationConfig } from '../../config/station-config.js';
 import type { MeterReading } from '../../station/meter-reading.js';
-import type { Logger } from '../../service/logger.js';
+import type { Logger } from '../../process/logger.js';
 import { reviveSnapshot, type FaultChanged, type StationEvent, type TransactionEvent, type TransactionSnapshot } from '../../station/events.js';
 import type { MessageKind, StoredTransaction, TransactionJournal } from '../../store/transaction-journal.js';
 import type { SecurityLog } from '../../store/security-log.js';
-import type { DeviceStart } from '../../service/device-start.js';
+import type { DeviceStart } from '../../process/device-start.js';
 import type { AuthorizationPort, ChargingSettings, StateStore } from '../../station/ports.js';
 import type { Station } from '../../station/station.js';
 import type { TxPoint } from '../../station/types.js';

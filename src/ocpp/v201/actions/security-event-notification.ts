@@ -1,8 +1,8 @@
 import type { BootReasonEnumType } from 'ocpp-messages/v2.0/BootNotificationRequest.js';
 import type { SecurityEventNotificationRequest } from 'ocpp-messages/v2.0/SecurityEventNotificationRequest.js';
 import type { Observable } from 'rxjs';
-import type { Logger } from '../../../service/logger.js';
-import type { DeviceStart } from '../../../service/device-start.js';
+import type { Logger } from '../../../process/logger.js';
+import type { DeviceStart } from '../../../process/device-start.js';
 import type { SecurityLog } from '../../../store/security-log.js';
 import type { TransactionJournal } from '../../../store/transaction-journal.js';
 import { TransactionMessageQueue } from '../../common/transaction-queue.js';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { BOOT_ID_ENV, LAST_BOOT_ID_FILE, readKernelBootId, recordCleanStop, recordDeviceStart, takeCleanStop, unrequestedBootReason } from '../../src/service/device-start.js';
+import { BOOT_ID_ENV, LAST_BOOT_ID_FILE, readKernelBootId, recordCleanStop, recordDeviceStart, takeCleanStop, unrequestedBootReason } from '../../src/process/device-start.js';
 import { startSecurityEvent } from '../../src/ocpp/v201/actions/security-event-notification.js';
 
 describe('device start: power-up or restart, from the kernel boot id', () => {

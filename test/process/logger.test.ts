@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { Secret } from '../../src/config/station-config.js';
-import { createLogger } from '../../src/service/logger.js';
+import { createLogger } from '../../src/process/logger.js';
 
 /** The log as journald reads it: one line per event, its syslog priority first, at the configured level. */
 describe('logging for journald', () => {
