@@ -16,7 +16,7 @@ import { packageRoot } from '../paths.js';
 import { onFailsafe, StartError } from '../process/lifecycle.js';
 import type { Logger } from '../process/logger.js';
 import type { StationEvent } from '../station/events.js';
-import { AuthorizationCache, LocalAuthorizationList, LocalAuthorizer } from '../station/local-authorization.js';
+import { AuthorizationCache, LocalAuthorizationList, LocalAuthorizer } from '../services/authorization/index.js';
 import { Station } from '../station/station.js';
 import { acquireInstanceLock } from '../store/instance-lock.js';
 import { JsonFileStore } from '../store/json-file-store.js';
@@ -149,7 +149,7 @@ export class Agent {
       let agent: Agent | undefined;
       const store = new JsonFileStore(config.storage.dir, (m) => log.warning(m));
       // C13/C14, D01 (1.6: Local Auth List Management): the list the CSMS keeps on the station.
-      const localList = new LocalAuthorizationList(store, { now: () => adapter.clock.now(), onWarning: (m) => log.warning(m) });
+      const localList = new LocalAuthorizationList(store, { clock: { now: () => adapter.clock.now() }, onWarning: (m) => log.warning(m) });
       const settings = config.ocpp.version === '2.0.1' ? v201Settings(config, firmware, log, () => station, hardware, localList, () => adapter) : v16Settings(config, log);
       const password = settings.password();
       const client = new OcppClient({
@@ -169,7 +169,7 @@ export class Agent {
       // C10-C15: cache and list in front of the CSMS, and the rules for when it cannot be reached.
       const authorizer = new LocalAuthorizer({
         remote: { authorize: (token, evseId) => adapter.authorizer.authorize(token, evseId) },
-        cache: new AuthorizationCache(store, { lifetimeS: settings.cacheLifetimeS, now: () => adapter.clock.now(), onWarning: (m) => log.warning(m) }),
+        cache: new AuthorizationCache(store, { lifetimeS: settings.cacheLifetimeS, clock: { now: () => adapter.clock.now() }, onWarning: (m) => log.warning(m) }),
         list: localList,
         // Authorize can be sent only on a connection the CSMS has accepted.
         online: () => adapter.registration.online,

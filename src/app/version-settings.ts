@@ -7,7 +7,7 @@ import type { DeviceModel } from '../ocpp/v201/device-model/device-model.js';
 import { localAuthorizationSettings, type AvailabilityState } from '../ocpp/v201/device-model/station-variables.js';
 import { buildDeviceModelFromConfig } from '../ocpp/v201/station-device-model.js';
 import type { Logger } from '../process/logger.js';
-import type { LocalAuthorizationList, LocalAuthorizationSettings } from '../station/local-authorization.js';
+import type { LocalAuthorizationList, LocalAuthorizationSettings } from '../services/authorization/index.js';
 import type { Station } from '../station/station.js';
 import type { FaultKind } from '../station/types.js';
 

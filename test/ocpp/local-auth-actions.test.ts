@@ -15,7 +15,7 @@ import type { V201Context } from '../../src/ocpp/v201/context.js';
 import { answerGetBaseReport, isRpcErrorAnswer, type DeviceModel } from '../../src/ocpp/v201/device-model/device-model.js';
 import { localAuthorizationSettings, type StationLive } from '../../src/ocpp/v201/device-model/station-variables.js';
 import { buildDeviceModelFromConfig } from '../../src/ocpp/v201/station-device-model.js';
-import { AuthorizationCache, LocalAuthorizationList, LocalAuthorizer } from '../../src/station/local-authorization.js';
+import { AuthorizationCache, LocalAuthorizationList, LocalAuthorizer } from '../../src/services/authorization/index.js';
 import type { StateStore } from '../../src/station/ports.js';
 import type { IdToken } from '../../src/station/types.js';
 import { JsonFileStore } from '../../src/store/json-file-store.js';

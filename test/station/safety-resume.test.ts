@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { AuthorizationCache, LocalAuthorizationList, LocalAuthorizer } from '../../src/station/local-authorization.js';
+import { AuthorizationCache, LocalAuthorizationList, LocalAuthorizer } from '../../src/services/authorization/index.js';
 import { SimulatedWorld } from '../../src/hal/simulated-world.js';
 import { DEFAULT_SAFETY } from '../../src/station/ports.js';
 import type { AuthorizationMode } from '../../src/station/station.js';

@@ -1,7 +1,7 @@
 import type { StationConfig } from '../../config/station-config.js';
 import type { MeterReading } from '../../station/meter-reading.js';
 import type { Logger } from '../../process/logger.js';
-import type { LocalAuthorizer } from '../../station/local-authorization.js';
+import type { LocalAuthorizer } from '../../services/authorization/index.js';
 import type { Station } from '../../station/station.js';
 import type { IdToken } from '../../station/types.js';
 import type { CsmsClock } from '../common/csms-clock.js';

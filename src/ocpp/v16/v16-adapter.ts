@@ -4,7 +4,7 @@ import type { StationConfig } from '../../config/station-config.js';
 import type { MeterReading } from '../../station/meter-reading.js';
 import type { Logger } from '../../process/logger.js';
 import type { StationEvent, TransactionEvent, TransactionSnapshot } from '../../station/events.js';
-import type { LocalAuthorizer } from '../../station/local-authorization.js';
+import type { LocalAuthorizer } from '../../services/authorization/index.js';
 import type { AuthorizationPort, ChargingSettings, StateStore } from '../../station/ports.js';
 import type { Station } from '../../station/station.js';
 import type { ConnectorStatus, FaultKind } from '../../station/types.js';

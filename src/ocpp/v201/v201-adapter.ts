@@ -21,7 +21,7 @@ import type { ProtocolAdapter } from '../protocol-adapter.js';
 import type { CallHandler } from '../rpc/rpc-endpoint.js';
 import { NotConnected, RpcError } from '../rpc/rpc-errors.js';
 import type { TransactionEventRequest } from 'ocpp-messages/v2.0/TransactionEventRequest.js';
-import type { LocalAuthorizer } from '../../station/local-authorization.js';
+import type { LocalAuthorizer } from '../../services/authorization/index.js';
 import { csmsAuthorizer, idTokenInfoFrom } from './actions/authorize.js';
 import { clearCache } from './actions/clear-cache.js';
 import { getLocalListVersion } from './actions/get-local-list-version.js';

@@ -1,7 +1,7 @@
 import type { ClearCacheResponse } from 'ocpp-messages/v1.6/index.js';
 import type { GetLocalListVersionResponse } from 'ocpp-messages/v1.6/index.js';
 import type { SendLocalListRequest, SendLocalListResponse } from 'ocpp-messages/v1.6/index.js';
-import type { LocalListItem } from '../../../station/local-authorization.js';
+import type { LocalListItem } from '../../../services/authorization/index.js';
 import { idTokenOf, type V16Context } from '../context.js';
 
 /** 5.15 SendLocalList: Full or Differential; NotSupported while the list is disabled (LocalAuthListEnabled). */

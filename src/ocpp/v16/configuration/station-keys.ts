@@ -1,5 +1,5 @@
 import type { StationConfig } from '../../../config/station-config.js';
-import { LOCAL_LIST_MAX_ENTRIES, type LocalAuthorizationSettings } from '../../../station/local-authorization.js';
+import { LOCAL_LIST_MAX_ENTRIES, type LocalAuthorizationSettings } from '../../../services/authorization/index.js';
 import { MEASURANDS } from '../../common/measurands.js';
 import { ConfigurationStore, listMembers, MAX_KEYS_KEY, type ConfigurationKeyDefinition, type StoredKeyDefinition } from './configuration-store.js';
 

@@ -1,6 +1,6 @@
 import type { AuthorizeRequest, AuthorizeResponse } from 'ocpp-messages/v2.0/index.js';
 import type { IdTokenInfoType } from 'ocpp-messages/v2.0/AuthorizeResponse.js';
-import type { IdTokenInfo } from '../../../station/local-authorization.js';
+import type { IdTokenInfo } from '../../../services/authorization/index.js';
 import type { AuthorizationPort } from '../../../station/ports.js';
 import type { AuthorizationResult, IdToken } from '../../../station/types.js';
 import type { V201Context } from '../context.js';

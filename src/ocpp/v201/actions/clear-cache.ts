@@ -1,5 +1,5 @@
 import type { ClearCacheResponse } from 'ocpp-messages/v2.0/index.js';
-import type { AuthorizationCache } from '../../../station/local-authorization.js';
+import type { AuthorizationCache } from '../../../services/authorization/index.js';
 import type { V201Context } from '../context.js';
 import { localAuthorizationSettings } from '../device-model/station-variables.js';
 

@@ -1,5 +1,5 @@
 import type { GetLocalListVersionResponse } from 'ocpp-messages/v2.0/index.js';
-import type { LocalAuthorizationList } from '../../../station/local-authorization.js';
+import type { LocalAuthorizationList } from '../../../services/authorization/index.js';
 import type { V201Context } from '../context.js';
 import { localAuthorizationSettings } from '../device-model/station-variables.js';
 

@@ -1,6 +1,6 @@
 import type { SendLocalListRequest, SendLocalListResponse } from 'ocpp-messages/v2.0/index.js';
 import type { AuthorizationData } from 'ocpp-messages/v2.0/SendLocalListRequest.js';
-import type { LocalAuthorizationList, LocalListItem, LocalListRefusal } from '../../../station/local-authorization.js';
+import type { LocalAuthorizationList, LocalListItem, LocalListRefusal } from '../../../services/authorization/index.js';
 import type { V201Context } from '../context.js';
 import type { CallContext } from '../../rpc/rpc-endpoint.js';
 import { jsonByteLength } from '../../../util/json-text.js';

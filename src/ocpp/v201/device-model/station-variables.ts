@@ -10,7 +10,7 @@ import {
 } from './device-model.js';
 import { listMembers } from './value-format.js';
 import { MEASURANDS, type MeasurandName } from '../../common/measurands.js';
-import type { LocalAuthorizationSettings } from '../../../station/local-authorization.js';
+import type { LocalAuthorizationSettings } from '../../../services/authorization/index.js';
 import type { FaultKind } from '../../../station/types.js';
 import { FAULT_COMPONENT } from '../fault-components.js';
 

@@ -5,9 +5,10 @@ import {
   LocalAuthorizer,
   type IdTokenInfo,
   type LocalAuthorizationSettings,
-} from '../../src/station/local-authorization.js';
-import type { AuthorizationPort, StateStore } from '../../src/station/ports.js';
-import type { AuthorizationResult, AuthorizationSource, AuthorizationStatus, IdToken } from '../../src/station/types.js';
+} from '../../../src/services/authorization/index.js';
+import { FakeClock } from '../../../src/station/clock.js';
+import type { AuthorizationPort, StateStore } from '../../../src/station/ports.js';
+import type { AuthorizationResult, AuthorizationSource, AuthorizationStatus, IdToken } from '../../../src/station/types.js';
 
 /**
  * Local authorization, version neutral: the Authorization Cache (C10, C11), the Local
@@ -37,11 +38,6 @@ class MemoryStore implements StateStore {
   }
 }
 
-class Clock {
-  t = NOW;
-  now = (): Date => new Date(this.t);
-}
-
 /** Stands for the CSMS: answers from a table, and records every token it was asked about. */
 class FakeAuthority implements AuthorizationPort {
   readonly asked: Array<{ idToken: IdToken; evseId: number }> = [];
@@ -69,15 +65,15 @@ const DEFAULTS: LocalAuthorizationSettings = {
 
 function harness(options: { settings?: Partial<LocalAuthorizationSettings>; online?: boolean; cacheMax?: number; lifetimeS?: number } = {}) {
   const store = new MemoryStore();
-  const clock = new Clock();
+  const clock = new FakeClock(NOW);
   const warnings: string[] = [];
   const cache = new AuthorizationCache(store, {
     maxEntries: options.cacheMax ?? 100,
     lifetimeS: () => options.lifetimeS,
-    now: clock.now,
+    clock,
     onWarning: (m) => warnings.push(m),
   });
-  const list = new LocalAuthorizationList(store, { maxEntries: 100, now: clock.now, onWarning: (m) => warnings.push(m) });
+  const list = new LocalAuthorizationList(store, { maxEntries: 100, clock, onWarning: (m) => warnings.push(m) });
   const remote = new FakeAuthority();
   const state = { online: options.online ?? true, settings: { ...DEFAULTS, ...options.settings } };
   const authorizer = new LocalAuthorizer({
@@ -115,7 +111,7 @@ describe('local authorization: the Authorization Cache (C10, C11)', () => {
     const { store, cache, clock } = harness();
     cache.record(CARD, info('Accepted', { groupIdToken: GROUP, cacheExpiresAt: new Date(NOW + 3600_000) }));
     cache.record(OTHER, info('Blocked'));
-    const again = new AuthorizationCache(store, { now: clock.now });
+    const again = new AuthorizationCache(store, { clock });
     assert.deepEqual(again.lookup(CARD), { info: { status: 'Accepted', groupIdToken: GROUP, cacheExpiresAt: new Date(NOW + 3600_000) }, expired: false });
     assert.equal(again.lookup(OTHER)?.info.status, 'Blocked');
     const text = store.docs.get(AuthorizationCache.STORE_NAME)!;
@@ -143,23 +139,23 @@ describe('local authorization: the Authorization Cache (C10, C11)', () => {
   it('C10.FR.13 / C10.FR.10: past its cacheExpiryDateTime an entry reads Expired, and stays known', () => {
     const { cache, clock } = harness({ lifetimeS: 60 });
     cache.record(CARD, info('Accepted', { cacheExpiresAt: new Date(NOW + 120_000) }));
-    clock.t = NOW + 90_000; // past the lifetime, but cacheExpiryDateTime wins
+    clock.set(NOW + 90_000); // past the lifetime, but cacheExpiryDateTime wins
     assert.deepEqual(cache.lookup(CARD), { info: { status: 'Accepted', cacheExpiresAt: new Date(NOW + 120_000) }, expired: false });
-    clock.t = NOW + 120_000;
+    clock.set(NOW + 120_000);
     assert.deepEqual(cache.lookup(CARD), { info: { status: 'Expired', cacheExpiresAt: new Date(NOW + 120_000) }, expired: true });
-    clock.t = NOW + 999_000;
+    clock.set(NOW + 999_000);
     assert.equal(cache.lookup(CARD)?.info.status, 'Expired');
   });
 
   it('C10.FR.08 / C10.FR.10 (errata 2025-01): without cacheExpiryDateTime, AuthCacheLifeTime runs from the last update', () => {
     const { cache, clock } = harness({ lifetimeS: 3600 });
     cache.record(CARD, info('Accepted'));
-    clock.t = NOW + 3000_000;
+    clock.set(NOW + 3000_000);
     assert.equal(cache.lookup(CARD)?.info.status, 'Accepted', 'a use does not extend it');
     cache.record(CARD, info('Accepted')); // a new word from the CSMS does
-    clock.t = NOW + 6000_000;
+    clock.set(NOW + 6000_000);
     assert.equal(cache.lookup(CARD)?.info.status, 'Accepted');
-    clock.t = NOW + 3000_000 + 3600_000;
+    clock.set(NOW + 3000_000 + 3600_000);
     assert.deepEqual(cache.lookup(CARD), { info: { status: 'Expired' }, expired: true });
   });
 
@@ -187,7 +183,7 @@ describe('local authorization: the Authorization Cache (C10, C11)', () => {
     assert.equal(cache.clear(), true);
     assert.equal(cache.size, 0);
     assert.equal(cache.lookup(CARD), undefined);
-    assert.equal(new AuthorizationCache(store, { now: clock.now }).size, 0);
+    assert.equal(new AuthorizationCache(store, { clock }).size, 0);
   });
 
   it('C11.FR.05: clear() answers false, and keeps the entries, when the empty cache cannot be stored', () => {
@@ -214,7 +210,7 @@ describe('local authorization: the Authorization Cache (C10, C11)', () => {
     assert.equal(new AuthorizationCache(store, { onWarning: (m) => warnings.push(m) }).size, 0);
     assert.equal(warnings.length, 1);
 
-    const source = new AuthorizationCache(store, { now: () => new Date(NOW) });
+    const source = new AuthorizationCache(store, { clock: new FakeClock(NOW) });
     for (const t of [CARD, OTHER, THIRD]) source.record(t, info('Accepted'));
     const doc = JSON.parse(store.docs.get(AuthorizationCache.STORE_NAME)!) as { entries: unknown[] };
     doc.entries.push({ key: 'x', status: 'Maybe', updatedAt: 'now' }, 42);
@@ -321,7 +317,7 @@ describe('local authorization: the Local Authorization List (D01, D02)', () => {
   it('D01.FR.10: the list and its version survive a restart, without any id token in clear', () => {
     const { store, list, clock } = harness();
     list.update('Full', 12, [{ idToken: CARD, info: info('Accepted', { groupIdToken: GROUP, cacheExpiresAt: new Date(NOW + 60_000) }) }]);
-    const again = new LocalAuthorizationList(store, { now: clock.now });
+    const again = new LocalAuthorizationList(store, { clock });
     assert.equal(again.version, 12);
     assert.deepEqual(again.lookup(CARD), { info: { status: 'Accepted', groupIdToken: GROUP, cacheExpiresAt: new Date(NOW + 60_000) }, expired: false });
     assert.ok(!store.docs.get(LocalAuthorizationList.STORE_NAME)!.includes(CARD.idToken));
@@ -345,7 +341,7 @@ describe('local authorization: the Local Authorization List (D01, D02)', () => {
     doc.entries.push({ key: 'x', status: 'Perhaps' });
     store.docs.set(LocalAuthorizationList.STORE_NAME, JSON.stringify(doc));
     const warnings: string[] = [];
-    const again = new LocalAuthorizationList(store, { now: clock.now, onWarning: (m) => warnings.push(m) });
+    const again = new LocalAuthorizationList(store, { clock, onWarning: (m) => warnings.push(m) });
     assert.equal(again.version, 0);
     assert.equal(again.size, 0);
     assert.equal(warnings.length, 1);
@@ -357,9 +353,9 @@ describe('local authorization: the Local Authorization List (D01, D02)', () => {
     const { list, clock } = harness();
     list.update('Full', 1, [{ idToken: CARD, info: info('Accepted', { cacheExpiresAt: new Date(NOW + 1000) }) }, { idToken: OTHER, info: info('Accepted') }]);
     assert.equal(list.lookup(CARD)?.expired, false);
-    clock.t = NOW + 1000;
+    clock.set(NOW + 1000);
     assert.deepEqual(list.lookup(CARD), { info: { status: 'Accepted', cacheExpiresAt: new Date(NOW + 1000) }, expired: true });
-    clock.t = NOW + 10 * 365 * 86400_000;
+    clock.set(NOW + 10 * 365 * 86400_000);
     assert.equal(list.lookup(OTHER)?.expired, false, 'C13.FR.05 note: without cacheExpiryDateTime it never expires');
   });
 });
@@ -436,9 +432,9 @@ describe('local authorization: the decision (C01, C10, C12-C15)', () => {
       if (c.listed) h.list.update('Full', 1, [{ idToken: CARD, info: info(c.listed.status, extra(c.listed)) }]);
       if (c.cached) {
         // A lifetime-expired entry was recorded two lifetimes ago.
-        h.clock.t = c.cached.expiry === 'lifetime' ? NOW - 7200_000 : NOW;
+        h.clock.set(c.cached.expiry === 'lifetime' ? NOW - 7200_000 : NOW);
         h.cache.record(CARD, info(c.cached.status, extra(c.cached)));
-        h.clock.t = NOW;
+        h.clock.set(NOW);
       }
       if (c.remote === 'unreachable' || c.remote === 'throws') h.remote.mode = c.remote;
       else if (c.remote === 'link drops') h.remote.answers.set(CARD.idToken, { status: 'Unknown' });
@@ -466,7 +462,7 @@ describe('local authorization: the decision (C01, C10, C12-C15)', () => {
     h.remote.answers.set(CARD.idToken, { status: 'Accepted', groupIdToken: GROUP, cacheExpiresAt: until });
     assert.deepEqual(await h.authorizer.authorize(CARD, 1), { status: 'Accepted', groupIdToken: GROUP, cacheExpiresAt: until, source: 'remote' });
     assert.deepEqual(h.cache.lookup(CARD), { info: { status: 'Accepted', groupIdToken: GROUP, cacheExpiresAt: until }, expired: false });
-    h.clock.t = until.getTime();
+    h.clock.set(until.getTime());
     h.state.online = false;
     assert.equal((await h.authorizer.authorize(CARD, 1)).status, 'Expired', 'C10.FR.13');
   });
