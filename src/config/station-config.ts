@@ -59,6 +59,8 @@ export interface ConnectorConfig {
   tethered: boolean;
   relay: OutputLineSpec;
   lock?: OutputLineSpec;
+  /** The lock's feedback contact, active while the cable is held: confirms an unlock (F05.FR.05). */
+  lockFeedback?: InputLineSpec;
   relayFeedback?: InputLineSpec;
   plugDetect?: InputLineSpec;
 }

@@ -1,0 +1,113 @@
+import { readFileSync } from 'node:fs';
+import type { InputLineSpec, OutputLineSpec } from '../hal/gpio/gpio.js';
+import { configSchemaPath } from '../paths.js';
+import { SchemaChecker } from '../util/json-schema.js';
+import type { RawApiConfig } from './api-config.js';
+import type { ChargingConfig, LedColour, MeterConfig, MeterDriver, OcppConfig, StationConfig } from './station-config.js';
+
+// The file as config/config.schema.json describes it, after the schema's defaults are filled in.
+
+export interface RawLine {
+  line: number;
+  chip?: string;
+  activeLow: boolean;
+  debounceMs?: number;
+}
+
+export interface RawMeter {
+  driver?: MeterDriver;
+  profile?: string;
+  port?: string;
+  baudRate?: number;
+  parity?: 'none' | 'even' | 'odd';
+  stopBits?: 1 | 2;
+  host?: string;
+  tcpPort?: number;
+  tcpFraming?: 'mbap' | 'rtu';
+  unitId?: number;
+  timeoutMs?: number;
+  retries?: number;
+  interRequestDelayMs?: number;
+  pollIntervalMs?: number;
+  failAfterPolls?: number;
+  simulation?: Partial<MeterConfig['simulation']>;
+}
+
+export interface RawOcpp {
+  version: '2.0.1' | '1.6';
+  url: string;
+  securityProfile: 0 | 1 | 2 | 3;
+  password?: string;
+  passwordFile?: string;
+  caFile?: string;
+  clientCertificateFile?: string;
+  clientKeyFile?: string;
+  heartbeatIntervalS: number;
+  messageTimeoutS: number;
+  reconnect: OcppConfig['reconnect'];
+  webSocketPingIntervalS: number;
+  shutdownDeliveryTimeoutS: number;
+}
+
+export interface RawConnector {
+  id: number;
+  type: string;
+  tethered: boolean;
+  relay: RawLine;
+  lock?: RawLine;
+  relayFeedback?: RawLine;
+  plugDetect?: RawLine;
+}
+
+export interface RawEvse {
+  id: number;
+  maxCurrentA: number;
+  phases: 1 | 3;
+  meter?: RawMeter;
+  leds?: Partial<Record<LedColour, RawLine>>;
+  connectors: RawConnector[];
+}
+
+export type RawInputs = Record<string, RawLine & { function: 'emergency-stop' | 'rcd-trip'; evseId?: number }>;
+
+export interface RawConfig {
+  station: { identity: string; vendor: string; model: string; serialNumber?: string };
+  ocpp: RawOcpp;
+  meter: RawMeter;
+  gpio: { driver: 'sysfs' | 'simulated'; chip?: string; sysfsRoot: string };
+  evses: RawEvse[];
+  inputs: RawInputs;
+  charging: ChargingConfig;
+  safety: StationConfig['safety'];
+  meterValues: StationConfig['meterValues'];
+  ledPatterns: Partial<StationConfig['ledPatterns']>;
+  storage: { dir: string; maxQueuedMessages: number };
+  api: RawApiConfig;
+  log: { level: StationConfig['log']['level'] };
+}
+
+export interface ConfigSchema {
+  checker: SchemaChecker<RawConfig>;
+  /** The schema's own LED defaults, that a partial ledPatterns is merged over. */
+  ledDefaults: StationConfig['ledPatterns'];
+}
+
+// Compiled once per process and never changed after: the schema file is part of the package.
+let compiled: ConfigSchema | undefined;
+
+/** The compiled config schema. */
+export function configSchema(): ConfigSchema {
+  if (!compiled) {
+    const doc = JSON.parse(readFileSync(configSchemaPath, 'utf8')) as { properties: { ledPatterns: { default: StationConfig['ledPatterns'] } } };
+    compiled = { checker: new SchemaChecker<RawConfig>(doc), ledDefaults: doc.properties.ledPatterns.default };
+  }
+  return compiled;
+}
+
+export function outputLine(raw: RawLine): OutputLineSpec {
+  return { line: raw.line, activeLow: raw.activeLow, ...(raw.chip ? { chip: raw.chip } : {}) };
+}
+
+export function inputLine(raw: RawLine): InputLineSpec {
+  return { ...outputLine(raw), debounceMs: raw.debounceMs ?? 50 };
+}
