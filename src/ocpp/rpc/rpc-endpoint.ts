@@ -1,44 +1,30 @@
-import { randomUUID } from 'node:crypto';
 import type { OcppVersion } from '../../config/station-config.js';
 import { silentLogger, type Logger } from '../../process/logger.js';
+import { systemClock, type Clock } from '../../station/clock.js';
 import { jsonText } from '../../util/json-text.js';
 import { OcppSchemas } from './ocpp-schemas.js';
+import { OutgoingCalls } from './outgoing-calls.js';
+import { CallErrorResponse, InvalidRequest, InvalidResponse, NotConnected, NoAnswer, RpcError, truncateText, type RpcErrorCode } from './rpc-errors.js';
 import {
-  CallErrorResponse,
-  CallTimeout,
-  InvalidRequest,
-  InvalidResponse,
-  MAX_ERROR_DESCRIPTION_LENGTH,
-  NotConnected,
-  NoAnswer,
-  RpcError,
-  truncateText,
-  wireErrorCode,
-  type RpcErrorCode,
-} from './rpc-errors.js';
+  CALL,
+  CALLERROR,
+  CALLRESULT,
+  MAX_MESSAGE_ID_LENGTH,
+  UNREADABLE_MESSAGE_ID,
+  callErrorFrame,
+  callResultFrame,
+  errorText,
+  frameLogLine,
+  isObject,
+  isValidMessageId,
+  parseFrame,
+} from './rpc-frames.js';
 
 /**
  * The OCPP-J RPC framework for one WebSocket connection (2.0.1 Part 4 §4, OCPP-J 1.6 §4): frames
  * in, frames out, CALLs matched to their answers. It knows nothing of sockets: the transport hands
  * it each text frame and gives it a function to send one.
  */
-
-/** Message type numbers (Part 4 §4.1.3). */
-const CALL = 2;
-const CALLRESULT = 3;
-const CALLERROR = 4;
-
-/** Message ids are string[36] (Part 4 §4.1.4 table 4; OCPP-J 1.6 §4.1.4 table 3). */
-const MAX_MESSAGE_ID_LENGTH = 36;
-/** §4.2.3: the message id of a CALLERROR answering a message whose id cannot be read. */
-const UNREADABLE_MESSAGE_ID = '-1';
-/** Frames longer than this are logged shortened. */
-const MAX_LOGGED_FRAME_LENGTH = 4000;
-/**
- * Frames naming these carry the CSMS password: 2.0.1 SetVariables of BasicAuthPassword (A01),
- * 1.6 ChangeConfiguration of AuthorizationKey (security whitepaper A01.FR.12). Never logged.
- */
-const SECRET_BEARING = /BasicAuthPassword|AuthorizationKey/i;
 
 export interface CallContext {
   action: string;
@@ -75,6 +61,8 @@ export interface RpcEndpointOptions {
    * ever. Undefined or 0: CALLs are not held.
    */
   holdCallsWhileAnsweringMs?: () => number;
+  /** Time for the call timeouts and holds; the system clock by default. */
+  clock?: Clock;
 }
 
 /** What is in progress, for tests and diagnostics. */
@@ -85,33 +73,6 @@ export interface PendingState {
   queued: string[];
   /** Message ids of the peer's CALLs our handlers are working on. */
   handling: string[];
-}
-
-interface OutgoingCall {
-  action: string;
-  /** The payload already serialised, as validated when call() was made. */
-  payloadText: string;
-  timeoutMs: number | undefined;
-  resolve(payload: unknown): void;
-  reject(error: Error): void;
-}
-
-interface InFlightCall extends OutgoingCall {
-  messageId: string;
-  timer: NodeJS.Timeout;
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function isValidMessageId(id: unknown): id is string {
-  // Characters are counted as code points, so an id of 36 non-ASCII characters is still valid.
-  return typeof id === 'string' && (id.length <= MAX_MESSAGE_ID_LENGTH || Array.from(id).length <= MAX_MESSAGE_ID_LENGTH);
-}
-
-function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }
 
 /**
@@ -133,11 +94,9 @@ export class RpcEndpoint {
   private readonly validating: boolean;
   private readonly schemas: OcppSchemas;
   private readonly handlers = new Map<string, CallHandler>();
-  private readonly queue: OutgoingCall[] = [];
-  private inFlight: InFlightCall | undefined;
+  private readonly calls: OutgoingCalls;
+  /** Message ids of the peer's CALLs our handlers are working on. */
   private readonly handling = new Set<string>();
-  /** Peer CALLs whose answers our CALLs wait for, each with the timer that stops the wait. */
-  private readonly holding = new Map<string, NodeJS.Timeout>();
   private readonly holdLimitMs: () => number;
   private closed = false;
 
@@ -149,6 +108,15 @@ export class RpcEndpoint {
     this.validating = options.validate ?? true;
     this.schemas = OcppSchemas.for(options.version);
     this.holdLimitMs = options.holdCallsWhileAnsweringMs ?? (() => 0);
+    this.calls = new OutgoingCalls({
+      sendFrame: (frame) => {
+        this.logFrame('->', frame);
+        this.sendFrame(frame);
+      },
+      callTimeoutMs: options.callTimeoutMs,
+      log: this.log,
+      clock: options.clock ?? systemClock,
+    });
   }
 
   /** Registers the handler of the peer's CALLs of `action`, replacing any earlier one. */
@@ -181,8 +149,7 @@ export class RpcEndpoint {
       return Promise.reject(new InvalidRequest(action, 'FormatViolation', `payload cannot be serialised: ${errorText(err)}`));
     }
     return new Promise((resolve, reject) => {
-      this.queue.push({ action, payloadText, timeoutMs: options.timeoutMs, resolve, reject });
-      this.sendNextCall();
+      this.calls.enqueue({ action, payloadText, timeoutMs: options.timeoutMs, resolve, reject });
     });
   }
 
@@ -208,21 +175,14 @@ export class RpcEndpoint {
   connectionLost(): void {
     if (this.closed) return;
     this.closed = true;
-    const inFlight = this.inFlight;
-    this.inFlight = undefined;
-    if (inFlight) {
-      clearTimeout(inFlight.timer);
-      inFlight.reject(new NotConnected(inFlight.action));
-    }
-    for (const queued of this.queue.splice(0)) queued.reject(new NotConnected(queued.action));
-    for (const timer of this.holding.values()) clearTimeout(timer);
-    this.holding.clear();
+    this.calls.close();
   }
 
   get pending(): PendingState {
+    const inFlight = this.calls.inFlight;
     return {
-      inFlight: this.inFlight && { messageId: this.inFlight.messageId, action: this.inFlight.action },
-      queued: this.queue.map((c) => c.action),
+      inFlight: inFlight && { messageId: inFlight.messageId, action: inFlight.action },
+      queued: this.calls.queuedActions,
       handling: [...this.handling],
     };
   }
@@ -231,37 +191,21 @@ export class RpcEndpoint {
   // Incoming frames
 
   private dispatch(frameText: string, frameBytes: number): void {
-    let message: unknown;
-    try {
-      // V8 parses without recursion: a frame nested 1,000,000 levels deep parses (see util/json-text.ts).
-      message = JSON.parse(frameText);
-    } catch {
-      this.sendCallError(UNREADABLE_MESSAGE_ID, 'RpcFrameworkError', 'message is not valid JSON');
+    const frame = parseFrame(frameText);
+    if (!frame.ok) {
+      this.sendCallError(frame.answerId, 'RpcFrameworkError', frame.description);
       return;
     }
-    if (!Array.isArray(message)) {
-      this.sendCallError(UNREADABLE_MESSAGE_ID, 'RpcFrameworkError', 'message is not a JSON array');
-      return;
-    }
-    if (message.length === 0) {
-      this.sendCallError(UNREADABLE_MESSAGE_ID, 'RpcFrameworkError', 'message is an empty array');
-      return;
-    }
-    const [messageType, messageId] = message as unknown[];
-    const readableId = isValidMessageId(messageId) ? messageId : UNREADABLE_MESSAGE_ID;
-    if (typeof messageType !== 'number' || !Number.isInteger(messageType)) {
-      this.sendCallError(readableId, 'RpcFrameworkError', 'first element must be a message type number');
-      return;
-    }
+    const { messageType, message, readableId } = frame;
     switch (messageType) {
       case CALL:
-        this.receiveCall(message as unknown[], frameBytes);
+        this.receiveCall(message, frameBytes);
         return;
       case CALLRESULT:
-        this.receiveCallResult(message as unknown[]);
+        this.receiveCallResult(message);
         return;
       case CALLERROR:
-        this.receiveCallError(message as unknown[]);
+        this.receiveCallError(message);
         return;
       default:
         if (this.version === '1.6') {
@@ -316,7 +260,7 @@ export class RpcEndpoint {
       }
     }
     this.handling.add(messageId);
-    this.holdCalls(messageId, action);
+    this.calls.hold(messageId, action, this.holdLimitMs());
     void this.runHandler(handler, { action, messageId, frameBytes }, payload);
   }
 
@@ -334,26 +278,7 @@ export class RpcEndpoint {
     if (answer === undefined) this.log.info(`${action} ${messageId} left unanswered, as the protocol requires`);
     else this.sendAnswer(answer);
     // The answer is written: what the handler set off may go now.
-    this.releaseCalls(messageId);
-  }
-
-  /** Our CALLs wait until the answer to this peer CALL is written (holdCallsWhileAnsweringMs). */
-  private holdCalls(messageId: string, action: string): void {
-    const limitMs = Math.min(this.holdLimitMs(), 2 ** 31 - 1);
-    if (!(limitMs > 0)) return;
-    const timer = setTimeout(() => {
-      this.log.warning(`${action} ${messageId} still unanswered after ${limitMs} ms: our CALLs no longer wait for it`);
-      this.releaseCalls(messageId);
-    }, limitMs);
-    this.holding.set(messageId, timer);
-  }
-
-  private releaseCalls(messageId: string): void {
-    const timer = this.holding.get(messageId);
-    if (timer === undefined) return;
-    clearTimeout(timer);
-    this.holding.delete(messageId);
-    this.sendNextCall();
+    this.calls.release(messageId);
   }
 
   /** The answer frame, or undefined when the handler must not answer (NoAnswer). */
@@ -383,29 +308,14 @@ export class RpcEndpoint {
       this.log.error(`response of ${action} cannot be serialised: ${errorText(err)}`);
       return this.callErrorFrame(messageId, 'InternalError', `${action} produced an invalid response`);
     }
-    return `[${CALLRESULT},${JSON.stringify(messageId)},${resultText}]`;
-  }
-
-  /** The pending CALL a CALLRESULT or CALLERROR answers, or undefined when it answers none. */
-  private answeredCall(message: unknown[], kind: string): InFlightCall | undefined {
-    const messageId = message[1];
-    if (typeof messageId !== 'string') {
-      this.log.warning(`${kind} without a readable message id: ignored`);
-      return undefined;
-    }
-    if (this.inFlight?.messageId !== messageId) {
-      // Never answered: a response to an unknown or timed-out CALL has nothing to match.
-      this.log.warning(`${kind} for ${truncateText(messageId, 40)}, which is not a pending CALL (never sent or timed out): ignored`);
-      return undefined;
-    }
-    return this.inFlight;
+    return callResultFrame(messageId, resultText);
   }
 
   private receiveCallResult(message: unknown[]): void {
-    const call = this.answeredCall(message, 'CALLRESULT');
+    const call = this.calls.answeredBy(message, 'CALLRESULT');
     if (!call) return;
     if (message.length !== 3) {
-      this.settle(call, new InvalidResponse(call.action, 'RpcFrameworkError', `a CALLRESULT has 3 elements, this one has ${message.length}`));
+      this.calls.settle(call, new InvalidResponse(call.action, 'RpcFrameworkError', `a CALLRESULT has 3 elements, this one has ${message.length}`));
       return;
     }
     const payload = message[2] === null ? {} : message[2];
@@ -413,81 +323,38 @@ export class RpcEndpoint {
       const check = this.schemas.validate(call.action, 'response', payload);
       if (!check.ok) {
         this.log.warning(`${call.action} response rejected: ${check.code}: ${check.description}`);
-        this.settle(call, new InvalidResponse(call.action, check.code, check.description));
+        this.calls.settle(call, new InvalidResponse(call.action, check.code, check.description));
         return;
       }
     } else if (!isObject(payload)) {
-      this.settle(call, new InvalidResponse(call.action, 'FormatViolation', 'payload must be a JSON object'));
+      this.calls.settle(call, new InvalidResponse(call.action, 'FormatViolation', 'payload must be a JSON object'));
       return;
     }
-    this.settle(call, undefined, payload);
+    this.calls.settle(call, undefined, payload);
   }
 
   private receiveCallError(message: unknown[]): void {
-    const call = this.answeredCall(message, 'CALLERROR');
+    const call = this.calls.answeredBy(message, 'CALLERROR');
     if (!call) return;
     const [, , errorCode, description, details] = message;
     if (message.length !== 5 || typeof errorCode !== 'string') {
-      this.settle(call, new InvalidResponse(call.action, 'RpcFrameworkError', 'malformed CALLERROR'));
+      this.calls.settle(call, new InvalidResponse(call.action, 'RpcFrameworkError', 'malformed CALLERROR'));
       return;
     }
     // The code is what matters; a description or details of the wrong type are dropped, not fatal.
     const text = typeof description === 'string' ? description : '';
-    this.settle(call, new CallErrorResponse(call.action, errorCode, text, isObject(details) ? details : {}));
+    this.calls.settle(call, new CallErrorResponse(call.action, errorCode, text, isObject(details) ? details : {}));
   }
 
   // ---------------------------------------------------------------------------------------------
   // Outgoing frames
 
-  private sendNextCall(): void {
-    if (this.inFlight || this.closed || this.holding.size > 0) return;
-    const next = this.queue.shift();
-    if (!next) return;
-    const messageId = randomUUID();
-    // setTimeout takes at most 2^31-1 ms; anything larger would fire at once.
-    const timeoutMs = Math.min(Math.max(next.timeoutMs ?? this.callTimeoutMs(), 1), 2 ** 31 - 1);
-    const timer = setTimeout(() => {
-      if (this.inFlight?.messageId !== messageId) return;
-      this.log.warning(`${next.action} ${messageId}: no answer within ${timeoutMs} ms`);
-      this.settle(this.inFlight, new CallTimeout(next.action, timeoutMs));
-    }, timeoutMs);
-    const call: InFlightCall = { ...next, messageId, timer };
-    this.inFlight = call;
-    const frame = `[${CALL},${JSON.stringify(messageId)},${JSON.stringify(next.action)},${next.payloadText}]`;
-    try {
-      this.logFrame('->', frame);
-      this.sendFrame(frame);
-    } catch (err) {
-      this.log.warning(`sending ${next.action} failed: ${errorText(err)}`);
-      this.settle(call, new NotConnected(next.action));
-    }
-  }
-
-  /** Ends the CALL in flight and lets the next queued one go. */
-  private settle(call: InFlightCall, error: Error | undefined, payload?: unknown): void {
-    if (this.inFlight !== call) return;
-    clearTimeout(call.timer);
-    this.inFlight = undefined;
-    if (error) call.reject(error);
-    else call.resolve(payload);
-    this.sendNextCall();
-  }
-
   private sendCallError(messageId: string, code: RpcErrorCode, description: string, details: object = {}): void {
     this.sendAnswer(this.callErrorFrame(messageId, code, description, details));
   }
 
-  /** A CALLERROR (§4.2.3): code spelled for the version, description of at most 255 characters, details an object. */
   private callErrorFrame(messageId: string, code: RpcErrorCode, description: string, details: object = {}): string {
-    const text = truncateText(description, MAX_ERROR_DESCRIPTION_LENGTH);
-    let detailsText = '{}';
-    try {
-      if (isObject(details)) detailsText = jsonText(details);
-    } catch {
-      // Details the handler gave that cannot be serialised are dropped; the code still goes out.
-    }
-    const wireCode = wireErrorCode(this.version, code);
-    return `[${CALLERROR},${JSON.stringify(messageId)},${JSON.stringify(wireCode)},${JSON.stringify(text)},${detailsText}]`;
+    return callErrorFrame(this.version, messageId, code, description, details);
   }
 
   private sendAnswer(frame: string): void {
@@ -504,11 +371,6 @@ export class RpcEndpoint {
   }
 
   private logFrame(direction: '<-' | '->', frame: string): void {
-    if (SECRET_BEARING.test(frame)) {
-      this.log.debug(`${direction} (frame of ${frame.length} characters with a password: not shown)`);
-      return;
-    }
-    const shown = frame.length > MAX_LOGGED_FRAME_LENGTH ? `${frame.slice(0, MAX_LOGGED_FRAME_LENGTH)}... (${frame.length} characters)` : frame;
-    this.log.debug(`${direction} ${shown}`);
+    this.log.debug(frameLogLine(direction, frame));
   }
 }

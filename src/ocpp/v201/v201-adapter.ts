@@ -29,7 +29,7 @@ import { sendLocalList } from './actions/send-local-list.js';
 import { bootNotificationRequest } from './actions/boot-notification.js';
 import { changeAvailability } from './actions/change-availability.js';
 import { dataTransfer } from './actions/data-transfer.js';
-import { getBaseReport, getReport } from './actions/get-base-report.js';
+import { reportHandlers } from './actions/get-base-report.js';
 import { getTransactionStatus } from './actions/get-transaction-status.js';
 import { getVariables } from './actions/get-variables.js';
 import { meterValue, meterValuesRequest } from './actions/meter-values.js';
@@ -247,8 +247,7 @@ export class V201Adapter implements ProtocolAdapter {
     const handlers: Record<string, CallHandler> = {
       GetVariables: getVariables(ctx),
       SetVariables: setVariables(ctx),
-      GetBaseReport: getBaseReport(ctx),
-      GetReport: getReport(ctx),
+      ...reportHandlers(ctx),
       Reset: reset(ctx),
       RequestStartTransaction: requestStartTransaction(ctx),
       RequestStopTransaction: requestStopTransaction(ctx),
