@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { systemClock, type Clock, type TimerHandle } from './clock.js';
 import { BehaviorSubject, type Observable, type Subscription } from 'rxjs';
 import type { MeterReading } from './meter-reading.js';
 import { Connector } from './connector.js';
@@ -51,7 +52,7 @@ interface ActiveTransaction {
   /** Set when authorization ended without ending the transaction; the reason it ends with later (F04.FR.03). */
   deauthorizedReason?: StopReason;
   ending: boolean;
-  durationTimer?: NodeJS.Timeout;
+  durationTimer?: TimerHandle;
   /** Found running after a restart: nothing is decided about it until the meter has answered. */
   recovering?: boolean;
   /** The CSMS rejected the id token and StopTxOnInvalidId is false: energy only up to MaxEnergyOnInvalidId. */
@@ -69,11 +70,13 @@ const idTokensEqual = (a: IdToken | undefined, b: IdToken | undefined): boolean 
  */
 export class Evse {
   readonly connectors: Connector[];
+  private readonly clock: Clock;
+  private readonly newTransactionId: () => string;
   private authorization: Authorization | undefined;
   private tx: ActiveTransaction | undefined;
   private lastStatus = new Map<number, ConnectorStatus>();
   private readonly subscriptions: Subscription[] = [];
-  private evConnectionTimer: NodeJS.Timeout | undefined;
+  private evConnectionTimer: TimerHandle | undefined;
   private idleSince: number | undefined;
   private evaluating = false;
   private pendingCause: Cause | undefined;
@@ -89,7 +92,7 @@ export class Evse {
   private tripLatch: TripLatch = NOT_TRIPPED;
   private vehicleArrivals = 0;
   /** Per connector: what its contactor's coil was last told, what its feedback contact says (undefined: not wired), and the timer giving them time to agree. */
-  private readonly contactors: Array<{ coil: boolean; contact?: boolean; timer?: NodeJS.Timeout }>;
+  private readonly contactors: Array<{ coil: boolean; contact?: boolean; timer?: TimerHandle }>;
   private overcurrentWatch: OvercurrentWatch = {};
   /** A stop decided outside the stop points (a safety fault, a reset), carried out at the next step. */
   private forcedStop: StopCause | undefined;
@@ -115,7 +118,11 @@ export class Evse {
     private readonly safety: SafetySettings = DEFAULT_SAFETY,
     /** Where the trip latch is kept: a restart (a crash, a power cut) is no deliberate act either. */
     private readonly latchStore: { initial: TripLatch; save(latch: TripLatch): void } = { initial: NOT_TRIPPED, save: () => undefined },
+    /** Time and transaction ids come from outside, so that tests run on fake time with known ids. */
+    time: { clock?: Clock; newTransactionId?: () => string } = {},
   ) {
+    this.clock = time.clock ?? systemClock;
+    this.newTransactionId = time.newTransactionId ?? randomUUID;
     this.tripLatch = latchStore.initial;
     this.contactors = port.connectors.map(() => ({ coil: false }));
     this.stationOperative = initialOperative.station;
@@ -284,7 +291,7 @@ export class Evse {
     if (sameId) this.clearReservation();
     this.reservation = reservation;
     this.showReserved();
-    this.reservationTimer = fireAt(reservation.expiresAt, () => this.endReservation('Expired'));
+    this.reservationTimer = fireAt(this.clock, reservation.expiresAt, () => this.endReservation('Expired'));
     this.evaluate({ trigger: 'Trigger' });
     return 'Accepted';
   }
@@ -305,7 +312,7 @@ export class Evse {
     if (!r) return false;
     // The connectors' new status first, then the end (2.0.1 H04: StatusNotification, then ReservationStatusUpdate).
     this.evaluate({ trigger: 'Trigger' });
-    this.emit({ type: 'ReservationEnded', evseId: this.id, reservationId: r.id, reason, timestamp: new Date() });
+    this.emit({ type: 'ReservationEnded', evseId: this.id, reservationId: r.id, reason, timestamp: this.clock.now() });
     return true;
   }
 
@@ -322,7 +329,7 @@ export class Evse {
     if (this.reservation && reservationMatches(this.reservation, auth.idToken, auth.groupIdToken)) {
       auth = { ...auth, reservationId: this.reservation.id };
       this.clearReservation();
-      this.emit({ type: 'ReservationEnded', evseId: this.id, reservationId: auth.reservationId!, reason: 'Used', timestamp: new Date() });
+      this.emit({ type: 'ReservationEnded', evseId: this.id, reservationId: auth.reservationId!, reason: 'Used', timestamp: this.clock.now() });
     }
     this.authorization = auth;
     this.armEvConnectionTimeout();
@@ -416,7 +423,7 @@ export class Evse {
   }
 
   private tellFault(fault: FaultKind, active: boolean, detail: string): void {
-    this.emit({ type: 'FaultChanged', evseId: this.id, fault, active, detail, timestamp: new Date() });
+    this.emit({ type: 'FaultChanged', evseId: this.id, fault, active, detail, timestamp: this.clock.now() });
   }
 
   /** The vehicle left: the faults of its session (a contactor that did not close, overcurrent) go with it. */
@@ -467,12 +474,12 @@ export class Evse {
     const k = this.contactors[i]!;
     if (k.contact === undefined || this.closed) return;
     if (!contactorFault(k.coil, k.contact)) {
-      clearTimeout(k.timer);
+      k.timer?.cancel();
       k.timer = undefined;
       return;
     }
     if (k.timer) return;
-    k.timer = setTimeout(() => {
+    k.timer = this.clock.setTimeout(() => {
       k.timer = undefined;
       const fault = k.contact === undefined ? undefined : contactorFault(k.coil, k.contact);
       if (!fault) return;
@@ -567,14 +574,14 @@ export class Evse {
     const s = this.settings().evConnectionTimeoutS;
     if (s <= 0) return;
     // E03.FR.05 / F02.FR.07: an authorization without a cable does not wait for ever.
-    this.evConnectionTimer = setTimeout(() => {
+    this.evConnectionTimer = this.clock.setTimeout(() => {
       this.evConnectionTimer = undefined;
       if (!this.connectors.some((c) => c.inputs.plugged)) this.deauthorize({ trigger: 'EVConnectTimeout', stopReason: 'Timeout' });
     }, s * 1000);
   }
 
   private clearEvConnectionTimeout(): void {
-    if (this.evConnectionTimer) clearTimeout(this.evConnectionTimer);
+    this.evConnectionTimer?.cancel();
     this.evConnectionTimer = undefined;
   }
 
@@ -729,7 +736,7 @@ export class Evse {
       c.dispatch({ type: 'SiblingInUse', inUse });
     }
     if (this.connectors.some((c) => c.inputs.plugged)) this.clearEvConnectionTimeout();
-    const now = new Date();
+    const now = this.clock.now();
     for (const c of this.connectors) {
       // G01.FR.05: when the EV leaves a connector that is scheduled to become Unavailable once the
       // transaction ends (G03.FR.05), it is reported Unavailable, never Available in between.
@@ -742,7 +749,7 @@ export class Evse {
   }
 
   private transactionStep(cause: Cause): void {
-    const now = new Date();
+    const now = this.clock.now();
     const s = this.settings();
     const c = this.conditions();
     const session = this.sessionConnector();
@@ -820,7 +827,7 @@ export class Evse {
     const session = this.sessionConnector();
     const connectorId = session?.inputs.plugged ? session.connectorId : undefined;
     const snapshot: TransactionSnapshot = {
-      id: randomUUID(),
+      id: this.newTransactionId(),
       evseId: this.id,
       ...(connectorId !== undefined ? { connectorId } : {}),
       startedAt: now,
@@ -844,7 +851,7 @@ export class Evse {
     this.tx = tx;
     const maxS = this.settings().maxDurationS;
     if (maxS !== undefined) {
-      tx.durationTimer = setTimeout(() => {
+      tx.durationTimer = this.clock.setTimeout(() => {
         if (this.tx === tx && !tx.ending) this.deauthorize({ trigger: 'TimeLimitReached', stopReason: 'TimeLimitReached' });
       }, maxS * 1000);
     }
@@ -873,14 +880,14 @@ export class Evse {
     const tx = this.tx;
     if (!tx || tx.ending) return Promise.resolve();
     tx.ending = true;
-    if (tx.durationTimer) clearTimeout(tx.durationTimer);
+    tx.durationTimer?.cancel();
     const reason: StopReason = cause.stopReason ?? tx.deauthorizedReason ?? 'Other';
     // A cause that only ends the authorization keeps the reason it was deauthorized for (F04.FR.03).
     const stoppedReason = cause.trigger === 'EVCommunicationLost' && tx.deauthorizedReason ? tx.deauthorizedReason : reason;
     return (async () => {
       const fresh = await this.port.meter.poll().catch(() => undefined);
       const reading = fresh ?? this.port.meter.latest;
-      const now = new Date();
+      const now = this.clock.now();
       const meterStopWh = Math.max(tx.snapshot.meterStartWh, reading?.energyImportWh ?? tx.snapshot.meterStartWh);
       const session = this.connectors.find((c) => c.connectorId === tx.snapshot.connectorId);
       const chargingState = session?.view.chargingState ?? 'Idle';
@@ -919,8 +926,8 @@ export class Evse {
     this.closed = true;
     this.reservationTimer?.cancel();
     this.clearEvConnectionTimeout();
-    if (this.tx?.durationTimer) clearTimeout(this.tx.durationTimer);
-    for (const k of this.contactors) clearTimeout(k.timer);
+    this.tx?.durationTimer?.cancel();
+    for (const k of this.contactors) k.timer?.cancel();
     for (const s of this.subscriptions) s.unsubscribe();
     for (const [i] of this.connectors.entries()) this.port.connectors[i]!.setRelay(false);
     for (const c of this.connectors) c.complete();

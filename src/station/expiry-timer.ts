@@ -1,20 +1,11 @@
-/** Node fires a timer at once when its delay is over 2^31-1 ms (24.8 days). */
-const MAX_DELAY_MS = 2 ** 31 - 1;
+import type { Clock, TimerHandle } from './clock.js';
 
-export interface ExpiryTimer {
-  cancel(): void;
-}
+export type ExpiryTimer = TimerHandle;
 
 /**
- * Calls `fire` at the time `at`, however far ahead (a reservation may run for months): a long
- * wait is made of shorter ones. A time already past fires at the next turn.
+ * Calls `fire` at the time `at`, however far ahead (a reservation may run for months: the clock
+ * makes a long wait of shorter ones). A time already past fires at the next turn.
  */
-export function fireAt(at: Date, fire: () => void): ExpiryTimer {
-  let timer: NodeJS.Timeout;
-  const arm = (): void => {
-    const left = at.getTime() - Date.now();
-    timer = setTimeout(left > MAX_DELAY_MS ? arm : fire, Math.min(Math.max(0, left), MAX_DELAY_MS));
-  };
-  arm();
-  return { cancel: () => clearTimeout(timer) };
+export function fireAt(clock: Clock, at: Date, fire: () => void): ExpiryTimer {
+  return clock.setTimeout(fire, at.getTime() - clock.nowMs());
 }

@@ -1,3 +1,4 @@
+import type { Clock } from './clock.js';
 import type { StationEvent } from './events.js';
 import type { Evse } from './evse.js';
 import { fireAt, type ExpiryTimer } from './expiry-timer.js';
@@ -29,6 +30,7 @@ export class ReservationDesk {
     private readonly evses: readonly Evse[],
     private readonly emit: (event: StationEvent) => void,
     private readonly store: StateStore,
+    private readonly clock: Clock,
   ) {}
 
   /**
@@ -40,9 +42,9 @@ export class ReservationDesk {
     for (const stored of this.store.read<StoredReservation[]>('reservations') ?? []) {
       const { evseId, ...rest } = stored;
       const reservation: Reservation = { ...rest, expiresAt: new Date(stored.expiresAt) };
-      if (reservation.expiresAt.getTime() <= Date.now()) {
+      if (reservation.expiresAt.getTime() <= this.clock.nowMs()) {
         expired = true;
-        this.emit({ type: 'ReservationEnded', ...(evseId !== undefined ? { evseId } : {}), reservationId: reservation.id, reason: 'Expired', timestamp: new Date() });
+        this.emit({ type: 'ReservationEnded', ...(evseId !== undefined ? { evseId } : {}), reservationId: reservation.id, reason: 'Expired', timestamp: this.clock.now() });
         continue;
       }
       if (evseId === undefined) this.keep(reservation);
@@ -140,7 +142,7 @@ export class ReservationDesk {
   /** The driver took the EVSE with it: the reservation is used (H03.FR.09). */
   markUsed(evse: Evse, reservationId: number): void {
     if (!this.drop(reservationId)) return;
-    this.emit({ type: 'ReservationEnded', evseId: evse.id, reservationId, reason: 'Used', timestamp: new Date() });
+    this.emit({ type: 'ReservationEnded', evseId: evse.id, reservationId, reason: 'Used', timestamp: this.clock.now() });
   }
 
   /** The reservations of no particular EVSE, oldest first. */
@@ -214,7 +216,7 @@ export class ReservationDesk {
   }
 
   private keep(reservation: Reservation): void {
-    const timer = fireAt(reservation.expiresAt, () => this.end(reservation.id, 'Expired'));
+    const timer = fireAt(this.clock, reservation.expiresAt, () => this.end(reservation.id, 'Expired'));
     this.floating.push({ reservation, timer });
   }
 
@@ -231,7 +233,7 @@ export class ReservationDesk {
   private end(reservationId: number, reason: 'Expired' | 'Cancelled' | 'Removed'): boolean {
     if (!this.drop(reservationId)) return false;
     this.refresh();
-    this.emit({ type: 'ReservationEnded', reservationId, reason, timestamp: new Date() });
+    this.emit({ type: 'ReservationEnded', reservationId, reason, timestamp: this.clock.now() });
     return true;
   }
 

@@ -1,4 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import { Subject, type Observable } from 'rxjs';
+import { systemClock, type Clock } from './clock.js';
 import type { StationEvent, TransactionSnapshot } from './events.js';
 import { Evse, type Authorization } from './evse.js';
 import { ReservationDesk } from './reservation-desk.js';
@@ -30,6 +32,10 @@ export interface StationOptions {
   recovered?: readonly TransactionSnapshot[];
   /** How hardware faults are detected (defaults: DEFAULT_SAFETY). */
   safety?: SafetySettings;
+  /** Where time comes from (default: systemClock): a FakeClock in tests, one clock for many stations. */
+  clock?: Clock;
+  /** Makes a new transaction's id (default: randomUUID), unique for ever (E01.FR.08). */
+  newTransactionId?: () => string;
 }
 
 /** What the local "clear faults" action did on one EVSE: the faults cleared, and those that stay, with why. */
@@ -96,8 +102,11 @@ export class Station {
   private resetPending = false;
   private readonly authorizing = new Set<number>();
   private readonly reservations: ReservationDesk;
+  private readonly clock: Clock;
 
   constructor(private readonly options: StationOptions) {
+    this.clock = options.clock ?? systemClock;
+    const time = { clock: this.clock, newTransactionId: options.newTransactionId ?? randomUUID };
     this.availability = options.store.read<StoredAvailability>('availability') ?? { station: true, evses: {} };
     const emit = (e: StationEvent): void => this.eventsSubject.next(e);
     const tripLatches = options.store.read<Record<string, TripLatch>>('trip-latches') ?? {};
@@ -134,9 +143,10 @@ export class Station {
             saveTripLatches();
           },
         },
+        time,
       );
     });
-    this.reservations = new ReservationDesk(this.evses, emit, options.store);
+    this.reservations = new ReservationDesk(this.evses, emit, options.store, this.clock);
   }
 
   /** Whether the station as a whole is operative (availability set at station level). */
@@ -392,7 +402,7 @@ export class Station {
     const targets = this.evsesOf(evseId);
     const fresh = targets.some((e) => !e.hasFault(fault));
     for (const e of targets) e.raiseFault(fault);
-    if (fresh) this.eventsSubject.next({ type: 'FaultChanged', ...(evseId !== undefined ? { evseId } : {}), fault, active: true, detail, timestamp: new Date() });
+    if (fresh) this.eventsSubject.next({ type: 'FaultChanged', ...(evseId !== undefined ? { evseId } : {}), fault, active: true, detail, timestamp: this.clock.now() });
   }
 
   /** The local "clear faults" action, per EVSE (all when evseId is undefined): see Evse.clearLatchedFaults. */
@@ -405,7 +415,7 @@ export class Station {
     const targets = this.evsesOf(evseId);
     const had = targets.some((e) => e.hasFault(fault));
     for (const e of targets) e.clearFault(fault);
-    if (had) this.eventsSubject.next({ type: 'FaultChanged', ...(evseId !== undefined ? { evseId } : {}), fault, active: false, detail, timestamp: new Date() });
+    if (had) this.eventsSubject.next({ type: 'FaultChanged', ...(evseId !== undefined ? { evseId } : {}), fault, active: false, detail, timestamp: this.clock.now() });
   }
 
   /**

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { Subject } from 'rxjs';
-import sinon from 'sinon';
+import { FakeClock } from '../../src/station/clock.js';
 import type { MeterHealth, MeterReading } from '../../src/station/meter-reading.js';
 import type { StationEvent } from '../../src/station/events.js';
 import { Evse } from '../../src/station/evse.js';
@@ -77,7 +77,7 @@ describe('reservations of no particular EVSE', () => {
   });
 
   describe('the desk, on fake time', () => {
-    let clock: sinon.SinonFakeTimers;
+    let clock: FakeClock;
     let evses: Evse[];
     let events: StationEvent[];
     let store: MemoryStore;
@@ -90,22 +90,21 @@ describe('reservations of no particular EVSE', () => {
         events.push(e);
         desk?.onEvent(e);
       };
-      evses = types.map((t, i) => new Evse(port(i + 1, t), () => SETTINGS, emit));
-      desk = new ReservationDesk(evses, emit, store);
+      evses = types.map((t, i) => new Evse(port(i + 1, t), () => SETTINGS, emit, undefined, undefined, undefined, { clock }));
+      desk = new ReservationDesk(evses, emit, store, clock);
     };
-    const reservation = (id: number, inS = 60, extra: Partial<Reservation> = {}): Reservation => ({ id, idToken: RESERVED, expiresAt: new Date(Date.now() + inS * 1000), ...extra });
+    const reservation = (id: number, inS = 60, extra: Partial<Reservation> = {}): Reservation => ({ id, idToken: RESERVED, expiresAt: new Date(clock.nowMs() + inS * 1000), ...extra });
     const status = (evseId: number): string => evses[evseId - 1]!.connectors[0]!.view.status;
     const ended = (): Array<[number, string, number | undefined]> =>
       events.flatMap((e) => (e.type === 'ReservationEnded' ? [[e.reservationId, e.reason, e.evseId] as [number, string, number | undefined]] : []));
 
     beforeEach(() => {
-      clock = sinon.useFakeTimers({ now: new Date('2026-06-01T10:00:00Z'), toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+      clock = new FakeClock(new Date('2026-06-01T10:00:00Z'));
       store = new MemoryStore();
     });
     afterEach(() => {
       desk?.stop();
       for (const e of evses ?? []) e.stop();
-      clock.restore();
     });
 
     it('H04.FR.01 expires at its expiryDateTime: ended Expired (no EVSE), the held EVSE Available again, nothing stored', () => {
@@ -113,9 +112,9 @@ describe('reservations of no particular EVSE', () => {
       assert.equal(desk.reserve(undefined, reservation(1, 30)), 'Accepted');
       assert.equal(status(1), 'Reserved');
       assert.equal((store.read<unknown[]>('reservations') ?? []).length, 1);
-      clock.tick(29_999);
+      clock.advance(29_999);
       assert.deepEqual(ended(), []);
-      clock.tick(1);
+      clock.advance(1);
       assert.deepEqual(ended(), [[1, 'Expired', undefined]]);
       assert.equal(status(1), 'Available');
       assert.deepEqual(store.read('reservations'), []);
@@ -126,13 +125,13 @@ describe('reservations of no particular EVSE', () => {
       const day = 86_400_000;
       assert.equal(desk.reserve(undefined, reservation(11, 40 * 86_400)), 'Accepted');
       assert.equal(desk.reserve(2, reservation(12, 41 * 86_400)), 'Accepted');
-      clock.tick(1000);
+      clock.advance(1000);
       assert.deepEqual(ended(), [], 'not at once');
-      clock.tick(40 * day - 1001);
+      clock.advance(40 * day - 1001);
       assert.deepEqual(ended(), []);
-      clock.tick(1);
+      clock.advance(1);
       assert.deepEqual(ended(), [[11, 'Expired', undefined]]);
-      clock.tick(day);
+      clock.advance(day);
       assert.deepEqual(ended(), [
         [11, 'Expired', undefined],
         [12, 'Expired', 2],
@@ -179,9 +178,9 @@ describe('reservations of no particular EVSE', () => {
       assert.equal(desk.reserve(1, reservation(7, 1)), 'Occupied', 'EVSE 1 is needed by reservation 5');
       desk.stop();
       for (const e of evses) e.stop();
-      clock.tick(2000);
+      clock.advance(2000);
       const stored = store.read<object[]>('reservations') ?? [];
-      store.write('reservations', [...stored, { id: 9, idToken: RESERVED, expiresAt: new Date(Date.now() - 1).toISOString() }]);
+      store.write('reservations', [...stored, { id: 9, idToken: RESERVED, expiresAt: new Date(clock.nowMs() - 1).toISOString() }]);
       open();
       desk.restore();
       desk.refresh();
@@ -196,7 +195,7 @@ describe('reservations of no particular EVSE', () => {
       assert.deepEqual(desk.unspecified, []);
       assert.equal(evses[1]!.reservedFor?.idToken.idToken, 'OTHER');
       assert.deepEqual(ended(), []);
-      clock.tick(120_000);
+      clock.advance(120_000);
       assert.deepEqual(ended(), [[8, 'Expired', 2]]);
     });
 
