@@ -18,7 +18,7 @@ import { parseArgs } from 'node:util';
 import type { TransactionEventRequest } from 'ocpp-messages/v2.0/TransactionEventRequest.js';
 import { DevCsms, type MessageRecord } from '../tools/dev-csms/dev-csms.js';
 import type { MeterReading } from '../src/station/meter-reading.js';
-import { TransactionMessageQueue, type QueueStore, type QueuedMessage } from '../src/ocpp/common/transaction-queue.js';
+import { TransactionMessageQueue, type QueueStore, type QueuedMessage } from '../src/services/transactions/transaction-queue.js';
 import { OcppClient } from '../src/ocpp/ocpp-client.js';
 import { meterValue } from '../src/ocpp/v201/actions/meter-values.js';
 import { meterValueUpdate, transactionEventRequest, type TransactionMessageState } from '../src/ocpp/v201/actions/transaction-event.js';

@@ -1,8 +1,8 @@
 import type { BehaviorSubject } from 'rxjs';
 import type { AuthorizationPort, ChargingSettings } from '../station/ports.js';
-import type { CsmsClock } from './common/csms-clock.js';
-import type { BootState, Registration } from './common/registration.js';
-import type { TransactionMessageQueue } from './common/transaction-queue.js';
+import type { CsmsClock } from '../services/registration/csms-clock.js';
+import type { BootState, Registration } from '../services/registration/registration.js';
+import type { TransactionMessageQueue } from '../services/transactions/transaction-queue.js';
 
 /** A connector in the protocol's own words, where they differ from the core's (1.6: its numbering and status). */
 export interface ProtocolConnectorView {

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import type { MeterValueType } from 'ocpp-messages/v2.0/TransactionEventRequest.js';
-import sinon from 'sinon';
 import type { MeterReading } from '../../src/station/meter-reading.js';
-import { CsmsClock } from '../../src/ocpp/common/csms-clock.js';
+import { CsmsClock } from '../../src/services/registration/csms-clock.js';
+import { FakeClock } from '../../src/station/clock.js';
 import { DeviceModel, type VariableDefinition } from '../../src/ocpp/v201/device-model/device-model.js';
 import { keepEndedSample, MAX_ENDED_SAMPLES, reviveEndedSamples, TransactionSamplers, type SampledTransaction } from '../../src/ocpp/v201/transaction-samplers.js';
 
-/** E06.FR.11 / J: the samples a transaction collects for its Ended message, on fake time. */
+/** E06.FR.11 / J: the samples a transaction collects for its Ended message, on a FakeClock. */
 
 const MEASURANDS = ['Energy.Active.Import.Register', 'Power.Active.Import'];
 
@@ -40,12 +40,11 @@ function model(values: { updatedS?: number; sampledEndedS?: number; alignedEnded
 const sample = (i: number): MeterValueType => ({ timestamp: `t${i}`, sampledValue: [{ value: i }] });
 
 describe('transaction samplers (SampledDataCtrlr / AlignedDataCtrlr TxEndedInterval)', () => {
-  let timers: sinon.SinonFakeTimers;
+  let timers: FakeClock;
   let samplers: TransactionSamplers | undefined;
   afterEach(() => {
     samplers?.stopAll();
     samplers = undefined;
-    timers.restore();
   });
 
   /** Samplers over one running transaction on EVSE 1, started at `startedAt`, whose meter counts 1 Wh per second. */
@@ -53,9 +52,9 @@ describe('transaction samplers (SampledDataCtrlr / AlignedDataCtrlr TxEndedInter
     const updated: MeterValueType[] = [];
     const ended: MeterValueType[] = [];
     const running = new Map<string, SampledTransaction>([['tx-1', { evseId: 1, snapshot: { startedAt } }]]);
-    const reading = (): MeterReading => ({ timestamp: new Date(), energyImportWh: Math.floor((Date.now() - startedAt.getTime()) / 1000), powerW: 7000 }) as MeterReading;
+    const reading = (): MeterReading => ({ timestamp: timers.now(), energyImportWh: Math.floor((timers.nowMs() - startedAt.getTime()) / 1000), powerW: 7000 }) as MeterReading;
     samplers = new TransactionSamplers({
-      clock: new CsmsClock(),
+      clock: new CsmsClock(timers),
       deviceModel: () => dm,
       latestReading: (evseId) => (evseId === 1 ? reading() : undefined),
       running: () => running,
@@ -66,46 +65,46 @@ describe('transaction samplers (SampledDataCtrlr / AlignedDataCtrlr TxEndedInter
   }
 
   it('AlignedDataCtrlr.TxEndedInterval: AlignedDataCtrlr.TxEndedMeasurands on each clock boundary from midnight, context Sample.Clock, timestamped on the boundary', () => {
-    timers = sinon.useFakeTimers({ now: Date.UTC(2026, 0, 1, 10, 0, 50), toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
-    const r = rig(model({ alignedEndedS: 60 }), new Date());
+    timers = new FakeClock(Date.UTC(2026, 0, 1, 10, 0, 50));
+    const r = rig(model({ alignedEndedS: 60 }), timers.now());
     samplers!.schedule();
-    timers.tick(125_000);
+    timers.advance(125_000);
     assert.deepEqual(r.ended.map((v) => v.timestamp), ['2026-01-01T10:01:00.000Z', '2026-01-01T10:02:00.000Z']);
     for (const v of r.ended) {
       assert.deepEqual(v.sampledValue.map((s) => [s.measurand, s.context]), [['Power.Active.Import', 'Sample.Clock']]);
     }
     assert.deepEqual(r.updated, [], 'nothing to send now');
     r.running.clear(); // the transaction ended
-    timers.tick(120_000);
+    timers.advance(120_000);
     assert.equal(r.ended.length, 2, 'no transaction, no sample');
   });
 
   it('SampledDataCtrlr.TxEndedInterval: TxEndedMeasurands every interval counted from the transaction start, context Sample.Periodic; after a restart the rhythm goes on', () => {
-    timers = sinon.useFakeTimers({ now: Date.UTC(2026, 0, 1, 10, 0, 7), toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
+    timers = new FakeClock(Date.UTC(2026, 0, 1, 10, 0, 7));
     const startedAt = new Date(Date.UTC(2026, 0, 1, 10, 0, 0));
     const r = rig(model({ sampledEndedS: 10 }), startedAt);
     samplers!.start('tx-1', r.running.get('tx-1')!);
-    timers.tick(25_000);
+    timers.advance(25_000);
     assert.deepEqual(r.ended.map((v) => v.timestamp), ['2026-01-01T10:00:10.000Z', '2026-01-01T10:00:20.000Z', '2026-01-01T10:00:30.000Z']);
     assert.deepEqual(r.ended[0]!.sampledValue.map((s) => [s.measurand, s.context, s.value]), [['Energy.Active.Import.Register', 'Sample.Periodic', 10]]);
     samplers!.stop('tx-1');
-    timers.tick(4_000);
+    timers.advance(4_000);
     samplers!.start('tx-1', r.running.get('tx-1')!); // as after a restart, at 10:00:36
-    timers.tick(10_000);
+    timers.advance(10_000);
     assert.deepEqual(r.ended.map((v) => v.timestamp).slice(3), ['2026-01-01T10:00:40.000Z']);
   });
 
   it('SampledDataCtrlr.TxUpdatedInterval: a sample to send at each interval', () => {
-    timers = sinon.useFakeTimers({ now: Date.UTC(2026, 0, 1, 10, 0, 0), toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
-    const r = rig(model({ updatedS: 5 }), new Date());
+    timers = new FakeClock(Date.UTC(2026, 0, 1, 10, 0, 0));
+    const r = rig(model({ updatedS: 5 }), timers.now());
     samplers!.start('tx-1', r.running.get('tx-1')!);
-    timers.tick(16_000);
+    timers.advance(16_000);
     assert.equal(r.updated.length, 3);
     assert.deepEqual(r.ended, []);
   });
 
   it('E06.FR.12/13: at most MAX_ENDED_SAMPLES kept; intermediate samples go first, never the first or the latest', () => {
-    timers = sinon.useFakeTimers();
+    timers = new FakeClock();
     let kept: MeterValueType[] = [];
     for (let i = 0; i < 1000; i++) {
       kept = keepEndedSample(kept, sample(i));
@@ -119,7 +118,7 @@ describe('transaction samplers (SampledDataCtrlr / AlignedDataCtrlr TxEndedInter
   });
 
   it('samples read back from the journal: only well-formed ones', () => {
-    timers = sinon.useFakeTimers();
+    timers = new FakeClock();
     assert.deepEqual(reviveEndedSamples(undefined), []);
     assert.deepEqual(reviveEndedSamples('x'), []);
     assert.deepEqual(reviveEndedSamples([sample(1), { timestamp: 't2' }, null, { timestamp: 3, sampledValue: [{ value: 1 }] }, { timestamp: 't4', sampledValue: [] }]), [sample(1)]);

@@ -4,8 +4,8 @@ import type { Logger } from '../../process/logger.js';
 import type { LocalAuthorizer } from '../../services/authorization/index.js';
 import type { Station } from '../../station/station.js';
 import type { IdToken } from '../../station/types.js';
-import type { CsmsClock } from '../common/csms-clock.js';
-import type { BootState } from '../common/registration.js';
+import type { CsmsClock } from '../../services/registration/csms-clock.js';
+import type { BootState } from '../../services/registration/registration.js';
 import type { ConfigurationStore } from './configuration/configuration-store.js';
 import type { ConnectorNumbering } from './connector-numbering.js';
 

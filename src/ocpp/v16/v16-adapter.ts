@@ -9,11 +9,11 @@ import type { AuthorizationPort, ChargingSettings, StateStore } from '../../stat
 import type { Station } from '../../station/station.js';
 import type { ConnectorStatus, FaultKind } from '../../station/types.js';
 import type { MessageKind, StoredMessage, TransactionJournal } from '../../store/transaction-journal.js';
-import { AlignedSchedule } from '../common/aligned-schedule.js';
+import { AlignedSchedule } from '../../services/transactions/aligned-schedule.js';
 import { configChargingSettings } from '../common/charging-settings.js';
-import { CsmsClock } from '../common/csms-clock.js';
-import { NotAccepted, Registration } from '../common/registration.js';
-import { TransactionMessageQueue, type QueuedMessage } from '../common/transaction-queue.js';
+import { CsmsClock } from '../../services/registration/csms-clock.js';
+import { NotAccepted, Registration } from '../../services/registration/registration.js';
+import { TransactionMessageQueue, type QueuedMessage } from '../../services/transactions/transaction-queue.js';
 import type { OcppClient } from '../ocpp-client.js';
 import type { ProtocolAdapter, ProtocolConnectorView } from '../protocol-adapter.js';
 import type { CallHandler } from '../rpc/rpc-endpoint.js';

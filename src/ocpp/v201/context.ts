@@ -2,8 +2,8 @@ import type { StationConfig } from '../../config/station-config.js';
 import type { MeterReading } from '../../station/meter-reading.js';
 import type { Logger } from '../../process/logger.js';
 import type { Station } from '../../station/station.js';
-import type { CsmsClock } from '../common/csms-clock.js';
-import type { BootState } from '../common/registration.js';
+import type { CsmsClock } from '../../services/registration/csms-clock.js';
+import type { BootState } from '../../services/registration/registration.js';
 import type { OcppClient } from '../ocpp-client.js';
 import type { DeviceModel } from './device-model/device-model.js';
 

@@ -1,7 +1,8 @@
 import type { MeterValueType } from 'ocpp-messages/v2.0/TransactionEventRequest.js';
+import type { TimerHandle } from '../../station/clock.js';
 import type { MeterReading } from '../../station/meter-reading.js';
-import { AlignedSchedule } from '../common/aligned-schedule.js';
-import type { CsmsClock } from '../common/csms-clock.js';
+import { AlignedSchedule } from '../../services/transactions/aligned-schedule.js';
+import type { CsmsClock } from '../../services/registration/csms-clock.js';
 import { meterValue } from './actions/meter-values.js';
 import type { DeviceModel } from './device-model/device-model.js';
 
@@ -59,7 +60,7 @@ export interface TransactionSamplersOptions {
 }
 
 export class TransactionSamplers {
-  private readonly timers = new Map<string, { updated?: NodeJS.Timeout; ended?: NodeJS.Timeout }>();
+  private readonly timers = new Map<string, { updated?: TimerHandle; ended?: TimerHandle }>();
   private readonly alignedEnded: AlignedSchedule;
 
   constructor(private readonly options: TransactionSamplersOptions) {
@@ -79,11 +80,11 @@ export class TransactionSamplers {
   start(transactionId: string, tx: SampledTransaction): void {
     this.stop(transactionId);
     const dm = this.options.deviceModel();
-    const timers: { updated?: NodeJS.Timeout; ended?: NodeJS.Timeout } = {};
+    const timers: { updated?: TimerHandle; ended?: TimerHandle } = {};
     this.timers.set(transactionId, timers);
     const updatedS = dm.getInt('SampledDataCtrlr', 'TxUpdatedInterval');
     if (updatedS > 0) {
-      timers.updated = setInterval(() => {
+      timers.updated = this.options.clock.local.setInterval(() => {
         const value = this.sample(tx.evseId, dm.getList('SampledDataCtrlr', 'TxUpdatedMeasurands'));
         if (value) this.options.onUpdated(transactionId, value);
       }, updatedS * 1000);
@@ -92,9 +93,9 @@ export class TransactionSamplers {
     if (endedMs > 0) {
       // Every interval from the start of the transaction, so a restart keeps the rhythm.
       const next = (): void => {
-        const sinceStartMs = Date.now() - tx.snapshot.startedAt.getTime();
+        const sinceStartMs = this.options.clock.local.nowMs() - tx.snapshot.startedAt.getTime();
         const waitMs = endedMs - (((sinceStartMs % endedMs) + endedMs) % endedMs);
-        timers.ended = setTimeout(() => {
+        timers.ended = this.options.clock.local.setTimeout(() => {
           const value = this.sample(tx.evseId, dm.getList('SampledDataCtrlr', 'TxEndedMeasurands'));
           if (value) this.options.onEndedSample(transactionId, value);
           next();
@@ -107,8 +108,8 @@ export class TransactionSamplers {
   stop(transactionId: string): void {
     const timers = this.timers.get(transactionId);
     if (!timers) return;
-    clearInterval(timers.updated);
-    clearTimeout(timers.ended);
+    timers.updated?.cancel();
+    timers.ended?.cancel();
     this.timers.delete(transactionId);
   }
 

@@ -5,7 +5,7 @@ import type { Logger } from '../../../process/logger.js';
 import type { DeviceStart } from '../../../process/device-start.js';
 import type { SecurityLog } from '../../../store/security-log.js';
 import type { TransactionJournal } from '../../../store/transaction-journal.js';
-import { TransactionMessageQueue } from '../../common/transaction-queue.js';
+import { TransactionMessageQueue } from '../../../services/transactions/transaction-queue.js';
 
 /** Part 2 appendices, Security Events: the standardized event types, each with whether it is critical. */
 export const SECURITY_EVENTS = {

@@ -1,15 +1,20 @@
+import { systemClock, type Clock } from '../../station/clock.js';
+
 /**
  * The station's time as the CSMS sees it. The agent does not set the system clock (that is NTP's
  * job on a Pi); when the CSMS is the time source (2.0.1 B01.FR.06, 1.6 Heartbeat), the offset to
- * its clock is applied to every timestamp the agent sends.
+ * its clock is applied to every timestamp the agent sends. `local` is the clock it is an offset
+ * of, whose timers the services use.
  */
 export class CsmsClock {
   private offsetMs = 0;
 
+  constructor(readonly local: Clock = systemClock) {}
+
   /** Adopts the CSMS' current time, given as RFC 3339. */
   sync(currentTime: string): void {
     const t = Date.parse(currentTime);
-    if (Number.isFinite(t)) this.offsetMs = t - Date.now();
+    if (Number.isFinite(t)) this.offsetMs = t - this.local.nowMs();
   }
 
   get offset(): number {
@@ -17,7 +22,7 @@ export class CsmsClock {
   }
 
   now(): Date {
-    return new Date(Date.now() + this.offsetMs);
+    return new Date(this.local.nowMs() + this.offsetMs);
   }
 
   /** A moment of the agent's clock, on the CSMS' clock. */
@@ -25,7 +30,7 @@ export class CsmsClock {
     return new Date(local.getTime() + this.offsetMs);
   }
 
-  iso(local: Date = new Date()): string {
+  iso(local: Date = this.local.now()): string {
     return this.toCsms(local).toISOString();
   }
 }

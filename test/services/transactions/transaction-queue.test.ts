@@ -1,23 +1,34 @@
 import assert from 'node:assert/strict';
 import { BehaviorSubject } from 'rxjs';
-import { TransactionMessageQueue, type QueuedMessage } from '../../src/ocpp/common/transaction-queue.js';
-import { CallErrorResponse, CallTimeout, NotConnected } from '../../src/ocpp/rpc/rpc-errors.js';
-import { silentLogger } from '../../src/process/logger.js';
-import { TransactionJournal } from '../../src/store/transaction-journal.js';
-import { capturingLogger } from '../helpers/logging.js';
-import { makeTempDir } from '../helpers/temp-dir.js';
+import { FakeClock } from '../../../src/station/clock.js';
+import { TransactionMessageQueue, type QueuedMessage } from '../../../src/services/transactions/transaction-queue.js';
+import { CallErrorResponse, CallTimeout, NotConnected } from '../../../src/ocpp/rpc/rpc-errors.js';
+import { silentLogger } from '../../../src/process/logger.js';
+import { TransactionJournal } from '../../../src/store/transaction-journal.js';
+import { capturingLogger } from '../../helpers/logging.js';
+import { makeTempDir } from '../../helpers/temp-dir.js';
 
 /**
  * The transaction message queue on its journal: written before sent, removed when answered, in
- * order, retried per E13, thinned per E12 when full, and all of it surviving a restart.
+ * order, retried per E13, thinned per E12 when full, and all of it surviving a restart. Retry
+ * waits run on a FakeClock.
  */
+
+/** Moves fake time on until the queue has nothing left (or a minute has passed), then waits for it to say so. */
+async function drainOn(clock: FakeClock, q: TransactionMessageQueue): Promise<void> {
+  const idle = q.idle();
+  for (let i = 0; i < 600 && q.length > 0; i++) await clock.advanceAsync(100);
+  await idle;
+}
 
 const tx = (id: string, seqNo: number) => ({ id, snapshot: { id, evseId: 1 }, adapter: { seqNo } });
 
 describe('transaction message queue on the journal', () => {
   let dir: string;
+  let clock: FakeClock;
   beforeEach(() => {
     dir = makeTempDir('evse-queue');
+    clock = new FakeClock();
   });
 
   function queue(
@@ -40,6 +51,7 @@ describe('transaction message queue on the journal', () => {
       onAnswer: (m) => answered.push(m),
       onDiscarded: (m) => discarded.push(m),
       log: extra.lines ? capturingLogger(extra.lines) : silentLogger,
+      clock,
     });
     return { q, ready$, answered, discarded };
   }
@@ -84,6 +96,7 @@ describe('transaction message queue on the journal', () => {
         onDisk.close();
       },
       log: silentLogger,
+      clock,
     });
     q.enqueue('StartTransaction', { n: 0 }, 'tx-1', 'start');
     await q.idle();
@@ -124,11 +137,11 @@ describe('transaction message queue on the journal', () => {
     );
     q.enqueue('TransactionEvent', { n: 0 }, 'tx-1', 'start');
     q.enqueue('TransactionEvent', { n: 1 }, 'tx-1', 'update');
-    await new Promise((r) => setTimeout(r, 30));
+    await clock.advanceAsync(30);
     assert.equal(q.length, 2, 'not connected: nothing lost, nothing counted');
     behaviour = 'error';
     ready$.next(true); // connected again
-    await q.idle();
+    await drainOn(clock, q);
     assert.deepEqual(attempts, ['0:offline', '0:error', '0:error', '0:error', '1:error'], attempts.join(' '));
     assert.deepEqual(discarded.map((m) => (m.payload as { n: number }).n), [0]);
     assert.deepEqual(answered.map((m) => (m.payload as { n: number }).n), [1]);

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { Observable, Subscription } from 'rxjs';
 import type { Logger } from '../../process/logger.js';
 import type { MessageKind, RemovalReason, StoredMessage, StoredTransaction } from '../../store/transaction-journal.js';
-import { CallErrorResponse, CallTimeout, InvalidResponse, NotConnected } from '../rpc/rpc-errors.js';
+import { CallErrorResponse, CallTimeout, InvalidResponse, NotConnected } from '../../ocpp/rpc/rpc-errors.js';
+import { systemClock, type Clock, type TimerHandle } from '../../station/clock.js';
 
 /** A message for the log: its action, and its transaction when it has one. */
 const describe = (m: StoredMessage): string => (m.kind === 'event' ? m.action : `${m.action} for transaction ${m.transactionId}`);
@@ -41,6 +42,8 @@ export interface TransactionQueueOptions {
   /** The message was given up after its last attempt (E13.FR.04). */
   onDiscarded?(message: QueuedMessage, error: Error): void;
   log: Logger;
+  /** The retry waits' timers; the system's by default. */
+  clock?: Clock;
 }
 
 /**
@@ -54,7 +57,7 @@ export class TransactionMessageQueue {
   private readonly queue: QueuedMessage[] = [];
   private ready = false;
   private pumping = false;
-  private retryTimer: NodeJS.Timeout | undefined;
+  private retryTimer: TimerHandle | undefined;
   private readonly subscription: Subscription;
   private stopped = false;
   private idleWaiters: Array<() => void> = [];
@@ -63,7 +66,10 @@ export class TransactionMessageQueue {
   /** A send found the connection gone: wait for ready$ to say it is back. */
   private waitingForConnection = false;
 
+  private readonly clock: Clock;
+
   constructor(private readonly options: TransactionQueueOptions) {
+    this.clock = options.clock ?? systemClock;
     for (const m of options.initial ?? []) this.queue.push({ ...m, failures: 0 });
     this.subscription = options.ready$.subscribe((ready) => {
       this.ready = ready;
@@ -139,9 +145,9 @@ export class TransactionMessageQueue {
     if (this.queue.length === 0) return;
     const idle = new Promise<void>((resolve) => this.idleWaiters.push(resolve));
     if (!Number.isFinite(timeoutMs)) return idle;
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([idle, new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)))]);
-    clearTimeout(timer);
+    let timer: TimerHandle | undefined;
+    await Promise.race([idle, new Promise<void>((resolve) => (timer = this.clock.setTimeout(resolve, timeoutMs)))]);
+    timer?.cancel();
   }
 
   private pump(): void {
@@ -182,7 +188,7 @@ export class TransactionMessageQueue {
         }
         const waitS = this.options.retryIntervalS() * message.failures;
         this.options.log.warning(`${describe(message)} not processed (${err.message}); retry ${message.failures + 1} in ${waitS} s`);
-        this.retryTimer = setTimeout(() => {
+        this.retryTimer = this.clock.setTimeout(() => {
           this.retryTimer = undefined;
           this.pump();
         }, waitS * 1000);
@@ -210,7 +216,7 @@ export class TransactionMessageQueue {
   stop(): void {
     this.stopped = true;
     this.subscription.unsubscribe();
-    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer?.cancel();
     this.retryTimer = undefined;
     for (const w of this.idleWaiters.splice(0)) w();
   }

@@ -1,7 +1,8 @@
 import { BehaviorSubject, combineLatest, map, type Observable, type Subscription } from 'rxjs';
 import type { Logger } from '../../process/logger.js';
-import type { OcppClient } from '../ocpp-client.js';
-import { NotConnected } from '../rpc/rpc-errors.js';
+import type { OcppClient } from '../../ocpp/ocpp-client.js';
+import { NotConnected } from '../../ocpp/rpc/rpc-errors.js';
+import type { TimerHandle } from '../../station/clock.js';
 import type { CsmsClock } from './csms-clock.js';
 
 /** Where the station's registration with the CSMS stands (2.0.1 B01-B03, 1.6 4.2). */
@@ -54,15 +55,20 @@ export class Registration {
   /** Connected and accepted: transaction messages may go. */
   readonly ready$: Observable<boolean>;
   private readonly subscriptions: Subscription[] = [];
-  private bootTimer: NodeJS.Timeout | undefined;
-  private heartbeatTimer: NodeJS.Timeout | undefined;
-  private lastActivity = Date.now();
-  private offlineSince: number | undefined = Date.now();
+  private bootTimer: TimerHandle | undefined;
+  private heartbeatTimer: TimerHandle | undefined;
+  private lastActivity: number;
+  private offlineSince: number | undefined;
   private booting = false;
   private stopped = false;
 
   constructor(private readonly options: RegistrationOptions) {
+    this.lastActivity = this.offlineSince = this.nowMs();
     this.ready$ = combineLatest([options.client.connected$, this.bootState$]).pipe(map(([c, b]) => c && b === 'Accepted'));
+  }
+
+  private nowMs(): number {
+    return this.options.clock.local.nowMs();
   }
 
   get state(): BootState {
@@ -80,7 +86,7 @@ export class Registration {
   stop(): void {
     this.stopped = true;
     for (const s of this.subscriptions) s.unsubscribe();
-    for (const t of [this.bootTimer, this.heartbeatTimer]) if (t) clearTimeout(t);
+    for (const t of [this.bootTimer, this.heartbeatTimer]) t?.cancel();
     this.bootState$.complete();
   }
 
@@ -88,9 +94,9 @@ export class Registration {
   async sendNow(action: string, payload: object): Promise<unknown> {
     // Counted when sent, not when answered: the timer firing again before a Heartbeat's answer
     // must not send a second one (2.0.1 G02.FR.05).
-    this.lastActivity = Date.now();
+    this.lastActivity = this.nowMs();
     const answer = await this.options.client.call(action, payload);
-    this.lastActivity = Date.now();
+    this.lastActivity = this.nowMs();
     return answer;
   }
 
@@ -105,8 +111,8 @@ export class Registration {
 
   private onConnection(connected: boolean): void {
     if (!connected) {
-      this.offlineSince ??= Date.now();
-      if (this.heartbeatTimer) clearTimeout(this.heartbeatTimer);
+      this.offlineSince ??= this.nowMs();
+      this.heartbeatTimer?.cancel();
       return;
     }
     if (this.bootState$.value !== 'Accepted') {
@@ -114,7 +120,7 @@ export class Registration {
       if (!this.bootTimer) this.boot();
       return;
     }
-    const offlineS = this.offlineSince === undefined ? 0 : (Date.now() - this.offlineSince) / 1000;
+    const offlineS = this.offlineSince === undefined ? 0 : (this.nowMs() - this.offlineSince) / 1000;
     this.offlineSince = undefined;
     this.options.onReconnected(offlineS);
     this.scheduleHeartbeat();
@@ -123,7 +129,7 @@ export class Registration {
   /** Sends BootNotification now; `triggered` when the CSMS asked for it while not accepted (F06). */
   boot(triggered = false): void {
     if (this.booting || this.stopped) return;
-    if (this.bootTimer) clearTimeout(this.bootTimer);
+    this.bootTimer?.cancel();
     this.bootTimer = undefined;
     this.booting = true;
     void this.send('BootNotification', this.options.bootRequest(triggered))
@@ -141,8 +147,8 @@ export class Registration {
   }
 
   private retryBoot(seconds: number): void {
-    if (this.bootTimer) clearTimeout(this.bootTimer);
-    this.bootTimer = setTimeout(() => {
+    this.bootTimer?.cancel();
+    this.bootTimer = this.options.clock.local.setTimeout(() => {
       this.bootTimer = undefined;
       if (this.options.client.isConnected) this.boot();
     }, seconds * 1000);
@@ -178,12 +184,12 @@ export class Registration {
 
   /** A Heartbeat after HeartbeatInterval without other traffic (2.0.1 G02, 1.6 4.6). */
   scheduleHeartbeat(): void {
-    if (this.heartbeatTimer) clearTimeout(this.heartbeatTimer);
+    this.heartbeatTimer?.cancel();
     if (this.stopped || this.bootState$.value !== 'Accepted' || !this.options.client.isConnected) return;
     const intervalMs = this.options.heartbeatIntervalS() * 1000;
-    const due = Math.max(0, this.lastActivity + intervalMs - Date.now());
-    this.heartbeatTimer = setTimeout(() => {
-      if (Date.now() - this.lastActivity >= intervalMs - 5) void this.heartbeat(false);
+    const due = Math.max(0, this.lastActivity + intervalMs - this.nowMs());
+    this.heartbeatTimer = this.options.clock.local.setTimeout(() => {
+      if (this.nowMs() - this.lastActivity >= intervalMs - 5) void this.heartbeat(false);
       this.scheduleHeartbeat();
     }, due);
   }

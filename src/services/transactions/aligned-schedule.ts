@@ -1,4 +1,5 @@
-import type { CsmsClock } from './csms-clock.js';
+import type { TimerHandle } from '../../station/clock.js';
+import type { CsmsClock } from '../registration/csms-clock.js';
 
 /**
  * Clock-aligned meter values (2.0.1 J01 AlignedDataCtrlr.Interval, 1.6 ClockAlignedDataInterval):
@@ -7,7 +8,7 @@ import type { CsmsClock } from './csms-clock.js';
  * not sent again.
  */
 export class AlignedSchedule {
-  private timer: NodeJS.Timeout | undefined;
+  private timer: TimerHandle | undefined;
   private lastBoundary = 0;
   private stopped = false;
 
@@ -20,7 +21,7 @@ export class AlignedSchedule {
 
   /** Plans the next boundary: at start, and again whenever the interval or the clock changed. */
   schedule(): void {
-    clearTimeout(this.timer);
+    this.timer?.cancel();
     this.timer = undefined;
     const intervalMs = this.intervalS() * 1000;
     if (intervalMs <= 0 || this.stopped) return;
@@ -29,7 +30,7 @@ export class AlignedSchedule {
     const midnight = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate());
     let next = midnight + Math.ceil((now - midnight + 1) / intervalMs) * intervalMs;
     while (next <= this.lastBoundary) next += intervalMs;
-    this.timer = setTimeout(() => {
+    this.timer = this.clock.local.setTimeout(() => {
       this.lastBoundary = next;
       this.onBoundary(new Date(next));
       this.schedule();
@@ -38,6 +39,6 @@ export class AlignedSchedule {
 
   stop(): void {
     this.stopped = true;
-    clearTimeout(this.timer);
+    this.timer?.cancel();
   }
 }
