@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import type { TransactionEventRequest } from 'ocpp-messages/v2.0/TransactionEventRequest.js';
 import { firmwareVersion } from '../../src/app/agent.js';
-import { afterEachTest, apiStatus, CARD, evseOne, evseWhen, ID, plugIn, sleep, startRig, stopCsms, unplug, until, waitForTx, type Rig } from '../integration/v201-harness.js';
+import { afterEachTest, apiStatus, CARD, evseOne, evseWhen, ID, plugIn, sleep, startRig, stopCsms, unplug, until, waitForTx, type Rig } from '../integration/v201/rig.js';
 
 /**
  * GET /api/status tells the whole story: against the development CSMS over a real WebSocket, with

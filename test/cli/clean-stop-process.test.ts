@@ -4,7 +4,7 @@ import path from 'node:path';
 import { DevCsms } from '../../tools/dev-csms/dev-csms.js';
 import { CliProcess, simulatorConfigCopy } from '../helpers/cli.js';
 import type { BootNotificationRequest } from 'ocpp-messages/v2.0/BootNotificationRequest.js';
-import { calls, txEvents, until } from '../integration/v201-harness.js';
+import { calls, txEvents, until } from '../integration/v201/rig.js';
 
 /**
  * `evse-agent run` as a real process, stopped with SIGTERM during a transaction (what `systemctl

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { answers, DevCsms } from '../../tools/dev-csms/dev-csms.js';
 import { CallErrorResponse } from '../../src/ocpp/rpc/rpc-errors.js';
 import { unexplainedCallErrors } from './call-error-audit.js';
-import { afterEachTest, ID, rawCall, startRig, until } from './v201-harness.js';
+import { afterEachTest, ID, rawCall, startRig, until } from './v201/rig.js';
 
 /**
  * The audit every integration test ends with (afterEachTest): no CALLERROR on a happy path. Here

@@ -17,8 +17,8 @@ import {
   waitForAccepted,
   waitForTx,
   type Rig,
-} from './v201-harness.js';
-import { csmsTransactionIds, startCharging16, startRig16, stopTransactions, waitForAccepted16 } from './v16-harness.js';
+} from './v201/rig.js';
+import { csmsTransactionIds, startCharging16, startRig16, stopTransactions, waitForAccepted16 } from './v16/rig.js';
 
 /**
  * A clean stop (SIGTERM, `systemctl restart`) is not a power loss: the relay opens at once, the

@@ -1,0 +1,183 @@
+import assert from 'node:assert/strict';
+import type { MeterValuesRequest } from 'ocpp-messages/v2.0/MeterValuesRequest.js';
+import type { TransactionEventRequest } from 'ocpp-messages/v2.0/TransactionEventRequest.js';
+import {
+  afterEachTest,
+  assertContiguous,
+  assertNoCallErrors,
+  callRecords,
+  calls,
+  CARD,
+  ID,
+  plugIn,
+  relayClosed,
+  sleep,
+  startAgent,
+  startCharging,
+  startRig,
+  statuses,
+  stopAgent,
+  txEvents,
+  unplug,
+  until,
+  waitForAccepted,
+  waitForTx,
+  withSecondEvse,
+} from './rig.js';
+
+/** G01-G04 statuses and availability, and J01 clock-aligned meter values. */
+
+const statusList = (csms: Parameters<typeof statuses>[0], evseId = 1): string[] => statuses(csms).filter((s) => s.evseId === evseId).map((s) => s.connectorStatus);
+
+describe('OCPP 2.0.1 integration: availability and meter values (G01-G04, J01)', function () {
+  this.timeout(15000);
+  afterEach(afterEachTest);
+
+  it('G03 ChangeAvailability of an idle EVSE: Accepted, Unavailable reported (G03.FR.04); the same again Accepted (G03.FR.03); no charging; Operative restores the original status (G03.FR.07); G03.FR.08 kept across a restart', async () => {
+    const { csms, agent, file } = await startRig();
+    assert.deepEqual((await csms.changeAvailability(ID, { evseId: 1, operative: false })).response, { status: 'Accepted' });
+    await csms.waitFor<{ connectorStatus: string }>(ID, 'StatusNotification', (p) => p.connectorStatus === 'Unavailable');
+    assert.deepEqual((await csms.changeAvailability(ID, { evseId: 1, operative: false })).response, { status: 'Accepted' });
+    const state = await csms.getVariables(ID, [{ component: { name: 'EVSE', evse: { id: 1 } }, variable: { name: 'AvailabilityState' } }]);
+    assert.equal(state.getVariableResult[0].attributeValue, 'Unavailable');
+    // A vehicle arrives: still Unavailable, and a card does not get as far as the CSMS.
+    await plugIn(agent);
+    assert.deepEqual(await agent.station.presentIdToken(1, CARD), { outcome: 'rejected', status: 'Unavailable' });
+    assert.equal(calls(csms, 'Authorize').length, 0);
+    assert.equal(relayClosed(agent), false);
+    assert.deepEqual((await csms.changeAvailability(ID, { evseId: 1, operative: true })).response, { status: 'Accepted' });
+    await csms.waitFor<{ connectorStatus: string }>(ID, 'StatusNotification', (p) => p.connectorStatus === 'Occupied');
+    assert.deepEqual(statusList(csms), ['Available', 'Unavailable', 'Occupied']);
+    // Inoperative again, then a restart: the new agent comes up Unavailable.
+    await unplug(agent);
+    await csms.changeAvailability(ID, { evseId: 1, operative: false });
+    await until(() => statusList(csms).at(-1) === 'Unavailable', 2000, 'Unavailable');
+    await stopAgent(agent);
+    const again = await startAgent(file);
+    await until(() => calls(csms, 'BootNotification').length === 2, 5000, 'the second boot');
+    await waitForAccepted(csms, again.agent);
+    const boot2 = callRecords(csms, 'BootNotification')[1]!;
+    const after = callRecords<{ connectorStatus: string }>(csms, 'StatusNotification').filter((m) => m.seq > boot2.seq);
+    assert.deepEqual(after.map((m) => m.payload.connectorStatus), ['Unavailable']);
+    assertNoCallErrors(csms);
+  });
+
+  it('G03.FR.05 Inoperative during a transaction: Scheduled, charging goes on, applied when it ends; G01.FR.05 the EV leaving reports Unavailable', async () => {
+    const rig = await startRig();
+    const { csms, agent } = rig;
+    const txId = await startCharging(rig);
+    assert.deepEqual((await csms.changeAvailability(ID, { evseId: 1, operative: false })).response, { status: 'Scheduled' });
+    await sleep(200);
+    assert.equal(relayClosed(agent), true, 'the transaction goes on');
+    assert.deepEqual(statusList(csms), ['Available', 'Occupied']);
+    await unplug(agent);
+    const ended = await waitForTx(csms, (t) => t.eventType === 'Ended');
+    assert.equal(ended.transactionInfo.stoppedReason, 'EVDisconnected');
+    await until(() => statusList(csms).at(-1) === 'Unavailable', 2000, 'Unavailable after the transaction');
+    assert.deepEqual(statusList(csms), ['Available', 'Occupied', 'Unavailable']);
+    assertContiguous(txEvents(csms, txId));
+    assertNoCallErrors(csms);
+  });
+
+  it('G04 station level: Inoperative makes every connector Unavailable (G04.FR.07), Operative restores them (G04.FR.08); G01 a StatusNotification for each change', async () => {
+    const { csms, agent } = await startRig({ config: withSecondEvse });
+    await plugIn(agent, 2);
+    await until(() => statusList(csms, 2).at(-1) === 'Occupied', 2000, 'EVSE 2 Occupied');
+    assert.deepEqual((await csms.changeAvailability(ID, { operative: false })).response, { status: 'Accepted' });
+    await until(() => statusList(csms, 1).at(-1) === 'Unavailable' && statusList(csms, 2).at(-1) === 'Unavailable', 2000, 'both Unavailable');
+    const state = await csms.getVariables(ID, [{ component: { name: 'ChargingStation' }, variable: { name: 'AvailabilityState' } }]);
+    assert.equal(state.getVariableResult[0].attributeValue, 'Unavailable');
+    assert.deepEqual((await csms.changeAvailability(ID, { operative: true })).response, { status: 'Accepted' });
+    await until(() => statusList(csms, 1).at(-1) === 'Available' && statusList(csms, 2).at(-1) === 'Occupied', 2000, 'original statuses');
+    assert.deepEqual(statusList(csms, 1), ['Available', 'Unavailable', 'Available']);
+    assert.deepEqual(statusList(csms, 2), ['Available', 'Occupied', 'Unavailable', 'Occupied']);
+    // Unknown targets are Rejected.
+    assert.equal((await csms.changeAvailability(ID, { evseId: 9, operative: false })).response.status, 'Rejected');
+    assert.equal((await csms.changeAvailability(ID, { evseId: 1, connectorId: 4, operative: false })).response.status, 'Rejected');
+    // Connector level, too.
+    assert.deepEqual((await csms.changeAvailability(ID, { evseId: 1, connectorId: 1, operative: false })).response, { status: 'Accepted' });
+    await until(() => statusList(csms, 1).at(-1) === 'Unavailable', 2000, 'connector Unavailable');
+    assert.equal(statusList(csms, 2).at(-1), 'Occupied');
+    assertNoCallErrors(csms);
+  });
+
+  it('G01.FR.03/04/08 an EVSE with two connectors: plugging one reports it Occupied and not the other; unplugging reports it Available', async () => {
+    const { csms, agent } = await startRig({
+      config: (doc) => doc['evses'][0]['connectors'].push({ id: 2, type: 'cType2', relay: { line: 16 }, plugDetect: { line: 25, activeLow: true, debounceMs: 50 } }),
+    });
+    await plugIn(agent);
+    await csms.waitFor<{ connectorStatus: string }>(ID, 'StatusNotification', (p) => p.connectorStatus === 'Occupied');
+    assert.equal(agent.station.statusOf(1, 2), 'Unavailable', 'the other connector cannot be used meanwhile');
+    await unplug(agent);
+    await until(() => statuses(csms).length === 4, 2000, 'Available again');
+    await sleep(200);
+    assert.deepEqual(
+      statuses(csms).map((s) => [s.connectorId, s.connectorStatus]),
+      [
+        [1, 'Available'],
+        [2, 'Available'],
+        [1, 'Occupied'],
+        [1, 'Available'],
+      ],
+    );
+    assertNoCallErrors(csms);
+  });
+
+  it('J01 clock-aligned values (AlignedDataCtrlr.Interval 2 s by SetVariables): MeterValues exactly on the boundaries with Sample.Clock and the Measurands; J01.FR.22 during a transaction as TransactionEvent MeterValueClock', async () => {
+    const rig = await startRig();
+    const { csms, agent } = rig;
+    const set = await csms.setVariables(ID, [
+      { component: { name: 'AlignedDataCtrlr' }, variable: { name: 'Measurands' }, attributeValue: 'Energy.Active.Import.Register,Voltage' },
+      { component: { name: 'AlignedDataCtrlr' }, variable: { name: 'Interval' }, attributeValue: '2' },
+    ]);
+    assert.deepEqual(
+      set.setVariableResult.map((r) => r.attributeStatus),
+      ['Accepted', 'Accepted'],
+    );
+    const onBoundary = (iso: string, arrived: Date): void => {
+      const t = Date.parse(iso);
+      assert.equal(t % 2000, 0, `${iso} on a 2 s boundary`);
+      assert.ok(Math.abs(arrived.getTime() - t) < 500, `sent ${arrived.getTime() - t} ms after the boundary ${iso}`);
+    };
+    const idle = await csms.waitFor<MeterValuesRequest>(ID, 'MeterValues', undefined, 3000);
+    assert.equal(idle.payload.evseId, 1);
+    assert.equal(idle.payload.meterValue.length, 1);
+    onBoundary(idle.payload.meterValue[0]!.timestamp, idle.at);
+    const values = idle.payload.meterValue[0]!.sampledValue;
+    assert.ok(values.every((s) => s.context === 'Sample.Clock'));
+    assert.deepEqual([...new Set(values.map((s) => s.measurand))].sort(), ['Energy.Active.Import.Register', 'Voltage']);
+    assert.deepEqual([...new Set(values.filter((s) => s.measurand === 'Voltage').map((s) => s.phase))].sort(), ['L1-N', 'L2-N', 'L3-N']);
+
+    const txId = await startCharging(rig);
+    const clock = await csms.waitFor<TransactionEventRequest>(ID, 'TransactionEvent', (t) => t.triggerReason === 'MeterValueClock', 3000);
+    assert.equal(clock.payload.eventType, 'Updated');
+    assert.equal(clock.payload.transactionInfo.transactionId, txId);
+    onBoundary(clock.payload.meterValue![0]!.timestamp, clock.at);
+    assert.ok(clock.payload.meterValue![0]!.sampledValue.every((s) => s.context === 'Sample.Clock'));
+    assert.deepEqual([...new Set(clock.payload.meterValue![0]!.sampledValue.map((s) => s.measurand))].sort(), ['Energy.Active.Import.Register', 'Voltage']);
+    // J01.FR.22: one or the other; this station sends the TransactionEvent only.
+    const started = callRecords<TransactionEventRequest>(csms, 'TransactionEvent').find((m) => m.payload.eventType === 'Started')!;
+    assert.equal(callRecords(csms, 'MeterValues').filter((m) => m.seq > started.seq).length, 0);
+    await agent.station.presentIdToken(1, CARD);
+    await waitForTx(csms, (t) => t.eventType === 'Ended');
+    assertContiguous(txEvents(csms, txId));
+    assertNoCallErrors(csms);
+  });
+  it('J01/B01.FR.06 aligned values configured before the boot follow the CSMS clock from the first one on (currentTime 1 h 0.7 s ahead)', async () => {
+    const offsetMs = 3600_000 + 700;
+    const { csms } = await startRig({
+      config: (doc) => {
+        doc['meterValues'] = { ...doc['meterValues'], alignedIntervalS: 2 };
+      },
+      program: (csms) => csms.answer('BootNotification', () => ({ status: 'Accepted', interval: 300, currentTime: new Date(Date.now() + offsetMs).toISOString() })),
+    });
+    await csms.waitFor(ID, 'MeterValues', undefined, 3000);
+    for (const m of callRecords<MeterValuesRequest>(csms, 'MeterValues')) {
+      const t = Date.parse(m.payload.meterValue[0]!.timestamp);
+      assert.equal(t % 2000, 0, `${m.payload.meterValue[0]!.timestamp} on a boundary`);
+      const late = m.at.getTime() + offsetMs - t;
+      assert.ok(late >= -50 && late < 500, `${m.payload.meterValue[0]!.timestamp}: sent ${late} ms after it on the CSMS clock`);
+    }
+    assertNoCallErrors(csms);
+  });
+});
