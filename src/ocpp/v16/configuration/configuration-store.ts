@@ -7,7 +7,32 @@ import type {
 } from 'ocpp-messages/v1.6/index.js';
 import { Secret } from '../../../config/station-config.js';
 import { SettingsFile } from '../../../store/settings-file.js';
-import type { RpcErrorCode } from '../../rpc/rpc-errors.js';
+import {
+  isStored,
+  listMembers,
+  MAX_KEY_LENGTH,
+  type ConfigurationChange,
+  type ConfigurationKeyDefinition,
+  type ConfigurationStatus,
+  type Entry,
+  type KeyValue,
+  type RpcErrorAnswer,
+  type StoredKeyDefinition,
+} from './key-definitions.js';
+import { checkKeyValue, DECIMAL, INTEGER, MAX_VALUE_LENGTH, type Check } from './key-values.js';
+
+export {
+  isRpcErrorAnswer,
+  listMembers,
+  type ConfigurationChange,
+  type ConfigurationKeyDefinition,
+  type ConfigurationKeyType,
+  type ConfigurationStatus,
+  type KeyValue,
+  type LiveKeyDefinition,
+  type RpcErrorAnswer,
+  type StoredKeyDefinition,
+} from './key-definitions.js';
 
 /**
  * OCPP 1.6 configuration keys (chapter 9), read with GetConfiguration (5.8) and written with
@@ -17,64 +42,8 @@ import type { RpcErrorCode } from '../../rpc/rpc-errors.js';
  * keys are matched without regard to case and reported in the station's spelling; boolean values
  * and list members are matched the same way and stored in their canonical spelling ("TRUE" is
  * stored as "true"). Free text values (type string) are kept as given.
+ * The definitions are in key-definitions.ts, the value checks in key-values.ts.
  */
-
-export type ConfigurationKeyType = 'boolean' | 'integer' | 'decimal' | 'string' | 'CSL';
-export type ConfigurationStatus = ChangeConfigurationResponse['status'];
-export type KeyValue = NonNullable<GetConfigurationResponse['configurationKey']>[number];
-
-interface KeyDefinitionBase {
-  /** The name as the spec spells it, at most 50 characters. */
-  key: string;
-  type: ConfigurationKeyType;
-  /** Accessibility R: GetConfiguration reports it, ChangeConfiguration is Rejected. */
-  readonly: boolean;
-  /** A new value takes effect only after a restart: ChangeConfiguration answers RebootRequired. */
-  rebootRequired?: boolean;
-  /** Accessibility W (AuthorizationKey): its value is never reported, logged or announced. */
-  writeOnly?: boolean;
-  /** integer and decimal: the range. */
-  min?: number;
-  max?: number;
-  /** string: the most characters. */
-  maxLength?: number;
-  /** CSL: the allowed members, matched without regard to case; absent: any member. */
-  members?: readonly string[];
-  /** CSL: the key whose integer value is the most members the list may have ([KeyName]MaxLength, 5.3). */
-  maxItemsKey?: string;
-  /** A check beyond the type; gets the canonical value, returns why it is refused. */
-  validate?: (value: string) => string | undefined;
-}
-
-/** A value the store keeps: the default until changed, persisted when changed. */
-export interface StoredKeyDefinition extends KeyDefinitionBase {
-  default: string;
-}
-
-/** A read-only value the agent knows at the moment it is asked (e.g. the security profile in use). */
-export interface LiveKeyDefinition extends KeyDefinitionBase {
-  readonly: true;
-  read: () => string;
-}
-
-export type ConfigurationKeyDefinition = StoredKeyDefinition | LiveKeyDefinition;
-
-export interface ConfigurationChange {
-  key: string;
-  /** The new value in effect; a mask for a write-only key, whose value is only in `secret`. */
-  value: string;
-  secret?: Secret;
-}
-
-/** A request the station answers with a CALLERROR instead of a response; the caller turns it into one. */
-export interface RpcErrorAnswer {
-  rpcError: RpcErrorCode;
-  description: string;
-}
-
-export function isRpcErrorAnswer(answer: object): answer is RpcErrorAnswer {
-  return 'rpcError' in answer;
-}
 
 export interface ConfigurationStoreOptions {
   definitions: readonly ConfigurationKeyDefinition[];
@@ -89,28 +58,6 @@ export const CONFIGURATION_FILE = 'ocpp16-configuration.json';
 export const MAX_KEYS_KEY = 'GetConfigurationMaxKeys';
 
 const MASK = '********';
-/** CiString50Type and CiString500Type (7.17, 7.19). */
-const MAX_KEY_LENGTH = 50;
-const MAX_VALUE_LENGTH = 500;
-
-const INTEGER = /^[+-]?\d+$/;
-const DECIMAL = /^[+-]?(\d+(\.\d*)?|\.\d+)$/;
-
-type Check = { ok: true; value: string } | { ok: false; reason: string };
-
-interface Entry {
-  readonly def: ConfigurationKeyDefinition;
-  /** The value in effect (stored keys only). */
-  active: string;
-}
-
-const isStored = (def: ConfigurationKeyDefinition): def is StoredKeyDefinition => !('read' in def);
-const fail = (reason: string): Check => ({ ok: false, reason });
-
-/** Splits a CSL value into its members; the empty string is the empty list. */
-export function listMembers(value: string): string[] {
-  return value === '' ? [] : value.split(',');
-}
 
 export class ConfigurationStore {
   readonly changes$: Observable<ConfigurationChange>;
@@ -284,7 +231,9 @@ export class ConfigurationStore {
       if (entry) configurationKey.push(this.#keyValue(entry));
       else unknownKey.push(name);
     }
-    return { configurationKey, ...(unknownKey.length > 0 ? { unknownKey } : {}) };
+    const response: GetConfigurationResponse = { configurationKey };
+    if (unknownKey.length > 0) response.unknownKey = unknownKey;
+    return response;
   }
 
   #keyValue(entry: Entry): KeyValue {
@@ -354,61 +303,9 @@ export class ConfigurationStore {
   // -------------------------------------------------------------------------------------------
   // Values
 
-  /** Checks a value for its key's type, range, members and length; returns it in its canonical spelling. */
+  /** Checks a value for its key (key-values.ts), a list's length against its MaxLength key. */
   #check(entry: Entry, raw: string, options: { skipValidate?: boolean } = {}): Check {
-    const { def } = entry;
-    const checked = this.#checkType(def, raw);
-    if (!checked.ok) return checked;
-    if (checked.value.length > MAX_VALUE_LENGTH) return fail(`longer than ${MAX_VALUE_LENGTH} characters`);
-    if (options.skipValidate) return checked;
-    const reason = def.validate?.(checked.value);
-    return reason === undefined ? checked : fail(reason);
-  }
-
-  #checkType(def: ConfigurationKeyDefinition, raw: string): Check {
-    switch (def.type) {
-      case 'boolean': {
-        const b = raw.trim().toLowerCase();
-        return b === 'true' || b === 'false' ? { ok: true, value: b } : fail('must be true or false');
-      }
-      case 'integer': {
-        const text = raw.trim();
-        if (!INTEGER.test(text)) return fail('must be an integer');
-        const n = Number(text);
-        if (!Number.isSafeInteger(n)) return fail('integer too large');
-        return checkRange(n, def) ?? { ok: true, value: String(n) };
-      }
-      case 'decimal': {
-        const text = raw.trim();
-        if (!DECIMAL.test(text)) return fail('must be a decimal number');
-        const n = Number(text);
-        if (!Number.isFinite(n)) return fail('number too large');
-        return checkRange(n, def) ?? { ok: true, value: String(n) };
-      }
-      case 'string':
-        if (def.maxLength !== undefined && raw.length > def.maxLength) return fail(`must be at most ${def.maxLength} characters`);
-        return { ok: true, value: raw };
-      case 'CSL':
-        return this.#checkList(def, raw);
-    }
-  }
-
-  /** Spaces around commas are ignored, since Central System front ends often add them. */
-  #checkList(def: ConfigurationKeyDefinition, raw: string): Check {
-    const items = raw.trim() === '' ? [] : raw.split(',').map((s) => s.trim());
-    const canonical: string[] = [];
-    for (const item of items) {
-      if (item === '') return fail('has an empty member');
-      const match = def.members ? def.members.find((m) => m.toLowerCase() === item.toLowerCase()) : item;
-      if (match === undefined) return fail(`"${item.slice(0, 40)}" is not one of ${def.members?.join(',') ?? ''}`);
-      if (canonical.some((c) => c.toLowerCase() === match.toLowerCase())) return fail(`${match.slice(0, 40)} is given twice`);
-      canonical.push(match);
-    }
-    if (def.maxItemsKey !== undefined) {
-      const limit = this.getInt(def.maxItemsKey);
-      if (canonical.length > limit) return fail(`has ${canonical.length} members, more than ${def.maxItemsKey} = ${limit}`);
-    }
-    return { ok: true, value: canonical.join(',') };
+    return checkKeyValue(entry.def, raw, { ...options, intValueOf: (key) => this.getInt(key) });
   }
 
   #entryFor(key: string): Entry {
@@ -427,10 +324,4 @@ export class ConfigurationStore {
     this.#queue = run.catch(() => undefined);
     return run;
   }
-}
-
-function checkRange(n: number, def: ConfigurationKeyDefinition): Check | undefined {
-  if (def.min !== undefined && n < def.min) return fail(`must be at least ${def.min}`);
-  if (def.max !== undefined && n > def.max) return fail(`must be at most ${def.max}`);
-  return undefined;
 }
