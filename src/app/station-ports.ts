@@ -1,35 +1,33 @@
-import type { EvseHardware } from '../hal/station-hardware.js';
 import type { EvseConfig } from '../config/station-config.js';
-import type { EvsePort } from '../station/ports.js';
+import type { EvseHardware } from '../hal/station-hardware.js';
+import type { ConnectorPort, EvsePort } from '../station/ports.js';
 
-/** The charging core's view of one EVSE's hardware: its meter, contactors and plug inputs. */
+/**
+ * The charging core's view of one EVSE's hardware roles: its power meter, and per connector the
+ * board support (contactor, plug detect) and the cable lock, as the core's ports.
+ */
 export function evsePortFrom(hw: EvseHardware, config: EvseConfig): EvsePort {
   return {
     evseId: hw.evseId,
     maxCurrentA: config.maxCurrentA,
     meter: hw.meter,
-    connectors: hw.connectors.map((c, i) => {
-      const lock = c.lock;
+    connectors: hw.connectors.map((c, i): ConnectorPort => {
+      const { board, cableLock } = c;
+      const connector = config.connectors[i];
       return {
         connectorId: c.connectorId,
-        ...(config.connectors[i]?.type ? { type: config.connectors[i]!.type } : {}),
+        type: connector?.type,
         setRelay: (closed: boolean) => {
           // The cable is locked in before the contactor closes and released after it opens.
-          if (closed && lock && !lock.active) lock.set(true);
-          if (c.relay.active !== closed) c.relay.set(closed);
-          if (!closed && lock?.active) lock.set(false);
+          if (closed) cableLock?.lock();
+          board.allowPowerOn(closed);
+          if (!closed && cableLock?.locked) void cableLock.unlock();
         },
-        ...(c.plugDetect ? { plugged$: c.plugDetect.active$ } : {}),
-        ...(c.relayFeedback ? { relayFeedback$: c.relayFeedback.active$ } : {}),
-        tethered: config.connectors[i]?.tethered ?? false,
-        ...(lock
-          ? {
-              unlock: async () => {
-                lock.set(false);
-                return !lock.active;
-              },
-            }
-          : {}),
+        plugged$: board.plugged$,
+        relayFeedback$: board.contactorClosed$,
+        tethered: connector?.tethered ?? false,
+        // F05: resolves with what the lock reports (false: UnlockFailed).
+        unlock: cableLock ? () => cableLock.unlock() : undefined,
       };
     }),
   };

@@ -1,6 +1,7 @@
 import { combineLatest, map, type Observable, type Subscription } from 'rxjs';
-import type { LedColour, LedPattern, LedState } from '../config/station-config.js';
-import type { DigitalOutput } from '../hal/gpio/gpio.js';
+import type { LedPattern, LedState } from '../config/station-config.js';
+import type { StatusIndicator } from '../hal/roles/status-indicator.js';
+import { systemClock, type Clock, type TimerHandle } from '../station/clock.js';
 import type { Evse } from '../station/evse.js';
 
 /** What an EVSE's LEDs should say: the most important of its connectors' states. */
@@ -24,17 +25,18 @@ export interface LedShown extends LedPattern {
 
 const BLINK_MS: Record<LedPattern['pattern'], number | undefined> = { steady: undefined, off: undefined, blink: 250, 'blink-slow': 1000 };
 
-/** Drives one EVSE's status LEDs from its state: the configured colours, steady or blinking. */
+/** Drives one EVSE's status indicator from its state: the configured colours, steady or blinking. */
 export class StatusLeds {
-  private timer: NodeJS.Timeout | undefined;
+  private timer: TimerHandle | undefined;
   private subscription: Subscription;
   private lit = false;
   private shownNow: LedShown | undefined;
 
   constructor(
-    private readonly leds: Partial<Record<LedColour, DigitalOutput>>,
+    private readonly indicator: StatusIndicator,
     patterns: Record<LedState, LedPattern>,
     state$: Observable<LedState>,
+    private readonly clock: Clock = systemClock,
   ) {
     this.subscription = state$.subscribe((s) => {
       this.shownNow = { state: s, ...patterns[s] };
@@ -47,36 +49,32 @@ export class StatusLeds {
     return this.shownNow ? { ...this.shownNow, colours: [...this.shownNow.colours] } : undefined;
   }
 
-  static forEvse(evse: Evse, leds: Partial<Record<LedColour, DigitalOutput>>, patterns: Record<LedState, LedPattern>): StatusLeds {
+  static forEvse(evse: Evse, indicator: StatusIndicator, patterns: Record<LedState, LedPattern>, clock: Clock = systemClock): StatusLeds {
     const state$ = combineLatest(evse.connectors.map((c) => c.view$)).pipe(map(evseLedState));
-    return new StatusLeds(leds, patterns, state$);
+    return new StatusLeds(indicator, patterns, state$, clock);
   }
 
-  private set(colours: readonly LedColour[], on: boolean): void {
-    for (const [colour, led] of Object.entries(this.leds) as Array<[LedColour, DigitalOutput]>) {
-      const want = on && colours.includes(colour);
-      if (led.active !== want) led.set(want);
-    }
+  private set(colours: LedPattern['colours'], on: boolean): void {
+    this.indicator.light(on ? colours : []);
   }
 
   private show(p: LedPattern): void {
-    if (this.timer) clearInterval(this.timer);
+    this.timer?.cancel();
     this.timer = undefined;
     const period = BLINK_MS[p.pattern];
     this.lit = p.pattern !== 'off';
     this.set(p.colours, this.lit);
     if (period !== undefined) {
-      this.timer = setInterval(() => {
+      this.timer = this.clock.setInterval(() => {
         this.lit = !this.lit;
         this.set(p.colours, this.lit);
       }, period);
-      this.timer.unref();
     }
   }
 
   stop(): void {
     this.subscription.unsubscribe();
-    if (this.timer) clearInterval(this.timer);
+    this.timer?.cancel();
     this.set([], false);
   }
 }

@@ -19,12 +19,14 @@ export function resolveEvses(raw: RawConfig, ctx: ConfigContext, meters: MeterSe
         ctx.problem(`${p}/connectors/${j}/id`, `an id not used by another connector of EVSE ${e.id}`, String(c.id));
       }
       connectorIds.set(c.id, j);
+      if (c.lockFeedback && !c.lock) ctx.problem(`${p}/connectors/${j}/lockFeedback`, 'a lock line beside it (the feedback of which lock?)', 'lockFeedback without lock');
       connectors.push({
         id: c.id,
         type: c.type,
         tethered: c.tethered,
         relay: outputLine(c.relay),
         ...(c.lock ? { lock: outputLine(c.lock) } : {}),
+        ...(c.lockFeedback ? { lockFeedback: inputLine(c.lockFeedback) } : {}),
         ...(c.relayFeedback ? { relayFeedback: inputLine(c.relayFeedback) } : {}),
         ...(c.plugDetect ? { plugDetect: inputLine(c.plugDetect) } : {}),
       });
@@ -73,6 +75,7 @@ export function checkLineConflicts(raw: RawConfig, ctx: ConfigContext): void {
     e.connectors.forEach((c, j) => {
       visit(c.relay, `/evses/${i}/connectors/${j}/relay`);
       visit(c.lock, `/evses/${i}/connectors/${j}/lock`);
+      visit(c.lockFeedback, `/evses/${i}/connectors/${j}/lockFeedback`);
       visit(c.relayFeedback, `/evses/${i}/connectors/${j}/relayFeedback`);
       visit(c.plugDetect, `/evses/${i}/connectors/${j}/plugDetect`);
     });

@@ -55,6 +55,7 @@ export interface RawConnector {
   tethered: boolean;
   relay: RawLine;
   lock?: RawLine;
+  lockFeedback?: RawLine;
   relayFeedback?: RawLine;
   plugDetect?: RawLine;
 }

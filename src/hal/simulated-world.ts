@@ -1,4 +1,5 @@
 import type { EvseConfig, StationConfig } from '../config/station-config.js';
+import { SimulatedCableLock, type CableLockFaultMode } from './drivers/simulated/simulated-cable-lock.js';
 import { SimulatedContactor, type ContactorFaultMode } from './drivers/simulated/simulated-contactor.js';
 import { SimulatedGpio } from './drivers/simulated/simulated-gpio.js';
 import { ModbusException, type SimulatedMeterDevice, type SimulatedMeterFault } from './drivers/simulated/simulated-meter-device.js';
@@ -15,16 +16,17 @@ interface WorldMeter {
 
 /**
  * The physical world around a simulated station: the levels on the GPIO lines (a cable plugged in,
- * a safety input), each connector's contactor, and each EVSE's meter with its energy register and
+ * a safety input), each connector's contactor and cable lock, and each EVSE's meter with its energy register and
  * the EV drawing through it. It is made once per process and outlives the agent, as a cable and a
  * meter outlive a reboot of the charger (B01.FR.05: after a reset the station reports what is
- * physically true). Each agent start opens its drivers on it (station-hardware.ts) and closes them
+ * physically true). Each agent start opens its drivers on it (station-hardware.ts, drivers/simulated) and closes them
  * at stop; the world's state stays. Parts come into being when first wired, so a config read
  * again at a restart finds what is still there and gets what is new.
  */
 export class SimulatedWorld {
   private gpioDriver: SimulatedGpio | undefined;
   private readonly contactors = new Map<string, SimulatedContactor>();
+  private readonly cableLocks = new Map<string, SimulatedCableLock>();
   private readonly meters = new Map<number, WorldMeter>();
   private saveTimer: NodeJS.Timeout | undefined;
 
@@ -54,6 +56,19 @@ export class SimulatedWorld {
   /** The contactor of a connector, if one was ever wired. */
   findContactor(evseId: number, connectorId: number): SimulatedContactor | undefined {
     return this.contactors.get(`${evseId}/${connectorId}`);
+  }
+
+  /** The cable lock of a connector's socket, made released on first use. */
+  cableLock(evseId: number, connectorId: number): SimulatedCableLock {
+    const key = `${evseId}/${connectorId}`;
+    let l = this.cableLocks.get(key);
+    if (!l) this.cableLocks.set(key, (l = new SimulatedCableLock()));
+    return l;
+  }
+
+  /** The cable lock of a connector, if one was ever wired. */
+  findCableLock(evseId: number, connectorId: number): SimulatedCableLock | undefined {
+    return this.cableLocks.get(`${evseId}/${connectorId}`);
   }
 
   /**
@@ -112,6 +127,13 @@ export class StationSimulation {
   /** Makes a connector's contactor weld, fail to close, or work again. */
   setContactorFault(evseId: number, connectorId: number, mode: ContactorFaultMode): void {
     this.contactor(evseId, connectorId).setFault(mode);
+  }
+
+  /** Makes a connector's cable lock jam holding the cable (an unlock then fails), or work again. */
+  setCableLockFault(evseId: number, connectorId: number, mode: CableLockFaultMode): void {
+    const l = this.world.findCableLock(evseId, connectorId);
+    if (!l) throw new RangeError(`no simulated cable lock for connector ${connectorId} of EVSE ${evseId} (has it a lock line, and is GPIO simulated?)`);
+    l.setFault(mode);
   }
 
   /** Makes an EVSE's simulated meter stop answering, answer with bad CRCs or exceptions, or read energy lower. */

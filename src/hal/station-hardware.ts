@@ -1,45 +1,63 @@
-import { combineLatest, map, type Subscription } from 'rxjs';
-import type { LedColour, SafetyInputConfig, StationConfig } from '../config/station-config.js';
+import { combineLatest, map, type Observable, type Subscription } from 'rxjs';
+import type { LedColour, StationConfig } from '../config/station-config.js';
 import type { Logger } from '../process/logger.js';
 import { silentLogger } from '../process/logger.js';
+import { systemClock, type Clock } from '../station/clock.js';
+import { GpioBoardSupport } from './drivers/gpio/gpio-board-support.js';
+import { GpioConnectorLock } from './drivers/gpio/gpio-connector-lock.js';
+import { GpioSafetyInput } from './drivers/gpio/gpio-safety-input.js';
+import { GpioStatusIndicator } from './drivers/gpio/gpio-status-indicator.js';
 import { ModbusBusRegistry } from './drivers/modbus/modbus-bus.js';
 import { SimulatedGpio } from './drivers/simulated/simulated-gpio.js';
+import { restSimulatedInputs, wireConnectorToWorld } from './drivers/simulated/simulated-wiring.js';
+import { InProcessSystem } from './drivers/system/in-process-system.js';
 import { SysfsGpio } from './drivers/sysfs/sysfs-gpio.js';
-import { DigitalInput, DigitalOutput, inactiveLevel, type GpioDriver, type InputLineSpec, type OutputLineSpec } from './gpio/gpio.js';
+import { DigitalInput, DigitalOutput, type GpioDriver, type InputLineSpec, type OutputLineSpec } from './gpio/gpio.js';
 import { createEvseMeter } from './meter-factory.js';
-import type { RegisterMeter } from './meter/register-meter.js';
+import type { BoardSupport } from './roles/board-support.js';
+import type { ConnectorLock } from './roles/connector-lock.js';
+import type { PowerMeter } from './roles/power-meter.js';
+import type { SafetyInput } from './roles/safety-input.js';
+import type { StatusIndicator } from './roles/status-indicator.js';
+import type { StationSystem } from './roles/system.js';
 import { SimulatedWorld, StationSimulation } from './simulated-world.js';
 
 export { SimulatedWorld, StationSimulation } from './simulated-world.js';
+export type { SafetyInput } from './roles/safety-input.js';
 
 /**
- * The station's hardware, built from the config: per EVSE a meter, per connector a relay and its
- * inputs, LEDs, and the safety inputs. Drivers are chosen here and nowhere else.
+ * The one hardware factory: from the config it builds each role (roles/) on a real or a simulated
+ * driver (drivers/): per EVSE a power meter (Modbus or simulated) and a status indicator, per
+ * connector board support and a cable lock, the safety inputs, and the system. GPIO roles run on
+ * sysfs lines or on the simulated world's lines; with the world's, its physics (contactors, cable
+ * locks, meters) is wired to them here, and nowhere else: the drivers carry no simulation branch.
  */
 
 export interface ConnectorHardware {
   connectorId: number;
+  /** Its power path: contactor, the contactor's feedback, plug detect. */
+  board: BoardSupport;
+  /** Its socket's cable lock; absent when none is fitted. */
+  cableLock?: ConnectorLock;
+  /** The lines behind the roles (diagnostics, tests): the contactor's coil, the lock actuator, the inputs. */
   relay: DigitalOutput;
   lock?: DigitalOutput;
+  lockFeedback?: DigitalInput;
   relayFeedback?: DigitalInput;
   plugDetect?: DigitalInput;
 }
 
 export interface EvseHardware {
   evseId: number;
-  meter: RegisterMeter;
+  meter: PowerMeter;
   connectors: ConnectorHardware[];
-  leds: Partial<Record<LedColour, DigitalOutput>>;
-}
-
-export interface SafetyInput {
-  config: SafetyInputConfig;
-  input: DigitalInput;
+  leds: StatusIndicator;
 }
 
 export interface StationHardware {
   evses: EvseHardware[];
   inputs: SafetyInput[];
+  system: StationSystem;
   gpio: GpioDriver;
   simulation: StationSimulation;
   /** Opens every relay now, synchronously: safe in exit and crash handlers. Returns the failures. */
@@ -56,33 +74,36 @@ export interface HardwareOptions {
    * is the caller's and outlives this hardware. Without it the hardware has a world of its own.
    */
   world?: SimulatedWorld;
+  /** Time for the roles that wait (an unlock's confirmation) and for the system role; default the system clock. */
+  clock?: Clock;
   logger?: Logger;
 }
 
 export function createGpioDriver(config: StationConfig): GpioDriver {
-  return config.gpio.driver === 'simulated'
-    ? new SimulatedGpio()
-    : new SysfsGpio({ root: config.gpio.sysfsRoot, ...(config.gpio.chip ? { chip: config.gpio.chip } : {}) });
+  return config.gpio.driver === 'simulated' ? new SimulatedGpio() : new SysfsGpio({ root: config.gpio.sysfsRoot, chip: config.gpio.chip });
+}
+
+interface ConnectorOutputs {
+  relay: DigitalOutput;
+  lock?: DigitalOutput;
 }
 
 export async function openStationHardware(config: StationConfig, options: HardwareOptions = {}): Promise<StationHardware> {
   const log = options.logger ?? silentLogger;
+  const clock = options.clock ?? systemClock;
   const ownWorld = options.world === undefined;
   const world = options.world ?? new SimulatedWorld({ gpio: options.gpio });
   const gpio = options.gpio ?? (config.gpio.driver === 'simulated' ? world.gpio : createGpioDriver(config));
   if (gpio instanceof SimulatedGpio && gpio !== world.gpio) throw new Error('a simulated GPIO given with a simulated world must be the world\'s');
-  const simGpio = gpio instanceof SimulatedGpio ? gpio : undefined;
+  /** The lines are the simulated world's: its physics is wired to them. */
+  const simulatedLines = gpio instanceof SimulatedGpio;
   const buses = new ModbusBusRegistry();
   const subscriptions: Subscription[] = [];
   const evses: EvseHardware[] = [];
   const inputs: SafetyInput[] = [];
   const relays: DigitalOutput[] = [];
-  /** The world's parts outlive this hardware; its own GPIO driver (sysfs, a test's) does not. */
-  const closeWorldOrGpio = async (): Promise<void> => {
-    if (ownWorld) await world.close();
-    else world.saveRegisters();
-    if (gpio !== simGpio) await gpio.close();
-  };
+  const openOutput = (spec: OutputLineSpec): Promise<DigitalOutput> => DigitalOutput.open(gpio, spec);
+  const openInput = (spec: InputLineSpec): Promise<DigitalInput> => DigitalInput.open(gpio, spec);
 
   const openAllRelays = (): Error[] => {
     const failures: Error[] = [];
@@ -96,67 +117,69 @@ export async function openStationHardware(config: StationConfig, options: Hardwa
     return failures;
   };
 
+  /** The world's parts outlive this hardware; its own GPIO driver (sysfs, a test's) does not. */
+  const closeWorldOrGpio = async (): Promise<void> => {
+    if (ownWorld) await world.close();
+    else world.saveRegisters();
+    if (!simulatedLines) await gpio.close();
+  };
+
   try {
     // Outputs first, all inactive: from here on no relay is closed until the agent decides so.
-    const outputs: Array<{ connectors: ConnectorHardware[]; leds: EvseHardware['leds'] }> = [];
+    const outputs: Array<{ connectors: ConnectorOutputs[]; leds: Partial<Record<LedColour, DigitalOutput>> }> = [];
     for (const e of config.evses) {
-      const connectors: ConnectorHardware[] = [];
+      const connectors: ConnectorOutputs[] = [];
       for (const c of e.connectors) {
-        const relay = await DigitalOutput.open(gpio, c.relay);
+        const relay = await openOutput(c.relay);
         relays.push(relay);
-        const lock = c.lock ? await DigitalOutput.open(gpio, c.lock) : undefined;
-        connectors.push({ connectorId: c.id, relay, ...(lock ? { lock } : {}) });
+        connectors.push({ relay, lock: c.lock ? await openOutput(c.lock) : undefined });
       }
-      const leds: EvseHardware['leds'] = {};
-      for (const [colour, spec] of Object.entries(e.leds) as Array<[LedColour, OutputLineSpec]>) {
-        leds[colour] = await DigitalOutput.open(gpio, spec);
-      }
+      const leds: Partial<Record<LedColour, DigitalOutput>> = {};
+      for (const [colour, spec] of Object.entries(e.leds) as Array<[LedColour, OutputLineSpec]>) leds[colour] = await openOutput(spec);
       outputs.push({ connectors, leds });
     }
-    // Simulated inputs start at rest (not plugged, no fault), whatever their polarity, unless the
-    // world has them otherwise already (a vehicle still plugged in after a restart).
-    if (simGpio) {
-      const atRest = (spec: InputLineSpec): void => {
-        if (!simGpio.hasLevel(spec)) simGpio.setInputLevel(spec, inactiveLevel(spec));
-      };
-      for (const e of config.evses) {
-        for (const c of e.connectors) {
-          for (const spec of [c.plugDetect, c.relayFeedback]) if (spec) atRest(spec);
-        }
+    // The world's inputs get their levels before they are opened, so each reads true from the start.
+    if (simulatedLines) {
+      restSimulatedInputs(world, config);
+      for (const [k, e] of config.evses.entries()) {
+        for (const [j, c] of e.connectors.entries()) subscriptions.push(...wireConnectorToWorld(world, e.id, c, outputs[k]!.connectors[j]!));
       }
-      for (const i of config.inputs) atRest(i.line);
     }
     for (const [k, e] of config.evses.entries()) {
-      const { connectors, leds } = outputs[k]!;
+      const connectors: ConnectorHardware[] = [];
       for (const [j, c] of e.connectors.entries()) {
-        const ch = connectors[j]!;
-        if (c.plugDetect) ch.plugDetect = await DigitalInput.open(gpio, c.plugDetect);
-        const feedback = c.relayFeedback;
-        if (simGpio) {
-          // With simulated GPIO the relay output drives a simulated contactor's coil, and its
-          // auxiliary contact (the feedback input) follows the main contacts, which may misbehave.
-          const contactor = world.contactor(e.id, c.id);
-          subscriptions.push(ch.relay.active$.subscribe((on) => contactor.setCoil(on)));
-          if (feedback) {
-            subscriptions.push(contactor.contactClosed$.subscribe((closed) => simGpio.setInputLevel(feedback, closed !== feedback.activeLow ? 1 : 0)));
-          }
-        }
-        if (feedback) ch.relayFeedback = await DigitalInput.open(gpio, feedback);
+        const { relay, lock } = outputs[k]!.connectors[j]!;
+        const plugDetect = c.plugDetect ? await openInput(c.plugDetect) : undefined;
+        const relayFeedback = c.relayFeedback ? await openInput(c.relayFeedback) : undefined;
+        const lockFeedback = lock && c.lockFeedback ? await openInput(c.lockFeedback) : undefined;
+        connectors.push({
+          connectorId: c.id,
+          board: new GpioBoardSupport({ relay, relayFeedback, plugDetect }),
+          cableLock: lock ? new GpioConnectorLock(lock, lockFeedback, clock) : undefined,
+          relay,
+          lock,
+          lockFeedback,
+          relayFeedback,
+          plugDetect,
+        });
       }
-      const { meter, device } = createEvseMeter(e, buses, e.meter.driver === 'simulated' ? world.meterDevice(e, config.storage.dir) : undefined);
+      const simulatedDevice = e.meter.driver === 'simulated' ? world.meterDevice(e, config.storage.dir) : undefined;
+      const { meter, device } = createEvseMeter(e, buses, simulatedDevice);
       if (device) {
         // The simulated meter measures current while any of the EVSE's contactors is closed (the
         // contacts, not the coil: a welded contactor carries current with its coil off).
-        const closed$ = e.connectors.map((c, j) => (simGpio ? world.contactor(e.id, c.id).contactClosed$ : connectors[j]!.relay.active$));
+        const closed$: Array<Observable<boolean>> = e.connectors.map((c, j) =>
+          simulatedLines ? world.contactor(e.id, c.id).contactClosed$ : connectors[j]!.relay.active$,
+        );
         subscriptions.push(
           combineLatest(closed$)
             .pipe(map((states) => states.some(Boolean)))
             .subscribe((closed) => device.physics.setRelayClosed(closed)),
         );
       }
-      evses.push({ evseId: e.id, meter, connectors, leds });
+      evses.push({ evseId: e.id, meter, connectors, leds: new GpioStatusIndicator(outputs[k]!.leds) });
     }
-    for (const i of config.inputs) inputs.push({ config: i, input: await DigitalInput.open(gpio, i.line) });
+    for (const i of config.inputs) inputs.push(new GpioSafetyInput(i, await openInput(i.line)));
   } catch (err) {
     openAllRelays();
     for (const s of subscriptions) s.unsubscribe();
@@ -173,6 +196,7 @@ export async function openStationHardware(config: StationConfig, options: Hardwa
   return {
     evses,
     inputs,
+    system: new InProcessSystem(clock),
     gpio,
     simulation: new StationSimulation(config, world),
     openAllRelays,
@@ -182,11 +206,10 @@ export async function openStationHardware(config: StationConfig, options: Hardwa
       for (const s of subscriptions) s.unsubscribe();
       await Promise.all(evses.map((e) => e.meter.close()));
       await buses.closeAll();
-      for (const i of inputs) await i.input.close();
-      for (const e of evses) for (const c of e.connectors) await Promise.all([c.plugDetect?.close(), c.relayFeedback?.close()]);
-      for (const e of evses) for (const led of Object.values(e.leds)) await led?.close();
-      for (const e of evses) for (const c of e.connectors) await c.lock?.close();
-      for (const r of relays) await r.close();
+      for (const i of inputs) await i.close();
+      for (const e of evses) for (const c of e.connectors) await c.board.close();
+      for (const e of evses) await e.leds.close();
+      for (const e of evses) for (const c of e.connectors) await c.cableLock?.close();
       await closeWorldOrGpio();
     },
   };

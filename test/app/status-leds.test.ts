@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { Subject } from 'rxjs';
-import sinon from 'sinon';
 import { evseLedState, StatusLeds } from '../../src/app/status-leds.js';
 import type { LedPattern, LedState } from '../../src/config/station-config.js';
 import { SimulatedGpio } from '../../src/hal/drivers/simulated/simulated-gpio.js';
+import { GpioStatusIndicator } from '../../src/hal/drivers/gpio/gpio-status-indicator.js';
 import { DigitalOutput } from '../../src/hal/gpio/gpio.js';
+import { FakeClock } from '../../src/station/clock.js';
 import { is, openSimStation, sleep, type SimStation } from '../helpers/sim-station.js';
 
 const PATTERNS: Record<LedState, LedPattern> = {
@@ -33,8 +34,8 @@ describe('status LEDs', () => {
   });
 
   it('light the configured colours, steady or blinking, and go dark when stopped', async () => {
-    const clock = sinon.useFakeTimers();
-    try {
+    const clock = new FakeClock();
+    {
       const gpio = new SimulatedGpio();
       const leds = {
         red: await DigitalOutput.open(gpio, { line: 5, activeLow: false }),
@@ -42,13 +43,13 @@ describe('status LEDs', () => {
         blue: await DigitalOutput.open(gpio, { line: 13, activeLow: false }),
       };
       const state$ = new Subject<LedState>();
-      const status = new StatusLeds(leds, PATTERNS, state$);
+      const status = new StatusLeds(new GpioStatusIndicator(leds), PATTERNS, state$, clock);
       assert.equal(status.shown, undefined, 'nothing shown before the first state');
       const lit = (): string[] => Object.entries(leds).filter(([, o]) => o.active).map(([c]) => c).sort();
       state$.next('Available');
       assert.deepEqual(lit(), ['green']);
       assert.equal(gpio.level({ line: 6 }), 0, 'the active-low green LED is lit at level 0');
-      clock.tick(5000);
+      clock.advance(5000);
       assert.deepEqual(lit(), ['green'], 'steady stays lit');
       state$.next('SuspendedEV');
       assert.deepEqual(lit(), ['blue', 'green']);
@@ -56,22 +57,20 @@ describe('status LEDs', () => {
       assert.deepEqual(lit(), ['blue']);
       // What the local API reports: the state and its pattern, whether the blink is on or off now.
       assert.deepEqual(status.shown, { state: 'Charging', colours: ['blue'], pattern: 'blink' });
-      clock.tick(250);
+      clock.advance(250);
       assert.deepEqual(status.shown, { state: 'Charging', colours: ['blue'], pattern: 'blink' });
       assert.deepEqual(lit(), []);
-      clock.tick(250);
+      clock.advance(250);
       assert.deepEqual(lit(), ['blue']);
       state$.next('Unavailable');
       assert.deepEqual(lit(), ['red']);
-      clock.tick(999);
+      clock.advance(999);
       assert.deepEqual(lit(), ['red'], 'slow blink: one second on');
-      clock.tick(1);
+      clock.advance(1);
       assert.deepEqual(lit(), []);
       status.stop();
-      clock.tick(5000);
+      clock.advance(5000);
       assert.deepEqual(lit(), []);
-    } finally {
-      clock.restore();
     }
   });
 
@@ -88,7 +87,7 @@ describe('status LEDs', () => {
     it('free charging: a vehicle plugged in charges at once, and the LEDs end on Charging, not Occupied', async () => {
       s = await openSimStation({ authorization: { mode: 'free', idToken: { idToken: 'HOME', type: 'Local' } } });
       // As the agent does: the LEDs follow the EVSE from after the station started.
-      leds = StatusLeds.forEvse(s.station.evses[0]!, {}, PATTERNS);
+      leds = StatusLeds.forEvse(s.station.evses[0]!, new GpioStatusIndicator({}), PATTERNS);
       const seen: LedState[] = [];
       const led = leds;
       const watch = setInterval(() => {

@@ -5,7 +5,7 @@ import { ModbusRegisterReader } from '../../src/hal/drivers/modbus/modbus-bus.js
 import { MeterPhysics } from '../../src/hal/drivers/simulated/meter-physics.js';
 import { ModbusSlave } from '../../src/hal/drivers/simulated/modbus-slave.js';
 import { SimulatedMeterDevice } from '../../src/hal/drivers/simulated/simulated-meter-device.js';
-import type { MeterEvent } from '../../src/hal/meter/power-meter.js';
+import type { MeterEvent } from '../../src/hal/roles/power-meter.js';
 import { loadMeterProfile, shippedProfileNames, type MeterProfile } from '../../src/hal/meter/profile.js';
 import { RegisterMeter } from '../../src/hal/meter/register-meter.js';
 import { openPtyPair, type PtyPair } from '../helpers/socat.js';

@@ -59,7 +59,7 @@ describe('SimulatedWorld: the physical world outlives the agent', function () {
     const second = await hardwareOn(config, world);
     const connector = second.evses[0]!.connectors[0]!;
     assert.equal(connector.plugDetect!.active, true, 'the cable is still in');
-    assert.equal(second.inputs.find((i) => i.config.name === 'emergencyStop')!.input.active, true, 'the button is still pressed');
+    assert.equal(second.inputs.find((i) => i.name === 'emergencyStop')!.active, true, 'the button is still pressed');
     assert.equal(connector.relay.active, false, 'the coil starts released');
     assert.equal(connector.relayFeedback!.active, true, 'the welded contacts still read closed');
     // The levers of the new hardware act on the same world.

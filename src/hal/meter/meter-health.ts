@@ -1,4 +1,4 @@
-import type { MeterEvent } from './power-meter.js';
+import type { MeterEvent } from '../roles/power-meter.js';
 import type { MeterCounters, MeterFaultKind, MeterHealth, MeterReading } from '../../station/meter-reading.js';
 
 /** The outcome of one poll, as the health rules see it. */

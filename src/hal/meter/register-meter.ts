@@ -1,8 +1,9 @@
 import { BehaviorSubject, Subject, type Observable } from 'rxjs';
 import { checkReading, initialHealth, nextHealth, type PollOutcome } from './meter-health.js';
-import type { MeterEvent, PowerMeter, RegisterReader } from './power-meter.js';
+import type { MeterEvent, PowerMeter } from '../roles/power-meter.js';
+import type { RegisterReader } from './register-reader.js';
 import type { MeterFaultKind, MeterHealth, MeterReading, MeterValues } from '../../station/meter-reading.js';
-import { RegisterReadError } from './power-meter.js';
+import { RegisterReadError } from './register-reader.js';
 import type { MeterProfile } from './profile.js';
 import { decodeAnswer, planReads, type ReadRequest } from './read-plan.js';
 

@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import { RegisterReadError, type RegisterReader } from '../../meter/power-meter.js';
+import { RegisterReadError, type RegisterReader } from '../../meter/register-reader.js';
 
 /** Where the meters are: an RS485 line, a Modbus TCP device, or a transparent RS485-to-TCP gateway. */
 export type ModbusLink =

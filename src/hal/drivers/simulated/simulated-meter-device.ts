@@ -1,5 +1,5 @@
 import { encodeRegisters } from '../../meter/codec.js';
-import { RegisterReadError, type RegisterReader } from '../../meter/power-meter.js';
+import { RegisterReadError, type RegisterReader } from '../../meter/register-reader.js';
 import { REGISTER_WORDS, type MeterProfile, type RegisterSpec } from '../../meter/profile.js';
 import { type MeterValueName } from '../../../station/meter-reading.js';
 import { MODBUS_MAX_READ_REGISTERS } from '../../meter/read-plan.js';

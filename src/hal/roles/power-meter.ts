@@ -2,8 +2,9 @@ import type { Observable } from 'rxjs';
 import type { MeterFaultKind, MeterHealth, MeterReading } from '../../station/meter-reading.js';
 
 /**
- * The power meter port: what the rest of the agent knows of an energy meter. Modbus meters and the
- * simulated meter sit behind it alike; the charging core never learns which one it has.
+ * The power meter role: what the agent knows of an EVSE's energy meter. A Modbus meter (RTU or
+ * TCP) and the simulated meter play it alike (drivers/modbus, drivers/simulated); the charging
+ * core never learns which one it has.
  */
 
 export type MeterEvent =
@@ -26,23 +27,6 @@ export interface PowerMeter {
   /** Polls every intervalMs until stop(); one poll at a time, never overlapping. */
   start(intervalMs: number): void;
   stop(): Promise<void>;
-}
-
-/** An error of one register read, classified so that health can count it. */
-export class RegisterReadError extends Error {
-  constructor(
-    readonly kind: Exclude<MeterFaultKind, 'energy-backwards' | 'invalid-value'>,
-    message: string,
-    readonly exceptionCode?: number,
-  ) {
-    super(message);
-    this.name = 'RegisterReadError';
-  }
-}
-
-/** Reads registers from one meter: one Modbus request per call. Drivers implement this. */
-export interface RegisterReader {
-  readonly description: string;
-  readRegisters(fn: 3 | 4, start: number, count: number): Promise<number[]>;
+  /** Stops polling and releases the meter's line. */
   close(): Promise<void>;
 }
