@@ -1,0 +1,72 @@
+import assert from 'node:assert/strict';
+import { GpioConnectorLock, UNLOCK_CONFIRM_WITHIN_MS } from '../../src/hal/drivers/gpio/gpio-connector-lock.js';
+import { SimulatedCableLock } from '../../src/hal/drivers/simulated/simulated-cable-lock.js';
+import { SimulatedGpio } from '../../src/hal/drivers/simulated/simulated-gpio.js';
+import { DigitalInput, DigitalOutput, type InputLineSpec } from '../../src/hal/gpio/gpio.js';
+import { FakeClock } from '../../src/station/clock.js';
+
+/** The connector lock role on GPIO lines, on fake time: an unlock is confirmed by the feedback contact, or fails (F05.FR.05). */
+describe('connector lock with feedback (GPIO lines)', () => {
+  const ACTUATOR = { line: 12, activeLow: false };
+  // Debounce 0: the feedback follows at once, so only the lock's own wait is on the fake clock.
+  const FEEDBACK: InputLineSpec = { line: 16, activeLow: true, debounceMs: 0 };
+
+  /** A lock whose feedback contact is the simulated mechanism's (active-low: closed to ground while holding). */
+  async function rig(options: { feedback?: boolean } = {}) {
+    const gpio = new SimulatedGpio();
+    const clock = new FakeClock();
+    const mechanism = new SimulatedCableLock();
+    mechanism.holding$.subscribe((holding) => gpio.setInputLevel(FEEDBACK, holding ? 0 : 1));
+    const actuator = await DigitalOutput.open(gpio, ACTUATOR);
+    actuator.active$.subscribe((on) => mechanism.setActuator(on));
+    const feedback = options.feedback === false ? undefined : await DigitalInput.open(gpio, FEEDBACK);
+    return { gpio, clock, mechanism, lock: new GpioConnectorLock(actuator, feedback, clock) };
+  }
+
+  it('locks and unlocks: the unlock resolves true as soon as the feedback reports the cable released, with no timer left', async () => {
+    const { gpio, clock, lock } = await rig();
+    lock.lock();
+    assert.equal(lock.locked, true);
+    assert.equal(gpio.level(ACTUATOR), 1);
+    assert.equal(await lock.unlock(), true);
+    assert.equal(lock.locked, false);
+    assert.equal(gpio.level(ACTUATOR), 0);
+    assert.equal(clock.pending, 0, 'the confirmation timer was cancelled');
+  });
+
+  it('a lock that jams holding the cable: the unlock waits for the feedback, then resolves false (UnlockFailed), not before its time', async () => {
+    const { clock, mechanism, lock } = await rig();
+    lock.lock();
+    mechanism.setFault('stuck-locked');
+    let answer: boolean | undefined;
+    void lock.unlock().then((released) => (answer = released));
+    await clock.advanceAsync(UNLOCK_CONFIRM_WITHIN_MS - 1);
+    assert.equal(answer, undefined, 'still waiting for the feedback');
+    assert.equal(lock.locked, false, 'the actuator was told to release');
+    await clock.advanceAsync(1);
+    assert.equal(answer, false);
+    assert.equal(clock.pending, 0);
+  });
+
+  it('a lock that lets go late, within its time: true when the feedback follows', async () => {
+    const { clock, mechanism, lock } = await rig();
+    lock.lock();
+    mechanism.setFault('stuck-locked');
+    let answer: boolean | undefined;
+    void lock.unlock().then((released) => (answer = released));
+    await clock.advanceAsync(600);
+    mechanism.setFault('none');
+    await clock.advanceAsync(0);
+    assert.equal(answer, true);
+    assert.equal(clock.pending, 0);
+  });
+
+  it('a lock without feedback is taken at its word: true at once, even jammed (the behaviour before feedback existed)', async () => {
+    const { clock, mechanism, lock } = await rig({ feedback: false });
+    lock.lock();
+    mechanism.setFault('stuck-locked');
+    assert.equal(await lock.unlock(), true);
+    assert.equal(lock.locked, false);
+    assert.equal(clock.pending, 0);
+  });
+});
