@@ -29,7 +29,7 @@ import { followSafetyInputs } from './safety-inputs.js';
 import { evsePortFrom } from './station-ports.js';
 import { StationStatus, type StationStatusView } from './station-status.js';
 import { StatusLeds } from './status-leds.js';
-import { v16Settings, v201Settings } from './version-settings.js';
+import { v16DeviceConfiguration, v201DeviceConfiguration } from '../services/device-configuration/index.js';
 
 export type BootReason = 'PowerUp' | 'RemoteReset' | 'ScheduledReset' | 'LocalReset' | 'ApplicationReset' | 'Watchdog' | 'Unknown';
 export type RestartReason = 'RemoteReset' | 'ScheduledReset';
@@ -150,7 +150,7 @@ export class Agent {
       const store = new JsonFileStore(config.storage.dir, (m) => log.warning(m));
       // C13/C14, D01 (1.6: Local Auth List Management): the list the CSMS keeps on the station.
       const localList = new LocalAuthorizationList(store, { clock: { now: () => adapter.clock.now() }, onWarning: (m) => log.warning(m) });
-      const settings = config.ocpp.version === '2.0.1' ? v201Settings(config, firmware, log, () => station, hardware, localList, () => adapter) : v16Settings(config, log);
+      const settings = config.ocpp.version === '2.0.1' ? v201DeviceConfiguration(config, firmware, log, { station: () => station, hardware, localList, adapter: () => adapter }) : v16DeviceConfiguration(config, log);
       const password = settings.password();
       const client = new OcppClient({
         url: config.ocpp.url,

@@ -13,7 +13,8 @@ import { getLocalListVersion } from '../../src/ocpp/v201/actions/get-local-list-
 import { sendLocalList } from '../../src/ocpp/v201/actions/send-local-list.js';
 import type { V201Context } from '../../src/ocpp/v201/context.js';
 import { answerGetBaseReport, isRpcErrorAnswer, type DeviceModel } from '../../src/ocpp/v201/device-model/device-model.js';
-import { localAuthorizationSettings, type StationLive } from '../../src/ocpp/v201/device-model/station-variables.js';
+import type { StationLive } from '../../src/ocpp/v201/device-model/station-variables.js';
+import { deviceModelLocalAuthorizationSettings as localAuthorizationSettings } from '../../src/services/device-configuration/index.js';
 import { buildDeviceModelFromConfig } from '../../src/ocpp/v201/station-device-model.js';
 import { AuthorizationCache, LocalAuthorizationList, LocalAuthorizer } from '../../src/services/authorization/index.js';
 import type { StateStore } from '../../src/station/ports.js';

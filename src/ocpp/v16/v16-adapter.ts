@@ -10,7 +10,7 @@ import type { Station } from '../../station/station.js';
 import type { ConnectorStatus, FaultKind } from '../../station/types.js';
 import type { MessageKind, StoredMessage, TransactionJournal } from '../../store/transaction-journal.js';
 import { AlignedSchedule } from '../../services/transactions/aligned-schedule.js';
-import { configChargingSettings } from '../common/charging-settings.js';
+import { keysChargingSettings } from '../../services/device-configuration/v16-settings.js';
 import { CsmsClock } from '../../services/registration/csms-clock.js';
 import { NotAccepted, Registration } from '../../services/registration/registration.js';
 import { TransactionMessageQueue, type QueuedMessage } from '../../services/transactions/transaction-queue.js';
@@ -190,21 +190,9 @@ export class V16Adapter implements ProtocolAdapter {
     return csmsAuthorizer16(this.ctx);
   }
 
-  /**
-   * 1.6's transaction rules in the core's terms: a transaction starts when the power path closes
-   * (authorized and plugged in, as 1.6 has it) and stops when the driver is no longer authorized
-   * or, with StopTransactionOnEVSideDisconnect, the cable leaves the EV (2.0.1 E 1.1.2).
-   */
+  /** 1.6's transaction rules in the core's terms, as the device configuration maps the keys. */
   chargingSettings(): ChargingSettings {
-    const k = this.options.configuration;
-    return {
-      txStartPoints: ['PowerPathClosed'],
-      txStopPoints: k.getBool('StopTransactionOnEVSideDisconnect') ? ['EVConnected', 'Authorized'] : ['Authorized'],
-      evConnectionTimeoutS: k.getInt('ConnectionTimeOut'),
-      stopTxOnInvalidId: k.getBool('StopTransactionOnInvalidId'),
-      ...(k.has('MaxEnergyOnInvalidId') ? { maxEnergyOnInvalidIdWh: k.getInt('MaxEnergyOnInvalidId') } : {}),
-      ...configChargingSettings(this.options.config.charging),
-    };
+    return keysChargingSettings(this.options.configuration, this.options.config.charging);
   }
 
   // ---- incoming calls ----

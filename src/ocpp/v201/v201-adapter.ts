@@ -10,9 +10,8 @@ import type { SecurityLog } from '../../store/security-log.js';
 import type { DeviceStart } from '../../process/device-start.js';
 import type { AuthorizationPort, ChargingSettings, StateStore } from '../../station/ports.js';
 import type { Station } from '../../station/station.js';
-import type { TxPoint } from '../../station/types.js';
 import { AlignedSchedule } from '../../services/transactions/aligned-schedule.js';
-import { configChargingSettings } from '../common/charging-settings.js';
+import { deviceModelChargingSettings } from '../../services/device-configuration/v201-settings.js';
 import { CsmsClock } from '../../services/registration/csms-clock.js';
 import { NotAccepted, Registration } from '../../services/registration/registration.js';
 import { TransactionMessageQueue } from '../../services/transactions/transaction-queue.js';
@@ -227,17 +226,9 @@ export class V201Adapter implements ProtocolAdapter {
     return csmsAuthorizer(this.ctx);
   }
 
-  /** The charging rules, as the device model holds them now (TxCtrlr, AuthCtrlr) and the config adds. */
+  /** The charging rules, as the device configuration reads them from the device model. */
   chargingSettings(): ChargingSettings {
-    const dm = this.options.deviceModel;
-    return {
-      txStartPoints: dm.getList('TxCtrlr', 'TxStartPoint') as TxPoint[],
-      txStopPoints: dm.getList('TxCtrlr', 'TxStopPoint') as TxPoint[],
-      evConnectionTimeoutS: dm.getInt('TxCtrlr', 'EVConnectionTimeOut'),
-      stopTxOnInvalidId: dm.getBool('TxCtrlr', 'StopTxOnInvalidId'),
-      maxEnergyOnInvalidIdWh: dm.getInt('TxCtrlr', 'MaxEnergyOnInvalidId'),
-      ...configChargingSettings(this.options.config.charging),
-    };
+    return deviceModelChargingSettings(this.options.deviceModel, this.options.config.charging);
   }
 
   // ---- incoming calls ----

@@ -6,12 +6,8 @@ import type { GetConfigurationResponse } from 'ocpp-messages/v1.6/index.js';
 import { resolveConfig } from '../../../src/config/load-config.js';
 import type { StationConfig } from '../../../src/config/station-config.js';
 import { CONFIGURATION_FILE, ConfigurationStore, isRpcErrorAnswer, type ConfigurationChange } from '../../../src/ocpp/v16/configuration/configuration-store.js';
-import {
-  authorizationKeyProblem,
-  buildStationConfiguration,
-  localAuthorizationSettings,
-  stationKeyDefinitions,
-} from '../../../src/ocpp/v16/configuration/station-keys.js';
+import { authorizationKeyProblem, buildStationConfiguration, stationKeyDefinitions } from '../../../src/ocpp/v16/configuration/station-keys.js';
+import { keysLocalAuthorizationSettings as localAuthorizationSettings } from '../../../src/services/device-configuration/index.js';
 import { repoRoot } from '../../helpers/cli.js';
 import { assertValid16 } from './ocpp16-schema.js';
 

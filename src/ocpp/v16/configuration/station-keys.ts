@@ -1,5 +1,5 @@
 import type { StationConfig } from '../../../config/station-config.js';
-import { LOCAL_LIST_MAX_ENTRIES, type LocalAuthorizationSettings } from '../../../services/authorization/index.js';
+import { LOCAL_LIST_MAX_ENTRIES } from '../../../services/authorization/index.js';
 import { MEASURANDS } from '../../common/measurands.js';
 import { ConfigurationStore, listMembers, MAX_KEYS_KEY, type ConfigurationKeyDefinition, type StoredKeyDefinition } from './configuration-store.js';
 
@@ -199,15 +199,4 @@ export function buildStationConfiguration(
   live: StationConfigurationLive = {},
 ): ConfigurationStore {
   return new ConfigurationStore({ definitions: stationKeyDefinitions(config, live), storageDir, onWarning });
-}
-
-/** The local authorization rules as the 1.6 keys hold them now, for a LocalAuthorizer. */
-export function localAuthorizationSettings(store: ConfigurationStore): LocalAuthorizationSettings {
-  return {
-    localAuthorizeOffline: store.getBool('LocalAuthorizeOffline'),
-    localPreAuthorize: store.getBool('LocalPreAuthorize'),
-    offlineTxForUnknownIdEnabled: store.getBool('AllowOfflineTxForUnknownId'),
-    cacheEnabled: store.getBool('AuthorizationCacheEnabled'),
-    localListEnabled: store.getBool('LocalAuthListEnabled'),
-  };
 }

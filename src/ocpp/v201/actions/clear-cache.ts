@@ -1,7 +1,7 @@
 import type { ClearCacheResponse } from 'ocpp-messages/v2.0/index.js';
 import type { AuthorizationCache } from '../../../services/authorization/index.js';
 import type { V201Context } from '../context.js';
-import { localAuthorizationSettings } from '../device-model/station-variables.js';
+import { deviceModelLocalAuthorizationSettings } from '../../../services/device-configuration/v201-settings.js';
 
 /**
  * C11 ClearCache: Accepted once the Authorization Cache is empty (C11.FR.03); Rejected while
@@ -9,7 +9,7 @@ import { localAuthorizationSettings } from '../device-model/station-variables.js
  * be emptied (C11.FR.05).
  */
 export const clearCache = (ctx: V201Context, cache: AuthorizationCache) => (): ClearCacheResponse => {
-  if (!localAuthorizationSettings(ctx.deviceModel).cacheEnabled) {
+  if (!deviceModelLocalAuthorizationSettings(ctx.deviceModel).cacheEnabled) {
     return { status: 'Rejected', statusInfo: { reasonCode: 'NotEnabled', additionalInfo: 'the Authorization Cache is disabled (AuthCacheCtrlr.Enabled)' } };
   }
   if (!cache.clear()) return { status: 'Rejected', statusInfo: { reasonCode: 'InternalError', additionalInfo: 'the emptied cache could not be stored' } };

@@ -5,7 +5,7 @@ import type { V201Context } from '../context.js';
 import type { CallContext } from '../../rpc/rpc-endpoint.js';
 import { jsonByteLength } from '../../../util/json-text.js';
 import { idTokenInfoFrom } from './authorize.js';
-import { localAuthorizationSettings } from '../device-model/station-variables.js';
+import { deviceModelLocalAuthorizationSettings } from '../../../services/device-configuration/v201-settings.js';
 
 /** The reason code (Part 2 appendix 5) that goes with each refusal. */
 const REASON_CODES: Readonly<Record<LocalListRefusal, string>> = {
@@ -36,7 +36,7 @@ export const sendLocalList = (ctx: V201Context, list: LocalAuthorizationList) =>
     ctx.log.warning(`SendLocalList ${request.updateType} version ${request.versionNumber} refused: ${additionalInfo}`);
     return { status: 'Failed', statusInfo: { reasonCode, additionalInfo } };
   };
-  if (!localAuthorizationSettings(dm).localListEnabled) return failed('NotEnabled', 'the Local Authorization List is disabled (LocalAuthListCtrlr.Enabled)');
+  if (!deviceModelLocalAuthorizationSettings(dm).localListEnabled) return failed('NotEnabled', 'the Local Authorization List is disabled (LocalAuthListCtrlr.Enabled)');
   const items = request.localAuthorizationList ?? [];
   const maxItems = dm.getInt('LocalAuthListCtrlr', 'ItemsPerMessage');
   if (items.length > maxItems) return failed('TooManyElements', `${items.length} items, more than ItemsPerMessage ${maxItems}`);

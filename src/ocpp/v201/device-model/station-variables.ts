@@ -10,7 +10,6 @@ import {
 } from './device-model.js';
 import { listMembers } from './value-format.js';
 import { MEASURANDS, type MeasurandName } from '../../common/measurands.js';
-import type { LocalAuthorizationSettings } from '../../../services/authorization/index.js';
 import type { FaultKind } from '../../../station/types.js';
 import { FAULT_COMPONENT } from '../fault-components.js';
 
@@ -345,25 +344,6 @@ function localAuthorizationVariables(local: NonNullable<StationLive['localAuthor
     // C13.FR.05/06, C14.FR.04/05: a listed token's cacheExpiryDateTime is honoured.
     stored(list, 'SupportsExpiryDateTime', 'ReadOnly', boolean, 'true'),
   ];
-}
-
-/**
- * The local authorization rules as the device model holds them now (AuthCtrlr, AuthCacheCtrlr,
- * LocalAuthListCtrlr), for a LocalAuthorizer. A model without the cache and list variables reads as
- * both disabled.
- */
-export function localAuthorizationSettings(model: DeviceModel): LocalAuthorizationSettings {
-  const flag = (component: string, variable: string): boolean => model.has(component, variable) && model.getBool(component, variable);
-  return {
-    localAuthorizeOffline: flag('AuthCtrlr', 'LocalAuthorizeOffline'),
-    localPreAuthorize: flag('AuthCtrlr', 'LocalPreAuthorize'),
-    offlineTxForUnknownIdEnabled: flag('AuthCtrlr', 'OfflineTxForUnknownIdEnabled'),
-    disableRemoteAuthorization: flag('AuthCtrlr', 'DisableRemoteAuthorization'),
-    cacheEnabled: flag('AuthCacheCtrlr', 'Available') && flag('AuthCacheCtrlr', 'Enabled'),
-    cacheDisablePostAuthorize: flag('AuthCacheCtrlr', 'DisablePostAuthorize'),
-    localListEnabled: flag('LocalAuthListCtrlr', 'Available') && flag('LocalAuthListCtrlr', 'Enabled'),
-    localListDisablePostAuthorize: flag('LocalAuthListCtrlr', 'DisablePostAuthorize'),
-  };
 }
 
 export function buildStationDeviceModel(

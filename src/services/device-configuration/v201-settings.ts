@@ -1,0 +1,103 @@
+import type { ChargingConfig, StationConfig } from '../../config/station-config.js';
+import type { StationHardware } from '../../hal/station-hardware.js';
+import { configChargingSettings } from '../../ocpp/common/charging-settings.js';
+import type { ProtocolAdapter } from '../../ocpp/protocol-adapter.js';
+import type { DeviceModel } from '../../ocpp/v201/device-model/device-model.js';
+import type { AvailabilityState } from '../../ocpp/v201/device-model/station-variables.js';
+import { buildDeviceModelFromConfig } from '../../ocpp/v201/station-device-model.js';
+import type { Logger } from '../../process/logger.js';
+import type { ChargingSettings } from '../../station/ports.js';
+import type { Station } from '../../station/station.js';
+import type { FaultKind, TxPoint } from '../../station/types.js';
+import type { LocalAuthorizationList, LocalAuthorizationSettings } from '../authorization/index.js';
+import type { DeviceConfiguration } from './station-settings.js';
+
+/** The station's settings as the OCPP 2.0.1 device model (Part 1 chapter 4) holds them. */
+
+/** The charging rules, as the device model holds them now (TxCtrlr) and the config adds. */
+export function deviceModelChargingSettings(dm: DeviceModel, charging: ChargingConfig): ChargingSettings {
+  return {
+    txStartPoints: dm.getList('TxCtrlr', 'TxStartPoint') as TxPoint[],
+    txStopPoints: dm.getList('TxCtrlr', 'TxStopPoint') as TxPoint[],
+    evConnectionTimeoutS: dm.getInt('TxCtrlr', 'EVConnectionTimeOut'),
+    stopTxOnInvalidId: dm.getBool('TxCtrlr', 'StopTxOnInvalidId'),
+    maxEnergyOnInvalidIdWh: dm.getInt('TxCtrlr', 'MaxEnergyOnInvalidId'),
+    ...configChargingSettings(charging),
+  };
+}
+
+/**
+ * The local authorization rules as the device model holds them now (AuthCtrlr, AuthCacheCtrlr,
+ * LocalAuthListCtrlr), for a LocalAuthorizer. A model without the cache and list variables reads as
+ * both disabled.
+ */
+export function deviceModelLocalAuthorizationSettings(model: DeviceModel): LocalAuthorizationSettings {
+  const flag = (component: string, variable: string): boolean => model.has(component, variable) && model.getBool(component, variable);
+  return {
+    localAuthorizeOffline: flag('AuthCtrlr', 'LocalAuthorizeOffline'),
+    localPreAuthorize: flag('AuthCtrlr', 'LocalPreAuthorize'),
+    offlineTxForUnknownIdEnabled: flag('AuthCtrlr', 'OfflineTxForUnknownIdEnabled'),
+    disableRemoteAuthorization: flag('AuthCtrlr', 'DisableRemoteAuthorization'),
+    cacheEnabled: flag('AuthCacheCtrlr', 'Available') && flag('AuthCacheCtrlr', 'Enabled'),
+    cacheDisablePostAuthorize: flag('AuthCacheCtrlr', 'DisablePostAuthorize'),
+    localListEnabled: flag('LocalAuthListCtrlr', 'Available') && flag('LocalAuthListCtrlr', 'Enabled'),
+    localListDisablePostAuthorize: flag('LocalAuthListCtrlr', 'DisablePostAuthorize'),
+  };
+}
+
+/** What the device model's live variables read from the rest of the station. */
+export interface V201ConfigurationSources {
+  station: () => Station | undefined;
+  hardware: StationHardware;
+  localList: LocalAuthorizationList;
+  adapter: () => ProtocolAdapter;
+}
+
+/** The station's 2.0.1 device model (the installer's config as its defaults) and the settings read from it. */
+export function v201DeviceConfiguration(config: StationConfig, firmware: string, log: Logger, sources: V201ConfigurationSources): DeviceConfiguration {
+  const { station, hardware, localList, adapter } = sources;
+  const availability = (evseId?: number, connectorId?: number): AvailabilityState => {
+    const s = station();
+    const snapshot = s?.snapshot() ?? [];
+    if (evseId !== undefined && connectorId !== undefined) return s?.statusOf(evseId, connectorId) ?? 'Unavailable';
+    const evses = evseId === undefined ? snapshot : snapshot.filter((e) => e.evseId === evseId);
+    const statuses = evses.flatMap((e) => e.connectors.map((c) => c.status));
+    if (statuses.length === 0) return 'Unavailable';
+    if (statuses.every((x) => x === 'Faulted')) return 'Faulted';
+    if (statuses.every((x) => x === 'Unavailable' || x === 'Faulted')) return 'Unavailable';
+    if (statuses.includes('Occupied')) return 'Occupied';
+    if (statuses.every((x) => x === 'Reserved')) return 'Reserved';
+    return 'Available';
+  };
+  /** The faults active on an EVSE's connectors (every EVSE's when evseId is undefined). */
+  const faultsOn = (evseId?: number): FaultKind[] =>
+    (station()?.snapshot() ?? []).filter((e) => evseId === undefined || e.evseId === evseId).flatMap((e) => e.connectors.flatMap((c) => c.faults));
+  const meterFailed = (evseId?: number): boolean => hardware.evses.some((e) => (evseId === undefined || e.evseId === evseId) && e.meter.health.state === 'failed');
+  const dm = buildDeviceModelFromConfig(
+    config,
+    firmware,
+    {
+      availabilityState: availability,
+      localAuthorization: { listEntries: () => localList.size, listMaxEntries: localList.maxEntries },
+      dateTime: () => adapter().clock.iso(),
+      evsePowerW: (evseId) => hardware.evses.find((e) => e.evseId === evseId)?.meter.latest?.powerW,
+      problem: (evseId) => faultsOn(evseId).length > 0 || meterFailed(evseId),
+      faultActive: (fault, evseId) => (fault === 'meter' ? meterFailed(evseId) : faultsOn(evseId).includes(fault)),
+    },
+    (m) => log.warning(`device model: ${m}`),
+  );
+  return {
+    deviceModel: dm,
+    password: () => dm.getSecret('SecurityCtrlr', 'BasicAuthPassword'),
+    backoff: () => ({
+      waitMinimumS: dm.getInt('OCPPCommCtrlr', 'RetryBackOffWaitMinimum'),
+      randomRangeS: dm.getInt('OCPPCommCtrlr', 'RetryBackOffRandomRange'),
+      repeatTimes: dm.getInt('OCPPCommCtrlr', 'RetryBackOffRepeatTimes'),
+    }),
+    pingIntervalS: () => dm.getInt('OCPPCommCtrlr', 'WebSocketPingInterval'),
+    callTimeoutMs: () => dm.getInt('OCPPCommCtrlr', 'MessageTimeout', { instance: 'Default' }) * 1000,
+    cacheLifetimeS: () => dm.getInt('AuthCacheCtrlr', 'LifeTime'),
+    localAuthorization: () => deviceModelLocalAuthorizationSettings(dm),
+    charging: () => deviceModelChargingSettings(dm, config.charging),
+  };
+}
