@@ -24,10 +24,10 @@ import {
 } from './rig.js';
 
 /**
- * Hardware faults on the simulated meter, GPIO and contactor, as the CSMS sees them: the relay
- * opens, the connector is Faulted (G01), the transaction ends or is suspended (E06), the failing
- * device is named in a NotifyEvent (HardWiredNotification), and the connector comes back when
- * the fault clears, or, for a welded contactor, after the local action.
+ * OCPP 2.0.1 only hardware faults: a silent meter suspending the transaction, an RCD trip, the
+ * emergency stop's NotifyEvent, and fault events told after an outage. The faults both versions
+ * share (meter going backwards, contactor welded or failing to close, overcurrent, plugging in
+ * while faulted) are in ../scenarios/faults.test.ts.
  */
 
 /** The fault events the station sent, oldest first. */
@@ -97,36 +97,6 @@ describe('OCPP 2.0.1 integration: hardware faults (G01, E06, NotifyEvent)', func
     assertNoCallErrors(csms);
   });
 
-  it('meter: energy going backwards fails the meter on the first such reading; with onMeterFailure "stop" the transaction ends (AbnormalCondition)', async () => {
-    const rig = await startRig({
-      config: (doc) => {
-        fastMeter(doc);
-        doc['charging'] = { ...doc['charging'], onMeterFailure: 'stop' };
-      },
-    });
-    const { csms, agent } = rig;
-    const txId = await startCharging(rig);
-    // Some energy on the register first, so that reading 1000 Wh lower (never below 0) is lower.
-    await until(() => (agent.hardware.evses[0]!.meter.latest?.energyImportWh ?? 0) > 2, 3000, 'energy on the register');
-    const failedPollsBefore = agent.hardware.evses[0]!.meter.health.counters.failedPolls;
-    agent.hardware.simulation.setMeterFault(1, 'energy-backwards');
-    const raised = await waitForFaultEvent(rig, 'FiscalMetering', true);
-    assert.match(raised.techInfo ?? '', /backwards/);
-    assert.equal(agent.hardware.evses[0]!.meter.health.counters.failedPolls - failedPollsBefore, 1, 'failed on the first backwards reading');
-    assert.equal(relayClosed(agent), false);
-    const ended = await waitForTx(csms, (t) => t.eventType === 'Ended');
-    assert.equal(ended.triggerReason, 'AbnormalCondition');
-    assert.equal(ended.transactionInfo.transactionId, txId);
-    await waitForStatus(rig, 'Faulted');
-    agent.hardware.simulation.setMeterFault(1, 'none');
-    await waitForFaultEvent(rig, 'FiscalMetering', false);
-    await waitForStatus(rig, 'Occupied');
-    await sleep(300);
-    assert.equal(relayClosed(agent), false, 'the stopped transaction does not come back');
-    assertContiguous(txEvents(csms, txId));
-    assertNoCallErrors(csms);
-  });
-
   it('E06 RCD trip: relay open at once, transaction ended with GroundFault, NotifyEvent RCD Tripped; released: cleared, Occupied', async () => {
     const rig = await startRig();
     const { csms, agent } = rig;
@@ -161,87 +131,6 @@ describe('OCPP 2.0.1 integration: hardware faults (G01, E06, NotifyEvent)', func
     assertNoCallErrors(rig.csms);
   });
 
-  it('welded contactor: found when the relay is released after a session; Faulted and reported, it stays after unplugging and clears only by the local action once the contact has opened', async () => {
-    const rig = await startRig({ config: fastSafety });
-    const { csms, agent } = rig;
-    const txId = await startCharging(rig);
-    await until(() => relayClosed(agent), 2000, 'relay closed');
-    agent.hardware.simulation.setContactorFault(1, 1, 'welded');
-    await sleep(100);
-    assert.equal(faultEvents(rig).length, 0, 'closed and commanded closed: nothing to see yet');
-    agent.station.requestStop(txId);
-    await waitForTx(csms, (t) => t.eventType === 'Ended');
-    assert.equal(relayClosed(agent), false, 'the coil is released');
-    const raised = await waitForFaultEvent(rig, 'PowerContactor', true);
-    assert.equal(raised.variable.name, 'Problem');
-    assert.equal(raised.techCode, 'Welded');
-    await waitForStatus(rig, 'Faulted');
-    await unplug(agent);
-    await sleep(300);
-    assert.equal(statuses(csms).at(-1)?.connectorStatus, 'Faulted', 'unplugging does not clear a welded contact');
-    const contactor = await csms.getVariables(ID, [{ component: { name: 'PowerContactor', evse: { id: 1 } }, variable: { name: 'Problem' } }]);
-    assert.equal(contactor.getVariableResult[0]!.attributeValue, 'true');
-    let clearing = agent.station.clearLatchedFaults(1);
-    assert.deepEqual(clearing[0]!.cleared, [], 'refused while the feedback still says closed');
-    agent.hardware.simulation.setContactorFault(1, 1, 'none');
-    await sleep(300);
-    assert.equal(statuses(csms).at(-1)?.connectorStatus, 'Faulted', 'nor does the contact opening by itself');
-    clearing = agent.station.clearLatchedFaults(1);
-    assert.deepEqual(clearing[0]!.cleared, ['contactor-welded']);
-    assert.equal((await waitForFaultEvent(rig, 'PowerContactor', false)).cleared, true);
-    await waitForStatus(rig, 'Available');
-    assertNoCallErrors(csms);
-  });
-
-  it('contactor that fails to close: transaction ended (AbnormalCondition), Faulted, NotifyEvent FailedToClose; cleared when the vehicle leaves', async () => {
-    const rig = await startRig({ config: fastSafety });
-    const { csms, agent } = rig;
-    agent.hardware.simulation.setContactorFault(1, 1, 'fails-to-close');
-    const txId = await startCharging(rig);
-    const raised = await waitForFaultEvent(rig, 'PowerContactor', true);
-    assert.equal(raised.techCode, 'FailedToClose');
-    assert.equal(relayClosed(agent), false, 'the coil is released again');
-    const ended = await waitForTx(csms, (t) => t.eventType === 'Ended');
-    assert.equal(ended.triggerReason, 'AbnormalCondition');
-    assert.equal(ended.transactionInfo.transactionId, txId);
-    await waitForStatus(rig, 'Faulted');
-    agent.hardware.simulation.setContactorFault(1, 1, 'none');
-    await unplug(agent);
-    await waitForFaultEvent(rig, 'PowerContactor', false);
-    await waitForStatus(rig, 'Available');
-    assertContiguous(txEvents(csms, txId));
-    assertNoCallErrors(csms);
-  });
-
-  it('overcurrent: within the margin nothing happens; above it for overcurrentAfterS the transaction ends with OvercurrentFault, NotifyEvent OverCurrentProtection; cleared when the vehicle leaves', async () => {
-    // maxCurrentA 32 + 10 % = 35.2 A.
-    const rig = await startRig({ config: fastSafety });
-    const { csms, agent } = rig;
-    agent.hardware.simulation.setEvCurrent(1, [35, 35, 35]);
-    const txId = await startCharging(rig);
-    await until(() => relayClosed(agent), 2000, 'relay closed');
-    await sleep(1600);
-    assert.equal(relayClosed(agent), true, '35 A is within the margin');
-    assert.equal(faultEvents(rig).length, 0);
-    agent.hardware.simulation.setEvCurrent(1, [36, 36, 36]);
-    const raisedAt = Date.now();
-    const ended = await waitForTx(csms, (t) => t.eventType === 'Ended');
-    const tookMs = Date.now() - raisedAt;
-    assert.ok(tookMs >= 900, `tripped after ${tookMs} ms, not before overcurrentAfterS`);
-    assert.equal(ended.transactionInfo.stoppedReason, 'OvercurrentFault');
-    assert.equal(relayClosed(agent), false);
-    const raised = await waitForFaultEvent(rig, 'OverCurrentProtection', true);
-    assert.equal(raised.variable.name, 'Active');
-    assert.match(raised.techInfo ?? '', /36\.0 A .* above 35\.2 A/);
-    await waitForStatus(rig, 'Faulted');
-    agent.hardware.simulation.setEvCurrent(1, [16, 16, 16]);
-    await unplug(agent);
-    await waitForFaultEvent(rig, 'OverCurrentProtection', false);
-    await waitForStatus(rig, 'Available');
-    assertContiguous(txEvents(csms, txId));
-    assertNoCallErrors(csms);
-  });
-
   it('N07.FR.04 a fault raised and cleared while the CSMS cannot be reached is told, in order, once it can', async () => {
     const rig = await startRig();
     const { agent } = rig;
@@ -264,15 +153,4 @@ describe('OCPP 2.0.1 integration: hardware faults (G01, E06, NotifyEvent)', func
     assertNoCallErrors(csms);
   });
 
-  it('plugging in while a fault is active does not close the relay', async () => {
-    const rig = await startRig();
-    const { agent } = rig;
-    agent.hardware.simulation.setInput('rcd', true);
-    await waitForStatus(rig, 'Faulted');
-    await plugIn(agent);
-    const result = await agent.station.presentIdToken(1, { idToken: 'CARD-0001', type: 'ISO14443' });
-    await sleep(300);
-    assert.equal(relayClosed(agent), false, `no energy while faulted (${JSON.stringify(result)})`);
-    assertNoCallErrors(rig.csms);
-  });
 });

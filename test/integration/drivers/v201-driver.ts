@@ -1,0 +1,157 @@
+import type { ReserveNowResponse } from 'ocpp-messages/v2.0/ReserveNowResponse.js';
+import type { TransactionEventRequest } from 'ocpp-messages/v2.0/TransactionEventRequest.js';
+import { CARD, calls, ID, inSeconds, plugIn, relayClosed, startRig, unplug, until, type Rig } from '../harness.js';
+import { statuses, txEvents } from '../v201/rig.js';
+import {
+  definedOnly,
+  folded,
+  type CommandStatus,
+  type EndedTransaction,
+  type ReserveRequest,
+  type ServiceStatus,
+  type StartedTransaction,
+  type StationDriver,
+  type StationOptions,
+} from './station-driver.js';
+
+/**
+ * The OCPP 2.0.1 driver: commands become RequestStartTransaction, ReserveNow, ChangeAvailability
+ * (by EVSE), Reset Immediate; transactions are read from TransactionEvent Started / Ended (the
+ * energy register from their Transaction.Begin / .End values), statuses from StatusNotification
+ * (connectorStatus is already in core terms), reservation ends from ReservationStatusUpdate.
+ */
+
+const ENERGY = 'Energy.Active.Import.Register';
+
+/** The energy register (Wh) of a message's meter values of one context, NaN when it has none. */
+function register(t: TransactionEventRequest, context?: string): number {
+  const value = (t.meterValue ?? [])
+    .flatMap((mv) => mv.sampledValue)
+    .find((s) => (context === undefined || s.context === context) && (s.measurand ?? ENERGY) === ENERGY);
+  return value === undefined ? NaN : value.value;
+}
+
+export class V201Driver implements StationDriver {
+  readonly version = '2.0.1' as const;
+
+  constructor(readonly rig: Rig) {}
+
+  static async start(options: StationOptions = {}): Promise<V201Driver> {
+    return new V201Driver(await startRig(options));
+  }
+
+  get csms() {
+    return this.rig.csms;
+  }
+  get agent() {
+    return this.rig.agent;
+  }
+
+  plugIn(evseId = 1): Promise<void> {
+    return plugIn(this.agent, evseId);
+  }
+  unplug(evseId = 1): Promise<void> {
+    return unplug(this.agent, evseId);
+  }
+  present(token: string, evseId = 1) {
+    return this.agent.station.presentIdToken(evseId, { idToken: token, type: 'ISO14443' });
+  }
+  async startCharging(options: { token?: string; evseId?: number } = {}): Promise<StartedTransaction> {
+    const evseId = options.evseId ?? 1;
+    const token = options.token ?? CARD.idToken;
+    const before = this.started().length;
+    await this.plugIn(evseId);
+    const result = await this.present(token, evseId);
+    if (result.outcome !== 'authorized') throw new Error(`the token ${token} was not authorized: ${JSON.stringify(result)}`);
+    await until(() => this.started().length > before, 5000, 'TransactionEvent Started');
+    return this.started().at(-1)!;
+  }
+  relayClosed(evseId = 1): boolean {
+    return relayClosed(this.agent, evseId);
+  }
+
+  async remoteStart(options: { token: string; evseId?: number }): Promise<CommandStatus> {
+    const answer = await this.csms.requestStartTransaction(ID, definedOnly({ idToken: { idToken: options.token, type: 'ISO14443' as const }, evseId: options.evseId }));
+    return answer.status;
+  }
+  async remoteStop(transaction: StartedTransaction): Promise<CommandStatus> {
+    return (await this.csms.requestStopTransaction(ID, String(transaction.csmsId))).status;
+  }
+  async reserve(r: ReserveRequest): Promise<CommandStatus> {
+    const payload = {
+      id: r.reservationId,
+      expiryDateTime: inSeconds(r.expiresInS),
+      idToken: { idToken: r.token, type: 'ISO14443' },
+      evseId: r.evseId,
+      groupIdToken: r.groupToken === undefined ? undefined : { idToken: r.groupToken, type: 'ISO14443' },
+    };
+    return ((await this.csms.call(ID, 'ReserveNow', definedOnly(payload))) as ReserveNowResponse).status;
+  }
+  async cancelReservation(reservationId: number): Promise<CommandStatus> {
+    return ((await this.csms.call(ID, 'CancelReservation', { reservationId })) as { status: string }).status;
+  }
+  async changeAvailability(options: { evseId?: number; operative: boolean }): Promise<CommandStatus> {
+    return ((await this.csms.changeAvailability(ID, options)).response as { status: string }).status;
+  }
+  async resetNow(): Promise<CommandStatus> {
+    return ((await this.csms.resetStation(ID, { type: 'Immediate' })).response as { status: string }).status;
+  }
+
+  started(): StartedTransaction[] {
+    const firstOfEach = new Map<string, TransactionEventRequest>();
+    for (const t of txEvents(this.csms)) if (t.eventType === 'Started' && !firstOfEach.has(t.transactionInfo.transactionId)) firstOfEach.set(t.transactionInfo.transactionId, t);
+    const core = this.agent.station.transactions();
+    return [...firstOfEach.values()].map((t) => ({
+      csmsId: t.transactionInfo.transactionId,
+      // 2.0.1 sends the core's own transaction id.
+      localId: core.find((c) => c.id === t.transactionInfo.transactionId)?.id ?? t.transactionInfo.transactionId,
+      evseId: t.evse!.id,
+      connectorId: t.evse?.connectorId,
+      token: t.idToken?.idToken,
+      meterStartWh: register(t, 'Transaction.Begin'),
+      reservationId: t.reservationId,
+      timestamp: t.timestamp,
+    }));
+  }
+  async waitForStarted(match: (t: StartedTransaction) => boolean = () => true, timeoutMs = 5000): Promise<StartedTransaction> {
+    let found: StartedTransaction | undefined;
+    await until(() => (found = this.started().find(match)) !== undefined, timeoutMs, 'a matching TransactionEvent Started');
+    return found!;
+  }
+  ended(): EndedTransaction[] {
+    return txEvents(this.csms)
+      .filter((t) => t.eventType === 'Ended')
+      .map((t) => ({
+        csmsId: t.transactionInfo.transactionId,
+        reason: t.transactionInfo.stoppedReason ?? 'Local',
+        token: t.idToken?.idToken,
+        meterStopWh: register(t, 'Transaction.End'),
+      }));
+  }
+  async waitForEnded(match: (t: EndedTransaction) => boolean = () => true, timeoutMs = 5000): Promise<EndedTransaction> {
+    let found: EndedTransaction | undefined;
+    await until(() => (found = this.ended().find(match)) !== undefined, timeoutMs, `a matching TransactionEvent Ended (so far: ${JSON.stringify(this.ended())})`);
+    return found!;
+  }
+  energyDuring(transaction: StartedTransaction): number[] {
+    return txEvents(this.csms, String(transaction.csmsId))
+      .filter((t) => t.eventType !== 'Ended')
+      .flatMap((t) => (t.meterValue ?? []).flatMap((mv) => mv.sampledValue))
+      .filter((s) => (s.measurand ?? ENERGY) === ENERGY)
+      .map((s) => s.value);
+  }
+  statusSequence(evseId = 1): ServiceStatus[] {
+    return folded(statuses(this.csms).filter((s) => s.evseId === evseId).map((s) => s.connectorStatus as ServiceStatus));
+  }
+  lastStatus(evseId = 1): ServiceStatus | undefined {
+    return this.statusSequence(evseId).at(-1);
+  }
+  async waitForStatus(status: ServiceStatus, evseId = 1, timeoutMs = 5000): Promise<void> {
+    await until(() => this.lastStatus(evseId) === status, timeoutMs, `EVSE ${evseId} ${status} (so far: ${this.statusSequence(evseId).join(', ')})`);
+  }
+  reservationEndReported(reservationId: number, reason: 'Expired' | 'Removed'): boolean {
+    return calls<{ reservationId: number; reservationUpdateStatus: string }>(this.csms, 'ReservationStatusUpdate').some(
+      (u) => u.reservationId === reservationId && u.reservationUpdateStatus === reason,
+    );
+  }
+}
