@@ -67,6 +67,8 @@ export interface ReserveRequest {
   groupToken?: string;
 }
 
+export type TokenType = 'ISO14443' | 'KeyCode' | 'Central' | 'Local';
+
 /** The answer statuses are the same words in both versions (Accepted, Rejected, Scheduled, Occupied, ...). */
 export type CommandStatus = string;
 
@@ -79,13 +81,15 @@ export interface StationDriver {
   // ---- the world around the station ----
   plugIn(evseId?: number): Promise<void>;
   unplug(evseId?: number): Promise<void>;
-  /** A card at the reader (ISO14443). */
-  present(token: string, evseId?: number): Promise<TokenResult>;
+  /** A card at the reader (default ISO14443; 1.6 idTags have no type). */
+  present(token: string, evseId?: number, type?: TokenType): Promise<TokenResult>;
   /** Plug in, present the token, and wait for the CSMS to see the transaction start. */
   startCharging(options?: { token?: string; evseId?: number }): Promise<StartedTransaction>;
   relayClosed(evseId?: number): boolean;
 
-  // ---- the CSMS' commands ----
+  // ---- the CSMS' commands and answers ----
+  /** From now on, the CSMS answers a transaction's start (1.6 StartTransaction, 2.0.1 the TransactionEvent with the idToken) with this idTokenInfo status. */
+  answerTransactionStartWith(status: 'Invalid' | 'Blocked'): void;
   remoteStart(options: { token: string; evseId?: number }): Promise<CommandStatus>;
   remoteStop(transaction: StartedTransaction): Promise<CommandStatus>;
   reserve(request: ReserveRequest): Promise<CommandStatus>;

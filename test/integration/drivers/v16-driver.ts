@@ -86,6 +86,10 @@ export class V16Driver implements StationDriver {
     return relayClosed(this.agent, evseId);
   }
 
+  /** 1.6 answers with the transactionId 77 (an id the tests can recognise) and the status. */
+  answerTransactionStartWith(status: 'Invalid' | 'Blocked'): void {
+    this.csms.answer('StartTransaction', { transactionId: 77, idTagInfo: { status } });
+  }
   async remoteStart(options: { token: string; evseId?: number }): Promise<CommandStatus> {
     const connectorId = options.evseId === undefined ? undefined : this.connectorOf(options.evseId);
     return (await this.csms.remoteStartTransaction(ID, definedOnly({ idTag: options.token, connectorId }))).status;

@@ -12,6 +12,7 @@ import {
   type StartedTransaction,
   type StationDriver,
   type StationOptions,
+  type TokenType,
 } from './station-driver.js';
 
 /**
@@ -53,8 +54,8 @@ export class V201Driver implements StationDriver {
   unplug(evseId = 1): Promise<void> {
     return unplug(this.agent, evseId);
   }
-  present(token: string, evseId = 1) {
-    return this.agent.station.presentIdToken(evseId, { idToken: token, type: 'ISO14443' });
+  present(token: string, evseId = 1, type: TokenType = 'ISO14443') {
+    return this.agent.station.presentIdToken(evseId, { idToken: token, type });
   }
   async startCharging(options: { token?: string; evseId?: number } = {}): Promise<StartedTransaction> {
     const evseId = options.evseId ?? 1;
@@ -70,6 +71,10 @@ export class V201Driver implements StationDriver {
     return relayClosed(this.agent, evseId);
   }
 
+  answerTransactionStartWith(status: 'Invalid' | 'Blocked'): void {
+    // The message that carries the idToken is the one whose answer judges it (E05).
+    this.csms.answer('TransactionEvent', (payload) => ((payload as TransactionEventRequest).idToken ? { idTokenInfo: { status } } : {}));
+  }
   async remoteStart(options: { token: string; evseId?: number }): Promise<CommandStatus> {
     const answer = await this.csms.requestStartTransaction(ID, definedOnly({ idToken: { idToken: options.token, type: 'ISO14443' as const }, evseId: options.evseId }));
     return answer.status;

@@ -7,14 +7,12 @@ import {
   calls,
   measurandsOf,
   meterValues16,
-  plugIn,
   relayClosed,
   sampled,
   setKey,
   sleep,
   startCharging16,
   startRig16,
-  startTransactions,
   statusSequence,
   stopTransactions,
   tag,
@@ -26,7 +24,7 @@ import {
 } from './rig.js';
 
 /**
- * OCPP 1.6 transactions: 4.1 Authorize, 4.8 StartTransaction, 4.7 MeterValues (9.1.20
+ * OCPP 1.6 only transactions (the shared ones: ../scenarios/transactions.test.ts): 4.1 Authorize, 4.8 StartTransaction, 4.7 MeterValues (9.1.20
  * MeterValueSampleInterval, 9.1.17 MeterValuesSampledData, 9.1.5 ClockAlignedDataInterval), 4.10
  * StopTransaction (reasons 7.36, transactionData per StopTxnSampledData / StopTxnAlignedData) and
  * what an Invalid / Blocked idTagInfo does (9.1.32 StopTransactionOnInvalidId, 9.1.15
@@ -99,23 +97,6 @@ describe('OCPP 1.6 integration: transactions (4.1, 4.7, 4.8, 4.10)', function ()
     assertNoCallErrors(csms);
   });
 
-  it('7.36 unplugging during charging stops the transaction with EVDisconnected and no idTag (StopTransactionOnEVSideDisconnect); 4.9 Charging -> Finishing -> Available once stopped', async () => {
-    const rig = await startRig16();
-    const { csms, agent } = rig;
-    const { transactionId } = await startCharging16(rig);
-    await unplug(agent);
-    const stop = await waitForStop(csms);
-    assert.equal(stop.transactionId, transactionId);
-    assert.equal(stop.reason, 'EVDisconnected');
-    assert.equal(stop.idTag, undefined);
-    await waitForStatus(csms, 1, 'Available');
-    await sleep(100);
-    // 4.9: Finishing after an EV-side disconnect, Available once the transaction is stopped.
-    assert.deepEqual(statusSequence(csms, 1), ['Available', 'Preparing', 'Charging', 'Finishing', 'Available']);
-    assert.equal(relayClosed(agent), false);
-    assertNoCallErrors(csms);
-  });
-
   it('4.10 a tag of the same group (parentIdTag) stops the transaction: StopTransaction Local with the idTag of the tag that stopped it', async () => {
     const rig = await startRig16({
       program: (c) => c.answer('Authorize', () => ({ idTagInfo: { status: 'Accepted', parentIdTag: 'FLEET-1' } })),
@@ -129,34 +110,6 @@ describe('OCPP 1.6 integration: transactions (4.1, 4.7, 4.8, 4.10)', function ()
     assert.equal(stop.transactionId, transactionId);
     assert.equal(stop.reason, 'Local');
     assert.equal(stop.idTag, 'DRIVER-B', '6.49: the identifier which requested to stop the charging');
-    assertNoCallErrors(csms);
-  });
-
-  it('4.1 an Authorize answered Invalid does not charge: no StartTransaction, relay open, the connector stays Preparing', async () => {
-    const { csms, agent } = await startRig16({ csms: { invalidIdTokens: [TAG] } });
-    await plugIn(agent);
-    const result = await agent.station.presentIdToken(1, tag(TAG));
-    assert.deepEqual(result, { outcome: 'rejected', status: 'Invalid' });
-    await sleep(300);
-    assert.equal(startTransactions(csms).length, 0);
-    assert.equal(relayClosed(agent), false);
-    assert.equal((await waitForStatus(csms, 1, 'Preparing')).status, 'Preparing');
-    assertNoCallErrors(csms);
-  });
-
-  it('9.1.32 StartTransaction answered Invalid with StopTransactionOnInvalidId true: the transaction stops at once with DeAuthorized', async () => {
-    const rig = await startRig16({
-      program: (c) => c.answer('StartTransaction', { transactionId: 77, idTagInfo: { status: 'Invalid' } }),
-    });
-    const { csms, agent } = rig;
-    assert.equal(agent.configuration.getBool('StopTransactionOnInvalidId'), true);
-    await startCharging16(rig);
-    const stop = await waitForStop(csms);
-    assert.equal(stop.transactionId, 77);
-    assert.equal(stop.reason, 'DeAuthorized');
-    await until(() => !relayClosed(agent), 2000, 'the relay to open');
-    assert.equal(agent.station.transactions().length, 0);
-    await waitForStatus(csms, 1, 'Finishing');
     assertNoCallErrors(csms);
   });
 

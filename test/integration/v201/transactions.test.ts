@@ -24,7 +24,7 @@ import {
 } from './rig.js';
 
 /**
- * C01 and E01-E07: sessions from plug to unplug on the simulated meter and GPIO, as the CSMS sees
+ * OCPP 2.0.1 only (the shared ones: ../scenarios/transactions.test.ts): C01 and E01-E07: sessions from plug to unplug on the simulated meter and GPIO, as the CSMS sees
  * them: the TransactionEvent sequence, its fields, and the energy it reports.
  */
 
@@ -153,19 +153,6 @@ describe('OCPP 2.0.1 integration: authorization and transactions (C01, E01-E07)'
     assertNoCallErrors(csms);
   });
 
-  it('C01 a Blocked card does not charge: no transaction, relay open', async () => {
-    const { csms, agent } = await startRig({ csms: { blockedIdTokens: ['BLOCKED-1'] } });
-    await plugIn(agent);
-    const result = await agent.station.presentIdToken(1, { idToken: 'BLOCKED-1', type: 'KeyCode' });
-    assert.deepEqual(result, { outcome: 'rejected', status: 'Blocked' });
-    assert.deepEqual(calls<AuthorizeRequest>(csms, 'Authorize'), [{ idToken: { idToken: 'BLOCKED-1', type: 'KeyCode' } }]);
-    await sleep(300);
-    assert.equal(relayClosed(agent), false);
-    assert.equal(txEvents(csms).length, 0);
-    assert.equal(agent.station.snapshot()[0]!.authorizedIdToken, undefined);
-    assertNoCallErrors(csms);
-  });
-
   it('E03 id token first: authorized before the cable, Started at plug-in (CablePluggedIn); E07 the same token stops it (StopAuthorized, Local, with the idToken)', async () => {
     const { csms, agent, events } = await startRig();
     assert.deepEqual(await agent.station.presentIdToken(1, CARD), { outcome: 'authorized', evseId: 1 });
@@ -252,24 +239,6 @@ describe('OCPP 2.0.1 integration: authorization and transactions (C01, E01-E07)'
     assertNoCallErrors(csms);
   });
 
-  it('E05.FR.10/E06.FR.04 the CSMS answers the Started message Invalid: StopTxOnInvalidId ends the transaction (Deauthorized, DeAuthorized)', async () => {
-    const { csms, agent } = await startRig({
-      program: (csms) =>
-        // Authorize accepts (a stale local decision would do the same); the transaction message does not.
-        csms.answer('TransactionEvent', (payload) => ((payload as TransactionEventRequest).idToken ? { idTokenInfo: { status: 'Invalid' } } : {})),
-    });
-    await plugIn(agent);
-    await agent.station.presentIdToken(1, CARD);
-    const started = await waitForTx(csms, (t) => t.eventType === 'Started');
-    const ended = await waitForTx(csms, (t) => t.eventType === 'Ended');
-    assert.equal(ended.triggerReason, 'Deauthorized');
-    assert.equal(ended.transactionInfo.stoppedReason, 'DeAuthorized');
-    assert.equal(relayClosed(agent), false);
-    assertContiguous(txEvents(csms, started.transactionInfo.transactionId));
-    assert.equal(agent.station.transactions().length, 0);
-    assertNoCallErrors(csms);
-  });
-
   it('E05.FR.09 Invalid with TxStopPoint EVConnected only: energy stops, the transaction goes on (Updated, Deauthorized, not charging)', async () => {
     const { csms, agent } = await startRig({
       config: (doc) => {
@@ -337,29 +306,6 @@ describe('OCPP 2.0.1 integration: authorization and transactions (C01, E01-E07)'
     await sleep(300);
     assert.deepEqual(statuses(csms).map((s) => s.connectorStatus).slice(-1), ['Occupied']);
     assert.equal(agent.status().evses[0]!.leds?.state, 'Charging');
-    assertNoCallErrors(csms);
-  });
-
-  it('E06.FR.16 an emergency stop ends the transaction (AbnormalCondition, EmergencyStop) and faults the connector; G01 Faulted and back reported', async () => {
-    const rig = await startRig();
-    const { csms, agent } = rig;
-    const txId = await startCharging(rig);
-    agent.hardware.simulation.setInput('emergencyStop', true);
-    const ended = await waitForTx(csms, (t) => t.eventType === 'Ended');
-    assert.equal(ended.triggerReason, 'AbnormalCondition');
-    assert.equal(ended.transactionInfo.stoppedReason, 'EmergencyStop');
-    assert.equal(relayClosed(agent), false);
-    await csms.waitFor<{ connectorStatus: string }>(ID, 'StatusNotification', (p) => p.connectorStatus === 'Faulted');
-    agent.hardware.simulation.setInput('emergencyStop', false);
-    await until(() => statuses(csms).at(-1)?.connectorStatus === 'Occupied', 2000, 'Occupied again');
-    assert.deepEqual(
-      statuses(csms).map((s) => s.connectorStatus),
-      ['Available', 'Occupied', 'Faulted', 'Occupied'],
-    );
-    assertContiguous(txEvents(csms, txId));
-    await sleep(200);
-    assert.equal(relayClosed(agent), false, 'energy does not resume by itself');
-    assert.equal(agent.station.transactions().length, 0);
     assertNoCallErrors(csms);
   });
 
