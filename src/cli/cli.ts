@@ -3,71 +3,13 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { packageRoot } from '../paths.js';
 import { EXIT } from '../process/lifecycle.js';
-import { checkConfigCommand } from './commands/check-config.js';
-import { demoCommand } from './commands/demo.js';
-import { devCsmsCommand } from './commands/dev-csms.js';
-import { failsafeCommand } from './commands/failsafe.js';
-import { meterReadCommand } from './commands/meter-read.js';
-import { METER_SIM_COMMANDS, meterSimCommand } from './commands/meter-sim.js';
-import { runCommand } from './commands/run.js';
 import { UsageError, type CliIo } from './io.js';
+import { COMMAND_USAGE, commandUsage, defaultConfig, demoDefaultConfig, METER_SIM_COMMANDS, USAGE } from './usage.js';
 
-/** The config a command reads without --config (or FILE): $EVSE_AGENT_CONFIG, else the installed one. Read at each call. */
-export function defaultConfig(): string {
-  return process.env['EVSE_AGENT_CONFIG'] || '/etc/evse-agent/config.json';
-}
+// Each command's module is imported when that command runs, not before: `help` loads none of them,
+// `check-config` no OCPP, and `failsafe` (src/cli/failsafe-main.ts) not even this file.
 
-/** Each command's usage: `evse-agent <command> --help` prints its own, `evse-agent --help` all of them. */
-export const COMMAND_USAGE: Record<string, string> = {
-  run: `  run [--config FILE]                     run the agent (relays open until it decides to close them);
-                                          one per storage.dir: a second exits 75 (already running)`,
-  'check-config': `  check-config [FILE]                     validate a config; lists every problem, exit 78 if any;
-                                          prints warnings (exit 0)`,
-  meter: `  meter read [--config FILE] [--evse N] [--json]
-                                          read every value of the meters once (commissioning); no GPIO`,
-  'meter-sim': `  meter-sim --profile P (--port PATH | --tcp HOST:PORT) [--framing mbap|rtu] [--unit-id N[,N...]]
-            [--baud-rate B] [--parity none|even|odd] [--stop-bits 1|2]
-            [--relay open|closed] [--load A[,A,A]] [--start-energy-wh WH]
-                                          a simulated meter as a Modbus slave`,
-  failsafe: `  failsafe [--config FILE] [--state-dir DIR]
-                                          open every relay and exit (run by systemd after a stop): those
-                                          the config names and those of the relay map the last start left
-                                          in DIR (all there is when the config cannot be read); DIR defaults
-                                          to $EVSE_AGENT_STATE_DIR, else the config's storage.dir if it can
-                                          be read, else /var/lib/evse-agent`,
-  demo: `  demo [--config FILE]                    the agent on the simulator with the development CSMS, and a
-                                          charging session to watch (what npm start runs); FILE defaults
-                                          to the simulator's config/simulator.json, not $EVSE_AGENT_CONFIG`,
-  'dev-csms': `  dev-csms [--port 9220] [--http-port 9221] [--host 127.0.0.1]
-           [--reject-card ID]... [--block-card ID]... [--reject-boot STATION]... [--pending-boot STATION]...
-                                          a development CSMS (OCPP 2.0.1, 1.6) with an HTTP control API;
-                                          the lists answer those cards Invalid / Blocked and those boots
-                                          Rejected / Pending (change them at run time: GET /lists)`,
-  version: `  version                                 print the version`,
-};
-
-/** The config `demo` reads without --config: the simulator's, whatever $EVSE_AGENT_CONFIG says. */
-export function demoDefaultConfig(): string {
-  return path.join(packageRoot, 'config', 'simulator.json');
-}
-
-const CONFIG_NOTE = 'FILE defaults to $EVSE_AGENT_CONFIG, else /etc/evse-agent/config.json.';
-const DEMO_CONFIG_NOTE = `FILE defaults to the simulator's config, ${demoDefaultConfig()}; $EVSE_AGENT_CONFIG does not apply.`;
-
-export const USAGE = `usage: evse-agent <command> [options]   (evse-agent <command> --help, or help <command>: that command's usage)
-
-commands:
-${Object.values(COMMAND_USAGE).join('\n')}
-
-FILE defaults to $EVSE_AGENT_CONFIG, else /etc/evse-agent/config.json; for demo, the simulator's config/simulator.json.`;
-
-/** One command's usage, as `evse-agent <command> --help` prints it. */
-export function commandUsage(command: string): string {
-  const own = COMMAND_USAGE[command] ?? '';
-  const note = command === 'demo' ? DEMO_CONFIG_NOTE : CONFIG_NOTE;
-  const extra = command === 'meter-sim' ? `\n\n${METER_SIM_COMMANDS}` : /FILE/.test(own) ? `\n\n${note}` : '';
-  return `usage: evse-agent ${own.trimStart()}${extra}`;
-}
+export { COMMAND_USAGE, commandUsage, defaultConfig, demoDefaultConfig, USAGE } from './usage.js';
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(path.join(packageRoot, 'package.json'), 'utf8')) as { version: string };
@@ -97,12 +39,14 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     switch (command) {
       case 'run': {
         const { values } = parseArgs({ args: rest, options: { config: { type: 'string', short: 'c' } } });
+        const { runCommand } = await import('./commands/run.js');
         return await runCommand(io, values.config ?? defaultConfig());
       }
       case 'check-config': {
         const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { config: { type: 'string', short: 'c' } } });
         if (positionals.length > 1 || (positionals.length > 0 && values.config)) throw new UsageError('check-config takes one FILE');
         const file = positionals[0] ?? values.config ?? defaultConfig();
+        const { checkConfigCommand } = await import('./commands/check-config.js');
         return checkConfigCommand(io, file);
       }
       case 'meter': {
@@ -114,6 +58,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         });
         const evse = values.evse === undefined ? undefined : Number(values.evse);
         if (evse !== undefined && !Number.isInteger(evse)) throw new UsageError('--evse takes an EVSE id');
+        const { meterReadCommand } = await import('./commands/meter-read.js');
         return await meterReadCommand(io, values.config ?? defaultConfig(), values.json ?? false, evse);
       }
       case 'meter-sim': {
@@ -134,6 +79,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
           },
         });
         if (!values.profile) throw new UsageError('meter-sim needs --profile (a name from hardware/meters or a file)');
+        const { meterSimCommand } = await import('./commands/meter-sim.js');
         return await meterSimCommand(io, {
           profile: values.profile,
           ...(values.port ? { port: values.port } : {}),
@@ -149,13 +95,15 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         });
       }
       case 'failsafe': {
-        const { values } = parseArgs({ args: rest, options: { config: { type: 'string', short: 'c' }, 'state-dir': { type: 'string' } } });
-        return await failsafeCommand(io, values.config ?? defaultConfig(), undefined, values['state-dir']);
+        // The same path as the failsafe entry (failsafe-main.ts), which `evse-agent failsafe` runs.
+        const { parseFailsafeArgs, runFailsafe } = await import('./failsafe/failsafe-args.js');
+        return await runFailsafe(io, parseFailsafeArgs(rest));
       }
       case 'demo': {
         const { values } = parseArgs({ args: rest, options: { config: { type: 'string', short: 'c' }, 'session-seconds': { type: 'string' } } });
         const seconds = values['session-seconds'] === undefined ? undefined : Number(values['session-seconds']);
         if (seconds !== undefined && !(Number.isInteger(seconds) && seconds >= 0)) throw new UsageError('--session-seconds takes a whole number');
+        const { demoCommand } = await import('./commands/demo.js');
         return await demoCommand(io, values.config ?? demoDefaultConfig(), seconds === undefined ? {} : { sessionSeconds: seconds });
       }
       case 'dev-csms': {
@@ -164,6 +112,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
           args: rest,
           options: { port: { type: 'string' }, 'http-port': { type: 'string' }, host: { type: 'string' }, 'reject-card': list, 'block-card': list, 'reject-boot': list, 'pending-boot': list },
         });
+        const { devCsmsCommand } = await import('./commands/dev-csms.js');
         return await devCsmsCommand(io, {
           host: values.host,
           port: values.port,

@@ -1,6 +1,6 @@
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import path from 'node:path';
-import { parseJsonText } from '../util/json-schema.js';
+import { parseJsonText } from '../util/json-syntax.js';
 
 /**
  * Small state kept as JSON files in storage.dir (availability, settings): rewritten whole on

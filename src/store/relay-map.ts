@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { StationConfig } from '../config/station-config.js';
 import type { OutputLineSpec } from '../hal/gpio/gpio.js';
-import { parseJsonText } from '../util/json-schema.js';
+import { parseJsonText } from '../util/json-syntax.js';
 import { JsonFileStore } from './json-file-store.js';
 
 /**

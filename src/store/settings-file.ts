@@ -1,7 +1,7 @@
 import { chmodSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { open, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { parseJsonText } from '../util/json-schema.js';
+import { parseJsonText } from '../util/json-syntax.js';
 
 /**
  * Settings the CSMS changed (2.0.1 device model values, 1.6 configuration keys), kept as one JSON

@@ -1,125 +1,29 @@
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { ConfigError, loadConfig } from '../../config/load-config.js';
-import { sysfsFileOutputs } from '../../hal/drivers/sysfs/sysfs-files.js';
-import { DEFAULT_SYSFS_ROOT, SysfsGpio } from '../../hal/drivers/sysfs/sysfs-gpio.js';
-import { inactiveLevel, type GpioDriver, type OutputLineSpec } from '../../hal/gpio/gpio.js';
-import { EXIT } from '../../process/lifecycle.js';
-import { readRelayMap, relayMapOf, type RelayMap } from '../../store/relay-map.js';
-import { parseJsonText } from '../../util/json-schema.js';
+import type { GpioDriver } from '../../hal/gpio/gpio.js';
+import { relayMapOf } from '../../store/relay-map.js';
+import { DEFAULT_STATE_DIR, openEveryRelay, relayLinesLeniently, relaysFromJson, type ConfigRelays } from '../failsafe/open-relays.js';
 import type { CliIo } from '../io.js';
 
+export { DEFAULT_STATE_DIR, relayLinesLeniently };
+
 /**
- * The relay lines of a config that may not validate: after a crash the config on disk may be
- * half-edited, and the relays must open all the same. Takes every well-formed relay it can find.
+ * The relays of a config checked against the schema: its own when valid; when not, every line
+ * found in it, with a warning that says how many problems it has. For a caller that has the
+ * config loader loaded anyway (tests, the CLI in-process); the failsafe entry does not validate.
  */
-export function relayLinesLeniently(doc: unknown): RelayMap {
-  const d = (doc ?? {}) as {
-    gpio?: { driver?: unknown; chip?: unknown; sysfsRoot?: unknown };
-    evses?: Array<{ connectors?: Array<{ relay?: { line?: unknown; activeLow?: unknown; chip?: unknown } }> }>;
-  };
-  const relays: OutputLineSpec[] = [];
-  for (const e of Array.isArray(d.evses) ? d.evses : []) {
-    for (const c of Array.isArray(e?.connectors) ? e.connectors : []) {
-      const r = c?.relay;
-      if (r && Number.isInteger(r.line)) {
-        relays.push({ line: r.line as number, activeLow: r.activeLow === true, ...(typeof r.chip === 'string' ? { chip: r.chip } : {}) });
-      }
-    }
-  }
-  return {
-    driver: typeof d.gpio?.driver === 'string' ? d.gpio.driver : 'sysfs',
-    ...(typeof d.gpio?.chip === 'string' ? { chip: d.gpio.chip } : {}),
-    ...(typeof d.gpio?.sysfsRoot === 'string' ? { root: d.gpio.sysfsRoot } : {}),
-    relays,
-  };
-}
-
-/** Where the relay map is when the config cannot tell: the default storage.dir, or an override for tests. */
-export const DEFAULT_STATE_DIR = '/var/lib/evse-agent';
-
-/** What the config says about the relays: its own (valid), the ones found in it (JSON), or why it says nothing. */
-function relaysFromConfig(io: CliIo, file: string): { target?: RelayMap; storageDir?: string; unusable?: string } {
+export function validatedConfigRelays(io: CliIo, file: string): ConfigRelays {
   try {
     const { config } = loadConfig(file);
     return { storageDir: config.storage.dir, target: relayMapOf(config) };
   } catch (err) {
-    let text: string;
-    try {
-      text = readFileSync(file, 'utf8');
-    } catch (readErr) {
-      return { unusable: (readErr as NodeJS.ErrnoException).code ?? (readErr as Error).message };
-    }
-    const parsed = parseJsonText(text);
-    if (!parsed.ok) return { unusable: `not JSON: ${parsed.problem.found}` };
-    const dir = (parsed.value as { storage?: { dir?: unknown } } | null)?.storage?.dir;
-    const storageDir = typeof dir === 'string' ? path.resolve(path.dirname(file), dir) : undefined;
-    const target = relayLinesLeniently(parsed.value);
-    if (target.relays.length === 0) return { ...(storageDir ? { storageDir } : {}), unusable: 'it names no relay' };
-    const why = err instanceof ConfigError ? `${err.problems.length} config problem(s)` : (err as Error).message;
-    io.stderr.write(`failsafe: ${file} does not validate (${why}); opening every relay line found in it\n`);
-    return { target, ...(storageDir ? { storageDir } : {}) };
+    return relaysFromJson(io, file, err instanceof ConfigError ? `${err.problems.length} config problem(s)` : (err as Error).message);
   }
-}
-
-/** The relays of the map that the config's do not cover (all of them when they are on other GPIO). */
-function notCovered(map: RelayMap, target: RelayMap | undefined): OutputLineSpec[] {
-  if (!target || target.driver !== map.driver || (target.root ?? DEFAULT_SYSFS_ROOT) !== (map.root ?? DEFAULT_SYSFS_ROOT) || target.chip !== map.chip) return map.relays;
-  const key = (r: OutputLineSpec, chip: string | undefined): string => `${r.chip ?? chip ?? ''}#${r.line}`;
-  const known = new Set(target.relays.map((r) => key(r, target.chip)));
-  return map.relays.filter((r) => !known.has(key(r, map.chip)));
 }
 
 /**
- * `evse-agent failsafe`: opens every relay and exits. Run by systemd after the agent stops for
- * any reason, crash included; it must work when nothing else does. It opens the relays the config
- * names (of a config that does not validate, every one it can find), and those of the relay map
- * the last successful start left in storage.dir (relay-map.ts): the lines the agent really drove,
- * should the config have been edited since, and all there is when the config cannot be read at all
- * (not JSON, gone). Then storage.dir is unknown too: stateDir, else $EVSE_AGENT_STATE_DIR, else
- * the config's if it can be read, else the default. It takes no instance lock: nothing may keep it
- * from opening the relays.
+ * `evse-agent failsafe` in-process, with the config validated: opens every relay and exits (see
+ * openEveryRelay). The process that systemd runs is the lighter entry, src/cli/failsafe-main.ts.
  */
 export async function failsafeCommand(io: CliIo, file: string, gpioOverride?: GpioDriver, stateDir?: string): Promise<number> {
-  const fromConfig = relaysFromConfig(io, file);
-  const mapDir = stateDir ?? (process.env['EVSE_AGENT_STATE_DIR'] || undefined) ?? fromConfig.storageDir ?? DEFAULT_STATE_DIR;
-  const map = readRelayMap(mapDir);
-  const groups: RelayMap[] = fromConfig.target ? [fromConfig.target] : [];
-  if (map.ok) {
-    const extra = notCovered(map.map, fromConfig.target);
-    if (!fromConfig.target) {
-      io.stderr.write(`failsafe: cannot use ${file}: ${fromConfig.unusable ?? ''}; opening the relays of the last start, from ${map.file}\n`);
-    } else if (extra.length > 0) {
-      io.stderr.write(`failsafe: also opening ${extra.length} relay line(s) the last start drove and ${file} no longer names (from ${map.file})\n`);
-    }
-    if (extra.length > 0) groups.push({ ...map.map, relays: extra });
-  } else if (!fromConfig.target && fromConfig.unusable !== 'it names no relay') {
-    io.stderr.write(`failsafe: cannot read ${file}: ${fromConfig.unusable ?? ''}; no relay map either (${map.file}: ${map.reason}); no relay line known\n`);
-    return EXIT.config;
-  }
-  if (groups.every((g) => g.relays.length === 0)) {
-    io.stderr.write('failsafe: no relay line in the config\n');
-    return EXIT.failure;
-  }
-  let failures = 0;
-  for (const target of groups) {
-    if (target.driver === 'simulated' && !gpioOverride) {
-      io.stdout.write('failsafe: GPIO is simulated; no relay outside the agent to open\n');
-      continue;
-    }
-    const root = target.root ?? DEFAULT_SYSFS_ROOT;
-    const gpio = gpioOverride ?? new SysfsGpio({ ...(target.chip ? { chip: target.chip } : {}), root, open: sysfsFileOutputs(root) });
-    for (const relay of target.relays) {
-      try {
-        // Claiming the line as an output at its inactive level opens the contactor in one write.
-        const pin = await gpio.openOutput(relay, inactiveLevel(relay));
-        pin.writeSync(inactiveLevel(relay));
-        io.stdout.write(`failsafe: relay ${gpio.describe(relay)} open\n`);
-      } catch (err) {
-        failures++;
-        io.stderr.write(`failsafe: could not open relay ${gpio.describe(relay)}: ${(err as Error).message}\n`);
-      }
-    }
-  }
-  return failures === 0 ? EXIT.ok : EXIT.failure;
+  return openEveryRelay(io, file, { readConfig: validatedConfigRelays, gpio: gpioOverride, stateDir });
 }

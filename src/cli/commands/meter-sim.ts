@@ -22,12 +22,7 @@ export interface MeterSimOptions {
   startEnergyWh: number;
 }
 
-export const METER_SIM_COMMANDS = `commands on standard input (one per line; "unit N" first to address one meter):
-  relay open|closed            the contactor in front of the meter
-  ev charging|suspended        whether the EV draws current
-  load A[,A,A]                 what the EV draws per phase
-  fault none|silent|crc|exception [code]|energy-backwards [Wh]
-  status                       print the meter's values as JSON`;
+export { METER_SIM_COMMANDS } from '../usage.js';
 
 function parseFault(words: string[]): SimulatedMeterFault {
   switch (words[0]) {

@@ -1,0 +1,69 @@
+import path from 'node:path';
+import { packageRoot } from '../paths.js';
+
+// The command line's words: each command's usage and default files. Kept apart from the commands
+// so that help, and the failsafe entry, load none of them.
+
+/** The config a command reads without --config (or FILE): $EVSE_AGENT_CONFIG, else the installed one. Read at each call. */
+export function defaultConfig(): string {
+  return process.env['EVSE_AGENT_CONFIG'] || '/etc/evse-agent/config.json';
+}
+
+/** The config `demo` reads without --config: the simulator's, whatever $EVSE_AGENT_CONFIG says. */
+export function demoDefaultConfig(): string {
+  return path.join(packageRoot, 'config', 'simulator.json');
+}
+
+export const METER_SIM_COMMANDS = `commands on standard input (one per line; "unit N" first to address one meter):
+  relay open|closed            the contactor in front of the meter
+  ev charging|suspended        whether the EV draws current
+  load A[,A,A]                 what the EV draws per phase
+  fault none|silent|crc|exception [code]|energy-backwards [Wh]
+  status                       print the meter's values as JSON`;
+
+/** Each command's usage: `evse-agent <command> --help` prints its own, `evse-agent --help` all of them. */
+export const COMMAND_USAGE: Record<string, string> = {
+  run: `  run [--config FILE]                     run the agent (relays open until it decides to close them);
+                                          one per storage.dir: a second exits 75 (already running)`,
+  'check-config': `  check-config [FILE]                     validate a config; lists every problem, exit 78 if any;
+                                          prints warnings (exit 0)`,
+  meter: `  meter read [--config FILE] [--evse N] [--json]
+                                          read every value of the meters once (commissioning); no GPIO`,
+  'meter-sim': `  meter-sim --profile P (--port PATH | --tcp HOST:PORT) [--framing mbap|rtu] [--unit-id N[,N...]]
+            [--baud-rate B] [--parity none|even|odd] [--stop-bits 1|2]
+            [--relay open|closed] [--load A[,A,A]] [--start-energy-wh WH]
+                                          a simulated meter as a Modbus slave`,
+  failsafe: `  failsafe [--config FILE] [--state-dir DIR]
+                                          open every relay and exit (run by systemd after a stop): those
+                                          the config names and those of the relay map the last start left
+                                          in DIR (all there is when the config cannot be read); DIR defaults
+                                          to $EVSE_AGENT_STATE_DIR, else the config's storage.dir if it can
+                                          be read, else /var/lib/evse-agent`,
+  demo: `  demo [--config FILE]                    the agent on the simulator with the development CSMS, and a
+                                          charging session to watch (what npm start runs); FILE defaults
+                                          to the simulator's config/simulator.json, not $EVSE_AGENT_CONFIG`,
+  'dev-csms': `  dev-csms [--port 9220] [--http-port 9221] [--host 127.0.0.1]
+           [--reject-card ID]... [--block-card ID]... [--reject-boot STATION]... [--pending-boot STATION]...
+                                          a development CSMS (OCPP 2.0.1, 1.6) with an HTTP control API;
+                                          the lists answer those cards Invalid / Blocked and those boots
+                                          Rejected / Pending (change them at run time: GET /lists)`,
+  version: `  version                                 print the version`,
+};
+
+const CONFIG_NOTE = 'FILE defaults to $EVSE_AGENT_CONFIG, else /etc/evse-agent/config.json.';
+const DEMO_CONFIG_NOTE = `FILE defaults to the simulator's config, ${demoDefaultConfig()}; $EVSE_AGENT_CONFIG does not apply.`;
+
+export const USAGE = `usage: evse-agent <command> [options]   (evse-agent <command> --help, or help <command>: that command's usage)
+
+commands:
+${Object.values(COMMAND_USAGE).join('\n')}
+
+FILE defaults to $EVSE_AGENT_CONFIG, else /etc/evse-agent/config.json; for demo, the simulator's config/simulator.json.`;
+
+/** One command's usage, as `evse-agent <command> --help` prints it. */
+export function commandUsage(command: string): string {
+  const own = COMMAND_USAGE[command] ?? '';
+  const note = command === 'demo' ? DEMO_CONFIG_NOTE : CONFIG_NOTE;
+  const extra = command === 'meter-sim' ? `\n\n${METER_SIM_COMMANDS}` : /FILE/.test(own) ? `\n\n${note}` : '';
+  return `usage: evse-agent ${own.trimStart()}${extra}`;
+}
