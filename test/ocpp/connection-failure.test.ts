@@ -8,8 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { Secret } from '../../src/config/station-config.js';
 import { classifyConnectionError, HandshakeRejected, type ConnectionFailure } from '../../src/ocpp/transport/connection-failure.js';
 import { openOcppWebSocket, type OcppWebSocketOptions } from '../../src/ocpp/transport/ocpp-websocket.js';
-import { ConnectionFailureStreak, connectionSecurityEvent } from '../../src/ocpp/v201/actions/connection-security-events.js';
-import type { SecurityEvent } from '../../src/ocpp/v201/actions/security-event-notification.js';
+import { ConnectionFailureStreak, connectionSecurityEvent, type SecurityEvent } from '../../src/services/security-events/index.js';
 import { silentLogger } from '../../src/process/logger.js';
 
 /**

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import os from 'node:os';
 import path from 'node:path';
 import { BOOT_ID_ENV, LAST_BOOT_ID_FILE, readKernelBootId, recordCleanStop, recordDeviceStart, takeCleanStop, unrequestedBootReason } from '../../src/process/device-start.js';
-import { startSecurityEvent } from '../../src/ocpp/v201/actions/security-event-notification.js';
+import { startSecurityEvent } from '../../src/services/security-events/index.js';
 
 describe('device start: power-up or restart, from the kernel boot id', () => {
   let dir: string;

@@ -12,6 +12,7 @@ import type { AuthorizationPort, ChargingSettings, StateStore } from '../../stat
 import type { Station } from '../../station/station.js';
 import { AlignedSchedule } from '../../services/transactions/aligned-schedule.js';
 import { deviceModelChargingSettings } from '../../services/device-configuration/v201-settings.js';
+import { systemClock } from '../../station/clock.js';
 import { CsmsClock } from '../../services/registration/csms-clock.js';
 import { NotAccepted, Registration } from '../../services/registration/registration.js';
 import { TransactionMessageQueue } from '../../services/transactions/transaction-queue.js';
@@ -32,11 +33,11 @@ import { reportHandlers } from './actions/get-base-report.js';
 import { getTransactionStatus } from './actions/get-transaction-status.js';
 import { getVariables } from './actions/get-variables.js';
 import { meterValue, meterValuesRequest } from './actions/meter-values.js';
-import { faultEventData, MAX_PENDING_FAULT_EVENTS, notifyEventRequest } from './actions/notify-event.js';
+import { notifyEventForFault } from './actions/notify-event.js';
 import { requestStartTransaction } from './actions/request-start-transaction.js';
 import { requestStopTransaction } from './actions/request-stop-transaction.js';
-import { ConnectionFailureStreak } from './actions/connection-security-events.js';
-import { SecurityEvents, startSecurityEvent } from './actions/security-event-notification.js';
+import { encodeSecurityEvent } from './actions/security-event-notification.js';
+import { ConnectionFailureStreak, FaultEvents, SecurityEvents, startSecurityEvent } from '../../services/security-events/index.js';
 import { cancelReservation } from './actions/cancel-reservation.js';
 import { MAX_PENDING_RESERVATION_UPDATES, reservationStatusUpdateRequest } from './actions/reservation-status-update.js';
 import { OfflineOutbox } from '../common/offline-outbox.js';
@@ -104,11 +105,9 @@ export class V201Adapter implements ProtocolAdapter {
   private readonly statuses = new Map<string, { evseId: number; connectorId: number; status: string; at: Date }>();
   private readonly reported = new Map<string, string>();
   /** Fault events (NotifyEvent) waiting for the CSMS, in order. */
-  readonly faultEvents: OfflineOutbox<NotifyEventRequest>;
+  readonly faultEvents: FaultEvents;
   private readonly reservationUpdates: OfflineOutbox<ReservationStatusUpdateRequest>;
   readonly securityEvents: SecurityEvents;
-  /** eventIds: unique within a run, and (from the start time) unlikely to repeat an earlier run's. */
-  private nextEventId = Math.floor(Date.now() / 1000) % 1_000_000_000;
   /** J01: at every AlignedDataCtrlr.Interval boundary, counted from midnight, the aligned measurands. */
   private readonly aligned = new AlignedSchedule(
     this.clock,
@@ -159,8 +158,13 @@ export class V201Adapter implements ProtocolAdapter {
         this.samplers.schedule();
       },
     });
-    // N07.FR.04 asks the same of monitor events: the CSMS learns of a fault that came and went offline.
-    this.faultEvents = new OfflineOutbox({ name: 'NotifyEvent', maxPending: MAX_PENDING_FAULT_EVENTS, send: (r) => this.registration.send('NotifyEvent', r), log });
+    // Fault events wait for the CSMS while offline (N07.FR.04 asks the same of monitor events).
+    this.faultEvents = new FaultEvents({
+      send: (event) => this.registration.send('NotifyEvent', notifyEventForFault(event)),
+      clock: systemClock,
+      timestamp: (at) => this.clock.iso(at),
+      log,
+    });
     // A reservation that expired during an outage must not stay reserved at the CSMS for ever.
     this.reservationUpdates = new OfflineOutbox({
       name: 'ReservationStatusUpdate',
@@ -173,9 +177,11 @@ export class V201Adapter implements ProtocolAdapter {
     });
     this.securityEvents = new SecurityEvents({
       send: (action, payload) => this.registration.sendNow(action, payload),
+      encode: encodeSecurityEvent,
       ready$: this.registration.ready$,
-      ...(options.securityJournal ? { store: options.securityJournal } : {}),
-      ...(options.securityLog ? { securityLog: options.securityLog } : {}),
+      store: options.securityJournal,
+      securityLog: options.securityLog,
+      clock: systemClock,
       attempts: () => deviceModel.getInt('OCPPCommCtrlr', 'MessageAttempts', { instance: 'TransactionEvent' }),
       retryIntervalS: () => deviceModel.getInt('OCPPCommCtrlr', 'MessageAttemptInterval', { instance: 'TransactionEvent' }),
       timestamp: (at) => this.clock.iso(at),
@@ -357,8 +363,7 @@ export class V201Adapter implements ProtocolAdapter {
   /** A hardware fault raised or cleared: NotifyEvent on the failing device's component (see notify-event.ts). */
   private reportFault(e: FaultChanged): void {
     const running = e.evseId === undefined ? undefined : [...this.transactions.entries()].find(([, rt]) => rt.evseId === e.evseId)?.[0];
-    const at = this.clock.iso(e.timestamp);
-    this.faultEvents.add(notifyEventRequest(faultEventData(e, this.nextEventId++, at, running), this.clock.iso(new Date())));
+    this.faultEvents.report(e, running);
   }
 
   /** Sends StatusNotifications for the selected connectors; false when none matched. */

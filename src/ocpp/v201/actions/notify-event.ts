@@ -1,4 +1,5 @@
 import type { EventDataType, NotifyEventRequest } from 'ocpp-messages/v2.0/NotifyEventRequest.js';
+import type { FaultEventRecord } from '../../../services/security-events/index.js';
 import type { FaultChanged } from '../../../station/events.js';
 import { FAULT_COMPONENT } from '../fault-components.js';
 
@@ -9,20 +10,22 @@ import { FAULT_COMPONENT } from '../fault-components.js';
  */
 export function faultEventData(e: FaultChanged, eventId: number, timestamp: string, transactionId?: string): EventDataType {
   const { component, variable, techCode } = FAULT_COMPONENT[e.fault];
-  return {
+  const data: EventDataType = {
     eventId,
     timestamp,
     trigger: 'Alerting',
     actualValue: e.active ? 'true' : 'false',
-    // The return to normal of what was reported before (as N07.FR.02 does for monitors).
-    ...(e.active ? {} : { cleared: true }),
-    ...(techCode ? { techCode } : {}),
     techInfo: e.detail.slice(0, 500),
-    ...(transactionId ? { transactionId } : {}),
-    component: { name: component, ...(e.evseId !== undefined ? { evse: { id: e.evseId } } : {}) },
+    component: { name: component },
     variable: { name: variable },
     eventNotificationType: 'HardWiredNotification',
   };
+  // The return to normal of what was reported before (as N07.FR.02 does for monitors).
+  if (!e.active) data.cleared = true;
+  if (techCode) data.techCode = techCode;
+  if (transactionId) data.transactionId = transactionId;
+  if (e.evseId !== undefined) data.component.evse = { id: e.evseId };
+  return data;
 }
 
 export function notifyEventRequest(eventData: EventDataType, generatedAt: string): NotifyEventRequest {
@@ -30,5 +33,7 @@ export function notifyEventRequest(eventData: EventDataType, generatedAt: string
   return { generatedAt, seqNo: 0, tbc: false, eventData: [eventData] };
 }
 
-/** The most fault events kept while offline; past it the oldest go (the statuses still tell the present). */
-export const MAX_PENDING_FAULT_EVENTS = 200;
+/** A fault event of the security-events service as the 2.0.1 message. */
+export function notifyEventForFault(record: FaultEventRecord): NotifyEventRequest {
+  return notifyEventRequest(faultEventData(record.fault, record.eventId, record.timestamp, record.transactionId), record.generatedAt);
+}

@@ -1,5 +1,5 @@
-import type { ConnectionFailure, ConnectionFailureKind } from '../../transport/connection-failure.js';
-import type { SecurityEvent, SecurityEventType } from './security-event-notification.js';
+import type { ConnectionFailure, ConnectionFailureKind } from '../../ocpp/transport/connection-failure.js';
+import type { SecurityEvent, SecurityEventType } from './security-event-types.js';
 
 /**
  * The security events a failed connection to the CSMS raises (Part 2 A00):

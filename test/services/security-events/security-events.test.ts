@@ -3,10 +3,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { BehaviorSubject } from 'rxjs';
-import { SECURITY_EVENTS, SecurityEvents, securityEventNotificationRequest } from '../../src/ocpp/v201/actions/security-event-notification.js';
-import { silentLogger } from '../../src/process/logger.js';
-import { SECURITY_EVENT_JOURNAL_FILE, SecurityLog } from '../../src/store/security-log.js';
-import { TransactionJournal } from '../../src/store/transaction-journal.js';
+import { encodeSecurityEvent, securityEventNotificationRequest } from '../../../src/ocpp/v201/actions/security-event-notification.js';
+import { SECURITY_EVENTS, SecurityEvents } from '../../../src/services/security-events/index.js';
+import { silentLogger } from '../../../src/process/logger.js';
+import { SECURITY_EVENT_JOURNAL_FILE, SecurityLog } from '../../../src/store/security-log.js';
+import { TransactionJournal } from '../../../src/store/transaction-journal.js';
 
 /** A04: the security log takes every event; critical ones wait on disk until the CSMS answered them. */
 
@@ -29,6 +30,7 @@ describe('A04 security events', () => {
     const ready$ = new BehaviorSubject(ready);
     const events = new SecurityEvents({
       send,
+      encode: encodeSecurityEvent,
       ready$,
       store: journal,
       securityLog: new SecurityLog(dir),

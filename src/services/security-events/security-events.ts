@@ -1,0 +1,77 @@
+import type { Observable } from 'rxjs';
+import type { Logger } from '../../process/logger.js';
+import { systemClock, type Clock } from '../../station/clock.js';
+import type { SecurityLog } from '../../store/security-log.js';
+import type { TransactionJournal } from '../../store/transaction-journal.js';
+import { TransactionMessageQueue } from '../transactions/transaction-queue.js';
+import { SECURITY_EVENTS, type RecordedSecurityEvent, type SecurityEvent } from './security-event-types.js';
+
+/** A security event as the version's message: the adapter's encoding (2.0.1 SecurityEventNotification). */
+export interface EncodedSecurityEvent {
+  action: string;
+  payload: object;
+}
+
+export interface SecurityEventsOptions {
+  send(action: string, payload: object): Promise<unknown>;
+  /** The message a critical event is sent as. */
+  encode(event: RecordedSecurityEvent): EncodedSecurityEvent;
+  /** Connected and accepted at boot. */
+  ready$: Observable<boolean>;
+  /** Where critical events wait for the CSMS, on disk; without it, in memory only. */
+  store?: TransactionJournal;
+  /** The local security log; without it, events are only logged. */
+  securityLog?: SecurityLog;
+  attempts(): number;
+  retryIntervalS(): number;
+  /** An instant as the CSMS' clock tells it. */
+  timestamp(at: Date): string;
+  /** When an event without its own time happened; the system clock by default. */
+  clock?: Pick<Clock, 'now'>;
+  log: Logger;
+}
+
+/**
+ * A04: every security event goes into the local security log (A04.FR.04); a critical one is also
+ * sent to the CSMS (A04.FR.01) through the same durable queue as transaction messages, on its own
+ * journal file: on disk before it is sent, off only when the CSMS answered (A04.FR.03), so it
+ * survives an outage and a restart (A04.FR.02), and it goes only once the boot is accepted.
+ */
+export class SecurityEvents {
+  readonly queue: TransactionMessageQueue;
+  readonly #clock: Pick<Clock, 'now'>;
+
+  constructor(private readonly options: SecurityEventsOptions) {
+    this.#clock = options.clock ?? systemClock;
+    this.queue = new TransactionMessageQueue({
+      send: options.send,
+      store: options.store,
+      initial: options.store?.pending,
+      ready$: options.ready$,
+      attempts: options.attempts,
+      retryIntervalS: options.retryIntervalS,
+      onAnswer: () => undefined,
+      log: options.log,
+    });
+  }
+
+  raise(event: SecurityEvent, at: Date = this.#clock.now()): void {
+    const timestamp = this.options.timestamp(at);
+    const { type, techInfo } = event;
+    this.options.log.notice(`security event ${type}${techInfo ? ` (${techInfo})` : ''}`);
+    const recorded: RecordedSecurityEvent = { timestamp, type };
+    if (techInfo !== undefined) recorded.techInfo = techInfo;
+    try {
+      this.options.securityLog?.append(recorded);
+    } catch (err) {
+      this.options.log.error(`cannot write the security log: ${(err as Error).message}`);
+    }
+    if (!SECURITY_EVENTS[type]) return;
+    const { action, payload } = this.options.encode(recorded);
+    this.queue.enqueue(action, payload, '', 'event');
+  }
+
+  stop(): void {
+    this.queue.stop();
+  }
+}
