@@ -24,6 +24,7 @@ export class Connector {
   /** States dispatched while another was being delivered, oldest first. */
   private readonly waiting: ConnectorInputs[] = [];
   private delivering = false;
+  private completed = false;
   readonly view$: Observable<ConnectorView>;
   readonly status$: Observable<ConnectorStatus>;
   readonly chargingState$: Observable<ChargingState>;
@@ -52,8 +53,12 @@ export class Connector {
   }
 
   dispatch(event: ConnectorEvent): void {
-    const next = reduceConnector(this.current, event);
-    if (next === this.current) return;
+    this.publish(reduceConnector(this.current, event));
+  }
+
+  /** Takes inputs decided elsewhere (the EVSE's decide()) and publishes them. */
+  publish(next: ConnectorInputs): void {
+    if (next === this.current || this.completed) return;
     this.current = next;
     this.waiting.push(next);
     // Re-entered from a subscriber: the delivery under way passes this state on after its own.
@@ -75,6 +80,7 @@ export class Connector {
   }
 
   complete(): void {
+    this.completed = true;
     this.waiting.length = 0;
     this.published.complete();
   }

@@ -130,21 +130,21 @@ export class Station {
       const stored = this.availability.evses[String(port.evseId)];
       const connectors: Record<number, boolean> = {};
       for (const [k, v] of Object.entries(stored?.connectors ?? {})) connectors[Number(k)] = v;
-      return new Evse(
+      return new Evse({
         port,
-        options.settings,
+        settings: options.settings,
         emit,
-        { station: this.availability.station, evse: stored?.evse ?? true, connectors },
-        options.safety ?? DEFAULT_SAFETY,
-        {
+        availability: { station: this.availability.station, evse: stored?.evse ?? true, connectors },
+        safety: options.safety ?? DEFAULT_SAFETY,
+        latchStore: {
           initial: tripLatches[String(port.evseId)] ?? NOT_TRIPPED,
           save: (latch) => {
             tripLatches[String(port.evseId)] = latch;
             saveTripLatches();
           },
         },
-        time,
-      );
+        ...time,
+      });
     });
     this.reservations = new ReservationDesk(this.evses, emit, options.store, this.clock);
   }

@@ -90,7 +90,7 @@ describe('reservations of no particular EVSE', () => {
         events.push(e);
         desk?.onEvent(e);
       };
-      evses = types.map((t, i) => new Evse(port(i + 1, t), () => SETTINGS, emit, undefined, undefined, undefined, { clock }));
+      evses = types.map((t, i) => new Evse({ port: port(i + 1, t), settings: () => SETTINGS, emit, clock }));
       desk = new ReservationDesk(evses, emit, store, clock);
     };
     const reservation = (id: number, inS = 60, extra: Partial<Reservation> = {}): Reservation => ({ id, idToken: RESERVED, expiresAt: new Date(clock.nowMs() + inS * 1000), ...extra });

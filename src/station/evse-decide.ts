@@ -1,0 +1,161 @@
+import { applyAvailability, setAvailability } from './evse-availability.js';
+import type { EvseCommand } from './evse-command.js';
+import { superviseContactor } from './evse-connectors.js';
+import { anyPlugged, dispatch, dispatchAll, emit, publishChanged, updateTripLatch, type Draft } from './evse-draft.js';
+import { clearFault, clearLatchedFaults, contactorTimeUp, endSessionFaults, onMeterFailed, raiseFault } from './evse-faults.js';
+import type { EvseInput, TimerName } from './evse-input.js';
+import { onReading, recover } from './evse-reading.js';
+import { endReservation, holdForReservations, reserve } from './evse-reservation.js';
+import { authorize, deauthorize, forceStop, tokenRejected, trippingFaultActive } from './evse-session.js';
+import { copyState, type DecideEnv, type EvseState } from './evse-state.js';
+import { evaluate } from './evse-step.js';
+import { sessionChargingState } from './evse-transaction.js';
+import type { MeterReading } from './meter-reading.js';
+import type { TransactionSnapshot } from './events.js';
+
+export interface Decision {
+  state: EvseState;
+  commands: EvseCommand[];
+}
+
+/**
+ * The EVSE as a pure function: the state after `input` happened at `now`, and the effects to carry
+ * out (evse-command.ts). The state given is not changed; the same state, input, time and settings
+ * give the same decision (transaction ids come from env.newTransactionId).
+ */
+export function decide(state: EvseState, input: EvseInput, now: Date, env: DecideEnv): Decision {
+  // Once stopped nothing is decided, except the end of a transaction already under way.
+  if (state.closed && input.type !== 'FinalReading') return { state, commands: [] };
+  const d: Draft = { s: copyState(state), out: [], now, env, published: [...state.connectors] };
+  handle(d, input);
+  publishChanged(d);
+  return { state: d.s, commands: d.out };
+}
+
+function handle(d: Draft, input: EvseInput): void {
+  switch (input.type) {
+    case 'Started':
+      return evaluate(d, { trigger: 'Trigger' });
+    case 'PlugChanged':
+      return plugChanged(d, input.index, input.plugged, input.initial);
+    case 'PlugSettled':
+      evaluate(d, { trigger: input.plugged ? 'CablePluggedIn' : 'EVCommunicationLost', stopReason: 'EVDisconnected' });
+      if (!input.plugged && !anyPlugged(d.s)) {
+        endSessionFaults(d, 'the vehicle left');
+        updateTripLatch(d, { type: 'VehicleLeft', trippingFaultActive: trippingFaultActive(d.s) });
+      }
+      return;
+    case 'ContactChanged':
+      d.s.contactors[input.index]!.contact = input.closed;
+      return superviseContactor(d, input.index);
+    case 'Reading':
+      return onReading(d, input.reading);
+    case 'MeterFailed':
+      return onMeterFailed(d, input.why);
+    case 'FinalReading':
+      return finishTransaction(d, input.reading);
+    case 'TimerFired':
+      return timerFired(d, input.name);
+    case 'Authorize':
+      return authorize(d, input.auth, input.trigger);
+    case 'Deauthorize':
+      return deauthorize(d, input.cause);
+    case 'TokenRejected':
+      return tokenRejected(d);
+    case 'Abort':
+      forceStop(d, input.cause);
+      return evaluate(d, input.cause);
+    case 'RaiseFault':
+      return raiseFault(d, input.fault);
+    case 'ClearFault':
+      return clearFault(d, input.fault);
+    case 'ClearLatchedFaults':
+      return clearLatchedFaults(d);
+    case 'SetAvailability':
+      return setAvailability(d, input);
+    case 'Reserve':
+      return reserve(d, input.reservation);
+    case 'EndReservation':
+      return endReservation(d, input.reason);
+    case 'HoldForReservations':
+      return holdForReservations(d, input.held);
+    case 'Recover':
+      return recover(d, input.snapshot);
+    case 'Stop':
+      d.s.closed = true;
+      for (let i = 0; i < d.s.connectors.length; i++) d.out.push({ type: 'SetRelay', index: i, closed: false });
+      return;
+  }
+}
+
+/**
+ * A plug changed. The connector's new state is published first and the evaluation follows as its
+ * own input (PlugSettled): free charging authorizes on the status a plug causes, and that
+ * authorization is decided before the plug's evaluation, as a driver's card would have been.
+ */
+function plugChanged(d: Draft, index: number, plugged: boolean, initial: boolean): void {
+  if (d.s.connectors[index]!.plugged === plugged) return;
+  // The first reading is how the cable was found at start, not a vehicle arriving.
+  if (plugged && !initial && !anyPlugged(d.s)) {
+    d.s.vehicleArrivals++;
+    updateTripLatch(d, { type: 'VehicleArrived', trippingFaultActive: trippingFaultActive(d.s) });
+  }
+  dispatch(d, index, { type: plugged ? 'Plugged' : 'Unplugged' });
+  publishChanged(d);
+  d.out.push({ type: 'Then', input: { type: 'PlugSettled', plugged } });
+}
+
+function timerFired(d: Draft, name: TimerName): void {
+  if (name === 'ev-connection') {
+    d.s.evConnectionTimerArmed = false;
+    if (!anyPlugged(d.s)) deauthorize(d, { trigger: 'EVConnectTimeout', stopReason: 'Timeout' });
+  } else if (name === 'duration') {
+    if (d.s.tx && !d.s.tx.ending) deauthorize(d, { trigger: 'TimeLimitReached', stopReason: 'TimeLimitReached' });
+  } else if (name === 'reservation') {
+    endReservation(d, 'Expired');
+  } else {
+    contactorTimeUp(d, Number(name.slice('contactor-'.length)));
+  }
+}
+
+/**
+ * The second half of the end (see beginEnd): the final reading is in, so the end is emitted; the
+ * availability changes that waited for it apply, and the EVSE is evaluated afresh.
+ */
+function finishTransaction(d: Draft, reading: MeterReading | undefined): void {
+  const s = d.s;
+  const tx = s.tx;
+  if (!tx?.ending) return;
+  const { cause, stoppedReason } = tx.ending;
+  const meterStopWh = Math.max(tx.snapshot.meterStartWh, reading?.energyImportWh ?? tx.snapshot.meterStartWh);
+  const chargingState = sessionChargingState(s, tx.snapshot.connectorId ?? -1);
+  const snapshot: TransactionSnapshot = {
+    ...tx.snapshot,
+    chargingState,
+    energyWh: meterStopWh - tx.snapshot.meterStartWh,
+    endedAt: d.now,
+    meterStopWh,
+    stoppedReason,
+  };
+  s.tx = undefined;
+  // The next session gets energy again.
+  if (tx.invalidToken) dispatchAll(d, { type: 'CurrentLimitChanged', amps: s.config.maxCurrentA });
+  // The token that stopped it (1.6 StopTransaction.idTag), which may be another of the group.
+  const stoppedBy = cause.trigger === 'StopAuthorized' ? (cause.idToken ?? tx.snapshot.idToken) : undefined;
+  emit(d, {
+    type: 'TransactionEnded',
+    evseId: s.config.evseId,
+    transaction: snapshot,
+    trigger: cause.trigger === 'Trigger' ? 'ChargingStateChanged' : cause.trigger,
+    timestamp: d.now,
+    stoppedReason,
+    // Idle when the vehicle left, EVConnected when a stop ended it with the cable still in.
+    ...(chargingState !== tx.reportedChargingState ? { chargingState } : {}),
+    ...(stoppedBy ? { idToken: stoppedBy } : {}),
+    ...(reading ? { reading } : {}),
+  });
+  const scheduled = s.scheduled;
+  s.scheduled = [];
+  for (const change of scheduled) applyAvailability(d, change);
+  evaluate(d, { trigger: 'Trigger' });
+}
