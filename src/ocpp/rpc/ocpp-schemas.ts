@@ -197,6 +197,11 @@ function invalid(code: RpcErrorCode, description: string): ValidationResult {
 }
 
 export class OcppSchemas {
+  /**
+   * The one piece of process-wide state in the OCPP layer, on purpose: what the package's schema
+   * files compile to is the same for every station and no station changes it, so stations in one
+   * process share it (compiled once, not once per station: time at start and memory).
+   */
   private static readonly byVersion = new Map<OcppVersion, OcppSchemas>();
 
   /** The schemas of one version, loaded once per process. */
