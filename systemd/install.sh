@@ -105,7 +105,7 @@ fi
 # --- install: check the source folder and Node ---
 
 SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-for need in package.json package-lock.json dist/src/cli/main.js node_modules hardware config systemd/evse-agent.service "$EXAMPLE_CONFIG"; do
+for need in package.json package-lock.json dist/src/cli/main.js dist/src/cli/failsafe-main.js node_modules hardware config systemd/evse-agent.service "$EXAMPLE_CONFIG"; do
   [ -e "$SRC/$need" ] || fail "$SRC/$need is missing: run \`npm ci\` in $SRC first (it installs the dependencies and builds dist/), then run this script again"
 done
 

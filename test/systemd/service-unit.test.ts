@@ -156,12 +156,16 @@ describe('systemd/install.sh', function () {
     assert.equal(mode(at('usr/local/bin/evse-agent')), '755');
 
     // The app, with its runtime dependencies and without the build and test tools.
-    for (const p of ['package.json', 'dist/src/cli/main.js', 'hardware/meters', 'config/config.schema.json', 'systemd/install.sh', 'node_modules/ajv', 'node_modules/ws']) {
+    for (const p of ['package.json', 'dist/src/cli/main.js', 'dist/src/cli/failsafe-main.js', 'hardware/meters', 'config/config.schema.json', 'systemd/install.sh', 'node_modules/ajv', 'node_modules/ws']) {
       assert.ok(existsSync(at(`opt/evse-agent/${p}`)), p);
     }
     for (const dev of ['mocha', 'tsx', 'typescript', 'sinon']) assert.ok(!existsSync(at(`opt/evse-agent/node_modules/${dev}`)), dev);
     const version = run(process.execPath, [at('opt/evse-agent/dist/src/cli/main.js'), 'version']);
     assert.match(version.out, /^evse-agent \d+\.\d+\.\d+/, 'the installed copy runs');
+    // The failsafe entry runs on the pruned dependencies too: no config and no relay map is exit 78.
+    const failsafe = run(process.execPath, [at('opt/evse-agent/dist/src/cli/failsafe-main.js'), '--config', at('nowhere.json'), '--state-dir', at('nowhere')]);
+    assert.equal(failsafe.code, 78, failsafe.out);
+    assert.match(failsafe.out, /failsafe: cannot read .*nowhere\.json: ENOENT; no relay map either/);
 
     // The example config, its schema reference pointing at the installed schema.
     const config = JSON.parse(readFileSync(at('etc/evse-agent/config.json'), 'utf8')) as Record<string, unknown>;
