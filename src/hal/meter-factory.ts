@@ -1,6 +1,7 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { EvseConfig } from '../config/station-config.js';
+import type { Clock } from '../station/clock.js';
 import { ModbusRegisterReader, describeLink, type ModbusBusRegistry } from './drivers/modbus/modbus-bus.js';
 import { MeterPhysics } from './drivers/simulated/meter-physics.js';
 import { SimulatedMeterDevice, SimulatedRegisterReader } from './drivers/simulated/simulated-meter-device.js';
@@ -52,13 +53,14 @@ export function createSimulatedMeterDevice(evse: EvseConfig, registerWh?: number
 }
 
 /**
- * The meter of one EVSE, on the driver its config names. A simulated meter reads `device` (the
+ * The power meter of one EVSE, on the driver its config names: Modbus (RTU or TCP) or simulated. A simulated meter reads `device` (the
  * simulated world's, which outlives the agent), or a fresh one when none is given.
  */
 export function createEvseMeter(
   evse: EvseConfig,
   buses: ModbusBusRegistry,
   simulatedDevice?: SimulatedMeterDevice,
+  clock?: Clock,
 ): { meter: RegisterMeter; device?: SimulatedMeterDevice } {
   const m = evse.meter;
   let device: SimulatedMeterDevice | undefined;
@@ -78,6 +80,7 @@ export function createEvseMeter(
     reader,
     retries: m.retries,
     failAfterPolls: m.failAfterPolls,
+    clock,
   });
   return device ? { meter, device } : { meter };
 }

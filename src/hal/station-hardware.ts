@@ -74,7 +74,7 @@ export interface HardwareOptions {
    * is the caller's and outlives this hardware. Without it the hardware has a world of its own.
    */
   world?: SimulatedWorld;
-  /** Time for the roles that wait (an unlock's confirmation) and for the system role; default the system clock. */
+  /** Time for the meters' polls and timestamps, the inputs' debounce, an unlock's wait and the system role; default the system clock. */
   clock?: Clock;
   logger?: Logger;
 }
@@ -103,7 +103,7 @@ export async function openStationHardware(config: StationConfig, options: Hardwa
   const inputs: SafetyInput[] = [];
   const relays: DigitalOutput[] = [];
   const openOutput = (spec: OutputLineSpec): Promise<DigitalOutput> => DigitalOutput.open(gpio, spec);
-  const openInput = (spec: InputLineSpec): Promise<DigitalInput> => DigitalInput.open(gpio, spec);
+  const openInput = (spec: InputLineSpec): Promise<DigitalInput> => DigitalInput.open(gpio, spec, clock);
 
   const openAllRelays = (): Error[] => {
     const failures: Error[] = [];
@@ -164,7 +164,7 @@ export async function openStationHardware(config: StationConfig, options: Hardwa
         });
       }
       const simulatedDevice = e.meter.driver === 'simulated' ? world.meterDevice(e, config.storage.dir) : undefined;
-      const { meter, device } = createEvseMeter(e, buses, simulatedDevice);
+      const { meter, device } = createEvseMeter(e, buses, simulatedDevice, clock);
       if (device) {
         // The simulated meter measures current while any of the EVSE's contactors is closed (the
         // contacts, not the coil: a welded contactor carries current with its coil off).

@@ -1,4 +1,5 @@
 import { BehaviorSubject, distinctUntilChanged, type Observable } from 'rxjs';
+import { systemClock, type Clock, type TimerHandle } from '../../station/clock.js';
 
 /**
  * GPIO ports. Drivers (sysfs, simulated) give raw pins: physical levels and nothing else. The
@@ -91,18 +92,20 @@ export class DigitalOutput {
  */
 export class DigitalInput {
   private readonly state: BehaviorSubject<boolean>;
-  private timer: NodeJS.Timeout | undefined;
+  private timer: TimerHandle | undefined;
 
   private constructor(
     private readonly pin: RawInputPin,
     readonly spec: InputLineSpec,
+    private readonly clock: Clock,
   ) {
     this.state = new BehaviorSubject<boolean>(this.readActive());
     pin.watch(() => this.onEdge());
   }
 
-  static async open(driver: GpioDriver, spec: InputLineSpec): Promise<DigitalInput> {
-    return new DigitalInput(await driver.openInput(spec), spec);
+  /** `clock` times the debounce; default the system clock. */
+  static async open(driver: GpioDriver, spec: InputLineSpec, clock: Clock = systemClock): Promise<DigitalInput> {
+    return new DigitalInput(await driver.openInput(spec), spec, clock);
   }
 
   private readActive(): boolean {
@@ -114,8 +117,8 @@ export class DigitalInput {
       this.accept();
       return;
     }
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => {
+    this.timer?.cancel();
+    this.timer = this.clock.setTimeout(() => {
       this.timer = undefined;
       this.accept();
     }, this.spec.debounceMs);
@@ -137,7 +140,7 @@ export class DigitalInput {
   }
 
   async close(): Promise<void> {
-    if (this.timer) clearTimeout(this.timer);
+    this.timer?.cancel();
     this.state.complete();
     await this.pin.close();
   }

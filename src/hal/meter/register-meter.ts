@@ -2,6 +2,7 @@ import { BehaviorSubject, Subject, type Observable } from 'rxjs';
 import { checkReading, initialHealth, nextHealth, type PollOutcome } from './meter-health.js';
 import type { MeterEvent, PowerMeter } from '../roles/power-meter.js';
 import type { RegisterReader } from './register-reader.js';
+import { systemClock, type Clock, type TimerHandle } from '../../station/clock.js';
 import type { MeterFaultKind, MeterHealth, MeterReading, MeterValues } from '../../station/meter-reading.js';
 import { RegisterReadError } from './register-reader.js';
 import type { MeterProfile } from './profile.js';
@@ -15,7 +16,8 @@ export interface RegisterMeterOptions {
   retries: number;
   /** Failed polls in a row after which the meter is reported failed. */
   failAfterPolls: number;
-  now?: () => Date;
+  /** Time for the readings' timestamps and the poll cadence; default the system clock. */
+  clock?: Clock;
 }
 
 /**
@@ -29,15 +31,15 @@ export class RegisterMeter implements PowerMeter {
   private readonly healthSubject = new BehaviorSubject<MeterHealth>(initialHealth());
   private readonly eventsSubject = new Subject<MeterEvent>();
   private lastGood: MeterReading | undefined;
-  private timer: NodeJS.Timeout | undefined;
+  private timer: TimerHandle | undefined;
   private running = false;
   private inFlight: Promise<MeterReading | undefined> | undefined;
-  private readonly now: () => Date;
+  private readonly clock: Clock;
 
   constructor(private readonly options: RegisterMeterOptions) {
     this.name = options.name;
     this.plan = planReads(options.profile);
-    this.now = options.now ?? (() => new Date());
+    this.clock = options.clock ?? systemClock;
   }
 
   get readings$(): Observable<MeterReading> {
@@ -108,7 +110,7 @@ export class RegisterMeter implements PowerMeter {
         break;
       }
     }
-    const now = this.now();
+    const now = this.clock.now();
     let reading: MeterReading | undefined;
     if (!outcome && values.energyImportWh === undefined) {
       faults.push('invalid-value');
@@ -138,12 +140,12 @@ export class RegisterMeter implements PowerMeter {
     this.running = true;
     const tick = (): void => {
       if (!this.running) return;
-      const started = Date.now();
+      const started = this.clock.nowMs();
       void this.poll().finally(() => {
         if (!this.running) return;
         // Keep the cadence: a slow poll shortens the wait before the next, never overlaps it.
-        const wait = Math.max(0, intervalMs - (Date.now() - started));
-        this.timer = setTimeout(tick, wait);
+        const wait = Math.max(0, intervalMs - (this.clock.nowMs() - started));
+        this.timer = this.clock.setTimeout(tick, wait);
       });
     };
     tick();
@@ -151,7 +153,7 @@ export class RegisterMeter implements PowerMeter {
 
   async stop(): Promise<void> {
     this.running = false;
-    if (this.timer) clearTimeout(this.timer);
+    this.timer?.cancel();
     this.timer = undefined;
     await this.inFlight?.catch(() => undefined);
   }
