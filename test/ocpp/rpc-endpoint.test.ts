@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import type { OcppVersion } from '../../src/config/station-config.js';
 import { OcppSchemas } from '../../src/ocpp/rpc/ocpp-schemas.js';
 import { RpcEndpoint, type CallHandler } from '../../src/ocpp/rpc/rpc-endpoint.js';
+import { FakeClock } from '../../src/station/clock.js';
 import {
   CallErrorResponse,
   CallTimeout,
@@ -103,13 +104,16 @@ interface Harness {
   logs: string[];
   /** Payloads the handlers were called with, by action. */
   handled: Array<{ action: string; payload: unknown; messageId: string }>;
+  /** The endpoint's time: call timeouts fire only when it is advanced. */
+  clock: FakeClock;
 }
 
 function harness(version: OcppVersion, extraHandlers: Record<string, CallHandler> = {}, callTimeoutMs = 2000): Harness {
   const raw: string[] = [];
   const logs: string[] = [];
   const handled: Harness['handled'] = [];
-  const endpoint = new RpcEndpoint({ version, send: (t) => raw.push(t), callTimeoutMs: () => callTimeoutMs, log: capturingLogger(logs) });
+  const clock = new FakeClock();
+  const endpoint = new RpcEndpoint({ version, send: (t) => raw.push(t), callTimeoutMs: () => callTimeoutMs, log: capturingLogger(logs), clock });
   const record =
     (result: object): CallHandler =>
     (payload, ctx) => {
@@ -127,6 +131,7 @@ function harness(version: OcppVersion, extraHandlers: Record<string, CallHandler
     raw,
     logs,
     handled,
+    clock,
     get sent() {
       sent.length = 0;
       for (const t of raw) sent.push(JSON.parse(t) as unknown[]);
@@ -538,7 +543,11 @@ for (const version of VERSIONS) {
       const first = h.endpoint.call('Heartbeat', {}, { timeoutMs: 30 });
       const second = h.endpoint.call('Heartbeat', {});
       const firstId = h.sent[0]![1];
-      await assert.rejects(first, (err: unknown) => err instanceof CallTimeout && err.action === 'Heartbeat' && err.timeoutMs === 30);
+      const timedOut = assert.rejects(first, (err: unknown) => err instanceof CallTimeout && err.action === 'Heartbeat' && err.timeoutMs === 30);
+      await h.clock.advanceAsync(29);
+      assert.equal(h.sent.length, 1, 'not before its 30 ms');
+      await h.clock.advanceAsync(1);
+      await timedOut;
       assert.equal(h.sent.length, 2, 'the queued call went out after the timeout');
       h.endpoint.receive(JSON.stringify([3, firstId, { currentTime: NOW }]));
       await flush();
@@ -562,17 +571,21 @@ for (const version of VERSIONS) {
 
     describe('answer first, then act (holdCallsWhileAnsweringMs)', () => {
       /** An endpoint whose Reset handler makes a CALL (as a Reset's effects do), then answers after `answerAfterMs`. */
-      const holding = (holdMs: number, answerAfterMs: number): { endpoint: RpcEndpoint; frames: () => unknown[][]; logs: string[]; made: Array<Promise<unknown>> } => {
+      const holding = (
+        holdMs: number,
+        answerAfterMs: number,
+      ): { endpoint: RpcEndpoint; frames: () => unknown[][]; logs: string[]; made: Array<Promise<unknown>>; clock: FakeClock } => {
         const raw: string[] = [];
         const logs: string[] = [];
         const made: Array<Promise<unknown>> = [];
-        const endpoint = new RpcEndpoint({ version, send: (t) => raw.push(t), callTimeoutMs: () => 2000, holdCallsWhileAnsweringMs: () => holdMs, log: capturingLogger(logs) });
+        const clock = new FakeClock();
+        const endpoint = new RpcEndpoint({ version, send: (t) => raw.push(t), callTimeoutMs: () => 2000, holdCallsWhileAnsweringMs: () => holdMs, log: capturingLogger(logs), clock });
         endpoint.handle('Reset', async () => {
           made.push(endpoint.call('Heartbeat', {}));
-          await new Promise((resolve) => setTimeout(resolve, answerAfterMs));
+          await new Promise<void>((resolve) => clock.setTimeout(resolve, answerAfterMs));
           return { status: 'Accepted' };
         });
-        return { endpoint, frames: () => raw.map((t) => JSON.parse(t) as unknown[]), logs, made };
+        return { endpoint, frames: () => raw.map((t) => JSON.parse(t) as unknown[]), logs, made, clock };
       };
 
       it('a CALL the handler set off goes out after its CALLRESULT', async () => {
@@ -581,7 +594,7 @@ for (const version of VERSIONS) {
         await flush();
         assert.deepEqual(h.frames(), [], 'nothing before the answer');
         assert.deepEqual(h.endpoint.pending.queued, ['Heartbeat']);
-        await new Promise((resolve) => setTimeout(resolve, 60));
+        await h.clock.advanceAsync(60);
         const frames = h.frames();
         assert.deepEqual(frames[0], [3, 'reset-1', { status: 'Accepted' }]);
         assert.deepEqual([frames[1]?.[0], frames[1]?.[2]], [2, 'Heartbeat'], 'then the CALL it set off');
@@ -596,7 +609,7 @@ for (const version of VERSIONS) {
         const ourId = h.frames()[0]![1];
         h.endpoint.receive(JSON.stringify([3, ourId, VALID[version].bootResponse]));
         assert.deepEqual(await ours, VALID[version].bootResponse);
-        await new Promise((resolve) => setTimeout(resolve, 60));
+        await h.clock.advanceAsync(60);
         assert.deepEqual(
           h.frames().map((f) => (f[0] === 2 ? `CALL ${String(f[2])}` : `answer ${String(f[1])}`)),
           ['CALL BootNotification', 'answer reset-2', 'CALL Heartbeat'],
@@ -606,7 +619,7 @@ for (const version of VERSIONS) {
       it('a handler that takes longer than the limit holds our CALLs no longer than the limit (it might await one of them)', async () => {
         const h = holding(30, 400);
         h.endpoint.receive(`[2,"reset-3","Reset",${JSON.stringify(VALID[version].reset)}]`);
-        await new Promise((resolve) => setTimeout(resolve, 120));
+        await h.clock.advanceAsync(120);
         assert.deepEqual(h.frames().map((f) => f[0]), [2], 'the CALL went out after 30 ms, the answer is still being worked on');
         assert.ok(h.logs.some((l) => l.startsWith('warning ') && l.includes('reset-3 still unanswered after 30 ms')));
         h.endpoint.connectionLost();
@@ -618,7 +631,7 @@ for (const version of VERSIONS) {
         h.endpoint.receive(`[2,"reset-4","Reset",${JSON.stringify(VALID[version].reset)}]`);
         await flush();
         assert.deepEqual(h.frames().map((f) => f[0]), [2]);
-        await new Promise((resolve) => setTimeout(resolve, 60));
+        await h.clock.advanceAsync(60);
         h.endpoint.connectionLost();
         await assert.rejects(h.made[0]!, NotConnected);
       });
