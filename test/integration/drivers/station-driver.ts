@@ -63,7 +63,7 @@ export interface ReserveRequest {
   /** None: any EVSE (2.0.1 without evseId, 1.6 connector 0). */
   evseId?: number;
   expiresInS: number;
-  /** 2.0.1 groupIdToken, 1.6 parentIdTag. */
+  /** 2.0.1 groupIdToken (type Central: a group is the CSMS' own id), 1.6 parentIdTag. */
   groupToken?: string;
 }
 
@@ -90,6 +90,8 @@ export interface StationDriver {
   // ---- the CSMS' commands and answers ----
   /** From now on, the CSMS answers a transaction's start (1.6 StartTransaction, 2.0.1 the TransactionEvent with the idToken) with this idTokenInfo status. */
   answerTransactionStartWith(status: 'Invalid' | 'Blocked'): void;
+  /** From now on, the CSMS' Authorize answers Accepted, naming `group` as the group of `member` (1.6 parentIdTag, 2.0.1 groupIdToken). */
+  answerAuthorizeWithGroup(member: string, group: string): void;
   remoteStart(options: { token: string; evseId?: number }): Promise<CommandStatus>;
   remoteStop(transaction: StartedTransaction): Promise<CommandStatus>;
   reserve(request: ReserveRequest): Promise<CommandStatus>;

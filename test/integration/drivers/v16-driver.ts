@@ -90,6 +90,12 @@ export class V16Driver implements StationDriver {
   answerTransactionStartWith(status: 'Invalid' | 'Blocked'): void {
     this.csms.answer('StartTransaction', { transactionId: 77, idTagInfo: { status } });
   }
+  answerAuthorizeWithGroup(member: string, group: string): void {
+    this.csms.answer('Authorize', (payload) => {
+      const idTag = (payload as { idTag: string }).idTag;
+      return { idTagInfo: definedOnly({ status: 'Accepted', parentIdTag: idTag === member ? group : undefined }) };
+    });
+  }
   async remoteStart(options: { token: string; evseId?: number }): Promise<CommandStatus> {
     const connectorId = options.evseId === undefined ? undefined : this.connectorOf(options.evseId);
     return (await this.csms.remoteStartTransaction(ID, definedOnly({ idTag: options.token, connectorId }))).status;

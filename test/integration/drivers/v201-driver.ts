@@ -75,6 +75,12 @@ export class V201Driver implements StationDriver {
     // The message that carries the idToken is the one whose answer judges it (E05).
     this.csms.answer('TransactionEvent', (payload) => ((payload as TransactionEventRequest).idToken ? { idTokenInfo: { status } } : {}));
   }
+  answerAuthorizeWithGroup(member: string, group: string): void {
+    this.csms.answer('Authorize', (payload) => {
+      const token = (payload as { idToken: { idToken: string } }).idToken.idToken;
+      return { idTokenInfo: definedOnly({ status: 'Accepted', groupIdToken: token === member ? { idToken: group, type: 'Central' } : undefined }) };
+    });
+  }
   async remoteStart(options: { token: string; evseId?: number }): Promise<CommandStatus> {
     const answer = await this.csms.requestStartTransaction(ID, definedOnly({ idToken: { idToken: options.token, type: 'ISO14443' as const }, evseId: options.evseId }));
     return answer.status;
@@ -88,7 +94,7 @@ export class V201Driver implements StationDriver {
       expiryDateTime: inSeconds(r.expiresInS),
       idToken: { idToken: r.token, type: 'ISO14443' },
       evseId: r.evseId,
-      groupIdToken: r.groupToken === undefined ? undefined : { idToken: r.groupToken, type: 'ISO14443' },
+      groupIdToken: r.groupToken === undefined ? undefined : { idToken: r.groupToken, type: 'Central' },
     };
     return ((await this.csms.call(ID, 'ReserveNow', definedOnly(payload))) as ReserveNowResponse).status;
   }
