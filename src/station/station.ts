@@ -4,86 +4,13 @@ import { systemClock, type Clock } from './clock.js';
 import type { StationEvent, TransactionSnapshot } from './events.js';
 import { Evse, type Authorization } from './evse.js';
 import { ReservationDesk } from './reservation-desk.js';
-import { NOT_TRIPPED, type TripLatch } from './trip-latch.js';
-import { DEFAULT_SAFETY, type AuthorizationPort, type ChargingSettings, type EvsePort, type SafetySettings, type StateStore } from './ports.js';
-import type {
-  AuthorizationResult,
-  AvailabilityResult,
-  ChargingState,
-  ConnectorStatus,
-  FaultKind,
-  IdToken,
-  Reservation,
-  ReservationResult,
-} from './types.js';
+import { DEFAULT_SAFETY } from './ports.js';
+import type { EvseSnapshot, FaultClearing, RemoteStartRequest, RemoteStartResult, StationOptions, TokenResult } from './station-types.js';
+import { evseSnapshot } from './station-snapshot.js';
+import { TripLatchStore } from './trip-latch-store.js';
+import type { AvailabilityResult, ConnectorStatus, FaultKind, IdToken, Reservation, ReservationResult } from './types.js';
 
-/** How drivers are authorized: by the CSMS, or plug-and-charge under one fixed token (home chargers). */
-export type AuthorizationMode = { mode: 'csms' } | { mode: 'free'; idToken: IdToken };
-
-export interface StationOptions {
-  evses: readonly EvsePort[];
-  settings: () => ChargingSettings;
-  authorization: AuthorizationMode;
-  authorizer: AuthorizationPort;
-  store: StateStore;
-  /** A write to the store that failed where nobody waits for it (default: ignored). */
-  onStoreError?: (message: string) => void;
-  /** Transactions that were running when the agent last stopped (from the transaction journal). */
-  recovered?: readonly TransactionSnapshot[];
-  /** How hardware faults are detected (defaults: DEFAULT_SAFETY). */
-  safety?: SafetySettings;
-  /** Where time comes from (default: systemClock): a FakeClock in tests, one clock for many stations. */
-  clock?: Clock;
-  /** Makes a new transaction's id (default: randomUUID), unique for ever (E01.FR.08). */
-  newTransactionId?: () => string;
-}
-
-/** What the local "clear faults" action did on one EVSE: the faults cleared, and those that stay, with why. */
-export interface FaultClearing {
-  evseId: number;
-  cleared: FaultKind[];
-  remaining: Array<{ fault: FaultKind; reason: string }>;
-}
-
-export interface RemoteStartRequest {
-  evseId?: number;
-  /** One connector of the EVSE (1.6 names connectors): the session is for that one only. */
-  connectorId?: number;
-  idToken: IdToken;
-  groupIdToken?: IdToken;
-  remoteStartId?: number;
-  /** Check the token with the authority first (AuthorizeRemoteStart), or trust the CSMS' request. */
-  authorizeFirst: boolean;
-}
-
-export type RemoteStartResult =
-  | { status: 'Accepted'; evseId: number; transactionId?: string }
-  | { status: 'Rejected'; reason: 'UnknownEvse' | 'NoEvseAvailable' | 'Unavailable' | 'Faulted' | 'Occupied' | 'ResetPending' | 'Reserved' };
-
-export type TokenResult =
-  | { outcome: 'authorized'; evseId: number }
-  | { outcome: 'stopped'; evseId: number; transactionId?: string }
-  | { outcome: 'rejected'; status: AuthorizationResult['status'] | 'Unavailable' | 'Busy' | 'Reserved' };
-
-export interface ConnectorSnapshot {
-  connectorId: number;
-  status: ConnectorStatus;
-  chargingState: ChargingState;
-  relayClosed: boolean;
-  plugged: boolean;
-  /** Active faults, sorted; 'meter' while the EVSE's meter has failed. */
-  faults: FaultKind[];
-}
-
-export interface EvseSnapshot {
-  evseId: number;
-  operative: boolean;
-  connectors: ConnectorSnapshot[];
-  transaction?: TransactionSnapshot;
-  authorizedIdToken?: IdToken;
-  /** Set while a safety trip holds the EVSE until a deliberate act (trip-latch.ts). */
-  trippedBy?: FaultKind;
-}
+export type { AuthorizationMode, ConnectorSnapshot, EvseSnapshot, FaultClearing, RemoteStartRequest, RemoteStartResult, StationOptions, TokenResult } from './station-types.js';
 
 interface StoredAvailability {
   station: boolean;
@@ -109,23 +36,7 @@ export class Station {
     const time = { clock: this.clock, newTransactionId: options.newTransactionId ?? randomUUID };
     this.availability = options.store.read<StoredAvailability>('availability') ?? { station: true, evses: {} };
     const emit = (e: StationEvent): void => this.eventsSubject.next(e);
-    const tripLatches = options.store.read<Record<string, TripLatch>>('trip-latches') ?? {};
-    // Written once the fault has opened every relay it opens: a station-wide stop trips each EVSE in
-    // turn, and the next one's relay must not wait for this one's write (fsyncs). One write for all.
-    let latchWriteQueued = false;
-    const saveTripLatches = (): void => {
-      if (latchWriteQueued) return;
-      latchWriteQueued = true;
-      queueMicrotask(() => {
-        latchWriteQueued = false;
-        try {
-          options.store.write('trip-latches', tripLatches);
-        } catch (err) {
-          // A full or broken disk must not take the agent down: the latches still hold in memory.
-          options.onStoreError?.(`cannot keep the trip latches on disk (they hold until the agent restarts): ${(err as Error).message}`);
-        }
-      });
-    };
+    const tripLatches = new TripLatchStore(options.store, options.onStoreError);
     this.evses = options.evses.map((port) => {
       const stored = this.availability.evses[String(port.evseId)];
       const connectors: Record<number, boolean> = {};
@@ -136,13 +47,7 @@ export class Station {
         emit,
         availability: { station: this.availability.station, evse: stored?.evse ?? true, connectors },
         safety: options.safety ?? DEFAULT_SAFETY,
-        latchStore: {
-          initial: tripLatches[String(port.evseId)] ?? NOT_TRIPPED,
-          save: (latch) => {
-            tripLatches[String(port.evseId)] = latch;
-            saveTripLatches();
-          },
-        },
+        latchStore: tripLatches.of(port.evseId),
         ...time,
       });
     });
@@ -462,26 +367,9 @@ export class Station {
     return this.evses.flatMap((e) => (e.transaction ? [e.transaction] : []));
   }
 
+  /** Each EVSE as the local status shows it. */
   snapshot(): EvseSnapshot[] {
-    return this.evses.map((e) => ({
-      evseId: e.id,
-      operative: e.isOperative,
-      connectors: e.connectors.map((c) => {
-        const v = c.view;
-        return {
-          connectorId: c.connectorId,
-          status: v.status,
-          chargingState: v.chargingState,
-          relayClosed: v.relayClosed,
-          plugged: c.inputs.plugged,
-          // A failed meter faults the connector (deriveConnector) without being one of its raised faults.
-          faults: c.inputs.meter === 'failed' && !c.inputs.faults.includes('meter') ? [...c.inputs.faults, 'meter' as const].sort() : [...c.inputs.faults],
-        };
-      }),
-      ...(e.transaction ? { transaction: e.transaction } : {}),
-      ...(e.authorizedBy ? { authorizedIdToken: e.authorizedBy.idToken } : {}),
-      ...(e.trip.tripped && e.trip.cause ? { trippedBy: e.trip.cause } : {}),
-    }));
+    return this.evses.map(evseSnapshot);
   }
 
   statusOf(evseId: number, connectorId: number): ConnectorStatus | undefined {
