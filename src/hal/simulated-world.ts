@@ -4,7 +4,7 @@ import { SimulatedContactor, type ContactorFaultMode } from './drivers/simulated
 import { SimulatedGpio } from './drivers/simulated/simulated-gpio.js';
 import { ModbusException, type SimulatedMeterDevice, type SimulatedMeterFault } from './drivers/simulated/simulated-meter-device.js';
 import type { GpioDriver, InputLineSpec } from './gpio/gpio.js';
-import { createSimulatedMeterDevice, SimulatedRegisterFile } from './meter-factory.js';
+import { createSimulatedMeterDevice, SimulatedRegisterFile } from './drivers/simulated/simulated-evse-meter.js';
 
 /** How often the simulated meters' energy registers are saved to storage.dir (for a process restart). */
 const SAVE_REGISTERS_EVERY_MS = 5000;

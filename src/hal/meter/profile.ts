@@ -1,9 +1,8 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { meterProfileDir } from '../../paths.js';
-import { METER_VALUE_NAMES, type MeterValueName } from '../../station/meter-reading.js';
+import type { MeterValueName } from '../../station/meter-reading.js';
 import { SchemaChecker, parseJsonText, type Problem, formatProblem } from '../../util/json-schema.js';
-
 
 export type RegisterType = 'float32' | 'int32' | 'uint32' | 'int64' | 'uint64' | 'int16' | 'uint16';
 export type WordOrder = 'high-first' | 'low-first';

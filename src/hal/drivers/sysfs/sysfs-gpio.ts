@@ -30,7 +30,7 @@ export function listGpioChips(root: string): GpioChip[] {
   try {
     entries = readdirSync(root);
   } catch (err) {
-    throw new Error(`no GPIO sysfs at ${root} (${(err as NodeJS.ErrnoException).code ?? String(err)}): is this a Linux board with CONFIG_GPIO_SYSFS?`);
+    throw new Error(`no GPIO sysfs at ${root} (${(err as NodeJS.ErrnoException).code ?? String(err)}): is this a Linux board with CONFIG_GPIO_SYSFS?`, { cause: err });
   }
   const chips: GpioChip[] = [];
   for (const name of entries.filter((e) => /^gpiochip\d+$/.test(e))) {
