@@ -3,8 +3,8 @@ import type { IdToken, IdTokenKind } from '../station/types.js';
 import { HttpError, oneOf, positiveInt } from './http-util.js';
 
 /**
- * The simulation's levers under /api/sim: plug, EV, card reader, fault inputs, contactor and
- * meter faults. They exist only with simulated hardware or when api.simulation enables them.
+ * The simulation's levers under /api/sim: plug, EV, card reader, fault inputs, contactor, cable
+ * lock and meter faults. They exist only with simulated hardware or when api.simulation enables them.
  */
 
 export interface SimulationLevers {
@@ -15,6 +15,8 @@ export interface SimulationLevers {
   setEvCurrent(evseId: number, amps: number[]): void;
   setContactorFault(evseId: number, connectorId: number, fault: ContactorFaultName): void;
   setMeterFault(evseId: number, fault: MeterFaultName): void;
+  /** Jams a connector's simulated cable lock holding the cable, or frees it; absent when the agent offers no such lever. */
+  setCableLockFault?(evseId: number, connectorId: number, fault: CableLockFaultName): void;
   hasEvse(evseId: number): boolean;
   hasConnector(evseId: number, connectorId: number): boolean;
   hasInput(name: string): boolean;
@@ -22,6 +24,8 @@ export interface SimulationLevers {
 
 export const CONTACTOR_FAULTS = ['none', 'welded', 'fails-to-close'] as const;
 export type ContactorFaultName = (typeof CONTACTOR_FAULTS)[number];
+export const CABLE_LOCK_FAULTS = ['none', 'stuck-locked'] as const;
+export type CableLockFaultName = (typeof CABLE_LOCK_FAULTS)[number];
 export const METER_FAULTS = ['none', 'silent', 'crc', 'exception', 'energy-backwards'] as const;
 export type MeterFaultName = (typeof METER_FAULTS)[number];
 
@@ -92,6 +96,13 @@ export async function simRoute(
       if (!sim.hasConnector(evseId, connectorId)) throw new HttpError(404, `no connector ${connectorId} on EVSE ${evseId}`);
       const fault = oneOf(body['fault'], CONTACTOR_FAULTS, 'fault');
       return lever(() => sim.setContactorFault(evseId, connectorId, fault), { evseId, connectorId, contactor: fault });
+    }
+    if (tail[0] === 'connectors' && tail.length === 3 && tail[2] === 'lock') {
+      const connectorId = positiveInt(tail[1], 'connectorId');
+      if (!sim.hasConnector(evseId, connectorId)) throw new HttpError(404, `no connector ${connectorId} on EVSE ${evseId}`);
+      const fault = oneOf(body['fault'], CABLE_LOCK_FAULTS, 'fault');
+      if (!sim.setCableLockFault) throw new HttpError(409, 'this agent offers no cable lock lever');
+      return lever(() => sim.setCableLockFault!(evseId, connectorId, fault), { evseId, connectorId, lock: fault });
     }
     if (tail[0] === 'meter' && tail.length === 1) {
       const fault = oneOf(body['fault'], METER_FAULTS, 'fault');
