@@ -4,8 +4,8 @@ import type { Subscription } from 'rxjs';
 import { HttpApi } from '../api/http-api.js';
 import type { StationConfig } from '../config/station-config.js';
 import type { GpioDriver } from '../hal/gpio/gpio.js';
-import { openStationHardware, type SimulatedWorld, type StationHardware } from '../hal/station-hardware.js';
-import { OcppClient } from '../ocpp/ocpp-client.js';
+import type { SimulatedWorld, StationHardware } from '../hal/station-hardware.js';
+import type { OcppClient } from '../ocpp/ocpp-client.js';
 import type { DeviceModel } from '../ocpp/v201/device-model/device-model.js';
 import type { ConfigurationStore } from '../ocpp/v16/configuration/configuration-store.js';
 import { V16Adapter } from '../ocpp/v16/v16-adapter.js';
@@ -15,15 +15,25 @@ import { reviveSnapshot } from '../station/events.js';
 import { packageRoot } from '../paths.js';
 import { onFailsafe, StartError } from '../process/lifecycle.js';
 import type { Logger } from '../process/logger.js';
-import type { StationEvent } from '../station/events.js';
 import { AuthorizationCache, LocalAuthorizationList, LocalAuthorizer } from '../services/authorization/index.js';
+import { systemClock, type Clock, type TimerHandle } from '../station/clock.js';
 import { Station } from '../station/station.js';
-import { acquireInstanceLock } from '../store/instance-lock.js';
 import { JsonFileStore } from '../store/json-file-store.js';
 import { writeRelayMap } from '../store/relay-map.js';
 import { TransactionJournal } from '../store/transaction-journal.js';
 import { SECURITY_EVENT_JOURNAL_FILE, SecurityLog } from '../store/security-log.js';
 import { readKernelBootId, recordCleanStop, recordDeviceStart, takeCleanStop, unrequestedBootReason, type DeviceStart } from '../process/device-start.js';
+import {
+  describeEvent,
+  hardwareIsSimulated,
+  openAgentHardware,
+  stationConfig,
+  storageLock,
+  webSocketTransport,
+  type AgentParts,
+  type BootReason,
+  type RestartReason,
+} from './agent-parts.js';
 import { apiBackend, apiOptions } from './api-backend.js';
 import { followSafetyInputs } from './safety-inputs.js';
 import { evsePortFrom } from './station-ports.js';
@@ -31,9 +41,9 @@ import { StationStatus, type StationStatusView } from './station-status.js';
 import { StatusLeds } from './status-leds.js';
 import { v16DeviceConfiguration, v201DeviceConfiguration } from '../services/device-configuration/index.js';
 
-export type BootReason = 'PowerUp' | 'RemoteReset' | 'ScheduledReset' | 'LocalReset' | 'ApplicationReset' | 'Watchdog' | 'Unknown';
-export type RestartReason = 'RemoteReset' | 'ScheduledReset';
+export type { AgentHardware, AgentParts, AgentStorage, AgentTransport, BootReason, RestartReason } from './agent-parts.js';
 
+/** Agent.start's options: the config's own hardware (on a given GPIO driver or world), storage and transport. */
 export interface AgentOptions {
   log: Logger;
   /** A GPIO driver instead of the config's (tests). */
@@ -53,24 +63,6 @@ export interface AgentOptions {
 
 export function firmwareVersion(): string {
   return (JSON.parse(readFileSync(path.join(packageRoot, 'package.json'), 'utf8')) as { version: string }).version;
-}
-
-/** A readable line for the station's events, for the log. */
-function describeEvent(e: StationEvent): string {
-  switch (e.type) {
-    case 'ConnectorStatusChanged':
-      return `EVSE ${e.evseId} connector ${e.connectorId}: ${e.status}`;
-    case 'FaultChanged':
-      return `${e.evseId !== undefined ? `EVSE ${e.evseId}` : 'station'} fault ${e.fault} ${e.active ? 'raised' : 'cleared'} (${e.detail})`;
-    case 'TransactionStarted':
-      return `EVSE ${e.evseId} transaction ${e.transaction.id} started (${e.trigger}), meter ${(e.transaction.meterStartWh / 1000).toFixed(3)} kWh`;
-    case 'TransactionUpdated':
-      return `EVSE ${e.evseId} transaction ${e.transaction.id} ${e.trigger}${e.chargingState ? ` -> ${e.chargingState}` : ''}`;
-    case 'TransactionEnded':
-      return `EVSE ${e.evseId} transaction ${e.transaction.id} ended (${e.stoppedReason}), ${(e.transaction.energyWh / 1000).toFixed(3)} kWh delivered`;
-    case 'ReservationEnded':
-      return `${e.evseId !== undefined ? `EVSE ${e.evseId} ` : ''}reservation ${e.reservationId} ended (${e.reason})`;
-  }
 }
 
 /**
@@ -100,6 +92,7 @@ export class Agent {
     private readonly version: { deviceModel?: DeviceModel; configuration?: ConfigurationStore; v201?: V201Adapter; v16?: V16Adapter },
     private readonly api: HttpApi,
     private readonly log: Logger,
+    private readonly clock: Clock,
   ) {
     this.restartRequested = new Promise((resolve) => (this.restartResolve = resolve));
   }
@@ -126,15 +119,25 @@ export class Agent {
     return this.version.v16;
   }
 
-  static async start(config: StationConfig, options: AgentOptions): Promise<Agent> {
-    const log = options.log;
+  /** A station on the config's hardware, storage and CSMS: Agent.create with those defaults. */
+  static start(config: StationConfig, options: AgentOptions): Promise<Agent> {
+    const { gpio, world, ...rest } = options;
+    return Agent.create({ ...rest, config, hardware: { kind: 'config', gpio, world } });
+  }
+
+  /**
+   * Builds and starts one whole station from its parts (agent-parts.ts): config, clock, storage,
+   * hardware and transport, each defaulting to what the config says and the system's clock.
+   * Everything the station keeps is made here, so two stations in one process share nothing but
+   * the event loop (and read-only caches: compiled schemas, meter profiles).
+   */
+  static async create(parts: AgentParts): Promise<Agent> {
+    const { log } = parts;
+    const clock = parts.clock ?? systemClock;
+    const config = stationConfig(parts);
     // First of all: a second agent on this storage.dir must not get as far as the GPIO.
-    const lock = await acquireInstanceLock(config.storage.dir);
-    const hardware = await openStationHardware(config, {
-      logger: log.child('hardware'),
-      ...(options.gpio ? { gpio: options.gpio } : {}),
-      ...(options.world ? { world: options.world } : {}),
-    }).catch((err: unknown) => {
+    const lock = await storageLock(config, parts.storage);
+    const hardware = await openAgentHardware(parts.hardware, config, log.child('hardware'), clock).catch((err: unknown) => {
       lock.release();
       throw new StartError('hardware', `cannot open the hardware: ${(err as Error).message}`, { cause: err });
     });
@@ -152,7 +155,7 @@ export class Agent {
       const localList = new LocalAuthorizationList(store, { clock: { now: () => adapter.clock.now() }, onWarning: (m) => log.warning(m) });
       const settings = config.ocpp.version === '2.0.1' ? v201DeviceConfiguration(config, firmware, log, { station: () => station, hardware, localList, adapter: () => adapter }) : v16DeviceConfiguration(config, log);
       const password = settings.password();
-      const client = new OcppClient({
+      const client = (parts.transport ?? webSocketTransport).connect({
         url: config.ocpp.url,
         identity: config.station.identity,
         version: config.ocpp.version,
@@ -197,6 +200,7 @@ export class Agent {
         onStoreError: (m) => log.error(m),
         recovered: running.map((t) => reviveSnapshot(t.snapshot)),
         safety: config.safety,
+        clock,
       });
       const common = {
         config,
@@ -208,6 +212,7 @@ export class Agent {
         journal,
         localAuthorizer: authorizer,
         maxQueuedMessages: config.storage.maxQueuedMessages,
+        clock,
       };
       const versionParts: { deviceModel?: DeviceModel; configuration?: ConfigurationStore; v201?: V201Adapter; v16?: V16Adapter } = {};
       // Worked out once, as the adapter starts: after the local API's port is bound, so that a start
@@ -215,10 +220,10 @@ export class Agent {
       let facts: { deviceStart: DeviceStart; bootReason: BootReason } | undefined;
       const startFacts = (): { deviceStart: DeviceStart; bootReason: BootReason } => {
         if (facts) return facts;
-        const deviceStart = recordDeviceStart(config.storage.dir, (options.kernelBootId ?? readKernelBootId)());
+        const deviceStart = recordDeviceStart(config.storage.dir, (parts.kernelBootId ?? readKernelBootId)());
         // Taken whatever the reason, so that the note of this stop cannot stand for a later crash.
         const stoppedCleanly = takeCleanStop(config.storage.dir);
-        return (facts = { deviceStart, bootReason: options.bootReason ?? unrequestedBootReason(deviceStart, stoppedCleanly) });
+        return (facts = { deviceStart, bootReason: parts.bootReason ?? unrequestedBootReason(deviceStart, stoppedCleanly) });
       };
       if (settings.deviceModel) {
         securityJournal = TransactionJournal.open(config.storage.dir, SECURITY_EVENT_JOURNAL_FILE);
@@ -248,9 +253,9 @@ export class Agent {
         Object.assign(versionParts, { configuration: settings.configuration, v16 });
         adapter = v16;
       }
-      const simulated = config.gpio.driver === 'simulated' || options.gpio?.kind === 'simulated';
+      const simulated = hardwareIsSimulated(parts.hardware, config);
       const api = new HttpApi(apiBackend({ config, station, hardware, adapter, simulated, status: () => agent!.status() }), log.child('api'), apiOptions(config, simulated));
-      agent = new Agent(config, hardware, station, client, adapter, versionParts, api, log);
+      agent = new Agent(config, hardware, station, client, adapter, versionParts, api, log, clock);
       // Before the station starts: the causes of the faults found at start are kept too.
       const leds = agent.leds;
       agent.statusView = new StationStatus({
@@ -269,7 +274,7 @@ export class Agent {
       agent.securityJournal = securityJournal;
       agent.subscriptions.push(station.events$.subscribe((e) => log.info(describeEvent(e))));
       // The port first: the last thing that can fail, before anything of this start is remembered.
-      const apiPort = config.api.port === 0 && options.apiPort ? options.apiPort : config.api.port;
+      const apiPort = config.api.port === 0 && parts.apiPort ? parts.apiPort : config.api.port;
       agent.apiPort = await api.listen(config.api.host, apiPort).catch((err: unknown) => {
         throw new StartError('listen', `cannot listen on ${config.api.host}:${apiPort} for the local API: ${(err as Error).message}`, { cause: err });
       });
@@ -277,13 +282,13 @@ export class Agent {
       adapter.start();
       station.start();
       agent.subscriptions.push(...followSafetyInputs(hardware.inputs, station));
-      for (const [i, e] of station.evses.entries()) agent.leds.push(StatusLeds.forEvse(e, hardware.evses[i]!.leds, config.ledPatterns));
+      for (const [i, e] of station.evses.entries()) agent.leds.push(StatusLeds.forEvse(e, hardware.evses[i]!.leds, config.ledPatterns, clock));
       for (const [i, e] of hardware.evses.entries()) e.meter.start(config.evses[i]!.meter.pollIntervalMs);
       log.info(`local API on http://${config.api.host}:${agent.apiPort}/api/status`);
       client.start();
       try {
         // What `failsafe` opens when the config can no longer be read.
-        writeRelayMap(config.storage.dir, config);
+        writeRelayMap(config.storage.dir, config, clock.now());
       } catch (err) {
         log.warning(`cannot write the relay map in ${config.storage.dir}: ${(err as Error).message}`);
       }
@@ -321,7 +326,7 @@ export class Agent {
   async stop(options: { endTransactions?: boolean } = {}): Promise<void> {
     this.log.info('stopping: opening every relay');
     this.hardware.openAllRelays();
-    const deadline = Date.now() + this.config.ocpp.shutdownDeliveryTimeoutS * 1000;
+    const deadline = this.clock.nowMs() + this.config.ocpp.shutdownDeliveryTimeoutS * 1000;
     // In the same tick as the relays: no session may close one again or start anew.
     const running = this.station.transactions().length;
     if (options.endTransactions !== false) {
@@ -329,13 +334,13 @@ export class Agent {
       // Ending is local (a final reading, then the journal) and may outlast the delivery time: a
       // meter that does not answer takes its timeouts before the last good reading is used. Left
       // unfinished it would come back as PowerLoss, so it gets the meter's own bound.
-      await untilOrDeadline(this.station.shutdown(), Math.max(deadline, Date.now() + this.finalReadingBoundMs()));
+      await untilOrDeadline(this.clock, this.station.shutdown(), Math.max(deadline, this.clock.nowMs() + this.finalReadingBoundMs()));
     }
     for (const s of this.subscriptions) s.unsubscribe();
     for (const l of this.leds) l.stop();
     this.statusView?.stop();
     // Transactions that just ended have their last messages on the way: let them arrive.
-    await this.adapter.drain(Math.max(0, deadline - Date.now()));
+    await this.adapter.drain(Math.max(0, deadline - this.clock.nowMs()));
     await this.adapter.stop();
     await this.client.stop();
     this.station.stop();
@@ -359,9 +364,9 @@ export class Agent {
 /** The most a clean stop waits for the final meter readings (systemd's TimeoutStopSec is 20 s). */
 const FINAL_READING_CAP_MS = 10_000;
 
-/** Waits for `promise`, but not past `deadline` (ms since the epoch). */
-async function untilOrDeadline(promise: Promise<void>, deadline: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  await Promise.race([promise, new Promise<void>((resolve) => (timer = setTimeout(resolve, Math.max(0, deadline - Date.now()))))]);
-  clearTimeout(timer);
+/** Waits for `promise`, but not past `deadline` (ms since the epoch, on `clock`). */
+async function untilOrDeadline(clock: Clock, promise: Promise<void>, deadline: number): Promise<void> {
+  let timer: TimerHandle | undefined;
+  await Promise.race([promise, new Promise<void>((resolve) => (timer = clock.setTimeout(resolve, Math.max(0, deadline - clock.nowMs()))))]);
+  timer?.cancel();
 }

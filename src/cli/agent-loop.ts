@@ -60,7 +60,7 @@ export async function runAgentLoop(io: CliIo, file: string, hooks: AgentLoopHook
       try {
         // Held across the restarts, so that no other instance slips in between two of them.
         lock ??= await acquireInstanceLock(config.storage.dir);
-        agent = await Agent.start(config, { log, world, ...(bootReason ? { bootReason } : {}), ...(apiPort ? { apiPort } : {}), ...(hooks.gpio ? { gpio: hooks.gpio } : {}) });
+        agent = await Agent.create({ config, log, hardware: { kind: 'config', gpio: hooks.gpio, world }, bootReason, apiPort });
       } catch (err) {
         log.error(`cannot start: ${(err as Error).message}`);
         hooks.startFailed?.(err as Error);

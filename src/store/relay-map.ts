@@ -39,10 +39,10 @@ export function relayMapOf(config: Pick<StationConfig, 'gpio' | 'evses'>): Relay
   };
 }
 
-/** Written at each successful start, atomically (a power cut leaves the old map or the new one). */
-export function writeRelayMap(dir: string, config: Pick<StationConfig, 'gpio' | 'evses'>): void {
+/** Written at each successful start (at `writtenAt`), atomically (a power cut leaves the old map or the new one). */
+export function writeRelayMap(dir: string, config: Pick<StationConfig, 'gpio' | 'evses'>, writtenAt: Date): void {
   const { driver, chip, root, relays } = relayMapOf(config);
-  const doc: RelayMapFile = { version: 1, writtenAt: new Date().toISOString(), gpio: { driver, ...(chip ? { chip } : {}), sysfsRoot: root }, relays };
+  const doc: RelayMapFile = { version: 1, writtenAt: writtenAt.toISOString(), gpio: { driver, ...(chip ? { chip } : {}), sysfsRoot: root }, relays };
   new JsonFileStore(dir, () => undefined).write(NAME, doc, 0o644);
 }
 

@@ -60,7 +60,7 @@ describe('failsafe: the relay map, for a config that cannot be read', function (
     doc['storage'] = { dir: stateDir };
     const file = path.join(dir, 'config.json');
     // What the last successful start wrote.
-    writeRelayMap(stateDir, resolveConfig(doc, file).config);
+    writeRelayMap(stateDir, resolveConfig(doc, file).config, new Date());
     // Then a half-finished edit: a missing comma on line 3.
     writeFileSync(file, '{\n  "station": {"identity": "CP-1"}\n  "ocpp": {}\n}\n');
     return { dir, root, stateDir, file };

@@ -1,0 +1,122 @@
+import type { StationConfig } from '../config/station-config.js';
+import type { GpioDriver } from '../hal/gpio/gpio.js';
+import { openStationHardware, type HardwareOptions, type SimulatedWorld, type StationHardware } from '../hal/station-hardware.js';
+import { OcppClient, type OcppClientOptions } from '../ocpp/ocpp-client.js';
+import type { Logger } from '../process/logger.js';
+import type { Clock } from '../station/clock.js';
+import type { StationEvent } from '../station/events.js';
+import { acquireInstanceLock } from '../store/instance-lock.js';
+
+// What Agent.create is made of, and the defaults of each part. A station's state lives in these
+// parts and in the objects Agent.create makes from them, never in a module: two stations in one
+// process share the event loop and nothing else.
+
+export type BootReason = 'PowerUp' | 'RemoteReset' | 'ScheduledReset' | 'LocalReset' | 'ApplicationReset' | 'Watchdog' | 'Unknown';
+export type RestartReason = 'RemoteReset' | 'ScheduledReset';
+
+/** Where the station's files go (journal, settings, device-start notes, relay map). */
+export interface AgentStorage {
+  /** The folder; the config's storage.dir by default. */
+  dir?: string;
+  /**
+   * Whether to take the folder's instance lock (store/instance-lock.ts); default true. A caller
+   * that holds it already across restarts (the CLI's loop) may still let the agent take it: the
+   * lock counts its holders within a process.
+   */
+  lock?: boolean;
+}
+
+/**
+ * The hardware: the drivers the config names (default), optionally on a given GPIO driver and
+ * simulated world; everything simulated on a world whatever the config says; or a function that
+ * opens it (a given set of role drivers). The agent closes what it opened at stop.
+ */
+export type AgentHardware =
+  | { kind: 'config'; gpio?: GpioDriver; world?: SimulatedWorld }
+  | { kind: 'simulated'; world: SimulatedWorld }
+  | { kind: 'given'; open(config: StationConfig, options: { log: Logger; clock: Clock }): Promise<StationHardware> };
+
+/** The OCPP connection: how to make the client for the options the agent works out (default: a WebSocket to ocpp.url). */
+export interface AgentTransport {
+  connect(options: OcppClientOptions): OcppClient;
+}
+
+/** Everything one station is built from (Agent.create). */
+export interface AgentParts {
+  /** A loaded, valid config (load-config.ts). */
+  config: StationConfig;
+  log: Logger;
+  /** Time for the core, the adapters, the hardware and the agent's own waits; the system's by default. */
+  clock?: Clock;
+  storage?: AgentStorage;
+  hardware?: AgentHardware;
+  transport?: AgentTransport;
+  /** The local API's port when the config says 0 (any): the one an earlier start got, kept across a restart. */
+  apiPort?: number;
+  bootReason?: BootReason;
+  /** Where the kernel's boot id comes from (tests); default systemd's EVSE_AGENT_BOOT_ID, else /proc/sys/kernel/random/boot_id. */
+  kernelBootId?: () => string | undefined;
+}
+
+export const webSocketTransport: AgentTransport = { connect: (options) => new OcppClient(options) };
+
+/**
+ * The config the station runs on: its storage in the chosen folder (every part that writes files
+ * reads config.storage.dir), and for simulated hardware every line and meter simulated, so that
+ * the relay map and the local API say so too.
+ */
+export function stationConfig(parts: Pick<AgentParts, 'config' | 'storage' | 'hardware'>): StationConfig {
+  const { config, storage, hardware } = parts;
+  const dir = storage?.dir ?? config.storage.dir;
+  const stored = dir === config.storage.dir ? config : { ...config, storage: { ...config.storage, dir } };
+  if (hardware?.kind !== 'simulated') return stored;
+  return {
+    ...stored,
+    gpio: { ...stored.gpio, driver: 'simulated' },
+    evses: stored.evses.map((e) => ({ ...e, meter: { ...e.meter, driver: 'simulated', link: undefined } })),
+  };
+}
+
+/** The storage folder's instance lock, or a stand-in when the caller chose none. */
+export async function storageLock(config: StationConfig, storage: AgentStorage | undefined): Promise<{ release(): void }> {
+  if (storage?.lock === false) return { release: () => undefined };
+  return acquireInstanceLock(config.storage.dir);
+}
+
+/** Opens the chosen hardware for the station's config (stationConfig). */
+export function openAgentHardware(choice: AgentHardware | undefined, config: StationConfig, log: Logger, clock: Clock): Promise<StationHardware> {
+  const options: HardwareOptions = { logger: log, clock };
+  switch (choice?.kind) {
+    case undefined:
+      return openStationHardware(config, options);
+    case 'config':
+      return openStationHardware(config, { ...options, gpio: choice.gpio, world: choice.world });
+    case 'simulated':
+      return openStationHardware(config, { ...options, world: choice.world });
+    case 'given':
+      return choice.open(config, { log, clock });
+  }
+}
+
+/** Whether the station's lines are simulated (the local API then offers the simulation routes). */
+export function hardwareIsSimulated(choice: AgentHardware | undefined, config: StationConfig): boolean {
+  return config.gpio.driver === 'simulated' || (choice?.kind === 'config' && choice.gpio?.kind === 'simulated');
+}
+
+/** A readable line for the station's events, for the log. */
+export function describeEvent(e: StationEvent): string {
+  switch (e.type) {
+    case 'ConnectorStatusChanged':
+      return `EVSE ${e.evseId} connector ${e.connectorId}: ${e.status}`;
+    case 'FaultChanged':
+      return `${e.evseId !== undefined ? `EVSE ${e.evseId}` : 'station'} fault ${e.fault} ${e.active ? 'raised' : 'cleared'} (${e.detail})`;
+    case 'TransactionStarted':
+      return `EVSE ${e.evseId} transaction ${e.transaction.id} started (${e.trigger}), meter ${(e.transaction.meterStartWh / 1000).toFixed(3)} kWh`;
+    case 'TransactionUpdated':
+      return `EVSE ${e.evseId} transaction ${e.transaction.id} ${e.trigger}${e.chargingState ? ` -> ${e.chargingState}` : ''}`;
+    case 'TransactionEnded':
+      return `EVSE ${e.evseId} transaction ${e.transaction.id} ended (${e.stoppedReason}), ${(e.transaction.energyWh / 1000).toFixed(3)} kWh delivered`;
+    case 'ReservationEnded':
+      return `${e.evseId !== undefined ? `EVSE ${e.evseId} ` : ''}reservation ${e.reservationId} ended (${e.reason})`;
+  }
+}
