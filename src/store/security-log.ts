@@ -48,7 +48,7 @@ export class SecurityLog {
 
   /** Appends an event, synced to disk; rotates first when the line would take the file past maxBytes. */
   append(entry: SecurityLogEntry): void {
-    const line = Buffer.from(`${JSON.stringify({ timestamp: entry.timestamp, type: entry.type, ...(entry.techInfo !== undefined ? { techInfo: entry.techInfo } : {}) })}\n`, 'utf8');
+    const line = Buffer.from(`${JSON.stringify({ timestamp: entry.timestamp, type: entry.type, techInfo: entry.techInfo })}\n`, 'utf8');
     const size = existsSync(this.file) ? statSync(this.file).size : 0;
     if (size > 0 && size + line.length > this.maxBytes) this.rotate();
     const fd = openSync(this.file, 'a', 0o600);

@@ -7,11 +7,10 @@ type IdTagInfo = AuthorizeResponse['idTagInfo'];
 
 /** A 1.6 IdTagInfo in the core's words: parentIdTag is the group, expiryDate the cache expiry. */
 export function authorizationFromIdTagInfo(info: IdTagInfo): AuthorizationResult {
-  return {
-    status: info.status,
-    ...(info.parentIdTag ? { groupIdToken: idTokenOf(info.parentIdTag) } : {}),
-    ...(info.expiryDate ? { cacheExpiresAt: new Date(info.expiryDate) } : {}),
-  };
+  const result: AuthorizationResult = { status: info.status };
+  if (info.parentIdTag) result.groupIdToken = idTokenOf(info.parentIdTag);
+  if (info.expiryDate) result.cacheExpiresAt = new Date(info.expiryDate);
+  return result;
 }
 
 /** 4.1 Authorize. A tag longer than 1.6's 20 characters cannot be asked about: Invalid. */

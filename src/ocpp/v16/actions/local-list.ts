@@ -3,6 +3,7 @@ import type { GetLocalListVersionResponse } from 'ocpp-messages/v1.6/index.js';
 import type { SendLocalListRequest, SendLocalListResponse } from 'ocpp-messages/v1.6/index.js';
 import type { LocalListItem } from '../../../services/authorization/index.js';
 import { idTokenOf, type V16Context } from '../context.js';
+import { authorizationFromIdTagInfo } from './authorize.js';
 
 /** 5.15 SendLocalList: Full or Differential; NotSupported while the list is disabled (LocalAuthListEnabled). */
 export const sendLocalList16 = (ctx: V16Context) => (payload: unknown): SendLocalListResponse => {
@@ -16,14 +17,7 @@ export const sendLocalList16 = (ctx: V16Context) => (payload: unknown): SendLoca
     // The package's pre-errata schema lacks these two fields of IdTagInfo (1.6 errata 2.3).
     const info = e.idTagInfo as (NonNullable<typeof e.idTagInfo> & { parentIdTag?: string; expiryDate?: string }) | undefined;
     if (!info) return { idToken };
-    return {
-      idToken,
-      info: {
-        status: info.status,
-        ...(info.parentIdTag ? { groupIdToken: idTokenOf(info.parentIdTag) } : {}),
-        ...(info.expiryDate ? { cacheExpiresAt: new Date(info.expiryDate) } : {}),
-      },
-    };
+    return { idToken, info: authorizationFromIdTagInfo(info) };
   });
   const outcome = local.list.update(request.updateType, request.listVersion, items);
   if (outcome.status === 'Accepted') return { status: 'Accepted' };

@@ -11,11 +11,10 @@ import type { V201Context } from '../context.js';
  */
 export function idTokenInfoFrom(info: IdTokenInfoType): IdTokenInfo {
   const group = info.groupIdToken;
-  return {
-    status: info.status,
-    ...(group ? { groupIdToken: { idToken: group.idToken, type: group.type } } : {}),
-    ...(info.cacheExpiryDateTime ? { cacheExpiresAt: new Date(info.cacheExpiryDateTime) } : {}),
-  };
+  const kept: IdTokenInfo = { status: info.status };
+  if (group) kept.groupIdToken = { idToken: group.idToken, type: group.type };
+  if (info.cacheExpiryDateTime) kept.cacheExpiresAt = new Date(info.cacheExpiryDateTime);
+  return kept;
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { GetBaseReportRequest, GetBaseReportResponse, GetReportRequest, GetReportResponse, NotifyReportRequest } from 'ocpp-messages/v2.0/index.js';
 import type { ReportDataType, VariableAttributeType, VariableCharacteristicsType } from 'ocpp-messages/v2.0/NotifyReportRequest.js';
+import { systemClock } from '../../../station/clock.js';
 import type { DeviceModel, RequestSize } from './device-model.js';
 import {
   componentKey,
@@ -161,7 +162,7 @@ export function answerGetBaseReport(
     notifyReports: splitReport(items, {
       requestId: request.requestId,
       itemsPerMessage: options.itemsPerMessage ?? DEFAULT_REPORT_ITEMS,
-      generatedAt: (options.now ?? (() => new Date()))(),
+      generatedAt: (options.now ?? systemClock.now)(),
     }),
   };
 }
@@ -182,7 +183,7 @@ export function answerGetReport(
     notifyReports: splitReport(items, {
       requestId: request.requestId, // B08.FR.04
       itemsPerMessage: options.itemsPerMessage ?? DEFAULT_REPORT_ITEMS,
-      generatedAt: (options.now ?? (() => new Date()))(),
+      generatedAt: (options.now ?? systemClock.now)(),
     }),
   };
 }
