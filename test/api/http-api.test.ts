@@ -3,6 +3,7 @@ import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { HttpApi, type ApiBackend, type HttpApiOptions } from '../../src/api/http-api.js';
 import { Agent } from '../../src/app/agent.js';
+import type { StationStatusView } from '../../src/app/station-status.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import { Secret } from '../../src/config/station-config.js';
 import { silentLogger } from '../../src/process/logger.js';
@@ -13,6 +14,11 @@ import { sleep } from '../helpers/sim-station.js';
 
 async function json(res: Response): Promise<Record<string, unknown>> {
   return (await res.json()) as Record<string, unknown>;
+}
+
+/** What POST /api/faults/clear answers. */
+interface FaultsCleared {
+  evses: Array<{ evseId: number; cleared: string[]; remaining: Array<{ reason: string }> }>;
 }
 
 describe('local HTTP API', function () {
@@ -36,20 +42,23 @@ describe('local HTTP API', function () {
 
   const post = (path: string, body?: unknown, raw?: string): Promise<Response> =>
     fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: raw ?? (body === undefined ? undefined : JSON.stringify(body)) });
+  /** EVSE 1's connector 1 as GET /api/status shows it. */
+  const connectorOne = async (): Promise<StationStatusView['evses'][number]['connectors'][number]> =>
+    ((await (await fetch(`${base}/api/status`)).json()) as StationStatusView).evses[0]!.connectors[0]!;
 
   it('GET /api/status: identity, version, connection, and per EVSE and connector the state', async () => {
     const res = await fetch(`${base}/api/status`);
     assert.equal(res.status, 200);
-    const s = await json(res);
-    assert.equal(s['identity'], 'EVSE-SIM-001');
-    assert.equal(s['ocppVersion'], '2.0.1');
-    assert.deepEqual(s['connection'], { url: 'ws://127.0.0.1:9/ocpp', connected: false, bootState: 'NotBooted', connectedSince: null, connectedForS: null });
-    const evse = (s['evses'] as Array<Record<string, any>>)[0]!;
-    assert.equal(evse['evseId'], 1);
-    assert.equal(evse['transaction'], null);
-    assert.deepEqual(evse['connectors'][0], { connectorId: 1, status: 'Available', chargingState: 'Idle', relayClosed: false, plugged: false, faults: [] });
-    assert.equal(evse['meter'].health, 'ok');
-    assert.equal(typeof evse['meter'].latest.energyImportWh, 'number');
+    const s = (await res.json()) as StationStatusView;
+    assert.equal(s.identity, 'EVSE-SIM-001');
+    assert.equal(s.ocppVersion, '2.0.1');
+    assert.deepEqual(s.connection, { url: 'ws://127.0.0.1:9/ocpp', connected: false, bootState: 'NotBooted', connectedSince: null, connectedForS: null });
+    const evse = s.evses[0]!;
+    assert.equal(evse.evseId, 1);
+    assert.equal(evse.transaction, null);
+    assert.deepEqual(evse.connectors[0], { connectorId: 1, status: 'Available', chargingState: 'Idle', relayClosed: false, plugged: false, faults: [] });
+    assert.equal(evse.meter?.health, 'ok');
+    assert.equal(typeof evse.meter?.latest?.energyImportWh, 'number');
   });
 
   it('plug and unplug change the connector status', async () => {
@@ -57,12 +66,10 @@ describe('local HTTP API', function () {
     assert.equal(res.status, 200);
     assert.deepEqual(await json(res), { ok: true, evseId: 1, connectorId: 1, plugged: true });
     await sleep(150); // plug detection is debounced
-    let s = await json(await fetch(`${base}/api/status`));
-    assert.equal((s['evses'] as Array<Record<string, any>>)[0]!['connectors'][0].status, 'Occupied');
+    assert.equal((await connectorOne()).status, 'Occupied');
     await post('/api/sim/evses/1/connectors/1/unplug');
     await sleep(150);
-    s = await json(await fetch(`${base}/api/status`));
-    assert.equal((s['evses'] as Array<Record<string, any>>)[0]!['connectors'][0].status, 'Available');
+    assert.equal((await connectorOne()).status, 'Available');
   });
 
   it('a card presented while the CSMS cannot be reached is not accepted', async () => {
@@ -74,16 +81,11 @@ describe('local HTTP API', function () {
   it('a fault input faults the connector and clears again', async () => {
     assert.equal((await post('/api/sim/inputs/emergencyStop', { active: true })).status, 200);
     await sleep(80);
-    let s = await json(await fetch(`${base}/api/status`));
-    assert.equal((s['evses'] as Array<Record<string, any>>)[0]!['connectors'][0].status, 'Faulted');
+    assert.equal((await connectorOne()).status, 'Faulted');
     await post('/api/sim/inputs/emergencyStop', { active: false });
     await sleep(80);
-    s = await json(await fetch(`${base}/api/status`));
-    assert.equal((s['evses'] as Array<Record<string, any>>)[0]!['connectors'][0].status, 'Available');
+    assert.equal((await connectorOne()).status, 'Available');
   });
-
-  const connectorOne = async (): Promise<Record<string, any>> =>
-    ((await json(await fetch(`${base}/api/status`)))['evses'] as Array<Record<string, any>>)[0]!['connectors'][0];
 
   it('a welded contactor faults the connector; POST /api/faults/clear clears it only once the contact opened', async () => {
     const res = await post('/api/sim/evses/1/connectors/1/contactor', { fault: 'welded' });
@@ -91,13 +93,13 @@ describe('local HTTP API', function () {
     await sleep(700); // contactorFeedbackTimeoutMs 500 + debounce
     assert.deepEqual((await connectorOne())['faults'], ['contactor-welded']);
     assert.equal((await connectorOne())['status'], 'Faulted');
-    let clear = await json(await post('/api/faults/clear', {}));
-    assert.deepEqual((clear['evses'] as any[])[0].cleared, []);
-    assert.match((clear['evses'] as any[])[0].remaining[0].reason, /feedback contact still disagrees/);
+    let clear = (await (await post('/api/faults/clear', {})).json()) as FaultsCleared;
+    assert.deepEqual(clear.evses[0]!.cleared, []);
+    assert.match(clear.evses[0]!.remaining[0]!.reason, /feedback contact still disagrees/);
     await post('/api/sim/evses/1/connectors/1/contactor', { fault: 'none' });
     await sleep(100);
     assert.equal((await connectorOne())['status'], 'Faulted', 'a welded contact does not clear by itself');
-    clear = await json(await post('/api/faults/clear', { evseId: 1 }));
+    clear = (await (await post('/api/faults/clear', { evseId: 1 })).json()) as FaultsCleared;
     assert.deepEqual(clear, { evses: [{ evseId: 1, cleared: ['contactor-welded'], remaining: [] }] });
     assert.equal((await connectorOne())['status'], 'Available');
   });

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { runCli } from '../../src/cli/cli.js';
 import type { CliIo } from '../../src/cli/io.js';
+import type { StationState } from '../../tools/dev-csms/station-state.js';
 import { waitForOutput } from '../helpers/cli.js';
 import { RawStation, STATION_MESSAGES_1_6, STATION_MESSAGES_2_0_1 } from './raw-station.js';
 
@@ -35,13 +36,16 @@ async function devCsms(flags: string[]): Promise<Running> {
   };
 }
 
-/** The payload of a CALLRESULT frame. */
-const result = (frame: unknown[]): Record<string, any> => frame[2] as Record<string, any>;
+/** The payload of a CALLRESULT frame, as the test expects it (T). */
+const result = <T = Record<string, unknown>>(frame: unknown[]): T => frame[2] as T;
 
-async function api(url: string, method = 'GET'): Promise<{ status: number; body: Record<string, any> }> {
+/** A request to the control API; its JSON body as the test expects it (T). */
+async function api<T = Record<string, unknown>>(url: string, method = 'GET'): Promise<{ status: number; body: T }> {
   const res = await fetch(url, { method });
-  return { status: res.status, body: (await res.json()) as Record<string, any> };
+  return { status: res.status, body: (await res.json()) as T };
 }
+
+type AuthorizeResult201 = { idTokenInfo: { status: string } };
 
 describe('evse-agent dev-csms: the unhappy paths by hand', () => {
   let csms: Running | undefined;
@@ -76,12 +80,12 @@ describe('evse-agent dev-csms: the unhappy paths by hand', () => {
       ['Accepted', 300],
     );
     const authorize = async (s: RawStation, idToken: string): Promise<string> =>
-      result(await s.call('Authorize', { idToken: { idToken, type: 'ISO14443' } }))['idTokenInfo']['status'] as string;
+      result<AuthorizeResult201>(await s.call('Authorize', { idToken: { idToken, type: 'ISO14443' } })).idTokenInfo.status;
     assert.equal(await authorize(ok, 'BAD-2'), 'Invalid');
     assert.equal(await authorize(ok, 'STOLEN'), 'Blocked');
     assert.equal(await authorize(ok, 'TOKEN-1'), 'Accepted');
     const pending16 = stations[1]!;
-    assert.equal(result(await pending16.call('Authorize', { idTag: 'BAD-1' }))['idTagInfo']['status'], 'Invalid');
+    assert.equal(result<{ idTagInfo: { status: string } }>(await pending16.call('Authorize', { idTag: 'BAD-1' })).idTagInfo.status, 'Invalid');
     await waitForOutput(() => csms!.output(), /EVSE-REJ <- Rejected interval=10/);
   });
 
@@ -93,21 +97,21 @@ describe('evse-agent dev-csms: the unhappy paths by hand', () => {
     const boot = STATION_MESSAGES_2_0_1['BootNotification']!;
     assert.equal(result(await s.call('BootNotification', boot))['status'], 'Rejected');
 
-    assert.equal((await api(`${lists}/rejected-boots/EVSE-REJ`, 'DELETE')).body['rejected-boots'].length, 0);
+    assert.equal((await api<Record<string, string[]>>(`${lists}/rejected-boots/EVSE-REJ`, 'DELETE')).body['rejected-boots']!.length, 0);
     assert.equal(result(await s.call('BootNotification', boot))['status'], 'Accepted');
     const added = await api(`${lists}/rejected-cards/TOKEN-1`, 'PUT');
     assert.deepEqual(added.body['rejected-cards'], ['TOKEN-1']);
-    assert.equal(result(await s.call('Authorize', { idToken: { idToken: 'TOKEN-1', type: 'ISO14443' } }))['idTokenInfo']['status'], 'Invalid');
+    assert.equal(result<AuthorizeResult201>(await s.call('Authorize', { idToken: { idToken: 'TOKEN-1', type: 'ISO14443' } })).idTokenInfo.status, 'Invalid');
     await api(`${lists}/blocked-cards/TOKEN-1`, 'PUT');
     await api(`${lists}/rejected-cards/TOKEN-1`, 'DELETE');
-    assert.equal(result(await s.call('Authorize', { idToken: { idToken: 'TOKEN-1', type: 'ISO14443' } }))['idTokenInfo']['status'], 'Blocked');
+    assert.equal(result<AuthorizeResult201>(await s.call('Authorize', { idToken: { idToken: 'TOKEN-1', type: 'ISO14443' } })).idTokenInfo.status, 'Blocked');
     await api(`${lists}/pending-boots/EVSE-REJ`, 'PUT');
     assert.equal(result(await s.call('BootNotification', boot))['status'], 'Pending');
     assert.deepEqual((await api(`${lists}/pending-boots`)).body, { 'pending-boots': ['EVSE-REJ'] });
 
-    const bad = await api(`${lists}/nope`);
+    const bad = await api<{ error: string }>(`${lists}/nope`);
     assert.equal(bad.status, 404);
-    assert.match(bad.body['error'], /no list "nope"; lists: rejected-cards, blocked-cards, rejected-boots, pending-boots/);
+    assert.match(bad.body.error, /no list "nope"; lists: rejected-cards, blocked-cards, rejected-boots, pending-boots/);
     assert.equal((await api(`${lists}/rejected-cards/X`, 'POST')).status, 405);
     assert.equal((await api(lists, 'PUT')).status, 405);
   });
@@ -129,15 +133,15 @@ describe('evse-agent dev-csms: the unhappy paths by hand', () => {
     });
     await s.call('TransactionEvent', event('Started', 0, 12345));
     await s.call('TransactionEvent', event('Updated', 1, 13579));
-    let view = await api(`${csms.apiUrl}/stations/EVSE-SIM-001`);
-    assert.equal(view.body['transactions'][id].state, 'running');
+    let view = await api<StationState>(`${csms.apiUrl}/stations/EVSE-SIM-001`);
+    assert.equal(view.body.transactions[id]!.state, 'running');
     await s.call('TransactionEvent', event('Ended', 2, 14000, { stoppedReason: 'EVDisconnected', chargingState: 'Idle' }));
     const out = csms.output();
     assert.match(out, /EVSE-SIM-001 -> TransactionEvent Started tx=a1b2c3d4\.\.\. .*12\.345 kWh session 0\.000 kWh$/m);
     assert.match(out, /EVSE-SIM-001 -> TransactionEvent Updated tx=a1b2c3d4\.\.\. .*13\.579 kWh session 1\.234 kWh$/m);
     assert.match(out, /EVSE-SIM-001 -> TransactionEvent Ended tx=a1b2c3d4\.\.\. .*stopped=EVDisconnected .*14\.000 kWh ended, session 1\.655 kWh$/m);
-    view = await api(`${csms.apiUrl}/stations/EVSE-SIM-001`);
-    const tx = view.body['transactions'][id];
+    view = await api<StationState>(`${csms.apiUrl}/stations/EVSE-SIM-001`);
+    const tx = view.body.transactions[id]!;
     assert.equal(tx.state, 'ended');
     assert.equal(tx.running, false);
     assert.equal(tx.energyWh, 1655);
@@ -155,7 +159,7 @@ describe('evse-agent dev-csms: the unhappy paths by hand', () => {
     const out = csms.output();
     assert.match(out, new RegExp(`EVSE-16 -> MeterValues connector=1 tx=${transactionId} 1\\.500 kWh session 0\\.500 kWh$`, 'm'));
     assert.match(out, new RegExp(`EVSE-16 -> StopTransaction tx=${transactionId} reason=EVDisconnected stop 2\\.500 kWh ended, session 1\\.500 kWh$`, 'm'));
-    const tx = (await api(`${csms.apiUrl}/stations/EVSE-16`)).body['transactions'][String(transactionId)];
+    const tx = (await api<StationState>(`${csms.apiUrl}/stations/EVSE-16`)).body.transactions[String(transactionId)]!;
     assert.equal(tx.state, 'ended');
     assert.equal(tx.energyWh, 1500);
   });
@@ -178,18 +182,18 @@ describe('evse-agent dev-csms: the unhappy paths by hand', () => {
     });
     await s.call('TransactionEvent', event('Updated', 5, 13579));
     await s.call('MeterValues', { evseId: 1, meterValue: [{ timestamp: at, sampledValue: [{ value: 13800, measurand: 'Energy.Active.Import.Register' }] }] });
-    let view = await api(`${csms.apiUrl}/stations/EVSE-SIM-001`);
-    assert.equal(view.body['transactions'][id].state, 'running');
-    assert.equal(view.body['transactions'][id].startSeen, false);
-    assert.equal(view.body['transactions'][id].energyWh, undefined);
+    let view = await api<StationState>(`${csms.apiUrl}/stations/EVSE-SIM-001`);
+    assert.equal(view.body.transactions[id]!.state, 'running');
+    assert.equal(view.body.transactions[id]!.startSeen, false);
+    assert.equal(view.body.transactions[id]!.energyWh, undefined);
     await s.call('TransactionEvent', event('Ended', 6, 14000, { stoppedReason: 'EVDisconnected', chargingState: 'Idle' }));
     const out = csms.output();
     assert.match(out, /EVSE-SIM-001 -> TransactionEvent Updated tx=b2c3d4e5\.\.\. .*13\.579 kWh session energy unknown \(start not seen\)$/m);
     assert.match(out, /EVSE-SIM-001 -> MeterValues evse=1 13\.800 kWh session energy unknown \(start not seen\)$/m);
     assert.match(out, /EVSE-SIM-001 -> TransactionEvent Ended tx=b2c3d4e5\.\.\. .*14\.000 kWh ended, session energy unknown \(start not seen\)$/m);
     assert.doesNotMatch(out, /session \d/);
-    view = await api(`${csms.apiUrl}/stations/EVSE-SIM-001`);
-    const tx = view.body['transactions'][id];
+    view = await api<StationState>(`${csms.apiUrl}/stations/EVSE-SIM-001`);
+    const tx = view.body.transactions[id]!;
     assert.equal(tx.state, 'ended');
     assert.equal(tx.startSeen, false);
     assert.equal(tx.meterStartWh, undefined);
@@ -208,7 +212,7 @@ describe('evse-agent dev-csms: the unhappy paths by hand', () => {
     const out = csms.output();
     assert.match(out, /EVSE-16 -> MeterValues connector=1 tx=41 1\.500 kWh session energy unknown \(start not seen\)$/m);
     assert.match(out, /EVSE-16 -> StopTransaction tx=41 reason=EVDisconnected stop 2\.500 kWh ended, session energy unknown \(start not seen\)$/m);
-    const tx = (await api(`${csms.apiUrl}/stations/EVSE-16`)).body['transactions']['41'];
+    const tx = (await api<StationState>(`${csms.apiUrl}/stations/EVSE-16`)).body.transactions['41']!;
     assert.equal(tx.state, 'ended');
     assert.equal(tx.startSeen, false);
     assert.equal(tx.energyWh, undefined);
@@ -219,9 +223,9 @@ describe('evse-agent dev-csms: the unhappy paths by hand', () => {
     csms = await devCsms([]);
     const s = await station('EVSE-SIM-001', 'ocpp2.0.1');
     await s.call('BootNotification', STATION_MESSAGES_2_0_1['BootNotification']);
-    const started = STATION_MESSAGES_2_0_1['TransactionEvent'] as Record<string, any>;
+    const started = STATION_MESSAGES_2_0_1['TransactionEvent'] as { transactionInfo: object };
     const id = 'f00dcafe-1111-4222-8333-444455556666';
-    await s.call('TransactionEvent', { ...started, transactionInfo: { ...started['transactionInfo'], transactionId: id } });
+    await s.call('TransactionEvent', { ...started, transactionInfo: { ...started.transactionInfo, transactionId: id } });
     await waitForOutput(() => csms!.output(), /TransactionEvent Started tx=f00dcafe\.\.\./);
     for (const given of ['f00dcafe...', 'f00dcafe']) {
       const stopping = fetch(`${csms.apiUrl}/stations/EVSE-SIM-001/stop`, { method: 'POST', body: JSON.stringify({ transactionId: given }) });

@@ -11,6 +11,19 @@ import { makeTempDir } from './temp-dir.js';
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const cliEntry = path.join(repoRoot, 'src', 'cli', 'main.ts');
 
+/**
+ * The agent built by this run (test/run-mocha.mjs --build sets it after it has built dist/), else
+ * none. Plain node starts the built agent in about a third of the CPU time tsx takes for the
+ * sources, and a run spawns it dozens of times; without the variable (mocha run by hand on a few
+ * files) the sources are run, so a test never runs a build older than the sources.
+ */
+const builtCliEntry = process.env['EVSE_AGENT_TEST_BUILT_CLI'];
+
+/** `node` arguments that run the real executable with argv: the built agent of this run, else the sources through tsx. */
+export function cliNodeArgs(argv: string[]): string[] {
+  return builtCliEntry ? [builtCliEntry, ...argv] : ['--import', 'tsx', cliEntry, ...argv];
+}
+
 /** Runs a command in-process, capturing what it writes. */
 export async function runInProcess(
   argv: string[],
@@ -39,13 +52,13 @@ export async function waitForOutput(read: () => string, re: RegExp, timeoutMs = 
   }
 }
 
-/** Runs the real executable (through tsx) as a child process; resolves when it exits. */
+/** Runs the real executable (cliNodeArgs) as a child process; resolves when it exits. */
 export function runProcess(
   argv: string[],
   options: { input?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
 ): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', cliEntry, ...argv], {
+    const child = spawn(process.execPath, cliNodeArgs(argv), {
       cwd: repoRoot,
       env: { ...process.env, ...options.env },
       stdio: ['pipe', 'pipe', 'pipe'],
@@ -64,14 +77,14 @@ export function runProcess(
   });
 }
 
-/** A command of the real executable (through tsx) as a child process, kept running; its stdout and stderr together, as they come. */
+/** A command of the real executable (cliNodeArgs) as a child process, kept running; its stdout and stderr together, as they come. */
 export class CliProcess {
   out = '';
   readonly child: ChildProcessWithoutNullStreams;
   readonly exited: Promise<number | null>;
 
   constructor(argv: string[]) {
-    this.child = spawn(process.execPath, ['--import', 'tsx', cliEntry, ...argv], { cwd: repoRoot, env: { ...process.env, JOURNAL_STREAM: '' } });
+    this.child = spawn(process.execPath, cliNodeArgs(argv), { cwd: repoRoot, env: { ...process.env, JOURNAL_STREAM: '' } });
     this.child.stdout.on('data', (d: Buffer) => (this.out += d.toString()));
     this.child.stderr.on('data', (d: Buffer) => (this.out += d.toString()));
     this.exited = new Promise((resolve) => this.child.on('exit', (code) => resolve(code)));
@@ -102,9 +115,17 @@ export class CliProcess {
   }
 }
 
+/**
+ * A config document for a test to change at any depth (`doc['evses'][0]['connectors'][0]['relay'] =
+ * ...`) and write out: loosely typed on purpose, since what a test writes (often a wrong value) is
+ * checked by the config's own validation, not by the compiler.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- see above
+export type ConfigDoc = Record<string, any>;
+
 /** config/simulator.json as a fresh, unvalidated document, to change and write elsewhere. */
-export function simulatorDoc(): Record<string, any> {
-  return JSON.parse(readFileSync(path.join(repoRoot, 'config', 'simulator.json'), 'utf8')) as Record<string, any>;
+export function simulatorDoc(): ConfigDoc {
+  return JSON.parse(readFileSync(path.join(repoRoot, 'config', 'simulator.json'), 'utf8')) as ConfigDoc;
 }
 
 /** config/simulator.json loaded, its storage in a new scratch folder: the simulated meter saves its register there, not in the checkout's var/. */
@@ -117,7 +138,7 @@ export function scratchSimulatorConfig(prefix: string): StationConfig {
  * config/simulator.json copied to a scratch folder, with the local API on a free port, the
  * storage there too and no CSMS, so tests never collide with a running agent or each other.
  */
-export function simulatorConfigCopy(changes: (doc: Record<string, any>) => void = () => undefined): string {
+export function simulatorConfigCopy(changes: (doc: ConfigDoc) => void = () => undefined): string {
   const dir = makeTempDir('evse-sim-config');
   const doc = simulatorDoc();
   doc['$schema'] = path.join(repoRoot, 'config', 'config.schema.json');

@@ -1,0 +1,31 @@
+// ESLint (flat config): the recommended rules of ESLint and typescript-eslint, on every source
+// folder (`npm run lint`). Rules are the recommended ones unless a setting below says why not.
+//
+// typescript-eslint parses with TypeScript's JavaScript API, which TypeScript 7 (the native
+// compiler) does not have yet. So package.json installs both, side by side: TypeScript 6's API as
+// the package `typescript` (what typescript-eslint loads), and TypeScript 7 as `@typescript/native`,
+// whose `tsc` is the one in node_modules/.bin (typecheck, build). Once typescript-eslint runs on
+// TypeScript 7, `typescript` goes back to being TypeScript 7 alone.
+import js from '@eslint/js';
+import { defineConfig } from 'eslint/config';
+import tseslint from 'typescript-eslint';
+
+export default defineConfig(
+  { ignores: ['dist/', 'node_modules/', 'var/', '.bench-out/', '.scratch/'] },
+  js.configs.recommended,
+  tseslint.configs.recommended,
+  {
+    rules: {
+      // `_` marks a parameter or binding that is there for its position (a callback's signature,
+      // a destructured element skipped); the rule's default does not know that convention.
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
+    },
+  },
+  {
+    // The few plain JavaScript files (scripts run by node): Node's globals.
+    files: ['**/*.js', '**/*.mjs', '**/*.cjs'],
+    languageOptions: {
+      globals: { process: 'readonly', console: 'readonly', Buffer: 'readonly', URL: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly' },
+    },
+  },
+);
