@@ -106,9 +106,9 @@ export async function startAgent(
   const events: StationEvent[] = [];
   const agent = await Agent.start(config, {
     log: capturingLogger(logLines, 'agent: '),
-    ...(options.bootReason ? { bootReason: options.bootReason } : {}),
-    ...(options.kernelBootId ? { kernelBootId: options.kernelBootId } : {}),
-    ...(options.world ? { world: options.world } : {}),
+    bootReason: options.bootReason,
+    kernelBootId: options.kernelBootId,
+    world: options.world,
   });
   started.agents.push(agent);
   started.subscriptions.push(agent.station.events$.subscribe((e) => events.push(e)));
@@ -127,12 +127,12 @@ export async function stopAgent(agent: Agent, how: 'power-cut' | 'clean' = 'powe
 
 /** A CSMS, and the agent connected to it; resolves once the boot is answered (Accepted by default). */
 export async function startRig(
-  options: { csms?: Partial<DevCsmsOptions>; config?: ConfigChanges; program?: (csms: DevCsms) => void; waitForAcceptance?: boolean } = {},
+  options: { csms?: Partial<DevCsmsOptions>; config?: ConfigChanges; program?: (csms: DevCsms) => void; waitForAcceptance?: boolean; world?: SimulatedWorld } = {},
 ): Promise<Rig> {
   const csms = await startCsms(options.csms);
   options.program?.(csms);
   const file = configFile(csms.url, options.config);
-  const { agent, events } = await startAgent(file);
+  const { agent, events } = await startAgent(file, { world: options.world });
   if (options.waitForAcceptance ?? true) await waitForAccepted(csms, agent);
   return { csms, agent, events, file };
 }

@@ -1,4 +1,5 @@
-import type { Agent } from '../../../src/app/agent.js';
+import type { Agent, BootReason } from '../../../src/app/agent.js';
+import type { SimulatedWorld } from '../../../src/hal/simulated-world.js';
 import type { TokenResult } from '../../../src/station/station.js';
 import type { DevCsms, DevCsmsOptions } from '../../../tools/dev-csms/dev-csms.js';
 import type { ConfigChanges, Rig } from '../harness.js';
@@ -55,6 +56,8 @@ export interface StationOptions {
   program?: (csms: DevCsms) => void;
   /** Default true: resolve once the boot is Accepted and every connector's status is reported. */
   waitForAcceptance?: boolean;
+  /** A simulated world (plug, EV, meter register) that outlives the agent, as `run` keeps it across a Reset. */
+  world?: SimulatedWorld;
 }
 
 export interface ReserveRequest {
@@ -86,6 +89,10 @@ export interface StationDriver {
   /** Plug in, present the token, and wait for the CSMS to see the transaction start. */
   startCharging(options?: { token?: string; evseId?: number }): Promise<StartedTransaction>;
   relayClosed(evseId?: number): boolean;
+  /** Stops the agent: as a power cut (default) or as SIGTERM ('clean'); the CSMS stays. */
+  stop(how?: 'power-cut' | 'clean'): Promise<void>;
+  /** A new agent on the same config, as the runner or a reboot starts it; resolves once its boot is Accepted. */
+  startAgain(options?: { bootReason?: BootReason; world?: SimulatedWorld }): Promise<void>;
 
   // ---- the CSMS' commands and answers ----
   /** From now on, the CSMS answers a transaction's start (1.6 StartTransaction, 2.0.1 the TransactionEvent with the idToken) with this idTokenInfo status. */
@@ -108,6 +115,8 @@ export interface StationDriver {
   waitForEnded(match?: (t: EndedTransaction) => boolean, timeoutMs?: number): Promise<EndedTransaction>;
   /** The energy register values (Wh) the CSMS received during a transaction, before its end. */
   energyDuring(transaction: StartedTransaction): number[];
+  /** The statuses reported for an EVSE's (first) connector as sent: 1.6 names, every message. */
+  wireStatuses(evseId?: number): string[];
   /** The statuses reported for an EVSE's connector, in core terms, repeats of the same status folded. */
   statusSequence(evseId?: number): ServiceStatus[];
   lastStatus(evseId?: number): ServiceStatus | undefined;

@@ -1,6 +1,8 @@
 import type { MeterValuesRequest, ReserveNowResponse, StartTransactionRequest, StartTransactionResponse, StatusNotificationRequest, StopTransactionRequest } from 'ocpp-messages/v1.6/index.js';
-import { callRecords, ID, plugIn, relayClosed, unplug, until, type Rig } from '../harness.js';
-import { answerTo, inSeconds, meterValues16, sampled, startRig16, statuses16, stopTransactions, TAG, tag } from '../v16/rig.js';
+import type { BootReason } from '../../../src/app/agent.js';
+import type { SimulatedWorld } from '../../../src/hal/simulated-world.js';
+import { callRecords, calls, ID, plugIn, relayClosed, startAgent, stopAgent, unplug, until, type Rig } from '../harness.js';
+import { answerTo, inSeconds, meterValues16, sampled, startRig16, statuses16, stopTransactions, TAG, tag, waitForAccepted16 } from '../v16/rig.js';
 import {
   definedOnly,
   folded,
@@ -32,7 +34,7 @@ export function serviceStatus16(status: string): ServiceStatus {
 export class V16Driver implements StationDriver {
   readonly version = '1.6' as const;
 
-  constructor(readonly rig: Rig) {}
+  constructor(public rig: Rig) {}
 
   static async start(options: StationOptions = {}): Promise<V16Driver> {
     return new V16Driver(await startRig16(options));
@@ -45,14 +47,15 @@ export class V16Driver implements StationDriver {
     return this.rig.agent;
   }
 
-  /** The 1.6 connectorId of an EVSE's first connector. */
+  /** The 1.6 connectorId of an EVSE's first connector (connectors are numbered across the station). */
   connectorOf(evseId: number): number {
     let n = 0;
     for (const evse of this.agent.config.evses) {
       if (evse.id === evseId) return n + 1;
       n += evse.connectors.length;
     }
-    throw new Error(`no EVSE ${evseId}`);
+    // An EVSE the station does not have: a connector number past its last, for the CSMS to ask about.
+    return n + evseId;
   }
   private evseOf(connectorId: number): number {
     let n = 0;
@@ -84,6 +87,16 @@ export class V16Driver implements StationDriver {
   }
   relayClosed(evseId = 1): boolean {
     return relayClosed(this.agent, evseId);
+  }
+  async stop(how: 'power-cut' | 'clean' = 'power-cut'): Promise<void> {
+    await stopAgent(this.agent, how);
+  }
+  async startAgain(options: { bootReason?: BootReason; world?: SimulatedWorld } = {}): Promise<void> {
+    const boots = calls(this.csms, 'BootNotification').length;
+    const { agent, events } = await startAgent(this.rig.file, options);
+    this.rig = { ...this.rig, agent, events };
+    await until(() => calls(this.csms, 'BootNotification').length > boots, 5000, 'a new boot');
+    await waitForAccepted16(this.csms, agent);
   }
 
   /** 1.6 answers with the transactionId 77 (an id the tests can recognise) and the status. */
@@ -165,6 +178,10 @@ export class V16Driver implements StationDriver {
   energyDuring(transaction: StartedTransaction): number[] {
     const values: MeterValuesRequest['meterValue'] = meterValues16(this.csms, Number(transaction.csmsId)).flatMap((m) => m.meterValue);
     return ['Sample.Periodic', 'Sample.Clock', 'Trigger'].flatMap((context) => sampled(values, context));
+  }
+  /** The status last reported for connector 0, the whole charge point. */
+  chargePointStatus(): string | undefined {
+    return statuses16(this.csms, 0).at(-1)?.status;
   }
   /** The 1.6 statuses as sent, of an EVSE's connector. */
   wireStatuses(evseId = 1): string[] {

@@ -1,6 +1,8 @@
 import type { ReserveNowResponse } from 'ocpp-messages/v2.0/ReserveNowResponse.js';
 import type { TransactionEventRequest } from 'ocpp-messages/v2.0/TransactionEventRequest.js';
-import { CARD, calls, ID, inSeconds, plugIn, relayClosed, startRig, unplug, until, type Rig } from '../harness.js';
+import type { BootReason } from '../../../src/app/agent.js';
+import type { SimulatedWorld } from '../../../src/hal/simulated-world.js';
+import { CARD, calls, ID, inSeconds, plugIn, relayClosed, startAgent, startRig, stopAgent, unplug, until, waitForAccepted, type Rig } from '../harness.js';
 import { statuses, txEvents } from '../v201/rig.js';
 import {
   definedOnly,
@@ -35,7 +37,7 @@ function register(t: TransactionEventRequest, context?: string): number {
 export class V201Driver implements StationDriver {
   readonly version = '2.0.1' as const;
 
-  constructor(readonly rig: Rig) {}
+  constructor(public rig: Rig) {}
 
   static async start(options: StationOptions = {}): Promise<V201Driver> {
     return new V201Driver(await startRig(options));
@@ -69,6 +71,16 @@ export class V201Driver implements StationDriver {
   }
   relayClosed(evseId = 1): boolean {
     return relayClosed(this.agent, evseId);
+  }
+  async stop(how: 'power-cut' | 'clean' = 'power-cut'): Promise<void> {
+    await stopAgent(this.agent, how);
+  }
+  async startAgain(options: { bootReason?: BootReason; world?: SimulatedWorld } = {}): Promise<void> {
+    const boots = calls(this.csms, 'BootNotification').length;
+    const { agent, events } = await startAgent(this.rig.file, options);
+    this.rig = { ...this.rig, agent, events };
+    await until(() => calls(this.csms, 'BootNotification').length > boots, 5000, 'a new boot');
+    await waitForAccepted(this.csms, agent);
   }
 
   answerTransactionStartWith(status: 'Invalid' | 'Blocked'): void {
@@ -151,8 +163,13 @@ export class V201Driver implements StationDriver {
       .filter((s) => (s.measurand ?? ENERGY) === ENERGY)
       .map((s) => s.value);
   }
+  wireStatuses(evseId = 1): string[] {
+    return statuses(this.csms)
+      .filter((s) => s.evseId === evseId && s.connectorId === 1)
+      .map((s) => s.connectorStatus);
+  }
   statusSequence(evseId = 1): ServiceStatus[] {
-    return folded(statuses(this.csms).filter((s) => s.evseId === evseId).map((s) => s.connectorStatus as ServiceStatus));
+    return folded(this.wireStatuses(evseId) as ServiceStatus[]);
   }
   lastStatus(evseId = 1): ServiceStatus | undefined {
     return this.statusSequence(evseId).at(-1);

@@ -8,6 +8,7 @@ import type {
 } from 'ocpp-messages/v1.6/index.js';
 import type { Agent } from '../../../src/app/agent.js';
 import type { DevCsms, DevCsmsOptions, MessageRecord } from '../../../tools/dev-csms/dev-csms.js';
+import type { SimulatedWorld } from '../../../src/hal/simulated-world.js';
 import type { IdToken } from '../../../src/station/types.js';
 import {
   callRecords,
@@ -80,12 +81,12 @@ export function configFile16(url: string, changes: ConfigChanges = () => undefin
 
 /** A CSMS and a 1.6 agent connected to it; resolves once the boot is answered (Accepted by default). */
 export async function startRig16(
-  options: { csms?: Partial<DevCsmsOptions>; config?: ConfigChanges; program?: (csms: DevCsms) => void; waitForAcceptance?: boolean } = {},
+  options: { csms?: Partial<DevCsmsOptions>; config?: ConfigChanges; program?: (csms: DevCsms) => void; waitForAcceptance?: boolean; world?: SimulatedWorld } = {},
 ): Promise<Rig> {
   const csms = await startCsms(options.csms);
   options.program?.(csms);
   const file = configFile16(csms.url, options.config);
-  const { agent, events } = await startAgent(file);
+  const { agent, events } = await startAgent(file, { world: options.world });
   if (options.waitForAcceptance ?? true) await waitForAccepted16(csms, agent);
   return { csms, agent, events, file };
 }

@@ -6,78 +6,31 @@ import {
   assertContiguous,
   assertNoCallErrors,
   callRecords,
-  calls,
   CARD,
   ID,
   plugIn,
-  relayClosed,
   sleep,
-  startAgent,
   startCharging,
   startRig,
   statuses,
-  stopAgent,
   txEvents,
   unplug,
   until,
-  waitForAccepted,
   waitForTx,
   withSecondEvse,
 } from './rig.js';
 
-/** G01-G04 statuses and availability, and J01 clock-aligned meter values. */
+/**
+ * OCPP 2.0.1 only: G04 station availability, G01 statuses of an EVSE with two connectors, J01
+ * clock-aligned meter values. G03 availability of one EVSE is shared with 1.6:
+ * ../scenarios/availability.test.ts.
+ */
 
 const statusList = (csms: Parameters<typeof statuses>[0], evseId = 1): string[] => statuses(csms).filter((s) => s.evseId === evseId).map((s) => s.connectorStatus);
 
 describe('OCPP 2.0.1 integration: availability and meter values (G01-G04, J01)', function () {
   this.timeout(15000);
   afterEach(afterEachTest);
-
-  it('G03 ChangeAvailability of an idle EVSE: Accepted, Unavailable reported (G03.FR.04); the same again Accepted (G03.FR.03); no charging; Operative restores the original status (G03.FR.07); G03.FR.08 kept across a restart', async () => {
-    const { csms, agent, file } = await startRig();
-    assert.deepEqual((await csms.changeAvailability(ID, { evseId: 1, operative: false })).response, { status: 'Accepted' });
-    await csms.waitFor<{ connectorStatus: string }>(ID, 'StatusNotification', (p) => p.connectorStatus === 'Unavailable');
-    assert.deepEqual((await csms.changeAvailability(ID, { evseId: 1, operative: false })).response, { status: 'Accepted' });
-    const state = await csms.getVariables(ID, [{ component: { name: 'EVSE', evse: { id: 1 } }, variable: { name: 'AvailabilityState' } }]);
-    assert.equal(state.getVariableResult[0].attributeValue, 'Unavailable');
-    // A vehicle arrives: still Unavailable, and a card does not get as far as the CSMS.
-    await plugIn(agent);
-    assert.deepEqual(await agent.station.presentIdToken(1, CARD), { outcome: 'rejected', status: 'Unavailable' });
-    assert.equal(calls(csms, 'Authorize').length, 0);
-    assert.equal(relayClosed(agent), false);
-    assert.deepEqual((await csms.changeAvailability(ID, { evseId: 1, operative: true })).response, { status: 'Accepted' });
-    await csms.waitFor<{ connectorStatus: string }>(ID, 'StatusNotification', (p) => p.connectorStatus === 'Occupied');
-    assert.deepEqual(statusList(csms), ['Available', 'Unavailable', 'Occupied']);
-    // Inoperative again, then a restart: the new agent comes up Unavailable.
-    await unplug(agent);
-    await csms.changeAvailability(ID, { evseId: 1, operative: false });
-    await until(() => statusList(csms).at(-1) === 'Unavailable', 2000, 'Unavailable');
-    await stopAgent(agent);
-    const again = await startAgent(file);
-    await until(() => calls(csms, 'BootNotification').length === 2, 5000, 'the second boot');
-    await waitForAccepted(csms, again.agent);
-    const boot2 = callRecords(csms, 'BootNotification')[1]!;
-    const after = callRecords<{ connectorStatus: string }>(csms, 'StatusNotification').filter((m) => m.seq > boot2.seq);
-    assert.deepEqual(after.map((m) => m.payload.connectorStatus), ['Unavailable']);
-    assertNoCallErrors(csms);
-  });
-
-  it('G03.FR.05 Inoperative during a transaction: Scheduled, charging goes on, applied when it ends; G01.FR.05 the EV leaving reports Unavailable', async () => {
-    const rig = await startRig();
-    const { csms, agent } = rig;
-    const txId = await startCharging(rig);
-    assert.deepEqual((await csms.changeAvailability(ID, { evseId: 1, operative: false })).response, { status: 'Scheduled' });
-    await sleep(200);
-    assert.equal(relayClosed(agent), true, 'the transaction goes on');
-    assert.deepEqual(statusList(csms), ['Available', 'Occupied']);
-    await unplug(agent);
-    const ended = await waitForTx(csms, (t) => t.eventType === 'Ended');
-    assert.equal(ended.transactionInfo.stoppedReason, 'EVDisconnected');
-    await until(() => statusList(csms).at(-1) === 'Unavailable', 2000, 'Unavailable after the transaction');
-    assert.deepEqual(statusList(csms), ['Available', 'Occupied', 'Unavailable']);
-    assertContiguous(txEvents(csms, txId));
-    assertNoCallErrors(csms);
-  });
 
   it('G04 station level: Inoperative makes every connector Unavailable (G04.FR.07), Operative restores them (G04.FR.08); G01 a StatusNotification for each change', async () => {
     const { csms, agent } = await startRig({ config: withSecondEvse });
