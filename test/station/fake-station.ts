@@ -104,6 +104,12 @@ export class FakeEvseHardware {
     return this.relayClosed && this.plugged$.value && this.evCharging ? this.evCurrentA : 0;
   }
 
+  /** A contactor fault of the simulated hardware; its feedback reports the contact at once. */
+  setContactorFault(mode: 'none' | 'fails-to-close'): void {
+    this.contactorFault = mode;
+    this.feedback$?.next(this.relayClosed && mode === 'none');
+  }
+
   /** The meter's register now (what a reading taken now would say). */
   energyNow(): number {
     this.integrate();
