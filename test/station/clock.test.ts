@@ -38,9 +38,14 @@ describe('clock port', () => {
 
   it('systemClock fires a timer and cancels one', async () => {
     const fired: string[] = [];
-    systemClock.setTimeout(() => fired.push('kept'), 1);
     systemClock.setTimeout(() => fired.push('cancelled'), 1).cancel();
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    // Waits for the kept timer itself (no fixed sleep); the cancelled one, due at the same time, would have run before it.
+    await new Promise<void>((resolve) =>
+      systemClock.setTimeout(() => {
+        fired.push('kept');
+        resolve();
+      }, 2),
+    );
     assert.deepEqual(fired, ['kept']);
   });
 });
