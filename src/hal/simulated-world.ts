@@ -1,4 +1,5 @@
 import type { EvseConfig, StationConfig } from '../config/station-config.js';
+import { systemClock, type Clock } from '../station/clock.js';
 import { SimulatedCableLock, type CableLockFaultMode } from './drivers/simulated/simulated-cable-lock.js';
 import { SimulatedContactor, type ContactorFaultMode } from './drivers/simulated/simulated-contactor.js';
 import { SimulatedGpio } from './drivers/simulated/simulated-gpio.js';
@@ -30,9 +31,15 @@ export class SimulatedWorld {
   private readonly meters = new Map<number, WorldMeter>();
   private saveTimer: NodeJS.Timeout | undefined;
 
-  /** `gpio`: the GPIO driver the agent is given instead of the config's (tests); a SimulatedGpio is the world's lines. */
-  constructor(options: { gpio?: GpioDriver } = {}) {
+  private readonly clock: Clock;
+
+  /**
+   * `gpio`: the GPIO driver the agent is given instead of the config's (tests); a SimulatedGpio is
+   * the world's lines. `clock`: the time the meters' energy integrates over (default the system's).
+   */
+  constructor(options: { gpio?: GpioDriver; clock?: Clock } = {}) {
     this.gpioDriver = options.gpio instanceof SimulatedGpio ? options.gpio : undefined;
+    this.clock = options.clock ?? systemClock;
   }
 
   /** The simulated GPIO lines (made on first use). */
@@ -81,7 +88,7 @@ export class SimulatedWorld {
     if (known && known.device.profile.id === evse.meter.profile.id && known.device.unitId === evse.meter.unitId) return known.device;
     const register = new SimulatedRegisterFile(storageDir, evse.id);
     const registerWh = known ? known.device.physics.values().energyImportWh : register.read();
-    const device = createSimulatedMeterDevice(evse, registerWh);
+    const device = createSimulatedMeterDevice(evse, registerWh, this.clock);
     this.meters.set(evse.id, { device, register });
     this.saveTimer ??= setInterval(() => this.saveRegisters(), SAVE_REGISTERS_EVERY_MS);
     this.saveTimer.unref();

@@ -92,7 +92,7 @@ export async function openStationHardware(config: StationConfig, options: Hardwa
   const log = options.logger ?? silentLogger;
   const clock = options.clock ?? systemClock;
   const ownWorld = options.world === undefined;
-  const world = options.world ?? new SimulatedWorld({ gpio: options.gpio });
+  const world = options.world ?? new SimulatedWorld({ gpio: options.gpio, clock });
   const gpio = options.gpio ?? (config.gpio.driver === 'simulated' ? world.gpio : createGpioDriver(config));
   if (gpio instanceof SimulatedGpio && gpio !== world.gpio) throw new Error('a simulated GPIO given with a simulated world must be the world\'s');
   /** The lines are the simulated world's: its physics is wired to them. */

@@ -2,20 +2,24 @@ import assert from 'node:assert/strict';
 import type { StationConfig } from '../../src/config/station-config.js';
 import { SimulatedWorld } from '../../src/hal/simulated-world.js';
 import { openStationHardware, type StationHardware } from '../../src/hal/station-hardware.js';
+import { FakeClock } from '../../src/station/clock.js';
 import { scratchSimulatorConfig } from '../helpers/cli.js';
 import { removeTempDir } from '../helpers/temp-dir.js';
 
 /**
  * The simulated world outlives the hardware opened on it, as a cable, a contactor and a meter
  * outlive a reboot of the charger's computer: what one agent start leaves, the next one finds.
+ * World and hardware run on fake time: the meters' energy and the inputs' debounce move with it.
  */
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 describe('SimulatedWorld: the physical world outlives the agent', function () {
   const dirs: string[] = [];
   const open: StationHardware[] = [];
   const worlds: SimulatedWorld[] = [];
+  let clock: FakeClock;
+  beforeEach(() => {
+    clock = new FakeClock();
+  });
 
   /** config/simulator.json with its storage in a scratch folder, removed after the test. */
   function simulatorConfig(): StationConfig {
@@ -25,7 +29,7 @@ describe('SimulatedWorld: the physical world outlives the agent', function () {
   }
 
   async function hardwareOn(config: StationConfig, world?: SimulatedWorld): Promise<StationHardware> {
-    const hw = await openStationHardware(config, world ? { world } : {});
+    const hw = await openStationHardware(config, world ? { world, clock } : { clock });
     open.push(hw);
     return hw;
   }
@@ -36,7 +40,7 @@ describe('SimulatedWorld: the physical world outlives the agent', function () {
   }
 
   function newWorld(): SimulatedWorld {
-    const w = new SimulatedWorld();
+    const w = new SimulatedWorld({ clock });
     worlds.push(w);
     return w;
   }
@@ -64,7 +68,7 @@ describe('SimulatedWorld: the physical world outlives the agent', function () {
     assert.equal(connector.relayFeedback!.active, true, 'the welded contacts still read closed');
     // The levers of the new hardware act on the same world.
     second.simulation.setPlugged(1, 1, false);
-    await sleep(connector.plugDetect!.spec.debounceMs + 30);
+    clock.advance(connector.plugDetect!.spec.debounceMs);
     assert.equal(connector.plugDetect!.active, false);
   });
 
@@ -75,7 +79,7 @@ describe('SimulatedWorld: the physical world outlives the agent', function () {
     const device = first.simulation.meterDevice(1)!;
     device.physics.setEvCurrent([20, 20, 20]);
     device.physics.setRelayClosed(true);
-    await sleep(300);
+    clock.advance(300);
     const before = device.physics.values().energyImportWh;
     assert.ok(before > 0);
     await close(first);
@@ -99,7 +103,7 @@ describe('SimulatedWorld: the physical world outlives the agent', function () {
     const hw = await hardwareOn(config, world);
     const device = hw.simulation.meterDevice(1)!;
     device.physics.setRelayClosed(true);
-    await sleep(300);
+    clock.advance(300);
     device.physics.setRelayClosed(false);
     const counted = device.physics.values().energyImportWh;
     await close(hw);
@@ -116,7 +120,7 @@ describe('SimulatedWorld: the physical world outlives the agent', function () {
     const first = await hardwareOn(config, world);
     const old = first.simulation.meterDevice(1)!;
     old.physics.setRelayClosed(true);
-    await sleep(200);
+    clock.advance(200);
     old.physics.setRelayClosed(false);
     const counted = old.physics.values().energyImportWh;
     await close(first);

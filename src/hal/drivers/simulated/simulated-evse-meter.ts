@@ -1,6 +1,7 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { EvseConfig } from '../../../config/station-config.js';
+import { systemClock, type Clock } from '../../../station/clock.js';
 import { MeterPhysics } from './meter-physics.js';
 import { SimulatedMeterDevice } from './simulated-meter-device.js';
 
@@ -34,9 +35,10 @@ export class SimulatedRegisterFile {
 
 /**
  * The simulated meter device of an EVSE as its config describes it, its energy register starting
- * at `registerWh` when that is above the configured start (a meter that kept counting).
+ * at `registerWh` when that is above the configured start (a meter that kept counting). Its
+ * energy integrates over `clock`'s time.
  */
-export function createSimulatedMeterDevice(evse: EvseConfig, registerWh?: number): SimulatedMeterDevice {
+export function createSimulatedMeterDevice(evse: EvseConfig, registerWh?: number, clock: Clock = systemClock): SimulatedMeterDevice {
   const m = evse.meter;
   const physics = new MeterPhysics({
     phases: m.profile.phases,
@@ -45,6 +47,7 @@ export function createSimulatedMeterDevice(evse: EvseConfig, registerWh?: number
     frequencyHz: m.simulation.frequencyHz,
     startEnergyWh: Math.max(m.simulation.startEnergyWh, registerWh ?? 0),
     evCurrentA: m.simulation.evCurrentA.slice(0, evse.phases),
+    now: () => clock.nowMs(),
   });
   return new SimulatedMeterDevice(m.profile, physics, m.unitId);
 }
