@@ -37,6 +37,7 @@ export class EvseRunner {
   private current: EvseState;
   private readonly queue: EvseInput[] = [];
   private running = false;
+  private readonly afterDrain: Array<() => void> = [];
   private readonly timers = new Map<TimerName, TimerHandle>();
   /** Settled when the transaction's end being read (PollFinalReading) has been emitted. */
   private ending: Promise<void> = Promise.resolve();
@@ -70,6 +71,17 @@ export class EvseRunner {
     } finally {
       this.running = false;
     }
+    for (const then of this.afterDrain.splice(0)) then();
+  }
+
+  /**
+   * Calls `then` once every input sent so far has been handled: at once when none is being
+   * handled, else when the queue has drained (for a caller that sent an input from inside a
+   * listener and needs to see its outcome).
+   */
+  whenSettled(then: () => void): void {
+    if (this.running) this.afterDrain.push(then);
+    else then();
   }
 
   /** Stops: the relays open, every timer is cancelled; nothing but an ending transaction's end is decided after. */

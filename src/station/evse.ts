@@ -198,6 +198,11 @@ export class Evse {
     return true;
   }
 
+  /** Calls `then` once the inputs sent so far (an authorization from inside a listener, say) have been decided. */
+  whenSettled(then: () => void): void {
+    this.runner.whenSettled(then);
+  }
+
   /** Whether an authorization of this kind would be granted now (see trip-latch.ts). */
   mayBeAuthorized(by: Authorization['source']): boolean {
     return mayBeAuthorized(this.state, by, this.safety);

@@ -112,8 +112,13 @@ export class Station {
   private authorizeAt(evse: Evse, auth: Authorization, trigger?: Parameters<Evse['authorize']>[1]): ReturnType<Evse['authorize']> {
     const reservationId = this.reservations.claimable(evse, auth.idToken, auth.groupIdToken);
     const result = evse.authorize(reservationId !== undefined ? { ...auth, reservationId } : auth, trigger);
-    // Used only when the EVSE took the authorization (it may refuse one, e.g. after a safety trip).
-    if (reservationId !== undefined && evse.authorizedBy?.reservationId === reservationId) this.reservations.markUsed(evse, reservationId);
+    // Used only when the EVSE took the authorization (it may refuse one, e.g. after a safety trip);
+    // asked from inside a listener (free charging), the authorization is decided once the current decision is done.
+    if (reservationId !== undefined) {
+      evse.whenSettled(() => {
+        if (evse.authorizedBy?.reservationId === reservationId) this.reservations.markUsed(evse, reservationId);
+      });
+    }
     return result;
   }
 

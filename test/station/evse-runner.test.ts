@@ -118,6 +118,20 @@ describe('EvseRunner: queued inputs, ordered effects', () => {
     assert.equal(runner.state.tx?.ending?.cause.trigger, 'RemoteStop', 'the first cause ended it; the second was not lost either');
   });
 
+  it('whenSettled: a listener that sends an input sees its outcome once the queue has drained', () => {
+    const seen: string[] = [];
+    const { runner } = rig((e, r) => {
+      if (e.type === 'TransactionStarted') {
+        r.send({ type: 'Deauthorize', cause: { trigger: 'RemoteStop', stopReason: 'Remote' } });
+        r.whenSettled(() => seen.push(r.state.authorization ? 'still authorized' : 'deauthorized'));
+      }
+    });
+    charge(runner);
+    assert.deepEqual(seen, ['deauthorized']);
+    runner.whenSettled(() => seen.push('at once when idle'));
+    assert.deepEqual(seen, ['deauthorized', 'at once when idle']);
+  });
+
   it('named timers run on the clock: E03.FR.05 EVConnectionTimeOut ends an authorization without a cable after 60 s', () => {
     const { clock, runner } = rig();
     runner.send({ type: 'Authorize', auth: { idToken: CARD, source: 'token' }, trigger: 'Authorized' });
