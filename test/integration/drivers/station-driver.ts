@@ -99,7 +99,10 @@ export interface StationDriver {
   answerTransactionStartWith(status: 'Invalid' | 'Blocked'): void;
   /** From now on, the CSMS' Authorize answers Accepted, naming `group` as the group of `member` (1.6 parentIdTag, 2.0.1 groupIdToken). */
   answerAuthorizeWithGroup(member: string, group: string): void;
-  remoteStart(options: { token: string; evseId?: number }): Promise<CommandStatus>;
+  /** 1.6 RemoteStartTransaction, 2.0.1 RequestStartTransaction (tokenType and remoteStartId are 2.0.1's). */
+  remoteStart(options: { token: string; evseId?: number; tokenType?: TokenType; remoteStartId?: number }): Promise<CommandStatus>;
+  /** Whether a remote start's token is authorized first (1.6 AuthorizeRemoteTxRequests, 2.0.1 AuthCtrlr.AuthorizeRemoteStart); asserts Accepted. */
+  setAuthorizeRemoteStart(on: boolean): Promise<void>;
   remoteStop(transaction: StartedTransaction): Promise<CommandStatus>;
   reserve(request: ReserveRequest): Promise<CommandStatus>;
   cancelReservation(reservationId: number): Promise<CommandStatus>;

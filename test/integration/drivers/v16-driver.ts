@@ -2,7 +2,7 @@ import type { MeterValuesRequest, ReserveNowResponse, StartTransactionRequest, S
 import type { BootReason } from '../../../src/app/agent.js';
 import type { SimulatedWorld } from '../../../src/hal/simulated-world.js';
 import { callRecords, calls, ID, plugIn, relayClosed, startAgent, stopAgent, unplug, until, type Rig } from '../harness.js';
-import { answerTo, inSeconds, meterValues16, sampled, startRig16, statuses16, stopTransactions, TAG, tag, waitForAccepted16 } from '../v16/rig.js';
+import { answerTo, inSeconds, meterValues16, sampled, setKey, startRig16, statuses16, stopTransactions, TAG, tag, waitForAccepted16 } from '../v16/rig.js';
 import {
   definedOnly,
   folded,
@@ -109,6 +109,9 @@ export class V16Driver implements StationDriver {
       return { idTagInfo: definedOnly({ status: 'Accepted', parentIdTag: idTag === member ? group : undefined }) };
     });
   }
+  async setAuthorizeRemoteStart(on: boolean): Promise<void> {
+    await setKey(this.csms, 'AuthorizeRemoteTxRequests', String(on));
+  }
   async remoteStart(options: { token: string; evseId?: number }): Promise<CommandStatus> {
     const connectorId = options.evseId === undefined ? undefined : this.connectorOf(options.evseId);
     return (await this.csms.remoteStartTransaction(ID, definedOnly({ idTag: options.token, connectorId }))).status;
@@ -199,6 +202,10 @@ export class V16Driver implements StationDriver {
   }
   async waitForStatus(status: ServiceStatus, evseId = 1, timeoutMs = 5000): Promise<void> {
     await until(() => this.lastStatus(evseId) === status, timeoutMs, `connector ${this.connectorOf(evseId)} ${status} (so far: ${this.wireStatuses(evseId).join(', ')})`);
+  }
+  /** Waits until the 1.6 status last sent for an EVSE's connector is `status` (Preparing, Charging, Finishing, ...). */
+  async waitForWireStatus(status: string, evseId = 1, timeoutMs = 5000): Promise<void> {
+    await until(() => this.wireStatuses(evseId).at(-1) === status, timeoutMs, `connector ${this.connectorOf(evseId)} ${status} (so far: ${this.wireStatuses(evseId).join(', ')})`);
   }
   reservationEndReported(): boolean {
     return false;

@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import type { ReserveNowResponse } from 'ocpp-messages/v2.0/ReserveNowResponse.js';
 import type { TransactionEventRequest } from 'ocpp-messages/v2.0/TransactionEventRequest.js';
 import type { BootReason } from '../../../src/app/agent.js';
@@ -93,9 +94,13 @@ export class V201Driver implements StationDriver {
       return { idTokenInfo: definedOnly({ status: 'Accepted', groupIdToken: token === member ? { idToken: group, type: 'Central' } : undefined }) };
     });
   }
-  async remoteStart(options: { token: string; evseId?: number }): Promise<CommandStatus> {
-    const answer = await this.csms.requestStartTransaction(ID, definedOnly({ idToken: { idToken: options.token, type: 'ISO14443' as const }, evseId: options.evseId }));
-    return answer.status;
+  async remoteStart(options: { token: string; evseId?: number; tokenType?: TokenType; remoteStartId?: number }): Promise<CommandStatus> {
+    const idToken = { idToken: options.token, type: options.tokenType ?? 'ISO14443' };
+    return (await this.csms.requestStartTransaction(ID, definedOnly({ idToken, evseId: options.evseId, remoteStartId: options.remoteStartId }))).status;
+  }
+  async setAuthorizeRemoteStart(on: boolean): Promise<void> {
+    const set = await this.csms.setVariables(ID, [{ component: { name: 'AuthCtrlr' }, variable: { name: 'AuthorizeRemoteStart' }, attributeValue: String(on) }]);
+    assert.equal(set.setVariableResult[0]!.attributeStatus, 'Accepted');
   }
   async remoteStop(transaction: StartedTransaction): Promise<CommandStatus> {
     return (await this.csms.requestStopTransaction(ID, String(transaction.csmsId))).status;

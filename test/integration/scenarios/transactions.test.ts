@@ -74,7 +74,7 @@ for (const version of VERSIONS) {
       await until(() => !d.relayClosed(), 2000, 'the relay to open');
       assert.equal(d.agent.station.transactions().length, 0);
       if (d.version === '1.6') {
-        await until(() => d.wireStatuses().at(-1) === 'Finishing', 5000, 'Finishing');
+        await d.waitForWireStatus('Finishing');
       } else {
         assert.equal((await waitForTx(d.csms, (t) => t.eventType === 'Ended')).triggerReason, 'Deauthorized');
         assertContiguous(txEvents(d.csms, String(tx.csmsId)));

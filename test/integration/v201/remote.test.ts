@@ -22,7 +22,11 @@ import {
   withSecondEvse,
 } from './rig.js';
 
-/** F01-F06: the CSMS starts and stops transactions, unlocks connectors and asks for messages. */
+/**
+ * OCPP 2.0.1 only remote control (F01-F06): RequestStartTransaction for a running transaction and
+ * with TxStartPoint Authorized, the EV connection timeout, F05 UnlockConnector, F06 TriggerMessage.
+ * The remote start and stop shared with 1.6 are in ../scenarios/remote.test.ts.
+ */
 
 const REMOTE = { idToken: 'REMOTE-0001', type: 'Central' as const };
 
@@ -36,33 +40,6 @@ function answerRecord(csms: DevCsms, action: string): MessageRecord {
 describe('OCPP 2.0.1 integration: remote control (F01-F06)', function () {
   this.timeout(15000);
   afterEach(afterEachTest);
-
-  it('F01 RequestStartTransaction on a plugged connector: Accepted, Started with RemoteStart and the remoteStartId, no Authorize (F01.FR.02); F01.FR.24 a second one Rejected; F03 RequestStopTransaction Accepted (Ended, RemoteStop, Remote), an unknown id Rejected', async () => {
-    const { csms, agent } = await startRig();
-    await plugIn(agent);
-    const response = await csms.requestStartTransaction(ID, { evseId: 1, idToken: REMOTE, remoteStartId: 77 });
-    assert.equal(response.status, 'Accepted');
-    const started = await waitForTx(csms, (t) => t.eventType === 'Started');
-    assert.equal(started.triggerReason, 'RemoteStart'); // F01.FR.19
-    assert.equal(started.transactionInfo.remoteStartId, 77); // F02.FR.01
-    assert.deepEqual(started.idToken, REMOTE); // F01.FR.04
-    assert.deepEqual(started.evse, { id: 1, connectorId: 1 });
-    assert.equal(relayClosed(agent), true);
-    assert.equal(calls(csms, 'Authorize').length, 0);
-    const again = await csms.requestStartTransaction(ID, { evseId: 1, idToken: REMOTE });
-    assert.equal(again.status, 'Rejected');
-    const txId = started.transactionInfo.transactionId;
-    assert.equal((await csms.requestStopTransaction(ID, 'no-such-transaction')).status, 'Rejected'); // F03.FR.08
-    assert.equal((await csms.requestStopTransaction(ID, txId)).status, 'Accepted'); // F03.FR.07
-    const ended = await waitForTx(csms, (t) => t.eventType === 'Ended');
-    assert.equal(ended.triggerReason, 'RemoteStop'); // F03.FR.03
-    assert.equal(ended.transactionInfo.stoppedReason, 'Remote');
-    assert.equal(relayClosed(agent), false);
-    const all = txEvents(csms, txId);
-    assertContiguous(all);
-    assert.equal(all.filter((t) => t.transactionInfo.remoteStartId !== undefined).length, 1, 'remoteStartId once');
-    assertNoCallErrors(csms);
-  });
 
   it('F01.FR.13/25 RequestStartTransaction for a transaction already running unauthorized (TxStartPoint EVConnected): its transactionId in the answer, then Updated with RemoteStart, the remoteStartId and the idToken', async () => {
     const { csms, agent } = await startRig({
@@ -116,43 +93,6 @@ describe('OCPP 2.0.1 integration: remote control (F01-F06)', function () {
     assert.equal(ended.triggerReason, 'EVConnectTimeout');
     assert.equal(ended.transactionInfo.stoppedReason, 'Timeout');
     assertContiguous(txEvents(csms, started.transactionInfo.transactionId));
-    assertNoCallErrors(csms);
-  });
-
-  it('F01.FR.23 RequestStartTransaction on an unavailable EVSE Rejected, on an unknown EVSE Rejected; operative again, Accepted', async () => {
-    const { csms, agent } = await startRig();
-    assert.equal((await csms.changeAvailability(ID, { evseId: 1, operative: false })).response.status, 'Accepted');
-    const rejected = await csms.requestStartTransaction(ID, { evseId: 1, idToken: REMOTE });
-    assert.equal(rejected.status, 'Rejected');
-    assert.equal(agent.station.snapshot()[0]!.authorizedIdToken, undefined);
-    assert.equal((await csms.requestStartTransaction(ID, { evseId: 9, idToken: REMOTE })).status, 'Rejected');
-    assert.equal((await csms.changeAvailability(ID, { evseId: 1, operative: true })).response.status, 'Accepted');
-    assert.equal((await csms.requestStartTransaction(ID, { evseId: 1, idToken: REMOTE })).status, 'Accepted');
-    assertNoCallErrors(csms);
-  });
-
-  it('F01.FR.01 with AuthorizeRemoteStart true the token is authorized first: a Blocked one gets Accepted but no charging; an accepted one charges', async () => {
-    const { csms, agent } = await startRig({ csms: { blockedIdTokens: ['BLOCKED-R'] } });
-    const set = await csms.setVariables(ID, [{ component: { name: 'AuthCtrlr' }, variable: { name: 'AuthorizeRemoteStart' }, attributeValue: 'true' }]);
-    assert.equal(set.setVariableResult[0].attributeStatus, 'Accepted');
-    await plugIn(agent);
-    const blocked = { idToken: 'BLOCKED-R', type: 'Central' as const };
-    assert.equal((await csms.requestStartTransaction(ID, { evseId: 1, idToken: blocked })).status, 'Accepted');
-    await csms.waitFor<AuthorizeRequest>(ID, 'Authorize', (p) => p.idToken.idToken === 'BLOCKED-R');
-    await sleep(300);
-    assert.equal(relayClosed(agent), false);
-    assert.equal(txEvents(csms).length, 0);
-    assert.equal(agent.station.snapshot()[0]!.authorizedIdToken, undefined);
-
-    assert.equal((await csms.requestStartTransaction(ID, { evseId: 1, idToken: REMOTE, remoteStartId: 8 })).status, 'Accepted');
-    const started = await waitForTx(csms, (t) => t.eventType === 'Started');
-    assert.deepEqual(
-      calls<AuthorizeRequest>(csms, 'Authorize').map((a) => a.idToken),
-      [blocked, REMOTE],
-    );
-    assert.equal(started.triggerReason, 'RemoteStart');
-    assert.equal(started.transactionInfo.remoteStartId, 8);
-    assert.equal(relayClosed(agent), true);
     assertNoCallErrors(csms);
   });
 
