@@ -1,4 +1,7 @@
+import type { StationEvent } from '../../station/events.js';
+import type { Station } from '../../station/station.js';
 import type { ChargingState, ConnectorStatus, FaultKind } from '../../station/types.js';
+import type { ConnectorNumbering } from './connector-numbering.js';
 
 /** OCPP 1.6 ChargePointStatus and ChargePointErrorCode (7.7, 7.6). */
 export type Status16 = 'Available' | 'Preparing' | 'Charging' | 'SuspendedEVSE' | 'SuspendedEV' | 'Finishing' | 'Reserved' | 'Unavailable' | 'Faulted';
@@ -96,4 +99,82 @@ export function status16(s: ConnectorSituation): Status16Report {
   if (s.status === 'Reserved') return { status: 'Reserved', errorCode: 'NoError' };
   if (s.plugged || s.authorized) return { status: 'Preparing', errorCode: 'NoError' };
   return { status: 'Available', errorCode: 'NoError' };
+}
+
+export interface ConnectorStatuses16Options {
+  station: Station;
+  numbering: ConnectorNumbering;
+  /** A transaction runs, or is ending (its final reading on the way), on the connector. */
+  transactionOn(connectorId16: number): boolean;
+  /** The Central System has not yet answered a StopTransaction of the connector. */
+  stopUndeliveredOn(connectorId16: number): boolean;
+}
+
+/**
+ * Each connector's 1.6 status, derived from the core's view of it, its session, and what the
+ * Central System has heard of its transactions (4.9). The availability service decides when a
+ * status is reported; this says what it is.
+ */
+export class ConnectorStatuses16 {
+  /** Each connector's status as the core last reported it ("EVSE/connector" -> status). */
+  private readonly coreStatus = new Map<string, ConnectorStatus>();
+  /** Connectors whose transaction ended with the vehicle still plugged in (Finishing). */
+  private readonly finishing = new Set<number>();
+  private readonly stationFaults = new Set<FaultKind>();
+
+  constructor(private readonly options: ConnectorStatuses16Options) {}
+
+  /** Takes in what the core says of its connectors and faults. */
+  observe(e: StationEvent): void {
+    if (e.type === 'FaultChanged' && e.evseId === undefined) {
+      if (e.active) this.stationFaults.add(e.fault);
+      else this.stationFaults.delete(e.fault);
+    }
+    if (e.type === 'ConnectorStatusChanged') this.coreStatus.set(`${e.evseId}/${e.connectorId}`, e.status);
+  }
+
+  /** A transaction ended on the connector: Finishing until the cable leaves, when it is still plugged in (4.9). */
+  transactionEnded(connectorId16: number, evseId: number, connectorId: number | undefined): void {
+    const evse = this.options.station.evse(evseId);
+    if (evse?.connectors.some((c) => c.connectorId === connectorId && c.inputs.plugged)) this.finishing.add(connectorId16);
+  }
+
+  /** The 1.6 status of a connector now (0: the Charge Point). */
+  statusOf(n: number): Status16Report {
+    const { station } = this.options;
+    if (n === 0) {
+      const fault = [...this.stationFaults][0];
+      if (fault) return status16({ status: 'Faulted', chargingState: 'Idle', plugged: false, faults: [fault], meterFailed: false, authorized: false, transaction: false, finishing: false });
+      // Unavailable once the change has happened: a ChangeAvailability of connector 0 answered
+      // Scheduled waits for the transactions to end (5.2), and so does the status.
+      const operative = station.stationOperative || station.evses.some((e) => e.isOperative);
+      return { status: operative ? 'Available' : 'Unavailable', errorCode: 'NoError' };
+    }
+    const where = this.options.numbering.fromOcpp16(n)!;
+    const evse = station.evse(where.evseId)!;
+    const connector = evse.connectors.find((c) => c.connectorId === where.connectorId)!;
+    const view = connector.view;
+    const inputs = connector.inputs;
+    const tx = evse.transaction;
+    const session = evse.authorizedBy;
+    const onThis = (id: number | undefined): boolean => (id === undefined ? evse.connectors.length === 1 || inputs.plugged : id === where.connectorId);
+    if (!inputs.plugged) this.finishing.delete(n);
+    if (session) this.finishing.delete(n);
+    // A transaction that is ending (its final reading on the way) is no longer the EVSE's
+    // transaction, nor yet ended: the connector is Finishing already, the vehicle gone or not.
+    const ending = evse.busy && !tx && (inputs.plugged || this.options.transactionOn(n));
+    const stopUndelivered = !inputs.plugged && !session && this.options.stopUndeliveredOn(n);
+    return status16({
+      // The core's reported status: it keeps a connector that becomes Unavailable once its
+      // transaction ends from showing Available in between (4.9 C8).
+      status: this.coreStatus.get(`${where.evseId}/${where.connectorId}`) ?? view.status,
+      chargingState: view.chargingState,
+      plugged: inputs.plugged,
+      faults: inputs.faults,
+      meterFailed: inputs.meter === 'failed',
+      authorized: session !== undefined && onThis(session.connectorId),
+      transaction: tx !== undefined && onThis(tx.connectorId),
+      finishing: this.finishing.has(n) || ending || stopUndelivered,
+    });
+  }
 }

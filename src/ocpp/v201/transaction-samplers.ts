@@ -1,8 +1,7 @@
 import type { MeterValueType } from 'ocpp-messages/v2.0/TransactionEventRequest.js';
-import type { TimerHandle } from '../../station/clock.js';
 import type { MeterReading } from '../../station/meter-reading.js';
-import { AlignedSchedule } from '../../services/transactions/aligned-schedule.js';
 import type { CsmsClock } from '../../services/registration/csms-clock.js';
+import { MeterSampling, type SampledTransaction } from '../../services/transactions/meter-sampling.js';
 import { meterValue } from './actions/meter-values.js';
 import type { DeviceModel } from './device-model/device-model.js';
 
@@ -14,8 +13,10 @@ import type { DeviceModel } from './device-model/device-model.js';
  * - AlignedDataCtrlr.TxEndedInterval: AlignedDataCtrlr.TxEndedMeasurands on every clock boundary
  *   of that interval counted from midnight, kept for the Ended message (context Sample.Clock,
  *   timestamped on the boundary).
+ * - AlignedDataCtrlr.Interval: the aligned measurands to send at every boundary (J01), when the
+ *   adapter asks for them (onAligned).
  * What is kept goes with the transaction's journaled state (the adapter's business), so an Ended
- * message built after a restart still has it.
+ * message built after a restart still has it. The timers are the metering service's.
  */
 
 /** The most samples kept for one Ended message: they are journaled, and must fit in one message (E06.FR.12). */
@@ -40,11 +41,7 @@ export function reviveEndedSamples(raw: unknown): MeterValueType[] {
   );
 }
 
-/** What the samplers need of a running transaction. */
-export interface SampledTransaction {
-  evseId: number;
-  snapshot: { startedAt: Date };
-}
+export type { SampledTransaction };
 
 export interface TransactionSamplersOptions {
   clock: CsmsClock;
@@ -57,71 +54,67 @@ export interface TransactionSamplersOptions {
   onUpdated(transactionId: string, value: MeterValueType): void;
   /** A TxEndedInterval sample (periodic or clock-aligned), to keep for the Ended message. */
   onEndedSample(transactionId: string, value: MeterValueType): void;
+  /** A boundary of AlignedDataCtrlr.Interval (J01); without it, none is scheduled. */
+  onAligned?(boundary: Date): void;
 }
 
+/** The 2.0.1 device model's samplers on the version-neutral metering service. */
 export class TransactionSamplers {
-  private readonly timers = new Map<string, { updated?: TimerHandle; ended?: TimerHandle }>();
-  private readonly alignedEnded: AlignedSchedule;
+  private readonly sampling: MeterSampling;
 
   constructor(private readonly options: TransactionSamplersOptions) {
-    this.alignedEnded = new AlignedSchedule(
-      options.clock,
-      () => options.deviceModel().getInt('AlignedDataCtrlr', 'TxEndedInterval'),
-      (boundary) => this.clockAligned(boundary),
-    );
+    const dm = (): DeviceModel => options.deviceModel();
+    const onAligned = options.onAligned;
+    this.sampling = new MeterSampling({
+      clock: options.clock,
+      latestReading: options.latestReading,
+      periodic: [
+        {
+          intervalS: () => dm().getInt('SampledDataCtrlr', 'TxUpdatedInterval'),
+          from: 'sampling-start',
+          onSample: (id, reading) => {
+            const value = this.periodicValue(reading, dm().getList('SampledDataCtrlr', 'TxUpdatedMeasurands'));
+            if (value) options.onUpdated(id, value);
+          },
+        },
+        {
+          intervalS: () => dm().getInt('SampledDataCtrlr', 'TxEndedInterval'),
+          from: 'transaction-start',
+          onSample: (id, reading) => {
+            const value = this.periodicValue(reading, dm().getList('SampledDataCtrlr', 'TxEndedMeasurands'));
+            if (value) options.onEndedSample(id, value);
+          },
+        },
+      ],
+      // J01 first: at a boundary both reach, the values sent go before the sample kept.
+      aligned: [
+        ...(onAligned ? [{ intervalS: () => dm().getInt('AlignedDataCtrlr', 'Interval'), onBoundary: onAligned }] : []),
+        { intervalS: () => dm().getInt('AlignedDataCtrlr', 'TxEndedInterval'), onBoundary: (boundary: Date) => this.clockAligned(boundary) },
+      ],
+    });
   }
 
   /** Plans the clock-aligned samples: at start, and whenever AlignedDataCtrlr or the clock changed. */
   schedule(): void {
-    this.alignedEnded.schedule();
+    this.sampling.schedule();
   }
 
   /** Starts (again) a transaction's periodic samplers: at its start, after a restart, when SampledDataCtrlr changed. */
   start(transactionId: string, tx: SampledTransaction): void {
-    this.stop(transactionId);
-    const dm = this.options.deviceModel();
-    const timers: { updated?: TimerHandle; ended?: TimerHandle } = {};
-    this.timers.set(transactionId, timers);
-    const updatedS = dm.getInt('SampledDataCtrlr', 'TxUpdatedInterval');
-    if (updatedS > 0) {
-      timers.updated = this.options.clock.local.setInterval(() => {
-        const value = this.sample(tx.evseId, dm.getList('SampledDataCtrlr', 'TxUpdatedMeasurands'));
-        if (value) this.options.onUpdated(transactionId, value);
-      }, updatedS * 1000);
-    }
-    const endedMs = dm.getInt('SampledDataCtrlr', 'TxEndedInterval') * 1000;
-    if (endedMs > 0) {
-      // Every interval from the start of the transaction, so a restart keeps the rhythm.
-      const next = (): void => {
-        const sinceStartMs = this.options.clock.local.nowMs() - tx.snapshot.startedAt.getTime();
-        const waitMs = endedMs - (((sinceStartMs % endedMs) + endedMs) % endedMs);
-        timers.ended = this.options.clock.local.setTimeout(() => {
-          const value = this.sample(tx.evseId, dm.getList('SampledDataCtrlr', 'TxEndedMeasurands'));
-          if (value) this.options.onEndedSample(transactionId, value);
-          next();
-        }, waitMs);
-      };
-      next();
-    }
+    this.sampling.start(transactionId, tx);
   }
 
   stop(transactionId: string): void {
-    const timers = this.timers.get(transactionId);
-    if (!timers) return;
-    timers.updated?.cancel();
-    timers.ended?.cancel();
-    this.timers.delete(transactionId);
+    this.sampling.stop(transactionId);
   }
 
   stopAll(): void {
-    this.alignedEnded.stop();
-    for (const id of [...this.timers.keys()]) this.stop(id);
+    this.sampling.stopAll();
   }
 
   /** The measurands of the EVSE's latest reading, at the reading's time (Sample.Periodic). */
-  private sample(evseId: number, measurands: readonly string[]): MeterValueType | undefined {
-    const reading = this.options.latestReading(evseId);
-    return reading && meterValue(reading, measurands, 'Sample.Periodic', this.options.clock.iso(reading.timestamp));
+  private periodicValue(reading: MeterReading, measurands: readonly string[]): MeterValueType | undefined {
+    return meterValue(reading, measurands, 'Sample.Periodic', this.options.clock.iso(reading.timestamp));
   }
 
   /** A boundary of AlignedDataCtrlr.TxEndedInterval: each running transaction keeps a sample, timestamped on it. */
