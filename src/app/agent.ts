@@ -267,6 +267,7 @@ export class Agent {
         firmwareVersion: firmware,
         journal: () => agent?.journal,
         ledsOf: (evseId) => leds[station!.evses.findIndex((e) => e.id === evseId)]?.shown,
+        now: () => clock.nowMs(),
       });
       agent.removeFailsafe = removeFailsafe;
       agent.releaseLock = () => lock.release();
