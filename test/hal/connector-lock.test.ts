@@ -1,9 +1,12 @@
 import assert from 'node:assert/strict';
+import path from 'node:path';
+import { ConfigError, resolveConfig } from '../../src/config/load-config.js';
 import { GpioConnectorLock, UNLOCK_CONFIRM_WITHIN_MS } from '../../src/hal/drivers/gpio/gpio-connector-lock.js';
 import { SimulatedCableLock } from '../../src/hal/drivers/simulated/simulated-cable-lock.js';
 import { SimulatedGpio } from '../../src/hal/drivers/simulated/simulated-gpio.js';
 import { DigitalInput, DigitalOutput, type InputLineSpec } from '../../src/hal/gpio/gpio.js';
 import { FakeClock } from '../../src/station/clock.js';
+import { repoRoot, simulatorDoc, type ConfigDoc } from '../helpers/cli.js';
 
 /** The connector lock role on GPIO lines, on fake time: an unlock is confirmed by the feedback contact, or fails (F05.FR.05). */
 describe('connector lock with feedback (GPIO lines)', () => {
@@ -68,5 +71,39 @@ describe('connector lock with feedback (GPIO lines)', () => {
     assert.equal(await lock.unlock(), true);
     assert.equal(lock.locked, false);
     assert.equal(clock.pending, 0);
+  });
+});
+
+describe('connector lock feedback in the config', () => {
+  const connectorOne = (doc: ConfigDoc): ConfigDoc => doc['evses'][0]['connectors'][0] as ConfigDoc;
+  const problemsOf = (doc: ConfigDoc): string[] => {
+    try {
+      resolveConfig(doc, path.join(repoRoot, 'config', 'simulator.json'));
+      return [];
+    } catch (err) {
+      assert.ok(err instanceof ConfigError, String(err));
+      return err.problems.map((p) => `${p.path}: ${p.expected}`);
+    }
+  };
+
+  it('reads lockFeedback as an input line (active-low, debounced) beside the lock', () => {
+    const doc = simulatorDoc();
+    connectorOne(doc)['lock'] = { line: 12 };
+    connectorOne(doc)['lockFeedback'] = { line: 16, activeLow: true };
+    const connector = resolveConfig(doc, path.join(repoRoot, 'config', 'simulator.json')).config.evses[0]!.connectors[0]!;
+    assert.deepEqual(connector.lockFeedback, { line: 16, activeLow: true, debounceMs: 50 });
+  });
+
+  it('refuses a lockFeedback without a lock, and a lockFeedback on a line another function uses', () => {
+    const alone = simulatorDoc();
+    connectorOne(alone)['lockFeedback'] = { line: 16 };
+    assert.deepEqual(
+      problemsOf(alone).filter((p) => p.includes('lockFeedback')),
+      ['/evses/0/connectors/0/lockFeedback: a lock line beside it (the feedback of which lock?)'],
+    );
+    const clash = simulatorDoc();
+    connectorOne(clash)['lock'] = { line: 12 };
+    connectorOne(clash)['lockFeedback'] = { line: connectorOne(clash)['plugDetect']['line'] };
+    assert.deepEqual(problemsOf(clash), ['/evses/0/connectors/0/plugDetect/line: a line not used elsewhere (BCM 22 is already /evses/0/connectors/0/lockFeedback)']);
   });
 });
