@@ -27,7 +27,7 @@ const schemaRoot = path.join(path.dirname(require.resolve('ocpp-messages/package
 // additionalProperties on strings). strictNumbers rejects Infinity (a huge number such as 1e400
 // parses to it) where a number is expected. Validation stops at the first error: one is all a
 // CALLERROR can report, and it keeps the work bounded on hostile input.
-const AJV_OPTIONS: Options = {
+const AJV_OPTIONS: Readonly<Options> = {
   strict: false,
   strictNumbers: true,
   allErrors: false,

@@ -19,7 +19,7 @@ import { ConfigurationStore, listMembers, MAX_KEYS_KEY, type ConfigurationKeyDef
  */
 
 export const SUPPORTED_FEATURE_PROFILES = ['Core', 'LocalAuthListManagement', 'Reservation', 'RemoteTrigger'] as const;
-const ALL_FEATURE_PROFILES = ['Core', 'FirmwareManagement', 'LocalAuthListManagement', 'Reservation', 'SmartCharging', 'RemoteTrigger'];
+const ALL_FEATURE_PROFILES: readonly string[] = ['Core', 'FirmwareManagement', 'LocalAuthListManagement', 'Reservation', 'SmartCharging', 'RemoteTrigger'];
 
 /** The rotations of 9.1.7 (R is L1, S is L2, T is L3). */
 const PHASE_ROTATIONS = ['RST', 'RTS', 'SRT', 'STR', 'TRS', 'TSR'] as const;

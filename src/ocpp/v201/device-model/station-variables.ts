@@ -88,7 +88,7 @@ const integer = (unit?: string, minLimit?: number, maxLimit?: number): VariableC
   ...(minLimit !== undefined ? { minLimit } : {}),
   ...(maxLimit !== undefined ? { maxLimit } : {}),
 });
-const boolean: VariableCharacteristics = { dataType: 'boolean' };
+const boolean: Readonly<VariableCharacteristics> = { dataType: 'boolean' };
 const text = (maxLimit?: number): VariableCharacteristics => ({ dataType: 'string', ...(maxLimit !== undefined ? { maxLimit } : {}) });
 const optionList = (valuesList: readonly string[]): VariableCharacteristics => ({ dataType: 'OptionList', valuesList });
 const memberList = (valuesList: readonly string[]): VariableCharacteristics => ({ dataType: 'MemberList', valuesList });
