@@ -1,6 +1,7 @@
 import { BehaviorSubject, Subject } from 'rxjs';
 import type WebSocket from 'ws';
 import { silentLogger, type Logger } from '../process/logger.js';
+import { systemClock, type Clock, type TimerHandle } from '../station/clock.js';
 import { OcppSchemas } from './rpc/ocpp-schemas.js';
 import { RpcEndpoint, type CallHandler, type CallOptions } from './rpc/rpc-endpoint.js';
 import { NotConnected } from './rpc/rpc-errors.js';
@@ -24,6 +25,8 @@ export interface OcppClientOptions extends OcppWebSocketOptions {
   /** How long a CALL waits for its answer, read when it is sent. */
   callTimeoutMs: () => number;
   log?: Logger | undefined;
+  /** Time for the reconnect back-off and the calls' timeouts; the system clock by default. */
+  clock?: Clock;
 }
 
 /**
@@ -49,13 +52,16 @@ export class OcppClient {
   private endpoint: RpcEndpoint | undefined;
   private stopWatchingLiveness: (() => void) | undefined;
   private attemptAbort: AbortController | undefined;
-  private retryTimer: NodeJS.Timeout | undefined;
+  private retryTimer: TimerHandle | undefined;
   /** Failed attempts since the last connection: how far the back-off has doubled. */
   private retries = 0;
+
+  private readonly clock: Clock;
 
   constructor(options: OcppClientOptions) {
     this.options = { ...options };
     this.log = options.log ?? silentLogger;
+    this.clock = options.clock ?? systemClock;
   }
 
   get isConnected(): boolean {
@@ -150,6 +156,7 @@ export class OcppClient {
       // none should take longer than the CSMS waits for its answer.
       holdCallsWhileAnsweringMs: this.options.callTimeoutMs,
       log: this.log,
+      clock: this.clock,
     });
     for (const [action, handler] of this.handlers) {
       try {
@@ -181,7 +188,7 @@ export class OcppClient {
     }
     const { kind, code } = classifyConnectionError(err);
     try {
-      this.connectionFailures$.next({ kind, ...(code !== undefined ? { code } : {}), host, message, at: new Date() });
+      this.connectionFailures$.next({ kind, ...(code !== undefined ? { code } : {}), host, message, at: this.clock.now() });
     } catch (e) {
       this.log.error(`a connection failure listener failed: ${e instanceof Error ? e.message : String(e)}`);
     }
@@ -200,7 +207,7 @@ export class OcppClient {
   }
 
   private cancelAttempts(): void {
-    clearTimeout(this.retryTimer);
+    this.retryTimer?.cancel();
     this.retryTimer = undefined;
     this.attemptAbort?.abort();
     this.attemptAbort = undefined;
@@ -210,6 +217,6 @@ export class OcppClient {
     const delayMs = reconnectDelayMs(this.retries, this.options.backoff());
     this.retries += 1;
     this.log.info(`next connection attempt in ${(delayMs / 1000).toFixed(1)} s`);
-    this.retryTimer = setTimeout(() => void this.attempt(), delayMs);
+    this.retryTimer = this.clock.setTimeout(() => void this.attempt(), delayMs);
   }
 }
