@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import WebSocket from 'ws';
 import type { OcppVersion, Secret } from '../../config/station-config.js';
 import type { Logger } from '../../process/logger.js';
+import { systemClock, type Clock, type TimerHandle } from '../../station/clock.js';
 import { HandshakeRejected } from './connection-failure.js';
 
 /**
@@ -212,11 +213,11 @@ const PING_DISABLED_RECHECK_MS = 1000;
  * WebSocket ping every pingIntervalS (Part 4 §8.4, OCPP-J 1.6 §7; 0 disables and the interval is
  * read again each time, as the CSMS may change it). When no pong came back by the time the next
  * ping is due, the socket is terminated so a half-open connection is noticed (1.6 errata §3.11).
- * Returns a function that stops watching.
+ * Returns a function that stops watching. Time from `clock` (the system clock by default).
  */
-export function watchLiveness(socket: WebSocket, pingIntervalS: () => number, log: Logger): () => void {
+export function watchLiveness(socket: WebSocket, pingIntervalS: () => number, log: Logger, clock: Clock = systemClock): () => void {
   let awaitingPong = false;
-  let timer: NodeJS.Timeout | undefined;
+  let timer: TimerHandle | undefined;
   const onPong = (): void => {
     awaitingPong = false;
   };
@@ -225,7 +226,7 @@ export function watchLiveness(socket: WebSocket, pingIntervalS: () => number, lo
     return Number.isFinite(s) && s > 0 ? Math.min(s * 1000, 2 ** 31 - 1) : 0;
   };
   const schedule = (): void => {
-    timer = setTimeout(tick, intervalMs() || PING_DISABLED_RECHECK_MS);
+    timer = clock.setTimeout(tick, intervalMs() || PING_DISABLED_RECHECK_MS);
   };
   const tick = (): void => {
     if (socket.readyState !== WebSocket.OPEN) return;
@@ -246,18 +247,18 @@ export function watchLiveness(socket: WebSocket, pingIntervalS: () => number, lo
   socket.on('pong', onPong);
   schedule();
   return () => {
-    clearTimeout(timer);
+    timer?.cancel();
     socket.off('pong', onPong);
   };
 }
 
 /** Closes with a normal closure; terminates when the peer does not complete the close in time. */
-export function closeWebSocket(socket: WebSocket, timeoutMs = 2000): Promise<void> {
+export function closeWebSocket(socket: WebSocket, timeoutMs = 2000, clock: Clock = systemClock): Promise<void> {
   if (socket.readyState === WebSocket.CLOSED) return Promise.resolve();
   return new Promise((resolve) => {
-    const timer = setTimeout(() => socket.terminate(), timeoutMs);
+    const timer = clock.setTimeout(() => socket.terminate(), timeoutMs);
     socket.once('close', () => {
-      clearTimeout(timer);
+      timer.cancel();
       resolve();
     });
     if (socket.readyState === WebSocket.CONNECTING) socket.terminate();
