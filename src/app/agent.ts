@@ -193,7 +193,7 @@ export class Agent {
       }
       station = new Station({
         evses: hardware.evses.map((e, i) => evsePortFrom(e, config.evses[i]!)),
-        settings: () => adapter.chargingSettings(),
+        settings: settings.charging,
         authorization: config.charging.authorization === 'free' && config.charging.freeIdToken ? { mode: 'free', idToken: config.charging.freeIdToken } : { mode: 'csms' },
         authorizer,
         store,
