@@ -1,7 +1,7 @@
 import { applyAvailability, setAvailability } from './evse-availability.js';
 import type { EvseCommand } from './evse-command.js';
 import { superviseContactor } from './evse-connectors.js';
-import { anyPlugged, dispatch, dispatchAll, emit, publishChanged, updateTripLatch, type Draft } from './evse-draft.js';
+import { anyPlugged, dispatch, dispatchAll, dropUndefined, emit, publishChanged, updateTripLatch, type Draft } from './evse-draft.js';
 import { clearFault, clearLatchedFaults, contactorTimeUp, endSessionFaults, onMeterFailed, raiseFault } from './evse-faults.js';
 import type { EvseInput, TimerName } from './evse-input.js';
 import { onReading, recover } from './evse-reading.js';
@@ -11,7 +11,7 @@ import { copyState, type DecideEnv, type EvseState } from './evse-state.js';
 import { evaluate } from './evse-step.js';
 import { sessionChargingState } from './evse-transaction.js';
 import type { MeterReading } from './meter-reading.js';
-import type { TransactionSnapshot } from './events.js';
+import type { StationEvent, TransactionSnapshot } from './events.js';
 
 export interface Decision {
   state: EvseState;
@@ -142,7 +142,7 @@ function finishTransaction(d: Draft, reading: MeterReading | undefined): void {
   if (tx.invalidToken) dispatchAll(d, { type: 'CurrentLimitChanged', amps: s.config.maxCurrentA });
   // The token that stopped it (1.6 StopTransaction.idTag), which may be another of the group.
   const stoppedBy = cause.trigger === 'StopAuthorized' ? (cause.idToken ?? tx.snapshot.idToken) : undefined;
-  emit(d, {
+  const ended: StationEvent = {
     type: 'TransactionEnded',
     evseId: s.config.evseId,
     transaction: snapshot,
@@ -150,10 +150,12 @@ function finishTransaction(d: Draft, reading: MeterReading | undefined): void {
     timestamp: d.now,
     stoppedReason,
     // Idle when the vehicle left, EVConnected when a stop ended it with the cable still in.
-    ...(chargingState !== tx.reportedChargingState ? { chargingState } : {}),
-    ...(stoppedBy ? { idToken: stoppedBy } : {}),
-    ...(reading ? { reading } : {}),
-  });
+    chargingState: chargingState !== tx.reportedChargingState ? chargingState : undefined,
+    idToken: stoppedBy,
+    reading,
+  };
+  dropUndefined(ended);
+  emit(d, ended);
   const scheduled = s.scheduled;
   s.scheduled = [];
   for (const change of scheduled) applyAvailability(d, change);

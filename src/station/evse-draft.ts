@@ -64,3 +64,9 @@ export function updateTripLatch(d: Draft, event: TripEvent): void {
   d.s.tripLatch = nextTripLatch(before, event, d.env.safety.resumeAfterTrip);
   if (d.s.tripLatch.tripped !== before.tripped || d.s.tripLatch.cause !== before.cause) d.out.push({ type: 'SaveTripLatch', latch: d.s.tripLatch });
 }
+
+/** Optional fields left undefined are left out, as the events have always been (deepEqual in tests, JSON in journals). */
+export function dropUndefined(o: object): void {
+  const record = o as Record<string, unknown>;
+  for (const k of Object.keys(record)) if (record[k] === undefined) delete record[k];
+}

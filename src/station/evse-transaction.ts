@@ -1,6 +1,6 @@
 import type { StationEvent, TransactionSnapshot } from './events.js';
 import { applyRelays, clearEvConnectionTimeout, syncConnectors } from './evse-connectors.js';
-import { anyPlugged, sessionIndex, viewOf, type Draft } from './evse-draft.js';
+import { anyPlugged, dropUndefined, sessionIndex, viewOf, type Draft } from './evse-draft.js';
 import type { ActiveTransaction, Cause, EvseState } from './evse-state.js';
 import type { MeterReading } from './meter-reading.js';
 import { NOTHING_HELD, startPointReached, stopPointLost, updateHeld, type EvseConditions } from './tx-points.js';
@@ -171,10 +171,4 @@ export function beginEnd(d: Draft, tx: ActiveTransaction, cause: Cause): void {
   tx.ending = { cause, stoppedReason };
   d.out.push({ type: 'CancelTimer', name: 'duration' });
   d.out.push({ type: 'PollFinalReading' });
-}
-
-/** Optional fields left undefined are left out, as the events have always been (deepEqual in tests, JSON in journals). */
-function dropUndefined(o: object): void {
-  const record = o as Record<string, unknown>;
-  for (const k of Object.keys(record)) if (record[k] === undefined) delete record[k];
 }

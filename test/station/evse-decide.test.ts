@@ -271,4 +271,71 @@ describe('decide(): the EVSE as a pure function', () => {
     assert.deepEqual(order, ['TransactionEnded']);
     assert.equal(p.state.lastStatus[1], 'Unavailable', 'G01.FR.05: reported Unavailable at the unplug already');
   });
+
+  it('E05.FR.02/03 a token the CSMS rejects, StopTxOnInvalidId false: charging goes on up to MaxEnergyOnInvalidId, then SuspendedEVSE', () => {
+    const p = new Play({ stopTxOnInvalidId: false, maxEnergyOnInvalidIdWh: 200 }).ready();
+    p.send(plug(true), authorize());
+    p.send({ type: 'TokenRejected' });
+    assert.equal(p.state.tx?.invalidToken, true);
+    assert.equal(p.state.connectors[0]!.currentLimitA, 16, 'not yet: no energy delivered');
+    const limited = p.send({ type: 'Reading', reading: reading(1200, 60) });
+    assert.equal(p.state.connectors[0]!.currentLimitA, 0);
+    assert.equal(find(limited, 'TransactionUpdated')?.chargingState, 'SuspendedEVSE');
+    assert.equal(relayCommands(limited).at(-1), false);
+  });
+
+  it('maxDurationS: the duration timer is armed at the start and, when it fires, ends the authorization (TimeLimitReached)', () => {
+    const p = new Play({ maxDurationS: 3600 }).ready();
+    const commands = p.send(plug(true), authorize());
+    assert.ok(commands.some((c) => c.type === 'ArmTimer' && c.name === 'duration' && c.ms === 3_600_000));
+    p.send({ type: 'TimerFired', name: 'duration' });
+    assert.equal(p.state.tx?.ending?.stoppedReason, 'TimeLimitReached');
+    const end = p.commands.filter((c) => c.type === 'CancelTimer' && c.name === 'duration');
+    assert.equal(end.length, 1, 'the duration timer is cancelled when the end begins');
+  });
+
+  it('H03 the reserved driver authorizes: the reservation is used (ReservationEnded Used) and E02.FR.03 named in the start', () => {
+    const p = new Play().ready();
+    const reserved = p.send({ type: 'Reserve', reservation: { id: 5, idToken: CARD, expiresAt: new Date(T0 + 600_000) } });
+    assert.ok(reserved.some((c) => c.type === 'ArmTimer' && c.name === 'reservation' && c.ms === 600_000));
+    assert.equal(p.state.lastStatus[1], 'Reserved');
+    p.send(plug(true));
+    const commands = p.send(authorize());
+    assert.deepEqual(
+      events(commands).flatMap((e) => (e.type === 'ReservationEnded' ? [[e.reservationId, e.reason]] : [])),
+      [[5, 'Used']],
+    );
+    assert.equal(find(commands, 'TransactionStarted')?.reservationId, 5);
+    assert.ok(commands.some((c) => c.type === 'CancelTimer' && c.name === 'reservation'));
+  });
+
+  it('H04.FR.01 the reservation timer fires: Expired, the connector Available again', () => {
+    const p = new Play().ready();
+    p.send({ type: 'Reserve', reservation: { id: 6, idToken: CARD, expiresAt: new Date(T0 + 60_000) } });
+    const commands = p.send({ type: 'TimerFired', name: 'reservation' });
+    assert.deepEqual(
+      events(commands).map((e) => (e.type === 'ConnectorStatusChanged' ? e.status : e.type === 'ReservationEnded' ? e.reason : e.type)),
+      ['Available', 'Expired'],
+    );
+  });
+
+  it('a welded contactor: its feedback closed with the coil released arms contactor-0; when it fires the fault is raised and told', () => {
+    const p = new Play().ready();
+    const armed = p.send({ type: 'ContactChanged', index: 0, closed: true });
+    assert.deepEqual(armed, [{ type: 'ArmTimer', name: 'contactor-0', ms: DEFAULT_SAFETY.contactorFeedbackTimeoutMs }]);
+    const fired = p.send({ type: 'TimerFired', name: 'contactor-0' });
+    assert.deepEqual(p.state.faults, ['contactor-welded']);
+    assert.equal(find(fired, 'FaultChanged')?.active, true);
+    assert.equal(p.state.lastStatus[1], 'Faulted');
+    assert.equal(p.state.tripLatch.tripped, true);
+  });
+
+  it('G04 a connector made inoperative while idle: Unavailable at once (Accepted), the relay cannot close', () => {
+    const p = new Play().ready();
+    const commands = p.send({ type: 'SetAvailability', level: { connectorId: 1 }, operative: false });
+    assert.equal(find(commands, 'ConnectorStatusChanged')?.status, 'Unavailable');
+    p.send(plug(true), authorize());
+    assert.equal(p.state.tx, undefined);
+    assert.equal(relayCommands(p.commands).some(Boolean), false);
+  });
 });

@@ -87,12 +87,12 @@ export class FakeEvseHardware {
       plugged$: this.plugged$,
       relayFeedback$: this.feedback$,
     };
-    const hardware = this;
+    const latest = (): MeterReading | undefined => this.latest;
     const meter: MeterPort = {
       readings$: this.readings$,
       health$: this.health$,
       get latest() {
-        return hardware.latest;
+        return latest();
       },
       poll: () => (this.silent ? new Promise((resolve) => this.waitingPolls.push(resolve)) : Promise.resolve(this.read())),
     };
