@@ -34,7 +34,8 @@ const DEFAULT_JOBS = 4;
  * place. The order of the rest does not matter much: each takes a few seconds.
  */
 const SLOW_FIRST = [
-  /^test\/durability\/kill\.test\.ts$/,
+  /^test\/durability\/kill-v201\.test\.ts$/,
+  /^test\/durability\/kill-v16\.test\.ts$/,
   /^test\/cli\/demo\.test\.ts$/,
   /^test\/integration\/.*durability\.test\.ts$/,
   /^test\/systemd\/service-unit\.test\.ts$/,

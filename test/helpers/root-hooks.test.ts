@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
+import { repoRoot } from './cli.js';
 import { runningChildren } from './root-hooks.js';
 import { makeTempDir, removeTempDir } from './temp-dir.js';
 
@@ -27,4 +29,31 @@ describe('test helpers: what the root hooks check at the end of a run', () => {
     await exited;
     assert.ok(!runningChildren().some((c) => c.pid === child.pid));
   });
+
+  it('in a parallel run (npm test), each worker\'s hook finds a child its file left running, kills it and fails the run naming it', async function () {
+    this.timeout(30_000);
+    const mocha = createRequire(import.meta.url).resolve('mocha/bin/mocha.js');
+    const fixture = path.join('test', 'helpers', 'fixtures', 'leaves-a-child.ts');
+    const run = spawn(process.execPath, [mocha, '--parallel', '--jobs', '1', '--reporter', 'dot', fixture], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    run.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    run.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    const code = await new Promise<number | null>((resolve) => run.once('close', resolve));
+    assert.notEqual(code, 0, out);
+    const named = out.match(/processes started by tests were still running at the end and were killed: (\d+) sleep 47/);
+    assert.ok(named, out);
+    const pid = Number(named[1]);
+    // Killed: gone, or at most a zombie until its parent, the worker, is gone too.
+    const state = (): string | undefined => {
+      try {
+        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+        return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0];
+      } catch {
+        return undefined;
+      }
+    };
+    const now = state();
+    assert.ok(now === undefined || now === 'Z', `sleep 47 (pid ${pid}) still running`);
+  });
 });
+
