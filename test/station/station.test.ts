@@ -256,6 +256,16 @@ describe('charging core on fake hardware and fake time', () => {
     assert.equal(s.of('TransactionStarted').length, 2);
   });
 
+  it('free charging with start point EVConnected: the authorization on the plug comes first, so the transaction starts authorized (one event, the token in it)', () => {
+    open({ authorization: { mode: 'free', idToken: HOME }, settings: { txStartPoints: ['EVConnected'] } });
+    s.hw.setPlugged(true);
+    const started = s.last('TransactionStarted')!;
+    assert.equal(started.trigger, 'Authorized');
+    assert.deepEqual(started.idToken, HOME);
+    assert.equal(s.of('TransactionUpdated').length, 0);
+    assert.equal(s.relay, true);
+  });
+
   for (const [how, stop] of [
     ['a remote stop', (st: FakeStation) => assert.equal(st.station.requestStop(st.station.transactions()[0]!.id), 'Accepted')],
     ['a local stop at the station', (st: FakeStation) => void st.station.evse(1)!.abort({ trigger: 'StopAuthorized', stopReason: 'Local' })],
