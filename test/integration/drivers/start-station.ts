@@ -1,3 +1,4 @@
+import type { Rig } from '../harness.js';
 import type { OcppVersion, StationOptions } from './station-driver.js';
 import { V16Driver } from './v16-driver.js';
 import { V201Driver } from './v201-driver.js';
@@ -15,6 +16,11 @@ export function startStation(version: '2.0.1', options?: StationOptions): Promis
 export function startStation(version: OcppVersion, options?: StationOptions): Promise<AnyDriver>;
 export function startStation(version: OcppVersion, options: StationOptions = {}): Promise<AnyDriver> {
   return version === '1.6' ? V16Driver.start(options) : V201Driver.start(options);
+}
+
+/** The driver of `version` for a rig started otherwise (a CSMS and agent brought back by a test's own steps). */
+export function driverFor(version: OcppVersion, rig: Rig): AnyDriver {
+  return version === '1.6' ? new V16Driver(rig) : new V201Driver(rig);
 }
 
 /** A value that differs by version, said once at the place that needs it. */

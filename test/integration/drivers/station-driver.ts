@@ -91,8 +91,11 @@ export interface StationDriver {
   relayClosed(evseId?: number): boolean;
   /** Stops the agent: as a power cut (default) or as SIGTERM ('clean'); the CSMS stays. */
   stop(how?: 'power-cut' | 'clean'): Promise<void>;
-  /** A new agent on the same config, as the runner or a reboot starts it; resolves once its boot is Accepted. */
-  startAgain(options?: { bootReason?: BootReason; world?: SimulatedWorld }): Promise<void>;
+  /**
+   * A new agent on the same config, as the runner or a reboot starts it; resolves once its boot is
+   * Accepted. `started` sees the agent first, before anything it does reaches the CSMS.
+   */
+  startAgain(options?: { bootReason?: BootReason; world?: SimulatedWorld; started?: (agent: Agent) => void }): Promise<void>;
 
   // ---- the CSMS' commands and answers ----
   /** From now on, the CSMS answers a transaction's start (1.6 StartTransaction, 2.0.1 the TransactionEvent with the idToken) with this idTokenInfo status. */

@@ -1,5 +1,5 @@
 import type { MeterValuesRequest, ReserveNowResponse, StartTransactionRequest, StartTransactionResponse, StatusNotificationRequest, StopTransactionRequest } from 'ocpp-messages/v1.6/index.js';
-import type { BootReason } from '../../../src/app/agent.js';
+import type { Agent, BootReason } from '../../../src/app/agent.js';
 import type { SimulatedWorld } from '../../../src/hal/simulated-world.js';
 import { callRecords, calls, ID, plugIn, relayClosed, startAgent, stopAgent, unplug, until, type Rig } from '../harness.js';
 import { answerTo, inSeconds, meterValues16, sampled, setKey, startRig16, statuses16, stopTransactions, TAG, tag, waitForAccepted16 } from '../v16/rig.js';
@@ -91,9 +91,10 @@ export class V16Driver implements StationDriver {
   async stop(how: 'power-cut' | 'clean' = 'power-cut'): Promise<void> {
     await stopAgent(this.agent, how);
   }
-  async startAgain(options: { bootReason?: BootReason; world?: SimulatedWorld } = {}): Promise<void> {
+  async startAgain(options: { bootReason?: BootReason; world?: SimulatedWorld; started?: (agent: Agent) => void } = {}): Promise<void> {
     const boots = calls(this.csms, 'BootNotification').length;
     const { agent, events } = await startAgent(this.rig.file, options);
+    options.started?.(agent);
     this.rig = { ...this.rig, agent, events };
     await until(() => calls(this.csms, 'BootNotification').length > boots, 5000, 'a new boot');
     await waitForAccepted16(this.csms, agent);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import type { ReserveNowResponse } from 'ocpp-messages/v2.0/ReserveNowResponse.js';
 import type { TransactionEventRequest } from 'ocpp-messages/v2.0/TransactionEventRequest.js';
-import type { BootReason } from '../../../src/app/agent.js';
+import type { Agent, BootReason } from '../../../src/app/agent.js';
 import type { SimulatedWorld } from '../../../src/hal/simulated-world.js';
 import { CARD, calls, ID, inSeconds, plugIn, relayClosed, startAgent, startRig, stopAgent, unplug, until, waitForAccepted, type Rig } from '../harness.js';
 import { statuses, txEvents } from '../v201/rig.js';
@@ -76,9 +76,10 @@ export class V201Driver implements StationDriver {
   async stop(how: 'power-cut' | 'clean' = 'power-cut'): Promise<void> {
     await stopAgent(this.agent, how);
   }
-  async startAgain(options: { bootReason?: BootReason; world?: SimulatedWorld } = {}): Promise<void> {
+  async startAgain(options: { bootReason?: BootReason; world?: SimulatedWorld; started?: (agent: Agent) => void } = {}): Promise<void> {
     const boots = calls(this.csms, 'BootNotification').length;
     const { agent, events } = await startAgent(this.rig.file, options);
+    options.started?.(agent);
     this.rig = { ...this.rig, agent, events };
     await until(() => calls(this.csms, 'BootNotification').length > boots, 5000, 'a new boot');
     await waitForAccepted(this.csms, agent);

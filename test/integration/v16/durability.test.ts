@@ -1,16 +1,13 @@
 import assert from 'node:assert/strict';
 import { cpSync, existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { MeterValuesRequest, StartTransactionRequest, StartTransactionResponse, StopTransactionRequest } from 'ocpp-messages/v1.6/index.js';
+import type { MeterValuesRequest, StartTransactionRequest, StopTransactionRequest } from 'ocpp-messages/v1.6/index.js';
 import { Agent } from '../../../src/app/agent.js';
-import { loadConfig } from '../../../src/config/load-config.js';
-import { answers, type DevCsms, type MessageRecord } from '../../../tools/dev-csms/dev-csms.js';
-import { SimulatedGpio } from '../../../src/hal/drivers/simulated/simulated-gpio.js';
+import { answers, type DevCsms } from '../../../tools/dev-csms/dev-csms.js';
 import {
   afterEachTest,
   callRecords,
   calls,
-  capturingLogger,
   CARD,
   configFile,
   ID,
@@ -20,7 +17,6 @@ import {
   sleep,
   startAgent,
   startCsms,
-  restartOnDamagedJournal,
   startRig,
   storageOf,
   stopAgent,
@@ -31,16 +27,17 @@ import {
   type ConfigChanges,
   type Rig,
 } from '../v201/rig.js';
+import { assertWholeTransaction, startsAnswered, txCalls } from './rig.js';
 import { makeTempDir } from '../../helpers/temp-dir.js';
 
 /**
- * Never lose a kWh, in OCPP 1.6J: StartTransaction, MeterValues and StopTransaction on disk before
- * they are sent (1.6 3.7), the transactionId that only the Central System's StartTransaction.conf
- * gives put into the messages queued before it was known, kept across restarts, recovery of a
- * transaction the agent was running when it stopped, and the retries of 3.7.1.
+ * Never lose a kWh, in OCPP 1.6J only: StartTransaction, MeterValues and StopTransaction on disk
+ * before they are sent (1.6 3.7), the transactionId that only the Central System's
+ * StartTransaction.conf gives put into the messages queued before it was known, kept across
+ * restarts, and the retries of 3.7.1. Recovery after a power cut and a damaged journal are shared
+ * with 2.0.1: ../scenarios/durability.test.ts.
  */
 
-const TX_ACTIONS = new Set(['StartTransaction', 'MeterValues', 'StopTransaction']);
 const IDS_FILE = 'ocpp16-transaction-ids.json';
 const FREE_CHARGING = { authorization: 'free', freeIdToken: { idToken: 'HOME', type: 'Local' } };
 
@@ -57,68 +54,6 @@ const v16 =
 
 const free: ConfigChanges = (d) => (d['charging'] = { ...d['charging'], ...FREE_CHARGING });
 
-
-/** The station's transaction-related CALLs, in the order the CSMS received them. */
-function txCalls(csms: DevCsms): Array<MessageRecord<any>> {
-  return callRecords(csms).filter((m) => TX_ACTIONS.has(m.action!));
-}
-
-/** Each StartTransaction the CSMS heard, with the transactionId it answered (undefined: not answered). */
-function startsAnswered(csms: DevCsms): Array<{ request: StartTransactionRequest; transactionId: number | undefined }> {
-  const messages = csms.station(ID)?.messages ?? [];
-  return callRecords<StartTransactionRequest>(csms, 'StartTransaction').map((call) => {
-    const result = messages.find((m) => m.direction === 'toStation' && m.kind === 'callResult' && m.messageId === call.messageId);
-    return { request: call.payload, transactionId: (result?.payload as StartTransactionResponse | undefined)?.transactionId };
-  });
-}
-
-/** The energy register of a 1.6 sampled value list, of one context. */
-function register(values: MeterValuesRequest['meterValue'] | undefined, context: string): number[] {
-  return (values ?? [])
-    .flatMap((mv) => mv.sampledValue)
-    .filter((s) => s.context === context && (s.measurand ?? 'Energy.Active.Import.Register') === 'Energy.Active.Import.Register')
-    .map((s) => Number(s.value) * (s.unit === 'kWh' ? 1000 : 1));
-}
-
-/**
- * One whole transaction as the CSMS received it: one StartTransaction, MeterValues, one
- * StopTransaction, in that order, every MeterValues and the StopTransaction carrying the id the
- * Central System answered (never the placeholder 0), nothing twice, energy never backwards.
- */
-function assertWholeTransaction(csms: DevCsms, options: { meterValues?: boolean } = {}): { transactionId: number; start: StartTransactionRequest; stop: StopTransactionRequest; meterValues: MeterValuesRequest[] } {
-  const records = txCalls(csms);
-  assert.deepEqual(
-    [...new Set(records.map((r) => r.action))].sort(),
-    ['StartTransaction', ...(options.meterValues ? ['MeterValues'] : []), 'StopTransaction'].sort(),
-    `actions: ${records.map((r) => r.action).join(', ')}`,
-  );
-  assert.equal(records[0]!.action, 'StartTransaction', 'StartTransaction first');
-  assert.equal(records.at(-1)!.action, 'StopTransaction', 'StopTransaction last');
-  assert.equal(records.filter((r) => r.action === 'StartTransaction').length, 1, 'one StartTransaction');
-  assert.equal(records.filter((r) => r.action === 'StopTransaction').length, 1, 'one StopTransaction');
-  const payloads = records.map((r) => JSON.stringify(r.payload));
-  assert.equal(new Set(payloads).size, payloads.length, 'nothing sent twice');
-  const [answered] = startsAnswered(csms);
-  const transactionId = answered!.transactionId!;
-  assert.ok(Number.isInteger(transactionId) && transactionId > 0, `the CSMS answered StartTransaction with an id (${transactionId})`);
-  const start = records[0]!.payload as StartTransactionRequest;
-  const stop = records.at(-1)!.payload as StopTransactionRequest;
-  const meterValues = records.filter((r) => r.action === 'MeterValues').map((r) => r.payload as MeterValuesRequest);
-  for (const m of [...meterValues, stop]) assert.equal(m.transactionId, transactionId, `the CSMS' transactionId, not a placeholder: ${JSON.stringify(m)}`);
-  let last = start.meterStart;
-  for (const mv of meterValues) {
-    assert.equal(mv.connectorId, start.connectorId);
-    for (const v of register(mv.meterValue, 'Sample.Periodic')) {
-      assert.ok(v >= last - 1 && v <= stop.meterStop + 1, `periodic ${v} within ${last}..${stop.meterStop}`);
-      last = v;
-    }
-  }
-  assert.ok(stop.meterStop >= start.meterStart, `meterStart ${start.meterStart} <= meterStop ${stop.meterStop}`);
-  // The timestamps are when things happened, not when they were sent (3.7: historical messages).
-  const times = [start.timestamp, ...meterValues.flatMap((m) => m.meterValue.map((v) => v.timestamp)), stop.timestamp].map((t) => Date.parse(t));
-  assert.deepEqual(times, [...times].sort((a, b) => a - b), 'timestamps in order');
-  return { transactionId, start, stop, meterValues };
-}
 
 const ids = (file: string): Record<string, number> => {
   const f = path.join(storageOf(file), IDS_FILE);
@@ -314,69 +249,6 @@ describe('durability in OCPP 1.6: transaction messages, transactionIds, recovery
     });
   });
 
-  describe('recovery of the transaction running when the agent stopped', () => {
-    it('4.10, 7.36 ended at the next start with PowerLoss: one StopTransaction, meterStop from the meter at the restart, relay never closed, nothing more after further restarts', async () => {
-      const rig = await startRig({ config: v16(1, free) });
-      await plugIn(rig.agent);
-      const start = (await rig.csms.waitFor<StartTransactionRequest>(ID, 'StartTransaction')).payload;
-      await rig.csms.waitFor(ID, 'MeterValues', undefined, 3000);
-      await sleep(500);
-      await stopAgent(rig.agent); // as by a power loss: the relay opened, the transaction not ended
-      const before = calls<MeterValuesRequest>(rig.csms, 'MeterValues');
-      const lastSample = Math.max(...before.flatMap((m) => register(m.meterValue, 'Sample.Periodic')));
-      assert.equal(calls(rig.csms, 'StopTransaction').length, 0);
-
-      const { agent } = await startAgent(rig.file);
-      const relayWrites: boolean[] = [];
-      agent.hardware.evses[0]!.connectors[0]!.relay.active$.subscribe((on) => relayWrites.push(on));
-      const stop = (await rig.csms.waitFor<StopTransactionRequest>(ID, 'StopTransaction', undefined, 8000)).payload;
-      await until(() => agent.adapter.queue.length === 0, 3000, 'the queue empty');
-      const { transactionId } = assertWholeTransaction(rig.csms, { meterValues: true });
-      assert.equal(stop.transactionId, transactionId);
-      assert.equal(stop.reason, 'PowerLoss');
-      // The simulated meter keeps its register across the restart, as a real one does; meterStop is its reading then.
-      const reading = agent.hardware.evses[0]!.meter.latest!.energyImportWh;
-      assert.ok(stop.meterStop > start.meterStart, `the energy charged counts: ${start.meterStart} -> ${stop.meterStop}`);
-      assert.ok(stop.meterStop >= Math.floor(lastSample), `meterStop ${stop.meterStop} not below the last sample ${lastSample}`);
-      assert.ok(Math.abs(stop.meterStop - reading) <= 1, `meterStop ${stop.meterStop} is the meter's register ${reading}`);
-      assert.deepEqual(register(stop.transactionData, 'Transaction.End').map(Math.round), [stop.meterStop], 'the Transaction.End sample says the same');
-      assert.ok(!relayWrites.includes(true), 'the relay stayed open through the recovery');
-      assert.equal(agent.station.transactions().length, 0);
-
-      // Exactly once: another restart finds nothing to end or send.
-      await stopAgent(agent);
-      const { agent: third } = await startAgent(rig.file);
-      await sleep(1500);
-      assert.equal(third.adapter.queue.length, 0);
-      assert.equal(calls(rig.csms, 'StopTransaction').length, 1, 'one StopTransaction');
-      assert.deepEqual(rig.csms.station(ID)!.callErrors, []);
-    });
-
-    it('4.7, 4.10 resumed with resumeAfterPowerLoss when the vehicle is still plugged in: no new StartTransaction, MeterValues and the later StopTransaction keep the id', async () => {
-      const rig = await startRig({ config: v16(1, (d) => (d['charging'] = { ...d['charging'], ...FREE_CHARGING, resumeAfterPowerLoss: true })) });
-      await plugIn(rig.agent);
-      await rig.csms.waitFor(ID, 'StartTransaction');
-      await stopAgent(rig.agent);
-      const [answered] = startsAnswered(rig.csms);
-      const mvBefore = calls(rig.csms, 'MeterValues').length;
-
-      const gpio = new SimulatedGpio();
-      const plug = rig.agent.config.evses[0]!.connectors[0]!.plugDetect!;
-      gpio.setInputLevel(plug, plug.activeLow ? 0 : 1);
-      const agent = await Agent.start(loadConfig(rig.file).config, { log: capturingLogger(logLines, 'agent: '), gpio });
-      try {
-        await until(() => agent.hardware.evses[0]!.connectors[0]!.relay.active, 3000, 'the relay closed again');
-        await until(() => calls(rig.csms, 'MeterValues').length >= mvBefore + 2, 5000, 'MeterValues after the restart');
-        gpio.setInputLevel(plug, plug.activeLow ? 1 : 0); // unplugged
-        const stop = (await rig.csms.waitFor<StopTransactionRequest>(ID, 'StopTransaction', undefined, 5000)).payload;
-        assert.equal(stop.transactionId, answered!.transactionId);
-        assert.equal(stop.reason, 'EVDisconnected');
-        assertWholeTransaction(rig.csms, { meterValues: true });
-      } finally {
-        await agent.stop();
-      }
-    });
-  });
 
   describe('3.7.1 error responses to transaction-related messages', () => {
     it('3.7.1, 9.1.31, 9.1.32 a StopTransaction answered with CALLERROR: sent TransactionMessageAttempts times, RetryInterval x transmissions apart, then discarded and logged; the queue goes on', async () => {
@@ -428,17 +300,4 @@ describe('durability in OCPP 1.6: transaction messages, transactionIds, recovery
     });
   });
 
-  describe('the journal', () => {
-    it('3.7 damaged (torn write, garbage): reported, and what is intact is delivered with the CSMS id', async () => {
-      const { rig, port } = await offlineRig(v16(1, free));
-      await plugIn(rig.agent);
-      await until(() => rig.agent.adapter.queue.pending.some((m) => m.action === 'MeterValues'), 5000, 'MeterValues queued');
-      await stopAgent(rig.agent);
-      const { csms, agent } = await restartOnDamagedJournal(rig, port);
-      await csms.waitFor(ID, 'StopTransaction', undefined, 8000);
-      await until(() => agent.adapter.queue.length === 0, 3000, 'the queue empty');
-      assert.equal(assertWholeTransaction(csms, { meterValues: true }).stop.reason, 'PowerLoss');
-      assert.deepEqual(csms.station(ID)!.callErrors, []);
-    });
-  });
 });

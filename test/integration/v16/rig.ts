@@ -188,3 +188,69 @@ export async function startCharging16(rig: Rig, idTag = TAG, evseId = 1): Promis
 export async function setKey(csms: DevCsms, key: string, value: string): Promise<void> {
   assert.deepEqual(await csms.changeConfiguration(ID, key, value), { status: 'Accepted' }, `ChangeConfiguration ${key}=${value}`);
 }
+
+// ---- a whole transaction, as durability checks it ----
+
+const TX_ACTIONS = new Set(['StartTransaction', 'MeterValues', 'StopTransaction']);
+
+/** The station's transaction-related CALLs, in the order the CSMS received them. */
+export function txCalls(csms: DevCsms): Array<MessageRecord<unknown>> {
+  return callRecords(csms).filter((m) => TX_ACTIONS.has(m.action!));
+}
+
+/** Each StartTransaction the CSMS heard, with the transactionId it answered (undefined: not answered). */
+export function startsAnswered(csms: DevCsms): Array<{ request: StartTransactionRequest; transactionId: number | undefined }> {
+  const messages = csms.station(ID)?.messages ?? [];
+  return callRecords<StartTransactionRequest>(csms, 'StartTransaction').map((call) => {
+    const result = messages.find((m) => m.direction === 'toStation' && m.kind === 'callResult' && m.messageId === call.messageId);
+    return { request: call.payload, transactionId: (result?.payload as StartTransactionResponse | undefined)?.transactionId };
+  });
+}
+
+/** The energy register of a 1.6 sampled value list, of one context. */
+export function register(values: MeterValuesRequest['meterValue'] | undefined, context: string): number[] {
+  return (values ?? [])
+    .flatMap((mv) => mv.sampledValue)
+    .filter((s) => s.context === context && (s.measurand ?? 'Energy.Active.Import.Register') === 'Energy.Active.Import.Register')
+    .map((s) => Number(s.value) * (s.unit === 'kWh' ? 1000 : 1));
+}
+
+/**
+ * One whole transaction as the CSMS received it: one StartTransaction, MeterValues, one
+ * StopTransaction, in that order, every MeterValues and the StopTransaction carrying the id the
+ * Central System answered (never the placeholder 0), nothing twice, energy never backwards.
+ */
+export function assertWholeTransaction(csms: DevCsms, options: { meterValues?: boolean } = {}): { transactionId: number; start: StartTransactionRequest; stop: StopTransactionRequest; meterValues: MeterValuesRequest[] } {
+  const records = txCalls(csms);
+  assert.deepEqual(
+    [...new Set(records.map((r) => r.action))].sort(),
+    ['StartTransaction', ...(options.meterValues ? ['MeterValues'] : []), 'StopTransaction'].sort(),
+    `actions: ${records.map((r) => r.action).join(', ')}`,
+  );
+  assert.equal(records[0]!.action, 'StartTransaction', 'StartTransaction first');
+  assert.equal(records.at(-1)!.action, 'StopTransaction', 'StopTransaction last');
+  assert.equal(records.filter((r) => r.action === 'StartTransaction').length, 1, 'one StartTransaction');
+  assert.equal(records.filter((r) => r.action === 'StopTransaction').length, 1, 'one StopTransaction');
+  const payloads = records.map((r) => JSON.stringify(r.payload));
+  assert.equal(new Set(payloads).size, payloads.length, 'nothing sent twice');
+  const [answered] = startsAnswered(csms);
+  const transactionId = answered!.transactionId!;
+  assert.ok(Number.isInteger(transactionId) && transactionId > 0, `the CSMS answered StartTransaction with an id (${transactionId})`);
+  const start = records[0]!.payload as StartTransactionRequest;
+  const stop = records.at(-1)!.payload as StopTransactionRequest;
+  const meterValues = records.filter((r) => r.action === 'MeterValues').map((r) => r.payload as MeterValuesRequest);
+  for (const m of [...meterValues, stop]) assert.equal(m.transactionId, transactionId, `the CSMS' transactionId, not a placeholder: ${JSON.stringify(m)}`);
+  let last = start.meterStart;
+  for (const mv of meterValues) {
+    assert.equal(mv.connectorId, start.connectorId);
+    for (const v of register(mv.meterValue, 'Sample.Periodic')) {
+      assert.ok(v >= last - 1 && v <= stop.meterStop + 1, `periodic ${v} within ${last}..${stop.meterStop}`);
+      last = v;
+    }
+  }
+  assert.ok(stop.meterStop >= start.meterStart, `meterStart ${start.meterStart} <= meterStop ${stop.meterStop}`);
+  // The timestamps are when things happened, not when they were sent (3.7: historical messages).
+  const times = [start.timestamp, ...meterValues.flatMap((m) => m.meterValue.map((v) => v.timestamp)), stop.timestamp].map((t) => Date.parse(t));
+  assert.deepEqual(times, [...times].sort((a, b) => a - b), 'timestamps in order');
+  return { transactionId, start, stop, meterValues };
+}

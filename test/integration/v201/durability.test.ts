@@ -1,28 +1,23 @@
 import assert from 'node:assert/strict';
 import { mkdirSync, rmSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
-import { SimulatedWorld } from '../../../src/hal/simulated-world.js';
 import { JOURNAL_FILE } from '../../../src/store/transaction-journal.js';
 import {
   afterEachTest,
   assertContiguous,
   assertNoCallErrors,
   configFile,
-  energyRegister,
   ID,
   logLines,
   plugIn,
   sleep,
   startAgent,
-  startCharging,
   startCsms,
-  restartOnDamagedJournal,
   startRig,
   storageOf,
   stopAgent,
   stopCsms,
   txEvents,
-  unplug,
   until,
   waitForAccepted,
   waitForTx,
@@ -30,8 +25,9 @@ import {
 } from './rig.js';
 
 /**
- * Never lose a kWh: transaction messages on disk before they are sent, recovery of a transaction
- * the agent was running when it stopped, and a journal that is damaged or cannot be written.
+ * Never lose a kWh, OCPP 2.0.1 only: transaction messages made offline survive a restart, a journal
+ * that cannot be written, and B01.FR.08. Recovery after a power cut and a damaged journal are
+ * shared with 1.6: ../scenarios/durability.test.ts.
  */
 
 const FREE_CHARGING = { authorization: 'free', freeIdToken: { idToken: 'HOME', type: 'Local' } };
@@ -61,32 +57,6 @@ describe('durability: transaction journal and recovery', function () {
   this.timeout(30000);
   afterEach(afterEachTest);
 
-  it('a transaction running when the agent stopped is ended with PowerLoss at the next start: seqNo goes on, meter stop from the meter, relay never closed', async () => {
-    const rig = await startRig({ config: (d) => (d['meterValues'] = { ...d['meterValues'], txUpdatedIntervalS: 1 }) });
-    const txId = await startCharging(rig);
-    await waitForTx(rig.csms, (t) => t.triggerReason === 'MeterValuePeriodic');
-    await stopAgent(rig.agent); // the vehicle's session is cut as by a power loss: the relay opened, nothing was ended
-    const before = txEvents(rig.csms, txId);
-    assert.ok(before.every((e) => e.eventType !== 'Ended'));
-
-    const { agent } = await startAgent(rig.file);
-    const relayWrites: boolean[] = [];
-    agent.hardware.evses[0]!.connectors[0]!.relay.active$.subscribe((on) => relayWrites.push(on));
-    const ended = await waitForTx(rig.csms, (t) => t.eventType === 'Ended');
-    assert.equal(ended.transactionInfo.stoppedReason, 'PowerLoss');
-    assert.equal(ended.transactionInfo.transactionId, txId);
-    const all = txEvents(rig.csms, txId);
-    assertContiguous(all);
-    const start = energyRegister(all[0]!, 'Transaction.Begin');
-    const stop = energyRegister(ended, 'Transaction.End');
-    assert.ok(stop > start, `the energy charged before the stop counts: ${start} -> ${stop}`);
-    // The simulated meter kept its register across the restart, as a real one does.
-    assert.ok(stop >= energyRegister(before.at(-1)!, 'Sample.Periodic'));
-    assert.ok(!relayWrites.includes(true), 'the relay stayed open through the recovery');
-    assert.equal(agent.station.transactions().length, 0);
-    assertNoCallErrors(rig.csms);
-  });
-
   it('messages made while the CSMS was unreachable survive a restart and arrive once, in order, flagged offline', async () => {
     const { rig, port } = await chargeOfflineThenStop(3, 1); // Started and two periodic updates
 
@@ -101,47 +71,6 @@ describe('durability: transaction journal and recovery', function () {
     assert.equal(ended.transactionInfo.stoppedReason, 'PowerLoss');
     assert.equal(new Set(events.map((e) => e.seqNo)).size, events.length, 'nothing twice');
     await until(() => agent.adapter.queue.length === 0, 3000, 'the queue empty');
-    assertNoCallErrors(csms);
-  });
-
-  it('resumes the transaction when configured and the vehicle is still plugged in; its meter goes on from the same register', async () => {
-    // The vehicle and the meter are the world's, which outlives the agent as a cable outlives a power cut of the charger's computer.
-    const world = new SimulatedWorld();
-    try {
-      const csms = await startCsms();
-      const file = configFile(csms.url, (d) => (d['charging'] = { ...d['charging'], resumeAfterPowerLoss: true }));
-      const first = await startAgent(file, { world });
-      await waitForAccepted(csms, first.agent);
-      const txId = await startCharging({ csms, agent: first.agent, events: first.events, file });
-      await sleep(500);
-      await stopAgent(first.agent);
-      const cutWh = first.agent.hardware.evses[0]!.meter.latest!.energyImportWh;
-      const { agent } = await startAgent(file, { world });
-      const resumed = await waitForTx(csms, (t) => t.transactionInfo.transactionId === txId && t.eventType === 'Updated' && t.transactionInfo.chargingState === 'Charging');
-      assert.equal(resumed.triggerReason, 'ChargingStateChanged');
-      await until(() => agent.hardware.evses[0]!.connectors[0]!.relay.active, 3000, 'the relay closed again');
-      assert.equal(agent.station.transactions()[0]?.id, txId);
-      await sleep(500);
-      await unplug(agent);
-      const ended = await waitForTx(csms, (t) => t.transactionInfo.transactionId === txId && t.eventType === 'Ended');
-      const events = txEvents(csms, txId);
-      assertContiguous(events);
-      const beginWh = energyRegister(events[0]!, 'Transaction.Begin');
-      const endWh = energyRegister(ended, 'Transaction.End');
-      assert.ok(cutWh > beginWh, `energy before the cut: ${beginWh} -> ${cutWh} Wh`);
-      assert.ok(endWh > cutWh + 0.5, `the register went on from ${cutWh} Wh and counted the resumed charging: ${endWh} Wh`);
-      await stopAgent(agent);
-      assertNoCallErrors(csms);
-    } finally {
-      await world.close();
-    }
-  });
-
-  it('a damaged journal (torn write, garbage) is reported; what is intact is kept and delivered', async () => {
-    const { rig, port } = await chargeOfflineThenStop(1);
-    const { csms } = await restartOnDamagedJournal(rig, port);
-    const ended = await waitForTx(csms, (t) => t.eventType === 'Ended', 8000);
-    assertContiguous(txEvents(csms, ended.transactionInfo.transactionId));
     assertNoCallErrors(csms);
   });
 
