@@ -4,13 +4,11 @@ import type { DevCsms } from '../../../tools/dev-csms/dev-csms.js';
 import type { MeterValueType } from 'ocpp-messages/v2.0/TransactionEventRequest.js';
 import {
   afterEachTest,
-  answerAndEffect,
   assertContiguous,
   assertNoCallErrors,
   calls,
   CARD,
   ID,
-  plugIn,
   sleep,
   startAgent,
   startCharging,
@@ -18,14 +16,14 @@ import {
   stopAgent,
   txEvents,
   unplug,
-  until,
   waitForTx,
 } from './rig.js';
 
 /**
  * What the TransactionEvents of a session say, as the CSMS receives them: the charging state at
- * every change, the Ended event included (E01.FR.18, E02.FR.13); and the answer to a CSMS command
- * before any message the command causes.
+ * every change, the Ended event included (E01.FR.18, E02.FR.13), and the samples for the Ended
+ * message. The answer to a CSMS command before any message it causes is shared with 1.6:
+ * ../scenarios/message-order.test.ts.
  */
 
 /** The meterValue elements of an event whose values all have this context. */
@@ -93,45 +91,6 @@ describe('OCPP 2.0.1 integration: transaction messages', function () {
     });
   });
 
-  describe('answer first, then act: the CALLRESULT precedes every CALL the command causes', () => {
-    it('RequestStartTransaction on a plugged connector: the answer, then TransactionEvent Started', async () => {
-      const { csms, agent } = await startRig();
-      await plugIn(agent);
-      assert.equal((await csms.requestStartTransaction(ID, { evseId: 1, idToken: { idToken: 'REMOTE-1', type: 'Central' }, remoteStartId: 3 })).status, 'Accepted');
-      await waitForTx(csms, (t) => t.eventType === 'Started');
-      const { answer, effect } = answerAndEffect(csms, 'RequestStartTransaction', 'TransactionEvent');
-      assert.ok(answer < effect, `CALLRESULT (#${answer}) before TransactionEvent (#${effect})`);
-      assertNoCallErrors(csms);
-    });
-
-    it('RequestStopTransaction: the answer, then TransactionEvent Ended', async () => {
-      const rig = await startRig();
-      const txId = await startCharging(rig);
-      assert.equal((await rig.csms.requestStopTransaction(ID, txId)).status, 'Accepted');
-      await waitForTx(rig.csms, (t) => t.eventType === 'Ended');
-      const { answer, effect } = answerAndEffect(rig.csms, 'RequestStopTransaction', 'TransactionEvent');
-      assert.ok(answer < effect, `CALLRESULT (#${answer}) before TransactionEvent (#${effect})`);
-      assertNoCallErrors(rig.csms);
-    });
-
-    it('Reset Immediate during a transaction: the answer, then TransactionEvent Ended', async () => {
-      const rig = await startRig();
-      await startCharging(rig);
-      assert.equal((await rig.csms.resetStation(ID, { type: 'Immediate' })).response.status, 'Accepted');
-      await waitForTx(rig.csms, (t) => t.eventType === 'Ended');
-      const { answer, effect } = answerAndEffect(rig.csms, 'Reset', 'TransactionEvent');
-      assert.ok(answer < effect, `CALLRESULT (#${answer}) before TransactionEvent (#${effect})`);
-    });
-
-    it('ChangeAvailability Inoperative: the answer, then StatusNotification Unavailable', async () => {
-      const { csms } = await startRig();
-      assert.equal((await csms.changeAvailability(ID, { evseId: 1, operative: false })).response.status, 'Accepted');
-      await until(() => statusesOf(csms).includes('Unavailable'), 3000, 'StatusNotification Unavailable');
-      const { answer, effect } = answerAndEffect(csms, 'ChangeAvailability', 'StatusNotification');
-      assert.ok(answer < effect, `CALLRESULT (#${answer}) before StatusNotification (#${effect})`);
-      assertNoCallErrors(csms);
-    });
-  });
 
   describe('E06.FR.11 / J: samples for the Ended message', () => {
     it('AlignedDataCtrlr.TxEndedInterval: Ended carries AlignedDataCtrlr.TxEndedMeasurands taken on each clock boundary (Sample.Clock, timestamps on the boundaries), then Transaction.End', async () => {
