@@ -1,153 +1,30 @@
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import { parseArgs } from 'node:util';
-import { packageRoot } from '../paths.js';
-import { EXIT } from '../process/lifecycle.js';
-import { UsageError, type CliIo } from './io.js';
-import { COMMAND_USAGE, commandUsage, defaultConfig, demoDefaultConfig, METER_SIM_COMMANDS, USAGE } from './usage.js';
+import * as checkConfig from './commands/check-config.js';
+import * as demo from './commands/demo.js';
+import * as devCsms from './commands/dev-csms.js';
+import * as meterRead from './commands/meter-read.js';
+import * as meterSim from './commands/meter-sim.js';
+import * as run from './commands/run.js';
+import { runCommandLine, type CommandModules } from './command-line.js';
+import * as failsafe from './failsafe/failsafe-args.js';
+import type { CliIo } from './io.js';
 
-// Each command's module is imported when that command runs, not before: `help` loads none of them,
-// `check-config` no OCPP, and `failsafe` (src/cli/failsafe-main.ts) not even this file.
+// The command line with every command's module loaded up front: for in-process callers (tests),
+// which must share one instance of each module with what they import themselves. The process
+// entry, main.ts, loads each command's module only when it runs.
 
 export { COMMAND_USAGE, commandUsage, defaultConfig, demoDefaultConfig, USAGE } from './usage.js';
 
-function version(): string {
-  const pkg = JSON.parse(readFileSync(path.join(packageRoot, 'package.json'), 'utf8')) as { version: string };
-  return pkg.version;
-}
-
-function intList(s: string, what: string): number[] {
-  const list = s.split(',').map((x) => Number(x.trim()));
-  if (list.some((n) => !Number.isFinite(n))) throw new UsageError(`${what} takes numbers separated by commas, got "${s}"`);
-  return list;
-}
-
-function oneOf<T extends string>(value: string | undefined, allowed: readonly T[], what: string, fallback: T): T {
-  if (value === undefined) return fallback;
-  if (!(allowed as readonly string[]).includes(value)) throw new UsageError(`${what} must be one of ${allowed.join(', ')}, got "${value}"`);
-  return value as T;
-}
+const LOADED: CommandModules = {
+  run: async () => run,
+  checkConfig: async () => checkConfig,
+  meterRead: async () => meterRead,
+  meterSim: async () => meterSim,
+  failsafe: async () => failsafe,
+  demo: async () => demo,
+  devCsms: async () => devCsms,
+};
 
 /** Runs one evse-agent command; resolves with the process' exit code. */
-export async function runCli(argv: string[], io: CliIo): Promise<number> {
-  const [command, ...rest] = argv;
-  if (command && Object.hasOwn(COMMAND_USAGE, command) && rest.some((a) => a === '--help' || a === '-h')) {
-    io.stdout.write(`${commandUsage(command)}\n`);
-    return EXIT.ok;
-  }
-  try {
-    switch (command) {
-      case 'run': {
-        const { values } = parseArgs({ args: rest, options: { config: { type: 'string', short: 'c' } } });
-        const { runCommand } = await import('./commands/run.js');
-        return await runCommand(io, values.config ?? defaultConfig());
-      }
-      case 'check-config': {
-        const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { config: { type: 'string', short: 'c' } } });
-        if (positionals.length > 1 || (positionals.length > 0 && values.config)) throw new UsageError('check-config takes one FILE');
-        const file = positionals[0] ?? values.config ?? defaultConfig();
-        const { checkConfigCommand } = await import('./commands/check-config.js');
-        return checkConfigCommand(io, file);
-      }
-      case 'meter': {
-        const [sub, ...args] = rest;
-        if (sub !== 'read') throw new UsageError(`unknown meter command "${sub ?? ''}" (try: meter read)`);
-        const { values } = parseArgs({
-          args,
-          options: { config: { type: 'string', short: 'c' }, json: { type: 'boolean' }, evse: { type: 'string' } },
-        });
-        const evse = values.evse === undefined ? undefined : Number(values.evse);
-        if (evse !== undefined && !Number.isInteger(evse)) throw new UsageError('--evse takes an EVSE id');
-        const { meterReadCommand } = await import('./commands/meter-read.js');
-        return await meterReadCommand(io, values.config ?? defaultConfig(), values.json ?? false, evse);
-      }
-      case 'meter-sim': {
-        const { values } = parseArgs({
-          args: rest,
-          options: {
-            profile: { type: 'string' },
-            port: { type: 'string' },
-            tcp: { type: 'string' },
-            framing: { type: 'string' },
-            'unit-id': { type: 'string' },
-            'baud-rate': { type: 'string' },
-            parity: { type: 'string' },
-            'stop-bits': { type: 'string' },
-            relay: { type: 'string' },
-            load: { type: 'string' },
-            'start-energy-wh': { type: 'string' },
-          },
-        });
-        if (!values.profile) throw new UsageError('meter-sim needs --profile (a name from hardware/meters or a file)');
-        const { meterSimCommand } = await import('./commands/meter-sim.js');
-        return await meterSimCommand(io, {
-          profile: values.profile,
-          ...(values.port ? { port: values.port } : {}),
-          ...(values.tcp ? { tcp: values.tcp } : {}),
-          framing: oneOf(values.framing, ['mbap', 'rtu'] as const, '--framing', 'mbap'),
-          unitIds: intList(values['unit-id'] ?? '1', '--unit-id'),
-          baudRate: Number(values['baud-rate'] ?? 9600),
-          parity: oneOf(values.parity, ['none', 'even', 'odd'] as const, '--parity', 'none'),
-          stopBits: values['stop-bits'] === '2' ? 2 : 1,
-          relayClosed: oneOf(values.relay, ['open', 'closed'] as const, '--relay', 'open') === 'closed',
-          loadA: intList(values.load ?? '16,16,16', '--load'),
-          startEnergyWh: Number(values['start-energy-wh'] ?? 0),
-        });
-      }
-      case 'failsafe': {
-        // The same path as the failsafe entry (failsafe-main.ts), which `evse-agent failsafe` runs.
-        const { parseFailsafeArgs, runFailsafe } = await import('./failsafe/failsafe-args.js');
-        return await runFailsafe(io, parseFailsafeArgs(rest));
-      }
-      case 'demo': {
-        const { values } = parseArgs({ args: rest, options: { config: { type: 'string', short: 'c' }, 'session-seconds': { type: 'string' } } });
-        const seconds = values['session-seconds'] === undefined ? undefined : Number(values['session-seconds']);
-        if (seconds !== undefined && !(Number.isInteger(seconds) && seconds >= 0)) throw new UsageError('--session-seconds takes a whole number');
-        const { demoCommand } = await import('./commands/demo.js');
-        return await demoCommand(io, values.config ?? demoDefaultConfig(), seconds === undefined ? {} : { sessionSeconds: seconds });
-      }
-      case 'dev-csms': {
-        const list = { type: 'string', multiple: true } as const;
-        const { values } = parseArgs({
-          args: rest,
-          options: { port: { type: 'string' }, 'http-port': { type: 'string' }, host: { type: 'string' }, 'reject-card': list, 'block-card': list, 'reject-boot': list, 'pending-boot': list },
-        });
-        const { devCsmsCommand } = await import('./commands/dev-csms.js');
-        return await devCsmsCommand(io, {
-          host: values.host,
-          port: values.port,
-          httpPort: values['http-port'],
-          rejectCards: values['reject-card'],
-          blockCards: values['block-card'],
-          rejectBoots: values['reject-boot'],
-          pendingBoots: values['pending-boot'],
-        });
-      }
-      case 'version':
-      case '--version':
-        io.stdout.write(`evse-agent ${version()}\n`);
-        return EXIT.ok;
-      case 'help':
-      case '--help':
-      case '-h': {
-        // `help <command>` is `<command> --help`: that command's usage.
-        const topic = command === 'help' ? rest[0] : undefined;
-        if (topic !== undefined) {
-          if (!Object.hasOwn(COMMAND_USAGE, topic)) throw new UsageError(`unknown command "${topic}"`);
-          io.stdout.write(`${commandUsage(topic)}\n`);
-          return EXIT.ok;
-        }
-        io.stdout.write(`${USAGE}\n\n${METER_SIM_COMMANDS}\n`);
-        return EXIT.ok;
-      }
-      default:
-        throw new UsageError(command ? `unknown command "${command}"` : 'no command given');
-    }
-  } catch (err) {
-    if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      io.stderr.write(`evse-agent: ${(err as Error).message}\n\n${USAGE}\n`);
-      return EXIT.usage;
-    }
-    throw err;
-  }
+export function runCli(argv: string[], io: CliIo): Promise<number> {
+  return runCommandLine(argv, io, LOADED);
 }

@@ -27,8 +27,9 @@ try {
   if (own) {
     process.exitCode = await runFailsafe(io, own);
   } else {
-    const { runCli } = await import('./cli.js');
-    process.exitCode = await runCli(['failsafe', ...args], io);
+    const { runCommandLine } = await import('./command-line.js');
+    const { lazyCommands } = await import('./lazy-commands.js');
+    process.exitCode = await runCommandLine(['failsafe', ...args], io, lazyCommands());
   }
 } catch (err) {
   process.stderr.write(`<2>evse-agent failsafe: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { installCrashHandlers, runFailsafeHooks, EXIT } from '../process/lifecycle.js';
+import { lazyCommands } from './lazy-commands.js';
 import { stopOnSignals } from './signals.js';
 
 // `failsafe` has an entry of its own that loads no OCPP (failsafe-main.ts): hand it over before
@@ -23,14 +24,9 @@ async function main(): Promise<void> {
   const stdinLines = process.argv[2] === 'meter-sim' ? createInterface({ input: process.stdin }) : undefined;
 
   try {
-    // cli.ts imports each command's module only when that command runs.
-    const { runCli } = await import('./cli.js');
-    const code = await runCli(process.argv.slice(2), {
-      stdout: process.stdout,
-      stderr: process.stderr,
-      stop: controller.signal,
-      stdinLines,
-    });
+    const { runCommandLine } = await import('./command-line.js');
+    const io = { stdout: process.stdout, stderr: process.stderr, stop: controller.signal, stdinLines };
+    const code = await runCommandLine(process.argv.slice(2), io, lazyCommands());
     stdinLines?.close();
     process.exitCode = code;
   } catch (err) {

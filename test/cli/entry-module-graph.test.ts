@@ -14,9 +14,33 @@ const FORBIDDEN = [
   /\/src\/station\//,
   /\/src\/config\//,
   /\/tools\/dev-csms\//,
-  /\/src\/cli\/(cli|agent-loop)\.ts$/,
+  /\/src\/cli\/(cli|command-line|agent-loop)\.ts$/,
   /\/src\/cli\/commands\//,
 ];
+
+/** Runs node on a source entry (through tsx), logging every module it resolves; resolves with the exit, output and that list. */
+function runLogged(entry: string, args: string[]): Promise<{ code: number | null; out: string; modules: string[] }> {
+  const log = path.join(makeTempDir('evse-module-graph'), 'modules.log');
+  writeFileSync(log, '');
+  const register = path.join(repoRoot, 'test', 'cli', 'module-graph', 'register.mjs');
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', '--import', register, path.join(repoRoot, entry), ...args], {
+      cwd: repoRoot,
+      env: { ...process.env, MODULE_GRAPH_LOG: log, EVSE_AGENT_STATE_DIR: '' },
+    });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const modules = readFileSync(log, 'utf8')
+        .split('\n')
+        .filter((u) => u.startsWith('file:'))
+        .map((u) => new URL(u).pathname);
+      resolve({ code, out, modules });
+    });
+  });
+}
 
 /**
  * `failsafe` is its own entry (src/cli/failsafe-main.ts), which systemd's ExecStopPost reaches
@@ -44,30 +68,6 @@ describe('failsafe entry: its module graph', function () {
     const file = path.join(dir, 'config.json');
     writeFileSync(file, JSON.stringify(doc));
     return { root, file, stateDir: path.join(dir, 'state') };
-  }
-
-  /** Runs node on a source entry (through tsx), logging every module it resolves; resolves with the exit, output and that list. */
-  function runLogged(entry: string, args: string[]): Promise<{ code: number | null; out: string; modules: string[] }> {
-    const log = path.join(makeTempDir('evse-module-graph'), 'modules.log');
-    writeFileSync(log, '');
-    const register = path.join(repoRoot, 'test', 'cli', 'module-graph', 'register.mjs');
-    return new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, ['--import', 'tsx', '--import', register, path.join(repoRoot, entry), ...args], {
-        cwd: repoRoot,
-        env: { ...process.env, MODULE_GRAPH_LOG: log, EVSE_AGENT_STATE_DIR: '' },
-      });
-      let out = '';
-      child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-      child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-      child.on('error', reject);
-      child.on('close', (code) => {
-        const modules = readFileSync(log, 'utf8')
-          .split('\n')
-          .filter((u) => u.startsWith('file:'))
-          .map((u) => new URL(u).pathname);
-        resolve({ code, out, modules });
-      });
-    });
   }
 
   for (const [how, entry, args] of [
@@ -99,5 +99,28 @@ describe('failsafe entry: its module graph', function () {
     const { code, out } = await runLogged('src/cli/failsafe-main.ts', ['--nonsense']);
     assert.equal(code, 64, out);
     assert.match(out, /evse-agent: .*--nonsense/);
+  });
+});
+
+/** main.ts imports a command's module only when that command runs. */
+describe('evse-agent: each command loads its own modules only', function () {
+  this.timeout(30000);
+
+  const modulesOf = (modules: string[], re: RegExp): string[] => modules.filter((m) => re.test(m));
+
+  it('help loads no command at all', async () => {
+    const { code, out, modules } = await runLogged('src/cli/main.ts', ['help']);
+    assert.equal(code, 0, out);
+    assert.match(out, /^usage: evse-agent <command>/);
+    assert.deepEqual(modulesOf(modules, /\/src\/cli\/(commands|failsafe)\//), []);
+    assert.deepEqual(modulesOf(modules, /\/src\/(config|hal|ocpp|app|station)\//), []);
+  });
+
+  it('check-config loads the config loader, and neither OCPP, ws, the agent nor the development CSMS', async () => {
+    const { code, out, modules } = await runLogged('src/cli/main.ts', ['check-config', path.join(repoRoot, 'config', 'simulator.json')]);
+    assert.equal(code, 0, out);
+    assert.ok(modules.some((m) => m.endsWith('/src/config/load-config.ts')), modules.join('\n'));
+    const loaded = modulesOf(modules, /\/node_modules\/ws\/|\/src\/ocpp\/|\/src\/app\/|\/tools\/dev-csms\/|\/src\/cli\/commands\/(run|demo|dev-csms|meter-sim)\.ts$/);
+    assert.deepEqual(loaded, [], `check-config loaded:\n${loaded.join('\n')}`);
   });
 });
