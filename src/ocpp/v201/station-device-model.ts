@@ -41,7 +41,7 @@ export function watchedFaults(config: StationConfig): Array<{ fault: FaultKind; 
     faults.push({ fault: 'meter', evseId: e.id }, { fault: 'overcurrent', evseId: e.id });
     if (e.connectors.some((c) => c.relayFeedback)) faults.push({ fault: 'contactor-welded', evseId: e.id }, { fault: 'contactor-failed', evseId: e.id });
   }
-  for (const i of config.inputs) faults.push({ fault: i.function, ...(i.evseId !== undefined ? { evseId: i.evseId } : {}) });
+  for (const i of config.inputs) faults.push(i.evseId === undefined ? { fault: i.function } : { fault: i.function, evseId: i.evseId });
   return faults;
 }
 
@@ -61,12 +61,12 @@ export function buildDeviceModelFromConfig(
     {
       vendor: config.station.vendor,
       model: config.station.model,
-      ...(config.station.serialNumber ? { serialNumber: config.station.serialNumber } : {}),
+      serialNumber: config.station.serialNumber || undefined, // an empty one is none
       firmwareVersion,
       identity: config.station.identity,
       securityProfile: config.ocpp.securityProfile,
       evses: config.evses.map((e) => ({ id: e.id, phases: e.phases, maxCurrentA: e.maxCurrentA, connectors: e.connectors.map((c) => ({ id: c.id, type: c.type })) })),
-      ...(config.ocpp.password ? { basicAuthPassword: config.ocpp.password } : {}),
+      basicAuthPassword: config.ocpp.password,
       hardwareFaults: watchedFaults(config),
     },
     live,

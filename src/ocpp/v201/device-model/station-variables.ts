@@ -81,15 +81,15 @@ export interface StationLive {
   localAuthorization?: { listEntries(): number; readonly listMaxEntries: number };
 }
 
+/** The object without its undefined fields: a definition holds only what it sets. */
+function definedOnly<T extends object>(fields: T): T {
+  return Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined)) as T;
+}
+
 // Characteristics, briefly.
-const integer = (unit?: string, minLimit?: number, maxLimit?: number): VariableCharacteristics => ({
-  dataType: 'integer',
-  ...(unit !== undefined ? { unit } : {}),
-  ...(minLimit !== undefined ? { minLimit } : {}),
-  ...(maxLimit !== undefined ? { maxLimit } : {}),
-});
+const integer = (unit?: string, minLimit?: number, maxLimit?: number): VariableCharacteristics => definedOnly({ dataType: 'integer', unit, minLimit, maxLimit });
 const boolean: Readonly<VariableCharacteristics> = { dataType: 'boolean' };
-const text = (maxLimit?: number): VariableCharacteristics => ({ dataType: 'string', ...(maxLimit !== undefined ? { maxLimit } : {}) });
+const text = (maxLimit?: number): VariableCharacteristics => definedOnly({ dataType: 'string', maxLimit });
 const optionList = (valuesList: readonly string[]): VariableCharacteristics => ({ dataType: 'OptionList', valuesList });
 const memberList = (valuesList: readonly string[]): VariableCharacteristics => ({ dataType: 'MemberList', valuesList });
 const sequenceList = (valuesList: readonly string[]): VariableCharacteristics => ({ dataType: 'SequenceList', valuesList });
@@ -107,7 +107,7 @@ function stored(
   const { instance, ...rest } = extra;
   return {
     component,
-    variable: { name: variable, ...(instance !== undefined ? { instance } : {}) },
+    variable: definedOnly({ name: variable, instance }),
     mutability,
     characteristics,
     default: value,
@@ -370,7 +370,7 @@ function hardwareFaultVariables(faults: NonNullable<StationDescription['hardware
   for (const { fault, evseId } of faults) {
     const { component, variable } = FAULT_COMPONENT[fault];
     const key = `${component}/${variable}/${evseId ?? ''}`;
-    const entry = byVariable.get(key) ?? { component: { name: component, ...(evseId !== undefined ? { evse: { id: evseId } } : {}) }, variable, evseId, faults: [] };
+    const entry = byVariable.get(key) ?? { component: definedOnly<ComponentAddress>({ name: component, evse: evseId === undefined ? undefined : { id: evseId } }), variable, evseId, faults: [] };
     if (!entry.faults.includes(fault)) entry.faults.push(fault);
     byVariable.set(key, entry);
   }
