@@ -28,7 +28,8 @@ describe('npm start (evse-agent demo)', function () {
     const done = demoCommand(
       { stdout: { write: (t: string) => (out += t) }, stderr: { write: (t: string) => (out += t) }, stop: controller.signal },
       file,
-      { sessionSeconds: 2, controlPort: 0 },
+      // Shorter pauses between the steps than a reader needs; long enough for each step's messages.
+      { sessionSeconds: 2, controlPort: 0, stepPauseMs: 500 },
     );
     const deadline = Date.now() + 25000;
     while (!out.includes('Session done') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
@@ -98,7 +99,8 @@ describe('npm start (evse-agent demo): a Reset from the development CSMS', funct
       const done = demoCommand(
         { stdout: { write: (t: string) => (out += t) }, stderr: { write: (t: string) => (out += t) }, stop: controller.signal },
         file,
-        { sessionSeconds: 0, controlPort: 0 },
+        // The story is not what this test reads: its steps as fast as they go.
+        { sessionSeconds: 0, controlPort: 0, stepPauseMs: 50 },
       );
       try {
         await until('the session', () => out.includes('Session done'), () => out, 25000);

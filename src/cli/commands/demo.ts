@@ -8,6 +8,18 @@ import { runAgentLoop } from '../agent-loop.js';
 import { untilStopped, type CliIo } from '../io.js';
 import { loadConfigForCommand } from './check-config.js';
 
+export interface DemoOptions {
+  /** How long the session charges, in seconds (a line each second). */
+  sessionSeconds?: number;
+  /** The development CSMS's control API port (0: any). */
+  controlPort?: number;
+  /** The pause between two steps of the story, long enough to read a step (tests: shorter). */
+  stepPauseMs?: number;
+}
+
+/** The pause between two steps of the story when not told otherwise. */
+const STEP_PAUSE_MS = 1500;
+
 /**
  * `evse-agent demo` (what `npm start` runs): the development CSMS and the agent on the
  * simulator config together, and a short charging session to watch: plug in, card, charging with
@@ -15,7 +27,7 @@ import { loadConfigForCommand } from './check-config.js';
  * in the loop `run` has (agent-loop.ts), so a Reset from the CSMS restarts it here too, on the same
  * simulated world and API port, while the CSMS keeps running.
  */
-export async function demoCommand(io: CliIo, file: string, options: { sessionSeconds?: number; controlPort?: number } = {}): Promise<number> {
+export async function demoCommand(io: CliIo, file: string, options: DemoOptions = {}): Promise<number> {
   const loaded = loadConfigForCommand(io, file);
   if (typeof loaded === 'number') return loaded;
   const { config } = loaded;
@@ -46,7 +58,7 @@ export async function demoCommand(io: CliIo, file: string, options: { sessionSec
     startFailed: (err) => io.stderr.write(`demo: cannot start the agent: ${err.message}\n`),
     started: (agent, _log, first) => {
       if (first) {
-        playSession(io, agent, urls, say, options.sessionSeconds ?? 12).catch((err: Error) => io.stderr.write(`demo: the session went wrong: ${err.message}\n`));
+        playSession(io, agent, urls, say, options.sessionSeconds ?? 12, options.stepPauseMs ?? STEP_PAUSE_MS).catch((err: Error) => io.stderr.write(`demo: the session went wrong: ${err.message}\n`));
       } else {
         say(`The station restarted and boots again; its local API is still at http://${agent.config.api.host}:${agent.apiPort}.`);
       }
@@ -59,7 +71,7 @@ export async function demoCommand(io: CliIo, file: string, options: { sessionSec
 }
 
 /** The session to watch, on the first agent; it ends early when the process stops or the agent restarts. */
-async function playSession(io: CliIo, agent: Agent, urls: { csms: string; control: string }, say: (text: string) => void, seconds: number): Promise<void> {
+async function playSession(io: CliIo, agent: Agent, urls: { csms: string; control: string }, say: (text: string) => void, seconds: number, stepMs: number): Promise<void> {
   const api = `http://${agent.config.api.host}:${agent.apiPort}`;
   const id = agent.config.station.identity;
   const sim = agent.hardware.simulation;
@@ -68,10 +80,10 @@ async function playSession(io: CliIo, agent: Agent, urls: { csms: string; contro
 
   say(`evse-agent demo: station ${id} on simulated hardware, the development CSMS at ${urls.csms}`);
   const accepted = firstValueFrom(agent.adapter.bootState$.pipe(filter((s) => s === 'Accepted'))).then(() => true);
-  if (!(await Promise.race([accepted, over])) || !(await pause(1500))) return;
+  if (!(await Promise.race([accepted, over])) || !(await pause(stepMs))) return;
   say('A driver plugs in a vehicle.');
   sim.setPlugged(1, 1, true);
-  if (!(await pause(1500))) return;
+  if (!(await pause(stepMs))) return;
   say('The driver presents card DEMO-CARD-01; the station asks the CSMS.');
   const result = await agent.station.presentIdToken(1, { idToken: 'DEMO-CARD-01', type: 'ISO14443' });
   if (result.outcome !== 'authorized') {
@@ -87,10 +99,10 @@ async function playSession(io: CliIo, agent: Agent, urls: { csms: string; contro
   }
   say('The driver presents the card again to stop.');
   await agent.station.presentIdToken(1, { idToken: 'DEMO-CARD-01', type: 'ISO14443' });
-  if (!(await pause(1500))) return;
+  if (!(await pause(stepMs))) return;
   say('The driver unplugs.');
   sim.setPlugged(1, 1, false);
-  if (!(await pause(1500))) return;
+  if (!(await pause(stepMs))) return;
   say('Session done. Both keep running; drive them yourself:');
   io.stdout.write(
     [
