@@ -188,7 +188,7 @@ export class OcppClient {
     }
     const { kind, code } = classifyConnectionError(err);
     try {
-      this.connectionFailures$.next({ kind, ...(code !== undefined ? { code } : {}), host, message, at: this.clock.now() });
+      this.connectionFailures$.next({ kind, code, host, message, at: this.clock.now() });
     } catch (e) {
       this.log.error(`a connection failure listener failed: ${e instanceof Error ? e.message : String(e)}`);
     }

@@ -22,5 +22,5 @@ export function meterValue16(reading: MeterReading, measurands: readonly string[
 
 /** 4.7 MeterValues; transactionId when the values belong to a transaction. */
 export function meterValuesRequest(connectorId: number, values: MeterValue16[], transactionId?: number): MeterValuesRequest {
-  return { connectorId, ...(transactionId !== undefined ? { transactionId } : {}), meterValue: values };
+  return { connectorId, transactionId, meterValue: values };
 }

@@ -31,7 +31,7 @@ export function startTransactionRequest(
   timestamp: string,
   reservationId?: number,
 ): StartTransactionRequest {
-  return { connectorId, idTag, meterStart: Math.round(meterStartWh), timestamp, ...(reservationId !== undefined ? { reservationId } : {}) };
+  return { connectorId, idTag, meterStart: Math.round(meterStartWh), timestamp, reservationId };
 }
 
 /**

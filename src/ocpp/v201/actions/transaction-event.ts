@@ -64,11 +64,11 @@ export function transactionEventRequest(
       ...(chargingState ? { chargingState } : {}),
       // 2.0.1 has no UnlockCommand reason (only the trigger): Other.
       ...(e.type === 'TransactionEnded' ? { stoppedReason: e.stoppedReason === 'UnlockCommand' ? 'Other' : e.stoppedReason } : {}),
-      ...(e.remoteStartId !== undefined ? { remoteStartId: e.remoteStartId } : {}),
+      remoteStartId: e.remoteStartId,
     },
     ...(e.idToken ? { idToken: { idToken: e.idToken.idToken, type: e.idToken.type } } : {}),
     // E01.FR.13 / H01.FR.15: the reservation the transaction used.
-    ...(e.reservationId !== undefined ? { reservationId: e.reservationId } : {}),
+    reservationId: e.reservationId,
     ...(showEvse ? { evse: { id: e.evseId, ...((e.connectorId ?? tx.connectorId) !== undefined ? { connectorId: (e.connectorId ?? tx.connectorId)! } : {}) } } : {}),
     ...(meterValues[0] ? { meterValue: [meterValues[0], ...meterValues.slice(1)] } : {}),
   };
