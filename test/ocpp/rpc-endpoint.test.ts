@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import type { OcppVersion } from '../../src/config/station-config.js';
-import { RpcEndpoint } from '../../src/ocpp/rpc/rpc-endpoint.js';
 import { RpcError, neutralErrorCode, wireErrorCode, type RpcErrorCode } from '../../src/ocpp/rpc/rpc-errors.js';
 import { VERSIONS, WIRE, VALID_WIRE_CODES, NOW, VALID, flush, harness, assertFrame, assertWellFormedCallError, type Expected } from './rpc-harness.js';
 

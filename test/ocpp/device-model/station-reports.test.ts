@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import type { GetReportRequest, NotifyReportRequest } from 'ocpp-messages/v2.0/index.js';
+import type { GetReportRequest } from 'ocpp-messages/v2.0/index.js';
 import { answerGetBaseReport, answerGetReport, isRpcErrorAnswer, splitReport, DeviceModel } from '../../../src/ocpp/v201/device-model/device-model.js';
 import { buildStationDeviceModel, type AvailabilityState, type StationLive } from '../../../src/ocpp/v201/device-model/station-variables.js';
 import { assertValidOcpp } from './ocpp-schema.js';
-import { station, stationModelHooks, component, variable, evse, connector, refOf, validReports, variableAccess } from './station-model-harness.js';
+import { station, stationModelHooks, refOf, validReports } from './station-model-harness.js';
 
 /** The 2.0.1 station device model's reports (B07 GetBaseReport, B08 GetReport). */
 
@@ -13,7 +13,6 @@ let states: Map<string, AvailabilityState>;
 let problems: Set<string>;
 let live: StationLive;
 let tmp: string;
-const { set } = variableAccess(() => model);
 
 describe('station device model: reports (B07, B08)', () => {
   stationModelHooks((f) => ({ model, states, problems, live, tmp } = f));

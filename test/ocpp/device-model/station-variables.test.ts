@@ -3,7 +3,7 @@ import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { answerGetReport, isRpcErrorAnswer, DEVICE_MODEL_FILE, type DeviceModel, type VariableChange } from '../../../src/ocpp/v201/device-model/device-model.js';
 import { buildStationDeviceModel, type AvailabilityState, type StationLive } from '../../../src/ocpp/v201/device-model/station-variables.js';
-import { PASSWORD, station, stationModelHooks, component, variable, evse, connector, variableAccess, type Ref } from './station-model-harness.js';
+import { PASSWORD, station, stationModelHooks, evse, connector, variableAccess, type Ref } from './station-model-harness.js';
 
 /** The 2.0.1 station device model: the standardized variables and their values, BasicAuthPassword. Reports: station-reports.test.ts. */
 

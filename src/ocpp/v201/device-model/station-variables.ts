@@ -354,9 +354,11 @@ export function buildStationDeviceModel(
 ): DeviceModel {
   // Without a getter, the profile in effect is the first of the priority the station started with
   // (a new priority waits for the reboot, B10.FR.04).
-  let model: DeviceModel | undefined;
-  const profileInEffect = (): number => Number(model?.getList('OCPPCommCtrlr', 'NetworkConfigurationPriority')[0] ?? 1);
-  model = new DeviceModel({ definitions: stationVariableDefinitions(station, live, profileInEffect), storageDir, onWarning });
+  // The getter reads the model it is part of: held here until the model exists.
+  const built: { model?: DeviceModel } = {};
+  const profileInEffect = (): number => Number(built.model?.getList('OCPPCommCtrlr', 'NetworkConfigurationPriority')[0] ?? 1);
+  const model = new DeviceModel({ definitions: stationVariableDefinitions(station, live, profileInEffect), storageDir, onWarning });
+  built.model = model;
   return model;
 }
 
