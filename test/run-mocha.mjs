@@ -1,11 +1,12 @@
 #!/usr/bin/env node
 /**
- * What `npm test` runs after the type check: mocha, with a temp dir of its own (TMPDIR) that is
- * removed when the run ends, so that nothing is left in the system's temp dir: not the tests'
- * scratch folders (test/helpers/temp-dir.ts removes those anyway) and not tsx's compile cache,
- * which tsx keeps in the temp dir. The arguments go to mocha; its exit code is this one's.
+ * What `npm test` runs: mocha, with a temp dir of its own (TMPDIR) that is removed when the run
+ * ends, so that nothing is left in the system's temp dir: not the tests' scratch folders
+ * (test/helpers/temp-dir.ts removes those anyway) and not tsx's compile cache, which tsx keeps in
+ * the temp dir. The arguments go to mocha; its exit code is this one's.
  *
  * Options of its own, before mocha's:
+ *   --typecheck `npm run typecheck` first (beside the build, if any); an error stops the run.
  *   --build     builds dist/ first (`npm run build`) and has the tests spawn the agent from it
  *               (EVSE_AGENT_TEST_BUILT_CLI, read by test/helpers/cli.ts): plain node starts it in
  *               about a third of the CPU time tsx needs, and the build is this run's own, so it is
@@ -13,7 +14,7 @@
  *   --parallel  runs the files in worker processes, TEST_JOBS at a time (default below), the files
  *               known to be slow first, so that the run does not end waiting for one of them.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
@@ -88,20 +89,37 @@ const own = (flag) => {
   if (i >= 0) args.splice(i, 1);
   return i >= 0;
 };
+const typecheck = own('--typecheck');
 const build = own('--build');
 const parallel = own('--parallel');
 
-const env = { ...process.env };
-if (build) {
+/** Runs an npm script of this package; resolves with its exit code and, if quiet, what it printed. */
+function npmRun(script, quiet) {
   const npm = process.env['npm_execpath'];
-  const result = npm
-    ? spawnSync(process.execPath, [npm, 'run', '--silent', 'build'], { cwd: repoRoot, stdio: 'inherit' })
-    : spawnSync('npm', ['run', '--silent', 'build'], { cwd: repoRoot, stdio: 'inherit' });
-  if (result.status !== 0) {
-    process.stderr.write('run-mocha: the build (npm run build) failed\n');
-    process.exit(result.status ?? 1);
+  const [command, prefix] = npm ? [process.execPath, [npm]] : ['npm', []];
+  return new Promise((resolve) => {
+    const child = spawn(command, [...prefix, 'run', '--silent', script], { cwd: repoRoot, stdio: quiet ? ['ignore', 'pipe', 'pipe'] : 'inherit' });
+    let output = '';
+    child.stdout?.on('data', (d) => (output += d));
+    child.stderr?.on('data', (d) => (output += d));
+    child.on('close', (code) => resolve({ code: code ?? 1, output }));
+  });
+}
+
+const env = { ...process.env };
+if (typecheck || build) {
+  // Side by side (two processes, two cores). With the type check beside it, the build's errors
+  // would be the same ones again: its output is printed only if it fails alone.
+  const [checked, built] = await Promise.all([typecheck ? npmRun('typecheck', false) : { code: 0 }, build ? npmRun('build', typecheck) : { code: 0 }]);
+  if (checked.code !== 0) {
+    process.stderr.write('run-mocha: the type check (npm run typecheck) failed\n');
+    process.exit(checked.code);
   }
-  env['EVSE_AGENT_TEST_BUILT_CLI'] = path.join(repoRoot, 'dist', 'src', 'cli', 'main.js');
+  if (built.code !== 0) {
+    process.stderr.write(`${built.output ?? ''}run-mocha: the build (npm run build) failed\n`);
+    process.exit(built.code);
+  }
+  if (build) env['EVSE_AGENT_TEST_BUILT_CLI'] = path.join(repoRoot, 'dist', 'src', 'cli', 'main.js');
 }
 
 let mochaArgs = args;
