@@ -267,7 +267,7 @@ export class Agent {
         firmwareVersion: firmware,
         journal: () => agent?.journal,
         ledsOf: (evseId) => leds[station!.evses.findIndex((e) => e.id === evseId)]?.shown,
-        now: () => clock.nowMs(),
+        clock,
       });
       agent.removeFailsafe = removeFailsafe;
       agent.releaseLock = () => lock.release();
@@ -352,7 +352,7 @@ export class Agent {
     // The next start's BootNotification says LocalReset, not ApplicationReset (a crash).
     if (options.endTransactions !== false) {
       try {
-        recordCleanStop(this.config.storage.dir);
+        recordCleanStop(this.config.storage.dir, this.clock.now());
       } catch (err) {
         this.log.warning(`cannot note the clean stop in ${this.config.storage.dir}: ${(err as Error).message}`);
       }

@@ -10,6 +10,7 @@ import type { FaultKind, IdToken } from '../station/types.js';
 import type { JournalDamage } from '../store/append-journal.js';
 import type { TransactionJournal } from '../store/transaction-journal.js';
 import type { LedShown } from './status-leds.js';
+import { systemClock, type Clock } from '../station/clock.js';
 
 /** Where GET /api/status (and the systemd STATUS line) looks. */
 export interface StatusSources {
@@ -22,8 +23,8 @@ export interface StatusSources {
   journal(): TransactionJournal | undefined;
   /** What each EVSE's LEDs show, by EVSE id. */
   ledsOf(evseId: number): LedShown | undefined;
-  /** Default Date.now. */
-  now?: () => number;
+  /** The station's clock; the system's by default. */
+  clock?: Clock;
 }
 
 /** An active fault and why it was raised: the detail the core gave, or the meter's last error. */
@@ -105,7 +106,8 @@ export class StationStatus {
   private readonly subscriptions: Subscription[] = [];
 
   constructor(private readonly s: StatusSources) {
-    this.now = s.now ?? Date.now;
+    const clock = s.clock ?? systemClock;
+    this.now = () => clock.nowMs();
     this.startedAt = this.now();
     this.subscriptions.push(
       s.station.events$.subscribe((e) => {

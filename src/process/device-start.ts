@@ -58,9 +58,9 @@ export function recordDeviceStart(storageDir: string, bootId: string | undefined
 /** In storage.dir while the agent is stopped after a clean stop (SIGTERM, SIGINT, a Reset); removed at each start. */
 export const CLEAN_STOP_FILE = 'clean-stop';
 
-/** Notes that the agent stopped on purpose, so that the next start can tell it from a crash. */
-export function recordCleanStop(storageDir: string): void {
-  writeFileSync(path.join(storageDir, CLEAN_STOP_FILE), `${new Date().toISOString()}\n`, { mode: 0o600 });
+/** Notes that the agent stopped on purpose (at `at`), so that the next start can tell it from a crash. */
+export function recordCleanStop(storageDir: string, at: Date): void {
+  writeFileSync(path.join(storageDir, CLEAN_STOP_FILE), `${at.toISOString()}\n`, { mode: 0o600 });
 }
 
 /** Whether the last stop was clean; the note is consumed, so a crash after this start is not taken for one. */

@@ -21,7 +21,7 @@ describe('device start: power-up or restart, from the kernel boot id', () => {
     assert.equal(unrequestedBootReason('power-up', true), 'PowerUp');
     assert.equal(unrequestedBootReason('power-up', false), 'PowerUp');
     assert.equal(takeCleanStop(dir), false, 'nothing noted yet');
-    recordCleanStop(dir);
+    recordCleanStop(dir, new Date());
     assert.equal(unrequestedBootReason('restart', takeCleanStop(dir)), 'LocalReset');
     // The note is gone: a crash after that start is a crash.
     assert.equal(unrequestedBootReason('restart', takeCleanStop(dir)), 'ApplicationReset');
