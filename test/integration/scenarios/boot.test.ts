@@ -1,11 +1,15 @@
 import assert from 'node:assert/strict';
 import { startStation, VERSIONS } from '../drivers/start-station.js';
 import { afterEachTest, assertNoCallErrors, calls, heartbeatGaps, ID, until } from '../harness.js';
+import { waitForTx } from '../v201/rig.js';
+
+const HOUR_MS = 3600_000;
 
 /**
  * Registration, both versions (1.6 4.2 / 4.6; 2.0.1 B01 / G02): the heartbeat interval the
- * BootNotification answer gives is the station's, and Heartbeats follow at it. What the boot
- * says, Pending and Rejected, and the clock differ in the details of each version:
+ * BootNotification answer gives is the station's, Heartbeats follow at it, and the station's clock
+ * follows the CSMS' currentTime. What the boot says, Pending and Rejected differ in the details of
+ * each version:
  * v16/boot.test.ts, v201/boot.test.ts.
  */
 
@@ -29,6 +33,35 @@ for (const version of VERSIONS) {
       const gaps = heartbeatGaps(d.csms);
       assert.ok(gaps.length >= 2 && gaps.every((g) => g >= 900 && g < most), `Heartbeats ${gaps.join(', ')} ms apart, expected about 1000`);
       assert.ok(d.csms.station(ID)!.state().lastHeartbeatAt);
+      assertNoCallErrors(d.csms);
+    });
+
+    it("1.6 4.2/4.6 / 2.0.1 B01.FR.06 the clock follows the CSMS: the BootNotification answer's currentTime (statuses, the transaction start and its meter value, 2.0.1 ClockCtrlr.DateTime on the CSMS clock), then each Heartbeat answer's", async () => {
+      const d = await startStation(version, {
+        program: (csms) => csms.answer('BootNotification', () => ({ status: 'Accepted', interval: 300, currentTime: new Date(Date.now() + HOUR_MS).toISOString() })),
+      });
+      const onClock = (offsetMs: number) => (iso: string, what: string): void => {
+        const skew = Date.parse(iso) - (Date.now() + offsetMs);
+        assert.ok(Math.abs(skew) < 5000, `${what} ${iso} is ${skew} ms off the CSMS clock`);
+      };
+      const ahead = onClock(HOUR_MS);
+      assert.ok(Math.abs(d.agent.adapter.clock.offset - HOUR_MS) < 2000, `offset ${d.agent.adapter.clock.offset}`);
+      for (const s of calls<{ timestamp?: string }>(d.csms, 'StatusNotification')) ahead(s.timestamp!, 'StatusNotification');
+      if (d.version === '2.0.1') {
+        const got = await d.csms.getVariables(ID, [{ component: { name: 'ClockCtrlr' }, variable: { name: 'DateTime' } }]);
+        ahead(got.getVariableResult[0]!.attributeValue!, 'ClockCtrlr.DateTime');
+      }
+      // A Heartbeat answer moves the clock again: 2 h behind; what follows is on that clock.
+      d.csms.answer('Heartbeat', () => ({ currentTime: new Date(Date.now() - 2 * HOUR_MS).toISOString() }));
+      assert.deepEqual((await d.csms.triggerMessage(ID, { message: 'Heartbeat' })).response, { status: 'Accepted' });
+      await d.csms.waitFor(ID, 'Heartbeat', undefined, 2000);
+      await until(() => Math.abs(d.agent.adapter.clock.now().getTime() - (Date.now() - 2 * HOUR_MS)) < 5000, 2000, 'the clock 2 h behind');
+      const behind = onClock(-2 * HOUR_MS);
+      const tx = await d.startCharging();
+      behind(tx.timestamp, 'the transaction start');
+      if (d.version === '2.0.1') behind((await waitForTx(d.csms, (t) => t.eventType === 'Started')).meterValue![0]!.timestamp, 'Transaction.Begin meter value');
+      await d.waitForStatus('Occupied');
+      behind(calls<{ timestamp?: string }>(d.csms, 'StatusNotification').at(-1)!.timestamp!, 'the StatusNotification of the plug-in');
       assertNoCallErrors(d.csms);
     });
   });
