@@ -3,7 +3,7 @@ import type { Subscription } from 'rxjs';
 import type { StationConfig } from '../../config/station-config.js';
 import type { MeterReading } from '../../station/meter-reading.js';
 import type { Logger } from '../../process/logger.js';
-import type { ConnectorStatusChanged, FaultChanged, StationEvent } from '../../station/events.js';
+import type { FaultChanged, StationEvent } from '../../station/events.js';
 import type { TransactionJournal } from '../../store/transaction-journal.js';
 import type { SecurityLog } from '../../store/security-log.js';
 import type { DeviceStart } from '../../process/device-start.js';
@@ -12,6 +12,7 @@ import type { Station } from '../../station/station.js';
 import { deviceModelChargingSettings } from '../../services/device-configuration/v201-settings.js';
 import { CsmsClock } from '../../services/registration/csms-clock.js';
 import { Registration } from '../../services/registration/registration.js';
+import { CoreStatuses, type CoreConnectorStatus } from '../../services/availability/core-statuses.js';
 import { StatusReports } from '../../services/availability/status-reports.js';
 import { ReservationUpdates } from '../../services/reservations/reservation-updates.js';
 import type { TransactionMessageQueue } from '../../services/transactions/transaction-queue.js';
@@ -79,14 +80,6 @@ export interface V201AdapterOptions {
   clock?: Clock;
 }
 
-/** A connector's status as the core last reported it, with when. */
-interface KnownStatus {
-  evseId: number;
-  connectorId: number;
-  status: ConnectorStatusChanged['status'];
-  at: Date;
-}
-
 /**
  * OCPP 2.0.1 for the charging core: maps the core's events to messages (boot, status,
  * transactions, meter values, heartbeat) and the CSMS' calls to core commands, one small file per
@@ -101,12 +94,13 @@ export class V201Adapter implements ProtocolAdapter {
   private readonly ctx: V201Context;
   private readonly subscriptions: Subscription[] = [];
   /** Each connector's latest status from the core ("evse.connector"), and what the CSMS heard of it. */
-  private readonly known = new Map<string, KnownStatus>();
-  private readonly statuses: StatusReports<KnownStatus>;
+  private readonly known = new CoreStatuses();
+  private readonly statuses: StatusReports<CoreConnectorStatus>;
   /** Fault events (NotifyEvent) waiting for the CSMS, in order. */
   readonly faultEvents: FaultEvents;
   private readonly reservationUpdates: ReservationUpdates;
   readonly securityEvents: SecurityEvents;
+
   constructor(private readonly options: V201AdapterOptions) {
     const { client, log, deviceModel } = options;
     const adapter = this;
@@ -138,14 +132,13 @@ export class V201Adapter implements ProtocolAdapter {
       timestamp: (at) => this.clock.iso(at),
       log,
     });
-    // A reservation that expired during an outage must not stay reserved at the CSMS for ever.
-    // H04.FR.01: an expiry during an outage must reach the CSMS, even if the agent restarts before.
+    // H04.FR.01: a reservation that expired during an outage must not stay reserved at the CSMS for ever, even if the agent restarts before.
     this.reservationUpdates = new ReservationUpdates({ log, store: options.store, send: (u) => this.registration.send('ReservationStatusUpdate', reservationStatusUpdateRequest(u)) });
     // Status is state, not history: only the latest is sent, now or after the next (re)connection.
-    this.statuses = new StatusReports<KnownStatus>({
+    this.statuses = new StatusReports<CoreConnectorStatus>({
       clock: this.clock.local,
       log,
-      keys: () => [...this.known.keys()],
+      keys: () => this.known.keys(),
       current: (key) => this.known.get(key),
       identity: (s) => s.status,
       // A triggered message gives current information (F06.FR.09): the time is now.
@@ -313,8 +306,7 @@ export class V201Adapter implements ProtocolAdapter {
   private onStationEvent(e: StationEvent): void {
     switch (e.type) {
       case 'ConnectorStatusChanged': {
-        const key = `${e.evseId}.${e.connectorId}`;
-        this.known.set(key, { evseId: e.evseId, connectorId: e.connectorId, status: e.status, at: e.timestamp });
+        const key = this.known.update(e);
         if (this.registration.online) void this.statuses.report({ keys: [key], onlyChanged: true });
         return;
       }
@@ -337,10 +329,7 @@ export class V201Adapter implements ProtocolAdapter {
 
   /** Sends StatusNotifications for the selected connectors (all, an EVSE's, one); false when none matched. */
   private reportStatuses(options: { evseId?: number | undefined; connectorId?: number | undefined; onlyChanged?: boolean; triggered?: boolean }): Promise<boolean> {
-    const keys = [...this.known.entries()]
-      .filter(([, s]) => (options.evseId === undefined || options.evseId === 0 || s.evseId === options.evseId) && (options.connectorId === undefined || s.connectorId === options.connectorId))
-      .map(([key]) => key);
-    return this.statuses.report({ keys, onlyChanged: options.onlyChanged, triggered: options.triggered });
+    return this.statuses.report({ keys: this.known.select(options.evseId, options.connectorId), onlyChanged: options.onlyChanged, triggered: options.triggered });
   }
 
   /** G01.FR.08: a connector unusable only because another connector of its EVSE is in use; its change is not reported. */
