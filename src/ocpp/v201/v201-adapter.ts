@@ -261,7 +261,7 @@ export class V201Adapter implements ProtocolAdapter {
 
   start(): void {
     const { client, station, deviceModel } = this.options;
-    this.subscriptions.push(station.events$.subscribe((e) => this.onStationEvent(e)));
+    this.subscriptions.push(station.events$.subscribe((e) => this.onStationEvent(e)), this.reservationUpdates.follow(station.events$));
     this.registration.start();
     this.subscriptions.push(
       deviceModel.changes$.subscribe((change) => {
@@ -314,8 +314,7 @@ export class V201Adapter implements ProtocolAdapter {
         this.reportFault(e);
         return;
       case 'ReservationEnded':
-        this.reservationUpdates.ended(e);
-        return;
+        return; // the reservations service follows these itself
       default:
         this.transactionMessages.onTransactionEvent(e);
     }

@@ -1,6 +1,7 @@
+import type { Observable, Subscription } from 'rxjs';
 import type { Logger } from '../../process/logger.js';
 import { OfflineOutbox } from '../../ocpp/common/offline-outbox.js';
-import type { ReservationEnded } from '../../station/events.js';
+import type { ReservationEnded, StationEvent } from '../../station/events.js';
 import type { StateStore } from '../../station/ports.js';
 
 /**
@@ -51,6 +52,13 @@ export class ReservationUpdates {
       describe: (u) => `${u.reservationId} ${u.reservationUpdateStatus}`,
       log: options.log,
       keep: options.store ? { store: options.store, key: RESERVATION_UPDATES_KEY } : undefined,
+    });
+  }
+
+  /** Follows the core's events: each reservation that ends is taken in. */
+  follow(events$: Observable<StationEvent>): Subscription {
+    return events$.subscribe((e) => {
+      if (e.type === 'ReservationEnded') this.ended(e);
     });
   }
 

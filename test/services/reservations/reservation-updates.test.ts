@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
+import { Subject } from 'rxjs';
 import { NotConnected } from '../../../src/ocpp/rpc/rpc-errors.js';
 import { silentLogger } from '../../../src/process/logger.js';
 import { MAX_PENDING_RESERVATION_UPDATES, RESERVATION_UPDATES_KEY, ReservationUpdates, reservationUpdateFor, type ReservationUpdate } from '../../../src/services/reservations/reservation-updates.js';
-import type { ReservationEnded } from '../../../src/station/events.js';
+import type { ReservationEnded, StationEvent } from '../../../src/station/events.js';
 import type { StateStore } from '../../../src/station/ports.js';
 
 /** The reservations service: the ends of reservations the CSMS must hear of (2.0.1 H04.FR.01, H01.FR.16/17), waiting for it across outages and restarts. */
@@ -58,5 +59,18 @@ describe('reservations: reservation updates', () => {
     const kept = store.read<ReservationUpdate[]>(RESERVATION_UPDATES_KEY)!;
     assert.equal(kept.length, MAX_PENDING_RESERVATION_UPDATES);
     assert.equal(kept[0]!.reservationId, 6, 'the oldest went first');
+  });
+
+  it("follows the core's events: only the reservations' ends are taken in", async () => {
+    const sent: ReservationUpdate[] = [];
+    const updates = new ReservationUpdates({ log: silentLogger, send: async (u) => void sent.push(u) });
+    const events$ = new Subject<StationEvent>();
+    const subscription = updates.follow(events$);
+    events$.next({ type: 'ConnectorStatusChanged', evseId: 1, connectorId: 1, status: 'Available', timestamp: new Date(0) });
+    events$.next(ended(7, 'Expired'));
+    subscription.unsubscribe();
+    events$.next(ended(8, 'Expired'));
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(sent, [{ reservationId: 7, reservationUpdateStatus: 'Expired' }]);
   });
 });
