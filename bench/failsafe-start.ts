@@ -36,10 +36,13 @@ function fakeSysfs(dir: string): string {
 
 /** The simulator's config on that sysfs tree, with two relays. */
 function stationConfig(dir: string, root: string): string {
-  const doc = JSON.parse(readFileSync(path.join(repoRoot, 'config', 'simulator.json'), 'utf8')) as Record<string, any>;
+  const doc = JSON.parse(readFileSync(path.join(repoRoot, 'config', 'simulator.json'), 'utf8')) as {
+    [key: string]: unknown;
+    evses: Array<{ id: number; leds?: object; connectors: Array<{ id: number; relay: { line: number; activeLow?: boolean } }> }>;
+  };
   doc['gpio'] = { driver: 'sysfs', sysfsRoot: root };
-  doc['evses'][0]['connectors'][0]['relay'] = { line: 17 };
-  delete doc['evses'][0]['leds'];
+  doc.evses[0]!.connectors[0]!.relay = { line: 17 };
+  delete doc.evses[0]!.leds;
   doc['evses'].push({ id: 2, connectors: [{ id: 1, relay: { line: 18, activeLow: true } }] });
   doc['storage'] = { dir: path.join(dir, 'state') };
   doc['$schema'] = path.join(repoRoot, 'config', 'config.schema.json');

@@ -52,6 +52,16 @@ async function waitFor(condition: () => boolean, what: () => string, timeoutMs =
   }
 }
 
+/** The parts of config/simulator.json this bench changes. */
+interface SimulatorDoc {
+  [key: string]: unknown;
+  ocpp: object;
+  meter: object;
+  charging: object;
+  evses: Array<{ connectors: Array<{ plugDetect: { debounceMs?: number }; relayFeedback: { debounceMs?: number } }> }>;
+  inputs: { emergencyStop: { debounceMs?: number } };
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { rounds: { type: 'string' } } });
   const rounds = Number(values.rounds ?? 10000);
@@ -59,7 +69,7 @@ async function main(): Promise<void> {
   const csms = new DevCsms({ port: 0, log: silentLogger });
   await csms.start();
 
-  const doc = JSON.parse(readFileSync(path.join(packageRoot, 'config', 'simulator.json'), 'utf8')) as Record<string, any>;
+  const doc = JSON.parse(readFileSync(path.join(packageRoot, 'config', 'simulator.json'), 'utf8')) as SimulatorDoc;
   doc['$schema'] = path.join(packageRoot, 'config', 'config.schema.json');
   doc['ocpp'] = { ...doc['ocpp'], url: csms.url };
   doc['api'] = { listen: '127.0.0.1:0' };
@@ -68,8 +78,8 @@ async function main(): Promise<void> {
   // Polls come from the bench (meter.poll()), not from the timer, so each round is one poll.
   doc['meter'] = { ...doc['meter'], pollIntervalMs: 60000, failAfterPolls: 1, retries: 0 };
   doc['charging'] = { ...doc['charging'], authorization: 'free', freeIdToken: { idToken: 'BENCH', type: 'Central' }, onMeterFailure: 'suspend' };
-  doc['evses'][0]['connectors'][0]['plugDetect']['debounceMs'] = 0;
-  doc['evses'][0]['connectors'][0]['relayFeedback']['debounceMs'] = 0;
+  doc.evses[0]!.connectors[0]!.plugDetect.debounceMs = 0;
+  doc.evses[0]!.connectors[0]!.relayFeedback.debounceMs = 0;
   doc['inputs']['emergencyStop']['debounceMs'] = 0;
   const file = path.join(dir, 'config.json');
   writeFileSync(file, JSON.stringify(doc, null, 2));

@@ -147,8 +147,11 @@ export class Agent {
     try {
       const firmware = firmwareVersion();
       // The core and the adapter need each other's answers; each reads the other only when asked.
+      // Assigned once each, below the closures that read them (prefer-const cannot tell).
+      // eslint-disable-next-line prefer-const
       let station: Station | undefined;
       let adapter!: ProtocolAdapter;
+      // eslint-disable-next-line prefer-const
       let agent: Agent | undefined;
       const store = new JsonFileStore(config.storage.dir, (m) => log.warning(m));
       // C13/C14, D01 (1.6: Local Auth List Management): the list the CSMS keeps on the station.

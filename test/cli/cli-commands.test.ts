@@ -24,7 +24,7 @@ describe('cli: commands, usage and exit codes', function () {
   let tmp: string;
   const configs: string[] = [];
   /** A simulator config in a scratch folder, removed after the tests. */
-  const config = (changes?: (doc: Record<string, any>) => void): string => {
+  const config = (changes?: Parameters<typeof simulatorConfigCopy>[0]): string => {
     const file = simulatorConfigCopy(changes);
     configs.push(path.dirname(file));
     return file;

@@ -70,7 +70,7 @@ describe('npm start (evse-agent demo): a Reset from the development CSMS', funct
   function exampleConfig(name: string, port: number): string {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'evse-demo-reset-'));
     scratch.push(dir);
-    const doc = JSON.parse(readFileSync(path.join(repoRoot, 'config', name), 'utf8')) as Record<string, any>;
+    const doc = JSON.parse(readFileSync(path.join(repoRoot, 'config', name), 'utf8')) as { [key: string]: unknown; ocpp: { url: string } };
     doc['$schema'] = path.join(repoRoot, 'config', 'config.schema.json');
     doc['ocpp'].url = `ws://127.0.0.1:${port}/ocpp`;
     doc['api'] = { listen: '127.0.0.1:0' };

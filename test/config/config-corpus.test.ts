@@ -213,7 +213,7 @@ describe('config: shipped examples', () => {
 describe('config: secrets', () => {
   const PASSWORD = 'Sup3r-Secret-Passw0rd';
 
-  function withPassword(securityProfile: number, password: unknown = PASSWORD): Record<string, any> {
+  function withPassword(securityProfile: number, password: unknown = PASSWORD): ReturnType<typeof simulatorDoc> {
     const doc = simulatorDoc();
     doc['ocpp'] = { ...doc['ocpp'], securityProfile, password };
     return doc;
