@@ -96,7 +96,7 @@ export class OcppClient {
     this.running = false;
     this.cancelAttempts();
     const socket = this.dropConnection();
-    if (socket) await closeWebSocket(socket);
+    if (socket) await closeWebSocket(socket, undefined, this.clock);
   }
 
   /**
@@ -110,7 +110,7 @@ export class OcppClient {
     this.cancelAttempts();
     this.retries = 0;
     const old = this.dropConnection();
-    if (old) void closeWebSocket(old);
+    if (old) void closeWebSocket(old, undefined, this.clock);
     void this.attempt();
   }
 
@@ -174,7 +174,7 @@ export class OcppClient {
     });
     this.socket = socket;
     this.endpoint = endpoint;
-    this.stopWatchingLiveness = watchLiveness(socket, this.options.pingIntervalS, this.log);
+    this.stopWatchingLiveness = watchLiveness(socket, this.options.pingIntervalS, this.log, this.clock);
     this.log.notice(`connected to ${this.options.url} (${socket.protocol})`);
     this.connected$.next(true);
   }
