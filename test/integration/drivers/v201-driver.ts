@@ -129,11 +129,10 @@ export class V201Driver implements StationDriver {
   started(): StartedTransaction[] {
     const firstOfEach = new Map<string, TransactionEventRequest>();
     for (const t of txEvents(this.csms)) if (t.eventType === 'Started' && !firstOfEach.has(t.transactionInfo.transactionId)) firstOfEach.set(t.transactionInfo.transactionId, t);
-    const core = this.agent.station.transactions();
     return [...firstOfEach.values()].map((t) => ({
       csmsId: t.transactionInfo.transactionId,
       // 2.0.1 sends the core's own transaction id.
-      localId: core.find((c) => c.id === t.transactionInfo.transactionId)?.id ?? t.transactionInfo.transactionId,
+      localId: t.transactionInfo.transactionId,
       evseId: t.evse!.id,
       connectorId: t.evse?.connectorId,
       token: t.idToken?.idToken,
