@@ -220,7 +220,8 @@ describe('OCPP 2.0.1 integration: security events (A04), triggered boot (B01.FR.
 
   it('B01.FR.09/F06 a BootNotification triggered while Pending says reason Triggered; the retries at the interval keep the boot reason (PowerUp); nothing else goes until Accepted', async () => {
     const { csms, agent } = await startRig({
-      program: (csms) => csms.answer('BootNotification', answers.boot('Pending', 2)),
+      // Retried every second: long enough to trigger one in between, short enough not to wait long.
+      program: (csms) => csms.answer('BootNotification', answers.boot('Pending', 1)),
       waitForAcceptance: false,
     });
     await csms.waitFor(ID, 'BootNotification');
