@@ -1,7 +1,7 @@
 /**
  * bench/idle-rss: the resident memory of idle stations. One process per measurement, each with one
  * in-process development CSMS on loopback and N stations made with Agent.create (config/simulator.json,
- * simulated hardware, a 1 Hz meter poll, storage in a scratch folder each), all connected and booted,
+ * simulated hardware, a 1 Hz meter poll, scratch storage each), all connected and booted,
  * then left idle to settle; the RSS is the median of several samples after that, each taken right
  * after a full garbage collection (node --expose-gc). Measured for no
  * station (the process with the CSMS: what the figures below stand on), 1 station and N stations.
@@ -11,8 +11,7 @@
  *   npm run bench:idle-rss [-- --stations 10 --settle-s 30 --samples 7]
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -53,7 +52,6 @@ async function runChild(count: number): Promise<void> {
   const { SimulatedWorld } = (await import(dist('src/hal/simulated-world.js'))) as WorldModule;
   const { silentLogger } = (await import(dist('src/process/logger.js'))) as LoggerModule;
   const { DevCsms } = (await import(dist('tools/dev-csms/dev-csms.js'))) as CsmsModule;
-  const scratch = mkdtempSync(path.join(os.tmpdir(), 'evse-bench-rss-'));
   const csms = new DevCsms({ port: 0 });
   await csms.start();
   const base = loadConfig(path.join(repoRoot, 'config', 'simulator.json')).config;
@@ -68,7 +66,7 @@ async function runChild(count: number): Promise<void> {
         evses: base.evses.map((e) => ({ ...e, meter: { ...e.meter, pollIntervalMs: 1000 } })),
       };
       const world = new SimulatedWorld();
-      const agent = await Agent.create({ config, log: silentLogger, storage: { dir: path.join(scratch, `station-${i}`) }, hardware: { kind: 'simulated', world } });
+      const agent = await Agent.create({ config, log: silentLogger, storage: { scratch: true }, hardware: { kind: 'simulated', world } });
       agents.push({ agent, world });
     }
     // Connected and booted, every one, before the idle time counts.
@@ -96,7 +94,6 @@ async function runChild(count: number): Promise<void> {
       await world.close();
     }
     await csms.stop();
-    rmSync(scratch, { recursive: true, force: true });
   }
 }
 

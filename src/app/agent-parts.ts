@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import type { StationConfig } from '../config/station-config.js';
 import type { GpioDriver } from '../hal/gpio/gpio.js';
 import { openStationHardware, type HardwareOptions, type SimulatedWorld, type StationHardware } from '../hal/station-hardware.js';
@@ -18,6 +21,11 @@ export type RestartReason = 'RemoteReset' | 'ScheduledReset';
 export interface AgentStorage {
   /** The folder; the config's storage.dir by default. */
   dir?: string;
+  /**
+   * A fresh folder of its own under the system's temp dir instead, removed when the agent stops:
+   * for stations whose state does not matter beyond their run (a load test of many stations).
+   */
+  scratch?: boolean;
   /**
    * Whether to take the folder's instance lock (store/instance-lock.ts); default true. A caller
    * that holds it already across restarts (the CLI's loop) may still let the agent take it: the
@@ -77,10 +85,21 @@ export function stationConfig(parts: Pick<AgentParts, 'config' | 'storage' | 'ha
   };
 }
 
-/** The storage folder's instance lock, or a stand-in when the caller chose none. */
-export async function storageLock(config: StationConfig, storage: AgentStorage | undefined): Promise<{ release(): void }> {
-  if (storage?.lock === false) return { release: () => undefined };
-  return acquireInstanceLock(config.storage.dir);
+/**
+ * The station's config on its storage (stationConfig), and the storage claimed: the folder's
+ * instance lock taken (unless lock: false), or a scratch folder made. `release` gives it back at
+ * stop: the lock released, the scratch folder removed.
+ */
+export async function claimStorage(parts: Pick<AgentParts, 'config' | 'storage' | 'hardware'>): Promise<{ config: StationConfig; release(): void }> {
+  const storage = parts.storage ?? {};
+  if (storage.scratch) {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'evse-agent-scratch-'));
+    return { config: stationConfig({ ...parts, storage: { ...storage, dir } }), release: () => rmSync(dir, { recursive: true, force: true }) };
+  }
+  const config = stationConfig(parts);
+  if (storage.lock === false) return { config, release: () => undefined };
+  const lock = await acquireInstanceLock(config.storage.dir);
+  return { config, release: () => lock.release() };
 }
 
 /** Opens the chosen hardware for the station's config (stationConfig). */

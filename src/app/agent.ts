@@ -24,11 +24,10 @@ import { TransactionJournal } from '../store/transaction-journal.js';
 import { SECURITY_EVENT_JOURNAL_FILE, SecurityLog } from '../store/security-log.js';
 import { readKernelBootId, recordCleanStop, recordDeviceStart, takeCleanStop, unrequestedBootReason, type DeviceStart } from '../process/device-start.js';
 import {
+  claimStorage,
   describeEvent,
   hardwareIsSimulated,
   openAgentHardware,
-  stationConfig,
-  storageLock,
   webSocketTransport,
   type AgentParts,
   type BootReason,
@@ -74,7 +73,7 @@ export class Agent {
   private readonly leds: StatusLeds[] = [];
   private statusView: StationStatus | undefined;
   private removeFailsafe: () => void = () => undefined;
-  private releaseLock: () => void = () => undefined;
+  private releaseStorage: () => void = () => undefined;
   journal: TransactionJournal | undefined;
   /** Where critical security events wait for the CSMS (2.0.1). */
   securityJournal: TransactionJournal | undefined;
@@ -134,11 +133,10 @@ export class Agent {
   static async create(parts: AgentParts): Promise<Agent> {
     const { log } = parts;
     const clock = parts.clock ?? systemClock;
-    const config = stationConfig(parts);
     // First of all: a second agent on this storage.dir must not get as far as the GPIO.
-    const lock = await storageLock(config, parts.storage);
+    const { config, release: releaseStorage } = await claimStorage(parts);
     const hardware = await openAgentHardware(parts.hardware, config, log.child('hardware'), clock).catch((err: unknown) => {
-      lock.release();
+      releaseStorage();
       throw new StartError('hardware', `cannot open the hardware: ${(err as Error).message}`, { cause: err });
     });
     const removeFailsafe = onFailsafe(() => hardware.openAllRelays());
@@ -273,7 +271,7 @@ export class Agent {
         clock,
       });
       agent.removeFailsafe = removeFailsafe;
-      agent.releaseLock = () => lock.release();
+      agent.releaseStorage = releaseStorage;
       agent.journal = journal;
       agent.securityJournal = securityJournal;
       agent.subscriptions.push(station.events$.subscribe((e) => log.info(describeEvent(e))));
@@ -303,7 +301,7 @@ export class Agent {
       journal?.close();
       securityJournal?.close();
       await hardware.close();
-      lock.release();
+      releaseStorage();
       throw err;
     }
   }
@@ -361,7 +359,7 @@ export class Agent {
       }
     }
     this.removeFailsafe();
-    this.releaseLock();
+    this.releaseStorage();
   }
 }
 

@@ -88,6 +88,15 @@ describe('Agent.create: whole stations from their parts', function () {
     assert.ok(existsSync(path.join(dir, RELAY_MAP_FILE)));
   });
 
+  it('storage scratch: a folder of the station\'s own, gone once it stops', async () => {
+    const { agent } = await simulatedStation('CREATE-SCRATCH', { storage: { scratch: true } });
+    const dir = agent.config.storage.dir;
+    assert.notEqual(dir, configOf('CREATE-SCRATCH').storage.dir);
+    assert.ok(existsSync(path.join(dir, RELAY_MAP_FILE)));
+    await agents.splice(agents.indexOf(agent), 1)[0]!.stop();
+    assert.equal(existsSync(dir), false);
+  });
+
   it('transport: the OCPP client is made by the given connect(), with the station\'s options', async () => {
     const made: OcppClientOptions[] = [];
     const { agent } = await simulatedStation('CREATE-TRANSPORT', {
