@@ -169,6 +169,7 @@ export class Agent {
         pingIntervalS: settings.pingIntervalS,
         callTimeoutMs: settings.callTimeoutMs,
         log: log.child('ocpp'),
+        clock,
       });
       // C10-C15: cache and list in front of the CSMS, and the rules for when it cannot be reached.
       const authorizer = new LocalAuthorizer({
