@@ -36,7 +36,8 @@ for (const version of VERSIONS) {
       await d.plugIn();
       const tx = await d.waitForStarted();
       await until(() => d.energyDuring(tx).length >= (d.version === '1.6' ? 1 : 2), 3000, 'a periodic value');
-      await sleep(500);
+      // Some energy since the start (whole Wh, as 1.6 counts it), rather than a fixed wait for it.
+      await until(() => d.agent.hardware.evses[0]!.meter.latest!.energyImportWh > tx.meterStartWh + 2, 3000, 'energy charged');
       await d.stop(); // as by a power loss: the relay opened, the transaction not ended
       assert.equal(d.ended().length, 0);
       const lastSample = Math.max(...d.energyDuring(tx));
@@ -75,7 +76,7 @@ for (const version of VERSIONS) {
         const d = await startStation(version, { world, config: (doc) => (sampledEverySecond(doc), free(doc), (doc['charging'].resumeAfterPowerLoss = true)) });
         await d.plugIn();
         const tx = await d.waitForStarted();
-        await sleep(500);
+        await until(() => d.agent.hardware.evses[0]!.meter.latest!.energyImportWh > tx.meterStartWh + 2, 3000, 'energy charged before the cut');
         await d.stop();
         const cutWh = d.agent.hardware.evses[0]!.meter.latest!.energyImportWh;
         const valuesBefore = d.energyDuring(tx).length;

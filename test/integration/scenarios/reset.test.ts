@@ -91,7 +91,7 @@ for (const version of VERSIONS) {
           const startWh = 5000;
           const d = await startStation(version, { world, config: (doc) => (doc['meter'] = { ...doc['meter'], simulation: { ...doc['meter'].simulation, startEnergyWh: startWh } }) });
           await d.startCharging();
-          await sleep(1000);
+          await until(() => d.agent.hardware.evses[0]!.meter.latest!.energyImportWh > startWh + 2, 3000, 'energy delivered');
           assert.deepEqual((await d.csms.resetStation(ID, { type })).response, { status: 'Accepted' });
           assert.equal(await restartWithin(d.agent, 3000), 'RemoteReset');
           await d.stop();
