@@ -1,10 +1,8 @@
 #!/usr/bin/env node
-import { installCrashHandlers, runFailsafeHooks, EXIT } from '../process/lifecycle.js';
-import { lazyCommands } from './lazy-commands.js';
-import { stopOnSignals } from './signals.js';
 
 // `failsafe` has an entry of its own that loads no OCPP (failsafe-main.ts): hand it over before
-// anything else is loaded. Its --help goes there too and comes back to the full command line.
+// anything else is loaded, this file's own imports included. Its --help goes there too and comes
+// back to the full command line.
 if (process.argv[2] === 'failsafe') {
   process.argv.splice(2, 1);
   await import('./failsafe-main.js');
@@ -13,10 +11,12 @@ if (process.argv[2] === 'failsafe') {
 }
 
 async function main(): Promise<void> {
+  const { installCrashHandlers, runFailsafeHooks, EXIT } = await import('../process/lifecycle.js');
   // Relays open on any crash: installed before anything touches hardware.
   installCrashHandlers();
 
   const controller = new AbortController();
+  const { stopOnSignals } = await import('./signals.js');
   stopOnSignals(controller);
 
   // meter-sim takes commands on standard input; nothing else reads it.
@@ -25,6 +25,8 @@ async function main(): Promise<void> {
 
   try {
     const { runCommandLine } = await import('./command-line.js');
+    // Each command's module is imported only when that command runs.
+    const { lazyCommands } = await import('./lazy-commands.js');
     const io = { stdout: process.stdout, stderr: process.stderr, stop: controller.signal, stdinLines };
     const code = await runCommandLine(process.argv.slice(2), io, lazyCommands());
     stdinLines?.close();
