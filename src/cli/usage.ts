@@ -2,12 +2,9 @@ import path from 'node:path';
 import { packageRoot } from '../paths.js';
 
 // The command line's words: each command's usage and default files. Kept apart from the commands
-// so that help, and the failsafe entry, load none of them.
+// so that help loads none of them.
 
-/** The config a command reads without --config (or FILE): $EVSE_AGENT_CONFIG, else the installed one. Read at each call. */
-export function defaultConfig(): string {
-  return process.env['EVSE_AGENT_CONFIG'] || '/etc/evse-agent/config.json';
-}
+export { defaultConfig } from './default-config.js';
 
 /** The config `demo` reads without --config: the simulator's, whatever $EVSE_AGENT_CONFIG says. */
 export function demoDefaultConfig(): string {

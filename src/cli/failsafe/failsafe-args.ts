@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import type { CliIo } from '../io.js';
-import { defaultConfig } from '../usage.js';
+import { defaultConfig } from '../default-config.js';
 import { openEveryRelay, relaysFromJson } from './open-relays.js';
 
 export interface FailsafeArgs {
