@@ -24,8 +24,11 @@ import { fileURLToPath } from 'node:url';
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 /**
- * Workers for --parallel. Measured on 2 cores (06:40 UTC, whole suite): most tests wait on real
- * sockets, processes and timers, so more workers than cores help until the CPU is saturated.
+ * Workers for --parallel. Most tests wait on real sockets, processes and timers, so more workers
+ * than cores help until the CPU is saturated; past that, tests with real-time limits start to miss
+ * them. Measured on this 2-core machine (07:00 UTC, 32 files of test/cli, config, dev-csms, api,
+ * hal, store, systemd and process; the machine busy with other work too): 3 jobs 153 s wall,
+ * 4 jobs 127 s, 6 jobs 173 s with 16 tests over their time limits (4 and 3 with 3 and 4 jobs).
  */
 const DEFAULT_JOBS = 4;
 
