@@ -42,23 +42,12 @@ import { v16DeviceConfiguration, v201DeviceConfiguration } from '../services/dev
 
 export type { AgentHardware, AgentParts, AgentStorage, AgentTransport, BootReason, RestartReason } from './agent-parts.js';
 
-/** Agent.start's options: the config's own hardware (on a given GPIO driver or world), storage and transport. */
-export interface AgentOptions {
-  log: Logger;
-  /** A GPIO driver instead of the config's (tests). */
-  gpio?: GpioDriver;
-  /**
-   * The simulated world (plug, EV, inputs, meter registers), made once per process so that it
-   * outlives a restart of the agent as a cable outlives a reboot. Without it the agent's hardware
-   * has a world of its own, gone at stop.
-   */
-  world?: SimulatedWorld;
-  /** The local API's port when the config says 0 (any): the one an earlier start got, kept across a restart. */
-  apiPort?: number;
-  bootReason?: BootReason;
-  /** Where the kernel's boot id comes from (tests); default systemd's EVSE_AGENT_BOOT_ID, else /proc/sys/kernel/random/boot_id. */
-  kernelBootId?: () => string | undefined;
-}
+/**
+ * Agent.start's options: Agent.create's, on the config's own storage, transport and hardware, the
+ * latter on a given GPIO driver (tests) or simulated world (made once per process by the CLI so
+ * that it outlives a restart of the agent, as a cable outlives a reboot).
+ */
+export type AgentOptions = Pick<AgentParts, 'log' | 'apiPort' | 'bootReason' | 'kernelBootId'> & { gpio?: GpioDriver; world?: SimulatedWorld };
 
 export function firmwareVersion(): string {
   return (JSON.parse(readFileSync(path.join(packageRoot, 'package.json'), 'utf8')) as { version: string }).version;
