@@ -78,6 +78,8 @@ async function runChild(count: number): Promise<void> {
     await sleep(settleMs);
     const rss: number[] = [];
     const heap: number[] = [];
+    const cpuFrom = process.cpuUsage();
+    const wallFrom = performance.now();
     for (let i = 0; i < samples; i++) {
       // A full collection first: what stays is what the stations hold, not garbage not yet collected.
       (globalThis as { gc?: () => void }).gc?.();
@@ -86,8 +88,11 @@ async function runChild(count: number): Promise<void> {
       heap.push(m.heapUsed);
       await sleep(1000);
     }
+    const cpu = process.cpuUsage(cpuFrom);
+    // Idle CPU over the sampling time (the forced collections included): what the 1 Hz polls, pings and timers cost.
+    const cpuPercent = ((cpu.user + cpu.system) / 1000 / (performance.now() - wallFrom)) * 100;
     const connected = agents.filter(({ agent }) => agent.client.isConnected).length;
-    process.stdout.write(`${JSON.stringify({ count, connected, rss, heap })}\n`);
+    process.stdout.write(`${JSON.stringify({ count, connected, rss, heap, cpuPercent })}\n`);
   } finally {
     for (const { agent, world } of agents) {
       await agent.stop();
@@ -98,7 +103,7 @@ async function runChild(count: number): Promise<void> {
 }
 
 /** Runs a child for `count` stations; resolves with its median RSS in MiB. */
-function measure(count: number): Promise<{ medianMiB: number; samples: number[]; heapMiB: number }> {
+function measure(count: number): Promise<{ medianMiB: number; samples: number[]; heapMiB: number; cpuPercent: number }> {
   return new Promise((resolve, reject) => {
     const self = fileURLToPath(import.meta.url);
     const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', self, '--child', String(count), '--settle-s', String(settleMs / 1000), '--samples', String(samples)], {
@@ -111,10 +116,10 @@ function measure(count: number): Promise<{ medianMiB: number; samples: number[];
     child.on('close', (code) => {
       const line = out.split('\n').find((l) => l.startsWith('{'));
       if (code !== 0 || !line) return reject(new Error(`the child for ${count} station(s) exited ${code}:\n${out}`));
-      const r = JSON.parse(line) as { count: number; connected: number; rss: number[]; heap: number[] };
+      const r = JSON.parse(line) as { count: number; connected: number; rss: number[]; heap: number[]; cpuPercent: number };
       if (r.connected !== count) return reject(new Error(`${r.connected} of ${count} station(s) connected at the end`));
       const mib = r.rss.map((b) => b / 2 ** 20);
-      resolve({ medianMiB: median(mib), samples: mib, heapMiB: median(r.heap) / 2 ** 20 });
+      resolve({ medianMiB: median(mib), samples: mib, heapMiB: median(r.heap) / 2 ** 20, cpuPercent: r.cpuPercent });
     });
   });
 }
@@ -132,12 +137,14 @@ if (values.child !== undefined) {
   process.stdout.write(`idle RSS, median of ${samples} samples 1 s apart after ${settleMs / 1000} s idle; one process each, with an in-process dev CSMS\n`);
   const rows: Array<[string, number]> = [];
   for (const count of [0, 1, n]) {
-    const { medianMiB, samples: s, heapMiB } = await measure(count);
+    const { medianMiB, samples: s, heapMiB, cpuPercent } = await measure(count);
     rows.push([count === 0 ? 'CSMS only' : `${count} station${count === 1 ? '' : 's'}`, medianMiB]);
-    process.stdout.write(`  ${rows.at(-1)![0].padEnd(12)} ${medianMiB.toFixed(1).padStart(7)} MiB   (samples ${s.map((x) => x.toFixed(1)).join(', ')}; JS heap in use ${heapMiB.toFixed(1)} MiB)\n`);
+    process.stdout.write(`  ${rows.at(-1)![0].padEnd(12)} ${medianMiB.toFixed(1).padStart(7)} MiB   (samples ${s.map((x) => x.toFixed(1)).join(', ')}; JS heap in use ${heapMiB.toFixed(1)} MiB; CPU ${cpuPercent.toFixed(1)} % of a core)\n`);
   }
   const [none, one, many] = rows.map((r) => r[1]) as [number, number, number];
   const ratio = many / one;
   process.stdout.write(`${n} stations / 1 station = ${ratio.toFixed(2)}x (target well under ${n}x)\n`);
   process.stdout.write(`per station beyond the first: ${((many - one) / (n - 1)).toFixed(1)} MiB; the first station over the CSMS-only process: ${(one - none).toFixed(1)} MiB\n`);
+  // "Well under N times": at most half of it.
+  process.exitCode = ratio < n / 2 ? 0 : 1;
 }
