@@ -125,7 +125,6 @@ export class V16Adapter implements ProtocolAdapter {
       minimumDurationS: () => (configuration.has('MinimumStatusDuration') ? configuration.getInt('MinimumStatusDuration') : 0),
       onFailure: 'forget',
     });
-    const adapter = this;
     this.ctx = {
       config: options.config,
       station: options.station,
@@ -142,9 +141,7 @@ export class V16Adapter implements ProtocolAdapter {
         options.restart('RemoteReset');
       },
       localTransactionId: (id) => this.transactionMessages.localTransactionId(id),
-      get dataTransferHandlers() {
-        return adapter.dataTransferHandlers;
-      },
+      dataTransferHandlers: this.dataTransferHandlers,
     };
     this.registerHandlers();
   }

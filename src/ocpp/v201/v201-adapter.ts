@@ -39,8 +39,6 @@ import { encodeSecurityEvent } from './actions/security-event-notification.js';
 import { ConnectionFailureStreak, FaultEvents, SecurityEvents, startSecurityEvent } from '../../services/security-events/index.js';
 import { cancelReservation } from './actions/cancel-reservation.js';
 import { reservationStatusUpdateRequest } from './actions/reservation-status-update.js';
-import { OfflineOutbox } from '../common/offline-outbox.js';
-import type { NotifyEventRequest } from 'ocpp-messages/v2.0/NotifyEventRequest.js';
 import { reserveNow } from './actions/reserve-now.js';
 import { reset } from './actions/reset.js';
 import { setVariables } from './actions/set-variables.js';
@@ -103,7 +101,6 @@ export class V201Adapter implements ProtocolAdapter {
 
   constructor(private readonly options: V201AdapterOptions) {
     const { client, log, deviceModel } = options;
-    const adapter = this;
     this.clock = new CsmsClock(options.clock ?? systemClock);
     this.registration = new Registration({
       client,
@@ -171,9 +168,7 @@ export class V201Adapter implements ProtocolAdapter {
       send: (action, payload, opts) => this.registration.send(action, payload, opts?.triggered ?? false),
       latestReading: options.latestReading,
       restart: options.restart,
-      get dataTransferHandlers() {
-        return adapter.dataTransferHandlers;
-      },
+      dataTransferHandlers: this.dataTransferHandlers,
     };
     this.transactionMessages = new TransactionMessages201({
       clock: this.clock,

@@ -13,8 +13,7 @@ export function reason16(reason: StopReason, resetType?: 'Hard' | 'Soft'): Reaso
     case 'PowerLoss':
     case 'Reboot':
     case 'Remote':
-    // 5.16: a transaction ended by UnlockConnector has its own reason in 1.6 (7.36), not Other.
-    case 'UnlockCommand':
+    case 'UnlockCommand': // 5.16: a transaction ended by UnlockConnector has its own reason in 1.6 (7.36), not Other.
       return reason;
     case 'ImmediateReset':
       return resetType === 'Soft' ? 'SoftReset' : 'HardReset';
