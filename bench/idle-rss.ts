@@ -18,7 +18,6 @@ import { parseArgs } from 'node:util';
 
 type AgentModule = typeof import('../src/app/agent.js');
 type ConfigModule = typeof import('../src/config/load-config.js');
-type WorldModule = typeof import('../src/hal/simulated-world.js');
 type LoggerModule = typeof import('../src/process/logger.js');
 type CsmsModule = typeof import('../tools/dev-csms/dev-csms.js');
 
@@ -49,7 +48,6 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 async function runChild(count: number): Promise<void> {
   const { Agent } = (await import(dist('src/app/agent.js'))) as AgentModule;
   const { loadConfig } = (await import(dist('src/config/load-config.js'))) as ConfigModule;
-  const { SimulatedWorld } = (await import(dist('src/hal/simulated-world.js'))) as WorldModule;
   const { silentLogger } = (await import(dist('src/process/logger.js'))) as LoggerModule;
   const { DevCsms } = (await import(dist('tools/dev-csms/dev-csms.js'))) as CsmsModule;
   const csms = new DevCsms({ port: 0 });
@@ -65,13 +63,12 @@ async function runChild(count: number): Promise<void> {
         api: { ...base.api, host: '127.0.0.1', port: 0 },
         evses: base.evses.map((e) => ({ ...e, meter: { ...e.meter, pollIntervalMs: 1000 } })),
       };
-      const world = new SimulatedWorld();
-      const agent = await Agent.create({ config, log: silentLogger, storage: { scratch: true }, hardware: { kind: 'simulated', world } });
-      agents.push({ agent, world });
+      // Simulated hardware on a world of the station's own: nothing shared between the stations.
+      agents.push(await Agent.create({ config, log: silentLogger, storage: { scratch: true }, hardware: { kind: 'simulated' } }));
     }
     // Connected and booted, every one, before the idle time counts.
     const deadline = Date.now() + 30_000;
-    while (agents.some(({ agent }) => agent.status().connection.bootState !== 'Accepted')) {
+    while (agents.some((agent) => agent.status().connection.bootState !== 'Accepted')) {
       if (Date.now() > deadline) throw new Error('not every station booted within 30 s');
       await sleep(100);
     }
@@ -91,13 +88,10 @@ async function runChild(count: number): Promise<void> {
     const cpu = process.cpuUsage(cpuFrom);
     // Idle CPU over the sampling time (the forced collections included): what the 1 Hz polls, pings and timers cost.
     const cpuPercent = ((cpu.user + cpu.system) / 1000 / (performance.now() - wallFrom)) * 100;
-    const connected = agents.filter(({ agent }) => agent.client.isConnected).length;
+    const connected = agents.filter((agent) => agent.client.isConnected).length;
     process.stdout.write(`${JSON.stringify({ count, connected, rss, heap, cpuPercent })}\n`);
   } finally {
-    for (const { agent, world } of agents) {
-      await agent.stop();
-      await world.close();
-    }
+    for (const agent of agents) await agent.stop();
     await csms.stop();
   }
 }

@@ -36,12 +36,13 @@ export interface AgentStorage {
 
 /**
  * The hardware: the drivers the config names (default), optionally on a given GPIO driver and
- * simulated world; everything simulated on a world whatever the config says; or a function that
- * opens it (a given set of role drivers). The agent closes what it opened at stop.
+ * simulated world; everything simulated whatever the config says, on a given world (it outlives
+ * the agent) or on one of the agent's own (gone at stop); or a function that opens it (a given
+ * set of role drivers). The agent closes what it opened at stop.
  */
 export type AgentHardware =
   | { kind: 'config'; gpio?: GpioDriver; world?: SimulatedWorld }
-  | { kind: 'simulated'; world: SimulatedWorld }
+  | { kind: 'simulated'; world?: SimulatedWorld }
   | { kind: 'given'; open(config: StationConfig, options: { log: Logger; clock: Clock }): Promise<StationHardware> };
 
 /** The OCPP connection: how to make the client for the options the agent works out (default: a WebSocket to ocpp.url). */

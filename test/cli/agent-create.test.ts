@@ -123,6 +123,16 @@ describe('Agent.create: whole stations from their parts', function () {
     assert.equal(agent.status().uptimeS, 90);
   });
 
+  it('hardware "simulated" without a world: the station has one of its own, gone when it stops', async () => {
+    const agent = await Agent.create({ config: configOf('CREATE-OWN-WORLD'), log: silentLogger, storage: { scratch: true }, hardware: { kind: 'simulated' } });
+    agents.push(agent);
+    await booted(agent);
+    agent.hardware.simulation.setPlugged(1, 1, true);
+    const deadline = Date.now() + 5000;
+    while (connectorStatus(agent) !== 'Occupied' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    assert.equal(connectorStatus(agent), 'Occupied');
+  });
+
   it('hardware "simulated" runs a station whose config names sysfs GPIO on simulated lines, and says so', async () => {
     const world = new SimulatedWorld();
     worlds.push(world);
