@@ -1,17 +1,17 @@
 import assert from 'node:assert/strict';
 import { startStation, VERSIONS } from '../drivers/start-station.js';
-import { afterEachTest, assertNoCallErrors, callRecords, calls, heartbeatGaps, ID, until } from '../harness.js';
+import { afterEachTest, assertNoCallErrors, callRecords, calls, heartbeatGaps, ID, sleep, until } from '../harness.js';
 import { waitForTx } from '../v201/rig.js';
 
-const HOUR_MS = 3600_000;
-
 /**
- * Registration, both versions (1.6 4.2 / 4.6; 2.0.1 B01 / G02): the heartbeat interval the
- * BootNotification answer gives is the station's, Heartbeats follow at it, and the station's clock
- * follows the CSMS' currentTime. What the boot says, Pending and Rejected differ in the details of
- * each version:
- * v16/boot.test.ts, v201/boot.test.ts.
+ * Registration, both versions (1.6 4.2 / 4.6 / 9.1.10; 2.0.1 B01 / B05 / G02): the heartbeat
+ * interval the BootNotification answer gives is the station's, Heartbeats follow at it (and at a
+ * new one the CSMS sets, at once), and the station's clock follows the CSMS' currentTime. What the
+ * boot says, Pending and Rejected differ in the details of each version: v16/boot.test.ts,
+ * v201/boot.test.ts.
  */
+
+const HOUR_MS = 3600_000;
 
 for (const version of VERSIONS) {
   describe(`integration scenarios, OCPP ${version}: registration`, function () {
@@ -65,6 +65,25 @@ for (const version of VERSIONS) {
       if (d.version === '2.0.1') behind((await waitForTx(d.csms, (t) => t.eventType === 'Started')).meterValue![0]!.timestamp, 'Transaction.Begin meter value');
       await d.waitForStatus('Occupied');
       behind(calls<{ timestamp?: string }>(d.csms, 'StatusNotification').at(-1)!.timestamp!, 'the StatusNotification of the plug-in');
+      assertNoCallErrors(d.csms);
+    });
+
+    it('1.6 9.1.10 ChangeConfiguration / 2.0.1 B05/G02 SetVariables of the HeartbeatInterval: Accepted, and it takes effect at once (the first Heartbeat within the new interval, then at it)', async () => {
+      const d = await startStation(version, { csms: { heartbeatIntervalS: 300 } });
+      await sleep(200);
+      assert.equal(calls(d.csms, 'Heartbeat').length, 0);
+      if (d.version === '1.6') assert.deepEqual(await d.csms.changeConfiguration(ID, 'HeartbeatInterval', '1'), { status: 'Accepted' });
+      else {
+        const set = await d.csms.setVariables(ID, [{ component: { name: 'OCPPCommCtrlr' }, variable: { name: 'HeartbeatInterval' }, attributeValue: '1' }]);
+        assert.equal(set.setVariableResult[0]!.attributeStatus, 'Accepted');
+      }
+      const setAt = Date.now();
+      const first = await d.csms.waitForNext(ID, 'Heartbeat', undefined, 2500);
+      assert.ok(first.at.getTime() - setAt < 1600, `first Heartbeat ${first.at.getTime() - setAt} ms after the change`);
+      await d.csms.waitForNext(ID, 'Heartbeat', undefined, 2500);
+      const most = d.version === '1.6' ? 1600 : 1500;
+      const gaps = heartbeatGaps(d.csms);
+      assert.ok(gaps.length >= 1 && gaps.every((g) => g >= 900 && g < most), `Heartbeats ${gaps.join(', ')} ms apart, expected about 1000`);
       assertNoCallErrors(d.csms);
     });
   });

@@ -53,12 +53,19 @@ for (const version of VERSIONS) {
       const tx = await d.startCharging();
       // Some energy on the register first, so that reading 1000 Wh lower (never below 0) is lower.
       await until(() => (agent.hardware.evses[0]!.meter.latest?.energyImportWh ?? 0) > 2, 3000, 'energy on the register');
-      const failedPollsBefore = agent.hardware.evses[0]!.meter.health.counters.failedPolls;
+      const meter = agent.hardware.evses[0]!.meter;
+      const failedPollsBefore = meter.health.counters.failedPolls;
+      // The failed-poll count at the moment the meter is declared failed (it goes on counting after).
+      let failedPollsAtFailure: number | undefined;
+      const watching = meter.health$.subscribe((h) => {
+        if (h.state === 'failed' && failedPollsAtFailure === undefined) failedPollsAtFailure = h.counters.failedPolls;
+      });
       agent.hardware.simulation.setMeterFault(1, 'energy-backwards');
       await d.waitForStatus('Faulted', 1, 4000);
+      watching.unsubscribe();
       assertFaulted16(d, 'PowerMeterFailure');
       if (d.version === '2.0.1') assert.match((await waitForFaultEvent(d, 'FiscalMetering', true)).techInfo ?? '', /backwards/);
-      assert.equal(agent.hardware.evses[0]!.meter.health.counters.failedPolls - failedPollsBefore, 1, 'failed on the first backwards reading');
+      assert.equal(failedPollsAtFailure! - failedPollsBefore, 1, 'failed on the first backwards reading');
       assert.equal(d.relayClosed(), false);
       const ended = await d.waitForEnded((e) => e.csmsId === tx.csmsId);
       if (d.version === '1.6') assert.equal(ended.reason, 'Other');

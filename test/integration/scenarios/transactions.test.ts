@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { startStation, VERSIONS, type AnyDriver } from '../drivers/start-station.js';
-import { afterEachTest, assertNoCallErrors, calls, sleep, until } from '../harness.js';
+import { afterEachTest, assertNoCallErrors, calls, CARD, sleep, until } from '../harness.js';
 import { assertContiguous, statuses, txEvents, waitForTx } from '../v201/rig.js';
 
 /**
  * Transactions, both versions: what the CSMS sees when the vehicle leaves during charging, when
- * it rejects a card, when it rejects a transaction's start, and when the emergency stop ends one.
+ * it rejects a card, when it rejects a transaction's start, when the emergency stop ends one, and
+ * the statuses of a session the card starts and stops.
  * The message-level details each version adds (1.6 4.9 Finishing, 2.0.1 triggerReason and seqNo)
  * are checked beside the shared expectations. Version-only transaction behaviour: 1.6 in
  * v16/transactions.test.ts, 2.0.1 in v201/transactions.test.ts.
@@ -106,6 +107,35 @@ for (const version of VERSIONS) {
       await sleep(200);
       assert.equal(d.relayClosed(), false, 'energy does not resume by itself');
       assert.equal(d.agent.station.transactions().length, 0);
+      assertNoCallErrors(d.csms);
+    });
+
+    it('1.6 4.9 / 2.0.1 E07 a session\'s statuses: the card starts it, the same card stops it (Local, with the token, 2.0.1 StopAuthorized); occupied while the vehicle is in (1.6 Preparing -> Charging -> Finishing, all NoError, connector 0 stays Available), Available once unplugged, nothing more', async () => {
+      const d = await startStation(version);
+      const tx = await d.startCharging();
+      if (d.version === '1.6') await d.waitForWireStatus('Charging');
+      assert.equal(d.relayClosed(), true);
+      assert.equal((await d.present(CARD.idToken)).outcome, 'stopped');
+      const ended = await d.waitForEnded();
+      assert.deepEqual([ended.csmsId, ended.reason, ended.token], [tx.csmsId, 'Local', CARD.idToken]);
+      if (d.version === '1.6') await d.waitForWireStatus('Finishing');
+      else assert.equal((await waitForTx(d.csms, (t) => t.eventType === 'Ended')).triggerReason, 'StopAuthorized');
+      assert.equal(d.relayClosed(), false);
+      assert.equal(d.lastStatus(), 'Occupied');
+      await d.unplug();
+      await d.waitForStatus('Available');
+      await sleep(100);
+      assert.deepEqual(d.statusSequence(), ['Available', 'Occupied', 'Available']);
+      if (d.version === '1.6') {
+        assert.deepEqual(d.wireStatuses(), ['Available', 'Preparing', 'Charging', 'Finishing', 'Available']);
+        assert.ok(calls<{ errorCode: string }>(d.csms, 'StatusNotification').every((s) => s.errorCode === 'NoError'));
+        assert.equal(d.chargePointStatus(), 'Available');
+        assert.equal(calls(d.csms, 'StatusNotification').filter((s) => (s as { connectorId: number }).connectorId === 0).length, 1);
+      } else {
+        assert.deepEqual(d.wireStatuses(), ['Available', 'Occupied', 'Available'], 'each change once');
+        assertContiguous(txEvents(d.csms, String(tx.csmsId)));
+      }
+      assert.equal(d.started().length, 1, 'no new transaction');
       assertNoCallErrors(d.csms);
     });
   });

@@ -9,7 +9,6 @@ import {
   sleep,
   startCharging16,
   startRig16,
-  statuses16,
   statusSequence,
   tag,
   TAG,
@@ -20,33 +19,14 @@ import {
 } from './rig.js';
 
 /**
- * OCPP 1.6 4.9 StatusNotification: the connector statuses of a session, connector 0, faults with
- * their error codes (7.6), and 9.1.19 MinimumStatusDuration.
+ * OCPP 1.6 4.9 StatusNotification: a tag before the vehicle, connector 0, faults with their error
+ * codes (7.6), and 9.1.19 MinimumStatusDuration. A session's statuses from card to card are shared
+ * with 2.0.1: ../scenarios/transactions.test.ts.
  */
 
 describe('OCPP 1.6 integration: StatusNotification (4.9)', function () {
   this.timeout(15000);
   afterEach(afterEachTest);
-
-  it('4.9 a session reports Preparing (plug) -> Charging (tag, StartTransaction) -> Finishing (tag again, StopTransaction) -> Available (unplug), all NoError; connector 0 stays Available', async () => {
-    const rig = await startRig16();
-    const { csms, agent } = rig;
-    await startCharging16(rig);
-    await waitForStatus(csms, 1, 'Charging');
-    assert.equal(relayClosed(agent), true);
-    const stopped = await agent.station.presentIdToken(1, tag(TAG));
-    assert.equal(stopped.outcome, 'stopped');
-    await waitForStop(csms);
-    await waitForStatus(csms, 1, 'Finishing');
-    assert.equal(relayClosed(agent), false);
-    await unplug(agent);
-    await waitForStatus(csms, 1, 'Available');
-    await sleep(100);
-    assert.deepEqual(statusSequence(csms, 1), ['Available', 'Preparing', 'Charging', 'Finishing', 'Available']);
-    assert.ok(statuses16(csms).every((s) => s.errorCode === 'NoError'));
-    assert.deepEqual(statusSequence(csms, 0), ['Available']);
-    assertNoCallErrors(csms);
-  });
 
   it('4.9 a tag presented before the vehicle: Preparing at once, Charging at plug-in; 9.1.9 ConnectionTimeOut without a vehicle: Available again (B1)', async () => {
     const { csms, agent } = await startRig16();
