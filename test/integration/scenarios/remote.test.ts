@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { startStation, VERSIONS, type AnyDriver } from '../drivers/start-station.js';
-import { afterEachTest, assertNoCallErrors, callRecords, calls, CARD, ID, sleep } from '../harness.js';
+import { afterEachTest, assertNoCallErrors, callRecords, calls, CARD, ID, sleep, until, withSecondEvse } from '../harness.js';
 import { assertContiguous, txEvents, waitForTx } from '../v201/rig.js';
 
 /**
  * Remote start and stop, both versions (1.6 5.11 RemoteStartTransaction, 5.12
  * RemoteStopTransaction, 9.1.3; 2.0.1 F01-F03): a remote start on a plugged EVSE and its remote
- * stop, authorizing the remote token first when configured, and the EVSEs a remote start is
- * refused on. 2.0.1 adds remoteStartId and the RemoteStart / RemoteStop trigger reasons.
+ * stop, authorizing the remote token first when configured, the EVSEs a remote start is refused
+ * on, and the EVSE it goes to on a station with two. 2.0.1 adds remoteStartId and the RemoteStart / RemoteStop trigger reasons.
  * UnlockConnector and TriggerMessage differ by version: v16/remote.test.ts, v201/remote.test.ts.
  */
 
@@ -110,6 +110,25 @@ for (const version of VERSIONS) {
       await d.waitForEnded((e) => e.csmsId === tx.csmsId);
       await d.waitForStatus('Available');
       assert.equal(await d.remoteStart({ token: 'R', evseId: 1 }), 'Accepted');
+      assertNoCallErrors(d.csms);
+    });
+
+    it('1.6 5.11 / 2.0.1 F01.FR.20 with two EVSEs: a remote start on EVSE 2 (1.6 connector 2) starts there, EVSE 1 stays Available; without an EVSE the one with a vehicle waiting is taken', async () => {
+      const d = await startStation(version, { config: withSecondEvse });
+      await d.plugIn(2);
+      assert.equal(await d.remoteStart({ token: 'REMOTE-A', evseId: 2 }), 'Accepted');
+      const first = await d.waitForStarted();
+      assert.deepEqual([first.token, first.evseId, first.connectorId], ['REMOTE-A', 2, d.version === '1.6' ? 2 : 1]);
+      await d.waitForStatus('Occupied', 2);
+      if (d.version === '1.6') await d.waitForWireStatus('Charging', 2);
+      assert.equal(d.lastStatus(1), 'Available');
+      assert.equal(d.relayClosed(2), true);
+      assert.equal(d.relayClosed(1), false);
+      await d.plugIn(1);
+      assert.equal(await d.remoteStart({ token: 'REMOTE-B' }), 'Accepted');
+      await until(() => d.started().length === 2, 2000, 'the second start');
+      const second = d.started()[1]!;
+      assert.deepEqual([second.token, second.evseId, second.connectorId], ['REMOTE-B', 1, 1]);
       assertNoCallErrors(d.csms);
     });
   });

@@ -7,7 +7,6 @@ import {
   callRecords,
   calls,
   ID,
-  lastStatus,
   measurandsOf,
   meterValues16,
   plugIn,
@@ -23,7 +22,6 @@ import {
   until,
   waitForStatus,
   waitForStop,
-  withSecondEvse,
 } from './rig.js';
 
 /**
@@ -60,21 +58,6 @@ describe('OCPP 1.6 integration: remote control (5.11, 5.12, 5.16, 5.17, 5.6)', f
     await waitForStatus(csms, 1, 'Preparing');
     await waitForStatus(csms, 1, 'Available', 3000);
     assert.equal(startTransactions(csms).length, 1, 'no transaction for the timed-out authorization');
-    assertNoCallErrors(csms);
-  });
-
-  it('5.11 with two EVSEs: RemoteStartTransaction on connector 2 starts there; without connectorId the connector with a vehicle waiting is taken', async () => {
-    const { csms, agent } = await startRig16({ config: withSecondEvse });
-    await plugIn(agent, 2);
-    assert.deepEqual(await csms.remoteStartTransaction(ID, { connectorId: 2, idTag: 'REMOTE-A' }), { status: 'Accepted' });
-    const first = (await csms.waitFor<{ idTag: string; connectorId: number }>(ID, 'StartTransaction')).payload;
-    assert.deepEqual([first.idTag, first.connectorId], ['REMOTE-A', 2]);
-    await waitForStatus(csms, 2, 'Charging');
-    assert.equal(lastStatus(csms, 1)!.status, 'Available');
-    await plugIn(agent, 1);
-    assert.deepEqual(await csms.remoteStartTransaction(ID, { idTag: 'REMOTE-B' }), { status: 'Accepted' });
-    await until(() => startTransactions(csms).length === 2, 2000, 'the second StartTransaction');
-    assert.deepEqual([startTransactions(csms)[1]!.idTag, startTransactions(csms)[1]!.connectorId], ['REMOTE-B', 1]);
     assertNoCallErrors(csms);
   });
 
