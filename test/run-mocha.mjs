@@ -13,9 +13,11 @@
  *               never older than the sources.
  *   --parallel  runs the files in worker processes, TEST_JOBS at a time (default below), the files
  *               known to be slow first, so that the run does not end waiting for one of them.
+ *   --cpu-report with --parallel: at the end, the files that took the most CPU time (their own and
+ *               their child processes'), and the total (test/helpers/cpu-report.ts).
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
@@ -95,6 +97,7 @@ const own = (flag) => {
 const typecheck = own('--typecheck');
 const build = own('--build');
 const parallel = own('--parallel');
+const cpuReport = own('--cpu-report');
 
 /** Runs an npm script of this package; resolves with its exit code and, if quiet, what it printed. */
 function npmRun(script, quiet) {
@@ -142,12 +145,29 @@ if (parallel) {
   mochaArgs = ['--parallel', '--jobs', jobs, ...options, ...orderedSpecs(specs)];
 }
 
+/** The --cpu-report summary: the files taking the most CPU, and the sum over all files. */
+function printCpuReport(file) {
+  if (!existsSync(file)) return;
+  const lines = readFileSync(file, 'utf8').trim().split('\n').filter(Boolean).map((line) => JSON.parse(line));
+  const cpu = (l) => l.ownMs + l.childrenMs;
+  const s = (ms) => `${(ms / 1000).toFixed(1)} s`;
+  lines.sort((a, b) => cpu(b) - cpu(a));
+  const total = lines.reduce((sum, l) => sum + cpu(l), 0);
+  process.stdout.write(`\nCPU time of the test files: ${s(total)} in all (own + child processes), ${lines.length} files; the most:\n`);
+  for (const l of lines.slice(0, 15)) process.stdout.write(`  ${s(cpu(l)).padStart(7)} (own ${s(l.ownMs)}, children ${s(l.childrenMs)}, wall ${s(l.wallMs)})  ${l.file}\n`);
+}
+
 const mocha = createRequire(import.meta.url).resolve('mocha/bin/mocha.js');
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'evse-agent-test-'));
 env['TMPDIR'] = tmp;
+// Outside the run's TMPDIR, which a test may look into; removed with it.
+const cpuReportFile = `${tmp}-cpu.jsonl`;
+if (cpuReport) env['EVSE_AGENT_TEST_CPU_REPORT'] = cpuReportFile;
 const child = spawn(process.execPath, [mocha, ...mochaArgs], { stdio: 'inherit', env });
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
 child.on('exit', (code, signal) => {
+  if (cpuReport) printCpuReport(cpuReportFile);
   rmSync(tmp, { recursive: true, force: true });
+  rmSync(cpuReportFile, { force: true });
   process.exit(code ?? (signal ? 128 + (os.constants.signals[signal] ?? 0) : 1));
 });

@@ -1,11 +1,14 @@
 import { readdirSync, readFileSync } from 'node:fs';
+import { recordFileCpu, startFileCpu } from './cpu-report.js';
 import { removeAllTempDirs } from './temp-dir.js';
 
 /**
  * Mocha root hooks (loaded by .mocharc.json "require"): when the run ends, the scratch folders of
  * test/helpers/temp-dir.ts are removed, and no process a test started (an agent, meter-sim, socat)
  * may still be running. A leftover child is killed and named, and the run fails: with --exit, mocha
- * would otherwise leave it running after the tests.
+ * would otherwise leave it running after the tests. In a parallel run (npm test) the hooks run
+ * around each file, in the worker running it, so all of this holds per file; there they also
+ * measure the file's CPU time when asked to (cpu-report.ts).
  */
 
 interface Child {
@@ -41,7 +44,12 @@ export function runningChildren(): Child[] {
 }
 
 export const mochaHooks = {
-  afterAll(): void {
+  beforeAll(): void {
+    startFileCpu();
+  },
+
+  afterAll(this: Mocha.Context): void {
+    recordFileCpu(this.test?.parent?.suites[0]?.file);
     removeAllTempDirs();
     const left = runningChildren();
     for (const child of left) {
