@@ -6,8 +6,8 @@ import { txEvents } from '../v201/rig.js';
 /**
  * Reservations, both versions (1.6 5.13 ReserveNow, 5.1 CancelReservation, 9.3 connector 0;
  * 2.0.1 H01-H04): reserving, using, replacing, cancelling and the expiry of a reservation, a
- * reservation of any EVSE (1.6 connector 0, 2.0.1 without evseId), and a remote start on a
- * reserved EVSE. 2.0.1 also reports how a reservation ended (ReservationStatusUpdate: Expired, and
+ * reservation of any EVSE (1.6 connector 0, 2.0.1 without evseId), a remote start on a reserved
+ * EVSE, and the ReserveNow answers when an EVSE cannot be reserved. 2.0.1 also reports how a reservation ended (ReservationStatusUpdate: Expired, and
  * nothing for one used, replaced or cancelled); 1.6 has no such message. Version-only cases:
  * v16/reservations.test.ts, v201/reservations.test.ts.
  */
@@ -148,6 +148,35 @@ for (const version of VERSIONS) {
       const started = await d.waitForStarted((t) => t.evseId === 2);
       assert.deepEqual([started.token, started.connectorId, started.reservationId], [RESERVED, d.version === '1.6' ? 2 : 1, 31]);
       assert.equal(await d.cancelReservation(31), 'Rejected', 'used');
+      assertNoCallErrors(d.csms);
+    });
+
+    it('1.6 5.13 / 2.0.1 H01 a ReserveNow that cannot be honoured: an unknown EVSE or an expiry in the past Rejected; H01.FR.11 a vehicle plugged in Occupied; H01.FR.14 Unavailable; H01.FR.12 Faulted (nothing Reserved meanwhile); H01.FR.11 reserved by another token, or a driver authorized there, Occupied', async () => {
+      const d = await startStation(version, { config: withSecondEvse });
+      const reserve = (reservationId: number, evseId: number, options: { token?: string; expiresInS?: number } = {}) =>
+        d.reserve({ reservationId, token: options.token ?? RESERVED, evseId, expiresInS: options.expiresInS ?? 60 });
+      assert.equal(await reserve(6, 9), 'Rejected', 'no EVSE 9');
+      assert.equal(await reserve(6, 1, { expiresInS: -5 }), 'Rejected', 'expired already');
+      await d.plugIn(1);
+      assert.equal(await reserve(6, 1), 'Occupied');
+      await d.unplug(1);
+      assert.equal(await d.changeAvailability({ evseId: 1, operative: false }), 'Accepted');
+      await d.waitForStatus('Unavailable', 1);
+      assert.equal(await reserve(4, 1), 'Unavailable');
+      assert.equal(await d.changeAvailability({ evseId: 1, operative: true }), 'Accepted');
+      await d.waitForStatus('Available', 1);
+      d.agent.hardware.simulation.setInput('rcd', true);
+      await d.waitForStatus('Faulted', 1);
+      assert.equal(await reserve(5, 1), 'Faulted');
+      d.agent.hardware.simulation.setInput('rcd', false);
+      await d.waitForStatus('Available', 1);
+      assert.ok(!d.statusSequence(1).includes('Reserved'), 'nothing was reserved');
+
+      assert.equal(await reserve(1, 1), 'Accepted');
+      assert.equal(await reserve(2, 1, { token: 'OTHER' }), 'Occupied', 'reserved by another token');
+      assert.equal((await d.present(OTHER, 2)).outcome, 'authorized');
+      assert.equal(await reserve(3, 2), 'Occupied', 'a driver authorized there');
+      assert.equal(await d.cancelReservation(1), 'Accepted');
       assertNoCallErrors(d.csms);
     });
   });

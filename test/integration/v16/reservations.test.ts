@@ -16,8 +16,8 @@ import {
 } from './rig.js';
 
 /**
- * OCPP 1.6 only reservation cases (5.13 ReserveNow refusals, 4.9 a reserved connector's statuses, a
- * connector 0 reservation's end); the ones shared with 2.0.1 are in ../scenarios/reservations.test.ts.
+ * OCPP 1.6 only reservation cases (4.9 a reserved connector's statuses, a connector 0
+ * reservation's end); the ones shared with 2.0.1 are in ../scenarios/reservations.test.ts.
  */
 
 async function reserveNow(csms: DevCsms, request: { connectorId?: number; idTag?: string; parentIdTag?: string; reservationId?: number; expiresInS?: number }): Promise<ReserveNowResponse['status']> {
@@ -36,25 +36,6 @@ const cancel = async (csms: DevCsms, reservationId: number): Promise<string> => 
 describe('OCPP 1.6 integration: reservations (5.13, 5.1)', function () {
   this.timeout(15000);
   afterEach(afterEachTest);
-
-  it('5.13 ReserveNow on an occupied connector: Occupied; a faulted one: Faulted; an unavailable one: Unavailable; an unknown connector or an expiryDate passed: Rejected', async () => {
-    const { csms, agent } = await startRig16();
-    assert.equal(await reserveNow(csms, { connectorId: 4 }), 'Rejected');
-    assert.equal(await reserveNow(csms, { expiresInS: -5 }), 'Rejected');
-    await plugIn(agent);
-    assert.equal(await reserveNow(csms, {}), 'Occupied');
-    await unplug(agent);
-    agent.hardware.simulation.setInput('rcd', true);
-    await waitForStatus(csms, 1, 'Faulted');
-    assert.equal(await reserveNow(csms, {}), 'Faulted');
-    agent.hardware.simulation.setInput('rcd', false);
-    await waitForStatus(csms, 1, 'Available');
-    assert.deepEqual((await csms.changeAvailability(ID, { connectorId: 1, operative: false })).response, { status: 'Accepted' });
-    await waitForStatus(csms, 1, 'Unavailable');
-    assert.equal(await reserveNow(csms, {}), 'Unavailable');
-    assert.ok(!statusSequence(csms, 1).includes('Reserved'));
-    assertNoCallErrors(csms);
-  });
 
   it('4.9 G2 a vehicle plugged into a Reserved connector leaves it Reserved until the reserved tag is presented; a connector that becomes Faulted loses its reservation (the core\'s rule, shared with 2.0.1 H01.FR.16)', async () => {
     const { csms, agent } = await startRig16();
