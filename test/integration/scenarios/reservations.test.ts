@@ -1,15 +1,16 @@
 import assert from 'node:assert/strict';
 import { startStation, VERSIONS, type AnyDriver } from '../drivers/start-station.js';
-import { afterEachTest, assertNoCallErrors, calls, callRecords, CARD, ID, sleep, withSecondEvse } from '../harness.js';
+import { afterEachTest, assertNoCallErrors, calls, callRecords, CARD, ID, sleep, until, withSecondEvse } from '../harness.js';
 import { txEvents } from '../v201/rig.js';
 
 /**
  * Reservations, both versions (1.6 5.13 ReserveNow, 5.1 CancelReservation, 9.3 connector 0;
  * 2.0.1 H01-H04): reserving, using, replacing, cancelling and the expiry of a reservation, a
  * reservation of any EVSE (1.6 connector 0, 2.0.1 without evseId), a remote start on a reserved
- * EVSE, and the ReserveNow answers when an EVSE cannot be reserved. 2.0.1 also reports how a reservation ended (ReservationStatusUpdate: Expired, and
- * nothing for one used, replaced or cancelled); 1.6 has no such message. Version-only cases:
- * v16/reservations.test.ts, v201/reservations.test.ts.
+ * EVSE, the ReserveNow answers when an EVSE cannot be reserved, and a reservation lost to a fault
+ * or to unavailability. 2.0.1 also reports how a reservation ended (ReservationStatusUpdate
+ * Expired or Removed, nothing for one used, replaced or cancelled); 1.6 has no such message.
+ * 2.0.1-only cases: v201/reservations.test.ts (1.6 has none left of its own).
  */
 
 const RESERVED = 'RESERVED-1';
@@ -177,6 +178,67 @@ for (const version of VERSIONS) {
       assert.equal((await d.present(OTHER, 2)).outcome, 'authorized');
       assert.equal(await reserve(3, 2), 'Occupied', 'a driver authorized there');
       assert.equal(await d.cancelReservation(1), 'Accepted');
+      assertNoCallErrors(d.csms);
+    });
+
+    it('1.6 4.9 G2 / 2.0.1 G01.FR.09 a vehicle plugged into a Reserved EVSE leaves it Reserved (2.0.1: no StatusNotification for the plug-in); H01.FR.16 one that becomes Faulted loses its reservation (2.0.1 ReservationStatusUpdate Removed), not back after the fault; H03.FR.10 the reserved driver makes it occupied (1.6 Charging), the transaction with the reservationId', async () => {
+      const d = await startStation(version);
+      assert.equal(await d.reserve({ reservationId: 16, token: RESERVED, evseId: 1, expiresInS: 60 }), 'Accepted');
+      await d.waitForStatus('Reserved');
+      const before = d.wireStatuses().length;
+      await d.plugIn();
+      await sleep(200);
+      assert.equal(d.lastStatus(), 'Reserved');
+      if (d.version === '2.0.1') assert.deepEqual(d.wireStatuses().slice(before), [], 'no StatusNotification for the plug-in');
+      await d.unplug();
+      d.agent.hardware.simulation.setInput('rcd', true);
+      await d.waitForStatus('Faulted');
+      if (d.version === '2.0.1') {
+        await d.csms.waitFor(ID, 'ReservationStatusUpdate', undefined, 3000);
+        assert.deepEqual(statusUpdates(d), [{ reservationId: 16, reservationUpdateStatus: 'Removed' }]);
+        assert.ok(d.reservationEndReported(16, 'Removed'));
+      }
+      d.agent.hardware.simulation.setInput('rcd', false);
+      await d.waitForStatus('Available');
+      assert.equal(d.agent.station.evse(1)!.reservedFor, undefined, 'not back after the fault cleared');
+      assert.equal(await d.cancelReservation(16), 'Rejected', 'the fault ended it');
+
+      assert.equal(await d.reserve({ reservationId: 17, token: RESERVED, evseId: 1, expiresInS: 60 }), 'Accepted');
+      await d.waitForStatus('Reserved');
+      await d.plugIn();
+      assert.equal(d.lastStatus(), 'Reserved');
+      assert.equal((await d.present(RESERVED)).outcome, 'authorized');
+      await d.waitForStatus('Occupied');
+      if (d.version === '1.6') await d.waitForWireStatus('Charging');
+      assert.equal((await d.waitForStarted()).reservationId, 17);
+      assertNoCallErrors(d.csms);
+    });
+
+    it('1.6 5.13 connector 0 / 2.0.1 H01.FR.17 a reservation of any EVSE: cancelled, Accepted; one that loses the EVSE it needed when the station becomes Unavailable ends (1.6 termination (3); 2.0.1 ReservationStatusUpdate Removed), nothing left to cancel; H04.FR.01 one that expires ends (2.0.1 Expired)', async () => {
+      const d = await startStation(version);
+      assert.equal(await d.reserve({ reservationId: 33, token: RESERVED, expiresInS: 60 }), 'Accepted');
+      await d.waitForStatus('Reserved');
+      assert.equal(await d.cancelReservation(33), 'Accepted');
+      await d.waitForStatus('Available');
+      assert.equal(await d.reserve({ reservationId: 34, token: RESERVED, expiresInS: 60 }), 'Accepted');
+      await d.waitForStatus('Reserved');
+      assert.equal(await d.changeAvailability({ operative: false }), 'Accepted');
+      await d.waitForStatus('Unavailable');
+      if (d.version === '2.0.1') {
+        await d.csms.waitFor(ID, 'ReservationStatusUpdate', undefined, 3000);
+        assert.deepEqual(statusUpdates(d), [{ reservationId: 34, reservationUpdateStatus: 'Removed' }]);
+      }
+      assert.equal(await d.changeAvailability({ operative: true }), 'Accepted');
+      await d.waitForStatus('Available');
+      assert.equal(await d.cancelReservation(34), 'Rejected', 'it ended');
+      assert.equal(await d.reserve({ reservationId: 35, token: RESERVED, expiresInS: 1 }), 'Accepted');
+      await d.waitForStatus('Reserved');
+      await d.waitForStatus('Available', 1, 4000);
+      if (d.version === '2.0.1') {
+        await until(() => statusUpdates(d).length === 2, 4000, 'Expired');
+        assert.deepEqual(statusUpdates(d)[1], { reservationId: 35, reservationUpdateStatus: 'Expired' });
+      }
+      assert.equal(d.lastStatus(), 'Available');
       assertNoCallErrors(d.csms);
     });
   });
