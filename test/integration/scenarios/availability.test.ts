@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
 import { startStation, VERSIONS } from '../drivers/start-station.js';
-import { afterEachTest, assertNoCallErrors, callRecords, calls, CARD, ID, sleep, until } from '../harness.js';
+import { afterEachTest, assertNoCallErrors, callRecords, calls, CARD, ID, sleep, until, withSecondEvse } from '../harness.js';
 import { assertContiguous, txEvents } from '../v201/rig.js';
 
 /**
- * Availability of one EVSE, both versions (1.6 5.2 ChangeAvailability of a connector, 4.9;
- * 2.0.1 G03 of an EVSE, G01): Inoperative when idle and during a transaction (Scheduled), what a
- * vehicle and a card meet meanwhile, Operative again, and the setting kept across a restart.
- * The whole station's availability (1.6 connector 0, 2.0.1 G04) and the rest of G01 are in the
- * version files (v16/availability-reset.test.ts, v201/availability.test.ts).
+ * Availability, both versions (1.6 5.2 ChangeAvailability, 4.9; 2.0.1 G03 of an EVSE, G04 of
+ * the station, G01): an EVSE Inoperative when idle and during a transaction (Scheduled), what a
+ * vehicle and a card meet meanwhile, Operative again, the whole station (1.6 connector 0), and the
+ * setting kept across a restart. The rest: v16/availability.test.ts (connector 0 during a
+ * transaction), v201/availability.test.ts (G01 with two connectors, J01).
  */
 
 for (const version of VERSIONS) {
@@ -76,6 +76,49 @@ for (const version of VERSIONS) {
       // 4.9 C8: Charging -> Unavailable; never Available (nor Preparing) in between.
       if (d.version === '1.6') assert.deepEqual(d.wireStatuses(), ['Available', 'Preparing', 'Charging', 'Unavailable']);
       else assertContiguous(txEvents(d.csms, String(tx.csmsId)));
+      assertNoCallErrors(d.csms);
+    });
+
+    it('1.6 5.2 connector 0 / 2.0.1 G04 the whole station: Inoperative makes every EVSE Unavailable (G04.FR.07; 1.6 connector 0 too), Operative restores the statuses they had (G04.FR.08), a StatusNotification for each change (G01); an unknown EVSE Rejected; kept across a restart, where a remote start is Rejected', async () => {
+      const d = await startStation(version, { config: withSecondEvse });
+      await d.plugIn(2);
+      await d.waitForStatus('Occupied', 2);
+      assert.equal(await d.changeAvailability({ operative: false }), 'Accepted');
+      await d.waitForStatus('Unavailable', 1);
+      await d.waitForStatus('Unavailable', 2);
+      if (d.version === '1.6') await until(() => d.chargePointStatus() === 'Unavailable', 2000, 'connector 0 Unavailable');
+      else {
+        const state = await d.csms.getVariables(ID, [{ component: { name: 'ChargingStation' }, variable: { name: 'AvailabilityState' } }]);
+        assert.equal(state.getVariableResult[0]!.attributeValue, 'Unavailable');
+      }
+      assert.equal(await d.changeAvailability({ operative: true }), 'Accepted');
+      await d.waitForStatus('Available', 1);
+      await d.waitForStatus('Occupied', 2);
+      assert.deepEqual(d.statusSequence(1), ['Available', 'Unavailable', 'Available']);
+      assert.deepEqual(d.statusSequence(2), ['Available', 'Occupied', 'Unavailable', 'Occupied']);
+      if (d.version === '2.0.1') {
+        assert.deepEqual(d.wireStatuses(1), ['Available', 'Unavailable', 'Available'], 'each change once');
+        assert.deepEqual(d.wireStatuses(2), ['Available', 'Occupied', 'Unavailable', 'Occupied'], 'each change once');
+        assert.equal((await d.csms.changeAvailability(ID, { evseId: 1, connectorId: 4, operative: false })).response.status, 'Rejected');
+      } else await until(() => d.chargePointStatus() === 'Available', 2000, 'connector 0 Available');
+      assert.equal(await d.changeAvailability({ evseId: 9, operative: false }), 'Rejected');
+
+      // Inoperative again, then a restart: the new agent comes up Unavailable and starts nothing.
+      await d.unplug(2);
+      assert.equal(await d.changeAvailability({ operative: false }), 'Accepted');
+      await d.waitForStatus('Unavailable', 1);
+      await d.stop();
+      await d.startAgain();
+      const boot2 = callRecords(d.csms, 'BootNotification')[1]!;
+      const after = () => callRecords<{ status?: string; connectorStatus?: string }>(d.csms, 'StatusNotification').filter((m) => m.seq > boot2.seq);
+      await until(() => after().length >= (d.version === '1.6' ? 3 : 2), 5000, 'the statuses of the new boot');
+      await sleep(100);
+      assert.ok(after().every((m) => (m.payload.status ?? m.payload.connectorStatus) === 'Unavailable'), 'persisted: every status Unavailable');
+      assert.equal(await d.remoteStart({ token: 'R', evseId: 1 }), 'Rejected');
+      assert.equal(await d.changeAvailability({ operative: true }), 'Accepted');
+      await d.waitForStatus('Available', 1);
+      await d.waitForStatus('Available', 2);
+      if (d.version === '1.6') await until(() => d.chargePointStatus() === 'Available', 2000, 'connector 0 Available');
       assertNoCallErrors(d.csms);
     });
   });

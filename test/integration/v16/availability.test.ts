@@ -4,48 +4,26 @@ import {
   assertNoCallErrors,
   callRecords,
   ID,
-  lastStatus,
   relayClosed,
   sleep,
-  startAgent,
   startCharging16,
   startRig16,
   statusSequence,
-  stopAgent,
   tag,
   TAG,
-  waitForAccepted16,
   waitForStatus,
   waitForStop,
 } from './rig.js';
 
 /**
- * OCPP 1.6 only: 5.2 ChangeAvailability of connector 0, the whole Charge Point. Availability of one
- * connector and 5.14 Reset are shared with 2.0.1: ../scenarios/availability.test.ts, ../scenarios/reset.test.ts.
+ * OCPP 1.6 only: 5.2 ChangeAvailability of connector 0, the whole Charge Point, during a
+ * transaction (Scheduled). Availability of a connector and of the whole station, and 5.14 Reset,
+ * are shared with 2.0.1: ../scenarios/availability.test.ts, ../scenarios/reset.test.ts.
  */
 
 describe('OCPP 1.6 integration: availability of the Charge Point (5.2 connector 0)', function () {
   this.timeout(15000);
   afterEach(afterEachTest);
-
-  it('5.2 connector 0 is the whole Charge Point: Inoperative makes connector 0 and connector 1 Unavailable; kept across a restart; Operative makes them Available', async () => {
-    const rig = await startRig16();
-    const { csms, agent, file } = rig;
-    assert.deepEqual((await csms.changeAvailability(ID, { connectorId: 0, operative: false })).response, { status: 'Accepted' });
-    await waitForStatus(csms, 0, 'Unavailable');
-    await waitForStatus(csms, 1, 'Unavailable');
-    await stopAgent(agent);
-    csms.clearMessages(ID);
-    const again = await startAgent(file);
-    await waitForAccepted16(csms, again.agent);
-    assert.equal(lastStatus(csms, 0)!.status, 'Unavailable', 'persisted');
-    assert.equal(lastStatus(csms, 1)!.status, 'Unavailable', 'persisted');
-    assert.deepEqual(await csms.remoteStartTransaction(ID, { connectorId: 1, idTag: TAG }), { status: 'Rejected' });
-    assert.deepEqual((await csms.changeAvailability(ID, { connectorId: 0, operative: true })).response, { status: 'Accepted' });
-    await waitForStatus(csms, 0, 'Available');
-    await waitForStatus(csms, 1, 'Available');
-    assertNoCallErrors(csms);
-  });
 
   it('5.2 connector 0 Inoperative during a transaction: Scheduled; connector 0 stays Available and the transaction goes on; once it ends, connectors 0 and 1 Unavailable', async () => {
     const rig = await startRig16();

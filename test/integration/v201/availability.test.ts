@@ -17,12 +17,11 @@ import {
   unplug,
   until,
   waitForTx,
-  withSecondEvse,
 } from './rig.js';
 
 /**
- * OCPP 2.0.1 only: G04 station availability, G01 statuses of an EVSE with two connectors, J01
- * clock-aligned meter values. G03 availability of one EVSE is shared with 1.6:
+ * OCPP 2.0.1 only: G01 statuses of an EVSE with two connectors, J01 clock-aligned meter values.
+ * G03 availability of one EVSE and G04 of the station are shared with 1.6:
  * ../scenarios/availability.test.ts.
  */
 
@@ -31,28 +30,6 @@ const statusList = (csms: Parameters<typeof statuses>[0], evseId = 1): string[] 
 describe('OCPP 2.0.1 integration: availability and meter values (G01-G04, J01)', function () {
   this.timeout(15000);
   afterEach(afterEachTest);
-
-  it('G04 station level: Inoperative makes every connector Unavailable (G04.FR.07), Operative restores them (G04.FR.08); G01 a StatusNotification for each change', async () => {
-    const { csms, agent } = await startRig({ config: withSecondEvse });
-    await plugIn(agent, 2);
-    await until(() => statusList(csms, 2).at(-1) === 'Occupied', 2000, 'EVSE 2 Occupied');
-    assert.deepEqual((await csms.changeAvailability(ID, { operative: false })).response, { status: 'Accepted' });
-    await until(() => statusList(csms, 1).at(-1) === 'Unavailable' && statusList(csms, 2).at(-1) === 'Unavailable', 2000, 'both Unavailable');
-    const state = await csms.getVariables(ID, [{ component: { name: 'ChargingStation' }, variable: { name: 'AvailabilityState' } }]);
-    assert.equal(state.getVariableResult[0].attributeValue, 'Unavailable');
-    assert.deepEqual((await csms.changeAvailability(ID, { operative: true })).response, { status: 'Accepted' });
-    await until(() => statusList(csms, 1).at(-1) === 'Available' && statusList(csms, 2).at(-1) === 'Occupied', 2000, 'original statuses');
-    assert.deepEqual(statusList(csms, 1), ['Available', 'Unavailable', 'Available']);
-    assert.deepEqual(statusList(csms, 2), ['Available', 'Occupied', 'Unavailable', 'Occupied']);
-    // Unknown targets are Rejected.
-    assert.equal((await csms.changeAvailability(ID, { evseId: 9, operative: false })).response.status, 'Rejected');
-    assert.equal((await csms.changeAvailability(ID, { evseId: 1, connectorId: 4, operative: false })).response.status, 'Rejected');
-    // Connector level, too.
-    assert.deepEqual((await csms.changeAvailability(ID, { evseId: 1, connectorId: 1, operative: false })).response, { status: 'Accepted' });
-    await until(() => statusList(csms, 1).at(-1) === 'Unavailable', 2000, 'connector Unavailable');
-    assert.equal(statusList(csms, 2).at(-1), 'Occupied');
-    assertNoCallErrors(csms);
-  });
 
   it('G01.FR.03/04/08 an EVSE with two connectors: plugging one reports it Occupied and not the other; unplugging reports it Available', async () => {
     const { csms, agent } = await startRig({
