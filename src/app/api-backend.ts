@@ -62,6 +62,7 @@ function simulationLevers(config: StationConfig, hw: StationHardware): Simulatio
     setEvCurrent: (evseId, amps) => sim.setEvCurrent(evseId, amps),
     setContactorFault: (evseId, connectorId, fault) => sim.setContactorFault(evseId, connectorId, fault),
     setMeterFault: (evseId, fault) => sim.setMeterFault(evseId, fault),
+    setCableLockFault: (evseId, connectorId, fault) => sim.setCableLockFault(evseId, connectorId, fault),
     hasEvse: (evseId) => config.evses.some((e) => e.id === evseId),
     hasConnector: (evseId, connectorId) => config.evses.some((e) => e.id === evseId && e.connectors.some((c) => c.id === connectorId)),
     hasInput: (name) => config.inputs.some((i) => i.name === name),

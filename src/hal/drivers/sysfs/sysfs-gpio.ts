@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { Gpio } from 'onoff';
+import { createRequire } from 'node:module';
 import type { GpioDriver, LineAddress, Level, RawInputPin, RawOutputPin } from '../../gpio/gpio.js';
 
 /**
@@ -87,8 +87,17 @@ export type OnoffFactory = (
   edge?: 'both',
 ) => OnoffLikeGpio;
 
-const onoffFactory: OnoffFactory = (n, direction, edge) =>
-  edge ? (new Gpio(n, direction, edge) as OnoffLikeGpio) : (new Gpio(n, direction) as OnoffLikeGpio);
+type OnoffGpio = new (n: number, direction: 'in' | 'high' | 'low', edge?: 'both') => OnoffLikeGpio;
+
+/**
+ * onoff is loaded when the first line is opened, not with this module: `failsafe` (which must start
+ * in about the time of a bare node) imports this file for the sysfs layout only and never opens a line
+ * through onoff.
+ */
+const onoffFactory: OnoffFactory = (n, direction, edge) => {
+  const { Gpio } = createRequire(import.meta.url)('onoff') as { Gpio: OnoffGpio };
+  return edge ? new Gpio(n, direction, edge) : new Gpio(n, direction);
+};
 
 export interface SysfsGpioOptions {
   /** The chip label for lines that name none. */
