@@ -4,6 +4,7 @@
  */
 
 type FailsafeHook = () => void;
+// Process-wide by nature: a crash ends every station in the process, so each registers its relays here.
 const hooks = new Set<FailsafeHook>();
 
 /** Registers something to do before the process dies (open relays); returns its removal. */
@@ -52,6 +53,7 @@ export const EXIT = {
 } as const;
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
+// The process has one set of crash handlers, however many stations it runs.
 let installed = false;
 
 /** Opens relays and exits on a crash: an exception or rejection nobody handled. */

@@ -85,6 +85,8 @@ export function lockHolder(dir: string): LockOwner | undefined {
   return ownerAlive(owner) ? owner : undefined;
 }
 
+// Process-wide by nature: a lock file names a process, so the process keeps one registry of the
+// storage dirs it holds (one entry per dir: two stations in one process never share a dir).
 const held = new Map<string, { count: number; owner: LockOwner }>();
 let exitHookInstalled = false;
 

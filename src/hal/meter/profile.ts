@@ -59,6 +59,7 @@ export class MeterProfileError extends Error {
   }
 }
 
+// Compiled once per process and never changed after: the schema file is part of the package.
 let checker: SchemaChecker<MeterProfile> | undefined;
 function profileChecker(): SchemaChecker<MeterProfile> {
   if (!checker) {

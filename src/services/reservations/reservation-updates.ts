@@ -1,6 +1,6 @@
 import type { Observable, Subscription } from 'rxjs';
 import type { Logger } from '../../process/logger.js';
-import { OfflineOutbox } from '../../ocpp/common/offline-outbox.js';
+import { OfflineOutbox } from '../outbox/offline-outbox.js';
 import type { ReservationEnded, StationEvent } from '../../station/events.js';
 import type { StateStore } from '../../station/ports.js';
 

@@ -1,4 +1,4 @@
-import { OfflineOutbox } from '../../ocpp/common/offline-outbox.js';
+import { OfflineOutbox } from '../outbox/offline-outbox.js';
 import type { Logger } from '../../process/logger.js';
 import type { Clock } from '../../station/clock.js';
 import type { FaultChanged } from '../../station/events.js';

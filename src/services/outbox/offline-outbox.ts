@@ -1,7 +1,7 @@
 import type { Logger } from '../../process/logger.js';
 import type { StateStore } from '../../station/ports.js';
-import { CallTimeout, NotConnected } from '../rpc/rpc-errors.js';
-import { NotAccepted } from '../../services/registration/registration.js';
+import { CallTimeout, NotConnected } from '../../ocpp/rpc/rpc-errors.js';
+import { NotAccepted } from '../registration/registration.js';
 
 /**
  * Messages that need no durable queue but must not be lost to a short outage (fault events,
