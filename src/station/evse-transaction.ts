@@ -11,7 +11,7 @@ import type { ChargingState, StopReason, TxTrigger } from './types.js';
 type TransactionUpdate = Partial<Pick<Extract<StationEvent, { type: 'TransactionUpdated' }>, 'chargingState' | 'idToken' | 'connectorId' | 'remoteStartId' | 'reservationId'>>;
 
 /** Causes that end an authorization: news for the CSMS even when nothing else changed (F03.FR.02). */
-const DEAUTHORIZING_TRIGGERS = new Set<TxTrigger>(['RemoteStop', 'StopAuthorized', 'Deauthorized', 'EVConnectTimeout', 'EnergyLimitReached', 'TimeLimitReached']);
+const DEAUTHORIZING_TRIGGERS: ReadonlySet<TxTrigger> = new Set<TxTrigger>(['RemoteStop', 'StopAuthorized', 'Deauthorized', 'EVConnectTimeout', 'EnergyLimitReached', 'TimeLimitReached']);
 
 /** A transaction event's trigger: a bare re-evaluation reports as ChargingStateChanged. */
 const reportedTrigger = (cause: Cause): TxTrigger => (cause.trigger === 'Trigger' ? 'ChargingStateChanged' : cause.trigger);
