@@ -11,7 +11,7 @@ import type { Logger } from '../../src/process/logger.js';
 import type { StationEvent } from '../../src/station/events.js';
 import { SecurityLog } from '../../src/store/security-log.js';
 import { JOURNAL_FILE } from '../../src/store/transaction-journal.js';
-import { simulatorConfigCopy } from '../helpers/cli.js';
+import { simulatorConfigCopy, type ConfigDoc } from '../helpers/cli.js';
 import { unexplainedCallErrors, watchCallErrors } from './call-error-audit.js';
 
 /**
@@ -60,7 +60,7 @@ export async function stopCsms(csms: DevCsms): Promise<void> {
   await csms.stop();
 }
 
-export type ConfigChanges = (doc: Record<string, any>) => void;
+export type ConfigChanges = (doc: ConfigDoc) => void;
 
 /**
  * config/simulator.json pointed at `url`, with settings that keep tests fast: the meter polled
@@ -201,7 +201,7 @@ export async function until(condition: () => boolean, timeoutMs = 5000, what = '
 // ---- what the CSMS recorded ----
 
 /** The station's CALLs of one action, as records, oldest first. */
-export function callRecords<P = any>(csms: DevCsms, action?: string, id = ID): Array<MessageRecord<P>> {
+export function callRecords<P = Record<string, unknown>>(csms: DevCsms, action?: string, id = ID): Array<MessageRecord<P>> {
   return (csms.station(id)?.messages ?? []).filter(
     (m): m is MessageRecord<P> => m.direction === 'fromStation' && m.kind === 'call' && (action === undefined || m.action === action),
   );
@@ -224,7 +224,7 @@ export function answerAndEffect(csms: DevCsms, command: string, caused: string, 
 }
 
 /** The payloads of the station's CALLs of one action, oldest first. */
-export function calls<P = any>(csms: DevCsms, action: string, id = ID): P[] {
+export function calls<P = Record<string, unknown>>(csms: DevCsms, action: string, id = ID): P[] {
   return callRecords<P>(csms, action, id).map((m) => m.payload);
 }
 

@@ -117,6 +117,17 @@ function energyWh16(meterValues: MeterValues16['meterValue'] | undefined): numbe
 }
 
 /** What the line says of a session whose start this CSMS did not see: never an energy counted from a later value. */
+/** The fields sessionNote reads, of whichever transaction message (either version) it is given. */
+interface SessionFields {
+  transactionInfo?: { transactionId?: string };
+  eventType?: string;
+  evseId?: number;
+  connectorId?: number;
+  transactionId?: number | string;
+  meterStop?: number;
+  meterValue?: unknown;
+}
+
 export const START_NOT_SEEN = 'session energy unknown (start not seen)';
 
 function withEnergy(tx: TransactionView, registerWh: number | undefined, ended: boolean): void {
@@ -169,26 +180,26 @@ export class StationModel {
    * is applied: "session 1.234 kWh" (the register minus the session's start), "ended, session ...".
    */
   sessionNote(version: OcppVersion, action: string, request: unknown): string | undefined {
-    const r = request as Record<string, any>;
+    const r = request as SessionFields;
     let tx: TransactionView | undefined;
     let registerWh: number | undefined;
     let ended = false;
     // A message of a transaction whose start this CSMS did not see (it was restarted since).
-    let startNotSeen = false;
+    let startNotSeen: boolean;
     if (version === '2.0.1' && action === 'TransactionEvent') {
       tx = this.transactions.get(String(r['transactionInfo']?.['transactionId']));
-      registerWh = energyWh201(r['meterValue']);
+      registerWh = energyWh201(r['meterValue'] as MeterValueType[] | undefined);
       ended = r['eventType'] === 'Ended';
       if (!tx && r['eventType'] === 'Started') return registerWh !== undefined ? 'session 0.000 kWh' : undefined;
       startNotSeen = !tx || tx.startSeen === false;
     } else if (version === '2.0.1' && action === 'MeterValues') {
       tx = this.running().find((t) => t.evseId === r['evseId']);
-      registerWh = energyWh201(r['meterValue']);
+      registerWh = energyWh201(r['meterValue'] as MeterValueType[] | undefined);
       startNotSeen = tx?.startSeen === false;
     } else if (version === '1.6' && action === 'MeterValues') {
       const named = r['transactionId'] !== undefined;
       tx = named ? this.transactions.get(String(r['transactionId'])) : this.running().find((t) => t.connectorId === r['connectorId']);
-      registerWh = energyWh16(r['meterValue']);
+      registerWh = energyWh16(r['meterValue'] as MeterValues16['meterValue'] | undefined);
       startNotSeen = tx ? tx.startSeen === false : named;
     } else if (version === '1.6' && action === 'StopTransaction') {
       tx = this.transactions.get(String(r['transactionId']));

@@ -23,6 +23,7 @@ import {
   waitForStatus,
   waitForStop,
 } from './rig.js';
+import type { ConfigDoc } from '../../helpers/cli.js';
 
 /**
  * OCPP 1.6 only remote control: 5.11 RemoteStartTransaction without a connector and across EVSEs
@@ -102,7 +103,7 @@ describe('OCPP 1.6 integration: remote control (5.11, 5.12, 5.16, 5.17, 5.6)', f
   });
 
   for (const [what, change] of [
-    ['a tethered cable', (doc: Record<string, any>) => (doc['evses'][0]['connectors'][0]['tethered'] = true)],
+    ['a tethered cable', (doc: ConfigDoc) => (doc['evses'][0]['connectors'][0]['tethered'] = true)],
     ['a socket without a lock', () => undefined],
   ] as const) {
     it(`5.16/7.46 UnlockConnector of ${what}: NotSupported (no connector lock); a running transaction is still finished first (UnlockCommand)`, async () => {

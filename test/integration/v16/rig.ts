@@ -135,7 +135,7 @@ export function meterValues16(csms: DevCsms, transactionId?: number): MeterValue
 }
 
 /** The CSMS' answer to one of the station's CALLs, once it is recorded. */
-export function answerTo<R = any>(csms: DevCsms, call: MessageRecord): R | undefined {
+export function answerTo<R = Record<string, unknown>>(csms: DevCsms, call: MessageRecord): R | undefined {
   const answer = (csms.station(ID)?.messages ?? []).find((m) => m.direction === 'toStation' && m.kind === 'callResult' && m.messageId === call.messageId);
   return answer?.payload as R | undefined;
 }

@@ -25,8 +25,6 @@ import {
  * ../scenarios/availability.test.ts.
  */
 
-const statusList = (csms: Parameters<typeof statuses>[0], evseId = 1): string[] => statuses(csms).filter((s) => s.evseId === evseId).map((s) => s.connectorStatus);
-
 describe('OCPP 2.0.1 integration: availability and meter values (G01-G04, J01)', function () {
   this.timeout(15000);
   afterEach(afterEachTest);

@@ -14,7 +14,6 @@ import {
   SERIAL,
   sleep,
   startRig,
-  statuses,
   txEvents,
   until,
   waitForTx,

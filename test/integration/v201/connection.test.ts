@@ -44,7 +44,7 @@ describe('OCPP 2.0.1 integration: connection and offline (Part 4 §5, B04)', fun
     await csms.waitForConnection(ID, 3000);
     await waitForAccepted(csms, agent);
     assert.equal(calls(csms, 'BootNotification').length, 1);
-    assert.equal(calls(csms, 'BootNotification')[0].reason, 'PowerUp');
+    assert.equal(calls(csms, 'BootNotification')[0]!['reason'], 'PowerUp');
     assertNoCallErrors(csms);
   });
 

@@ -53,7 +53,6 @@ async function problemVariables(rig: Rig): Promise<Array<string | undefined>> {
 }
 
 const fastMeter: ConfigChanges = (doc) => (doc['meter'] = { ...doc['meter'], failAfterPolls: 3, retries: 0, timeoutMs: 100 });
-const fastSafety: ConfigChanges = (doc) => (doc['safety'] = { contactorFeedbackTimeoutMs: 200, overcurrentMarginPercent: 10, overcurrentAfterS: 1 });
 
 describe('OCPP 2.0.1 integration: hardware faults (G01, E06, NotifyEvent)', function () {
   this.timeout(20000);

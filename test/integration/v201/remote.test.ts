@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import type { AuthorizeRequest } from 'ocpp-messages/v2.0/AuthorizeRequest.js';
 import type { MeterValuesRequest } from 'ocpp-messages/v2.0/MeterValuesRequest.js';
 import type { StatusNotificationRequest } from 'ocpp-messages/v2.0/StatusNotificationRequest.js';
 import type { TransactionEventRequest } from 'ocpp-messages/v2.0/TransactionEventRequest.js';

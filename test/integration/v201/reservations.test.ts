@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import type { ReserveNowResponse } from 'ocpp-messages/v2.0/ReserveNowResponse.js';
-import type { StatusNotificationRequest } from 'ocpp-messages/v2.0/StatusNotificationRequest.js';
 import type { DevCsms } from '../../../tools/dev-csms/dev-csms.js';
 import {
   afterEachTest,

@@ -6,7 +6,6 @@ import {
   afterEachTest,
   assertContiguous,
   assertNoCallErrors,
-  calls,
   CARD,
   ID,
   sleep,
@@ -35,9 +34,6 @@ async function setAll(csms: DevCsms, values: Array<[component: string, variable:
   const answer = await csms.setVariables(ID, [data[0]!, ...data.slice(1)]);
   assert.deepEqual(answer.setVariableResult.map((r) => r.attributeStatus), values.map(() => 'Accepted'));
 }
-
-/** The connector statuses the station reported, in order. */
-const statusesOf = (csms: DevCsms): string[] => calls<{ connectorStatus: string }>(csms, 'StatusNotification').map((p) => p.connectorStatus);
 
 /** The chargingState of each event that carries one, in order. */
 const chargingStates = (events: readonly TransactionEventRequest[]): string[] => events.flatMap((t) => (t.transactionInfo.chargingState ? [t.transactionInfo.chargingState] : []));
@@ -90,7 +86,6 @@ describe('OCPP 2.0.1 integration: transaction messages', function () {
       assert.equal(ended.transactionInfo.chargingState, 'EVConnected');
     });
   });
-
 
   describe('E06.FR.11 / J: samples for the Ended message', () => {
     it('AlignedDataCtrlr.TxEndedInterval: Ended carries AlignedDataCtrlr.TxEndedMeasurands taken on each clock boundary (Sample.Clock, timestamps on the boundaries), then Transaction.End', async () => {
