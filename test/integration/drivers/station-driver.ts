@@ -100,8 +100,8 @@ export interface StationDriver {
   // ---- the CSMS' commands and answers ----
   /** From now on, the CSMS answers a transaction's start (1.6 StartTransaction, 2.0.1 the TransactionEvent with the idToken) with this idTokenInfo status. */
   answerTransactionStartWith(status: 'Invalid' | 'Blocked'): void;
-  /** From now on, the CSMS' Authorize answers Accepted, naming `group` as the group of `member` (1.6 parentIdTag, 2.0.1 groupIdToken). */
-  answerAuthorizeWithGroup(member: string, group: string): void;
+  /** From now on, the CSMS' Authorize answers Accepted, naming `group` as the group of each of `members` (1.6 parentIdTag, 2.0.1 groupIdToken). */
+  answerAuthorizeWithGroup(members: string | readonly string[], group: string): void;
   /** 1.6 RemoteStartTransaction, 2.0.1 RequestStartTransaction (tokenType and remoteStartId are 2.0.1's). */
   remoteStart(options: { token: string; evseId?: number; tokenType?: TokenType; remoteStartId?: number }): Promise<CommandStatus>;
   /** Whether a remote start's token is authorized first (1.6 AuthorizeRemoteTxRequests, 2.0.1 AuthCtrlr.AuthorizeRemoteStart); asserts Accepted. */

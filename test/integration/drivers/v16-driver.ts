@@ -104,10 +104,11 @@ export class V16Driver implements StationDriver {
   answerTransactionStartWith(status: 'Invalid' | 'Blocked'): void {
     this.csms.answer('StartTransaction', { transactionId: 77, idTagInfo: { status } });
   }
-  answerAuthorizeWithGroup(member: string, group: string): void {
+  answerAuthorizeWithGroup(members: string | readonly string[], group: string): void {
+    const inGroup = new Set(typeof members === 'string' ? [members] : members);
     this.csms.answer('Authorize', (payload) => {
       const idTag = (payload as { idTag: string }).idTag;
-      return { idTagInfo: definedOnly({ status: 'Accepted', parentIdTag: idTag === member ? group : undefined }) };
+      return { idTagInfo: definedOnly({ status: 'Accepted', parentIdTag: inGroup.has(idTag) ? group : undefined }) };
     });
   }
   async setAuthorizeRemoteStart(on: boolean): Promise<void> {

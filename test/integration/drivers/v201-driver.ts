@@ -89,10 +89,11 @@ export class V201Driver implements StationDriver {
     // The message that carries the idToken is the one whose answer judges it (E05).
     this.csms.answer('TransactionEvent', (payload) => ((payload as TransactionEventRequest).idToken ? { idTokenInfo: { status } } : {}));
   }
-  answerAuthorizeWithGroup(member: string, group: string): void {
+  answerAuthorizeWithGroup(members: string | readonly string[], group: string): void {
+    const inGroup = new Set(typeof members === 'string' ? [members] : members);
     this.csms.answer('Authorize', (payload) => {
       const token = (payload as { idToken: { idToken: string } }).idToken.idToken;
-      return { idTokenInfo: definedOnly({ status: 'Accepted', groupIdToken: token === member ? { idToken: group, type: 'Central' } : undefined }) };
+      return { idTokenInfo: definedOnly({ status: 'Accepted', groupIdToken: inGroup.has(token) ? { idToken: group, type: 'Central' } : undefined }) };
     });
   }
   async remoteStart(options: { token: string; evseId?: number; tokenType?: TokenType; remoteStartId?: number }): Promise<CommandStatus> {

@@ -6,7 +6,7 @@ import { assertContiguous, statuses, txEvents, waitForTx } from '../v201/rig.js'
 /**
  * Transactions, both versions: what the CSMS sees when the vehicle leaves during charging, when
  * it rejects a card, when it rejects a transaction's start, when the emergency stop ends one, and
- * the statuses of a session the card starts and stops.
+ * the statuses of a session the card starts and stops, or a card of the same group stops.
  * The message-level details each version adds (1.6 4.9 Finishing, 2.0.1 triggerReason and seqNo)
  * are checked beside the shared expectations. Version-only transaction behaviour: 1.6 in
  * v16/transactions.test.ts, 2.0.1 in v201/transactions.test.ts.
@@ -136,6 +136,22 @@ for (const version of VERSIONS) {
         assertContiguous(txEvents(d.csms, String(tx.csmsId)));
       }
       assert.equal(d.started().length, 1, 'no new transaction');
+      assertNoCallErrors(d.csms);
+    });
+
+    it('1.6 4.10 / 2.0.1 C09.FR.03 a token of the same group (1.6 parentIdTag, 2.0.1 groupIdToken) stops the transaction: ended Local with the token that stopped it (1.6 6.49)', async () => {
+      const d = await startStation(version);
+      d.answerAuthorizeWithGroup(['DRIVER-A', 'DRIVER-B'], 'FLEET-1');
+      const tx = await d.startCharging({ token: 'DRIVER-A' });
+      assert.equal((await d.present('DRIVER-B')).outcome, 'stopped');
+      assert.deepEqual(
+        calls<{ idTag?: string; idToken?: { idToken: string } }>(d.csms, 'Authorize').map((a) => a.idTag ?? a.idToken?.idToken),
+        ['DRIVER-A', 'DRIVER-B'],
+      );
+      const ended = await d.waitForEnded();
+      assert.equal(ended.csmsId, tx.csmsId);
+      assert.equal(ended.reason, 'Local');
+      assert.equal(ended.token, 'DRIVER-B', 'the identifier which requested to stop the charging');
       assertNoCallErrors(d.csms);
     });
   });

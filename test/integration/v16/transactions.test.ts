@@ -97,22 +97,6 @@ describe('OCPP 1.6 integration: transactions (4.1, 4.7, 4.8, 4.10)', function ()
     assertNoCallErrors(csms);
   });
 
-  it('4.10 a tag of the same group (parentIdTag) stops the transaction: StopTransaction Local with the idTag of the tag that stopped it', async () => {
-    const rig = await startRig16({
-      program: (c) => c.answer('Authorize', () => ({ idTagInfo: { status: 'Accepted', parentIdTag: 'FLEET-1' } })),
-    });
-    const { csms, agent } = rig;
-    const { transactionId } = await startCharging16(rig, 'DRIVER-A');
-    const stopped = await agent.station.presentIdToken(1, tag('DRIVER-B'));
-    assert.equal(stopped.outcome, 'stopped');
-    assert.deepEqual(calls<AuthorizeRequest>(csms, 'Authorize'), [{ idTag: 'DRIVER-A' }, { idTag: 'DRIVER-B' }]);
-    const stop = await waitForStop(csms);
-    assert.equal(stop.transactionId, transactionId);
-    assert.equal(stop.reason, 'Local');
-    assert.equal(stop.idTag, 'DRIVER-B', '6.49: the identifier which requested to stop the charging');
-    assertNoCallErrors(csms);
-  });
-
   it('9.1.32/9.1.15 StartTransaction answered Blocked with StopTransactionOnInvalidId false (MaxEnergyOnInvalidId 0): the transaction goes on, the energy is suspended (SuspendedEVSE); the tag still stops it', async () => {
     const rig = await startRig16({
       program: (c) => c.answer('StartTransaction', { transactionId: 78, idTagInfo: { status: 'Blocked' } }),
