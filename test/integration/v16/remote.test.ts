@@ -27,8 +27,8 @@ import type { ConfigDoc } from '../../helpers/cli.js';
 
 /**
  * OCPP 1.6 only remote control: 5.11 RemoteStartTransaction without a connector and across EVSEs
- * and connectors, 5.16 UnlockConnector, 5.17 TriggerMessage, 5.6 DataTransfer. The remote start
- * and stop shared with 2.0.1 are in ../scenarios/remote.test.ts.
+ * and connectors, 5.16 UnlockConnector, 5.17 TriggerMessage. The remote start and stop, and 5.6
+ * DataTransfer, are shared with 2.0.1: ../scenarios/remote.test.ts, ../scenarios/data-transfer.test.ts.
  */
 
 /** The CSMS' CALL of an action and the station's answer, in order: [call, answer]. */
@@ -39,7 +39,7 @@ function callAndAnswer(csms: DevCsms, action: string): [MessageRecord, MessageRe
   return [call, answer];
 }
 
-describe('OCPP 1.6 integration: remote control (5.11, 5.12, 5.16, 5.17, 5.6)', function () {
+describe('OCPP 1.6 integration: remote control (5.11, 5.16, 5.17)', function () {
   this.timeout(15000);
   afterEach(afterEachTest);
 
@@ -189,15 +189,4 @@ describe('OCPP 1.6 integration: remote control (5.11, 5.12, 5.16, 5.17, 5.6)', f
     assertNoCallErrors(csms);
   });
 
-  it('5.6 DataTransfer: UnknownVendorId for a vendor without a handler; a registered handler answers', async () => {
-    const { csms, agent } = await startRig16();
-    assert.deepEqual(await csms.call(ID, 'DataTransfer', { vendorId: 'com.example.nobody', messageId: 'x', data: 'y' }), { status: 'UnknownVendorId' });
-    agent.v16.dataTransferHandlers.set('com.example.vendor', async (messageId, data) => ({ status: 'Accepted', data: `${messageId}:${data}` }));
-    assert.deepEqual(await csms.call(ID, 'DataTransfer', { vendorId: 'com.example.vendor', messageId: 'ping', data: 'pong' }), { status: 'Accepted', data: 'ping:pong' });
-    agent.v16.dataTransferHandlers.set('com.example.broken', async () => {
-      throw new Error('broken');
-    });
-    assert.deepEqual(await csms.call(ID, 'DataTransfer', { vendorId: 'com.example.broken' }), { status: 'Rejected' });
-    assertNoCallErrors(csms);
-  });
 });
