@@ -8,8 +8,8 @@ export function configChargingSettings(c: ChargingConfig): ConfigChargingSetting
   return {
     evIdleCurrentA: c.evIdleCurrentA,
     evIdleAfterS: c.evIdleAfterS,
-    ...(c.maxEnergyWh !== undefined ? { maxEnergyWh: c.maxEnergyWh } : {}),
-    ...(c.maxDurationS !== undefined ? { maxDurationS: c.maxDurationS } : {}),
+    maxEnergyWh: c.maxEnergyWh,
+    maxDurationS: c.maxDurationS,
     onMeterFailure: c.onMeterFailure,
     resumeAfterPowerLoss: c.resumeAfterPowerLoss,
   };

@@ -71,7 +71,7 @@ const INFO_OF: Partial<Record<FaultKind, string>> = {
 export function status16(s: ConnectorSituation): Status16Report {
   if (s.status === 'Faulted') {
     const fault = s.faults[0];
-    if (fault) return { status: 'Faulted', errorCode: ERROR_OF[fault], ...(INFO_OF[fault] ? { info: INFO_OF[fault] } : {}) };
+    if (fault) return { status: 'Faulted', errorCode: ERROR_OF[fault], info: INFO_OF[fault] };
     return { status: 'Faulted', errorCode: s.meterFailed ? 'PowerMeterFailure' : 'InternalError' };
   }
   if (s.status === 'Unavailable') return { status: 'Unavailable', errorCode: 'NoError' };

@@ -265,7 +265,7 @@ export class V16Adapter implements ProtocolAdapter {
       return undefined;
     }
     const report = this.connectorStatuses.statusOf(n);
-    return { connectorId: n, status: report.status, errorCode: report.errorCode, ...(report.info !== undefined ? { info: report.info } : {}) };
+    return { connectorId: n, status: report.status, errorCode: report.errorCode, info: report.info };
   }
 
   // ---- statuses ----

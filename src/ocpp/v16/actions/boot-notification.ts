@@ -6,8 +6,8 @@ export function bootNotificationRequest16(config: StationConfig, firmwareVersion
   return {
     chargePointVendor: config.station.vendor.slice(0, 20),
     chargePointModel: config.station.model.slice(0, 20),
-    ...(config.station.serialNumber ? { chargePointSerialNumber: config.station.serialNumber.slice(0, 25) } : {}),
+    chargePointSerialNumber: config.station.serialNumber ? config.station.serialNumber.slice(0, 25) : undefined,
     firmwareVersion: firmwareVersion.slice(0, 50),
-    ...(meterModel ? { meterType: meterModel.slice(0, 25) } : {}),
+    meterType: meterModel ? meterModel.slice(0, 25) : undefined,
   };
 }

@@ -8,7 +8,7 @@ export const dataTransfer16 = (ctx: V16Context) => async (payload: unknown): Pro
   if (!handler) return { status: 'UnknownVendorId' };
   try {
     const answer = await handler(request.messageId, request.data);
-    return { status: answer.status, ...(answer.data !== undefined ? { data: answer.data } : {}) };
+    return { status: answer.status, data: answer.data };
   } catch (err) {
     ctx.log.warning(`DataTransfer handler of ${request.vendorId} failed: ${(err as Error).message}`);
     return { status: 'Rejected' };

@@ -12,10 +12,10 @@ export function meterValue16(reading: MeterReading, measurands: readonly string[
     context,
     format: 'Raw' as const,
     measurand: v.measurand,
-    ...(v.phase ? { phase: v.phase } : {}),
+    phase: v.phase,
     location: 'Outlet' as const,
     // 1.6's UnitOfMeasure has no Hz: a frequency goes without a unit.
-    ...(v.unit !== 'Hz' ? { unit: v.unit } : {}),
+    unit: v.unit !== 'Hz' ? v.unit : undefined,
   }));
   return values.length > 0 ? { timestamp, sampledValue: values } : undefined;
 }

@@ -17,7 +17,8 @@ export const remoteStartTransaction = (ctx: V16Context) => async (payload: unkno
   const result = await ctx.station.requestStart({
     // The connector asked for, not only its EVSE: on an EVSE with two connectors the vehicle at
     // the other one must not get the transaction (6.33 connectorId).
-    ...(target ? { evseId: target.evseId, connectorId: target.connectorId } : {}),
+    evseId: target?.evseId,
+    connectorId: target?.connectorId,
     idToken: idTokenOf(request.idTag),
     authorizeFirst: ctx.configuration.getBool('AuthorizeRemoteTxRequests'),
   });

@@ -15,7 +15,7 @@ export const reserveNow = (ctx: V16Context) => (payload: unknown): ReserveNowRes
   const reservation: Reservation = {
     id: request.reservationId,
     idToken: idTokenOf(request.idTag),
-    ...(request.parentIdTag ? { groupIdToken: idTokenOf(request.parentIdTag) } : {}),
+    groupIdToken: request.parentIdTag ? idTokenOf(request.parentIdTag) : undefined,
     // The CSMS' time is the clock that counts: expiry is kept on the agent's clock.
     expiresAt: new Date(expiresAt.getTime() - ctx.clock.offset),
   };
@@ -25,7 +25,7 @@ export const reserveNow = (ctx: V16Context) => (payload: unknown): ReserveNowRes
   if (!target || !evse) return { status: 'Rejected' };
   // 5.13: a reservationId the station holds is replaced by the new reservation, wherever it was
   // (the core does it, Station.reserve).
-  return { status: ctx.station.reserve(target.evseId, { ...reservation, ...(evse.connectors.length > 1 ? { connectorId: target.connectorId } : {}) }) };
+  return { status: ctx.station.reserve(target.evseId, { ...reservation, connectorId: evse.connectors.length > 1 ? target.connectorId : undefined }) };
 };
 
 /** 5.1 CancelReservation. */

@@ -7,7 +7,7 @@ export function statusNotificationRequest16(connectorId: number, report: Status1
     connectorId,
     status: report.status,
     errorCode: report.errorCode,
-    ...(report.info ? { info: report.info.slice(0, 50) } : {}),
+    info: report.info ? report.info.slice(0, 50) : undefined,
     timestamp,
   };
 }

@@ -49,7 +49,7 @@ export function stopTransactionRequest(
     meterStop: Math.round(meterStopWh),
     timestamp,
     reason,
-    ...(idTag ? { idTag } : {}),
-    ...(transactionData.length > 0 ? { transactionData } : {}),
+    idTag: idTag || undefined,
+    transactionData: transactionData.length > 0 ? transactionData : undefined,
   };
 }

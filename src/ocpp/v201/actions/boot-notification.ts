@@ -9,7 +9,7 @@ export function bootNotificationRequest(config: StationConfig, firmwareVersion: 
       vendorName: config.station.vendor,
       model: config.station.model,
       firmwareVersion,
-      ...(config.station.serialNumber ? { serialNumber: config.station.serialNumber } : {}),
+      serialNumber: config.station.serialNumber || undefined,
     },
   };
 }

@@ -8,7 +8,7 @@ import type { V201Context } from '../context.js';
 export const changeAvailability = (ctx: V201Context) => (payload: unknown): ChangeAvailabilityResponse => {
   const request = payload as ChangeAvailabilityRequest;
   const operative = request.operationalStatus === 'Operative';
-  const target = request.evse && request.evse.id !== 0 ? { evseId: request.evse.id, ...(request.evse.connectorId !== undefined ? { connectorId: request.evse.connectorId } : {}) } : {};
+  const target = request.evse && request.evse.id !== 0 ? { evseId: request.evse.id, connectorId: request.evse.connectorId } : {};
   const result = ctx.station.changeAvailability(target, operative);
   if (result === 'UnknownTarget') return { status: 'Rejected', statusInfo: { reasonCode: 'UnknownEvse' } };
   return { status: result };

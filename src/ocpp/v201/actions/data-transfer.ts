@@ -9,7 +9,7 @@ export const dataTransfer = (ctx: V201Context) => async (payload: unknown): Prom
   try {
     const answer = await handler(request.messageId, request.data);
     // The schema allows any JSON as data; the generated type is narrower than the schema.
-    return { status: answer.status, ...(answer.data !== undefined ? { data: answer.data as DataTransferResponse['data'] } : {}) };
+    return { status: answer.status, data: answer.data as DataTransferResponse['data'] };
   } catch (err) {
     ctx.log.warning(`DataTransfer handler of ${request.vendorId} failed: ${(err as Error).message}`);
     return { status: 'Rejected' };

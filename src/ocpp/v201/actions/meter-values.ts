@@ -8,7 +8,7 @@ export function meterValue(reading: MeterReading, measurands: readonly string[],
     value: v.value,
     context,
     measurand: v.measurand,
-    ...(v.phase ? { phase: v.phase } : {}),
+    phase: v.phase,
     location: 'Outlet',
     unitOfMeasure: { unit: v.unit },
   }));

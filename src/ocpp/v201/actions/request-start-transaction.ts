@@ -6,14 +6,14 @@ export const requestStartTransaction = (ctx: V201Context) => async (payload: unk
   const request = payload as RequestStartTransactionRequest;
   if (ctx.bootState() !== 'Accepted') return { status: 'Rejected', statusInfo: { reasonCode: 'CSNotAccepted' } };
   const result = await ctx.station.requestStart({
-    ...(request.evseId !== undefined ? { evseId: request.evseId } : {}),
+    evseId: request.evseId,
     idToken: { idToken: request.idToken.idToken, type: request.idToken.type },
-    ...(request.groupIdToken ? { groupIdToken: { idToken: request.groupIdToken.idToken, type: request.groupIdToken.type } } : {}),
+    groupIdToken: request.groupIdToken ? { idToken: request.groupIdToken.idToken, type: request.groupIdToken.type } : undefined,
     remoteStartId: request.remoteStartId,
     authorizeFirst: ctx.deviceModel.getBool('AuthCtrlr', 'AuthorizeRemoteStart'),
   });
   if (result.status === 'Rejected') {
     return { status: 'Rejected', statusInfo: { reasonCode: result.reason } };
   }
-  return { status: 'Accepted', ...(result.transactionId ? { transactionId: result.transactionId } : {}) };
+  return { status: 'Accepted', transactionId: result.transactionId || undefined };
 };

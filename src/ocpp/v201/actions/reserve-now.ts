@@ -26,10 +26,10 @@ export const reserveNow = (ctx: V201Context) => (payload: unknown): ReserveNowRe
   const status = ctx.station.reserve(request.evseId, {
     id: request.id,
     idToken: coreToken(request.idToken),
-    ...(request.groupIdToken ? { groupIdToken: coreToken(request.groupIdToken) } : {}),
+    groupIdToken: request.groupIdToken ? coreToken(request.groupIdToken) : undefined,
     // The CSMS' time is the clock that counts: expiry is kept on the agent's clock.
     expiresAt: new Date(expiresAt.getTime() - ctx.clock.offset),
-    ...(request.connectorType !== undefined ? { connectorType: request.connectorType } : {}),
+    connectorType: request.connectorType,
   });
   return { status };
 };

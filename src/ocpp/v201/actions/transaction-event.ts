@@ -58,19 +58,19 @@ export function transactionEventRequest(
     timestamp,
     triggerReason: e.trigger,
     seqNo: state.seqNo,
-    ...(options.offline ? { offline: true } : {}),
+    offline: options.offline ? true : undefined,
     transactionInfo: {
       transactionId: tx.id,
-      ...(chargingState ? { chargingState } : {}),
+      chargingState,
       // 2.0.1 has no UnlockCommand reason (only the trigger): Other.
-      ...(e.type === 'TransactionEnded' ? { stoppedReason: e.stoppedReason === 'UnlockCommand' ? 'Other' : e.stoppedReason } : {}),
+      stoppedReason: e.type === 'TransactionEnded' ? (e.stoppedReason === 'UnlockCommand' ? 'Other' : e.stoppedReason) : undefined,
       remoteStartId: e.remoteStartId,
     },
-    ...(e.idToken ? { idToken: { idToken: e.idToken.idToken, type: e.idToken.type } } : {}),
+    idToken: e.idToken ? { idToken: e.idToken.idToken, type: e.idToken.type } : undefined,
     // E01.FR.13 / H01.FR.15: the reservation the transaction used.
     reservationId: e.reservationId,
-    ...(showEvse ? { evse: { id: e.evseId, ...((e.connectorId ?? tx.connectorId) !== undefined ? { connectorId: (e.connectorId ?? tx.connectorId)! } : {}) } } : {}),
-    ...(meterValues[0] ? { meterValue: [meterValues[0], ...meterValues.slice(1)] } : {}),
+    evse: showEvse ? { id: e.evseId, connectorId: e.connectorId ?? tx.connectorId } : undefined,
+    meterValue: meterValues[0] ? [meterValues[0], ...meterValues.slice(1)] : undefined,
   };
   state.seqNo++;
   return request;
@@ -89,9 +89,9 @@ export function meterValueUpdate(
     timestamp: options.timestamp,
     triggerReason: trigger,
     seqNo: state.seqNo,
-    ...(options.offline ? { offline: true } : {}),
+    offline: options.offline ? true : undefined,
     transactionInfo: { transactionId },
-    ...(options.evseId !== undefined ? { evse: { id: options.evseId } } : {}),
+    evse: options.evseId !== undefined ? { id: options.evseId } : undefined,
     meterValue: [value],
   };
   state.seqNo++;
