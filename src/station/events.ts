@@ -81,5 +81,5 @@ export type StationEvent = TransactionEvent | ConnectorStatusChanged | FaultChan
 /** A transaction snapshot as JSON gave it back (the transaction journal): dates from text. */
 export function reviveSnapshot(raw: Record<string, unknown>): TransactionSnapshot {
   const s = raw as unknown as TransactionSnapshot & { startedAt: string | Date; endedAt?: string | Date };
-  return { ...s, startedAt: new Date(s.startedAt), ...(s.endedAt !== undefined ? { endedAt: new Date(s.endedAt) } : {}) };
+  return { ...s, startedAt: new Date(s.startedAt), endedAt: s.endedAt !== undefined ? new Date(s.endedAt) : undefined };
 }

@@ -44,7 +44,7 @@ export class ReservationDesk {
       const reservation: Reservation = { ...rest, expiresAt: new Date(stored.expiresAt) };
       if (reservation.expiresAt.getTime() <= this.clock.nowMs()) {
         expired = true;
-        this.emit({ type: 'ReservationEnded', ...(evseId !== undefined ? { evseId } : {}), reservationId: reservation.id, reason: 'Expired', timestamp: this.clock.now() });
+        this.emit({ type: 'ReservationEnded', evseId, reservationId: reservation.id, reason: 'Expired', timestamp: this.clock.now() });
         continue;
       }
       if (evseId === undefined) this.keep(reservation);

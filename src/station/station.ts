@@ -161,14 +161,14 @@ export class Station {
       if (evse.mayStop(idToken)) {
         const transactionId = evse.transaction?.id;
         evse.deauthorize({ trigger: 'StopAuthorized', stopReason: 'Local', idToken });
-        return { outcome: 'stopped', evseId, ...(transactionId ? { transactionId } : {}) };
+        return { outcome: 'stopped', evseId, transactionId };
       }
       if (evse.authorizedBy) {
         const result = await this.options.authorizer.authorize(idToken, evseId);
         if (result.status === 'Accepted' && evse.mayStop(idToken, result.groupIdToken)) {
           const transactionId = evse.transaction?.id;
           evse.deauthorize({ trigger: 'StopAuthorized', stopReason: 'Local', idToken });
-          return { outcome: 'stopped', evseId, ...(transactionId ? { transactionId } : {}) };
+          return { outcome: 'stopped', evseId, transactionId };
         }
         return { outcome: 'rejected', status: 'Busy' };
       }
@@ -186,7 +186,7 @@ export class Station {
       // A reserved EVSE is for its driver (and that driver's group) only.
       if (!this.reservations.mayUse(evse, idToken, result.groupIdToken)) return { outcome: 'rejected', status: 'Reserved' };
       // Refused while a safety trip is active (it may have come while the authority was asked).
-      if (!this.authorizeAt(evse, { idToken, ...(result.groupIdToken ? { groupIdToken: result.groupIdToken } : {}), source: 'token' })) return { outcome: 'rejected', status: 'Unavailable' };
+      if (!this.authorizeAt(evse, { idToken, groupIdToken: result.groupIdToken, source: 'token' })) return { outcome: 'rejected', status: 'Unavailable' };
       return { outcome: 'authorized', evseId };
     } finally {
       this.authorizing.delete(evseId);
@@ -227,10 +227,10 @@ export class Station {
         target,
         {
           idToken: req.idToken,
-          ...(groupIdToken ? { groupIdToken } : {}),
+          groupIdToken,
           source: 'remote',
-          ...(req.remoteStartId !== undefined ? { remoteStartId: req.remoteStartId } : {}),
-          ...(req.connectorId !== undefined ? { connectorId: req.connectorId } : {}),
+          remoteStartId: req.remoteStartId,
+          connectorId: req.connectorId,
         },
         'RemoteStart',
       );
@@ -247,7 +247,7 @@ export class Station {
     }
     const tx = evse.transaction;
     // F01.FR.13: a transaction that already runs unauthorized is named in the answer.
-    return { status: 'Accepted', evseId: evse.id, ...(tx ? { transactionId: tx.id } : {}) };
+    return { status: 'Accepted', evseId: evse.id, transactionId: tx?.id };
   }
 
   /** F03 RequestStopTransaction: Accepted when the transaction runs here (F03.FR.07/08). */
@@ -312,7 +312,7 @@ export class Station {
     const targets = this.evsesOf(evseId);
     const fresh = targets.some((e) => !e.hasFault(fault));
     for (const e of targets) e.raiseFault(fault);
-    if (fresh) this.eventsSubject.next({ type: 'FaultChanged', ...(evseId !== undefined ? { evseId } : {}), fault, active: true, detail, timestamp: this.clock.now() });
+    if (fresh) this.eventsSubject.next({ type: 'FaultChanged', evseId, fault, active: true, detail, timestamp: this.clock.now() });
   }
 
   /** The local "clear faults" action, per EVSE (all when evseId is undefined): see Evse.clearLatchedFaults. */
@@ -325,7 +325,7 @@ export class Station {
     const targets = this.evsesOf(evseId);
     const had = targets.some((e) => e.hasFault(fault));
     for (const e of targets) e.clearFault(fault);
-    if (had) this.eventsSubject.next({ type: 'FaultChanged', ...(evseId !== undefined ? { evseId } : {}), fault, active: false, detail, timestamp: this.clock.now() });
+    if (had) this.eventsSubject.next({ type: 'FaultChanged', evseId, fault, active: false, detail, timestamp: this.clock.now() });
   }
 
   /**

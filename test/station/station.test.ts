@@ -133,7 +133,7 @@ describe('charging core on fake hardware and fake time', () => {
   it('F01/F02 remote start before the cable: accepted, starts at plug-in with RemoteStart and its id', async () => {
     open();
     const res = await s.station.requestStart({ evseId: 1, idToken: CARD2, remoteStartId: 42, authorizeFirst: false });
-    assert.deepEqual(res, { status: 'Accepted', evseId: 1 });
+    assert.deepEqual(res, { status: 'Accepted', evseId: 1, transactionId: undefined });
     assert.equal(s.relay, false);
     s.hw.setPlugged(true);
     const started = s.last('TransactionStarted')!;
