@@ -120,7 +120,7 @@ export class AppendJournal<T> {
       AppendJournal.writeWhole(file, records);
     }
     const journal = new AppendJournal<T>(file, openSync(file, 'a', 0o600));
-    return { journal, records, damage, ...(damagedCopy ? { damagedCopy } : {}) };
+    return { journal, records, damage, damagedCopy };
   }
 
   private static writeWhole(file: string, records: readonly unknown[]): void {

@@ -43,7 +43,7 @@ function procStat(pid: number): { state: string; startTicks: string } | undefine
 function currentOwner(): LockOwner {
   const bootId = readOptional(KERNEL_BOOT_ID_FILE)?.trim();
   const startTicks = procStat(process.pid)?.startTicks;
-  return { pid: process.pid, ...(bootId ? { bootId } : {}), ...(startTicks ? { startTicks } : {}) };
+  return { pid: process.pid, bootId: bootId || undefined, startTicks };
 }
 
 function parseOwner(text: string): LockOwner | undefined {
@@ -52,8 +52,8 @@ function parseOwner(text: string): LockOwner | undefined {
     if (!Number.isInteger(doc.pid) || (doc.pid as number) <= 0) return undefined;
     return {
       pid: doc.pid as number,
-      ...(typeof doc.bootId === 'string' ? { bootId: doc.bootId } : {}),
-      ...(typeof doc.startTicks === 'string' ? { startTicks: doc.startTicks } : {}),
+      bootId: typeof doc.bootId === 'string' ? doc.bootId : undefined,
+      startTicks: typeof doc.startTicks === 'string' ? doc.startTicks : undefined,
     };
   } catch {
     return undefined;

@@ -33,16 +33,16 @@ interface RelayMapFile {
 export function relayMapOf(config: Pick<StationConfig, 'gpio' | 'evses'>): RelayMap {
   return {
     driver: config.gpio.driver,
-    ...(config.gpio.chip ? { chip: config.gpio.chip } : {}),
+    chip: config.gpio.chip || undefined,
     root: config.gpio.sysfsRoot,
-    relays: config.evses.flatMap((e) => e.connectors.map((c) => ({ line: c.relay.line, activeLow: c.relay.activeLow, ...(c.relay.chip ? { chip: c.relay.chip } : {}) }))),
+    relays: config.evses.flatMap((e) => e.connectors.map((c) => ({ line: c.relay.line, activeLow: c.relay.activeLow, chip: c.relay.chip || undefined }))),
   };
 }
 
 /** Written at each successful start (at `writtenAt`), atomically (a power cut leaves the old map or the new one). */
 export function writeRelayMap(dir: string, config: Pick<StationConfig, 'gpio' | 'evses'>, writtenAt: Date): void {
   const { driver, chip, root, relays } = relayMapOf(config);
-  const doc: RelayMapFile = { version: 1, writtenAt: writtenAt.toISOString(), gpio: { driver, ...(chip ? { chip } : {}), sysfsRoot: root }, relays };
+  const doc: RelayMapFile = { version: 1, writtenAt: writtenAt.toISOString(), gpio: { driver, chip, sysfsRoot: root }, relays };
   new JsonFileStore(dir, () => undefined).write(NAME, doc, 0o644);
 }
 
@@ -68,9 +68,9 @@ export function readRelayMap(dir: string): { ok: true; map: RelayMap; file: stri
     file,
     map: {
       driver: gpio.driver,
-      ...(typeof gpio.chip === 'string' ? { chip: gpio.chip } : {}),
-      ...(typeof gpio.sysfsRoot === 'string' ? { root: gpio.sysfsRoot } : {}),
-      relays: relays.map((r) => ({ line: r.line, activeLow: r.activeLow, ...(typeof r.chip === 'string' ? { chip: r.chip } : {}) })),
+      chip: typeof gpio.chip === 'string' ? gpio.chip : undefined,
+      root: typeof gpio.sysfsRoot === 'string' ? gpio.sysfsRoot : undefined,
+      relays: relays.map((r) => ({ line: r.line, activeLow: r.activeLow, chip: typeof r.chip === 'string' ? r.chip : undefined })),
     },
   };
 }

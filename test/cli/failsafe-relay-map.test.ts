@@ -130,7 +130,7 @@ describe('failsafe: the relay map, for a config that cannot be read', function (
       assert.equal(await done, 0, err);
       const map = readRelayMap(path.join(path.dirname(file), 'var'));
       assert.ok(map.ok, JSON.stringify(map));
-      assert.deepEqual(map.map, { driver: 'simulated', root: '/sys/class/gpio', relays: [{ line: 17, activeLow: false }] });
+      assert.deepEqual(map.map, { driver: 'simulated', chip: undefined, root: '/sys/class/gpio', relays: [{ line: 17, activeLow: false, chip: undefined }] });
     } finally {
       rmSync(path.dirname(file), { recursive: true, force: true });
     }
