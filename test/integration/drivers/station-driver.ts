@@ -98,8 +98,16 @@ export interface StationDriver {
   startAgain(options?: { bootReason?: BootReason; world?: SimulatedWorld; started?: (agent: Agent) => void }): Promise<void>;
 
   // ---- the CSMS' commands and answers ----
-  /** From now on, the CSMS answers a transaction's start (1.6 StartTransaction, 2.0.1 the TransactionEvent with the idToken) with this idTokenInfo status. */
-  answerTransactionStartWith(status: 'Invalid' | 'Blocked'): void;
+  /**
+   * From now on, the CSMS answers a transaction's start (1.6 StartTransaction, 2.0.1 the
+   * TransactionEvent with the idToken) with this idTokenInfo status: for every token, or only
+   * `token`'s (the others as the CSMS otherwise would).
+   */
+  answerTransactionStartWith(status: 'Invalid' | 'Blocked', token?: string): void;
+  /** 1.6 StopTransactionOnInvalidId, 2.0.1 TxCtrlr.StopTxOnInvalidId; asserts Accepted. */
+  setStopOnInvalidId(on: boolean): Promise<void>;
+  /** 1.6 MaxEnergyOnInvalidId, 2.0.1 TxCtrlr.MaxEnergyOnInvalidId, in Wh; asserts Accepted. */
+  setMaxEnergyOnInvalidId(wh: number): Promise<void>;
   /** From now on, the CSMS' Authorize answers Accepted, naming `group` as the group of each of `members` (1.6 parentIdTag, 2.0.1 groupIdToken). */
   answerAuthorizeWithGroup(members: string | readonly string[], group: string): void;
   /** 1.6 RemoteStartTransaction, 2.0.1 RequestStartTransaction (tokenType and remoteStartId are 2.0.1's). */

@@ -100,9 +100,19 @@ export class V16Driver implements StationDriver {
     await waitForAccepted16(this.csms, agent);
   }
 
-  /** 1.6 answers with the transactionId 77 (an id the tests can recognise) and the status. */
-  answerTransactionStartWith(status: 'Invalid' | 'Blocked'): void {
-    this.csms.answer('StartTransaction', { transactionId: 77, idTagInfo: { status } });
+  /** Answered with transactionIds from 77 on (ids the tests can recognise) and the status; other tags Accepted. */
+  answerTransactionStartWith(status: 'Invalid' | 'Blocked', token?: string): void {
+    let transactionId = 77;
+    this.csms.answer('StartTransaction', (payload) => ({
+      transactionId: transactionId++,
+      idTagInfo: { status: token === undefined || (payload as StartTransactionRequest).idTag === token ? status : 'Accepted' },
+    }));
+  }
+  async setStopOnInvalidId(on: boolean): Promise<void> {
+    await setKey(this.csms, 'StopTransactionOnInvalidId', String(on));
+  }
+  async setMaxEnergyOnInvalidId(wh: number): Promise<void> {
+    await setKey(this.csms, 'MaxEnergyOnInvalidId', String(wh));
   }
   answerAuthorizeWithGroup(members: string | readonly string[], group: string): void {
     const inGroup = new Set(typeof members === 'string' ? [members] : members);

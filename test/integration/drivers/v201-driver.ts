@@ -85,9 +85,22 @@ export class V201Driver implements StationDriver {
     await waitForAccepted(this.csms, agent);
   }
 
-  answerTransactionStartWith(status: 'Invalid' | 'Blocked'): void {
+  answerTransactionStartWith(status: 'Invalid' | 'Blocked', token?: string): void {
     // The message that carries the idToken is the one whose answer judges it (E05).
-    this.csms.answer('TransactionEvent', (payload) => ((payload as TransactionEventRequest).idToken ? { idTokenInfo: { status } } : {}));
+    this.csms.answer('TransactionEvent', (payload) => {
+      const idToken = (payload as TransactionEventRequest).idToken;
+      return idToken && (token === undefined || idToken.idToken === token) ? { idTokenInfo: { status } } : {};
+    });
+  }
+  async setStopOnInvalidId(on: boolean): Promise<void> {
+    await this.setTxCtrlr('StopTxOnInvalidId', String(on));
+  }
+  async setMaxEnergyOnInvalidId(wh: number): Promise<void> {
+    await this.setTxCtrlr('MaxEnergyOnInvalidId', String(wh));
+  }
+  private async setTxCtrlr(variable: string, value: string): Promise<void> {
+    const set = await this.csms.setVariables(ID, [{ component: { name: 'TxCtrlr' }, variable: { name: variable }, attributeValue: value }]);
+    assert.equal(set.setVariableResult[0]!.attributeStatus, 'Accepted', `TxCtrlr.${variable} = ${value}`);
   }
   answerAuthorizeWithGroup(members: string | readonly string[], group: string): void {
     const inGroup = new Set(typeof members === 'string' ? [members] : members);

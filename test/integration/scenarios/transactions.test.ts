@@ -154,5 +154,36 @@ for (const version of VERSIONS) {
       assert.equal(ended.token, 'DRIVER-B', 'the identifier which requested to stop the charging');
       assertNoCallErrors(d.csms);
     });
+
+    it('1.6 9.1.32/9.1.15 / 2.0.1 E05.FR.02/03 the start answered Invalid with StopTransactionOnInvalidId (StopTxOnInvalidId) false: energy flows until MaxEnergyOnInvalidId, then stops (SuspendedEVSE; 2.0.1 Updated, ChargingStateChanged); the transaction goes on until the vehicle leaves (EVDisconnected); the next session charges', async () => {
+      const d = await startStation(version);
+      d.answerTransactionStartWith('Invalid', 'STALE-1');
+      await d.setStopOnInvalidId(false);
+      await d.setMaxEnergyOnInvalidId(2);
+      const tx = await d.startCharging({ token: 'STALE-1' });
+      await sleep(150);
+      assert.equal(d.relayClosed(), true, 'energy still flows under MaxEnergyOnInvalidId');
+      if (d.version === '1.6') await d.waitForWireStatus('SuspendedEVSE', 1, 3000);
+      else {
+        const suspended = await waitForTx(d.csms, (t) => t.transactionInfo.chargingState === 'SuspendedEVSE', 3000);
+        assert.equal(suspended.eventType, 'Updated');
+        assert.equal(suspended.triggerReason, 'ChargingStateChanged');
+      }
+      assert.equal(d.relayClosed(), false);
+      const energy = d.agent.station.transactions()[0]!.energyWh;
+      assert.ok(energy >= 2 && energy < 4, `${energy} Wh delivered`);
+      assert.equal(d.agent.station.transactions().length, 1, 'the transaction goes on');
+      assert.equal(d.ended().length, 0);
+      await d.unplug();
+      const ended = await d.waitForEnded();
+      assert.deepEqual([ended.csmsId, ended.reason], [tx.csmsId, 'EVDisconnected']);
+      if (d.version === '2.0.1') assertContiguous(txEvents(d.csms, String(tx.csmsId)));
+      // The next driver charges.
+      const next = await d.startCharging();
+      assert.equal(next.token, CARD.idToken);
+      await sleep(300);
+      assert.equal(d.relayClosed(), true);
+      assertNoCallErrors(d.csms);
+    });
   });
 }

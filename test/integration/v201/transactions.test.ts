@@ -260,43 +260,6 @@ describe('OCPP 2.0.1 integration: authorization and transactions (C01, E01-E07)'
     assertContiguous(txEvents(csms, started.transactionInfo.transactionId));
     assertNoCallErrors(csms);
   });
-  it('E05.FR.02/03 Invalid with StopTxOnInvalidId false: energy flows until MaxEnergyOnInvalidId, then stops (Updated, ChargingStateChanged, SuspendedEVSE); the transaction goes on; the next session charges', async () => {
-    const { csms, agent } = await startRig({
-      program: (csms) => csms.answer('TransactionEvent', (payload) => ((payload as TransactionEventRequest).idToken?.idToken === 'STALE-1' ? { idTokenInfo: { status: 'Invalid' } } : {})),
-    });
-    const set = await csms.setVariables(ID, [
-      { component: { name: 'TxCtrlr' }, variable: { name: 'StopTxOnInvalidId' }, attributeValue: 'false' },
-      { component: { name: 'TxCtrlr' }, variable: { name: 'MaxEnergyOnInvalidId' }, attributeValue: '2' },
-    ]);
-    assert.deepEqual(
-      set.setVariableResult.map((r) => r.attributeStatus),
-      ['Accepted', 'Accepted'],
-    );
-    await plugIn(agent);
-    await agent.station.presentIdToken(1, { idToken: 'STALE-1', type: 'ISO14443' });
-    const started = await waitForTx(csms, (t) => t.eventType === 'Started');
-    await sleep(150);
-    assert.equal(relayClosed(agent), true, 'energy still flows under MaxEnergyOnInvalidId');
-    const suspended = await waitForTx(csms, (t) => t.transactionInfo.chargingState === 'SuspendedEVSE', 3000);
-    assert.equal(suspended.eventType, 'Updated');
-    assert.equal(suspended.triggerReason, 'ChargingStateChanged');
-    assert.equal(relayClosed(agent), false);
-    const energy = agent.station.transactions()[0]!.energyWh;
-    assert.ok(energy >= 2 && energy < 4, `${energy} Wh delivered`);
-    assert.equal(agent.station.transactions().length, 1, 'the transaction goes on');
-    await unplug(agent);
-    const ended = await waitForTx(csms, (t) => t.eventType === 'Ended');
-    assert.equal(ended.transactionInfo.stoppedReason, 'EVDisconnected');
-    assertContiguous(txEvents(csms, started.transactionInfo.transactionId));
-    // The next driver charges.
-    await plugIn(agent);
-    await agent.station.presentIdToken(1, CARD);
-    await waitForTx(csms, (t) => t.eventType === 'Started' && t.idToken?.idToken === CARD.idToken);
-    await sleep(300);
-    assert.equal(relayClosed(agent), true);
-    assertNoCallErrors(csms);
-  });
-
   it('free charging: Started at plug-in under the configured token; the last StatusNotification is Occupied, and the LEDs and GET /api/status say Charging', async () => {
     const { csms, agent } = await startRig({ config: (d) => (d['charging'] = { ...d['charging'], authorization: 'free', freeIdToken: { idToken: 'HOME', type: 'Local' } }) });
     await plugIn(agent);
