@@ -63,5 +63,5 @@ export function resolveApiConfig(raw: RawApiConfig, ctx: ApiConfigContext): Stat
   if (!hasToken && !isLoopbackHost(host)) {
     ctx.problem('/api/token', `a token (or /api/tokenFile) when /api/listen is not a loopback address (${host} is reachable from the network)`, 'nothing');
   }
-  return { host, port, ...(token ? { token } : {}), allowFaultClearing: raw.allowFaultClearing, simulation: raw.simulation };
+  return { host, port, token, allowFaultClearing: raw.allowFaultClearing, simulation: raw.simulation };
 }

@@ -25,10 +25,10 @@ export function resolveEvses(raw: RawConfig, ctx: ConfigContext, meters: MeterSe
         type: c.type,
         tethered: c.tethered,
         relay: outputLine(c.relay),
-        ...(c.lock ? { lock: outputLine(c.lock) } : {}),
-        ...(c.lockFeedback ? { lockFeedback: inputLine(c.lockFeedback) } : {}),
-        ...(c.relayFeedback ? { relayFeedback: inputLine(c.relayFeedback) } : {}),
-        ...(c.plugDetect ? { plugDetect: inputLine(c.plugDetect) } : {}),
+        lock: c.lock ? outputLine(c.lock) : undefined,
+        lockFeedback: c.lockFeedback ? inputLine(c.lockFeedback) : undefined,
+        relayFeedback: c.relayFeedback ? inputLine(c.relayFeedback) : undefined,
+        plugDetect: c.plugDetect ? inputLine(c.plugDetect) : undefined,
       });
     });
     // OCPP numbers connectors 1..n within an EVSE (2.0.1 Part 1, 3-tier model).
@@ -57,7 +57,7 @@ export function resolveInputs(raw: RawConfig, ctx: ConfigContext): SafetyInputCo
     if (i.evseId !== undefined && !evseIds.has(i.evseId)) {
       ctx.problem(`/inputs/${name}/evseId`, `the id of a configured EVSE (${[...evseIds].join(', ')})`, String(i.evseId));
     }
-    return { name, function: i.function, ...(i.evseId !== undefined ? { evseId: i.evseId } : {}), line: inputLine(i) };
+    return { name, function: i.function, evseId: i.evseId, line: inputLine(i) };
   });
 }
 

@@ -56,7 +56,7 @@ function resolveSections(r: RawConfig, report: ConfigReport): StationConfig {
     file: report.file,
     station: r.station,
     ocpp,
-    gpio: { driver: r.gpio.driver, ...(r.gpio.chip ? { chip: r.gpio.chip } : {}), sysfsRoot: r.gpio.sysfsRoot },
+    gpio: { driver: r.gpio.driver, chip: r.gpio.chip || undefined, sysfsRoot: r.gpio.sysfsRoot },
     evses,
     inputs,
     charging: resolveCharging(r.charging, report),

@@ -54,7 +54,7 @@ export class MeterSection {
 
   /** Merges an EVSE's meter over the top-level one and resolves it; p is the EVSE meter's path. */
   meter(top: RawMeter, own: RawMeter | undefined, p: string): MeterConfig | undefined {
-    const m: RawMeter = { ...top, ...(own ?? {}) };
+    const m: RawMeter = { ...top, ...own };
     for (const [obj, objPath] of [
       [top, '/meter'],
       [own, p],
@@ -86,7 +86,7 @@ export class MeterSection {
     return {
       driver: m.driver,
       profile,
-      ...(link ? { link } : {}),
+      link,
       unitId: m.unitId ?? d.unitId ?? 1,
       timing: {
         timeoutMs: m.timeoutMs ?? METER_DEFAULTS.timeoutMs,
@@ -95,7 +95,7 @@ export class MeterSection {
       retries: m.retries ?? METER_DEFAULTS.retries,
       pollIntervalMs: m.pollIntervalMs ?? METER_DEFAULTS.pollIntervalMs,
       failAfterPolls: m.failAfterPolls ?? METER_DEFAULTS.failAfterPolls,
-      simulation: { ...SIMULATION_DEFAULTS, ...(top.simulation ?? {}), ...(own?.simulation ?? {}) },
+      simulation: { ...SIMULATION_DEFAULTS, ...top.simulation, ...own?.simulation },
     };
   }
 

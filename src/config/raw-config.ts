@@ -106,7 +106,7 @@ export function configSchema(): ConfigSchema {
 }
 
 export function outputLine(raw: RawLine): OutputLineSpec {
-  return { line: raw.line, activeLow: raw.activeLow, ...(raw.chip ? { chip: raw.chip } : {}) };
+  return { line: raw.line, activeLow: raw.activeLow, chip: raw.chip || undefined };
 }
 
 export function inputLine(raw: RawLine): InputLineSpec {

@@ -38,7 +38,7 @@ describe('config: the local API beyond loopback', () => {
 
   it('keeps the API on loopback without a token, with the optional routes off by default', () => {
     const { config } = loadConfig(writeConfig({ listen: '127.0.0.1:8080' }));
-    assert.deepEqual({ ...config.api }, { host: '127.0.0.1', port: 8080, allowFaultClearing: false, simulation: false });
+    assert.deepEqual({ ...config.api }, { host: '127.0.0.1', port: 8080, token: undefined, allowFaultClearing: false, simulation: false });
   });
 
   it('accepts a non-loopback address with a token file, reads the token without its newline and never prints it', async () => {

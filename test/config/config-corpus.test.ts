@@ -346,9 +346,9 @@ describe('config: defaults and merging', () => {
     assert.deepEqual(config.station, { identity: 'CP-1', vendor: 'evse-agent', model: 'evse-agent' });
     assert.equal(config.ocpp.securityProfile, 0);
     assert.equal(config.ocpp.password, undefined);
-    assert.deepEqual(config.gpio, { driver: 'simulated', sysfsRoot: '/sys/class/gpio' });
+    assert.deepEqual(config.gpio, { driver: 'simulated', chip: undefined, sysfsRoot: '/sys/class/gpio' });
     assert.deepEqual(config.storage, { dir: '/var/lib/evse-agent', maxQueuedMessages: 20000 });
-    assert.deepEqual(config.api, { host: '127.0.0.1', port: 8080, allowFaultClearing: false, simulation: false });
+    assert.deepEqual(config.api, { host: '127.0.0.1', port: 8080, token: undefined, allowFaultClearing: false, simulation: false });
     assert.deepEqual(config.log, { level: 'info' });
     const evse = config.evses[0];
     assert.ok(evse);
@@ -358,10 +358,10 @@ describe('config: defaults and merging', () => {
     const connector = evse.connectors[0];
     assert.ok(connector);
     assert.equal(connector.type, 'sType2');
-    assert.deepEqual(connector.relay, { line: 17, activeLow: false });
-    assert.deepEqual(connector.plugDetect, { line: 22, activeLow: false, debounceMs: 50 });
+    assert.deepEqual(connector.relay, { line: 17, activeLow: false, chip: undefined });
+    assert.deepEqual(connector.plugDetect, { line: 22, activeLow: false, chip: undefined, debounceMs: 50 });
     // A safety input's own default debounce is shorter than a plug's.
-    assert.deepEqual(config.inputs, [{ name: 'stop', function: 'emergency-stop', line: { line: 23, activeLow: false, debounceMs: 10 } }]);
+    assert.deepEqual(config.inputs, [{ name: 'stop', function: 'emergency-stop', evseId: undefined, line: { line: 23, activeLow: false, chip: undefined, debounceMs: 10 } }]);
     const m = evse.meter;
     assert.equal(m.driver, 'simulated');
     assert.equal(m.profile.id, 'eastron-sdm630');

@@ -91,7 +91,7 @@ describe('connector lock feedback in the config', () => {
     connectorOne(doc)['lock'] = { line: 12 };
     connectorOne(doc)['lockFeedback'] = { line: 16, activeLow: true };
     const connector = resolveConfig(doc, path.join(repoRoot, 'config', 'simulator.json')).config.evses[0]!.connectors[0]!;
-    assert.deepEqual(connector.lockFeedback, { line: 16, activeLow: true, debounceMs: 50 });
+    assert.deepEqual(connector.lockFeedback, { line: 16, activeLow: true, chip: undefined, debounceMs: 50 });
   });
 
   it('refuses a lockFeedback without a lock, and a lockFeedback on a line another function uses', () => {
