@@ -24,9 +24,10 @@ import {
 } from '../harness.js';
 
 /**
- * The OCPP 1.6J integration rig: the 2.0.1 rig (v201-harness.ts: the real agent in-process
- * against a DevCsms on 127.0.0.1:0, schema validation both ways, cleanup, captured logs) with the
- * station switched to 1.6, and getters for what 1.6 sends. Only what is 1.6's lives here.
+ * The OCPP 1.6J integration rig: the shared rig (../harness.ts: the real agent in-process against
+ * a DevCsms on 127.0.0.1:0, schema validation both ways, cleanup, captured logs) with the station
+ * switched to 1.6, getters for what 1.6 sends, and the checks of a whole 1.6 transaction. Only
+ * what is 1.6's lives here.
  */
 
 // The raw-frame helpers are the same for both versions: only the wire codes the tests pass differ.
