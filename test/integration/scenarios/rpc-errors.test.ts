@@ -8,8 +8,8 @@ import { afterEachTest, assertCallError, ID, rawCall } from '../harness.js';
  * 2.0.1 Part 4 §4.2.3, §4.3): an action the version does not have, one the station does not
  * support, schema-invalid calls, and frames that are not RPC messages, sent raw past the DevCsms'
  * own checks. The codes and the frames are each version's (tables below); the behaviour is one:
- * the exact code, nothing done, the station carries on on the same connection. Each version's
- * battery of hostile frames and its limits: v16/malformed.test.ts, v201/malformed.test.ts.
+ * the exact code, nothing done, the station carries on on the same connection. A battery of
+ * hostile frames: malformed.test.ts; 2.0.1's message limits: v201/malformed.test.ts.
  */
 
 /** The station still works, on the same connection. */
