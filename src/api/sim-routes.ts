@@ -68,7 +68,7 @@ function evRoute(sim: SimulationLevers, evseId: number, body: Record<string, unk
       if (amps !== undefined) sim.setEvCurrent(evseId, amps as number[]);
       if (state !== undefined) sim.setEvCharging(evseId, state === 'charging');
     },
-    { evseId, ...(state !== undefined ? { ev: state } : {}), ...(amps !== undefined ? { currentA: amps } : {}) },
+    { evseId, ev: state, currentA: amps },
   );
 }
 

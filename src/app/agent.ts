@@ -150,7 +150,7 @@ export class Agent {
         identity: config.station.identity,
         version: config.ocpp.version,
         securityProfile: config.ocpp.securityProfile,
-        ...(password && password.reveal() !== '' ? { password } : config.ocpp.password ? { password: config.ocpp.password } : {}),
+        password: password && password.reveal() !== '' ? password : config.ocpp.password,
         caFile: config.ocpp.caFile,
         clientCertificateFile: config.ocpp.clientCertificateFile,
         clientKeyFile: config.ocpp.clientKeyFile,

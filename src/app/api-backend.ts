@@ -23,7 +23,7 @@ export interface ApiBackendParts {
  */
 export function apiOptions(config: StationConfig, simulated: boolean): HttpApiOptions {
   return {
-    ...(config.api.token ? { token: config.api.token } : {}),
+    token: config.api.token,
     routes: { simulation: simulated || config.api.simulation, faultClearing: simulated || config.api.allowFaultClearing },
   };
 }
@@ -50,7 +50,7 @@ function stopLocally(station: Station, adapter: ProtocolAdapter, id: string): Lo
   if (!evse || transactionId === undefined) return undefined;
   const csmsTransactionId = adapter.csmsTransactionId?.(transactionId);
   void evse.abort({ trigger: 'StopAuthorized', stopReason: 'Local' });
-  return { transactionId, ...(csmsTransactionId !== undefined ? { csmsTransactionId } : {}), evseId: evse.id };
+  return { transactionId, csmsTransactionId, evseId: evse.id };
 }
 
 function simulationLevers(config: StationConfig, hw: StationHardware): SimulationLevers {

@@ -189,7 +189,7 @@ export class StationStatus {
         ? {
             name: meter.name,
             health: meter.health.state,
-            ...(meterFailed && meter.health.lastFault ? { failure: meter.health.lastFault.message } : {}),
+            failure: meterFailed && meter.health.lastFault ? meter.health.lastFault.message : undefined,
             registerWh: registerWh ?? null,
             sessionEnergyWh: tx ? roundWh(tx.energyWh) : null,
             latest: meter.latest ? { ...meter.latest, ageS: seconds(Math.max(0, now - meter.latest.timestamp.getTime())), stale: meterFailed } : null,
@@ -200,7 +200,7 @@ export class StationStatus {
 
   private connector(evseId: number, c: ConnectorSnapshot): EvseStatusView['connectors'][number] {
     const ocpp = this.s.adapter.describeConnector?.(evseId, c.connectorId);
-    return { ...c, ...(ocpp ? { ocppStatus: ocpp } : {}) };
+    return { ...c, ocppStatus: ocpp };
   }
 
   /** What brings energy back after a trip, as safety.resumeAfterTrip and the authorization mode allow. */
@@ -243,7 +243,7 @@ export class StationStatus {
       idToken: auth.idToken,
       by: auth.source,
       waitingForCable: waiting,
-      ...(secondsLeft !== undefined ? { secondsLeft } : {}),
+      secondsLeft,
       text,
     };
   }

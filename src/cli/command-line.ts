@@ -92,8 +92,8 @@ export async function runCommandLine(argv: string[], io: CliIo, commands: Comman
         const { meterSimCommand } = await commands.meterSim();
         return await meterSimCommand(io, {
           profile: values.profile,
-          ...(values.port ? { port: values.port } : {}),
-          ...(values.tcp ? { tcp: values.tcp } : {}),
+          port: values.port,
+          tcp: values.tcp,
           framing: oneOf(values.framing, ['mbap', 'rtu'] as const, '--framing', 'mbap'),
           unitIds: intList(values['unit-id'] ?? '1', '--unit-id'),
           baudRate: Number(values['baud-rate'] ?? 9600),

@@ -60,7 +60,8 @@ export async function meterReadCommand(io: CliIo, file: string, json: boolean, e
           evseId: e.id,
           meter: meter.name,
           ok: Boolean(reading),
-          ...(reading ? { reading } : { error: h.lastFault }),
+          reading,
+          error: reading ? undefined : h.lastFault,
           requests: h.counters.requests,
           durationMs: Math.round(ms),
         });

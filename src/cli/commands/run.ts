@@ -23,7 +23,7 @@ export async function runCommand(
   try {
     return await runAgentLoop(io, file, {
       logLevel: (config) => config.log.level,
-      ...(hardware.gpio ? { gpio: hardware.gpio } : {}),
+      gpio: hardware.gpio,
       starting: (log) => {
         notify ??= createServiceNotifier({ log: log.child('systemd') });
         // From the first start on, not from READY: a start that hangs the event loop is caught too.

@@ -39,14 +39,14 @@ export function relayLinesLeniently(doc: unknown): RelayMap {
     for (const c of Array.isArray(e?.connectors) ? e.connectors : []) {
       const r = c?.relay;
       if (r && Number.isInteger(r.line)) {
-        relays.push({ line: r.line as number, activeLow: r.activeLow === true, ...(typeof r.chip === 'string' ? { chip: r.chip } : {}) });
+        relays.push({ line: r.line as number, activeLow: r.activeLow === true, chip: typeof r.chip === 'string' ? r.chip : undefined });
       }
     }
   }
   return {
     driver: typeof d.gpio?.driver === 'string' ? d.gpio.driver : 'sysfs',
-    ...(typeof d.gpio?.chip === 'string' ? { chip: d.gpio.chip } : {}),
-    ...(typeof d.gpio?.sysfsRoot === 'string' ? { root: d.gpio.sysfsRoot } : {}),
+    chip: typeof d.gpio?.chip === 'string' ? d.gpio.chip : undefined,
+    root: typeof d.gpio?.sysfsRoot === 'string' ? d.gpio.sysfsRoot : undefined,
     relays,
   };
 }
