@@ -16,7 +16,7 @@ import { packageRoot } from '../paths.js';
 import { onFailsafe, StartError } from '../process/lifecycle.js';
 import type { Logger } from '../process/logger.js';
 import { AuthorizationCache, LocalAuthorizationList, LocalAuthorizer } from '../services/authorization/index.js';
-import { systemClock, type Clock, type TimerHandle } from '../station/clock.js';
+import { systemClock, waitAtMost, type Clock } from '../station/clock.js';
 import { Station } from '../station/station.js';
 import { JsonFileStore } from '../store/json-file-store.js';
 import { writeRelayMap } from '../store/relay-map.js';
@@ -357,8 +357,6 @@ export class Agent {
 const FINAL_READING_CAP_MS = 10_000;
 
 /** Waits for `promise`, but not past `deadline` (ms since the epoch, on `clock`). */
-async function untilOrDeadline(clock: Clock, promise: Promise<void>, deadline: number): Promise<void> {
-  let timer: TimerHandle | undefined;
-  await Promise.race([promise, new Promise<void>((resolve) => (timer = clock.setTimeout(resolve, Math.max(0, deadline - clock.nowMs()))))]);
-  timer?.cancel();
+function untilOrDeadline(clock: Clock, promise: Promise<void>, deadline: number): Promise<void> {
+  return waitAtMost(clock, promise, deadline - clock.nowMs());
 }

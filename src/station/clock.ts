@@ -139,3 +139,13 @@ async function settle(): Promise<void> {
   for (let i = 0; i < 10; i++) await Promise.resolve();
   await new Promise<void>((resolve) => setImmediate(resolve));
 }
+
+/** Waits for `promise`, but at most `ms` on `clock`; a rejection is the caller's to see. */
+export async function waitAtMost(clock: Clock, promise: Promise<unknown>, ms: number): Promise<void> {
+  let timer: TimerHandle | undefined;
+  try {
+    await Promise.race([promise, new Promise<void>((resolve) => (timer = clock.setTimeout(resolve, Math.max(0, ms))))]);
+  } finally {
+    timer?.cancel();
+  }
+}

@@ -16,7 +16,7 @@ import { CoreStatuses, type CoreConnectorStatus } from '../../services/availabil
 import { StatusReports } from '../../services/availability/status-reports.js';
 import { ReservationUpdates } from '../../services/reservations/reservation-updates.js';
 import type { TransactionMessageQueue } from '../../services/transactions/transaction-queue.js';
-import { systemClock, type Clock } from '../../station/clock.js';
+import { systemClock, waitAtMost, type Clock } from '../../station/clock.js';
 import type { OcppClient } from '../ocpp-client.js';
 import type { ProtocolAdapter } from '../protocol-adapter.js';
 import type { CallHandler } from '../rpc/rpc-endpoint.js';
@@ -283,9 +283,15 @@ export class V201Adapter implements ProtocolAdapter {
     );
   }
 
-  /** Waits (at most timeoutMs) for queued transaction messages to be answered, before a restart or stop. */
+  /**
+   * Waits (at most timeoutMs) for queued transaction messages to be answered, before a restart or
+   * stop; and for a reservation update or fault event already on its way, whose answer would
+   * otherwise be lost and the message sent again after the restart.
+   */
   async drain(timeoutMs: number): Promise<void> {
-    if (this.options.client.isConnected) await this.queue.idle(timeoutMs);
+    if (!this.options.client.isConnected) return;
+    const inFlight = Promise.all([this.reservationUpdates.idle(), this.faultEvents.idle()]);
+    await Promise.all([this.queue.idle(timeoutMs), waitAtMost(this.clock.local, inFlight, timeoutMs)]);
   }
 
   async stop(): Promise<void> {

@@ -12,7 +12,8 @@ import { NotAccepted } from '../registration/registration.js';
  */
 export class OfflineOutbox<T> {
   private readonly pending: T[] = [];
-  private flushing = false;
+  /** The send in progress, if any: a stop waits for its answer (idle) so that it is not sent twice. */
+  private flushing: Promise<void> | undefined;
 
   constructor(
     private readonly options: {
@@ -45,10 +46,18 @@ export class OfflineOutbox<T> {
   }
 
   /** Sends what waits, oldest first; stops at the first that cannot go now and keeps it. */
-  async flush(): Promise<void> {
-    if (this.flushing) return;
-    this.flushing = true;
-    try {
+  flush(): Promise<void> {
+    this.flushing ??= this.sendWaiting().finally(() => (this.flushing = undefined));
+    return this.flushing;
+  }
+
+  /** Resolves when no send is in flight (what cannot go now stays kept). */
+  async idle(): Promise<void> {
+    await this.flushing;
+  }
+
+  private async sendWaiting(): Promise<void> {
+    {
       while (this.pending.length > 0) {
         const message = this.pending[0]!;
         try {
@@ -63,8 +72,6 @@ export class OfflineOutbox<T> {
         this.pending.shift();
         this.save();
       }
-    } finally {
-      this.flushing = false;
     }
   }
 }

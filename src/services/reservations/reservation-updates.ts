@@ -69,6 +69,11 @@ export class ReservationUpdates {
   }
 
   /** Sends what waits: once the boot is accepted, and after each reconnection. */
+  /** Resolves when no update is on its way to the CSMS. */
+  idle(): Promise<void> {
+    return this.outbox.idle();
+  }
+
   flush(): Promise<void> {
     return this.outbox.flush();
   }

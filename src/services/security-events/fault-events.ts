@@ -64,6 +64,11 @@ export class FaultEvents {
   }
 
   /** Sends what waits, oldest first (after a (re)connection). */
+  /** Resolves when no fault event is on its way to the CSMS. */
+  idle(): Promise<void> {
+    return this.#outbox.idle();
+  }
+
   flush(): Promise<void> {
     return this.#outbox.flush();
   }
