@@ -20,7 +20,7 @@ function controlledSend(): { sent: string[]; send(m: string): Promise<void>; ans
       return new Promise<void>((resolve, reject) => (settle = { resolve, reject }));
     },
     answer: () => settle?.resolve(),
-    drop: () => settle?.reject(new NotConnected()),
+    drop: () => settle?.reject(new NotConnected('ReservationStatusUpdate')),
   };
 }
 
