@@ -180,12 +180,12 @@ describe('GPIO: failsafe command', () => {
       chip: 'pinctrl-rp1',
       root: '/tmp/gpio',
       relays: [
-        { line: 17, activeLow: false },
+        { line: 17, activeLow: false, chip: undefined },
         { line: 19, activeLow: true, chip: 'x' },
-        { line: 21, activeLow: false },
+        { line: 21, activeLow: false, chip: undefined },
       ],
     });
-    assert.deepEqual(relayLinesLeniently(null), { driver: 'sysfs', relays: [] });
+    assert.deepEqual(relayLinesLeniently(null), { driver: 'sysfs', chip: undefined, root: undefined, relays: [] });
   });
 });
 
