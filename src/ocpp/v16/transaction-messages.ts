@@ -84,6 +84,9 @@ export class TransactionMessages16 {
       prepare: (message) => this.withCsmsTransactionId(message),
       onAnswer: (message, answer) => this.onAnswer(message, answer),
       onDiscarded: (message) => this.forgetIfEnded(message),
+      // Only once the answered StopTransaction is off the journal: a kill before that sends it again,
+      // and it must go with the Central System's transactionId, not -1.
+      onRemoved: (message) => this.forgetIfEnded(message),
     });
     // A StopTransaction still on its way from before a restart keeps its connector Finishing.
     const stops = store.read<Record<string, number>>(STOPS_UNDELIVERED) ?? {};
@@ -237,7 +240,6 @@ export class TransactionMessages16 {
       const response = answer as { idTagInfo?: StartTransactionResponse['idTagInfo'] };
       const request = message.payload as StopTransactionRequest;
       if (request.idTag && response.idTagInfo) localAuthorizer?.recordIdTokenInfo(idTokenOf(request.idTag), authorizationFromIdTagInfo(response.idTagInfo));
-      this.forgetIfEnded(message);
     }
   }
 

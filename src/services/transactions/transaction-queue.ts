@@ -37,8 +37,13 @@ export interface TransactionQueueOptions {
   attempts(): number;
   /** MessageAttemptInterval / TransactionMessageRetryInterval, seconds. */
   retryIntervalS(): number;
-  /** The CSMS answered this message. */
+  /** The CSMS answered this message (called before it leaves the journal: what the answer says is kept first). */
   onAnswer(message: QueuedMessage, answer: unknown): void;
+  /**
+   * The answered message is off the journal. What may only be forgotten once it can no longer be
+   * sent again goes here (1.6: the CSMS' transactionId, needed by a StopTransaction resent after a crash).
+   */
+  onRemoved?(message: QueuedMessage): void;
   /** The message was given up after its last attempt (E13.FR.04). */
   onDiscarded?(message: QueuedMessage, error: Error): void;
   log: Logger;
@@ -203,6 +208,7 @@ export class TransactionMessageQueue {
       } finally {
         this.persist(() => this.options.store?.remove(message.id, 'answered'));
       }
+      this.options.onRemoved?.(message);
     }
   }
 

@@ -40,6 +40,8 @@ export interface TransactionsOptions<S> {
   prepare?(message: QueuedMessage): object;
   onAnswer(message: QueuedMessage, answer: unknown): void;
   onDiscarded?(message: QueuedMessage): void;
+  /** An answered message is off the journal (see TransactionQueueOptions.onRemoved). */
+  onRemoved?(message: QueuedMessage): void;
 }
 
 /**
@@ -70,6 +72,7 @@ export class Transactions<S> {
       retryIntervalS: options.retryIntervalS,
       onAnswer: options.onAnswer,
       onDiscarded: options.onDiscarded,
+      onRemoved: options.onRemoved,
       log: options.log,
       clock: options.clock,
     });

@@ -106,6 +106,35 @@ describe('transaction message queue on the journal', () => {
     journal.close();
   });
 
+  it('tells onRemoved only once the answered message is off the journal (1.6: the transactionId is forgotten after its StopTransaction can no longer be resent)', async () => {
+    const journal = TransactionJournal.open(dir);
+    const onDisk: Array<[string, string[]]> = [];
+    const look = (when: string) => {
+      const copy = TransactionJournal.open(dir);
+      onDisk.push([when, copy.pending.map((m) => m.action)]);
+      copy.close();
+    };
+    const q = new TransactionMessageQueue({
+      send: async () => ({}),
+      ready$: new BehaviorSubject(true),
+      store: journal,
+      attempts: () => 3,
+      retryIntervalS: () => 0.01,
+      onAnswer: () => look('answer'),
+      onRemoved: (m) => look(`removed ${m.action}`),
+      log: silentLogger,
+      clock,
+    });
+    q.enqueue('StopTransaction', { n: 0 }, 'tx-1', 'end');
+    await q.idle();
+    assert.deepEqual(onDisk, [
+      ['answer', ['StopTransaction']],
+      ['removed StopTransaction', []],
+    ]);
+    q.stop();
+    journal.close();
+  });
+
   it('keeps the state of a running transaction with each of its messages', () => {
     const journal = TransactionJournal.open(dir);
     const { q } = queue(journal, async () => ({}), false);
