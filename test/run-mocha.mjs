@@ -13,6 +13,8 @@
  *               never older than the sources.
  *   --parallel  runs the files in worker processes, TEST_JOBS at a time (default below), the files
  *               known to be slow first, so that the run does not end waiting for one of them.
+ *   --lint      `npm run lint` (typescript-eslint) alongside the tests; a finding fails the run,
+ *               after the tests, with eslint's report.
  *   --cpu-report with --parallel: at the end, the files that took the most CPU time (their own and
  *               their child processes'), and the total (test/helpers/cpu-report.ts).
  */
@@ -98,6 +100,7 @@ const typecheck = own('--typecheck');
 const build = own('--build');
 const parallel = own('--parallel');
 const cpuReport = own('--cpu-report');
+const lint = own('--lint');
 
 /** Runs an npm script of this package; resolves with its exit code and, if quiet, what it printed. */
 function npmRun(script, quiet) {
@@ -164,10 +167,15 @@ env['TMPDIR'] = tmp;
 const cpuReportFile = `${tmp}-cpu.jsonl`;
 if (cpuReport) env['EVSE_AGENT_TEST_CPU_REPORT'] = cpuReportFile;
 const child = spawn(process.execPath, [mocha, ...mochaArgs], { stdio: 'inherit', env });
+// Beside the tests, which mostly wait on sockets and timers; its report is printed at the end.
+const linted = lint ? npmRun('lint', true) : Promise.resolve({ code: 0, output: '' });
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
-child.on('exit', (code, signal) => {
+child.on('exit', async (code, signal) => {
   if (cpuReport) printCpuReport(cpuReportFile);
   rmSync(tmp, { recursive: true, force: true });
   rmSync(cpuReportFile, { force: true });
-  process.exit(code ?? (signal ? 128 + (os.constants.signals[signal] ?? 0) : 1));
+  const lintResult = await linted;
+  if (lintResult.code !== 0) process.stderr.write(`${lintResult.output}run-mocha: the linter (npm run lint) found problems\n`);
+  const testCode = code ?? (signal ? 128 + (os.constants.signals[signal] ?? 0) : 1);
+  process.exit(testCode !== 0 ? testCode : lintResult.code);
 });
