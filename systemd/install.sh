@@ -161,9 +161,18 @@ STAGE=$ROOT$APP_DIR.new
 rm -rf "$STAGE"
 mkdir -p "$STAGE"
 # No -a: files are owned by whoever installs (root), not by the checkout's owner.
-cp -R --preserve=mode,timestamps "$SRC/package.json" "$SRC/package-lock.json" "$SRC/dist" "$SRC/hardware" "$SRC/config" "$SRC/systemd" "$SRC/node_modules" "$STAGE/"
-# The checkout's node_modules holds the build and test tools too: keep what runs. Offline: npm
-# only removes what package-lock.json marks as development dependencies.
+cp -R --preserve=mode,timestamps "$SRC/package.json" "$SRC/package-lock.json" "$SRC/dist" "$SRC/hardware" "$SRC/config" "$SRC/systemd" "$STAGE/"
+# The checkout's node_modules holds the build and test tools too (most of its size): copy only the
+# packages that run, as npm lists them from package-lock.json (offline), then let npm prune check
+# the result (it removes what a copied package's own node_modules held for development only).
+mkdir -p "$STAGE/node_modules"
+(cd "$SRC" && "$NPM" ls --omit=dev --all --parseable --loglevel=error 2>/dev/null || true) | while IFS= read -r dir; do
+  rel=${dir#"$SRC"/}
+  case $rel in node_modules/*) ;; *) continue ;; esac
+  parent=$(dirname "$STAGE/$rel")
+  mkdir -p "$parent"
+  cp -R --preserve=mode,timestamps "$dir" "$parent/"
+done
 (cd "$STAGE" && "$NPM" prune --omit=dev --ignore-scripts --no-audit --no-fund --loglevel=error >/dev/null)
 find "$STAGE/node_modules" -mindepth 1 -type d -empty -delete
 rm -rf "$ROOT$APP_DIR"
