@@ -1,8 +1,7 @@
 import type { MeterValuesRequest, ReserveNowResponse, StartTransactionRequest, StartTransactionResponse, StatusNotificationRequest, StopTransactionRequest } from 'ocpp-messages/v1.6/index.js';
-import type { Agent, BootReason } from '../../../src/app/agent.js';
-import type { SimulatedWorld } from '../../../src/hal/simulated-world.js';
-import { callRecords, calls, ID, plugIn, relayClosed, startAgent, stopAgent, unplug, until, type Rig } from '../harness.js';
+import { callRecords, ID, until } from '../harness.js';
 import { answerTo, inSeconds, meterValues16, sampled, setKey, startRig16, statuses16, stopTransactions, TAG, tag, waitForAccepted16 } from '../v16/rig.js';
+import { RigDriver } from './rig-driver.js';
 import {
   definedOnly,
   folded,
@@ -31,20 +30,14 @@ export function serviceStatus16(status: string): ServiceStatus {
   return (OCCUPIED_16.has(status) ? 'Occupied' : status) as ServiceStatus;
 }
 
-export class V16Driver implements StationDriver {
+export class V16Driver extends RigDriver implements StationDriver {
   readonly version = '1.6' as const;
-
-  constructor(public rig: Rig) {}
+  protected readonly defaultToken = TAG;
+  protected readonly words = { started: 'StartTransaction, answered', ended: 'StopTransaction' };
+  protected waitForBootAccepted = waitForAccepted16;
 
   static async start(options: StationOptions = {}): Promise<V16Driver> {
     return new V16Driver(await startRig16(options));
-  }
-
-  get csms() {
-    return this.rig.csms;
-  }
-  get agent() {
-    return this.rig.agent;
   }
 
   /** The 1.6 connectorId of an EVSE's first connector (connectors are numbered across the station). */
@@ -66,40 +59,9 @@ export class V16Driver implements StationDriver {
     throw new Error(`no connector ${connectorId}`);
   }
 
-  plugIn(evseId = 1): Promise<void> {
-    return plugIn(this.agent, evseId);
-  }
-  unplug(evseId = 1): Promise<void> {
-    return unplug(this.agent, evseId);
-  }
   present(token: string, evseId = 1) {
     return this.agent.station.presentIdToken(evseId, tag(token));
   }
-  async startCharging(options: { token?: string; evseId?: number } = {}): Promise<StartedTransaction> {
-    const evseId = options.evseId ?? 1;
-    const token = options.token ?? TAG;
-    const before = this.started().length;
-    await this.plugIn(evseId);
-    const result = await this.present(token, evseId);
-    if (result.outcome !== 'authorized') throw new Error(`the tag ${token} was not authorized: ${JSON.stringify(result)}`);
-    await until(() => this.started().length > before, 5000, 'StartTransaction answered');
-    return this.started().at(-1)!;
-  }
-  relayClosed(evseId = 1): boolean {
-    return relayClosed(this.agent, evseId);
-  }
-  async stop(how: 'power-cut' | 'clean' = 'power-cut'): Promise<void> {
-    await stopAgent(this.agent, how);
-  }
-  async startAgain(options: { bootReason?: BootReason; world?: SimulatedWorld; started?: (agent: Agent) => void } = {}): Promise<void> {
-    const boots = calls(this.csms, 'BootNotification').length;
-    const { agent, events } = await startAgent(this.rig.file, options);
-    options.started?.(agent);
-    this.rig = { ...this.rig, agent, events };
-    await until(() => calls(this.csms, 'BootNotification').length > boots, 5000, 'a new boot');
-    await waitForAccepted16(this.csms, agent);
-  }
-
   /** Answered with transactionIds from 77 on (ids the tests can recognise) and the status; other tags Accepted. */
   answerTransactionStartWith(status: 'Invalid' | 'Blocked', token?: string): void {
     let transactionId = 77;
@@ -172,11 +134,6 @@ export class V16Driver implements StationDriver {
       ];
     });
   }
-  async waitForStarted(match: (t: StartedTransaction) => boolean = () => true, timeoutMs = 5000): Promise<StartedTransaction> {
-    let found: StartedTransaction | undefined;
-    await until(() => (found = this.started().find(match)) !== undefined, timeoutMs, 'a matching StartTransaction, answered');
-    return found!;
-  }
   ended(): EndedTransaction[] {
     return stopTransactions(this.csms).map((s: StopTransactionRequest) => ({
       csmsId: s.transactionId,
@@ -184,11 +141,6 @@ export class V16Driver implements StationDriver {
       token: s.idTag,
       meterStopWh: s.meterStop,
     }));
-  }
-  async waitForEnded(match: (t: EndedTransaction) => boolean = () => true, timeoutMs = 5000): Promise<EndedTransaction> {
-    let found: EndedTransaction | undefined;
-    await until(() => (found = this.ended().find(match)) !== undefined, timeoutMs, `a matching StopTransaction (so far: ${JSON.stringify(this.ended())})`);
-    return found!;
   }
   energyDuring(transaction: StartedTransaction): number[] {
     const values: MeterValuesRequest['meterValue'] = meterValues16(this.csms, Number(transaction.csmsId)).flatMap((m) => m.meterValue);
@@ -208,9 +160,6 @@ export class V16Driver implements StationDriver {
   }
   statusSequence(evseId = 1): ServiceStatus[] {
     return folded(this.wireStatuses(evseId).map(serviceStatus16));
-  }
-  lastStatus(evseId = 1): ServiceStatus | undefined {
-    return this.statusSequence(evseId).at(-1);
   }
   async waitForStatus(status: ServiceStatus, evseId = 1, timeoutMs = 5000): Promise<void> {
     await until(() => this.lastStatus(evseId) === status, timeoutMs, `connector ${this.connectorOf(evseId)} ${status} (so far: ${this.wireStatuses(evseId).join(', ')})`);

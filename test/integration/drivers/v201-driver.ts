@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
 import type { ReserveNowResponse } from 'ocpp-messages/v2.0/ReserveNowResponse.js';
 import type { TransactionEventRequest } from 'ocpp-messages/v2.0/TransactionEventRequest.js';
-import type { Agent, BootReason } from '../../../src/app/agent.js';
-import type { SimulatedWorld } from '../../../src/hal/simulated-world.js';
-import { CARD, calls, ID, inSeconds, plugIn, relayClosed, startAgent, startRig, stopAgent, unplug, until, waitForAccepted, type Rig } from '../harness.js';
+import { CARD, calls, ID, inSeconds, startRig, until, waitForAccepted } from '../harness.js';
 import { statuses, txEvents } from '../v201/rig.js';
+import { RigDriver } from './rig-driver.js';
 import {
   definedOnly,
   folded,
@@ -35,56 +34,19 @@ function register(t: TransactionEventRequest, context?: string): number {
   return value === undefined ? NaN : value.value;
 }
 
-export class V201Driver implements StationDriver {
+export class V201Driver extends RigDriver implements StationDriver {
   readonly version = '2.0.1' as const;
-
-  constructor(public rig: Rig) {}
+  protected readonly defaultToken = CARD.idToken;
+  protected readonly words = { started: 'TransactionEvent Started', ended: 'TransactionEvent Ended' };
+  protected waitForBootAccepted = waitForAccepted;
 
   static async start(options: StationOptions = {}): Promise<V201Driver> {
     return new V201Driver(await startRig(options));
   }
 
-  get csms() {
-    return this.rig.csms;
-  }
-  get agent() {
-    return this.rig.agent;
-  }
-
-  plugIn(evseId = 1): Promise<void> {
-    return plugIn(this.agent, evseId);
-  }
-  unplug(evseId = 1): Promise<void> {
-    return unplug(this.agent, evseId);
-  }
   present(token: string, evseId = 1, type: TokenType = 'ISO14443') {
     return this.agent.station.presentIdToken(evseId, { idToken: token, type });
   }
-  async startCharging(options: { token?: string; evseId?: number } = {}): Promise<StartedTransaction> {
-    const evseId = options.evseId ?? 1;
-    const token = options.token ?? CARD.idToken;
-    const before = this.started().length;
-    await this.plugIn(evseId);
-    const result = await this.present(token, evseId);
-    if (result.outcome !== 'authorized') throw new Error(`the token ${token} was not authorized: ${JSON.stringify(result)}`);
-    await until(() => this.started().length > before, 5000, 'TransactionEvent Started');
-    return this.started().at(-1)!;
-  }
-  relayClosed(evseId = 1): boolean {
-    return relayClosed(this.agent, evseId);
-  }
-  async stop(how: 'power-cut' | 'clean' = 'power-cut'): Promise<void> {
-    await stopAgent(this.agent, how);
-  }
-  async startAgain(options: { bootReason?: BootReason; world?: SimulatedWorld; started?: (agent: Agent) => void } = {}): Promise<void> {
-    const boots = calls(this.csms, 'BootNotification').length;
-    const { agent, events } = await startAgent(this.rig.file, options);
-    options.started?.(agent);
-    this.rig = { ...this.rig, agent, events };
-    await until(() => calls(this.csms, 'BootNotification').length > boots, 5000, 'a new boot');
-    await waitForAccepted(this.csms, agent);
-  }
-
   answerTransactionStartWith(status: 'Invalid' | 'Blocked', token?: string): void {
     // The message that carries the idToken is the one whose answer judges it (E05).
     this.csms.answer('TransactionEvent', (payload) => {
@@ -155,11 +117,6 @@ export class V201Driver implements StationDriver {
       timestamp: t.timestamp,
     }));
   }
-  async waitForStarted(match: (t: StartedTransaction) => boolean = () => true, timeoutMs = 5000): Promise<StartedTransaction> {
-    let found: StartedTransaction | undefined;
-    await until(() => (found = this.started().find(match)) !== undefined, timeoutMs, 'a matching TransactionEvent Started');
-    return found!;
-  }
   ended(): EndedTransaction[] {
     return txEvents(this.csms)
       .filter((t) => t.eventType === 'Ended')
@@ -169,11 +126,6 @@ export class V201Driver implements StationDriver {
         token: t.idToken?.idToken,
         meterStopWh: register(t, 'Transaction.End'),
       }));
-  }
-  async waitForEnded(match: (t: EndedTransaction) => boolean = () => true, timeoutMs = 5000): Promise<EndedTransaction> {
-    let found: EndedTransaction | undefined;
-    await until(() => (found = this.ended().find(match)) !== undefined, timeoutMs, `a matching TransactionEvent Ended (so far: ${JSON.stringify(this.ended())})`);
-    return found!;
   }
   energyDuring(transaction: StartedTransaction): number[] {
     return txEvents(this.csms, String(transaction.csmsId))
@@ -189,9 +141,6 @@ export class V201Driver implements StationDriver {
   }
   statusSequence(evseId = 1): ServiceStatus[] {
     return folded(this.wireStatuses(evseId) as ServiceStatus[]);
-  }
-  lastStatus(evseId = 1): ServiceStatus | undefined {
-    return this.statusSequence(evseId).at(-1);
   }
   async waitForStatus(status: ServiceStatus, evseId = 1, timeoutMs = 5000): Promise<void> {
     await until(() => this.lastStatus(evseId) === status, timeoutMs, `EVSE ${evseId} ${status} (so far: ${this.statusSequence(evseId).join(', ')})`);
