@@ -1,0 +1,214 @@
+import { BehaviorSubject, distinctUntilChanged, filter, type Observable } from 'rxjs';
+import { systemClock, type Clock, type TimerHandle } from '../../../station/clock.js';
+import type { MeterFaultKind } from '../../../station/meter-reading.js';
+import type { BoardSupport, VehicleState } from '../../roles/board-support.js';
+import { RegisterReadError } from '../../meter/register-reader.js';
+import { decodeVehicleState, encodeOfferedCurrent } from '../../pilot/codec.js';
+import type { PilotProfile } from '../../pilot/profile.js';
+import type { PilotRegisterPort } from '../../pilot/register-port.js';
+import type { ModbusBus } from './modbus-bus.js';
+
+/**
+ * A control pilot board read and written through registers per its profile (the EVSE DIN /
+ * EVSE-WB board first): polls the vehicle state, the cable rating and the offered current back,
+ * writes the offered current, and tracks health as the meter does (failed after N failed polls
+ * in a row, recovered on the next good one).
+ */
+
+export interface PilotHealth {
+  state: 'unknown' | 'ok' | 'failed';
+  consecutiveFailedPolls: number;
+  polls: number;
+  failedPolls: number;
+  lastGoodAt?: Date;
+  lastFault?: { kind: MeterFaultKind; message: string; at: Date };
+}
+
+export interface PilotReading {
+  vehicleState: VehicleState;
+  /** The raw state register, for commissioning output. */
+  rawState: number;
+  /** The current the board says it offers now, A (0: no PWM). */
+  offeredCurrentA: number;
+  cableRatingA?: number;
+}
+
+export interface RegisterPilotOptions {
+  name: string;
+  profile: PilotProfile;
+  port: PilotRegisterPort;
+  /** Failed polls in a row after which the board is reported failed. */
+  failAfterPolls: number;
+  clock?: Clock;
+}
+
+/** What the board-support role needs from a pilot, plus what commissioning and health need. */
+export type PilotBoard = Required<Pick<BoardSupport, 'setOfferedCurrent' | 'vehicleState$'>>;
+
+export class RegisterPilot implements PilotBoard {
+  readonly name: string;
+  private readonly clock: Clock;
+  private readonly stateSubject = new BehaviorSubject<VehicleState | undefined>(undefined);
+  private readonly healthSubject = new BehaviorSubject<PilotHealth>({ state: 'unknown', consecutiveFailedPolls: 0, polls: 0, failedPolls: 0 });
+  private latestReading: PilotReading | undefined;
+  /** The register value we want in the current register; re-written when the board reads otherwise (e.g. after its reset). */
+  private wantedRaw = 0;
+  private writes: Promise<void> = Promise.resolve();
+  private inFlight: Promise<PilotReading | undefined> | undefined;
+  private timer: TimerHandle | undefined;
+  private running = false;
+
+  constructor(private readonly options: RegisterPilotOptions) {
+    this.name = options.name;
+    this.clock = options.clock ?? systemClock;
+  }
+
+  /** The vehicle state on every change; F while the board does not answer (IEC 61851: EVSE not available). */
+  get vehicleState$(): Observable<VehicleState> {
+    return this.stateSubject.pipe(
+      filter((s): s is VehicleState => s !== undefined),
+      distinctUntilChanged(),
+    );
+  }
+  get vehicleState(): VehicleState | undefined {
+    return this.stateSubject.value;
+  }
+  get health$(): Observable<PilotHealth> {
+    return this.healthSubject.asObservable();
+  }
+  get health(): PilotHealth {
+    return this.healthSubject.value;
+  }
+  get latest(): PilotReading | undefined {
+    return this.latestReading;
+  }
+  /** The cable's rating from the proximity pilot, A; undefined until read or where the board has none. */
+  get cableRatingA(): number | undefined {
+    return this.latestReading?.cableRatingA;
+  }
+  /** The current we offer, A, as written to the board (0: paused). */
+  get offeredCurrentA(): number {
+    return this.wantedRaw;
+  }
+
+  /** Offers `amps` to the vehicle (0 pauses it). The write goes out at once; a poll repeats it if the board lost it. */
+  setOfferedCurrent(amps: number): void {
+    this.wantedRaw = encodeOfferedCurrent(this.options.profile, amps);
+    void this.applyOffer().catch(() => undefined);
+  }
+
+  /** Writes the wanted current; resolves when written (rejects with the port's error). Writes go in order. */
+  applyOffer(): Promise<void> {
+    const spec = this.options.profile.registers.offeredCurrent;
+    const run = (): Promise<void> => this.options.port.writeRegister(spec.writeFunction, spec.register, this.wantedRaw);
+    const result = this.writes.then(run, run);
+    this.writes = result.catch(() => undefined);
+    return result;
+  }
+
+  /** Polls once; concurrent callers share the poll in flight. */
+  poll(): Promise<PilotReading | undefined> {
+    this.inFlight ??= this.doPoll().finally(() => {
+      this.inFlight = undefined;
+    });
+    return this.inFlight;
+  }
+
+  private async readOne(fn: 3 | 4, register: number): Promise<number> {
+    const words = await this.options.port.readRegisters(fn, register, 1);
+    const w = words[0];
+    if (w === undefined) throw new RegisterReadError('io', `FC${fn} ${register}: an empty answer`);
+    return w;
+  }
+
+  private async doPoll(): Promise<PilotReading | undefined> {
+    const regs = this.options.profile.registers;
+    let reading: PilotReading | undefined;
+    let fault: { kind: MeterFaultKind; message: string } | undefined;
+    try {
+      const rawState = await this.readOne(regs.vehicleState.readFunction, regs.vehicleState.register);
+      const offeredRaw = await this.readOne(regs.offeredCurrent.readFunction, regs.offeredCurrent.register);
+      const cable = regs.cableRating ? await this.readOne(regs.cableRating.readFunction, regs.cableRating.register) : undefined;
+      reading = { vehicleState: decodeVehicleState(this.options.profile, rawState), rawState, offeredCurrentA: offeredRaw };
+      if (cable !== undefined) reading.cableRatingA = cable;
+    } catch (err) {
+      const e = err instanceof RegisterReadError ? err : new RegisterReadError('io', err instanceof Error ? err.message : String(err));
+      fault = { kind: e.kind, message: `${this.options.port.description}: ${e.message}` };
+    }
+    const now = this.clock.now();
+    const h = this.healthSubject.value;
+    if (reading) {
+      this.latestReading = reading;
+      this.healthSubject.next({ ...h, state: 'ok', consecutiveFailedPolls: 0, polls: h.polls + 1, lastGoodAt: now });
+      this.stateSubject.next(reading.vehicleState);
+      // The board forgot our offer (power cycle, its own timeout): say it again.
+      if (reading.offeredCurrentA !== this.wantedRaw) await this.applyOffer().catch(() => undefined);
+      return reading;
+    }
+    const consecutive = h.consecutiveFailedPolls + 1;
+    const failed = h.state === 'failed' || consecutive >= this.options.failAfterPolls;
+    this.healthSubject.next({
+      ...h,
+      state: failed ? 'failed' : h.state,
+      consecutiveFailedPolls: consecutive,
+      polls: h.polls + 1,
+      failedPolls: h.failedPolls + 1,
+      lastFault: { ...fault!, at: now },
+    });
+    if (failed) this.stateSubject.next('F');
+    return undefined;
+  }
+
+  /** Polls every intervalMs (a slow poll shortens the next wait, never overlaps it). */
+  start(intervalMs: number): void {
+    if (this.running) return;
+    this.running = true;
+    const tick = (): void => {
+      if (!this.running) return;
+      const started = this.clock.nowMs();
+      void this.poll().finally(() => {
+        if (!this.running) return;
+        this.timer = this.clock.setTimeout(tick, Math.max(0, intervalMs - (this.clock.nowMs() - started)));
+      });
+    };
+    tick();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.timer?.cancel();
+    this.timer = undefined;
+    await this.inFlight?.catch(() => undefined);
+    await this.writes;
+  }
+
+  async close(): Promise<void> {
+    await this.stop();
+    this.stateSubject.complete();
+    this.healthSubject.complete();
+  }
+}
+
+/**
+ * A pilot board at one unit id on a shared Modbus bus (meters may be on the same line): reads
+ * queue on the bus like every meter's. ModbusBus has no write request yet, so writes fail with an
+ * io error until it gains one (issue 12's next session); polls and health work meanwhile.
+ */
+export class ModbusPilotPort implements PilotRegisterPort {
+  constructor(
+    private readonly bus: ModbusBus,
+    readonly unitId: number,
+  ) {}
+
+  get description(): string {
+    return `${this.bus.description} unit ${this.unitId}`;
+  }
+
+  readRegisters(fn: 3 | 4, start: number, count: number): Promise<number[]> {
+    return this.bus.read(this.unitId, fn, start, count);
+  }
+
+  writeRegister(fn: 6 | 16, address: number): Promise<void> {
+    return Promise.reject(new RegisterReadError('io', `${this.description}: FC${fn} ${address}: the Modbus bus cannot write yet`));
+  }
+}
