@@ -70,7 +70,7 @@ export class EvdevCardReader implements CardReader {
       options.clock,
       options.interKeyTimeoutMs ?? DEFAULT_INTER_KEY_TIMEOUT_MS,
       (typed) => this.typed(typed),
-      (partial) => this.log(`${this.name}: partial card "${partial}" discarded (no key within the timeout)`),
+      (partial) => this.log(`${this.name}: partial card "${partial}" discarded (no Enter: a key came too late, or the device went away)`),
     );
   }
 
