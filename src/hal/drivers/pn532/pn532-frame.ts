@@ -1,5 +1,5 @@
 /**
- * The PN532 host link framing, as NXP's PN532 User Manual (UM0701-02, section 6.2 "Host controller
+ * The PN532 host link framing, as NXP's PN532 User Manual (UM0701-02, chapter 6 "Host controller
  * communication protocol") describes it: a normal information frame is
  * preamble 0x00, start code 0x00 0xFF, LEN, LCS (LEN + LCS = 0 mod 256), TFI (0xD4 host to PN532,
  * 0xD5 back), the data, DCS (TFI + data + DCS = 0 mod 256), postamble 0x00. ACK is LEN 0x00 LCS 0xFF,
@@ -16,7 +16,7 @@ export const NACK_FRAME: Buffer = Buffer.from([0x00, 0x00, 0xff, 0xff, 0x00, 0x0
 export const ERROR_FRAME: Buffer = Buffer.from([0x00, 0x00, 0xff, 0x01, 0xff, ERROR_TFI, 0x81, 0x00]);
 
 /**
- * The HSU wake-up (UM0701-02 section 7.2.11, "HSU wake up condition"): 0x55 then dummy bytes long
+ * The HSU wake-up (UM0701-02, the HSU wake-up condition in its host interface chapter): 0x55 then dummy bytes long
  * enough for the PN532 to wake before the first command; libnfc's pn532_uart sends the same shape.
  */
 export const HSU_WAKEUP: Buffer = Buffer.from([0x55, 0x55, ...new Array<number>(14).fill(0x00)]);
@@ -126,7 +126,7 @@ function findStartCode(input: Buffer, from: number): number {
   return -1;
 }
 
-/** One target of an InListPassiveTarget answer at 106 kbps type A (UM0701-02 section 7.3.5). */
+/** One target of an InListPassiveTarget answer at 106 kbps type A (UM0701-02, InListPassiveTarget). */
 export interface TypeATarget {
   tg: number;
   sensRes: number;

@@ -37,7 +37,7 @@ export interface Pn532ReaderOptions {
   path: string;
   clock: Clock;
   name?: string;
-  /** HSU runs at 115200 baud after power-up (UM0701-02 section 6.2.3). */
+  /** HSU runs at 115200 baud after power-up (UM0701-02, HSU). */
   baudRate?: number;
   /** Pause between two polls. */
   pollIntervalMs?: number;
@@ -185,7 +185,7 @@ export class Pn532CardReader implements CardReader {
     for (const frame of frames) {
       const pending = this.pending;
       if (!pending) continue;
-      // The ACK only says the command arrived; the answer follows (UM0701-02 section 6.2.1.3).
+      // The ACK only says the command arrived; the answer follows (UM0701-02 section 6.2).
       if (frame.kind === 'ack') continue;
       if (frame.kind === 'info' && frame.tfi === TFI_PN532_TO_HOST && frame.data.length > 0 && frame.data.readUInt8(0) === pending.code + 1) {
         this.settle(pending);
