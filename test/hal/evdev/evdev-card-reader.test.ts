@@ -167,6 +167,47 @@ describe('evdev: the card reader on a fake input device (FIFO)', () => {
     assert.ok(logs.some((l) => l.includes('is not a card')));
   });
 
+  it('reports a card held still once: a repeat within the hold-off is not a new card, and extends it', async () => {
+    device.plug();
+    const clock = new FakeClock();
+    const notCards = new Subject<string>();
+    let skipped = 0;
+    const r = new EvdevCardReader({
+      device: device.path,
+      clock,
+      eventSize: 24,
+      repeatHoldOffMs: 2000,
+      log: (m) => {
+        if (m.includes('is not a card')) notCards.next(String(++skipped));
+      },
+    });
+    reader = r;
+    const cards: string[] = [];
+    r.cards$.subscribe((c) => cards.push(c.idToken));
+    r.start();
+    const A = '0473670148';
+    const B = '0077217308';
+    // Something typed that is not a card marks the point up to which the device was read.
+    const typeThenMark = async (text: string): Promise<void> => {
+      const n = skipped + 1;
+      const marked = next(notCards, () => skipped >= n, 'the mark');
+      device.write(keyBytesFor(text, 24));
+      device.write(keyBytesFor('99999999999', 24));
+      await marked;
+    };
+    await typeThenMark(A);
+    assert.deepEqual(cards, ['04A23B1C']);
+    clock.advance(1500);
+    await typeThenMark(A);
+    clock.advance(1500);
+    await typeThenMark(A);
+    assert.deepEqual(cards, ['04A23B1C'], 'typed again while held: once');
+    clock.advance(2000);
+    await typeThenMark(A);
+    await typeThenMark(B);
+    assert.deepEqual(cards, ['04A23B1C', '04A23B1C', '1C3E9A04'], 'after the hold-off it is a new presentation; another card at once');
+  });
+
   it('stops retrying at close, and completes its observables', async () => {
     const clock = new FakeClock();
     const r = new EvdevCardReader({ device: device.path, clock, eventSize: 24, retryInitialMs: 1000, retryMaxMs: 4000 });

@@ -36,6 +36,11 @@ export interface EvdevCardReaderOptions {
   /** The first wait before opening a failed device again; it doubles up to retryMaxMs. */
   retryInitialMs?: number;
   retryMaxMs?: number;
+  /**
+   * The same card typed again within this long of its last typing is not a new presentation: some
+   * readers type a card again every second or so while it is held. 0 reports every typing.
+   */
+  repeatHoldOffMs?: number;
   /** The OCPP id token type of the cards read; ISO14443 for the usual 13.56 MHz readers. */
   tokenType?: IdTokenKind;
   /** A line for the log: a card typed that is not a UID, a partial card thrown away, a reopen. */
@@ -45,6 +50,7 @@ export interface EvdevCardReaderOptions {
 export const DEFAULT_INTER_KEY_TIMEOUT_MS = 100;
 export const DEFAULT_RETRY_INITIAL_MS = 1000;
 export const DEFAULT_RETRY_MAX_MS = 30_000;
+export const DEFAULT_REPEAT_HOLD_OFF_MS = 2000;
 
 export class EvdevCardReader implements CardReader {
   readonly name: string;
@@ -57,6 +63,7 @@ export class EvdevCardReader implements CardReader {
   private stream: ReadStream | undefined;
   private retryTimer: TimerHandle | undefined;
   private retryMs: number;
+  private last: { uid: string; atMs: number } | undefined;
   private started = false;
   private closed = false;
 
@@ -156,6 +163,12 @@ export class EvdevCardReader implements CardReader {
       this.log(`${this.name}: typed "${typed}" is not a card: ${uid.message}`);
       return;
     }
+    // The role reports a card held still once: a repeat inside the hold-off extends it, not reported.
+    const now = this.options.clock.nowMs();
+    const holdOff = this.options.repeatHoldOffMs ?? DEFAULT_REPEAT_HOLD_OFF_MS;
+    const repeat = this.last !== undefined && this.last.uid === uid && now - this.last.atMs < holdOff;
+    this.last = { uid, atMs: now };
+    if (repeat) return;
     this.cards.next({ idToken: uid, type: this.options.tokenType ?? 'ISO14443' });
   }
 }

@@ -1,5 +1,6 @@
 /**
- * Linux input events as read from /dev/input/eventN. The layout is `struct input_event` of the
+ * Linux input events as read from /dev/input/eventN (the kernel's Documentation/input/input.rst,
+ * "Event interface": each read returns whole events). The layout is `struct input_event` of the
  * kernel's linux/input.h: a struct timeval (seconds, microseconds), then u16 type, u16 code and
  * s32 value. The timeval is two `long`s of the *reading process*, so an event is 24 bytes for a
  * 64-bit process and 16 bytes for a 32-bit one (32-bit ARM, also on a 64-bit kernel through the
