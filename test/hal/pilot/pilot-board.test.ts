@@ -14,7 +14,7 @@ describe('pilot profile evse-wb and its codec', () => {
   it('has the registers the EVSE DIN documentation gives', () => {
     const r = profile.registers;
     assert.equal(r.offeredCurrent.register, 1000);
-    assert.equal(r.offeredCurrent.writeFunction, 6);
+    assert.equal(r.offeredCurrent.writeFunction, 16);
     assert.equal(r.vehicleState.register, 1002);
     assert.equal(r.cableRating?.register, 1003);
     assert.equal(r.turnOff?.register, 1004);
@@ -150,5 +150,32 @@ describe('register pilot against the simulated board', () => {
     await pilot.poll();
     assert.equal(pilot.health.lastFault?.kind, 'exception');
     assert.equal(pilot.health.consecutiveFailedPolls, 1);
+  });
+});
+
+describe('simulated IEC 61851 vehicle', () => {
+  it('stays in B with a current offered when full, and draws at most its own limit while charging', () => {
+    const board = new SimulatedPilotBoard(profile, 1);
+    const v = board.vehicle;
+    v.maxCurrentA = 16;
+    v.plugIn();
+    board.writeRegister(1000, 32);
+    assert.equal(board.vehicleState, 'C');
+    assert.equal(v.drawnCurrentA(board.offeredCurrentA), 16);
+    v.wantsEnergy = false;
+    assert.equal(board.vehicleState, 'B');
+    assert.equal(v.drawnCurrentA(board.offeredCurrentA), 0);
+    v.fault = 'diode-short';
+    v.unplug();
+    assert.equal(v.fault, 'none', 'unplugging clears a vehicle fault');
+    assert.equal(board.vehicleState, 'A');
+  });
+
+  it('refuses writes the real board would refuse', () => {
+    const board = new SimulatedPilotBoard(profile, 1);
+    assert.throws(() => board.writeRegister(1000, 3), /exception 3/);
+    assert.throws(() => board.writeRegister(1002, 1), /exception 2/);
+    assert.throws(() => board.readRegisters(3, 999, 1), /exception 2/);
+    assert.deepEqual(board.readRegisters(3, 1002, 3), [1, 0, 0]);
   });
 });
