@@ -4,7 +4,9 @@
  * kernel's linux/input.h: a struct timeval (seconds, microseconds), then u16 type, u16 code and
  * s32 value. The timeval is two `long`s of the *reading process*, so an event is 24 bytes for a
  * 64-bit process and 16 bytes for a 32-bit one (32-bit ARM, also on a 64-bit kernel through the
- * compat layer). The kernel's byte order is the machine's: little-endian on the ARM and x86 boards
+ * compat layer). A 32-bit userland built with a 64-bit time_t (Debian armhf from trixie) still reads
+ * 16 bytes: linux/input.h then spells the timeval as two __kernel_ulong_t, which stay 32-bit there.
+ * The kernel's byte order is the machine's: little-endian on the ARM and x86 boards
  * this agent runs on.
  */
 
