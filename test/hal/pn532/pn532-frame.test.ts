@@ -26,7 +26,7 @@ function parseInChunks(bytes: Buffer, size: number): Pn532Frame[] {
   return frames;
 }
 
-describe('PN532 frame codec (UM0701-02 section 6.2)', () => {
+describe('PN532 frame codec (UM0701-02 chapter 6)', () => {
   it('encodes GetFirmwareVersion as the manual frames it', () => {
     // 00 00 FF, LEN 2, LCS FE, TFI D4, 02, DCS 2A (D4 + 02 + 2A = 0x100), postamble 00.
     assert.deepEqual(encodeCommand(Pn532Command.GetFirmwareVersion), Buffer.from('0000ff02fed4022a00', 'hex'));

@@ -29,7 +29,7 @@ describe('PN532 reader against the simulated PN532 on a pty pair', () => {
   let sim: SimulatedPn532;
   let reader: Pn532CardReader;
   const cards: CardPresented[] = [];
-  const polls = (): number => sim.received.filter((c) => c === Pn532Command.InListPassiveTarget).length;
+  const polls = (): number => sim.commandCount(Pn532Command.InListPassiveTarget);
   /** Lets the driver poll `n` more times. */
   const morePolls = async (n: number): Promise<void> => {
     const from = polls();
@@ -78,6 +78,17 @@ describe('PN532 reader against the simulated PN532 on a pty pair', () => {
     assert.deepEqual(cards[2], { idToken: 'DEADBEEF', type: 'ISO14443' });
   });
 
+  it('asks again with a NACK when an answer is garbled on the line, and stays healthy', async () => {
+    reader.start();
+    await health(reader, 'ok');
+    sim.holdCard('04A1B2C3D4E5F6');
+    sim.corruptNextAnswer();
+    await until('the card', () => cards.length === 1);
+    assert.equal(sim.nacks, 1);
+    await morePolls(2);
+    assert.deepEqual(cards, [{ idToken: '04A1B2C3D4E5F6', type: 'ISO14443' }]);
+  });
+
   it('is failed while the PN532 does not answer and ok again once it does', async () => {
     reader.start();
     await health(reader, 'ok');
@@ -103,6 +114,7 @@ describe('PN532 reader against the simulated PN532 on a pty pair', () => {
   });
 
   it('reports a state change once in health$ and completes it on close', async () => {
+    sim.corruptNextAnswer(); // a garbled answer put right by a NACK is no failure
     const seen = firstValueFrom(reader.health$.pipe(take(10), toArray()));
     reader.start();
     await health(reader, 'ok');

@@ -4,6 +4,7 @@ import type { Clock, TimerHandle } from '../../../station/clock.js';
 import type { CardPresented, CardReader, CardReaderHealth } from '../../roles/card-reader.js';
 import {
   HSU_WAKEUP,
+  NACK_FRAME,
   Pn532Command,
   TFI_PN532_TO_HOST,
   encodeCommand,
@@ -62,6 +63,8 @@ interface PendingCommand {
   resolve: (data: Buffer) => void;
   reject: (err: Error) => void;
   timer: TimerHandle;
+  /** A NACK was sent for a broken answer already; a second broken one fails the command. */
+  nacked: boolean;
 }
 
 export class Pn532CardReader implements CardReader {
@@ -172,7 +175,7 @@ export class Pn532CardReader implements CardReader {
         if (this.pending?.timer === timer) this.pending = undefined;
         reject(new Error(`no answer to command 0x${code.toString(16)} within ${this.answerTimeoutMs} ms`));
       }, this.answerTimeoutMs);
-      this.pending = { code, resolve, reject, timer };
+      this.pending = { code, resolve, reject, timer, nacked: false };
       const frame = encodeCommand(code, params);
       link.write(prefix ? Buffer.concat([prefix, frame]) : frame);
     });
@@ -190,6 +193,10 @@ export class Pn532CardReader implements CardReader {
       if (frame.kind === 'info' && frame.tfi === TFI_PN532_TO_HOST && frame.data.length > 0 && frame.data.readUInt8(0) === pending.code + 1) {
         this.settle(pending);
         pending.resolve(Buffer.from(frame.data.subarray(1)));
+      } else if (frame.kind === 'corrupt' && !pending.nacked) {
+        // A NACK asks the PN532 to send its last answer again (UM0701-02 chapter 6), once per command.
+        pending.nacked = true;
+        this.link?.write(NACK_FRAME);
       } else if (frame.kind === 'error' || frame.kind === 'corrupt' || frame.kind === 'nack') {
         this.settle(pending);
         pending.reject(new Error(frame.kind === 'corrupt' ? `bad frame from the PN532: ${frame.reason}` : `PN532 sent ${frame.kind === 'error' ? 'an error frame' : 'a NACK'}`));

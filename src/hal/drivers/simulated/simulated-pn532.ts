@@ -20,8 +20,14 @@ export class SimulatedPn532 {
   private pending: Buffer = Buffer.alloc(0);
   private held: Buffer | undefined;
   private answering = true;
-  /** The commands received, in order, by code: for tests and the status page. */
+  private corruptNext = false;
+  /** The last answer sent, sent again when the host asks with a NACK. */
+  private lastAnswer: Buffer | undefined;
+  private readonly counts = new Map<number, number>();
+  /** The first commands received, by code, in order (kept short: a reader polls forever). */
   readonly received: number[] = [];
+  /** NACKs received from the host. */
+  nacks = 0;
 
   /** GetFirmwareVersion's answer: IC 0x32 (PN532), version 1.6, all card kinds supported. */
   static readonly FIRMWARE: readonly number[] = [0x32, 0x01, 0x06, 0x07];
@@ -46,6 +52,16 @@ export class SimulatedPn532 {
 
   resume(): void {
     this.answering = true;
+  }
+
+  /** Flips a bit of the next answer's checksum, as noise on the line would. */
+  corruptNextAnswer(): void {
+    this.corruptNext = true;
+  }
+
+  /** How many times the command `code` was received. */
+  commandCount(code: number): number {
+    return this.counts.get(code) ?? 0;
   }
 
   get isOpen(): boolean {
@@ -79,12 +95,23 @@ export class SimulatedPn532 {
   }
 
   private answer(frame: Pn532Frame): Buffer | undefined {
-    // ACK and NACK from the host, and frames it broke, need no answer here.
+    // A NACK asks for the last answer again (UM0701-02 chapter 6); an ACK or a broken frame needs no answer.
+    if (frame.kind === 'nack') {
+      this.nacks++;
+      return this.lastAnswer;
+    }
     if (frame.kind !== 'info' || frame.tfi !== TFI_HOST_TO_PN532 || frame.data.length === 0) return undefined;
     const code = frame.data.readUInt8(0);
-    this.received.push(code);
-    const reply = this.reply(code, frame.data.subarray(1));
-    return Buffer.concat([ACK_FRAME, reply ?? ERROR_FRAME]);
+    if (this.received.length < 64) this.received.push(code);
+    this.counts.set(code, this.commandCount(code) + 1);
+    const reply = this.reply(code, frame.data.subarray(1)) ?? ERROR_FRAME;
+    this.lastAnswer = reply;
+    if (!this.corruptNext) return Buffer.concat([ACK_FRAME, reply]);
+    this.corruptNext = false;
+    const broken = Buffer.from(reply);
+    const dcs = broken.length - 2;
+    broken.writeUInt8(broken.readUInt8(dcs) ^ 0x01, dcs);
+    return Buffer.concat([ACK_FRAME, broken]);
   }
 
   private reply(code: number, params: Buffer): Buffer | undefined {
