@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { RegisterPilot } from '../../../src/hal/drivers/modbus/modbus-pilot.js';
+import { ModbusBus } from '../../../src/hal/drivers/modbus/modbus-bus.js';
+import { ModbusPilotPort, RegisterPilot, type ModbusWriter } from '../../../src/hal/drivers/modbus/modbus-pilot.js';
 import { SimulatedPilotBoard, SimulatedPilotPort } from '../../../src/hal/drivers/simulated/simulated-pilot.js';
 import type { VehicleState } from '../../../src/hal/roles/board-support.js';
 import { decodeVehicleState, encodeOfferedCurrent, encodeVehicleState, withTurnOffBit } from '../../../src/hal/pilot/codec.js';
@@ -177,5 +178,36 @@ describe('simulated IEC 61851 vehicle', () => {
     assert.throws(() => board.writeRegister(1002, 1), /exception 2/);
     assert.throws(() => board.readRegisters(3, 999, 1), /exception 2/);
     assert.deepEqual(board.readRegisters(3, 1002, 3), [1, 0, 0]);
+  });
+});
+
+describe('simulated board write requests', () => {
+  it('takes a function 16 write of the current, and none of a write it refuses in part', () => {
+    const board = new SimulatedPilotBoard(profile, 1);
+    board.writeRegisters(16, 1000, [16]);
+    assert.equal(board.offeredCurrentA, 16);
+    assert.throws(() => board.writeRegisters(5, 1000, [10]), /exception 1/);
+    assert.throws(() => board.writeRegisters(16, 1000, [10, 0, 0, 0]), /exception 2/);
+    assert.equal(board.offeredCurrentA, 16, 'a refused request changes nothing');
+  });
+});
+
+describe('Modbus pilot port writes', () => {
+  it('writes through the bus once the bus has a write request', async () => {
+    const board = new SimulatedPilotBoard(profile, 1);
+    const bus = new ModbusBus({ kind: 'tcp', host: '127.0.0.1', port: 1, framing: 'mbap' }, { timeoutMs: 50, interRequestDelayMs: 0 });
+    const calls: unknown[][] = [];
+    const writer: ModbusWriter = {
+      write: async (unitId, fn, address, values) => {
+        calls.push([unitId, fn, address, values]);
+        board.writeRegisters(fn, address, values);
+      },
+    };
+    const pilot = new RegisterPilot({ name: 'evse 1', profile, port: new ModbusPilotPort(Object.assign(bus, writer), 7), failAfterPolls: 3 });
+    pilot.setOfferedCurrent(16.5);
+    await pilot.close(); // waits for the write on its way
+    assert.deepEqual(calls, [[7, 16, 1000, [16]]]);
+    assert.equal(board.offeredCurrentA, 16);
+    await bus.close();
   });
 });

@@ -190,9 +190,22 @@ export class RegisterPilot implements PilotBoard {
 }
 
 /**
+ * The write request a bus needs for a pilot board: one or more words from `address` on, queued
+ * behind every other request on the line like a read. ModbusBus has none yet (issue 12's next
+ * session adds it with this shape); ModbusPilotPort uses it as soon as the bus has it.
+ */
+export interface ModbusWriter {
+  write(unitId: number, fn: 6 | 16, address: number, values: number[]): Promise<void>;
+}
+
+function canWrite(bus: ModbusBus): bus is ModbusBus & ModbusWriter {
+  return typeof (bus as Partial<ModbusWriter>).write === 'function';
+}
+
+/**
  * A pilot board at one unit id on a shared Modbus bus (meters may be on the same line): reads
- * queue on the bus like every meter's. ModbusBus has no write request yet, so writes fail with an
- * io error until it gains one (issue 12's next session); polls and health work meanwhile.
+ * queue on the bus like every meter's. Writes go out through the bus' write request; on a bus
+ * without one they fail with an io error, so polls and health work meanwhile.
  */
 export class ModbusPilotPort implements PilotRegisterPort {
   constructor(
@@ -208,7 +221,8 @@ export class ModbusPilotPort implements PilotRegisterPort {
     return this.bus.read(this.unitId, fn, start, count);
   }
 
-  writeRegister(fn: 6 | 16, address: number): Promise<void> {
+  writeRegister(fn: 6 | 16, address: number, value: number): Promise<void> {
+    if (canWrite(this.bus)) return this.bus.write(this.unitId, fn, address, [value]);
     return Promise.reject(new RegisterReadError('io', `${this.description}: FC${fn} ${address}: the Modbus bus cannot write yet`));
   }
 }

@@ -81,6 +81,20 @@ export class SimulatedPilotBoard {
     this.holding.set(address, value & 0xffff);
   }
 
+  /** A write request (function 6 or 16) as a slave passes it on: every word or none. */
+  writeRegisters(fn: number, start: number, values: number[]): void {
+    const r = this.profile.registers;
+    if (fn !== r.offeredCurrent.writeFunction && fn !== r.turnOff?.writeFunction) throw new ModbusExceptionError(ModbusException.IllegalFunction);
+    if (values.length < 1) throw new ModbusExceptionError(ModbusException.IllegalDataValue);
+    const before = new Map(this.holding);
+    try {
+      values.forEach((v, i) => this.writeRegister(start + i, v));
+    } catch (err) {
+      for (const [a, v] of before) this.holding.set(a, v);
+      throw err;
+    }
+  }
+
   /**
    * This board as a unit of meter-sim's ModbusSlave, which asks a device only for its unitId,
    * fault.mode and readRegisters: one slave serves meters and this board on the same line.
