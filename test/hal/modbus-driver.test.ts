@@ -239,6 +239,8 @@ describe('Modbus bus discipline', () => {
         connectTelnet: async () => undefined,
         readHoldingRegisters: (_s, count) => answer(count),
         readInputRegisters: (_s, count) => answer(count),
+        writeRegister: () => answer(1),
+        writeRegisters: (_a, values) => answer(values.length),
         close: (cb) => cb(),
         on: () => undefined,
       };
@@ -256,6 +258,16 @@ describe('Modbus bus discipline', () => {
       // 5 ms answer + 15 ms silence; allow a millisecond of timer rounding.
       assert.ok(log.starts[i]! - log.starts[i - 1]! >= 19, `gap ${log.starts[i]! - log.starts[i - 1]!} ms`);
     }
+    await bus.close();
+  });
+
+  it('queues writes (a pilot board\'s offered current) with the reads of meters on the same line, one request at a time', async () => {
+    const log = { inFlight: 0, maxInFlight: 0, starts: [] as number[], units: [] as number[] };
+    const bus = new ModbusBus({ kind: 'rtu', path: '/dev/null', baudRate: 9600, parity: 'none', stopBits: 1 }, { timeoutMs: 100, interRequestDelayMs: 0 }, recordingClient(log));
+    await Promise.all([bus.read(2, 4, 0, 2), bus.write(1, 16, 1000, [16]), bus.read(2, 4, 0, 2), bus.write(1, 6, 1004, [0])]);
+    assert.deepEqual(log.units, [2, 1, 2, 1], 'in the order asked, each to its unit');
+    assert.equal(log.maxInFlight, 1);
+    await assert.rejects(bus.write(1, 6, 1000, [1, 2]), /function 6 writes one register/);
     await bus.close();
   });
 

@@ -5,7 +5,6 @@ import { MeterPhysics } from '../../../src/hal/drivers/simulated/meter-physics.j
 import { ModbusSlave } from '../../../src/hal/drivers/simulated/modbus-slave.js';
 import { SimulatedMeterDevice } from '../../../src/hal/drivers/simulated/simulated-meter-device.js';
 import { SimulatedPilotBoard } from '../../../src/hal/drivers/simulated/simulated-pilot.js';
-import { RegisterReadError } from '../../../src/hal/meter/register-reader.js';
 import { loadMeterProfile } from '../../../src/hal/meter/profile.js';
 import { RegisterMeter } from '../../../src/hal/meter/register-meter.js';
 import { loadPilotProfile } from '../../../src/hal/pilot/profile.js';
@@ -69,7 +68,7 @@ for (const link of links()) {
       const physics = new MeterPhysics({ phases: 3, startEnergyWh: 4_000, evCurrentA: [16, 16, 16], voltageNoiseV: 0 });
       physics.setRelayClosed(true);
       meterDevice = new SimulatedMeterDevice(meterProfile, physics, METER_UNIT);
-      slave = new ModbusSlave([board.asSlaveDevice(), meterDevice]);
+      slave = new ModbusSlave([board, meterDevice]);
       bus = new ModbusBus(await link.setUp(slave), TIMING);
       pilot = new RegisterPilot({ name: 'evse 1', profile: pilotProfile, port: new ModbusPilotPort(bus, PILOT_UNIT), failAfterPolls: 2 });
     });
@@ -87,12 +86,13 @@ for (const link of links()) {
       await pilot.poll();
       board.vehicle.plugIn();
       await pilot.poll();
-      // Written on the board's side: ModbusBus has no write request yet (see ModbusPilotPort).
-      board.writeRegister(1000, 16);
+      pilot.setOfferedCurrent(16);
+      await pilot.applyOffer();
       const charging = await pilot.poll();
       assert.equal(charging?.offeredCurrentA, 16);
       assert.equal(charging?.cableRatingA, 32);
-      board.writeRegister(1000, 0);
+      pilot.setOfferedCurrent(0);
+      await pilot.applyOffer();
       await pilot.poll();
       board.vehicle.unplug();
       await pilot.poll();
@@ -105,7 +105,8 @@ for (const link of links()) {
       pilot.vehicleState$.subscribe((s) => seen.push(s));
       board.vehicle.plugIn();
       board.vehicle.needsVentilation = true;
-      board.writeRegister(1000, 10);
+      pilot.setOfferedCurrent(10);
+      await pilot.applyOffer();
       await pilot.poll();
       board.vehicle.fault = 'state-e';
       await pilot.poll();
@@ -116,10 +117,14 @@ for (const link of links()) {
       assert.deepEqual(seen, ['D', 'E', 'D', 'E']);
     });
 
-    it('says honestly that the offer cannot be written over this bus yet', async () => {
+    it('writes the offered current to the board over the line (0 pauses), and the turn-off bit is left alone', async () => {
       pilot.setOfferedCurrent(16);
-      await assert.rejects(pilot.applyOffer(), (err: unknown) => err instanceof RegisterReadError && err.kind === 'io');
+      await pilot.applyOffer();
+      assert.equal(board.offeredCurrentA, 16);
+      pilot.setOfferedCurrent(0);
+      await pilot.applyOffer();
       assert.equal(board.offeredCurrentA, 0);
+      assert.equal(slave.stats.badFrames, 0);
     });
 
     it('turns failed when the board stops answering, and recovers', async () => {
@@ -140,7 +145,8 @@ for (const link of links()) {
     it('shares the line with a meter at another unit id: both read correctly, polled at once', async () => {
       const meter = new RegisterMeter({ name: 'meter', profile: meterProfile, reader: new ModbusRegisterReader(bus, METER_UNIT), retries: 0, failAfterPolls: 2 });
       board.vehicle.plugIn();
-      board.writeRegister(1000, 20);
+      pilot.setOfferedCurrent(20);
+      await pilot.applyOffer();
       for (let i = 0; i < 3; i++) {
         const [reading, pilotReading] = await Promise.all([meter.poll(), pilot.poll()]);
         assert.ok(reading, `meter poll failed: ${meter.health.lastFault?.message}`);

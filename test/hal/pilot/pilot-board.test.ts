@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { ModbusBus } from '../../../src/hal/drivers/modbus/modbus-bus.js';
-import { ModbusPilotPort, RegisterPilot, type ModbusWriter } from '../../../src/hal/drivers/modbus/modbus-pilot.js';
+import { ModbusPilotPort, RegisterPilot } from '../../../src/hal/drivers/modbus/modbus-pilot.js';
 import { SimulatedPilotBoard, SimulatedPilotPort } from '../../../src/hal/drivers/simulated/simulated-pilot.js';
 import type { VehicleState } from '../../../src/hal/roles/board-support.js';
 import { decodeVehicleState, encodeOfferedCurrent, encodeVehicleState, withTurnOffBit } from '../../../src/hal/pilot/codec.js';
@@ -193,11 +193,11 @@ describe('simulated board write requests', () => {
 });
 
 describe('Modbus pilot port writes', () => {
-  it('writes through the bus once the bus has a write request', async () => {
+  it('writes through the bus\'s write request, whole amps, and close() waits for a write on its way', async () => {
     const board = new SimulatedPilotBoard(profile, 1);
     const bus = new ModbusBus({ kind: 'tcp', host: '127.0.0.1', port: 1, framing: 'mbap' }, { timeoutMs: 50, interRequestDelayMs: 0 });
     const calls: unknown[][] = [];
-    const writer: ModbusWriter = {
+    const writer: Pick<ModbusBus, 'write'> = {
       write: async (unitId, fn, address, values) => {
         calls.push([unitId, fn, address, values]);
         board.writeRegisters(fn, address, values);

@@ -23,6 +23,8 @@ export interface ModbusClientLike {
   connectTelnet(host: string, options: object): Promise<void>;
   readHoldingRegisters(start: number, count: number): Promise<{ data: number[] }>;
   readInputRegisters(start: number, count: number): Promise<{ data: number[] }>;
+  writeRegister(address: number, value: number): Promise<unknown>;
+  writeRegisters(address: number, values: number[]): Promise<unknown>;
   close(callback: () => void): void;
   on(event: 'error' | 'close', listener: (...args: unknown[]) => void): unknown;
 }
@@ -118,7 +120,20 @@ export class ModbusBus {
 
   /** Reads registers from one unit; queued behind every other request on this bus. */
   read(unitId: number, fn: 3 | 4, start: number, count: number): Promise<number[]> {
-    const run = async (): Promise<number[]> => {
+    return this.request(unitId, async (client) => (fn === 3 ? await client.readHoldingRegisters(start, count) : await client.readInputRegisters(start, count)).data);
+  }
+
+  /** Writes holding registers of one unit (function 6: one register, 16: several); queued like a read. */
+  write(unitId: number, fn: 6 | 16, address: number, values: number[]): Promise<void> {
+    if (fn === 6 && values.length !== 1) return Promise.reject(new Error(`function 6 writes one register, not ${values.length}`));
+    return this.request(unitId, async (client) => {
+      await (fn === 6 ? client.writeRegister(address, values[0]!) : client.writeRegisters(address, values));
+    });
+  }
+
+  /** One request to one unit, after every request before it on this line (a line has one master, one request at a time). */
+  private request<T>(unitId: number, op: (client: ModbusClientLike) => Promise<T>): Promise<T> {
+    const run = async (): Promise<T> => {
       if (this.closed) throw new RegisterReadError('io', `${this.description}: bus closed`);
       let client: ModbusClientLike;
       try {
@@ -128,8 +143,7 @@ export class ModbusBus {
       }
       try {
         client.setID(unitId);
-        const answer = fn === 3 ? await client.readHoldingRegisters(start, count) : await client.readInputRegisters(start, count);
-        return answer.data;
+        return await op(client);
       } catch (err) {
         const classified = classifyModbusError(err);
         // A broken connection is reopened on the next request; a missing answer on a live line is not a reason to.

@@ -190,22 +190,8 @@ export class RegisterPilot implements PilotBoard {
 }
 
 /**
- * The write request a bus needs for a pilot board: one or more words from `address` on, queued
- * behind every other request on the line like a read. ModbusBus has none yet (issue 12's next
- * session adds it with this shape); ModbusPilotPort uses it as soon as the bus has it.
- */
-export interface ModbusWriter {
-  write(unitId: number, fn: 6 | 16, address: number, values: number[]): Promise<void>;
-}
-
-function canWrite(bus: ModbusBus): bus is ModbusBus & ModbusWriter {
-  return typeof (bus as Partial<ModbusWriter>).write === 'function';
-}
-
-/**
  * A pilot board at one unit id on a shared Modbus bus (meters may be on the same line): reads
- * queue on the bus like every meter's. Writes go out through the bus' write request; on a bus
- * without one they fail with an io error, so polls and health work meanwhile.
+ * and writes queue on the bus like every meter's request, one at a time on the line.
  */
 export class ModbusPilotPort implements PilotRegisterPort {
   constructor(
@@ -222,7 +208,6 @@ export class ModbusPilotPort implements PilotRegisterPort {
   }
 
   writeRegister(fn: 6 | 16, address: number, value: number): Promise<void> {
-    if (canWrite(this.bus)) return this.bus.write(this.unitId, fn, address, [value]);
-    return Promise.reject(new RegisterReadError('io', `${this.description}: FC${fn} ${address}: the Modbus bus cannot write yet`));
+    return this.bus.write(this.unitId, fn, address, [value]);
   }
 }

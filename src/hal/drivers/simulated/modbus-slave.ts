@@ -1,7 +1,19 @@
 import net from 'node:net';
 import { SerialPort } from 'serialport';
 import { crcMatches, withCrc } from '../../../util/crc16.js';
-import { ModbusException, ModbusExceptionError, type SimulatedMeterDevice } from './simulated-meter-device.js';
+import { ModbusException, ModbusExceptionError } from './simulated-meter-device.js';
+
+/**
+ * A simulated unit on the line: a meter (registers to read) or a pilot board (registers to read and
+ * write). `fault.mode` 'silent' makes it not answer, 'crc' spoils its answers' CRC.
+ */
+export interface SlaveDevice {
+  readonly unitId: number;
+  readonly fault: { mode: string };
+  readRegisters(fn: number, start: number, count: number): number[];
+  /** Function 6 (one register) or 16 (several); absent: the unit answers writes IllegalFunction. */
+  writeRegisters?(fn: number, start: number, values: number[]): void;
+}
 
 /**
  * meter-sim's Modbus slave: answers requests on a serial line (RTU) or TCP (Modbus TCP, or RTU
@@ -37,16 +49,16 @@ function rtuRequestLength(buf: Buffer): number | undefined {
 
 export class ModbusSlave {
   readonly stats: SlaveStats = { requests: 0, answered: 0, ignored: 0, badFrames: 0 };
-  private readonly devices = new Map<number, SimulatedMeterDevice>();
+  private readonly devices = new Map<number, SlaveDevice>();
   private server: net.Server | undefined;
   private serial: SerialPort | undefined;
   private readonly sockets = new Set<net.Socket>();
 
-  constructor(devices: SimulatedMeterDevice[]) {
+  constructor(devices: SlaveDevice[]) {
     for (const d of devices) this.devices.set(d.unitId, d);
   }
 
-  device(unitId: number): SimulatedMeterDevice | undefined {
+  device(unitId: number): SlaveDevice | undefined {
     return this.devices.get(unitId);
   }
 
@@ -64,6 +76,7 @@ export class ModbusSlave {
     const fn = pdu[0]!;
     const exception = (code: number): Buffer => Buffer.from([fn | 0x80, code]);
     this.stats.answered++;
+    if (fn === 6 || fn === 16) return this.write(device, pdu, exception);
     if (fn !== 3 && fn !== 4) return exception(ModbusException.IllegalFunction);
     if (pdu.length < 5) return exception(ModbusException.IllegalDataValue);
     const start = pdu.readUInt16BE(1);
@@ -79,6 +92,31 @@ export class ModbusSlave {
       if (err instanceof ModbusExceptionError) return exception(err.code);
       return exception(ModbusException.SlaveDeviceFailure);
     }
+  }
+
+  /**
+   * A write request: function 6 (address, value) answers with the request itself; 16 (address,
+   * count, byte count, values) with the address and count (Modbus Application Protocol 1.1b3, 6.6 and 6.12).
+   */
+  private write(device: SlaveDevice, pdu: Buffer, exception: (code: number) => Buffer): Buffer {
+    const fn = pdu[0]!;
+    if (!device.writeRegisters) return exception(ModbusException.IllegalFunction);
+    if (pdu.length < 5) return exception(ModbusException.IllegalDataValue);
+    const start = pdu.readUInt16BE(1);
+    let values: number[];
+    if (fn === 6) values = [pdu.readUInt16BE(3)];
+    else {
+      const count = pdu.readUInt16BE(3);
+      if (pdu.length < 6 + count * 2 || pdu[5] !== count * 2) return exception(ModbusException.IllegalDataValue);
+      values = Array.from({ length: count }, (_, i) => pdu.readUInt16BE(6 + i * 2));
+    }
+    try {
+      device.writeRegisters(fn, start, values);
+    } catch (err) {
+      if (err instanceof ModbusExceptionError) return exception(err.code);
+      return exception(ModbusException.SlaveDeviceFailure);
+    }
+    return Buffer.from(pdu.subarray(0, 5));
   }
 
   /** An RTU answer frame, with its CRC spoiled when the meter is set to. */

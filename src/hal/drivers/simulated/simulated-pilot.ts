@@ -3,7 +3,7 @@ import { RegisterReadError } from '../../meter/register-reader.js';
 import { encodeOfferedCurrent, encodeVehicleState } from '../../pilot/codec.js';
 import type { PilotProfile } from '../../pilot/profile.js';
 import type { PilotRegisterPort } from '../../pilot/register-port.js';
-import { ModbusException, ModbusExceptionError, type SimulatedMeterDevice } from './simulated-meter-device.js';
+import { ModbusException, ModbusExceptionError } from './simulated-meter-device.js';
 import { SimulatedVehicle } from './simulated-vehicle.js';
 
 /** Faults the simulated board can show: silent is a board with a broken wire. */
@@ -93,14 +93,6 @@ export class SimulatedPilotBoard {
       for (const [a, v] of before) this.holding.set(a, v);
       throw err;
     }
-  }
-
-  /**
-   * This board as a unit of meter-sim's ModbusSlave, which asks a device only for its unitId,
-   * fault.mode and readRegisters: one slave serves meters and this board on the same line.
-   */
-  asSlaveDevice(): SimulatedMeterDevice {
-    return this as unknown as SimulatedMeterDevice;
   }
 }
 
