@@ -270,10 +270,10 @@ export class DevCsmsHttp {
           throw new HttpError(400, `idTokenType must be one of ${ID_TOKEN_TYPES.join(', ')}`);
         }
         return csms.remoteStart(identity, {
-          ...(evseId !== undefined ? { evseId } : {}),
-          ...(connectorId !== undefined ? { connectorId } : {}),
-          ...(idToken !== undefined ? { idToken } : {}),
-          ...(idTokenType !== undefined ? { idTokenType: idTokenType as IdTokenEnumType } : {}),
+          evseId,
+          connectorId,
+          idToken,
+          idTokenType: idTokenType as IdTokenEnumType | undefined,
         });
       }
       case 'stop': {
@@ -292,8 +292,8 @@ export class DevCsmsHttp {
         const connectorId = optionalInteger(body, 'connectorId', 0);
         return csms.changeAvailability(identity, {
           operative,
-          ...(evseId !== undefined ? { evseId } : {}),
-          ...(connectorId !== undefined ? { connectorId } : {}),
+          evseId,
+          connectorId,
         });
       }
       case 'trigger': {
@@ -303,15 +303,15 @@ export class DevCsmsHttp {
         const connectorId = optionalInteger(body, 'connectorId', 0);
         return csms.triggerMessage(identity, {
           message,
-          ...(evseId !== undefined ? { evseId } : {}),
-          ...(connectorId !== undefined ? { connectorId } : {}),
+          evseId,
+          connectorId,
         });
       }
       case 'reset': {
         allowOnly(body, ['type', 'evseId']);
         const type = optionalString(body, 'type');
         const evseId = optionalInteger(body, 'evseId', 1);
-        return csms.resetStation(identity, { ...(type !== undefined ? { type } : {}), ...(evseId !== undefined ? { evseId } : {}) });
+        return csms.resetStation(identity, { type, evseId });
       }
       case 'call': {
         allowOnly(body, ['action', 'payload']);

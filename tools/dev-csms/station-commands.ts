@@ -71,13 +71,13 @@ export abstract class StationCommands {
         throw new DevCsmsError('badRequest', 'OCPP 2.0.1 starts on an EVSE: give evseId, not connectorId');
       }
       const request = this.requestStartPayload({
-        ...(options.evseId !== undefined ? { evseId: options.evseId } : {}),
+        evseId: options.evseId,
         idToken: { idToken: options.idToken ?? DEV_ID_TOKEN, type: options.idTokenType ?? 'Central' },
       });
       return this.command(identity, 'RequestStartTransaction', request);
     }
     const connectorId = options.connectorId ?? options.evseId;
-    const request = { idTag: options.idToken ?? DEV_ID_TOKEN, ...(connectorId !== undefined ? { connectorId } : {}) };
+    const request = { idTag: options.idToken ?? DEV_ID_TOKEN, connectorId };
     return this.command(identity, 'RemoteStartTransaction', request);
   }
 
@@ -131,13 +131,13 @@ export abstract class StationCommands {
       return this.command(identity, 'TriggerMessage', { requestedMessage: options.message, ...this.evse201(options) });
     }
     const connectorId = options.connectorId ?? options.evseId;
-    return this.command(identity, 'TriggerMessage', { requestedMessage: options.message, ...(connectorId !== undefined ? { connectorId } : {}) });
+    return this.command(identity, 'TriggerMessage', { requestedMessage: options.message, connectorId });
   }
 
   /** Reset of the station: 2.0.1 Immediate or OnIdle (default Immediate), 1.6 Hard or Soft (default Soft). */
   async resetStation(identity: string, options: { type?: string; evseId?: number } = {}): Promise<CommandResult<ResetResponse201 | ResetResponse16>> {
     if (this.requireStation(identity).version === '2.0.1') {
-      return this.command(identity, 'Reset', { type: options.type ?? 'Immediate', ...(options.evseId !== undefined ? { evseId: options.evseId } : {}) });
+      return this.command(identity, 'Reset', { type: options.type ?? 'Immediate', evseId: options.evseId });
     }
     if (options.evseId !== undefined) throw new DevCsmsError('badRequest', 'an OCPP 1.6 Reset is of the whole charge point: no evseId');
     return this.command(identity, 'Reset', { type: options.type ?? 'Soft' });
@@ -249,6 +249,6 @@ export abstract class StationCommands {
       if (options.connectorId !== undefined) throw new DevCsmsError('badRequest', 'in OCPP 2.0.1 a connector is named within its EVSE: give evseId too');
       return {};
     }
-    return { evse: { id: options.evseId, ...(options.connectorId !== undefined ? { connectorId: options.connectorId } : {}) } };
+    return { evse: { id: options.evseId, connectorId: options.connectorId } };
   }
 }
