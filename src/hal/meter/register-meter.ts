@@ -2,7 +2,8 @@ import { BehaviorSubject, Subject, type Observable } from 'rxjs';
 import { checkReading, initialHealth, nextHealth, type PollOutcome } from './meter-health.js';
 import type { MeterEvent, PowerMeter } from '../roles/power-meter.js';
 import type { RegisterReader } from './register-reader.js';
-import { systemClock, type Clock, type TimerHandle } from '../../station/clock.js';
+import { systemClock, type Clock } from '../../station/clock.js';
+import { PollLoop } from '../poll-loop.js';
 import type { MeterFaultKind, MeterHealth, MeterReading, MeterValues } from '../../station/meter-reading.js';
 import { RegisterReadError } from './register-reader.js';
 import type { MeterProfile } from './profile.js';
@@ -31,15 +32,14 @@ export class RegisterMeter implements PowerMeter {
   private readonly healthSubject = new BehaviorSubject<MeterHealth>(initialHealth());
   private readonly eventsSubject = new Subject<MeterEvent>();
   private lastGood: MeterReading | undefined;
-  private timer: TimerHandle | undefined;
-  private running = false;
-  private inFlight: Promise<MeterReading | undefined> | undefined;
   private readonly clock: Clock;
+  private readonly loop: PollLoop<MeterReading | undefined>;
 
   constructor(private readonly options: RegisterMeterOptions) {
     this.name = options.name;
     this.plan = planReads(options.profile);
     this.clock = options.clock ?? systemClock;
+    this.loop = new PollLoop(this.clock, () => this.doPoll());
   }
 
   get readings$(): Observable<MeterReading> {
@@ -63,10 +63,7 @@ export class RegisterMeter implements PowerMeter {
 
   /** Polls once. Concurrent callers share the poll in flight: one meter, one request at a time. */
   poll(): Promise<MeterReading | undefined> {
-    this.inFlight ??= this.doPoll().finally(() => {
-      this.inFlight = undefined;
-    });
-    return this.inFlight;
+    return this.loop.poll();
   }
 
   private async doPoll(): Promise<MeterReading | undefined> {
@@ -135,27 +132,13 @@ export class RegisterMeter implements PowerMeter {
     return reading;
   }
 
+  /** Polls every intervalMs until stop(), one poll at a time. */
   start(intervalMs: number): void {
-    if (this.running) return;
-    this.running = true;
-    const tick = (): void => {
-      if (!this.running) return;
-      const started = this.clock.nowMs();
-      void this.poll().finally(() => {
-        if (!this.running) return;
-        // Keep the cadence: a slow poll shortens the wait before the next, never overlaps it.
-        const wait = Math.max(0, intervalMs - (this.clock.nowMs() - started));
-        this.timer = this.clock.setTimeout(tick, wait);
-      });
-    };
-    tick();
+    this.loop.start(intervalMs);
   }
 
-  async stop(): Promise<void> {
-    this.running = false;
-    this.timer?.cancel();
-    this.timer = undefined;
-    await this.inFlight?.catch(() => undefined);
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 
   /** Stops polling and releases the reader (the bus stays open for other meters on it). */

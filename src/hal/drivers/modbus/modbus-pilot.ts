@@ -1,5 +1,6 @@
 import { BehaviorSubject, distinctUntilChanged, filter, type Observable } from 'rxjs';
-import { systemClock, type Clock, type TimerHandle } from '../../../station/clock.js';
+import { systemClock, type Clock } from '../../../station/clock.js';
+import { PollLoop } from '../../poll-loop.js';
 import type { MeterFaultKind } from '../../../station/meter-reading.js';
 import type { BoardSupport, VehicleState } from '../../roles/board-support.js';
 import { RegisterReadError } from '../../meter/register-reader.js';
@@ -54,13 +55,12 @@ export class RegisterPilot implements PilotBoard {
   /** The register value we want in the current register; re-written when the board reads otherwise (e.g. after its reset). */
   private wantedRaw = 0;
   private writes: Promise<void> = Promise.resolve();
-  private inFlight: Promise<PilotReading | undefined> | undefined;
-  private timer: TimerHandle | undefined;
-  private running = false;
+  private readonly loop: PollLoop<PilotReading | undefined>;
 
   constructor(private readonly options: RegisterPilotOptions) {
     this.name = options.name;
     this.clock = options.clock ?? systemClock;
+    this.loop = new PollLoop(this.clock, () => this.doPoll());
   }
 
   /** The vehicle state on every change; F while the board does not answer (IEC 61851: EVSE not available). */
@@ -108,10 +108,7 @@ export class RegisterPilot implements PilotBoard {
 
   /** Polls once; concurrent callers share the poll in flight. */
   poll(): Promise<PilotReading | undefined> {
-    this.inFlight ??= this.doPoll().finally(() => {
-      this.inFlight = undefined;
-    });
-    return this.inFlight;
+    return this.loop.poll();
   }
 
   private async readOne(fn: 3 | 4, register: number): Promise<number> {
@@ -161,24 +158,11 @@ export class RegisterPilot implements PilotBoard {
 
   /** Polls every intervalMs (a slow poll shortens the next wait, never overlaps it). */
   start(intervalMs: number): void {
-    if (this.running) return;
-    this.running = true;
-    const tick = (): void => {
-      if (!this.running) return;
-      const started = this.clock.nowMs();
-      void this.poll().finally(() => {
-        if (!this.running) return;
-        this.timer = this.clock.setTimeout(tick, Math.max(0, intervalMs - (this.clock.nowMs() - started)));
-      });
-    };
-    tick();
+    this.loop.start(intervalMs);
   }
 
   async stop(): Promise<void> {
-    this.running = false;
-    this.timer?.cancel();
-    this.timer = undefined;
-    await this.inFlight?.catch(() => undefined);
+    await this.loop.stop();
     await this.writes;
   }
 
