@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { firstValueFrom, filter, take, toArray } from 'rxjs';
-import { ModbusBus, type ModbusClientLike, type ModbusLink } from '../../src/hal/drivers/modbus/modbus-bus.js';
+import { ModbusBus, type ModbusClientLike } from '../../src/hal/drivers/modbus/modbus-bus.js';
 import { ModbusRegisterReader } from '../../src/hal/drivers/modbus/modbus-bus.js';
 import { MeterPhysics } from '../../src/hal/drivers/simulated/meter-physics.js';
 import { ModbusSlave } from '../../src/hal/drivers/simulated/modbus-slave.js';
@@ -8,7 +8,7 @@ import { SimulatedMeterDevice } from '../../src/hal/drivers/simulated/simulated-
 import type { MeterEvent } from '../../src/hal/roles/power-meter.js';
 import { loadMeterProfile, shippedProfileNames, type MeterProfile } from '../../src/hal/meter/profile.js';
 import { RegisterMeter } from '../../src/hal/meter/register-meter.js';
-import { openPtyPair, type PtyPair } from '../helpers/socat.js';
+import { modbusLinks } from '../helpers/modbus-links.js';
 
 /**
  * The real driver (modbus-serial over serialport or a socket) against meter-sim's slave, on the
@@ -27,44 +27,7 @@ function meterOn(bus: ModbusBus, profile: MeterProfile, unitId: number, failAfte
   return new RegisterMeter({ name: `unit ${unitId}`, profile, reader: new ModbusRegisterReader(bus, unitId), retries: 1, failAfterPolls });
 }
 
-interface LinkUnderTest {
-  name: string;
-  setUp(slave: ModbusSlave): Promise<ModbusLink>;
-  tearDown(): Promise<void>;
-}
-
-const links: LinkUnderTest[] = (() => {
-  let pty: PtyPair | undefined;
-  return [
-    {
-      name: 'RTU on a serial line (socat pty pair)',
-      async setUp(slave) {
-        pty = await openPtyPair();
-        await slave.openSerial(pty.a, 9600);
-        return { kind: 'rtu', path: pty.b, baudRate: 9600, parity: 'none', stopBits: 1 };
-      },
-      async tearDown() {
-        await pty?.close();
-      },
-    },
-    {
-      name: 'Modbus TCP',
-      async setUp(slave) {
-        const port = await slave.listenTcp('127.0.0.1', 0, 'mbap');
-        return { kind: 'tcp', host: '127.0.0.1', port, framing: 'mbap' };
-      },
-      async tearDown() {},
-    },
-    {
-      name: 'RTU frames over TCP (transparent gateway)',
-      async setUp(slave) {
-        const port = await slave.listenTcp('127.0.0.1', 0, 'rtu');
-        return { kind: 'tcp', host: '127.0.0.1', port, framing: 'rtu' };
-      },
-      async tearDown() {},
-    },
-  ];
-})();
+const links = modbusLinks();
 
 for (const link of links) {
   describe(`Modbus driver: ${link.name}`, function () {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { ModbusBus, ModbusRegisterReader, type ModbusLink } from '../../../src/hal/drivers/modbus/modbus-bus.js';
+import { ModbusBus, ModbusRegisterReader } from '../../../src/hal/drivers/modbus/modbus-bus.js';
 import { ModbusPilotPort, RegisterPilot } from '../../../src/hal/drivers/modbus/modbus-pilot.js';
 import { MeterPhysics } from '../../../src/hal/drivers/simulated/meter-physics.js';
 import { ModbusSlave } from '../../../src/hal/drivers/simulated/modbus-slave.js';
@@ -8,7 +8,7 @@ import { SimulatedPilotBoard } from '../../../src/hal/drivers/simulated/simulate
 import { loadMeterProfile } from '../../../src/hal/meter/profile.js';
 import { RegisterMeter } from '../../../src/hal/meter/register-meter.js';
 import { loadPilotProfile } from '../../../src/hal/pilot/profile.js';
-import { openPtyPair, type PtyPair } from '../../helpers/socat.js';
+import { modbusLinks } from '../../helpers/modbus-links.js';
 
 /**
  * The real pilot driver (modbus-serial through the shared ModbusBus) against the simulated EVSE DIN
@@ -20,39 +20,10 @@ const TIMING = { timeoutMs: 150, interRequestDelayMs: 2 };
 const PILOT_UNIT = 1;
 const METER_UNIT = 2;
 
-interface LinkUnderTest {
-  name: string;
-  setUp(slave: ModbusSlave): Promise<ModbusLink>;
-  tearDown(): Promise<void>;
-}
+// The pilot board on RS485 and Modbus TCP, as the EVSE-WB is sold.
+const links = modbusLinks().slice(0, 2);
 
-function links(): LinkUnderTest[] {
-  let pty: PtyPair | undefined;
-  return [
-    {
-      name: 'RTU on a serial line (socat pty pair)',
-      async setUp(slave) {
-        pty = await openPtyPair();
-        await slave.openSerial(pty.a, 9600);
-        return { kind: 'rtu', path: pty.b, baudRate: 9600, parity: 'none', stopBits: 1 };
-      },
-      async tearDown() {
-        await pty?.close();
-        pty = undefined;
-      },
-    },
-    {
-      name: 'Modbus TCP',
-      async setUp(slave) {
-        const port = await slave.listenTcp('127.0.0.1', 0, 'mbap');
-        return { kind: 'tcp', host: '127.0.0.1', port, framing: 'mbap' };
-      },
-      async tearDown() {},
-    },
-  ];
-}
-
-for (const link of links()) {
+for (const link of links) {
   describe(`Modbus pilot board: ${link.name}`, function () {
     this.timeout(20000);
     const pilotProfile = loadPilotProfile('evse-wb');
