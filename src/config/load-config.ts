@@ -59,6 +59,8 @@ function resolveSections(r: RawConfig, report: ConfigReport): StationConfig {
     gpio: { driver: r.gpio.driver, chip: r.gpio.chip || undefined, sysfsRoot: r.gpio.sysfsRoot },
     evses,
     inputs,
+    // Filled in from the "readers" section (issue 12, config).
+    readers: [],
     charging: resolveCharging(r.charging, report),
     safety: r.safety,
     meterValues: r.meterValues,

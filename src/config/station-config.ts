@@ -1,6 +1,7 @@
 import type { ModbusLink, ModbusTiming } from '../hal/drivers/modbus/modbus-bus.js';
 import type { InputLineSpec, OutputLineSpec } from '../hal/gpio/gpio.js';
 import type { MeterProfile } from '../hal/meter/profile.js';
+import type { PilotProfile } from '../hal/pilot/profile.js';
 
 /**
  * The configuration as the agent uses it: validated against config/config.schema.json, defaults
@@ -65,13 +66,63 @@ export interface ConnectorConfig {
   plugDetect?: InputLineSpec;
 }
 
+export type PilotDriver = 'modbus-rtu' | 'modbus-tcp' | 'openevse' | 'simulated';
+
+/**
+ * The EVSE's control pilot board (IEC 61851-1), when one is fitted: the vehicle's state comes from
+ * it instead of plug detect and meter current, and the current offered to the vehicle goes to it.
+ */
+export interface PilotConfig {
+  driver: PilotDriver;
+  /** Modbus drivers and the simulated one: the register map (hardware/pilots/, default evse-wb). */
+  profile?: PilotProfile;
+  /** Modbus drivers: the line (an RTU line may be the meter's, with the same serial settings). */
+  link?: ModbusLink;
+  /** OpenEVSE: its serial port and speed (RAPI). */
+  port?: string;
+  baudRate?: number;
+  /** Modbus drivers: the board's address on the line. */
+  unitId: number;
+  timing: ModbusTiming;
+  /** How often the board is asked for the vehicle's state: the contactor opens at most this late after the vehicle leaves C. */
+  pollIntervalMs: number;
+  failAfterPolls: number;
+  /** The station has ventilation for vehicles that ask for it (state D); without it state D is refused. */
+  ventilation: boolean;
+  /**
+   * After the offer drops to 0 A for a stop that is no fault, how long a vehicle still in C is given
+   * to stop drawing before the contactor opens under load anyway, ms.
+   */
+  releaseTimeoutMs: number;
+}
+
 export interface EvseConfig {
   id: number;
   maxCurrentA: number;
   phases: 1 | 3;
   meter: MeterConfig;
+  /** Absent: no pilot board; plug detect and the meter's current say what the vehicle does. */
+  pilot?: PilotConfig;
   leds: Partial<Record<LedColour, OutputLineSpec>>;
   connectors: ConnectorConfig[];
+}
+
+export type CardReaderDriver = 'pn532' | 'evdev' | 'simulated';
+
+/** A card reader at the charger, mapped to the EVSE a card held to it authorizes at. */
+export interface CardReaderConfig {
+  /** Its key under "readers" in the file: for logs and the status page. */
+  name: string;
+  driver: CardReaderDriver;
+  evseId: number;
+  /** pn532: the UART (e.g. /dev/serial0); evdev: the input device (e.g. /dev/input/by-id/usb-...-event-kbd). */
+  device?: string;
+  /** pn532 only (HSU is 115200 after power-up). */
+  baudRate?: number;
+  /** evdev only: how the reader types the UID. */
+  format?: { typed: 'decimal' | 'hex'; byteLength: number; byteOrder: 'big' | 'little' };
+  /** evdev only: the longest pause between two keys of one card, ms. */
+  interKeyTimeoutMs?: number;
 }
 
 export type SafetyInputFunction = 'emergency-stop' | 'rcd-trip';
@@ -159,6 +210,8 @@ export interface StationConfig {
   gpio: { driver: 'sysfs' | 'simulated'; chip?: string; sysfsRoot: string };
   evses: EvseConfig[];
   inputs: SafetyInputConfig[];
+  /** Card readers, each mapped to an EVSE; empty when none is fitted. */
+  readers: CardReaderConfig[];
   charging: ChargingConfig;
   safety: SafetyConfig;
   meterValues: MeterValuesConfig;

@@ -1,10 +1,10 @@
 import type { Observable } from 'rxjs';
 
 /**
- * The board support role (EVerest's evse_board_support): one connector's power path. Today that
- * is a contactor with an optional auxiliary contact and a plug-detect input; the control pilot
- * (offered current as PWM, the vehicle's state) is declared here for the pilot board of a later
- * issue and absent until a driver has one.
+ * The board support role (EVerest's evse_board_support): one connector's power path, a contactor
+ * with an optional auxiliary contact and a plug-detect input. Where the EVSE has a control pilot
+ * board (offered current as PWM, the vehicle's state), that part of the role is the ControlPilot
+ * (control-pilot.ts).
  */
 
 /** The vehicle's control pilot state, IEC 61851-1: A none, B connected, C charging, D with ventilation, E/F error. */
@@ -23,10 +23,6 @@ export interface BoardSupport {
   readonly contactorClosed$?: Observable<boolean>;
   /** Whether a vehicle is plugged in; absent when the connector has no plug detection. */
   readonly plugged$?: Observable<boolean>;
-  /** The current offered to the vehicle over the control pilot, A (0: none). Absent without a pilot. */
-  setOfferedCurrent?(amps: number): void;
-  /** The vehicle's state on the control pilot. Absent without a pilot. */
-  readonly vehicleState$?: Observable<VehicleState>;
   /** Releases the lines; power is removed first, with allowPowerOn(false). */
   close(): Promise<void>;
 }

@@ -1,8 +1,9 @@
-import { BehaviorSubject, distinctUntilChanged, filter, type Observable } from 'rxjs';
+import { BehaviorSubject, distinctUntilChanged, filter, map, type Observable } from 'rxjs';
 import { systemClock, type Clock } from '../../../station/clock.js';
 import { PollLoop } from '../../poll-loop.js';
 import type { MeterFaultKind } from '../../../station/meter-reading.js';
-import type { BoardSupport, VehicleState } from '../../roles/board-support.js';
+import type { VehicleState } from '../../roles/board-support.js';
+import type { ControlPilot, PilotBoardError, PilotHealth, PilotReading, PilotStatus } from '../../roles/control-pilot.js';
 import { RegisterReadError } from '../../meter/register-reader.js';
 import { decodeVehicleState, encodeOfferedCurrent } from '../../pilot/codec.js';
 import type { PilotProfile } from '../../pilot/profile.js';
@@ -16,24 +17,6 @@ import type { ModbusBus } from './modbus-bus.js';
  * in a row, recovered on the next good one).
  */
 
-export interface PilotHealth {
-  state: 'unknown' | 'ok' | 'failed';
-  consecutiveFailedPolls: number;
-  polls: number;
-  failedPolls: number;
-  lastGoodAt?: Date;
-  lastFault?: { kind: MeterFaultKind; message: string; at: Date };
-}
-
-export interface PilotReading {
-  vehicleState: VehicleState;
-  /** The raw state register, for commissioning output. */
-  rawState: number;
-  /** The current the board says it offers now, A (0: no PWM). */
-  offeredCurrentA: number;
-  cableRatingA?: number;
-}
-
 export interface RegisterPilotOptions {
   name: string;
   profile: PilotProfile;
@@ -43,13 +26,10 @@ export interface RegisterPilotOptions {
   clock?: Clock;
 }
 
-/** What the board-support role needs from a pilot, plus what commissioning and health need. */
-export type PilotBoard = Required<Pick<BoardSupport, 'setOfferedCurrent' | 'vehicleState$'>>;
-
-export class RegisterPilot implements PilotBoard {
+export class RegisterPilot implements ControlPilot {
   readonly name: string;
   private readonly clock: Clock;
-  private readonly stateSubject = new BehaviorSubject<VehicleState | undefined>(undefined);
+  private readonly statusSubject = new BehaviorSubject<PilotStatus | undefined>(undefined);
   private readonly healthSubject = new BehaviorSubject<PilotHealth>({ state: 'unknown', consecutiveFailedPolls: 0, polls: 0, failedPolls: 0 });
   private latestReading: PilotReading | undefined;
   /** The register value we want in the current register; re-written when the board reads otherwise (e.g. after its reset). */
@@ -63,15 +43,25 @@ export class RegisterPilot implements PilotBoard {
     this.loop = new PollLoop(this.clock, () => this.doPoll());
   }
 
-  /** The vehicle state on every change; F while the board does not answer (IEC 61851: EVSE not available). */
+  /** The vehicle's state and the board's flags on every change; F while the board does not answer (IEC 61851: EVSE not available). */
+  get status$(): Observable<PilotStatus> {
+    return this.statusSubject.pipe(
+      filter((s): s is PilotStatus => s !== undefined),
+      distinctUntilChanged(sameStatus),
+    );
+  }
+  get status(): PilotStatus | undefined {
+    return this.statusSubject.value;
+  }
+  /** The vehicle state on every change (the letter of status$). */
   get vehicleState$(): Observable<VehicleState> {
-    return this.stateSubject.pipe(
-      filter((s): s is VehicleState => s !== undefined),
+    return this.status$.pipe(
+      map((s) => s.vehicleState),
       distinctUntilChanged(),
     );
   }
   get vehicleState(): VehicleState | undefined {
-    return this.stateSubject.value;
+    return this.statusSubject.value?.vehicleState;
   }
   get health$(): Observable<PilotHealth> {
     return this.healthSubject.asObservable();
@@ -126,8 +116,12 @@ export class RegisterPilot implements PilotBoard {
       const rawState = await this.readOne(regs.vehicleState.readFunction, regs.vehicleState.register);
       const offeredRaw = await this.readOne(regs.offeredCurrent.readFunction, regs.offeredCurrent.register);
       const cable = regs.cableRating ? await this.readOne(regs.cableRating.readFunction, regs.cableRating.register) : undefined;
-      reading = { vehicleState: decodeVehicleState(this.options.profile, rawState), rawState, offeredCurrentA: offeredRaw };
-      if (cable !== undefined) reading.cableRatingA = cable;
+      const vehicleState = decodeVehicleState(this.options.profile, rawState);
+      // The EVSE DIN board says "failure" without saying which: its own, or the vehicle's diode.
+      const boardErrors: PilotBoardError[] = vehicleState === 'F' ? ['board-failure'] : [];
+      reading = { vehicleState, rawState, offeredCurrentA: offeredRaw, boardErrors };
+      // 0: no cable in (or none reported): no rating to limit the offer by.
+      if (cable !== undefined && cable > 0) reading.cableRatingA = cable;
     } catch (err) {
       const e = err instanceof RegisterReadError ? err : new RegisterReadError('io', err instanceof Error ? err.message : String(err));
       fault = { kind: e.kind, message: `${this.options.port.description}: ${e.message}` };
@@ -137,7 +131,9 @@ export class RegisterPilot implements PilotBoard {
     if (reading) {
       this.latestReading = reading;
       this.healthSubject.next({ ...h, state: 'ok', consecutiveFailedPolls: 0, polls: h.polls + 1, lastGoodAt: now });
-      this.stateSubject.next(reading.vehicleState);
+      const status: PilotStatus = { vehicleState: reading.vehicleState, boardErrors: reading.boardErrors };
+      if (reading.cableRatingA !== undefined) status.cableRatingA = reading.cableRatingA;
+      this.statusSubject.next(status);
       // The board forgot our offer (power cycle, its own timeout): say it again.
       if (reading.offeredCurrentA !== this.wantedRaw) await this.applyOffer().catch(() => undefined);
       return reading;
@@ -152,7 +148,7 @@ export class RegisterPilot implements PilotBoard {
       failedPolls: h.failedPolls + 1,
       lastFault: { ...fault!, at: now },
     });
-    if (failed) this.stateSubject.next('F');
+    if (failed) this.statusSubject.next({ vehicleState: 'F', boardErrors: [] });
     return undefined;
   }
 
@@ -166,9 +162,14 @@ export class RegisterPilot implements PilotBoard {
     await this.writes;
   }
 
+  /** Stops polling and takes the offer back to 0 A (a board that still answers stops the PWM). */
   async close(): Promise<void> {
     await this.stop();
-    this.stateSubject.complete();
+    if (this.wantedRaw !== 0) {
+      this.wantedRaw = 0;
+      await this.applyOffer().catch(() => undefined);
+    }
+    this.statusSubject.complete();
     this.healthSubject.complete();
   }
 }
@@ -177,6 +178,10 @@ export class RegisterPilot implements PilotBoard {
  * A pilot board at one unit id on a shared Modbus bus (meters may be on the same line): reads
  * and writes queue on the bus like every meter's request, one at a time on the line.
  */
+function sameStatus(a: PilotStatus, b: PilotStatus): boolean {
+  return a.vehicleState === b.vehicleState && a.cableRatingA === b.cableRatingA && a.boardErrors.join() === b.boardErrors.join();
+}
+
 export class ModbusPilotPort implements PilotRegisterPort {
   constructor(
     private readonly bus: ModbusBus,
