@@ -1,6 +1,6 @@
 import { BehaviorSubject, Subject, type Observable } from 'rxjs';
-import { SerialPort } from 'serialport';
 import type { Clock, TimerHandle } from '../../../station/clock.js';
+import { openSerialPortLink, type OpenSerialLink, type SerialLink } from '../serial-link.js';
 import type { CardPresented, CardReader, CardReaderHealth } from '../../roles/card-reader.js';
 import {
   HSU_WAKEUP,
@@ -23,16 +23,8 @@ import {
  * reader, which is then re-opened on a growing backoff until close().
  */
 
-/** The serial line as the driver needs it: the hardware edge, so tests may put a fake here. */
-export interface SerialLink {
-  write(bytes: Buffer): void;
-  onData(listener: (chunk: Buffer) => void): void;
-  /** Called once when the line fails or closes under the driver. */
-  onGone(listener: (err: Error) => void): void;
-  close(): Promise<void>;
-}
-
-export type OpenSerialLink = (path: string, baudRate: number) => Promise<SerialLink>;
+// The serial line lives in ../serial-link.ts (shared with the OpenEVSE driver); re-exported for existing importers.
+export { openSerialPortLink, type OpenSerialLink, type SerialLink } from '../serial-link.js';
 
 export interface Pn532ReaderOptions {
   path: string;
@@ -245,24 +237,3 @@ export class Pn532CardReader implements CardReader {
     this.healthSubject.next(next);
   }
 }
-
-/** The real line: a serial port (8N1, no flow control, as the PN532's HSU wants). */
-export const openSerialPortLink: OpenSerialLink = async (path, baudRate) => {
-  const port = new SerialPort({ path, baudRate, dataBits: 8, parity: 'none', stopBits: 1, autoOpen: false });
-  await new Promise<void>((resolve, reject) => port.open((err) => (err ? reject(err) : resolve())));
-  return {
-    write: (bytes) => void port.write(bytes),
-    onData: (listener) => void port.on('data', listener),
-    onGone: (listener) => {
-      let told = false;
-      const tell = (err: Error): void => {
-        if (told) return;
-        told = true;
-        listener(err);
-      };
-      port.on('error', tell);
-      port.on('close', () => tell(new Error(`${path} closed`)));
-    },
-    close: () => new Promise<void>((resolve) => (port.isOpen ? port.close(() => resolve()) : resolve())),
-  };
-};
