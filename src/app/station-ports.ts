@@ -1,10 +1,12 @@
+import { distinctUntilChanged, map } from 'rxjs';
 import type { EvseConfig } from '../config/station-config.js';
+import type { ControlPilot } from '../hal/roles/control-pilot.js';
 import type { EvseHardware } from '../hal/station-hardware.js';
-import type { ConnectorPort, EvsePort } from '../station/ports.js';
+import type { ConnectorPort, EvsePort, PilotPort } from '../station/ports.js';
 
 /**
- * The charging core's view of one EVSE's hardware roles: its power meter, and per connector the
- * board support (contactor, plug detect) and the cable lock, as the core's ports.
+ * The charging core's view of one EVSE's hardware roles: its power meter, per connector the board
+ * support (contactor, plug detect) and the cable lock, and the control pilot, as the core's ports.
  */
 export function evsePortFrom(hw: EvseHardware, config: EvseConfig): EvsePort {
   return {
@@ -17,18 +19,31 @@ export function evsePortFrom(hw: EvseHardware, config: EvseConfig): EvsePort {
       return {
         connectorId: c.connectorId,
         type: connector?.type,
-        setRelay: (closed: boolean) => {
-          // The cable is locked in before the contactor closes and released after it opens.
-          if (closed) cableLock?.lock();
-          board.allowPowerOn(closed);
-          if (!closed && cableLock?.locked) void cableLock.unlock();
-        },
-        plugged$: board.plugged$,
+        setRelay: (closed: boolean) => board.allowPowerOn(closed),
+        plugged$: hw.pilot ? undefined : board.plugged$,
         relayFeedback$: board.contactorClosed$,
         tethered: connector?.tethered ?? false,
+        // The core drives the lock: it holds through the session, the relay closes once it reports holding.
+        lock: cableLock ? () => cableLock.lock() : undefined,
         // F05: resolves with what the lock reports (false: UnlockFailed).
         unlock: cableLock ? () => cableLock.unlock() : undefined,
+        lockFeedback$: cableLock ? c.lockFeedback?.active$ : undefined,
       };
     }),
+    pilot: hw.pilot && config.pilot ? pilotPortFrom(hw.pilot, config.pilot) : undefined,
+  };
+}
+
+function pilotPortFrom(pilot: ControlPilot, config: NonNullable<EvseConfig['pilot']>): PilotPort {
+  const health$: PilotPort['health$'] = pilot.health$.pipe(
+    map((h) => ({ state: h.state, why: h.lastFault?.message })),
+    distinctUntilChanged((a, b) => a.state === b.state),
+  );
+  return {
+    reports$: pilot.status$,
+    health$,
+    offerCurrent: (amps) => pilot.setOfferedCurrent(amps),
+    ventilation: config.ventilation,
+    releaseTimeoutMs: config.releaseTimeoutMs,
   };
 }

@@ -22,6 +22,15 @@ export interface ConnectorInputs {
   currentLimitA: number;
   /** Another connector of the same EVSE is in use: one EVSE charges one vehicle at a time. */
   siblingInUse: boolean;
+  /**
+   * A control pilot says what the vehicle does: it draws only in state C (or D), so evSuspended
+   * (state B) keeps the relay open (IEC 61851-1), and the offer is at least 6 A or none.
+   */
+  pilot: boolean;
+  /** The cable's rating from the proximity pilot, A: the offer never exceeds it. */
+  cableRatingA?: number;
+  /** The cable lock's feedback: true while it holds the cable; undefined when no feedback is wired. */
+  cableLocked?: boolean;
 }
 
 export type ConnectorEvent =
@@ -40,16 +49,25 @@ export type ConnectorEvent =
   /** Also the first good reading after start. */
   | { type: 'MeterRecovered' }
   | { type: 'CurrentLimitChanged'; amps: number }
-  | { type: 'SiblingInUse'; inUse: boolean };
+  | { type: 'SiblingInUse'; inUse: boolean }
+  | { type: 'CableRatingChanged'; amps?: number }
+  | { type: 'LockFeedback'; locked: boolean };
 
 export interface ConnectorView {
   status: ConnectorStatus;
   chargingState: ChargingState;
   /** The relay may be closed: every condition for energy is met. */
   relayClosed: boolean;
+  /** The EVSE offers energy: every condition on its side is met (the vehicle may still not take it). */
+  evseReady: boolean;
+  /** The current offered to the vehicle now, A (0: none). */
+  offeredCurrentA: number;
 }
 
-export function initialConnectorInputs(currentLimitA: number, operative = true): ConnectorInputs {
+/** IEC 61851-1: the least current a PWM duty cycle can offer; below it a pilot offers none. */
+export const MIN_PILOT_CURRENT_A = 6;
+
+export function initialConnectorInputs(currentLimitA: number, operative = true, pilot = false): ConnectorInputs {
   return {
     plugged: false,
     authorized: false,
@@ -60,6 +78,7 @@ export function initialConnectorInputs(currentLimitA: number, operative = true):
     reserved: false,
     currentLimitA,
     siblingInUse: false,
+    pilot,
   };
 }
 
@@ -97,19 +116,38 @@ export function reduceConnector(s: ConnectorInputs, e: ConnectorEvent): Connecto
       return s.currentLimitA === e.amps ? s : { ...s, currentLimitA: Math.max(0, e.amps) };
     case 'SiblingInUse':
       return s.siblingInUse === e.inUse ? s : { ...s, siblingInUse: e.inUse };
+    case 'CableRatingChanged':
+      return s.cableRatingA === e.amps ? s : { ...s, cableRatingA: e.amps };
+    case 'LockFeedback':
+      return s.cableLocked === e.locked ? s : { ...s, cableLocked: e.locked };
   }
 }
 
+/** What may be offered: the limit, capped by the cable's rating; with a pilot, below 6 A nothing. */
+export function offerableCurrentA(s: ConnectorInputs): number {
+  const amps = Math.min(s.currentLimitA, s.cableRatingA ?? Infinity);
+  return s.pilot && amps < MIN_PILOT_CURRENT_A ? 0 : amps;
+}
+
 /**
- * The relay closes only while a vehicle is plugged in, authorized, the connector operative, no
- * fault active, the meter healthy (no energy without measuring it) and the current limit above 0.
+ * The EVSE offers energy only while a vehicle is plugged in, authorized, the connector operative,
+ * no fault active, the meter healthy (no energy without measuring it), a current above 0 to offer
+ * and, where a lock reports back, the cable locked.
  */
+export function evseReady(s: ConnectorInputs): boolean {
+  return (
+    s.plugged && s.authorized && s.operative && s.faults.length === 0 && s.meter === 'ok' && offerableCurrentA(s) > 0 && !s.siblingInUse && s.cableLocked !== false
+  );
+}
+
+/** The relay closes while the EVSE offers energy, and, with a pilot, the vehicle asks for it (state C/D). */
 export function relayMayClose(s: ConnectorInputs): boolean {
-  return s.plugged && s.authorized && s.operative && s.faults.length === 0 && s.meter === 'ok' && s.currentLimitA > 0 && !s.siblingInUse;
+  return evseReady(s) && !(s.pilot && s.evSuspended);
 }
 
 export function deriveConnector(s: ConnectorInputs): ConnectorView {
-  const relayClosed = relayMayClose(s);
+  const ready = evseReady(s);
+  const relayClosed = ready && !(s.pilot && s.evSuspended);
   let status: ConnectorStatus;
   // A meter that stopped answering is a fault: the station cannot sell energy it cannot measure.
   if (s.faults.length > 0 || s.meter === 'failed') status = 'Faulted';
@@ -122,7 +160,7 @@ export function deriveConnector(s: ConnectorInputs): ConnectorView {
   let chargingState: ChargingState;
   if (!s.plugged) chargingState = 'Idle';
   else if (!s.authorized) chargingState = 'EVConnected';
-  else if (!relayClosed) chargingState = 'SuspendedEVSE';
+  else if (!ready) chargingState = 'SuspendedEVSE';
   else chargingState = s.evSuspended ? 'SuspendedEV' : 'Charging';
-  return { status, chargingState, relayClosed };
+  return { status, chargingState, relayClosed, evseReady: ready, offeredCurrentA: ready ? offerableCurrentA(s) : 0 };
 }

@@ -6,6 +6,10 @@ import type { TripLatch } from './trip-latch.js';
 /** The effects decide() asks for; the runner (evse-runner.ts) carries them out, in the order of commandPhase. */
 export type EvseCommand =
   | { type: 'SetRelay'; index: number; closed: boolean }
+  /** The current offered over the control pilot, A; `lower` when it goes down (done first, with the relays that open). */
+  | { type: 'OfferCurrent'; amps: number; lower: boolean }
+  /** Drives a cable lock to hold (before its relay closes) or to release (its answer comes back as UnlockFailed when it holds on). */
+  | { type: 'SetLock'; index: number; locked: boolean }
   | { type: 'Emit'; event: StationEvent }
   /** Tells the connector's observers (status$, view$) its new inputs. */
   | { type: 'PublishConnector'; index: number; inputs: ConnectorInputs }
@@ -19,7 +23,8 @@ export type EvseCommand =
 
 /**
  * The order the runner carries out one decision's commands in, whatever order decide() listed them:
- * 0. relays that open: safety first, before anything else (no listener, disk or socket, can delay it);
+ * 0. relays that open and offers that go down: safety first, before anything else (no listener, disk
+ *    or socket, can delay them);
  * 1. events, connector states, timers, the trip latch (in decide()'s order): a transaction start is
  *    emitted here, and its listeners journal it synchronously;
  * 2. relays that close: only after the start above is recorded, so no energy flows outside a
@@ -31,6 +36,8 @@ export function commandPhase(c: EvseCommand): 0 | 1 | 2 | 3 {
   switch (c.type) {
     case 'SetRelay':
       return c.closed ? 2 : 0;
+    case 'OfferCurrent':
+      return c.lower ? 0 : 1;
     case 'PollFinalReading':
       return 3;
     default:

@@ -1,16 +1,17 @@
 import { anyPlugged, dispatch, emit, publishChanged, sessionIndex, viewOf, type Draft } from './evse-draft.js';
+import { relayHeld } from './evse-pilot.js';
 import { contactorFault } from './supervision.js';
 
 /** The connectors' side of a decision: their inputs and statuses, the relays and the contactors' supervision. */
 
-/** Opens the relays the connectors' states no longer allow closed; closes none. */
+/** Opens the relays the connectors' states no longer allow closed (but one held for a current reduction); closes none. */
 export function openRelays(d: Draft): void {
-  for (let i = 0; i < d.s.connectors.length; i++) if (d.s.contactors[i]!.coil && !viewOf(d.s, i).relayClosed) setCoil(d, i, false);
+  for (let i = 0; i < d.s.connectors.length; i++) if (d.s.contactors[i]!.coil && !viewOf(d.s, i).relayClosed && !relayHeld(d.s, i)) setCoil(d, i, false);
 }
 
-/** Drives every relay as its connector's state says. */
+/** Drives every relay as its connector's state says (one held for a current reduction stays closed). */
 export function applyRelays(d: Draft): void {
-  for (let i = 0; i < d.s.connectors.length; i++) setCoil(d, i, viewOf(d.s, i).relayClosed);
+  for (let i = 0; i < d.s.connectors.length; i++) setCoil(d, i, viewOf(d.s, i).relayClosed || relayHeld(d.s, i));
 }
 
 /** Drives a connector's relay, and has its contactor's feedback watched from each switch on. */

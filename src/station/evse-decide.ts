@@ -1,11 +1,14 @@
 import { applyAvailability, setAvailability } from './evse-availability.js';
 import type { EvseCommand } from './evse-command.js';
 import { superviseContactor } from './evse-connectors.js';
-import { anyPlugged, dispatch, dispatchAll, dropUndefined, emit, publishChanged, updateTripLatch, type Draft } from './evse-draft.js';
+import { anyPlugged, dispatchAll, dropUndefined, emit, publishChanged, updateTripLatch, type Draft } from './evse-draft.js';
 import { clearFault, clearLatchedFaults, contactorTimeUp, endSessionFaults, onMeterFailed, raiseFault } from './evse-faults.js';
 import type { EvseInput, TimerName } from './evse-input.js';
 import { onReading, recover } from './evse-reading.js';
 import { endReservation, holdForReservations, reserve } from './evse-reservation.js';
+import { lockFeedback, lockTimeUp, unlockFailed } from './evse-lock.js';
+import { pilotChanged, pilotHealth, pilotReleaseTimeUp } from './evse-pilot.js';
+import { plugChanged } from './evse-plug.js';
 import { authorize, deauthorize, forceStop, tokenRejected, trippingFaultActive } from './evse-session.js';
 import { copyState, type DecideEnv, type EvseState } from './evse-state.js';
 import { evaluate } from './evse-step.js';
@@ -45,6 +48,14 @@ function handle(d: Draft, input: EvseInput): void {
         updateTripLatch(d, { type: 'VehicleLeft', trippingFaultActive: trippingFaultActive(d.s) });
       }
       return;
+    case 'PilotChanged':
+      return pilotChanged(d, input.report);
+    case 'PilotHealth':
+      return pilotHealth(d, input.failure);
+    case 'LockFeedback':
+      return lockFeedback(d, input.index, input.locked);
+    case 'UnlockFailed':
+      return unlockFailed(d, input.index);
     case 'ContactChanged':
       d.s.contactors[input.index]!.contact = input.closed;
       return superviseContactor(d, input.index);
@@ -84,25 +95,12 @@ function handle(d: Draft, input: EvseInput): void {
     case 'Stop':
       d.s.closed = true;
       for (let i = 0; i < d.s.connectors.length; i++) d.out.push({ type: 'SetRelay', index: i, closed: false });
+      if (d.s.pilot && d.s.pilot.offeredA > 0) {
+        d.s.pilot.offeredA = 0;
+        d.out.push({ type: 'OfferCurrent', amps: 0, lower: true });
+      }
       return;
   }
-}
-
-/**
- * A plug changed. The connector's new state is published first and the evaluation follows as its
- * own input (PlugSettled): free charging authorizes on the status a plug causes, and that
- * authorization is decided before the plug's evaluation, as a driver's card would have been.
- */
-function plugChanged(d: Draft, index: number, plugged: boolean, initial: boolean): void {
-  if (d.s.connectors[index]!.plugged === plugged) return;
-  // The first reading is how the cable was found at start, not a vehicle arriving.
-  if (plugged && !initial && !anyPlugged(d.s)) {
-    d.s.vehicleArrivals++;
-    updateTripLatch(d, { type: 'VehicleArrived', trippingFaultActive: trippingFaultActive(d.s) });
-  }
-  dispatch(d, index, { type: plugged ? 'Plugged' : 'Unplugged' });
-  publishChanged(d);
-  d.out.push({ type: 'Then', input: { type: 'PlugSettled', plugged } });
 }
 
 function timerFired(d: Draft, name: TimerName): void {
@@ -113,6 +111,10 @@ function timerFired(d: Draft, name: TimerName): void {
     if (d.s.tx && !d.s.tx.ending) deauthorize(d, { trigger: 'TimeLimitReached', stopReason: 'TimeLimitReached' });
   } else if (name === 'reservation') {
     endReservation(d, 'Expired');
+  } else if (name === 'pilot-release') {
+    pilotReleaseTimeUp(d);
+  } else if (name.startsWith('lock-')) {
+    lockTimeUp(d, Number(name.slice('lock-'.length)));
   } else {
     contactorTimeUp(d, Number(name.slice('contactor-'.length)));
   }

@@ -46,6 +46,12 @@ function clearOwnFault(d: Draft, fault: FaultKind, detail: string): void {
   tellFault(d, fault, false, detail);
 }
 
+/** A fault that follows a condition found here: raised with the detail while there is one, cleared once there is none. */
+export function setOwnFault(d: Draft, fault: FaultKind, detail: string | undefined): void {
+  if (detail !== undefined) raiseOwnFault(d, fault, detail);
+  else clearOwnFault(d, fault, 'cleared');
+}
+
 /** Why a contactor fault cannot be cleared yet: its feedback still disagrees with the coil. */
 function contactorFaultBlocker(s: EvseState, fault: FaultKind): string | undefined {
   if (fault !== 'contactor-welded' && fault !== 'contactor-failed') return undefined;

@@ -1,7 +1,7 @@
 import type { TransactionSnapshot } from './events.js';
 import type { Authorization, AvailabilityLevel, Cause, StopCause } from './evse-state.js';
 import type { MeterReading } from './meter-reading.js';
-import type { FaultKind, Reservation, TxTrigger } from './types.js';
+import type { FaultKind, PilotReport, Reservation, TxTrigger } from './types.js';
 
 /**
  * What can happen to an EVSE: each is one input to decide() (evse-decide.ts), handled one at a
@@ -9,7 +9,7 @@ import type { FaultKind, Reservation, TxTrigger } from './types.js';
  */
 
 /** The named timers decide() arms and cancels; when one falls due it comes back as TimerFired. */
-export type TimerName = 'ev-connection' | 'duration' | 'reservation' | `contactor-${number}`;
+export type TimerName = 'ev-connection' | 'duration' | 'reservation' | 'pilot-release' | `contactor-${number}` | `lock-${number}`;
 
 export type EvseInput =
   /** Following the hardware starts: the statuses are reported a first time. */
@@ -19,6 +19,14 @@ export type EvseInput =
   /** The evaluation after a plug change, once the connector's new state was published (free charging authorizes on it first). */
   | { type: 'PlugSettled'; plugged: boolean }
   | { type: 'ContactChanged'; index: number; closed: boolean }
+  /** The control pilot board read something new. */
+  | { type: 'PilotChanged'; report: PilotReport }
+  /** The pilot board stopped answering (failure: why), or answers again (undefined). */
+  | { type: 'PilotHealth'; failure?: string }
+  /** A cable lock's feedback contact changed: true while it holds the cable. */
+  | { type: 'LockFeedback'; index: number; locked: boolean }
+  /** A cable lock did not let go of the cable when released (its feedback still says it holds). */
+  | { type: 'UnlockFailed'; index: number }
   | { type: 'Reading'; reading: MeterReading }
   | { type: 'MeterFailed'; why: string }
   /** The final reading of an ending transaction: the fresh one, else the latest (undefined: none at all). */

@@ -40,6 +40,8 @@ export function onReading(d: Draft, r: MeterReading): void {
  */
 function detectEvDemand(d: Draft, r: MeterReading): void {
   const s = d.s;
+  // With a pilot the vehicle says itself whether it draws (state B or C).
+  if (s.pilot) return;
   const index = s.connectors.findIndex((_, i) => viewOf(s, i).relayClosed);
   if (index < 0) {
     s.idleSince = undefined;

@@ -11,6 +11,10 @@ import type { TripLatch } from './trip-latch.js';
 /** Where the runner's commands go: the hardware, the listeners, the latch store. */
 export interface EvseEffects {
   setRelay(index: number, closed: boolean): void;
+  /** The current offered over the control pilot, A. */
+  offerCurrent(amps: number): void;
+  /** Drives a cable lock to hold or to release the cable. */
+  setLock(index: number, locked: boolean): void;
   emit(event: StationEvent): void;
   publishConnector(index: number, inputs: ConnectorInputs): void;
   /** A fresh reading for the end of a transaction; undefined (or a rejection) when the meter does not answer. */
@@ -106,6 +110,12 @@ export class EvseRunner {
         // Never energise after stop: a late decision cannot close a relay the agent has let go of.
         if (command.closed && this.current.closed) return;
         return this.effects.setRelay(command.index, command.closed);
+      case 'OfferCurrent':
+        // After stop only a lower offer (0 A) goes out.
+        if (!command.lower && this.current.closed) return;
+        return this.effects.offerCurrent(command.amps);
+      case 'SetLock':
+        return this.effects.setLock(command.index, command.locked);
       case 'Emit':
         return this.effects.emit(command.event);
       case 'PublishConnector':

@@ -5,7 +5,7 @@ import type { ChargingSettings, SafetySettings } from './ports.js';
 import type { OvercurrentWatch } from './supervision.js';
 import { NOT_TRIPPED, type TripLatch } from './trip-latch.js';
 import type { HeldDuringTransaction } from './tx-points.js';
-import type { ChargingState, ConnectorStatus, FaultKind, IdToken, Reservation, StopReason, TxTrigger } from './types.js';
+import type { ChargingState, ConnectorStatus, FaultKind, IdToken, Reservation, StopReason, TxTrigger, VehicleState } from './types.js';
 
 /**
  * Everything one EVSE knows, as plain data: the input and the output of decide() (evse-decide.ts).
@@ -85,6 +85,34 @@ export interface EvseConfig {
   evseId: number;
   maxCurrentA: number;
   connectorIds: readonly number[];
+  /** Per connector: a cable lock is fitted (absent: none anywhere). */
+  locks?: readonly boolean[];
+  /** A control pilot serves the EVSE's (one) connector. */
+  pilot?: { ventilation: boolean; releaseTimeoutMs: number };
+}
+
+/** What the EVSE knows of its control pilot. */
+export interface PilotState {
+  /** The state last read; undefined until the board first answered. */
+  vehicleState?: VehicleState;
+  /** The board does not answer (why), or answers (undefined). */
+  failure?: string;
+  boardErrors: readonly string[];
+  /** The current last offered, A. */
+  offeredA: number;
+  /**
+   * The relay is held closed for a current reduction: the EVSE stopped offering energy for a
+   * reason that is no fault while the vehicle still draws, so the offer drops to 0 A first and the
+   * contactor opens when the vehicle leaves C, or when releaseTimeoutMs is up (`expired`). The
+   * cause is that of the decision that asked for the relay to open, carried to the end it defers.
+   */
+  release?: { cause: Cause; expired: boolean };
+}
+
+/** One cable lock, as commanded: whether it is told to hold, whether its confirmation timer runs. */
+export interface LockState {
+  wanted: boolean;
+  timing: boolean;
 }
 
 export interface EvseState {
@@ -116,6 +144,10 @@ export interface EvseState {
   /** Kept free for reservations of no particular EVSE (see ReservationDesk): Reserved for everyone else. */
   heldForReservations: boolean;
   closed: boolean;
+  /** Present when the EVSE has a control pilot. */
+  pilot?: PilotState;
+  /** Per connector, undefined where no lock is fitted. */
+  locks: Array<LockState | undefined>;
 }
 
 /** What decide() reads besides the state: the rules in force now, and where new transaction ids come from. */
@@ -132,7 +164,7 @@ export function initialEvseState(
 ): EvseState {
   return {
     config,
-    connectors: config.connectorIds.map((id) => initialConnectorInputs(config.maxCurrentA, effectiveOperative(availability, id))),
+    connectors: config.connectorIds.map((id, i) => initialConnectorInputs(config.maxCurrentA, effectiveOperative(availability, id), config.pilot !== undefined && i === 0)),
     contactors: config.connectorIds.map(() => ({ coil: false, timing: false })),
     waitingForReading: false,
     lastStatus: {},
@@ -145,6 +177,8 @@ export function initialEvseState(
     evConnectionTimerArmed: false,
     heldForReservations: false,
     closed: false,
+    pilot: config.pilot ? { boardErrors: [], offeredA: 0 } : undefined,
+    locks: config.connectorIds.map((_, i) => (config.locks?.[i] ? { wanted: false, timing: false } : undefined)),
   };
 }
 
@@ -163,5 +197,7 @@ export function copyState(s: EvseState): EvseState {
     lastStatus: { ...s.lastStatus },
     scheduled: [...s.scheduled],
     faults: [...s.faults],
+    pilot: s.pilot ? { ...s.pilot } : undefined,
+    locks: s.locks.map((l) => (l ? { ...l } : undefined)),
   };
 }

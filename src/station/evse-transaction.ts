@@ -1,6 +1,7 @@
 import type { StationEvent, TransactionSnapshot } from './events.js';
 import { applyRelays, clearEvConnectionTimeout, syncConnectors } from './evse-connectors.js';
 import { anyPlugged, dropUndefined, sessionIndex, viewOf, type Draft } from './evse-draft.js';
+import { relayHeld } from './evse-pilot.js';
 import type { ActiveTransaction, Cause, EvseState } from './evse-state.js';
 import type { MeterReading } from './meter-reading.js';
 import { NOTHING_HELD, startPointReached, stopPointLost, updateHeld, type EvseConditions } from './tx-points.js';
@@ -22,7 +23,7 @@ export function conditionsOf(s: EvseState): EvseConditions {
   return {
     evConnected: anyPlugged(s),
     authorized: s.authorization !== undefined,
-    powerPathClosed: view?.relayClosed ?? false,
+    powerPathClosed: (view?.relayClosed ?? false) || (session !== undefined && relayHeld(s, session)),
     energyTransfer: view?.chargingState === 'Charging',
   };
 }
@@ -47,7 +48,8 @@ export function transactionStep(d: Draft, cause: Cause): void {
     if (reading) startTransaction(d, cause, chargingState, reading);
     return;
   }
-  if (tx.ending || tx.recovering) return;
+  // While the relay is held for a current reduction, the end waits for it to open (holdPilotRelease).
+  if (tx.ending || tx.recovering || s.pilot?.release) return;
   tx.held = updateHeld(tx.held, c);
   tx.snapshot.chargingState = chargingState;
   const forced = s.forcedStop;

@@ -54,8 +54,15 @@ export class Evse {
     const { port } = options;
     this.safety = options.safety ?? DEFAULT_SAFETY;
     const latchStore = options.latchStore ?? { initial: NOT_TRIPPED, save: () => undefined };
+    const pilot = port.pilot;
     const initial = initialEvseState(
-      { evseId: port.evseId, maxCurrentA: port.maxCurrentA, connectorIds: port.connectors.map((c) => c.connectorId) },
+      {
+        evseId: port.evseId,
+        maxCurrentA: port.maxCurrentA,
+        connectorIds: port.connectors.map((c) => c.connectorId),
+        locks: port.connectors.map((c) => c.lock !== undefined),
+        pilot: pilot ? { ventilation: pilot.ventilation, releaseTimeoutMs: pilot.releaseTimeoutMs } : undefined,
+      },
       options.availability,
       latchStore.initial,
     );
@@ -63,6 +70,8 @@ export class Evse {
     const newTransactionId = options.newTransactionId ?? randomUUID;
     this.runner = new EvseRunner(initial, () => ({ settings: options.settings(), safety: this.safety, newTransactionId }), options.clock ?? systemClock, {
       setRelay: (i, closed) => port.connectors[i]!.setRelay(closed),
+      offerCurrent: (amps) => pilot?.offerCurrent(amps),
+      setLock: (i, locked) => this.driveLock(i, locked),
       emit: options.emit,
       publishConnector: (i, inputs) => this.connectors[i]!.publish(inputs),
       pollMeter: () => port.meter.poll(),
@@ -76,6 +85,24 @@ export class Evse {
 
   get id(): number {
     return this.options.port.evseId;
+  }
+
+  /** A lock driven to release answers whether it let go; one that holds on is a fault (cable-lock). */
+  private driveLock(index: number, locked: boolean): void {
+    const c = this.options.port.connectors[index];
+    if (locked) return c?.lock?.();
+    void c
+      ?.unlock?.()
+      .catch(() => false)
+      .then((released) => {
+        if (!released) this.send({ type: 'UnlockFailed', index });
+      });
+  }
+
+  /** F05: an UnlockConnector the lock did not carry out is a fault too (cable-lock). */
+  unlockFailed(connectorId: number): void {
+    const index = this.options.port.connectors.findIndex((c) => c.connectorId === connectorId);
+    if (index >= 0) this.send({ type: 'UnlockFailed', index });
   }
 
   private send(input: EvseInput): void {
@@ -100,6 +127,16 @@ export class Evse {
         );
       }
       if (c.relayFeedback$) this.subscriptions.push(c.relayFeedback$.subscribe((closed) => this.send({ type: 'ContactChanged', index, closed })));
+      if (c.lockFeedback$) this.subscriptions.push(c.lockFeedback$.subscribe((locked) => this.send({ type: 'LockFeedback', index, locked })));
+    }
+    if (port.pilot) {
+      this.subscriptions.push(port.pilot.reports$.subscribe((report) => this.send({ type: 'PilotChanged', report })));
+      this.subscriptions.push(
+        port.pilot.health$.subscribe((h) => {
+          if (h.state === 'failed') this.send({ type: 'PilotHealth', failure: h.why ?? 'no answer' });
+          else if (h.state === 'ok') this.send({ type: 'PilotHealth' });
+        }),
+      );
     }
     this.subscriptions.push(port.meter.readings$.subscribe((reading) => this.send({ type: 'Reading', reading })));
     this.subscriptions.push(

@@ -1,7 +1,7 @@
 import type { Observable } from 'rxjs';
 import type { MeterHealth, MeterReading } from './meter-reading.js';
 import type { ResumeAfterTrip } from './trip-latch.js';
-import type { AuthorizationResult, IdToken, TxPoint } from './types.js';
+import type { AuthorizationResult, IdToken, PilotReport, TxPoint } from './types.js';
 
 /**
  * What the charging core needs from outside, as interfaces. The hardware layer and the protocol
@@ -30,11 +30,29 @@ export interface ConnectorPort {
   readonly relayFeedback$?: Observable<boolean>;
   /** The cable is fixed to the station: there is nothing to unlock. */
   readonly tethered?: boolean;
+  /** Drives the socket's cable lock to hold the cable. Absent (with unlock): no lock fitted. */
+  lock?(): void;
   /**
    * Releases the socket's cable lock and resolves once the lock says whether it let go (its
    * feedback input, or the actuator's own report): false when it did not. Absent: no lock fitted.
    */
   unlock?(): Promise<boolean>;
+  /** The lock's feedback contact: true while it holds the cable. Absent: not wired (the lock is taken at its word). */
+  readonly lockFeedback$?: Observable<boolean>;
+}
+
+/** The EVSE's control pilot (IEC 61851-1), when one is fitted: it serves the EVSE's one connector. */
+export interface PilotPort {
+  /** The vehicle's state, the cable rating and the board's flags, on every change. */
+  readonly reports$: Observable<PilotReport>;
+  /** The board's health: failed while it does not answer (with why), ok again once it does. */
+  readonly health$: Observable<{ state: 'unknown' | 'ok' | 'failed'; why?: string }>;
+  /** The current offered to the vehicle, A (0: none, the vehicle must stop drawing). */
+  offerCurrent(amps: number): void;
+  /** Ventilation is fitted: a vehicle in state D may charge. */
+  readonly ventilation: boolean;
+  /** How long a vehicle still drawing is given to stop after the offer drops to 0 A for a stop that is no fault, ms. */
+  readonly releaseTimeoutMs: number;
 }
 
 export interface EvsePort {
@@ -42,6 +60,8 @@ export interface EvsePort {
   readonly maxCurrentA: number;
   readonly meter: MeterPort;
   readonly connectors: readonly ConnectorPort[];
+  /** Absent: no pilot; plug detect and the meter's current say what the vehicle does. */
+  readonly pilot?: PilotPort;
 }
 
 /** Asks the authority (the CSMS through the protocol adapter) whether an id token may charge. */

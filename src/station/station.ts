@@ -273,7 +273,9 @@ export class Station {
     if (session && (sessionConnector === undefined || sessionConnector === connectorId)) return 'OngoingAuthorizedTransaction';
     if (port.tethered) return 'FixedCable';
     if (!port.unlock) return 'Unlocked';
-    return (await port.unlock()) ? 'Unlocked' : 'UnlockFailed';
+    if (await port.unlock()) return 'Unlocked';
+    evse.unlockFailed(connectorId);
+    return 'UnlockFailed';
   }
 
   /** The CSMS answered a transaction message saying the token is not valid. */

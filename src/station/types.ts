@@ -99,8 +99,35 @@ export type TxTrigger =
   | 'SignedDataReceived'
   | 'ResetCommand';
 
-/** Conditions that open the relay and fault a connector until they clear. */
-export type FaultKind = 'emergency-stop' | 'rcd-trip' | 'meter' | 'contactor-welded' | 'contactor-failed' | 'overcurrent';
+/**
+ * Conditions that open the relay and fault a connector until they clear. With a control pilot:
+ * `vehicle` the pilot in state E or F or a failed diode check, `ventilation` a vehicle asking for
+ * ventilation (state D) where none is fitted, `pilot` the pilot board not answering or reporting a
+ * fault of its own; `cable-lock` a cable lock that does not lock or does not let go.
+ */
+export type FaultKind =
+  | 'emergency-stop'
+  | 'rcd-trip'
+  | 'meter'
+  | 'contactor-welded'
+  | 'contactor-failed'
+  | 'overcurrent'
+  | 'vehicle'
+  | 'ventilation'
+  | 'pilot'
+  | 'cable-lock';
+
+/** The vehicle's control pilot state, IEC 61851-1: A none, B connected, C charging, D charging with ventilation, E/F error. */
+export type VehicleState = 'A' | 'B' | 'C' | 'D' | 'E' | 'F';
+
+/** What the control pilot board reports, as the core reads it. */
+export interface PilotReport {
+  vehicleState: VehicleState;
+  /** The cable's rating from the proximity pilot, A; absent where unknown. */
+  cableRatingA?: number;
+  /** The board's own error flags ('diode-check' is the vehicle's); empty when none. */
+  boardErrors: readonly string[];
+}
 
 export type AvailabilityResult = 'Accepted' | 'Scheduled' | 'Rejected';
 

@@ -16,6 +16,7 @@ const idle: ConnectorInputs = { ...initialConnectorInputs(32), meter: 'ok' };
 const plugged: ConnectorInputs = { ...idle, plugged: true };
 const charging: ConnectorInputs = { ...plugged, authorized: true };
 const suspendedEv: ConnectorInputs = { ...charging, evSuspended: true };
+const pilotB: ConnectorInputs = { ...initialConnectorInputs(32, true, true), meter: 'ok', plugged: true, authorized: true, evSuspended: true };
 
 type Row = [name: string, from: ConnectorInputs, event: ConnectorEvent, status: string, chargingState: string, relay: boolean];
 
@@ -65,6 +66,25 @@ const rows: Row[] = [
   ['sibling in use while idle', idle, { type: 'SiblingInUse', inUse: true }, 'Unavailable', 'Idle', false],
   ['sibling in use while plugged and authorized', charging, { type: 'SiblingInUse', inUse: true }, 'Occupied', 'SuspendedEVSE', false],
   ['sibling done', { ...idle, siblingInUse: true }, { type: 'SiblingInUse', inUse: false }, 'Available', 'Idle', false],
+  // a cable lock that reports back: no energy until it holds
+  ['lock not yet holding', { ...charging, cableLocked: false }, { type: 'EvReady' }, 'Occupied', 'SuspendedEVSE', false],
+  ['lock reports holding', { ...charging, cableLocked: false }, { type: 'LockFeedback', locked: true }, 'Occupied', 'Charging', true],
+  // with a control pilot (IEC 61851-1): the relay closes only in state C
+  ['pilot: vehicle in B, authorized', pilotB, { type: 'Authorized' }, 'Occupied', 'SuspendedEV', false],
+  ['pilot: vehicle goes to C', pilotB, { type: 'EvReady' }, 'Occupied', 'Charging', true],
+  ['pilot: vehicle back to B', { ...pilotB, evSuspended: false }, { type: 'EvSuspended' }, 'Occupied', 'SuspendedEV', false],
+  ['pilot: limit below 6 A pauses', { ...pilotB, evSuspended: false }, { type: 'CurrentLimitChanged', amps: 5 }, 'Occupied', 'SuspendedEVSE', false],
+];
+
+/** With a pilot, what is offered: the lowest of limit and cable rating, none below 6 A or while the EVSE is not ready. */
+const offers: Array<[name: string, inputs: ConnectorInputs, amps: number]> = [
+  ['the EVSE limit', pilotB, 32],
+  ['the cable rating below it', { ...pilotB, cableRatingA: 13 }, 13],
+  ['a lower limit', { ...pilotB, cableRatingA: 20, currentLimitA: 16 }, 16],
+  ['below 6 A: none', { ...pilotB, currentLimitA: 5.9 }, 0],
+  ['not authorized: none', { ...pilotB, authorized: false }, 0],
+  ['a fault: none', { ...pilotB, faults: ['vehicle'] }, 0],
+  ['without a pilot a low limit is still offered', { ...charging, currentLimitA: 5 }, 5],
 ];
 
 describe('connector state machine (pure reducer)', () => {
@@ -74,7 +94,12 @@ describe('connector state machine (pure reducer)', () => {
       const next = reduceConnector(from, event);
       assert.equal(JSON.stringify(from), before, 'the reducer must not mutate its input');
       const view = deriveConnector(next);
-      assert.deepEqual(view, { status, chargingState, relayClosed: relay });
+      assert.deepEqual({ status: view.status, chargingState: view.chargingState, relayClosed: view.relayClosed }, { status, chargingState, relayClosed: relay });
+    });
+  }
+  for (const [name, inputs, amps] of offers) {
+    it(`offered current: ${name} -> ${amps} A`, () => {
+      assert.equal(deriveConnector(inputs).offeredCurrentA, amps);
     });
   }
 

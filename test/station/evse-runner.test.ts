@@ -33,6 +33,8 @@ function rig(onEmit: (e: StationEvent, runner: EvseRunner) => void = () => undef
       if (closed !== relay) log.push(closed ? 'relay closes' : 'relay opens');
       relay = closed;
     },
+    offerCurrent: (amps) => log.push(`offer ${amps} A`),
+    setLock: (_, locked) => log.push(locked ? 'lock' : 'unlock'),
     emit: (e) => {
       log.push(e.type === 'ConnectorStatusChanged' ? `status ${e.status}` : e.type);
       onEmit(e, runner);

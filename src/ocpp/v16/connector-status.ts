@@ -54,6 +54,11 @@ const ERROR_OF: Record<FaultKind, ErrorCode16> = {
   'contactor-welded': 'PowerSwitchFailure',
   'contactor-failed': 'PowerSwitchFailure',
   meter: 'PowerMeterFailure',
+  // The pilot's E/F states and a failed diode check: the vehicle's side of the pilot.
+  vehicle: 'EVCommunicationError',
+  ventilation: 'EVCommunicationError',
+  pilot: 'InternalError',
+  'cable-lock': 'ConnectorLockFailure',
 };
 
 /** Where one error code covers several faults, info (free text, 50 characters) tells them apart. */
@@ -61,6 +66,9 @@ const INFO_OF: Partial<Record<FaultKind, string>> = {
   'emergency-stop': 'EmergencyStop',
   'contactor-welded': 'Contactor welded',
   'contactor-failed': 'Contactor failed to close',
+  vehicle: 'Pilot state E/F or diode fault',
+  ventilation: 'Vehicle needs ventilation (D)',
+  pilot: 'Control pilot board fault',
 };
 
 /**

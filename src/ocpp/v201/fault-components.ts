@@ -13,4 +13,9 @@ export const FAULT_COMPONENT: Readonly<Record<FaultKind, { component: string; va
   'contactor-failed': { component: 'PowerContactor', variable: 'Problem', techCode: 'FailedToClose' },
   // OverCurrentProtection.Active: "Tripped. Trip when over MaxSet/MaxLimit".
   overcurrent: { component: 'OverCurrentProtection', variable: 'Active' },
+  // CPPWMController: the IEC 61851-1 control pilot's controller (Part 2 appendices, components).
+  vehicle: { component: 'CPPWMController', variable: 'Problem', techCode: 'VehicleError' },
+  ventilation: { component: 'CPPWMController', variable: 'Problem', techCode: 'VentilationRequired' },
+  pilot: { component: 'CPPWMController', variable: 'Problem', techCode: 'BoardFault' },
+  'cable-lock': { component: 'ConnectorPlugRetentionLock', variable: 'Problem' },
 };
