@@ -186,6 +186,8 @@ export class OpenEvsePilot implements ControlPilot {
   private async doPoll(): Promise<PilotReading | undefined> {
     let reading: PilotReading | undefined;
     let fault: { kind: MeterFaultKind; message: string } | undefined;
+    // Read after the offers asked for so far went out, so a poll right after setOfferedCurrent sees it.
+    await this.writes;
     try {
       const state = parseGetState((await this.link.command('GS')).args);
       const capacity = parseCurrentCapacity((await this.link.command('GC')).args);

@@ -14,6 +14,8 @@ export interface SimulatedOpenEvseOptions {
   savedCapacityA?: number;
   /** Newer firmware gives the pilot state and flags in GS; old firmware only `evsestate elapsed`. */
   reportsPilotState?: boolean;
+  /** Firmware before the V flag takes `SC amps` only and answers NK to `SC amps V`. */
+  acceptsVolatileSc?: boolean;
   /** Sends `$AT` when its state changes, and `$AB` after reboot() (as the firmware does when RAPI is on serial). */
   notifyStateChanges?: boolean;
   /** How often serve() looks at the vehicle for a state change to notify, ms. */
@@ -52,13 +54,15 @@ export class SimulatedOpenEvse {
   capacityA: number;
   mode: 'enabled' | 'sleeping' | 'disabled' = 'enabled';
   reportsPilotState: boolean;
+  acceptsVolatileSc: boolean;
   /** Every command line received, for tests (e.g. that SC went out again). */
   readonly received: string[] = [];
   private readonly notify: boolean;
   private readonly notifyCheckMs: number;
   private link: SerialLink | undefined;
   private notifyTimer: ReturnType<typeof setInterval> | undefined;
-  private lastNotifiedState: number | undefined;
+  /** The evse and pilot states last notified, e.g. 'fe/02': the firmware notifies a change of either. */
+  private lastNotified: string | undefined;
 
   constructor(options: SimulatedOpenEvseOptions = {}) {
     this.vehicle = options.vehicle ?? new SimulatedVehicle();
@@ -66,6 +70,7 @@ export class SimulatedOpenEvse {
     this.savedCapacityA = options.savedCapacityA ?? 16;
     this.capacityA = this.savedCapacityA;
     this.reportsPilotState = options.reportsPilotState ?? true;
+    this.acceptsVolatileSc = options.acceptsVolatileSc ?? true;
     this.notify = options.notifyStateChanges ?? false;
     this.notifyCheckMs = options.notifyCheckMs ?? 10;
   }
@@ -123,7 +128,7 @@ export class SimulatedOpenEvse {
       case 'SC': {
         const asked = Number(args[0]);
         const volatile = args.length === 2;
-        if (args[0] === undefined || !/^\d+$/.test(args[0]) || args.length > 2) return formatFrame('NK');
+        if (args[0] === undefined || !/^\d+$/.test(args[0]) || args.length > (this.acceptsVolatileSc ? 2 : 1)) return formatFrame('NK');
         const set = Math.min(this.maxA, Math.max(MIN_A, asked));
         this.capacityA = set;
         if (!volatile) this.savedCapacityA = set;
@@ -157,17 +162,18 @@ export class SimulatedOpenEvse {
     });
     link.onGone(() => undefined);
     if (this.notify) {
-      this.lastNotifiedState = this.evseState;
+      this.lastNotified = `${hex(this.evseState)}/${hex(this.pilotState)}`;
       this.notifyTimer = setInterval(() => this.notifyIfChanged(), this.notifyCheckMs);
     }
   }
 
-  /** `$AT evsestate pilotstate capacity vflags` when the state differs from the last one sent. */
+  /** `$AT evsestate pilotstate capacity vflags` when either state differs from the last one sent. */
   notifyIfChanged(): void {
     if (!this.notify || this.fault.mode === 'silent') return;
     const state = this.evseState;
-    if (state === this.lastNotifiedState) return;
-    this.lastNotifiedState = state;
+    const both = `${hex(state)}/${hex(this.pilotState)}`;
+    if (both === this.lastNotified) return;
+    this.lastNotified = both;
     this.send(formatFrame('AT', [hex(state), hex(this.pilotState), this.capacityA, (this.vehicle.plugged ? VFLAG_EV_CONNECTED : 0).toString(16).padStart(4, '0')]));
   }
 
