@@ -1,10 +1,12 @@
 import type { ConfigContext } from './config-context.js';
 import type { MeterSection } from './meter-section.js';
+import type { PilotSection } from './pilot-section.js';
 import { inputLine, outputLine, type RawConfig, type RawLine } from './raw-config.js';
+import { checkSharedLines } from './shared-lines.js';
 import type { ConnectorConfig, EvseConfig, LedColour, SafetyInputConfig } from './station-config.js';
 
-/** The EVSEs: ids numbered 1..n, each with its meter, LEDs and connectors (numbered 1..n within it). */
-export function resolveEvses(raw: RawConfig, ctx: ConfigContext, meters: MeterSection): EvseConfig[] {
+/** The EVSEs: ids numbered 1..n, each with its meter, pilot board, LEDs and connectors (numbered 1..n within it). */
+export function resolveEvses(raw: RawConfig, ctx: ConfigContext, meters: MeterSection, pilots: PilotSection): EvseConfig[] {
   const out: EvseConfig[] = [];
   const seenIds = new Map<number, number>();
   raw.evses.forEach((e, i) => {
@@ -12,6 +14,7 @@ export function resolveEvses(raw: RawConfig, ctx: ConfigContext, meters: MeterSe
     if (seenIds.has(e.id)) ctx.problem(`${p}/id`, `an id not used by another EVSE (/evses/${seenIds.get(e.id)} has it)`, String(e.id));
     seenIds.set(e.id, i);
     const meter = meters.meter(raw.meter, e.meter, `${p}/meter`);
+    const pilot = e.pilot ? pilots.pilot(e.pilot, e, i) : undefined;
     const connectors: ConnectorConfig[] = [];
     const connectorIds = new Map<number, number>();
     e.connectors.forEach((c, j) => {
@@ -40,13 +43,14 @@ export function resolveEvses(raw: RawConfig, ctx: ConfigContext, meters: MeterSe
     if (meter && meter.profile.phases === 1 && e.phases === 3) {
       ctx.warn(`${p}/phases`, `EVSE ${e.id} has 3 phases but its meter (${meter.profile.id}) measures one`);
     }
-    if (meter) out.push({ id: e.id, maxCurrentA: e.maxCurrentA, phases: e.phases, meter, leds, connectors });
+    if (meter) out.push({ id: e.id, maxCurrentA: e.maxCurrentA, phases: e.phases, meter, pilot, leds, connectors });
   });
   // OCPP numbers EVSEs 1..n (2.0.1 Part 1, 3-tier model).
   [...seenIds.keys()].sort((a, b) => a - b).forEach((id, k) => {
     if (id !== k + 1) ctx.problem(`/evses/${seenIds.get(id)}/id`, `EVSE ids numbered 1..${raw.evses.length} without gaps`, String(id));
   });
-  meters.checkShared(out, raw.evses);
+  // Meters first: on a shared line a pilot's settings are checked against the meter's.
+  checkSharedLines([...meters.lineDevices(out, raw.evses), ...pilots.lineDevices()], ctx);
   return out;
 }
 

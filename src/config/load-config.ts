@@ -6,11 +6,15 @@ import { ConfigReport, type Warning } from './config-context.js';
 import { checkLineConflicts, resolveEvses, resolveInputs } from './evse-section.js';
 import { MeterSection } from './meter-section.js';
 import { resolveOcppConfig } from './ocpp-section.js';
+import { PilotSection } from './pilot-section.js';
 import { configSchema, type RawConfig } from './raw-config.js';
+import { resolveReaders } from './reader-section.js';
+import { checkDevicesUsedOnce, lineClaim, type DeviceClaim } from './shared-lines.js';
 import type { ChargingConfig, StationConfig } from './station-config.js';
 
 // The loader: read, parse (syntax), check against config/config.schema.json (schema), then the
-// checks no schema can make (files, meter profiles, ids, shared lines), each section in its file.
+// checks no schema can make (files, meter and pilot profiles, ids, shared lines and devices), each
+// section in its file.
 
 export type { Warning } from './config-context.js';
 
@@ -49,9 +53,14 @@ function resolveCharging(c: ChargingConfig, report: ConfigReport): ChargingConfi
 /** Every section past the schema, problems collected in the report rather than stopping at the first. */
 function resolveSections(r: RawConfig, report: ConfigReport): StationConfig {
   const ocpp = resolveOcppConfig(r.ocpp, report);
-  const evses = resolveEvses(r, report, new MeterSection(report));
+  const meters = new MeterSection(report);
+  const pilots = new PilotSection(report);
+  const evses = resolveEvses(r, report, meters, pilots);
   const inputs = resolveInputs(r, report);
+  const readers = resolveReaders(r, report);
   checkLineConflicts(r, report);
+  const modbusLines = [...meters.lineDevices(evses, r.evses), ...pilots.lineDevices()].map(lineClaim).filter((c): c is DeviceClaim => c !== undefined);
+  checkDevicesUsedOnce([...modbusLines, ...pilots.deviceClaims(), ...readers.claims], report);
   return {
     file: report.file,
     station: r.station,
@@ -59,8 +68,7 @@ function resolveSections(r: RawConfig, report: ConfigReport): StationConfig {
     gpio: { driver: r.gpio.driver, chip: r.gpio.chip || undefined, sysfsRoot: r.gpio.sysfsRoot },
     evses,
     inputs,
-    // Filled in from the "readers" section (issue 12, config).
-    readers: [],
+    readers: readers.readers,
     charging: resolveCharging(r.charging, report),
     safety: r.safety,
     meterValues: r.meterValues,

@@ -1,8 +1,9 @@
-import { linkKey, type ModbusLink } from '../hal/drivers/modbus/modbus-bus.js';
+import type { ModbusLink } from '../hal/drivers/modbus/modbus-bus.js';
 import { loadMeterProfile, MeterProfileError, resolveProfilePath, shippedProfileNames, type MeterProfile } from '../hal/meter/profile.js';
 import { formatProblem, renderFound } from '../util/json-schema.js';
 import type { ConfigContext } from './config-context.js';
 import type { RawEvse, RawMeter } from './raw-config.js';
+import type { LineDevice } from './shared-lines.js';
 import type { EvseConfig, MeterConfig, MeterDriver } from './station-config.js';
 
 const METER_DEFAULTS = { timeoutMs: 500, retries: 2, interRequestDelayMs: 20, pollIntervalMs: 1000, failAfterPolls: 3 };
@@ -125,26 +126,26 @@ export class MeterSection {
     return undefined;
   }
 
-  /** Two EVSEs must not bill from one meter, and meters sharing a serial line must agree on its settings. */
-  checkShared(evses: EvseConfig[], raw: RawEvse[]): void {
-    const byMeter = new Map<string, number>();
-    const byLine = new Map<string, { evse: number; link: ModbusLink }>();
-    evses.forEach((e, i) => {
+  /**
+   * The meters on Modbus lines, for checkSharedLines: two EVSEs must not bill from one meter, and
+   * meters sharing a serial line (with each other or with pilot boards) must agree on its settings.
+   */
+  lineDevices(evses: EvseConfig[], raw: RawEvse[]): LineDevice[] {
+    const devices: LineDevice[] = [];
+    for (const e of evses) {
       const link = e.meter.link;
-      if (!link) return;
-      const key = `${linkKey(link)}#${e.meter.unitId}`;
-      const other = byMeter.get(key);
-      const p = raw[i]?.meter?.unitId !== undefined ? `/evses/${i}/meter/unitId` : `/evses/${i}/meter`;
-      if (other !== undefined) {
-        this.ctx.problem(p, `a meter of its own (EVSE ${other} already reads unit ${e.meter.unitId} on ${linkKey(link)}); set a different unitId`, String(e.meter.unitId));
-      }
-      byMeter.set(key, e.id);
-      const lineKey = linkKey(link);
-      const first = byLine.get(lineKey);
-      if (first && JSON.stringify(first.link) !== JSON.stringify(link)) {
-        this.ctx.problem(`/evses/${i}/meter`, `the same serial settings as EVSE ${first.evse} on the shared line ${lineKey}`, JSON.stringify(link));
-      }
-      if (!first) byLine.set(lineKey, { evse: e.id, link });
-    });
+      const i = raw.findIndex((r) => r.id === e.id);
+      if (!link || i < 0) continue;
+      const own = raw[i]?.meter;
+      devices.push({
+        what: `the meter of EVSE ${e.id} at ${own ? `/evses/${i}/meter` : '/meter'}`,
+        path: `/evses/${i}/meter`,
+        unitIdPath: own?.unitId !== undefined ? `/evses/${i}/meter/unitId` : `/evses/${i}/meter`,
+        link,
+        unitId: e.meter.unitId,
+        timing: e.meter.timing,
+      });
+    }
+    return devices;
   }
 }

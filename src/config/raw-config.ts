@@ -3,7 +3,7 @@ import type { InputLineSpec, OutputLineSpec } from '../hal/gpio/gpio.js';
 import { configSchemaPath } from '../paths.js';
 import { SchemaChecker } from '../util/json-schema.js';
 import type { RawApiConfig } from './api-config.js';
-import type { ChargingConfig, LedColour, MeterConfig, MeterDriver, OcppConfig, StationConfig } from './station-config.js';
+import type { CardReaderConfig, CardReaderDriver, ChargingConfig, LedColour, MeterConfig, MeterDriver, OcppConfig, PilotDriver, StationConfig } from './station-config.js';
 
 // The file as config/config.schema.json describes it, after the schema's defaults are filled in.
 
@@ -31,6 +31,35 @@ export interface RawMeter {
   pollIntervalMs?: number;
   failAfterPolls?: number;
   simulation?: Partial<MeterConfig['simulation']>;
+}
+
+/** An EVSE's pilot board: the Modbus keys as the meter's; the schema fills in the poll and release defaults. */
+export interface RawPilot {
+  driver: PilotDriver;
+  profile?: string;
+  port?: string;
+  baudRate?: number;
+  parity?: 'none' | 'even' | 'odd';
+  stopBits?: 1 | 2;
+  host?: string;
+  tcpPort?: number;
+  tcpFraming?: 'mbap' | 'rtu';
+  unitId?: number;
+  timeoutMs?: number;
+  interRequestDelayMs?: number;
+  pollIntervalMs: number;
+  failAfterPolls: number;
+  ventilation: boolean;
+  releaseTimeoutMs: number;
+}
+
+export interface RawCardReader {
+  driver: CardReaderDriver;
+  evseId: number;
+  device?: string;
+  baudRate?: number;
+  format?: Partial<NonNullable<CardReaderConfig['format']>>;
+  interKeyTimeoutMs?: number;
 }
 
 export interface RawOcpp {
@@ -65,6 +94,7 @@ export interface RawEvse {
   maxCurrentA: number;
   phases: 1 | 3;
   meter?: RawMeter;
+  pilot?: RawPilot;
   leds?: Partial<Record<LedColour, RawLine>>;
   connectors: RawConnector[];
 }
@@ -78,6 +108,8 @@ export interface RawConfig {
   gpio: { driver: 'sysfs' | 'simulated'; chip?: string; sysfsRoot: string };
   evses: RawEvse[];
   inputs: RawInputs;
+  /** Card readers by name (schema default {}). */
+  readers: Record<string, RawCardReader>;
   charging: ChargingConfig;
   safety: StationConfig['safety'];
   meterValues: StationConfig['meterValues'];

@@ -180,7 +180,14 @@ describe('config: shipped examples', () => {
   const examples = readdirSync(configDir).filter((f) => f.endsWith('.json') && f !== 'config.schema.json');
 
   it('ships the examples this test expects', () => {
-    assert.deepEqual(examples.sort(), ['raspberry-pi-sdm630.json', 'raspberry-pi-two-evses.json', 'simulator-ocpp16.json', 'simulator.json']);
+    assert.deepEqual(examples.sort(), [
+      'raspberry-pi-evse-wb.json',
+      'raspberry-pi-sdm630.json',
+      'raspberry-pi-two-evses.json',
+      'simulator-ocpp16.json',
+      'simulator-pilot.json',
+      'simulator.json',
+    ]);
   });
 
   for (const example of examples) {
