@@ -44,6 +44,6 @@ export function createCardReader(reader: CardReaderConfig, options: CardReaderOp
 }
 
 function requireDevice(reader: CardReaderConfig): string {
-  if (!reader.device) throw new Error(`reader ${reader.name}: a ${reader.driver} reader needs a device`);
+  if (!reader.device) throw new Error(`reader ${reader.name}: the ${reader.driver} driver needs a device`);
   return reader.device;
 }

@@ -1,11 +1,18 @@
-import type { EvseConfig, StationConfig } from '../config/station-config.js';
+import type { EvseConfig } from '../config/station-config.js';
 import { systemClock, type Clock } from '../station/clock.js';
-import { SimulatedCableLock, type CableLockFaultMode } from './drivers/simulated/simulated-cable-lock.js';
-import { SimulatedContactor, type ContactorFaultMode } from './drivers/simulated/simulated-contactor.js';
+import { SimulatedCableLock } from './drivers/simulated/simulated-cable-lock.js';
+import { SimulatedCardReader } from './drivers/simulated/simulated-card-reader.js';
+import { SimulatedContactor } from './drivers/simulated/simulated-contactor.js';
 import { SimulatedGpio } from './drivers/simulated/simulated-gpio.js';
-import { ModbusException, type SimulatedMeterDevice, type SimulatedMeterFault } from './drivers/simulated/simulated-meter-device.js';
-import type { GpioDriver, InputLineSpec } from './gpio/gpio.js';
+import type { SimulatedMeterDevice } from './drivers/simulated/simulated-meter-device.js';
+import { SimulatedPilotBoard } from './drivers/simulated/simulated-pilot.js';
+import { SimulatedVehicle } from './drivers/simulated/simulated-vehicle.js';
+import type { GpioDriver } from './gpio/gpio.js';
 import { createSimulatedMeterDevice, SimulatedRegisterFile } from './drivers/simulated/simulated-evse-meter.js';
+import { DEFAULT_PILOT_PROFILE } from './pilot-factory.js';
+import { loadPilotProfile } from './pilot/profile.js';
+
+export { StationSimulation } from './station-simulation.js';
 
 /** How often the simulated meters' energy registers are saved to storage.dir (for a process restart). */
 const SAVE_REGISTERS_EVERY_MS = 5000;
@@ -17,8 +24,9 @@ interface WorldMeter {
 
 /**
  * The physical world around a simulated station: the levels on the GPIO lines (a cable plugged in,
- * a safety input), each connector's contactor and cable lock, and each EVSE's meter with its energy register and
- * the EV drawing through it. It is made once per process and outlives the agent, as a cable and a
+ * a safety input), each connector's contactor and cable lock, each EVSE's meter with its energy
+ * register and the EV drawing through it, each EVSE's pilot board with the vehicle behind its
+ * pilot, and the card readers. It is made once per process and outlives the agent, as a cable and a
  * meter outlive a reboot of the charger (B01.FR.05: after a reset the station reports what is
  * physically true). Each agent start opens its drivers on it (station-hardware.ts, drivers/simulated) and closes them
  * at stop; the world's state stays. Parts come into being when first wired, so a config read
@@ -29,6 +37,9 @@ export class SimulatedWorld {
   private readonly contactors = new Map<string, SimulatedContactor>();
   private readonly cableLocks = new Map<string, SimulatedCableLock>();
   private readonly meters = new Map<number, WorldMeter>();
+  private readonly vehicles = new Map<number, SimulatedVehicle>();
+  private readonly pilotBoards = new Map<number, SimulatedPilotBoard>();
+  private readonly cardReaders = new Map<string, SimulatedCardReader>();
   private saveTimer: NodeJS.Timeout | undefined;
 
   private readonly clock: Clock;
@@ -100,6 +111,46 @@ export class SimulatedWorld {
     return this.meters.get(evseId)?.device;
   }
 
+  /** The vehicle at an EVSE (plugged in or not), made unplugged on first use. */
+  vehicle(evseId: number): SimulatedVehicle {
+    let v = this.vehicles.get(evseId);
+    if (!v) this.vehicles.set(evseId, (v = new SimulatedVehicle()));
+    return v;
+  }
+
+  /**
+   * The simulated pilot board of an EVSE, with the EVSE's vehicle behind its pilot. Made on first
+   * use per the config's profile (default the EVSE-WB's); kept while the config describes the same
+   * board. A different board (profile or unit id) is a new one, offering nothing, with the same
+   * vehicle still plugged in.
+   */
+  pilotBoard(evse: EvseConfig): SimulatedPilotBoard {
+    const profile = evse.pilot?.profile ?? loadPilotProfile(DEFAULT_PILOT_PROFILE);
+    const unitId = evse.pilot?.unitId ?? profile.serialDefaults?.unitId ?? 1;
+    const known = this.pilotBoards.get(evse.id);
+    if (known && known.profile.id === profile.id && known.unitId === unitId) return known;
+    const board = new SimulatedPilotBoard(profile, unitId, this.vehicle(evse.id));
+    this.pilotBoards.set(evse.id, board);
+    return board;
+  }
+
+  /** The simulated pilot board of an EVSE, if one was ever wired. */
+  findPilotBoard(evseId: number): SimulatedPilotBoard | undefined {
+    return this.pilotBoards.get(evseId);
+  }
+
+  /** The simulated card reader of this config name, made plugged in on first use. */
+  cardReader(name: string): SimulatedCardReader {
+    let r = this.cardReaders.get(name);
+    if (!r) this.cardReaders.set(name, (r = new SimulatedCardReader(`reader ${name} (simulated)`)));
+    return r;
+  }
+
+  /** The simulated card reader of this config name, if one was ever opened. */
+  findCardReader(name: string): SimulatedCardReader | undefined {
+    return this.cardReaders.get(name);
+  }
+
   /** Saves every simulated meter's energy register, for the next process. */
   saveRegisters(): void {
     for (const m of this.meters.values()) m.register.write(m.device.physics.values().energyImportWh);
@@ -111,82 +162,5 @@ export class SimulatedWorld {
     this.saveTimer = undefined;
     this.saveRegisters();
     await this.gpioDriver?.close();
-  }
-}
-
-/**
- * The simulation's levers on the world, named as the config names things: for the simulation
- * API, the demo and tests. They act on the world, so on whichever agent is wired to it now.
- */
-export class StationSimulation {
-  constructor(
-    private readonly config: StationConfig,
-    private readonly world: SimulatedWorld,
-  ) {}
-
-  /** The simulated contactor of a connector (simulated GPIO only). */
-  contactor(evseId: number, connectorId: number): SimulatedContactor {
-    const c = this.world.findContactor(evseId, connectorId);
-    if (!c) throw new RangeError(`no simulated contactor for connector ${connectorId} of EVSE ${evseId} (is GPIO simulated?)`);
-    return c;
-  }
-
-  /** Makes a connector's contactor weld, fail to close, or work again. */
-  setContactorFault(evseId: number, connectorId: number, mode: ContactorFaultMode): void {
-    this.contactor(evseId, connectorId).setFault(mode);
-  }
-
-  /** Makes a connector's cable lock jam holding the cable (an unlock then fails), or work again. */
-  setCableLockFault(evseId: number, connectorId: number, mode: CableLockFaultMode): void {
-    const l = this.world.findCableLock(evseId, connectorId);
-    if (!l) throw new RangeError(`no simulated cable lock for connector ${connectorId} of EVSE ${evseId} (has it a lock line, and is GPIO simulated?)`);
-    l.setFault(mode);
-  }
-
-  /** Makes an EVSE's simulated meter stop answering, answer with bad CRCs or exceptions, or read energy lower. */
-  setMeterFault(evseId: number, fault: SimulatedMeterFault['mode']): void {
-    this.requireDevice(evseId).fault =
-      fault === 'exception' ? { mode: 'exception', code: ModbusException.SlaveDeviceFailure } : fault === 'energy-backwards' ? { mode: 'energy-backwards', byWh: 1000 } : { mode: fault };
-  }
-
-  /** What the EV draws per phase while it charges (above the EVSE's limit for an overcurrent). */
-  setEvCurrent(evseId: number, amps: number[]): void {
-    this.requireDevice(evseId).physics.setEvCurrent(amps);
-  }
-
-  private setLogical(spec: InputLineSpec, active: boolean): void {
-    if (!this.world.hasGpio) throw new Error('GPIO is not simulated (gpio.driver is "sysfs")');
-    this.world.gpio.setInputLevel(spec, active !== spec.activeLow ? 1 : 0);
-  }
-
-  /** Plugs a vehicle into a connector, or unplugs it. */
-  setPlugged(evseId: number, connectorId: number, plugged: boolean): void {
-    const c = this.config.evses.find((e) => e.id === evseId)?.connectors.find((x) => x.id === connectorId);
-    if (!c) throw new RangeError(`no connector ${connectorId} on EVSE ${evseId}`);
-    if (!c.plugDetect) throw new Error(`connector ${connectorId} of EVSE ${evseId} has no plugDetect line`);
-    this.setLogical(c.plugDetect, plugged);
-  }
-
-  /** Activates or releases a safety input by its config name. */
-  setInput(name: string, active: boolean): void {
-    const i = this.config.inputs.find((x) => x.name === name);
-    if (!i) throw new RangeError(`no input named "${name}"`);
-    this.setLogical(i.line, active);
-  }
-
-  /** The simulated meter of an EVSE (meter.driver "simulated"), for its physics and faults. */
-  meterDevice(evseId: number): SimulatedMeterDevice | undefined {
-    return this.config.evses.some((e) => e.id === evseId && e.meter.driver === 'simulated') ? this.world.findMeterDevice(evseId) : undefined;
-  }
-
-  /** Whether the EV on this EVSE draws power (charging) or not (suspended). */
-  setEvCharging(evseId: number, charging: boolean): void {
-    this.requireDevice(evseId).physics.setEvDrawing(charging);
-  }
-
-  private requireDevice(evseId: number): SimulatedMeterDevice {
-    const device = this.meterDevice(evseId);
-    if (!device) throw new Error(`EVSE ${evseId} has no simulated meter`);
-    return device;
   }
 }

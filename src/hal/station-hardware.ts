@@ -1,5 +1,5 @@
 import { combineLatest, map, type Observable, type Subscription } from 'rxjs';
-import type { LedColour, StationConfig } from '../config/station-config.js';
+import type { CardReaderConfig, LedColour, StationConfig } from '../config/station-config.js';
 import type { Logger } from '../process/logger.js';
 import { silentLogger } from '../process/logger.js';
 import { systemClock, type Clock } from '../station/clock.js';
@@ -9,12 +9,16 @@ import { GpioSafetyInput } from './drivers/gpio/gpio-safety-input.js';
 import { GpioStatusIndicator } from './drivers/gpio/gpio-status-indicator.js';
 import { ModbusBusRegistry } from './drivers/modbus/modbus-bus.js';
 import { SimulatedGpio } from './drivers/simulated/simulated-gpio.js';
-import { restSimulatedInputs, wireConnectorToWorld } from './drivers/simulated/simulated-wiring.js';
+import { restSimulatedInputs, wireConnectorToWorld, wireMeterToPilotBoard } from './drivers/simulated/simulated-wiring.js';
 import { InProcessSystem } from './drivers/system/in-process-system.js';
 import { SysfsGpio } from './drivers/sysfs/sysfs-gpio.js';
 import { DigitalInput, DigitalOutput, type GpioDriver, type InputLineSpec, type OutputLineSpec } from './gpio/gpio.js';
+import { createCardReader } from './card-reader-factory.js';
 import { createEvseMeter } from './meter-factory.js';
+import { createEvsePilot } from './pilot-factory.js';
 import type { BoardSupport } from './roles/board-support.js';
+import type { CardReader, CardReaderHealth } from './roles/card-reader.js';
+import type { ControlPilot } from './roles/control-pilot.js';
 import type { ConnectorLock } from './roles/connector-lock.js';
 import type { PowerMeter } from './roles/power-meter.js';
 import type { SafetyInput } from './roles/safety-input.js';
@@ -27,10 +31,11 @@ export type { SafetyInput } from './roles/safety-input.js';
 
 /**
  * The one hardware factory: from the config it builds each role (roles/) on a real or a simulated
- * driver (drivers/): per EVSE a power meter (Modbus or simulated) and a status indicator, per
- * connector board support and a cable lock, the safety inputs, and the system. GPIO roles run on
- * sysfs lines or on the simulated world's lines; with the world's, its physics (contactors, cable
- * locks, meters) is wired to them here, and nowhere else: the drivers carry no simulation branch.
+ * driver (drivers/): per EVSE a power meter (Modbus or simulated), a control pilot board where one
+ * is fitted and a status indicator, per connector board support and a cable lock, the safety
+ * inputs, the card readers, and the system. GPIO roles run on sysfs lines or on the simulated
+ * world's lines; with the world's, its physics (contactors, cable locks, meters, the vehicle behind
+ * a simulated pilot) is wired to them here, and nowhere else: the drivers carry no simulation branch.
  */
 
 export interface ConnectorHardware {
@@ -50,6 +55,8 @@ export interface ConnectorHardware {
 export interface EvseHardware {
   evseId: number;
   meter: PowerMeter;
+  /** Its control pilot board (IEC 61851-1), polling from the start; absent where none is fitted. */
+  pilot?: ControlPilot;
   connectors: ConnectorHardware[];
   leds: StatusIndicator;
 }
@@ -57,12 +64,14 @@ export interface EvseHardware {
 export interface StationHardware {
   evses: EvseHardware[];
   inputs: SafetyInput[];
+  /** The card readers, reading from the start, each with its config (the EVSE it authorizes at). */
+  readers: Array<{ config: CardReaderConfig; reader: CardReader }>;
   system: StationSystem;
   gpio: GpioDriver;
   simulation: StationSimulation;
   /** Opens every relay now, synchronously: safe in exit and crash handlers. Returns the failures. */
   openAllRelays(): Error[];
-  /** Opens every relay, stops the meters and releases the buses. */
+  /** Opens every relay, takes the pilots' offers back to 0 A, stops the meters and readers, releases the buses. */
   close(): Promise<void>;
 }
 
@@ -74,7 +83,7 @@ export interface HardwareOptions {
    * is the caller's and outlives this hardware. Without it the hardware has a world of its own.
    */
   world?: SimulatedWorld;
-  /** Time for the meters' polls and timestamps, the inputs' debounce, an unlock's wait and the system role; default the system clock. */
+  /** Time for the meters', pilots' and readers' polls and timestamps, the inputs' debounce, an unlock's wait and the system role; default the system clock. */
   clock?: Clock;
   logger?: Logger;
 }
@@ -101,6 +110,7 @@ export async function openStationHardware(config: StationConfig, options: Hardwa
   const subscriptions: Subscription[] = [];
   const evses: EvseHardware[] = [];
   const inputs: SafetyInput[] = [];
+  const readers: StationHardware['readers'] = [];
   const relays: DigitalOutput[] = [];
   const openOutput = (spec: OutputLineSpec): Promise<DigitalOutput> => DigitalOutput.open(gpio, spec);
   const openInput = (spec: InputLineSpec): Promise<DigitalInput> => DigitalInput.open(gpio, spec, clock);
@@ -165,6 +175,10 @@ export async function openStationHardware(config: StationConfig, options: Hardwa
       }
       const simulatedDevice = e.meter.driver === 'simulated' ? world.meterDevice(e, config.storage.dir) : undefined;
       const { meter, device } = createEvseMeter(e, buses, simulatedDevice, clock);
+      const board = e.pilot?.driver === 'simulated' ? world.pilotBoard(e) : undefined;
+      const pilot = createEvsePilot(e, buses, { simulatedBoard: board, clock });
+      // A simulated meter measures what the vehicle behind a simulated pilot draws.
+      if (device && board) subscriptions.push(wireMeterToPilotBoard(board, device.physics, e.phases));
       if (device) {
         // The simulated meter measures current while any of the EVSE's contactors is closed (the
         // contacts, not the coil: a welded contactor carries current with its coil off).
@@ -177,12 +191,22 @@ export async function openStationHardware(config: StationConfig, options: Hardwa
             .subscribe((closed) => device.physics.setRelayClosed(closed)),
         );
       }
-      evses.push({ evseId: e.id, meter, connectors, leds: new GpioStatusIndicator(outputs[k]!.leds) });
+      evses.push({ evseId: e.id, meter, ...(pilot ? { pilot } : {}), connectors, leds: new GpioStatusIndicator(outputs[k]!.leds) });
     }
     for (const i of config.inputs) inputs.push(new GpioSafetyInput(i, await openInput(i.line)));
+    for (const r of config.readers) {
+      const reader = createCardReader(r, { clock, simulated: r.driver === 'simulated' ? world.cardReader(r.name) : undefined, log: (line) => log.info(line) });
+      readers.push({ config: r, reader });
+      subscriptions.push(logReaderHealth(reader, log));
+    }
+    // Everything is built: the pilots and readers start reading now (the agent starts the meters).
+    for (const [k, e] of config.evses.entries()) if (e.pilot) evses[k]!.pilot?.start(e.pilot.pollIntervalMs);
+    for (const r of readers) r.reader.start();
   } catch (err) {
     openAllRelays();
     for (const s of subscriptions) s.unsubscribe();
+    // The error that got us here is the one to report: a failing close does not replace it.
+    await Promise.allSettled([...evses.map((e) => e.pilot?.close()), ...readers.map((r) => r.reader.close())]);
     await buses.closeAll();
     if (ownWorld) await world.close();
     throw err;
@@ -190,12 +214,13 @@ export async function openStationHardware(config: StationConfig, options: Hardwa
 
   log.info(
     `hardware ready: ${gpio.kind} GPIO, ${relays.length} relay${relays.length === 1 ? '' : 's'} open, ` +
-      evses.map((e) => e.meter.name).join(', '),
+      [...evses.flatMap((e) => (e.pilot ? [e.meter.name, e.pilot.name] : [e.meter.name])), ...readers.map((r) => r.reader.name)].join(', '),
   );
 
   return {
     evses,
     inputs,
+    readers,
     system: new InProcessSystem(clock),
     gpio,
     simulation: new StationSimulation(config, world),
@@ -204,7 +229,10 @@ export async function openStationHardware(config: StationConfig, options: Hardwa
       const failures = openAllRelays();
       for (const f of failures) log.error(`could not open a relay: ${f.message}`);
       for (const s of subscriptions) s.unsubscribe();
+      // The pilots first, while their bus is still open: each takes its offer back to 0 A.
+      await Promise.all(evses.map((e) => e.pilot?.close()));
       await Promise.all(evses.map((e) => e.meter.close()));
+      await Promise.all(readers.map((r) => r.reader.close()));
       await buses.closeAll();
       for (const i of inputs) await i.close();
       for (const e of evses) for (const c of e.connectors) await c.board.close();
@@ -213,4 +241,14 @@ export async function openStationHardware(config: StationConfig, options: Hardwa
       await closeWorldOrGpio();
     },
   };
+}
+
+/** A reader that fails (unplugged, refused) is a warning; back to ok is said once it reads again. */
+function logReaderHealth(reader: CardReader, log: Logger): Subscription {
+  let last: CardReaderHealth['state'] = 'unknown';
+  return reader.health$.subscribe((h) => {
+    if (h.state === 'failed' && last !== 'failed') log.warning(`${reader.name}: ${h.lastError ?? 'failed'}; retrying`);
+    if (h.state === 'ok' && last === 'failed') log.info(`${reader.name}: reading again`);
+    last = h.state;
+  });
 }

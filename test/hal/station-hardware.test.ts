@@ -2,8 +2,12 @@ import assert from 'node:assert/strict';
 import type { StationConfig } from '../../src/config/station-config.js';
 import { SimulatedGpio } from '../../src/hal/drivers/simulated/simulated-gpio.js';
 import { inactiveLevel, type Level } from '../../src/hal/gpio/gpio.js';
-import { openStationHardware } from '../../src/hal/station-hardware.js';
+import { openStationHardware, SimulatedWorld } from '../../src/hal/station-hardware.js';
+import type { CardPresented } from '../../src/hal/roles/card-reader.js';
+import { FakeClock } from '../../src/station/clock.js';
 import { scratchSimulatorConfig } from '../helpers/cli.js';
+import { capturingLogger } from '../helpers/logging.js';
+import { removeTempDir } from '../helpers/temp-dir.js';
 import { waitFor } from './gpio-fakes.js';
 
 describe('GPIO: relays open at start and on shutdown (station hardware)', () => {
@@ -86,3 +90,68 @@ describe('GPIO: relays open at start and on shutdown (station hardware)', () => 
   });
 });
 
+
+describe('card readers (station hardware)', () => {
+  /** The simulator's config with a simulated reader at EVSE 1. */
+  function withReader(): StationConfig {
+    const config = scratchSimulatorConfig('evse-readers-storage');
+    return { ...config, readers: [{ name: 'front', driver: 'simulated', evseId: 1 }] };
+  }
+
+  it('opens each reader with its config, started; the levers present cards; unplugged is logged, and so is back; close() ends it', async () => {
+    const config = withReader();
+    const world = new SimulatedWorld({ clock: new FakeClock() });
+    const lines: string[] = [];
+    const hw = await openStationHardware(config, { world, clock: new FakeClock(), logger: capturingLogger(lines) });
+    try {
+      assert.equal(hw.readers.length, 1);
+      const { config: readerConfig, reader } = hw.readers[0]!;
+      assert.equal(readerConfig.evseId, 1);
+      assert.equal(reader, world.findCardReader('front'), 'the world\'s reader');
+      assert.ok(lines.some((l) => /^info hardware ready: .*reader front \(simulated\)/.test(l)), lines.join('\n'));
+      const cards: CardPresented[] = [];
+      reader.cards$.subscribe((c) => cards.push(c));
+
+      assert.equal(hw.simulation.hasReader('front'), true);
+      assert.equal(hw.simulation.hasReader('back'), false);
+      assert.equal(hw.simulation.presentCard('front', '04A1B2C3D4E5F6'), true, 'started by the hardware');
+      assert.deepEqual(cards, [{ idToken: '04A1B2C3D4E5F6', type: 'ISO14443' }]);
+      assert.throws(() => hw.simulation.presentCard('back', 'DEADBEEF'), /no simulated card reader named "back"/);
+
+      hw.simulation.setReaderGone('front', true);
+      assert.equal(hw.simulation.presentCard('front', 'DEADBEEF'), false);
+      hw.simulation.setReaderGone('front', false);
+      assert.deepEqual(
+        lines.filter((l) => l.includes('reader front')).slice(1),
+        ['warning reader front (simulated): the reader is gone (unplugged); retrying', 'info reader front (simulated): reading again'],
+      );
+    } finally {
+      await hw.close();
+    }
+    assert.equal(world.findCardReader('front')!.isStarted, false, 'close() ended the reader\'s session');
+    await world.close();
+    removeTempDir(config.storage.dir);
+  });
+
+  it('a reader unplugged while the agent was down is failed for the next agent on the same world', async () => {
+    const config = withReader();
+    const clock = new FakeClock();
+    const world = new SimulatedWorld({ clock });
+    const first = await openStationHardware(config, { world, clock });
+    first.simulation.setReaderGone('front', true);
+    await first.close();
+
+    const second = await openStationHardware(config, { world, clock });
+    try {
+      const states: string[] = [];
+      second.readers[0]!.reader.health$.subscribe((h) => states.push(h.state));
+      assert.deepEqual(states, ['failed']);
+      second.simulation.setReaderGone('front', false);
+      assert.deepEqual(states, ['failed', 'ok']);
+    } finally {
+      await second.close();
+      await world.close();
+      removeTempDir(config.storage.dir);
+    }
+  });
+});

@@ -72,6 +72,6 @@ export class SimulatedCardReader implements CardReader {
   }
 
   private reportHealth(): void {
-    this.health.next(this.gone ? { state: 'failed', lastError: `${this.name}: the reader is gone (unplugged)` } : { state: 'ok' });
+    this.health.next(this.gone ? { state: 'failed', lastError: 'the reader is gone (unplugged)' } : { state: 'ok' });
   }
 }

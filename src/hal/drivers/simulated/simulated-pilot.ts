@@ -1,3 +1,4 @@
+import { Subject, type Observable } from 'rxjs';
 import type { VehicleState } from '../../roles/board-support.js';
 import { RegisterReadError } from '../../meter/register-reader.js';
 import { encodeOfferedCurrent, encodeVehicleState } from '../../pilot/codec.js';
@@ -21,6 +22,7 @@ export class SimulatedPilotBoard {
   /** The cable's rating the proximity pilot gives, A (0: no cable / not reported). */
   cableRatingA = 32;
   private readonly holding = new Map<number, number>();
+  private readonly changes = new Subject<void>();
 
   constructor(
     readonly profile: PilotProfile,
@@ -42,6 +44,25 @@ export class SimulatedPilotBoard {
 
   get vehicleState(): VehicleState {
     return this.vehicle.pilotState(this.offeredCurrentA);
+  }
+
+  /** The current the vehicle draws now, A, per phase: the offer, at most its limit, while in C or D. */
+  get drawnCurrentA(): number {
+    return this.vehicle.drawnCurrentA(this.offeredCurrentA);
+  }
+
+  /**
+   * Each change of what the vehicle may draw: a write that changed the offered current, or a change
+   * to the vehicle made through updateVehicle(). The simulated meter follows it.
+   */
+  get changes$(): Observable<void> {
+    return this.changes.asObservable();
+  }
+
+  /** Changes the vehicle (plugs it, makes it full, faults it) and tells changes$. */
+  updateVehicle(change: (vehicle: SimulatedVehicle) => void): void {
+    change(this.vehicle);
+    this.changes.next();
   }
 
   private stateRaw(): number {
@@ -71,6 +92,12 @@ export class SimulatedPilotBoard {
 
   /** A write of one register; the board accepts only the writable ones and only sane currents. */
   writeRegister(address: number, value: number): void {
+    const offerBefore = this.offeredCurrentA;
+    this.store(address, value);
+    if (this.offeredCurrentA !== offerBefore) this.changes.next();
+  }
+
+  private store(address: number, value: number): void {
     if (this.fault.mode === 'exception') throw new ModbusExceptionError(this.fault.code);
     const r = this.profile.registers;
     if (address === r.offeredCurrent.register) {
@@ -87,12 +114,14 @@ export class SimulatedPilotBoard {
     if (fn !== r.offeredCurrent.writeFunction && fn !== r.turnOff?.writeFunction) throw new ModbusExceptionError(ModbusException.IllegalFunction);
     if (values.length < 1) throw new ModbusExceptionError(ModbusException.IllegalDataValue);
     const before = new Map(this.holding);
+    const offerBefore = this.offeredCurrentA;
     try {
-      values.forEach((v, i) => this.writeRegister(start + i, v));
+      values.forEach((v, i) => this.store(start + i, v));
     } catch (err) {
       for (const [a, v] of before) this.holding.set(a, v);
       throw err;
     }
+    if (this.offeredCurrentA !== offerBefore) this.changes.next();
   }
 }
 

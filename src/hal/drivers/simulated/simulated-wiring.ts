@@ -1,7 +1,9 @@
-import type { Subscription } from 'rxjs';
+import { startWith, type Subscription } from 'rxjs';
 import type { ConnectorConfig, StationConfig } from '../../../config/station-config.js';
 import { inactiveLevel, type DigitalOutput, type InputLineSpec } from '../../gpio/gpio.js';
 import type { SimulatedWorld } from '../../simulated-world.js';
+import type { MeterPhysics } from './meter-physics.js';
+import type { SimulatedPilotBoard } from './simulated-pilot.js';
 
 /**
  * What makes GPIO-line drivers simulated drivers: the simulated world's physics wired to the
@@ -51,4 +53,18 @@ export function wireConnectorToWorld(
     if (lockFeedback) subscriptions.push(cableLock.holding$.subscribe((holding) => gpio.setInputLevel(lockFeedback, levelOf(holding, lockFeedback))));
   }
   return subscriptions;
+}
+
+/**
+ * With a simulated pilot board the meter measures what the vehicle behind it draws: the offered
+ * current, at most the vehicle's limit, on each of the EVSE's `phases` while it is in C or D
+ * (IEC 61851-1), nothing in A or B. The contactor still decides whether any of it flows (wired by
+ * the hardware factory). Followed at once and on every change of offer or vehicle.
+ */
+export function wireMeterToPilotBoard(board: SimulatedPilotBoard, physics: MeterPhysics, phases: number): Subscription {
+  physics.setEvDrawing(true);
+  return board.changes$.pipe(startWith(undefined)).subscribe(() => {
+    const amps = board.drawnCurrentA;
+    physics.setEvCurrent(Array.from({ length: physics.phases }, (_, i) => (i < phases ? amps : 0)));
+  });
 }
