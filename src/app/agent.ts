@@ -34,6 +34,7 @@ import {
   type RestartReason,
 } from './agent-parts.js';
 import { apiBackend, apiOptions } from './api-backend.js';
+import { followCardReaders } from './card-readers.js';
 import { followSafetyInputs } from './safety-inputs.js';
 import { evsePortFrom } from './station-ports.js';
 import { StationStatus, type StationStatusView } from './station-status.js';
@@ -274,6 +275,7 @@ export class Agent {
       adapter.start();
       station.start();
       agent.subscriptions.push(...followSafetyInputs(hardware.inputs, station));
+      agent.subscriptions.push(...followCardReaders(hardware.readers, station, log));
       for (const [i, e] of station.evses.entries()) agent.leds.push(StatusLeds.forEvse(e, hardware.evses[i]!.leds, config.ledPatterns, clock));
       for (const [i, e] of hardware.evses.entries()) e.meter.start(config.evses[i]!.meter.pollIntervalMs);
       log.info(`local API on http://${config.api.host}:${agent.apiPort}/api/status`);

@@ -1,12 +1,14 @@
 import type { Subscription } from 'rxjs';
 import type { StationConfig } from '../config/station-config.js';
+import type { CardReaderHealth } from '../hal/roles/card-reader.js';
+import type { PilotHealth } from '../hal/roles/control-pilot.js';
 import type { StationHardware } from '../hal/station-hardware.js';
 import type { OcppClient } from '../ocpp/ocpp-client.js';
 import type { MeterReading } from '../station/meter-reading.js';
 import type { ProtocolAdapter, ProtocolConnectorView } from '../ocpp/protocol-adapter.js';
 import type { Authorization, Evse } from '../station/evse.js';
 import type { ConnectorSnapshot, EvseSnapshot, Station } from '../station/station.js';
-import type { FaultKind, IdToken } from '../station/types.js';
+import type { FaultKind, IdToken, VehicleState } from '../station/types.js';
 import type { JournalDamage } from '../store/append-journal.js';
 import type { TransactionJournal } from '../store/transaction-journal.js';
 import type { LedShown } from './status-leds.js';
@@ -70,6 +72,27 @@ export interface EvseStatusView {
   connectors: Array<ConnectorSnapshot & { ocppStatus?: ProtocolConnectorView }>;
   transaction: TransactionStatusView | null;
   meter: { name: string; health: string; failure?: string; registerWh: number | null; sessionEnergyWh: number | null; latest: LatestReadingView | null } | null;
+  /** With a pilot: the vehicle's state letter as the board last read it (null until it answered). */
+  vehicleState?: VehicleState | null;
+  /** With a pilot: the current offered to the vehicle now, A (0: none). */
+  offeredCurrentA?: number;
+  pilot?: PilotStatusView;
+}
+
+export interface PilotStatusView {
+  name: string;
+  health: PilotHealth['state'];
+  failure?: string;
+  cableRatingA?: number;
+  boardErrors: readonly string[];
+}
+
+export interface CardReaderStatusView {
+  name: string;
+  evseId: number;
+  driver: string;
+  health: CardReaderHealth['state'];
+  lastError?: string;
 }
 
 /** The meter's last good reading, with how old it is: stale while the meter has failed (it is the last before the failure). */
@@ -84,6 +107,7 @@ export interface StationStatusView {
   connection: { url: string; connected: boolean; bootState: string; connectedSince: string | null; connectedForS: number | null };
   storage: { queuedTransactionMessages: number; journalWritable: boolean; journalDamage: readonly JournalDamage[] };
   evses: EvseStatusView[];
+  readers: CardReaderStatusView[];
 }
 
 const seconds = (ms: number): number => Math.round(ms / 100) / 10;
@@ -104,11 +128,13 @@ export class StationStatus {
   /** Per EVSE: when an authorization without a cable times out (null: it waits without limit). */
   private readonly cableDeadline = new Map<number, number | null>();
   private readonly subscriptions: Subscription[] = [];
+  private readonly readerHealth = new Map<string, CardReaderHealth>();
 
   constructor(private readonly s: StatusSources) {
     const clock = s.clock ?? systemClock;
     this.now = () => clock.nowMs();
     this.startedAt = this.now();
+    for (const r of s.hardware.readers) this.subscriptions.push(r.reader.health$.subscribe((h) => this.readerHealth.set(r.config.name, h)));
     this.subscriptions.push(
       s.station.events$.subscribe((e) => {
         if (e.type !== 'FaultChanged') return;
@@ -156,11 +182,17 @@ export class StationStatus {
         journalDamage: this.s.journal()?.damage ?? [],
       },
       evses: this.s.station.snapshot().map((e) => this.evse(e, now)),
+      readers: this.s.hardware.readers.map(({ config: r }) => {
+        const h = this.readerHealth.get(r.name);
+        return { name: r.name, evseId: r.evseId, driver: r.driver, health: h?.state ?? 'unknown', lastError: h?.lastError };
+      }),
     };
   }
 
   private evse(e: EvseSnapshot, now: number): EvseStatusView {
-    const meter = this.s.hardware.evses.find((h) => h.evseId === e.evseId)?.meter;
+    const hw = this.s.hardware.evses.find((h) => h.evseId === e.evseId);
+    const meter = hw?.meter;
+    const pilot = hw?.pilot;
     const tx = e.transaction;
     const registerWh = meter?.latest?.energyImportWh;
     const csmsId = tx && this.s.adapter.csmsTransactionId ? { csmsTransactionId: this.s.adapter.csmsTransactionId(tx.id) ?? null } : {};
@@ -195,6 +227,17 @@ export class StationStatus {
             latest: meter.latest ? { ...meter.latest, ageS: seconds(Math.max(0, now - meter.latest.timestamp.getTime())), stale: meterFailed } : null,
           }
         : null,
+      vehicleState: pilot ? (pilot.status?.vehicleState ?? null) : undefined,
+      offeredCurrentA: pilot?.offeredCurrentA,
+      pilot: pilot
+        ? {
+            name: pilot.name,
+            health: pilot.health.state,
+            failure: pilot.health.state === 'failed' ? pilot.health.lastFault?.message : undefined,
+            cableRatingA: pilot.status?.cableRatingA,
+            boardErrors: pilot.status?.boardErrors ?? [],
+          }
+        : undefined,
     };
   }
 

@@ -40,6 +40,8 @@ export function watchedFaults(config: StationConfig): Array<{ fault: FaultKind; 
   for (const e of config.evses) {
     faults.push({ fault: 'meter', evseId: e.id }, { fault: 'overcurrent', evseId: e.id });
     if (e.connectors.some((c) => c.relayFeedback)) faults.push({ fault: 'contactor-welded', evseId: e.id }, { fault: 'contactor-failed', evseId: e.id });
+    if (e.pilot) faults.push({ fault: 'vehicle', evseId: e.id }, { fault: 'ventilation', evseId: e.id }, { fault: 'pilot', evseId: e.id });
+    if (e.connectors.some((c) => c.lock)) faults.push({ fault: 'cable-lock', evseId: e.id });
   }
   for (const i of config.inputs) faults.push(i.evseId === undefined ? { fault: i.function } : { fault: i.function, evseId: i.evseId });
   return faults;
