@@ -100,7 +100,7 @@ describe('register pilot against the simulated board', () => {
   it('reads the cable rating from the proximity pilot', async () => {
     board.cableRatingA = 20;
     await pilot.poll();
-    assert.equal(pilot.cableRatingA, 0, 'no cable while unplugged');
+    assert.equal(pilot.cableRatingA, undefined, 'no cable while unplugged (the board reads 0): no rating to limit the offer by');
     board.vehicle.plugIn();
     await pilot.poll();
     assert.equal(pilot.cableRatingA, 20);
@@ -193,7 +193,7 @@ describe('simulated board write requests', () => {
 });
 
 describe('Modbus pilot port writes', () => {
-  it('writes through the bus\'s write request, whole amps, and close() waits for a write on its way', async () => {
+  it('writes through the bus\'s write request, whole amps; close() waits for a write on its way and takes the offer back to 0 A', async () => {
     const board = new SimulatedPilotBoard(profile, 1);
     const bus = new ModbusBus({ kind: 'tcp', host: '127.0.0.1', port: 1, framing: 'mbap' }, { timeoutMs: 50, interRequestDelayMs: 0 });
     const calls: unknown[][] = [];
@@ -205,9 +205,12 @@ describe('Modbus pilot port writes', () => {
     };
     const pilot = new RegisterPilot({ name: 'evse 1', profile, port: new ModbusPilotPort(Object.assign(bus, writer), 7), failAfterPolls: 3 });
     pilot.setOfferedCurrent(16.5);
-    await pilot.close(); // waits for the write on its way
-    assert.deepEqual(calls, [[7, 16, 1000, [16]]]);
-    assert.equal(board.offeredCurrentA, 16);
+    await pilot.close(); // waits for the write on its way, then stops the PWM
+    assert.deepEqual(calls, [
+      [7, 16, 1000, [16]],
+      [7, 16, 1000, [0]],
+    ]);
+    assert.equal(board.offeredCurrentA, 0);
     await bus.close();
   });
 });
