@@ -4,7 +4,8 @@ import { HttpError, oneOf, positiveInt } from './http-util.js';
 
 /**
  * The simulation's levers under /api/sim: plug, EV, card reader, fault inputs, contactor, cable
- * lock and meter faults. They exist only with simulated hardware or when api.simulation enables them.
+ * lock and meter faults, the vehicle behind a simulated pilot board, simulated card readers. They
+ * exist only with simulated hardware or when api.simulation enables them.
  */
 
 export interface SimulationLevers {
@@ -17,6 +18,14 @@ export interface SimulationLevers {
   setMeterFault(evseId: number, fault: MeterFaultName): void;
   /** Jams a connector's simulated cable lock holding the cable, or frees it; absent when the agent offers no such lever. */
   setCableLockFault?(evseId: number, connectorId: number, fault: CableLockFaultName): void;
+  /** Changes the vehicle behind an EVSE's simulated pilot board; throws when the EVSE has none. */
+  setVehicle?(evseId: number, change: VehicleChangeBody): void;
+  /** Holds a card to a simulated reader; whether the agent read it (false: the reader is gone or not read). */
+  presentCard?(readerName: string, idToken: string, type: IdTokenKind): boolean;
+  /** Unplugs a simulated reader (true) or plugs it back (false). */
+  setReaderGone?(readerName: string, gone: boolean): void;
+  /** Whether there is a simulated card reader of this name. */
+  hasReader?(readerName: string): boolean;
   hasEvse(evseId: number): boolean;
   hasConnector(evseId: number, connectorId: number): boolean;
   hasInput(name: string): boolean;
@@ -28,6 +37,16 @@ export const CABLE_LOCK_FAULTS = ['none', 'stuck-locked'] as const;
 export type CableLockFaultName = (typeof CABLE_LOCK_FAULTS)[number];
 export const METER_FAULTS = ['none', 'silent', 'crc', 'exception', 'energy-backwards'] as const;
 export type MeterFaultName = (typeof METER_FAULTS)[number];
+/** The vehicle's faults as the pilot sees them (IEC 61851-1): a shorted diode, the pilot pulled to 0 V (state E). */
+export const VEHICLE_FAULTS = ['none', 'diode-short', 'state-e'] as const;
+export type VehicleFaultName = (typeof VEHICLE_FAULTS)[number];
+
+/** POST /api/sim/evses/{e}/vehicle: what changes about the vehicle behind the simulated pilot. */
+export interface VehicleChangeBody {
+  needsVentilation?: boolean;
+  fault?: VehicleFaultName;
+  maxCurrentA?: number;
+}
 
 const ID_TOKEN_TYPES: readonly IdTokenKind[] = ['Central', 'eMAID', 'ISO14443', 'ISO15693', 'KeyCode', 'Local', 'MacAddress', 'NoAuthorization'];
 
@@ -72,6 +91,49 @@ function evRoute(sim: SimulationLevers, evseId: number, body: Record<string, unk
   );
 }
 
+const VEHICLE_BODY = 'a JSON object with needsVentilation (true or false), fault ("none", "diode-short" or "state-e") and/or maxCurrentA (amps, 0 to 1000)';
+
+/** The vehicle's change from a request body; 400 saying what was expected for anything else. */
+function vehicleChange(body: Record<string, unknown>): VehicleChangeBody {
+  const unknown = Object.keys(body).filter((k) => k !== 'needsVentilation' && k !== 'fault' && k !== 'maxCurrentA');
+  if (unknown.length > 0) throw new HttpError(400, `unknown field ${unknown.map((k) => JSON.stringify(k)).join(', ')}; expected ${VEHICLE_BODY}`);
+  const change: VehicleChangeBody = {};
+  const { needsVentilation, fault, maxCurrentA } = body;
+  if (needsVentilation !== undefined) {
+    if (typeof needsVentilation !== 'boolean') throw new HttpError(400, 'needsVentilation must be true or false');
+    change.needsVentilation = needsVentilation;
+  }
+  if (fault !== undefined) change.fault = oneOf(fault, VEHICLE_FAULTS, 'fault');
+  if (maxCurrentA !== undefined) {
+    if (typeof maxCurrentA !== 'number' || !Number.isFinite(maxCurrentA) || maxCurrentA < 0 || maxCurrentA > 1000) throw new HttpError(400, 'maxCurrentA must be a number of amps from 0 to 1000');
+    change.maxCurrentA = maxCurrentA;
+  }
+  if (Object.keys(change).length === 0) throw new HttpError(400, `give ${VEHICLE_BODY}`);
+  return change;
+}
+
+/** POST /api/sim/readers/{name}/card and .../gone: a simulated card reader's levers. */
+function readerRoute(sim: SimulationLevers, name: string, tail: string[], body: Record<string, unknown>): object {
+  if (!sim.hasReader || !sim.presentCard || !sim.setReaderGone) throw new HttpError(409, 'this agent offers no card reader levers');
+  if (!sim.hasReader(name)) throw new HttpError(404, `no simulated card reader named "${name}"`);
+  if (tail.length === 1 && tail[0] === 'card') {
+    const idToken = body['idToken'];
+    const type = body['type'] ?? 'ISO14443';
+    if (typeof idToken !== 'string' || idToken.length === 0 || idToken.length > 36) throw new HttpError(400, 'idToken must be a string of 1 to 36 characters (e.g. a card\'s UID in hex, "04A1B2C3")');
+    if (typeof type !== 'string' || !ID_TOKEN_TYPES.includes(type as IdTokenKind)) throw new HttpError(400, `type must be one of ${ID_TOKEN_TYPES.join(', ')}`);
+    let read = false;
+    lever(() => (read = sim.presentCard!(name, idToken, type as IdTokenKind)), {});
+    // read false: the agent did not take the card (the reader is unplugged, or no agent reads it now).
+    return { ok: true, reader: name, idToken, type, read };
+  }
+  if (tail.length === 1 && tail[0] === 'gone') {
+    if (typeof body['gone'] !== 'boolean') throw new HttpError(400, 'gone must be true (the reader unplugged) or false (plugged back)');
+    const gone = body['gone'];
+    return lever(() => sim.setReaderGone!(name, gone), { reader: name, gone });
+  }
+  throw new HttpError(404, 'not found');
+}
+
 /** POST /api/sim/...: `path` is what follows /api/sim; sim is undefined when the hardware is real (409). */
 export async function simRoute(
   path: string[],
@@ -109,8 +171,14 @@ export async function simRoute(
       return lever(() => sim.setMeterFault(evseId, fault), { evseId, meter: fault });
     }
     if (tail[0] === 'ev' && tail.length === 1) return evRoute(sim, evseId, body);
+    if (tail[0] === 'vehicle' && tail.length === 1) {
+      const change = vehicleChange(body);
+      if (!sim.setVehicle) throw new HttpError(409, 'this agent offers no vehicle lever');
+      return lever(() => sim.setVehicle!(evseId, change), { evseId, vehicle: change });
+    }
     throw new HttpError(404, 'not found');
   }
+  if (kind === 'readers' && id !== undefined) return readerRoute(sim, decodeURIComponent(id), tail, body);
   if (kind === 'inputs' && id !== undefined && tail.length === 0) {
     const name = decodeURIComponent(id);
     if (!sim.hasInput(name)) throw new HttpError(404, `no input named "${name}"`);

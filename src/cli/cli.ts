@@ -1,8 +1,10 @@
+import * as cardRead from './commands/card-read.js';
 import * as checkConfig from './commands/check-config.js';
 import * as demo from './commands/demo.js';
 import * as devCsms from './commands/dev-csms.js';
 import * as meterRead from './commands/meter-read.js';
 import * as meterSim from './commands/meter-sim.js';
+import * as pilotRead from './commands/pilot-read.js';
 import * as run from './commands/run.js';
 import { runCommandLine, type CommandModules } from './command-line.js';
 import * as failsafe from './failsafe/failsafe-args.js';
@@ -19,6 +21,8 @@ const LOADED: CommandModules = {
   checkConfig: async () => checkConfig,
   meterRead: async () => meterRead,
   meterSim: async () => meterSim,
+  pilotRead: async () => pilotRead,
+  cardRead: async () => cardRead,
   failsafe: async () => failsafe,
   demo: async () => demo,
   devCsms: async () => devCsms,

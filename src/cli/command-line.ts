@@ -16,6 +16,8 @@ export interface CommandModules {
   checkConfig(): Promise<typeof import('./commands/check-config.js')>;
   meterRead(): Promise<typeof import('./commands/meter-read.js')>;
   meterSim(): Promise<typeof import('./commands/meter-sim.js')>;
+  pilotRead(): Promise<typeof import('./commands/pilot-read.js')>;
+  cardRead(): Promise<typeof import('./commands/card-read.js')>;
   failsafe(): Promise<typeof import('./failsafe/failsafe-args.js')>;
   demo(): Promise<typeof import('./commands/demo.js')>;
   devCsms(): Promise<typeof import('./commands/dev-csms.js')>;
@@ -71,6 +73,30 @@ export async function runCommandLine(argv: string[], io: CliIo, commands: Comman
         const { meterReadCommand } = await commands.meterRead();
         return await meterReadCommand(io, values.config ?? defaultConfig(), values.json ?? false, evse);
       }
+      case 'pilot': {
+        const [sub, ...args] = rest;
+        if (sub !== 'read') throw new UsageError(`unknown pilot command "${sub ?? ''}" (try: pilot read)`);
+        const { values } = parseArgs({
+          args,
+          options: { config: { type: 'string', short: 'c' }, json: { type: 'boolean' }, evse: { type: 'string' } },
+        });
+        const evse = values.evse === undefined ? undefined : Number(values.evse);
+        if (evse !== undefined && !Number.isInteger(evse)) throw new UsageError('--evse takes an EVSE id');
+        const { pilotReadCommand } = await commands.pilotRead();
+        return await pilotReadCommand(io, values.config ?? defaultConfig(), values.json ?? false, evse);
+      }
+      case 'card': {
+        const [sub, ...args] = rest;
+        if (sub !== 'read') throw new UsageError(`unknown card command "${sub ?? ''}" (try: card read)`);
+        const { values } = parseArgs({
+          args,
+          options: { config: { type: 'string', short: 'c' }, json: { type: 'boolean' }, reader: { type: 'string' }, timeout: { type: 'string' } },
+        });
+        const timeoutS = values.timeout === undefined ? undefined : Number(values.timeout);
+        if (timeoutS !== undefined && !(Number.isFinite(timeoutS) && timeoutS > 0)) throw new UsageError('--timeout takes seconds, more than 0');
+        const { cardReadCommand } = await commands.cardRead();
+        return await cardReadCommand(io, values.config ?? defaultConfig(), { json: values.json ?? false, reader: values.reader, timeoutS });
+      }
       case 'meter-sim': {
         const { values } = parseArgs({
           args: rest,
@@ -86,8 +112,13 @@ export async function runCommandLine(argv: string[], io: CliIo, commands: Comman
             relay: { type: 'string' },
             load: { type: 'string' },
             'start-energy-wh': { type: 'string' },
+            'pilot-unit': { type: 'string' },
+            'pilot-profile': { type: 'string' },
           },
         });
+        const pilotUnit = values['pilot-unit'] === undefined ? undefined : Number(values['pilot-unit']);
+        if (pilotUnit !== undefined && !(Number.isInteger(pilotUnit) && pilotUnit >= 1 && pilotUnit <= 247)) throw new UsageError('--pilot-unit takes a unit id, 1 to 247');
+        if (values['pilot-profile'] !== undefined && pilotUnit === undefined) throw new UsageError('--pilot-profile goes with --pilot-unit');
         if (!values.profile) throw new UsageError('meter-sim needs --profile (a name from hardware/meters or a file)');
         const { meterSimCommand } = await commands.meterSim();
         return await meterSimCommand(io, {
@@ -99,9 +130,12 @@ export async function runCommandLine(argv: string[], io: CliIo, commands: Comman
           baudRate: Number(values['baud-rate'] ?? 9600),
           parity: oneOf(values.parity, ['none', 'even', 'odd'] as const, '--parity', 'none'),
           stopBits: values['stop-bits'] === '2' ? 2 : 1,
-          relayClosed: oneOf(values.relay, ['open', 'closed'] as const, '--relay', 'open') === 'closed',
+          // With a pilot the contactor is taken to follow the vehicle: closed unless told otherwise.
+          relayClosed: oneOf(values.relay, ['open', 'closed'] as const, '--relay', pilotUnit === undefined ? 'open' : 'closed') === 'closed',
           loadA: intList(values.load ?? '16,16,16', '--load'),
           startEnergyWh: Number(values['start-energy-wh'] ?? 0),
+          pilotUnit,
+          pilotProfile: values['pilot-profile'],
         });
       }
       case 'failsafe': {

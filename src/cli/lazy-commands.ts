@@ -7,6 +7,8 @@ export function lazyCommands(): CommandModules {
     checkConfig: () => import('./commands/check-config.js'),
     meterRead: () => import('./commands/meter-read.js'),
     meterSim: () => import('./commands/meter-sim.js'),
+    pilotRead: () => import('./commands/pilot-read.js'),
+    cardRead: () => import('./commands/card-read.js'),
     failsafe: () => import('./failsafe/failsafe-args.js'),
     demo: () => import('./commands/demo.js'),
     devCsms: () => import('./commands/dev-csms.js'),

@@ -11,12 +11,22 @@ export function demoDefaultConfig(): string {
   return path.join(packageRoot, 'config', 'simulator.json');
 }
 
-export const METER_SIM_COMMANDS = `commands on standard input (one per line; "unit N" first to address one meter):
+export const METER_SIM_COMMANDS = `commands on standard input (one per line; "unit N" first to address one meter or the pilot board):
   relay open|closed            the contactor in front of the meter
-  ev charging|suspended        whether the EV draws current
-  load A[,A,A]                 what the EV draws per phase
+  ev charging|suspended        whether the EV draws current (with a pilot: vehicle charge|full)
+  load A[,A,A]                 what the EV draws per phase (with a pilot: the most the vehicle draws)
   fault none|silent|crc|exception [code]|energy-backwards [Wh]
-  status                       print the meter's values as JSON`;
+                               (the pilot board: none|silent|exception [code])
+  status                       print the meter's (and the pilot's) values as JSON
+with --pilot-unit, the vehicle behind the pilot board (IEC 61851-1):
+  plug | unplug                a vehicle plugged in (state B) or none (A)
+  vehicle charge|full          wants energy (C once a current is offered) or is full (stays in B)
+  vehicle ventilation|no-ventilation   asks for ventilation while charging (D) or not
+  vehicle fault none|diode-short|state-e   a shorted diode (the board's failure) or the pilot at 0 V (E)
+  vehicle max A                the most the vehicle draws, A
+  cable A                      the cable's rating the proximity pilot gives, A (0: none)
+  the first meter then measures what the vehicle draws: the offer, at most its own limit, while in C or D
+  and the contactor in front of the meter (relay) is closed; with a pilot --relay defaults to closed`;
 
 /** Each command's usage: `evse-agent <command> --help` prints its own, `evse-agent --help` all of them. */
 export const COMMAND_USAGE: Record<string, string> = {
@@ -26,10 +36,19 @@ export const COMMAND_USAGE: Record<string, string> = {
                                           prints warnings (exit 0)`,
   meter: `  meter read [--config FILE] [--evse N] [--json]
                                           read every value of the meters once (commissioning); no GPIO`,
+  pilot: `  pilot read [--config FILE] [--evse N] [--json]
+                                          read the control pilot boards once (vehicle state A-F, offered
+                                          current, cable rating, board errors); leaves them at 0 A; no GPIO`,
+  card: `  card read [--config FILE] [--reader NAME] [--timeout S] [--json]
+                                          wait for one card at the readers (default 30 s) and print its
+                                          id as the agent sends it; exit 69 when none comes`,
   'meter-sim': `  meter-sim --profile P (--port PATH | --tcp HOST:PORT) [--framing mbap|rtu] [--unit-id N[,N...]]
             [--baud-rate B] [--parity none|even|odd] [--stop-bits 1|2]
             [--relay open|closed] [--load A[,A,A]] [--start-energy-wh WH]
-                                          a simulated meter as a Modbus slave`,
+            [--pilot-unit N [--pilot-profile P]]
+                                          a simulated meter as a Modbus slave; with --pilot-unit, a
+                                          simulated pilot board (hardware/pilots, default evse-wb) and
+                                          its vehicle at unit N on the same line`,
   failsafe: `  failsafe [--config FILE] [--state-dir DIR]
                                           open every relay and exit (run by systemd after a stop): those
                                           the config names and those of the relay map the last start left
