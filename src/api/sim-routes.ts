@@ -33,7 +33,7 @@ export interface SimulationLevers {
 
 export const CONTACTOR_FAULTS = ['none', 'welded', 'fails-to-close'] as const;
 export type ContactorFaultName = (typeof CONTACTOR_FAULTS)[number];
-export const CABLE_LOCK_FAULTS = ['none', 'stuck-locked'] as const;
+export const CABLE_LOCK_FAULTS = ['none', 'stuck-locked', 'stuck-released'] as const;
 export type CableLockFaultName = (typeof CABLE_LOCK_FAULTS)[number];
 export const METER_FAULTS = ['none', 'silent', 'crc', 'exception', 'energy-backwards'] as const;
 export type MeterFaultName = (typeof METER_FAULTS)[number];

@@ -1,11 +1,12 @@
 import { BehaviorSubject, distinctUntilChanged, type Observable } from 'rxjs';
 
-/** How a simulated cable lock misbehaves: not at all, or jammed holding the cable whatever its actuator does. */
-export type CableLockFaultMode = 'none' | 'stuck-locked';
+/** How a simulated cable lock misbehaves: not at all, or jammed holding the cable (or not catching it) whatever its actuator does. */
+export type CableLockFaultMode = 'none' | 'stuck-locked' | 'stuck-released';
 
 /**
  * A simulated socket cable lock: an actuator (the lock output) and the pin it moves, which the
- * feedback contact follows. A jammed lock keeps holding the cable when told to let go.
+ * feedback contact follows. A jammed lock keeps holding the cable when told to let go; one stuck
+ * released never catches it when told to lock.
  */
 export class SimulatedCableLock {
   private driven = false;
@@ -29,6 +30,6 @@ export class SimulatedCableLock {
   }
 
   private update(): void {
-    this.pin.next(this.mode === 'stuck-locked' ? true : this.driven);
+    this.pin.next(this.mode === 'stuck-locked' ? true : this.mode === 'stuck-released' ? false : this.driven);
   }
 }
