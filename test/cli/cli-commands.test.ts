@@ -102,6 +102,13 @@ describe('cli: commands, usage and exit codes', function () {
       assert.equal(stdout.split('\n')[0], `${file}: valid`);
     });
 
+    it('summarises the control pilot and the card readers of a valid config', async () => {
+      const { code, stdout, stderr } = await runInProcess(['check-config', path.join(repoRoot, 'config', 'simulator-pilot.json')]);
+      assert.equal(code, 0, stderr);
+      assert.match(stdout, /^ {9}pilot evse-wb \(simulated, in-process\)$/m);
+      assert.match(stdout, /^reader {3}front: simulated, EVSE 1$/m);
+    });
+
     it('without FILE nor $EVSE_AGENT_CONFIG reads /etc/evse-agent/config.json', async () => {
       const saved = process.env['EVSE_AGENT_CONFIG'];
       delete process.env['EVSE_AGENT_CONFIG'];

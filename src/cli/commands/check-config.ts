@@ -1,4 +1,5 @@
 import { ConfigError, loadConfig, type LoadedConfig, type Warning } from '../../config/load-config.js';
+import type { PilotConfig } from '../../config/station-config.js';
 import { describeLink } from '../../hal/drivers/modbus/modbus-bus.js';
 import { EXIT } from '../../process/lifecycle.js';
 import { formatProblem } from '../../util/json-schema.js';
@@ -35,6 +36,12 @@ export function loadConfigForCommand(io: CliIo, file: string, options: { printWa
   }
 }
 
+function describePilot(p: PilotConfig): string {
+  if (p.driver === 'openevse') return `openevse on ${p.port} at ${p.baudRate ?? 115200} baud`;
+  if (p.link) return `${p.profile?.id ?? 'evse-wb'} (${p.driver}, ${describeLink(p.link)} unit ${p.unitId})`;
+  return `${p.profile?.id ?? 'evse-wb'} (${p.driver}, in-process)`;
+}
+
 /** A short summary of a valid config. Never shows a secret, only where it comes from. */
 export function summarise({ config: c }: LoadedConfig): string {
   const lines: string[] = [];
@@ -46,7 +53,9 @@ export function summarise({ config: c }: LoadedConfig): string {
     const m = e.meter;
     const where = m.link ? `${describeLink(m.link)} unit ${m.unitId}` : 'in-process';
     lines.push(`evse ${e.id}   ${e.phases} phase${e.phases === 1 ? '' : 's'}, ${e.maxCurrentA} A, ${e.connectors.length} connector${e.connectors.length === 1 ? '' : 's'}; meter ${m.profile.id} (${m.driver}, ${where})`);
+    if (e.pilot) lines.push(`         pilot ${describePilot(e.pilot)}${e.pilot.ventilation ? ', ventilation fitted' : ''}`);
   }
+  for (const r of c.readers) lines.push(`reader   ${r.name}: ${r.driver}${r.device ? ` on ${r.device}` : ''}, EVSE ${r.evseId}`);
   lines.push(`gpio     ${c.gpio.driver}${c.gpio.chip ? ` on ${c.gpio.chip}` : ''}`);
   if (c.inputs.length > 0) lines.push(`inputs   ${c.inputs.map((i) => `${i.name} (${i.function})`).join(', ')}`);
   lines.push(`storage  ${c.storage.dir}`);
