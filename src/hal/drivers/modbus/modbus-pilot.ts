@@ -1,9 +1,10 @@
-import { BehaviorSubject, distinctUntilChanged, filter, map, type Observable } from 'rxjs';
+import { distinctUntilChanged, map, type Observable } from 'rxjs';
 import { systemClock, type Clock } from '../../../station/clock.js';
 import { PollLoop } from '../../poll-loop.js';
 import type { MeterFaultKind } from '../../../station/meter-reading.js';
 import type { VehicleState } from '../../roles/board-support.js';
 import type { ControlPilot, PilotBoardError, PilotHealth, PilotReading, PilotStatus } from '../../roles/control-pilot.js';
+import { PilotObservations } from '../../pilot/pilot-observations.js';
 import { RegisterReadError } from '../../meter/register-reader.js';
 import { decodeVehicleState, encodeOfferedCurrent } from '../../pilot/codec.js';
 import type { PilotProfile } from '../../pilot/profile.js';
@@ -29,9 +30,7 @@ export interface RegisterPilotOptions {
 export class RegisterPilot implements ControlPilot {
   readonly name: string;
   private readonly clock: Clock;
-  private readonly statusSubject = new BehaviorSubject<PilotStatus | undefined>(undefined);
-  private readonly healthSubject = new BehaviorSubject<PilotHealth>({ state: 'unknown', consecutiveFailedPolls: 0, polls: 0, failedPolls: 0 });
-  private latestReading: PilotReading | undefined;
+  private readonly seen: PilotObservations;
   /** The register value we want in the current register; re-written when the board reads otherwise (e.g. after its reset). */
   private wantedRaw = 0;
   private writes: Promise<void> = Promise.resolve();
@@ -40,18 +39,16 @@ export class RegisterPilot implements ControlPilot {
   constructor(private readonly options: RegisterPilotOptions) {
     this.name = options.name;
     this.clock = options.clock ?? systemClock;
+    this.seen = new PilotObservations(options.failAfterPolls);
     this.loop = new PollLoop(this.clock, () => this.doPoll());
   }
 
   /** The vehicle's state and the board's flags on every change; F while the board does not answer (IEC 61851: EVSE not available). */
   get status$(): Observable<PilotStatus> {
-    return this.statusSubject.pipe(
-      filter((s): s is PilotStatus => s !== undefined),
-      distinctUntilChanged(sameStatus),
-    );
+    return this.seen.status$;
   }
   get status(): PilotStatus | undefined {
-    return this.statusSubject.value;
+    return this.seen.status;
   }
   /** The vehicle state on every change (the letter of status$). */
   get vehicleState$(): Observable<VehicleState> {
@@ -61,20 +58,20 @@ export class RegisterPilot implements ControlPilot {
     );
   }
   get vehicleState(): VehicleState | undefined {
-    return this.statusSubject.value?.vehicleState;
+    return this.seen.status?.vehicleState;
   }
   get health$(): Observable<PilotHealth> {
-    return this.healthSubject.asObservable();
+    return this.seen.health$;
   }
   get health(): PilotHealth {
-    return this.healthSubject.value;
+    return this.seen.health;
   }
   get latest(): PilotReading | undefined {
-    return this.latestReading;
+    return this.seen.latest;
   }
   /** The cable's rating from the proximity pilot, A; undefined until read or where the board has none. */
   get cableRatingA(): number | undefined {
-    return this.latestReading?.cableRatingA;
+    return this.seen.latest?.cableRatingA;
   }
   /** The current we offer, A, as written to the board (0: paused). */
   get offeredCurrentA(): number {
@@ -127,28 +124,13 @@ export class RegisterPilot implements ControlPilot {
       fault = { kind: e.kind, message: `${this.options.port.description}: ${e.message}` };
     }
     const now = this.clock.now();
-    const h = this.healthSubject.value;
     if (reading) {
-      this.latestReading = reading;
-      this.healthSubject.next({ ...h, state: 'ok', consecutiveFailedPolls: 0, polls: h.polls + 1, lastGoodAt: now });
-      const status: PilotStatus = { vehicleState: reading.vehicleState, boardErrors: reading.boardErrors };
-      if (reading.cableRatingA !== undefined) status.cableRatingA = reading.cableRatingA;
-      this.statusSubject.next(status);
+      this.seen.good(reading, now);
       // The board forgot our offer (power cycle, its own timeout): say it again.
       if (reading.offeredCurrentA !== this.wantedRaw) await this.applyOffer().catch(() => undefined);
       return reading;
     }
-    const consecutive = h.consecutiveFailedPolls + 1;
-    const failed = h.state === 'failed' || consecutive >= this.options.failAfterPolls;
-    this.healthSubject.next({
-      ...h,
-      state: failed ? 'failed' : h.state,
-      consecutiveFailedPolls: consecutive,
-      polls: h.polls + 1,
-      failedPolls: h.failedPolls + 1,
-      lastFault: { ...fault!, at: now },
-    });
-    if (failed) this.statusSubject.next({ vehicleState: 'F', boardErrors: [] });
+    this.seen.failed(fault!, now);
     return undefined;
   }
 
@@ -169,8 +151,7 @@ export class RegisterPilot implements ControlPilot {
       this.wantedRaw = 0;
       await this.applyOffer().catch(() => undefined);
     }
-    this.statusSubject.complete();
-    this.healthSubject.complete();
+    this.seen.complete();
   }
 }
 
@@ -178,10 +159,6 @@ export class RegisterPilot implements ControlPilot {
  * A pilot board at one unit id on a shared Modbus bus (meters may be on the same line): reads
  * and writes queue on the bus like every meter's request, one at a time on the line.
  */
-function sameStatus(a: PilotStatus, b: PilotStatus): boolean {
-  return a.vehicleState === b.vehicleState && a.cableRatingA === b.cableRatingA && a.boardErrors.join() === b.boardErrors.join();
-}
-
 export class ModbusPilotPort implements PilotRegisterPort {
   constructor(
     private readonly bus: ModbusBus,

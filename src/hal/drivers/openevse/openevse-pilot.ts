@@ -1,8 +1,9 @@
-import { BehaviorSubject, distinctUntilChanged, filter, type Observable } from 'rxjs';
+import type { Observable } from 'rxjs';
 import type { Clock } from '../../../station/clock.js';
 import type { MeterFaultKind } from '../../../station/meter-reading.js';
 import { PollLoop } from '../../poll-loop.js';
 import type { ControlPilot, PilotHealth, PilotReading, PilotStatus } from '../../roles/control-pilot.js';
+import { PilotObservations } from '../../pilot/pilot-observations.js';
 import { openSerialPortLink, type OpenSerialLink } from '../serial-link.js';
 import { RapiLink, RapiCommandError } from './rapi-link.js';
 import {
@@ -49,9 +50,7 @@ export class OpenEvsePilot implements ControlPilot {
   private readonly clock: Clock;
   private readonly link: RapiLink;
   private readonly loop: PollLoop<PilotReading | undefined>;
-  private readonly statusSubject = new BehaviorSubject<PilotStatus | undefined>(undefined);
-  private readonly healthSubject = new BehaviorSubject<PilotHealth>({ state: 'unknown', consecutiveFailedPolls: 0, polls: 0, failedPolls: 0 });
-  private latestReading: PilotReading | undefined;
+  private readonly seen: PilotObservations;
   /** The current we want offered, A (0: asleep). */
   private wantedA = 0;
   /** What the board took for wantedA (it clamps SC to its range and answers what it set); undefined until it answered. */
@@ -66,6 +65,7 @@ export class OpenEvsePilot implements ControlPilot {
   constructor(private readonly options: OpenEvsePilotOptions) {
     this.name = options.name ?? `openevse on ${options.path}`;
     this.clock = options.clock;
+    this.seen = new PilotObservations(options.failAfterPolls);
     this.link = new RapiLink({
       path: options.path,
       baudRate: options.baudRate ?? 115200,
@@ -79,22 +79,19 @@ export class OpenEvsePilot implements ControlPilot {
 
   /** The vehicle's state and the board's flags on every change; F while the board does not answer. */
   get status$(): Observable<PilotStatus> {
-    return this.statusSubject.pipe(
-      filter((s): s is PilotStatus => s !== undefined),
-      distinctUntilChanged((a, b) => a.vehicleState === b.vehicleState && a.boardErrors.join() === b.boardErrors.join()),
-    );
+    return this.seen.status$;
   }
   get status(): PilotStatus | undefined {
-    return this.statusSubject.value;
+    return this.seen.status;
   }
   get health$(): Observable<PilotHealth> {
-    return this.healthSubject.asObservable();
+    return this.seen.health$;
   }
   get health(): PilotHealth {
-    return this.healthSubject.value;
+    return this.seen.health;
   }
   get latest(): PilotReading | undefined {
-    return this.latestReading;
+    return this.seen.latest;
   }
   /** The current offered as the board took it (clamped to its range), else as asked; 0: asleep. */
   get offeredCurrentA(): number {
@@ -125,8 +122,7 @@ export class OpenEvsePilot implements ControlPilot {
     this.wantedA = 0;
     await this.applyOffer({ capacity: false, enable: false, sleep: true }).catch(() => undefined);
     await this.link.close();
-    this.statusSubject.complete();
-    this.healthSubject.complete();
+    this.seen.complete();
   }
 
   /** Sends the parts of the offer asked for, in order after any earlier offer; rejects with the first failure. */
@@ -173,8 +169,7 @@ export class OpenEvsePilot implements ControlPilot {
       return;
     }
     // While failed the status stays F until a poll succeeds; a notification alone does not restore health.
-    if (!notified || this.healthSubject.value.state === 'failed') return;
-    this.statusSubject.next(this.decode(notified.evseState, notified.pilotState));
+    if (notified) this.seen.notified(this.decode(notified.evseState, notified.pilotState));
   }
 
   private decode(evseState: number, pilotState: number | undefined): PilotStatus {
@@ -200,24 +195,11 @@ export class OpenEvsePilot implements ControlPilot {
       fault = describe(err);
     }
     const now = this.clock.now();
-    const h = this.healthSubject.value;
     if (reading) {
-      this.latestReading = reading;
-      this.healthSubject.next({ ...h, state: 'ok', consecutiveFailedPolls: 0, polls: h.polls + 1, lastGoodAt: now });
-      this.statusSubject.next({ vehicleState: reading.vehicleState, boardErrors: reading.boardErrors });
+      this.seen.good(reading, now);
       return reading;
     }
-    const consecutive = h.consecutiveFailedPolls + 1;
-    const failed = h.state === 'failed' || consecutive >= this.options.failAfterPolls;
-    this.healthSubject.next({
-      ...h,
-      state: failed ? 'failed' : h.state,
-      consecutiveFailedPolls: consecutive,
-      polls: h.polls + 1,
-      failedPolls: h.failedPolls + 1,
-      lastFault: { ...fault!, at: now },
-    });
-    if (failed) this.statusSubject.next({ vehicleState: 'F', boardErrors: [] });
+    this.seen.failed(fault!, now);
     return undefined;
   }
 
