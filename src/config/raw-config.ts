@@ -14,8 +14,8 @@ export interface RawLine {
   debounceMs?: number;
 }
 
-export interface RawMeter {
-  driver?: MeterDriver;
+/** A Modbus device's line and address, named alike for meters and pilot boards. */
+export interface RawModbusDevice {
   profile?: string;
   port?: string;
   baudRate?: number;
@@ -26,27 +26,20 @@ export interface RawMeter {
   tcpFraming?: 'mbap' | 'rtu';
   unitId?: number;
   timeoutMs?: number;
-  retries?: number;
   interRequestDelayMs?: number;
+}
+
+export interface RawMeter extends RawModbusDevice {
+  driver?: MeterDriver;
+  retries?: number;
   pollIntervalMs?: number;
   failAfterPolls?: number;
   simulation?: Partial<MeterConfig['simulation']>;
 }
 
 /** An EVSE's pilot board: the Modbus keys as the meter's; the schema fills in the poll and release defaults. */
-export interface RawPilot {
+export interface RawPilot extends RawModbusDevice {
   driver: PilotDriver;
-  profile?: string;
-  port?: string;
-  baudRate?: number;
-  parity?: 'none' | 'even' | 'odd';
-  stopBits?: 1 | 2;
-  host?: string;
-  tcpPort?: number;
-  tcpFraming?: 'mbap' | 'rtu';
-  unitId?: number;
-  timeoutMs?: number;
-  interRequestDelayMs?: number;
   pollIntervalMs: number;
   failAfterPolls: number;
   ventilation: boolean;

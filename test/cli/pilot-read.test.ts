@@ -5,6 +5,7 @@ import path from 'node:path';
 import { ModbusSlave } from '../../src/hal/drivers/simulated/modbus-slave.js';
 import { SimulatedPilotBoard } from '../../src/hal/drivers/simulated/simulated-pilot.js';
 import { loadPilotProfile } from '../../src/hal/pilot/profile.js';
+import type { PilotReadResult } from '../../src/cli/commands/pilot-read.js';
 import { EXIT } from '../../src/process/lifecycle.js';
 import { LOCK_FILE } from '../../src/store/instance-lock.js';
 import { CliProcess, runInProcess, runProcess, simulatorConfigCopy, type ConfigDoc } from '../helpers/cli.js';
@@ -14,17 +15,7 @@ import { makeTempDir } from '../helpers/temp-dir.js';
 /** `evse-agent pilot read` against a pilot board on a real serial line (meter-sim --pilot-unit on a socat pty pair). */
 
 interface PilotJson {
-  evses: Array<{
-    evseId: number;
-    pilot: string;
-    ok: boolean;
-    vehicleState?: string;
-    offeredCurrentA?: number;
-    cableRatingA?: number;
-    boardErrors?: string[];
-    rawState?: number;
-    error?: { kind: string; message: string };
-  }>;
+  evses: PilotReadResult[];
 }
 
 /** A config with one EVSE whose meter (unit 1) and pilot board (unit 2) share the RS485 line `port`. */

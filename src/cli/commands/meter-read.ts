@@ -6,6 +6,7 @@ import { EXIT } from '../../process/lifecycle.js';
 import { lockHolder } from '../../store/instance-lock.js';
 import type { CliIo } from '../io.js';
 import { loadConfigForCommand } from './check-config.js';
+import { selectEvses } from './evse-selection.js';
 
 /** Formats a reading as aligned "name value unit" lines. */
 export function formatReading(reading: MeterReading, indent = '  '): string {
@@ -30,11 +31,8 @@ export function formatReading(reading: MeterReading, indent = '  '): string {
 export async function meterReadCommand(io: CliIo, file: string, json: boolean, evseFilter?: number): Promise<number> {
   const loaded = loadConfigForCommand(io, file);
   if (typeof loaded === 'number') return loaded;
-  const evses = loaded.config.evses.filter((e) => evseFilter === undefined || e.id === evseFilter);
-  if (evses.length === 0) {
-    io.stderr.write(`no EVSE ${evseFilter} in ${file}\n`);
-    return EXIT.usage;
-  }
+  const evses = selectEvses(io, loaded.config, file, evseFilter);
+  if (typeof evses === 'number') return evses;
   const owner = evses.some((e) => e.meter.link) ? lockHolder(loaded.config.storage.dir) : undefined;
   if (owner) {
     io.stderr.write(

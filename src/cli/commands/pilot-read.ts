@@ -6,6 +6,7 @@ import { EXIT } from '../../process/lifecycle.js';
 import { lockHolder } from '../../store/instance-lock.js';
 import type { CliIo } from '../io.js';
 import { loadConfigForCommand } from './check-config.js';
+import { selectEvses } from './evse-selection.js';
 
 /** One EVSE's line of `pilot read --json`: the fixed names installers' scripts read. */
 export interface PilotReadResult {
@@ -48,11 +49,8 @@ function onAWire(e: EvseConfig): boolean {
 export async function pilotReadCommand(io: CliIo, file: string, json: boolean, evseFilter?: number): Promise<number> {
   const loaded = loadConfigForCommand(io, file);
   if (typeof loaded === 'number') return loaded;
-  const evses = loaded.config.evses.filter((e) => evseFilter === undefined || e.id === evseFilter);
-  if (evses.length === 0) {
-    io.stderr.write(`no EVSE ${evseFilter} in ${file}\n`);
-    return EXIT.usage;
-  }
+  const evses = selectEvses(io, loaded.config, file, evseFilter);
+  if (typeof evses === 'number') return evses;
   const piloted = evses.filter((e) => e.pilot !== undefined);
   if (piloted.length === 0) {
     const which = evseFilter === undefined ? `no EVSE in ${file} has a` : `EVSE ${evseFilter} in ${file} has no`;
