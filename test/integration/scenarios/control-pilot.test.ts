@@ -3,7 +3,7 @@ import type { EventDataType, NotifyEventRequest } from 'ocpp-messages/v2.0/Notif
 import { SimulatedPn532 } from '../../../src/hal/drivers/simulated/simulated-pn532.js';
 import { openPtyPair, type PtyPair } from '../../helpers/socat.js';
 import { startStation, VERSIONS, type AnyDriver } from '../drivers/start-station.js';
-import { afterEachTest, calls, until, type ConfigChanges } from '../harness.js';
+import { afterEachTest, calls, ID, until, type ConfigChanges } from '../harness.js';
 import { txEvents } from '../v201/rig.js';
 
 /**
@@ -53,6 +53,11 @@ for (const version of VERSIONS) {
       assert.equal(tx.token, 'CARD1');
       await until(() => status().vehicleState === 'C' && d.relayClosed(), 3000, 'C with the contactor closed');
       assert.equal(status().offeredCurrentA, 32, 'the EVSE limit (the simulated cable is rated 32 A)');
+      if (d.version === '2.0.1') {
+        // The device model's CPPWMController.State: the IEC 61851-1 state, live.
+        const state = await d.csms.getVariables(ID, [{ component: { name: 'CPPWMController', evse: { id: 1 } }, variable: { name: 'State' } }]);
+        assert.equal(state.getVariableResult[0]!.attributeValue, 'C');
+      }
 
       sim.setEvCharging(1, false);
       await until(() => status().vehicleState === 'B' && !d.relayClosed(), 3000, 'the vehicle pauses (B): the contactor opens');

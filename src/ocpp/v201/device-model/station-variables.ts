@@ -40,6 +40,8 @@ export interface StationDescription {
     phases: 1 | 3;
     maxCurrentA: number;
     connectors: ReadonlyArray<{ id: number; type: string }>;
+    /** A control pilot board serves it: CPPWMController is added. */
+    pilot?: boolean;
   }>;
   /** Default: all of METER_MEASURANDS. */
   measurands?: readonly Measurand[];
@@ -62,6 +64,8 @@ export interface StationLive {
   dateTime(): string;
   /** The EVSE's present power (EVSE.Power's Actual value). */
   evsePowerW?(evseId: number): number | undefined;
+  /** The vehicle's state on the EVSE's control pilot, IEC 61851-1's letter (CPPWMController.State). */
+  pilotState?(evseId: number): string | undefined;
   /** A fault on the station (no EVSE) or on an EVSE; adds the Problem variables. */
   problem?(evseId?: number): boolean;
   /** Whether a hardware fault is active now (on that EVSE, or anywhere for no evseId). */
@@ -175,6 +179,7 @@ export function stationVariableDefinitions(
     if (hasProblems) {
       defs.push(liveValue(e, 'Problem', boolean, () => String(live.problem?.(evse.id) ?? false), { inSummary: (v) => v === 'true' }));
     }
+    if (evse.pilot) defs.push(liveValue({ name: 'CPPWMController', evse: { id: evse.id } }, 'State', text(), () => live.pilotState?.(evse.id)));
     for (const connector of evse.connectors) {
       const c: ComponentAddress = { name: 'Connector', evse: { id: evse.id, connectorId: connector.id } };
       defs.push(
