@@ -62,7 +62,7 @@ describe('config: pilot boards', () => {
       link: { kind: 'rtu', path: '/dev/ttyUSB0', baudRate: 9600, parity: 'none', stopBits: 1 },
       unitId: 2,
       timing: { timeoutMs: 500, interRequestDelayMs: 20 },
-      pollIntervalMs: 100,
+      pollIntervalMs: 50,
       failAfterPolls: 3,
       ventilation: false,
       releaseTimeoutMs: 3000,
@@ -90,7 +90,7 @@ describe('config: pilot boards', () => {
     assert.equal(pilot.driver, 'simulated');
     assert.equal(pilot.profile?.id, 'evse-wb');
     assert.equal(pilot.link, undefined);
-    assert.equal(pilot.pollIntervalMs, 100);
+    assert.equal(pilot.pollIntervalMs, 50);
     assert.deepEqual(loaded.config.readers, [{ name: 'front', driver: 'simulated', evseId: 1 }]);
   });
 
@@ -100,7 +100,7 @@ describe('config: pilot boards', () => {
     assert.deepEqual(pilot.link, { kind: 'rtu', path: '/dev/ttyAMA0', baudRate: 9600, parity: 'none', stopBits: 1 });
     assert.equal(pilot.unitId, 1);
     assert.deepEqual(pilot.timing, { timeoutMs: 500, interRequestDelayMs: 20 });
-    assert.equal(pilot.pollIntervalMs, 100);
+    assert.equal(pilot.pollIntervalMs, 50);
     assert.equal(pilot.failAfterPolls, 3);
     assert.equal(pilot.ventilation, false);
     assert.equal(pilot.releaseTimeoutMs, 3000);

@@ -234,6 +234,25 @@ describe('Modbus bus discipline', () => {
     await bus.close();
   });
 
+  it("a pilot board's urgent request goes before the meters' waiting ones, never cutting one in flight short; its answer is handed over before the silence after it", async () => {
+    const log = { inFlight: 0, maxInFlight: 0, starts: [] as number[], units: [] as number[] };
+    const bus = new ModbusBus({ kind: 'rtu', path: '/dev/null', baudRate: 9600, parity: 'none', stopBits: 1 }, { timeoutMs: 100, interRequestDelayMs: 40 }, recordingClient(log));
+    const meters = [bus.read(1, 4, 0, 2), bus.read(1, 4, 10, 2), bus.read(3, 4, 0, 2)];
+    // Asked after the meters: the first meter read is already on the line, the others wait.
+    let answeredAt = 0;
+    const pilot = bus.read(2, 3, 1000, 4, { urgent: true }).then((words) => {
+      answeredAt = Date.now();
+      return words;
+    });
+    const urgentWrite = bus.write(2, 16, 1000, [0], { urgent: true });
+    await Promise.all([...meters, pilot, urgentWrite]);
+    assert.deepEqual(log.units, [1, 2, 2, 1, 3], 'the pilot\'s read and write, in their own order, before the waiting meter reads');
+    assert.equal(log.maxInFlight, 1);
+    // The answer is handed over at once; the 40 ms of silence after it hold back only the next request.
+    assert.ok(answeredAt <= log.starts[2]!, `the pilot's answer came ${answeredAt - log.starts[2]!} ms after the next request started`);
+    await bus.close();
+  });
+
   it('reconnects after the line is lost', async () => {
     const profile = loadMeterProfile('eastron-sdm630');
     const device = simulatedDevice(profile, 1, 10);

@@ -57,12 +57,21 @@ export function classifyModbusError(err: unknown): RegisterReadError {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+/** A request's place in the line's queue: urgent ones (a pilot board's state, its offer) go before the waiting others. */
+export interface RequestOptions {
+  urgent?: boolean;
+}
+
 /**
- * One physical Modbus bus. Requests from every meter on it go one at a time, in order, with the
- * configured silence between them: RS485 is half duplex and a gateway forwards one frame at a time.
+ * One physical Modbus bus. Requests from every device on it go one at a time, with the configured
+ * silence between them: RS485 is half duplex and a gateway forwards one frame at a time. They go
+ * in order, except that an urgent request (a pilot board's: the contactor waits on it) goes before
+ * those still waiting; one in flight is never cut short. A request's answer is handed over as soon
+ * as it is in; the silence after it only holds back the next request.
  */
 export class ModbusBus {
-  private tail: Promise<unknown> = Promise.resolve();
+  private readonly waiting: Array<{ urgent: boolean; start: () => Promise<void> }> = [];
+  private pumping: Promise<void> | undefined;
   private client: ModbusClientLike | undefined;
   private connecting: Promise<ModbusClientLike> | undefined;
   private closed = false;
@@ -118,49 +127,78 @@ export class ModbusBus {
     c?.close(() => undefined);
   }
 
-  /** Reads registers from one unit; queued behind every other request on this bus. */
-  read(unitId: number, fn: 3 | 4, start: number, count: number): Promise<number[]> {
-    return this.request(unitId, async (client) => (fn === 3 ? await client.readHoldingRegisters(start, count) : await client.readInputRegisters(start, count)).data);
+  /** Reads registers from one unit; queued behind the other requests on this bus (urgent: before those waiting). */
+  read(unitId: number, fn: 3 | 4, start: number, count: number, options: RequestOptions = {}): Promise<number[]> {
+    return this.request(
+      unitId,
+      async (client) => (fn === 3 ? await client.readHoldingRegisters(start, count) : await client.readInputRegisters(start, count)).data,
+      options,
+    );
   }
 
   /** Writes holding registers of one unit (function 6: one register, 16: several); queued like a read. */
-  write(unitId: number, fn: 6 | 16, address: number, values: number[]): Promise<void> {
+  write(unitId: number, fn: 6 | 16, address: number, values: number[], options: RequestOptions = {}): Promise<void> {
     if (fn === 6 && values.length !== 1) return Promise.reject(new Error(`function 6 writes one register, not ${values.length}`));
-    return this.request(unitId, async (client) => {
-      await (fn === 6 ? client.writeRegister(address, values[0]!) : client.writeRegisters(address, values));
+    return this.request(
+      unitId,
+      async (client) => {
+        await (fn === 6 ? client.writeRegister(address, values[0]!) : client.writeRegisters(address, values));
+      },
+      options,
+    );
+  }
+
+  /** One request to one unit, once the line is free (a line has one master, one request at a time). */
+  private request<T>(unitId: number, op: (client: ModbusClientLike) => Promise<T>, options: RequestOptions): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const start = (): Promise<void> => this.exchange(unitId, op).then(resolve, reject);
+      const urgent = options.urgent ?? false;
+      const at = urgent ? this.waiting.findIndex((w) => !w.urgent) : -1;
+      if (at >= 0) this.waiting.splice(at, 0, { urgent, start });
+      else this.waiting.push({ urgent, start });
+      this.kick();
     });
   }
 
-  /** One request to one unit, after every request before it on this line (a line has one master, one request at a time). */
-  private request<T>(unitId: number, op: (client: ModbusClientLike) => Promise<T>): Promise<T> {
-    const run = async (): Promise<T> => {
-      if (this.closed) throw new RegisterReadError('io', `${this.description}: bus closed`);
-      let client: ModbusClientLike;
-      try {
-        client = await this.connect();
-      } catch (err) {
-        throw classifyModbusError(err);
-      }
-      try {
-        client.setID(unitId);
-        return await op(client);
-      } catch (err) {
-        const classified = classifyModbusError(err);
-        // A broken connection is reopened on the next request; a missing answer on a live line is not a reason to.
-        if (classified.kind === 'io' || !client.isOpen) this.dropClient();
-        throw classified;
-      } finally {
-        if (this.timing.interRequestDelayMs > 0) await sleep(this.timing.interRequestDelayMs);
-      }
-    };
-    const result = this.tail.then(run, run);
-    this.tail = result.catch(() => undefined);
-    return result;
+  /** Starts the pump unless it runs; one that ended as a request came in is started again. */
+  private kick(): void {
+    if (this.pumping) return;
+    this.pumping = this.pump().finally(() => {
+      this.pumping = undefined;
+      if (this.waiting.length > 0) this.kick();
+    });
+  }
+
+  /** Runs the waiting requests one at a time, with the silence after each. */
+  private async pump(): Promise<void> {
+    for (let next = this.waiting.shift(); next; next = this.waiting.shift()) {
+      await next.start();
+      if (this.timing.interRequestDelayMs > 0) await sleep(this.timing.interRequestDelayMs);
+    }
+  }
+
+  private async exchange<T>(unitId: number, op: (client: ModbusClientLike) => Promise<T>): Promise<T> {
+    if (this.closed) throw new RegisterReadError('io', `${this.description}: bus closed`);
+    let client: ModbusClientLike;
+    try {
+      client = await this.connect();
+    } catch (err) {
+      throw classifyModbusError(err);
+    }
+    try {
+      client.setID(unitId);
+      return await op(client);
+    } catch (err) {
+      const classified = classifyModbusError(err);
+      // A broken connection is reopened on the next request; a missing answer on a live line is not a reason to.
+      if (classified.kind === 'io' || !client.isOpen) this.dropClient();
+      throw classified;
+    }
   }
 
   async close(): Promise<void> {
     this.closed = true;
-    await this.tail;
+    while (this.pumping) await this.pumping;
     const c = this.client;
     this.client = undefined;
     if (c) await new Promise<void>((resolve) => c.close(() => resolve()));

@@ -27,6 +27,9 @@ export interface RegisterPilotOptions {
   clock?: Clock;
 }
 
+/** The widest block a poll reads in one request (the unused words between are read too). */
+const MAX_BLOCK_WORDS = 8;
+
 export class RegisterPilot implements ControlPilot {
   readonly name: string;
   private readonly clock: Clock;
@@ -98,11 +101,25 @@ export class RegisterPilot implements ControlPilot {
     return this.loop.poll();
   }
 
-  private async readOne(fn: 3 | 4, register: number): Promise<number> {
-    const words = await this.options.port.readRegisters(fn, register, 1);
-    const w = words[0];
-    if (w === undefined) throw new RegisterReadError('io', `FC${fn} ${register}: an empty answer`);
-    return w;
+  /**
+   * The registers a poll reads, by address: in one request where they lie close together under one
+   * function (the EVSE DIN board's 1000-1003: 4 words, one request, about 20 ms at 9600 baud), else
+   * one by one, the state first. Every request a poll makes costs a round on a shared line, and the
+   * contactor waits on the state: reading it in one go is what keeps the vehicle's leaving C quick.
+   */
+  private async readAll(specs: ReadonlyArray<{ readFunction: 3 | 4; register: number }>): Promise<Map<number, number>> {
+    const values = new Map<number, number>();
+    const addresses = specs.map((s) => s.register);
+    const low = Math.min(...addresses);
+    const span = Math.max(...addresses) - low + 1;
+    const oneFunction = specs.every((s) => s.readFunction === specs[0]!.readFunction);
+    const groups = oneFunction && span <= MAX_BLOCK_WORDS ? [{ fn: specs[0]!.readFunction, start: low, count: span }] : specs.map((s) => ({ fn: s.readFunction, start: s.register, count: 1 }));
+    for (const g of groups) {
+      const words = await this.options.port.readRegisters(g.fn, g.start, g.count);
+      if (words.length < g.count) throw new RegisterReadError('io', `FC${g.fn} ${g.start}: ${words.length} of ${g.count} words in the answer`);
+      words.forEach((w, i) => values.set(g.start + i, w));
+    }
+    return values;
   }
 
   private async doPoll(): Promise<PilotReading | undefined> {
@@ -110,9 +127,10 @@ export class RegisterPilot implements ControlPilot {
     let reading: PilotReading | undefined;
     let fault: { kind: MeterFaultKind; message: string } | undefined;
     try {
-      const rawState = await this.readOne(regs.vehicleState.readFunction, regs.vehicleState.register);
-      const offeredRaw = await this.readOne(regs.offeredCurrent.readFunction, regs.offeredCurrent.register);
-      const cable = regs.cableRating ? await this.readOne(regs.cableRating.readFunction, regs.cableRating.register) : undefined;
+      const words = await this.readAll([regs.vehicleState, regs.offeredCurrent, ...(regs.cableRating ? [regs.cableRating] : [])]);
+      const rawState = words.get(regs.vehicleState.register)!;
+      const offeredRaw = words.get(regs.offeredCurrent.register)!;
+      const cable = regs.cableRating ? words.get(regs.cableRating.register) : undefined;
       const vehicleState = decodeVehicleState(this.options.profile, rawState);
       // The EVSE DIN board says "failure" without saying which: its own, or the vehicle's diode.
       const boardErrors: PilotBoardError[] = vehicleState === 'F' ? ['board-failure'] : [];
@@ -169,11 +187,12 @@ export class ModbusPilotPort implements PilotRegisterPort {
     return `${this.bus.description} unit ${this.unitId}`;
   }
 
+  // Urgent on the line: the contactor waits on the vehicle's state, a meter's reading can wait.
   readRegisters(fn: 3 | 4, start: number, count: number): Promise<number[]> {
-    return this.bus.read(this.unitId, fn, start, count);
+    return this.bus.read(this.unitId, fn, start, count, { urgent: true });
   }
 
   writeRegister(fn: 6 | 16, address: number, value: number): Promise<void> {
-    return this.bus.write(this.unitId, fn, address, [value]);
+    return this.bus.write(this.unitId, fn, address, [value], { urgent: true });
   }
 }

@@ -80,6 +80,12 @@ export class SimulatedPilotBoard {
     }
     const held = this.holding.get(address);
     if (held !== undefined && (fn === r.offeredCurrent.readFunction || fn === r.turnOff?.readFunction)) return held;
+    // Between the mapped registers the board has others the agent does not use (the EVSE DIN's 1001,
+    // the current it outputs now): a block read across them is answered, as the board answers it;
+    // their values are not modelled.
+    const mapped = [r.offeredCurrent, r.vehicleState, r.cableRating, r.turnOff].filter((x) => x !== undefined);
+    const within = address > Math.min(...mapped.map((x) => x.register)) && address < Math.max(...mapped.map((x) => x.register));
+    if (within && mapped.some((x) => x.readFunction === fn)) return 0;
     throw new ModbusExceptionError(ModbusException.IllegalDataAddress);
   }
 
