@@ -130,6 +130,8 @@ export function describeEvent(e: StationEvent): string {
       return `EVSE ${e.evseId} connector ${e.connectorId}: ${e.status}`;
     case 'FaultChanged':
       return `${e.evseId !== undefined ? `EVSE ${e.evseId}` : 'station'} fault ${e.fault} ${e.active ? 'raised' : 'cleared'} (${e.detail})`;
+    case 'DeviceProblemChanged':
+      return `${e.evseId !== undefined ? `EVSE ${e.evseId} ` : ''}${e.name} ${e.active ? 'fails' : 'works again'} (${e.detail})`;
     case 'TransactionStarted':
       return `EVSE ${e.evseId} transaction ${e.transaction.id} started (${e.trigger}), meter ${(e.transaction.meterStartWh / 1000).toFixed(3)} kWh`;
     case 'TransactionUpdated':

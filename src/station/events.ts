@@ -65,6 +65,27 @@ export interface FaultChanged {
   timestamp: Date;
 }
 
+/** A device of the station other than the charging path's hardware; `token-reader`: a card reader. */
+export type StationDevice = 'token-reader';
+
+/**
+ * A device that fails, or works again, without making charging unsafe (issue 12): no fault, no
+ * connector changes and no relay opens; the CSMS is only told (charging still works by a remote
+ * start or another reader).
+ */
+export interface DeviceProblemChanged {
+  type: 'DeviceProblemChanged';
+  device: StationDevice;
+  /** The device's name, as the log and the status page give it. */
+  name: string;
+  /** The EVSE it serves; undefined for one of the whole station. */
+  evseId?: number;
+  active: boolean;
+  /** Why it failed (its last error), or what it does again. */
+  detail: string;
+  timestamp: Date;
+}
+
 export interface ReservationEnded {
   type: 'ReservationEnded';
   /** The EVSE it held, or was used on; undefined for an unused reservation of no particular EVSE. */
@@ -76,7 +97,7 @@ export interface ReservationEnded {
 }
 
 /** Everything the core tells the world; protocol adapters and the local API subscribe. */
-export type StationEvent = TransactionEvent | ConnectorStatusChanged | FaultChanged | ReservationEnded;
+export type StationEvent = TransactionEvent | ConnectorStatusChanged | FaultChanged | DeviceProblemChanged | ReservationEnded;
 
 /** A transaction snapshot as JSON gave it back (the transaction journal): dates from text. */
 export function reviveSnapshot(raw: Record<string, unknown>): TransactionSnapshot {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Subject, type Observable } from 'rxjs';
 import { systemClock, type Clock } from './clock.js';
-import type { StationEvent, TransactionSnapshot } from './events.js';
+import type { DeviceProblemChanged, StationEvent, TransactionSnapshot } from './events.js';
 import { Evse, type Authorization } from './evse.js';
 import { ReservationDesk } from './reservation-desk.js';
 import { DEFAULT_SAFETY } from './ports.js';
@@ -315,6 +315,14 @@ export class Station {
     const fresh = targets.some((e) => !e.hasFault(fault));
     for (const e of targets) e.raiseFault(fault);
     if (fresh) this.eventsSubject.next({ type: 'FaultChanged', evseId, fault, active: true, detail, timestamp: this.clock.now() });
+  }
+
+  /**
+   * A device problem that is no charging fault (a card reader that cannot be read): only told to
+   * the world, nothing in the core changes. The caller reports each change once.
+   */
+  deviceProblem(problem: Omit<DeviceProblemChanged, 'type' | 'timestamp'>): void {
+    this.eventsSubject.next({ type: 'DeviceProblemChanged', ...problem, timestamp: this.clock.now() });
   }
 
   /** The local "clear faults" action, per EVSE (all when evseId is undefined): see Evse.clearLatchedFaults. */

@@ -129,6 +129,8 @@ export class ConnectorStatuses16 {
   /** Connectors whose transaction ended with the vehicle still plugged in (Finishing). */
   private readonly finishing = new Set<number>();
   private readonly stationFaults = new Set<FaultKind>();
+  /** The card readers that cannot be read now, by name, oldest first. */
+  private readonly failingReaders = new Set<string>();
 
   constructor(private readonly options: ConnectorStatuses16Options) {}
 
@@ -139,6 +141,10 @@ export class ConnectorStatuses16 {
       else this.stationFaults.delete(e.fault);
     }
     if (e.type === 'ConnectorStatusChanged') this.coreStatus.set(`${e.evseId}/${e.connectorId}`, e.status);
+    if (e.type === 'DeviceProblemChanged' && e.device === 'token-reader') {
+      if (e.active) this.failingReaders.add(e.name);
+      else this.failingReaders.delete(e.name);
+    }
   }
 
   /** A transaction ended on the connector: Finishing until the cable leaves, when it is still plugged in (4.9). */
@@ -156,7 +162,12 @@ export class ConnectorStatuses16 {
       // Unavailable once the change has happened: a ChangeAvailability of connector 0 answered
       // Scheduled waits for the transactions to end (5.2), and so does the status.
       const operative = station.stationOperative || station.evses.some((e) => e.isOperative);
-      return { status: operative ? 'Available' : 'Unavailable', errorCode: 'NoError' };
+      const status: Status16 = operative ? 'Available' : 'Unavailable';
+      // 7.6 ReaderFailure: "Failure with idTag reader"; a warning on the Charge Point
+      // that faults nothing (charging goes on by remote start or another reader). info names it.
+      const reader = [...this.failingReaders][0];
+      if (reader !== undefined) return { status, errorCode: 'ReaderFailure', info: reader.slice(0, 50) };
+      return { status, errorCode: 'NoError' };
     }
     const where = this.options.numbering.fromOcpp16(n)!;
     const evse = station.evse(where.evseId)!;

@@ -1,3 +1,4 @@
+import type { StationDevice } from '../../station/events.js';
 import type { FaultKind } from '../../station/types.js';
 
 /**
@@ -18,4 +19,15 @@ export const FAULT_COMPONENT: Readonly<Record<FaultKind, { component: string; va
   ventilation: { component: 'CPPWMController', variable: 'Problem', techCode: 'VentilationRequired' },
   pilot: { component: 'CPPWMController', variable: 'Problem', techCode: 'BoardFault' },
   'cable-lock': { component: 'ConnectorPlugRetentionLock', variable: 'Problem' },
+};
+
+/**
+ * Where 2.0.1 places a device problem that is no fault. TokenReader is the standardized component
+ * of "an authorization token reader (e.g. RFID)" (Part 2 appendices, components); the appendix
+ * gives it only Token and TokenType, so its failure is the generic Problem variable: "a 'Problem'
+ * condition that impacts in any significant way on its normal operation". (Enabled is whether it
+ * is switched on for use, Available whether it is fitted: neither says that it fails.)
+ */
+export const DEVICE_COMPONENT: Readonly<Record<StationDevice, { component: string; variable: string }>> = {
+  'token-reader': { component: 'TokenReader', variable: 'Problem' },
 };

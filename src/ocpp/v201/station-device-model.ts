@@ -1,4 +1,5 @@
 import type { StationConfig } from '../../config/station-config.js';
+import type { StationDevice } from '../../station/events.js';
 import type { FaultKind } from '../../station/types.js';
 import { DeviceModel, type VariableDefinition } from './device-model/device-model.js';
 import { stationVariableDefinitions, type StationLive } from './device-model/station-variables.js';
@@ -47,6 +48,11 @@ export function watchedFaults(config: StationConfig): Array<{ fault: FaultKind; 
   return faults;
 }
 
+/** The devices whose problems are no faults: each card reader, at the EVSE it authorizes at. */
+export function watchedDevices(config: StationConfig): Array<{ device: StationDevice; evseId?: number }> {
+  return config.readers.map((r) => ({ device: 'token-reader', evseId: r.evseId }));
+}
+
 function keyOf(def: VariableDefinition): string {
   const inst = def.variable.instance ? `[${def.variable.instance}]` : '';
   return `${def.component.name}/${def.variable.name}${inst}`;
@@ -76,6 +82,7 @@ export function buildDeviceModelFromConfig(
       })),
       basicAuthPassword: config.ocpp.password,
       hardwareFaults: watchedFaults(config),
+      devices: watchedDevices(config),
     },
     live,
   ).map((def) => {

@@ -3,7 +3,7 @@ import type { Subscription } from 'rxjs';
 import type { StationConfig } from '../../config/station-config.js';
 import type { MeterReading } from '../../station/meter-reading.js';
 import type { Logger } from '../../process/logger.js';
-import type { FaultChanged, StationEvent } from '../../station/events.js';
+import type { DeviceProblemChanged, FaultChanged, StationEvent } from '../../station/events.js';
 import type { TransactionJournal } from '../../store/transaction-journal.js';
 import type { SecurityLog } from '../../store/security-log.js';
 import type { DeviceStart } from '../../process/device-start.js';
@@ -312,6 +312,7 @@ export class V201Adapter implements ProtocolAdapter {
         return;
       }
       case 'FaultChanged':
+      case 'DeviceProblemChanged':
         this.reportFault(e);
         return;
       case 'ReservationEnded':
@@ -321,8 +322,8 @@ export class V201Adapter implements ProtocolAdapter {
     }
   }
 
-  /** A hardware fault raised or cleared: NotifyEvent on the failing device's component (see notify-event.ts). */
-  private reportFault(e: FaultChanged): void {
+  /** A hardware fault or device problem raised or cleared: NotifyEvent on the failing device's component (see notify-event.ts). */
+  private reportFault(e: FaultChanged | DeviceProblemChanged): void {
     const running = e.evseId === undefined ? undefined : this.transactionMessages.runningOn(e.evseId);
     this.faultEvents.report(e, running);
   }

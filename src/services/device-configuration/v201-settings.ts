@@ -73,6 +73,14 @@ export function v201DeviceConfiguration(config: StationConfig, firmware: string,
   const faultsOn = (evseId?: number): FaultKind[] =>
     (station()?.snapshot() ?? []).filter((e) => evseId === undefined || e.evseId === evseId).flatMap((e) => e.connectors.flatMap((c) => c.faults));
   const meterFailed = (evseId?: number): boolean => hardware.evses.some((e) => (evseId === undefined || e.evseId === evseId) && e.meter.health.state === 'failed');
+  // A reader's health$ replays its latest at once: read it so, as the meters' health is read.
+  const readerFailing = (evseId?: number): boolean =>
+    hardware.readers.some(({ config: r, reader }) => {
+      if (evseId !== undefined && r.evseId !== evseId) return false;
+      let failed = false;
+      reader.health$.subscribe((h) => (failed = h.state === 'failed')).unsubscribe();
+      return failed;
+    });
   const dm = buildDeviceModelFromConfig(
     config,
     firmware,
@@ -84,6 +92,7 @@ export function v201DeviceConfiguration(config: StationConfig, firmware: string,
       pilotState: (evseId) => hardware.evses.find((e) => e.evseId === evseId)?.pilot?.status?.vehicleState,
       problem: (evseId) => faultsOn(evseId).length > 0 || meterFailed(evseId),
       faultActive: (fault, evseId) => (fault === 'meter' ? meterFailed(evseId) : faultsOn(evseId).includes(fault)),
+      deviceProblemActive: (device, evseId) => device === 'token-reader' && readerFailing(evseId),
     },
     (m) => log.warning(`device model: ${m}`),
   );

@@ -1,25 +1,29 @@
 import { OfflineOutbox } from '../outbox/offline-outbox.js';
 import type { Logger } from '../../process/logger.js';
 import type { Clock } from '../../station/clock.js';
-import type { FaultChanged } from '../../station/events.js';
+import type { DeviceProblemChanged, FaultChanged } from '../../station/events.js';
 
 /**
- * Hardware faults raised and cleared, as events for the CSMS (2.0.1 NotifyEvent; N07.FR.04 asks the
- * same of monitor events: the CSMS learns of a fault that came and went offline). Each gets an
+ * Hardware faults and device problems (a card reader that cannot be read) raised and cleared, as
+ * events for the CSMS (2.0.1 NotifyEvent; N07.FR.04 asks the same of monitor events: the CSMS
+ * learns of a fault that came and went offline). Each gets an
  * eventId, unique within a run and, counted from the start time, unlikely to repeat an earlier
  * run's. They wait in order, in memory, while the station is offline, at most maxPending (the oldest go first:
  * the connector statuses still tell the present). The version's message is made when one is sent.
  */
 
+/** What an event reports: a hardware fault, or a device problem that is no fault. */
+export type ReportedChange = FaultChanged | DeviceProblemChanged;
+
 /** A fault event as it happened; times already on the CSMS' clock (RFC 3339). */
 export interface FaultEventRecord {
-  fault: FaultChanged;
+  change: ReportedChange;
   eventId: number;
-  /** When the fault changed. */
+  /** When the fault or device problem changed. */
   timestamp: string;
   /** When the event was made. */
   generatedAt: string;
-  /** The transaction running on the fault's EVSE, if any. */
+  /** The transaction running on the EVSE of the fault or device, if any. */
   transactionId?: string;
 }
 
@@ -51,12 +55,12 @@ export class FaultEvents {
     });
   }
 
-  /** A fault raised or cleared: queued, and sent at once when the station is online. */
-  report(fault: FaultChanged, transactionId?: string): void {
+  /** A fault or device problem raised or cleared: queued, and sent at once when the station is online. */
+  report(change: ReportedChange, transactionId?: string): void {
     const record: FaultEventRecord = {
-      fault,
+      change,
       eventId: this.#nextEventId++,
-      timestamp: this.options.timestamp(fault.timestamp),
+      timestamp: this.options.timestamp(change.timestamp),
       generatedAt: this.options.timestamp(this.options.clock.now()),
     };
     if (transactionId) record.transactionId = transactionId;

@@ -114,6 +114,24 @@ describe('station device model: reports (B07, B08)', () => {
     validReports(answerGetBaseReport(withFaults, { requestId: 9, reportBase: 'FullInventory' }));
   });
 
+  it('card readers: TokenReader.Problem, one ReadOnly boolean per EVSE with a reader, true while a reader there fails, in the summary only then', () => {
+    const failing = new Set<number>();
+    const withReaders = buildStationDeviceModel(
+      { ...station, devices: [{ device: 'token-reader', evseId: 1 }, { device: 'token-reader', evseId: 1 }, { device: 'token-reader', evseId: 2 }] },
+      { ...live, deviceProblemActive: (device, evseId) => device === 'token-reader' && evseId !== undefined && failing.has(evseId) },
+      path.join(tmp, 'readers'),
+      () => undefined,
+    );
+    const readers = (base: 'FullInventory' | 'SummaryInventory'): string[] =>
+      withReaders.report(base).filter((i) => i.component.name === 'TokenReader').map((i) => `${refOf(i)}=${i.variableAttribute[0].value}`);
+    assert.deepEqual(readers('FullInventory'), ['TokenReader@1/Problem=false', 'TokenReader@2/Problem=false']);
+    assert.deepEqual(readers('SummaryInventory'), []);
+    failing.add(2);
+    assert.deepEqual(readers('SummaryInventory'), ['TokenReader@2/Problem=true']);
+    assert.equal(model.report('FullInventory').some((i) => i.component.name === 'TokenReader'), false, 'a station without readers has none');
+    validReports(answerGetBaseReport(withReaders, { requestId: 10, reportBase: 'FullInventory' }));
+  });
+
   it('B07.FR.02/05: an unknown reportBase is NotSupported with no report; B07.FR.13: busy is Rejected', () => {
     const unknown = answerGetBaseReport(model, { requestId: 1, reportBase: 'MonitoringInventory' as never });
     assert.deepEqual(unknown, { response: { status: 'NotSupported' }, notifyReports: [] });

@@ -4,7 +4,7 @@ import { NotConnected } from '../../../src/ocpp/rpc/rpc-errors.js';
 import { silentLogger } from '../../../src/process/logger.js';
 import { FaultEvents, type FaultEventRecord } from '../../../src/services/security-events/index.js';
 import { FakeClock } from '../../../src/station/clock.js';
-import type { FaultChanged } from '../../../src/station/events.js';
+import type { DeviceProblemChanged, FaultChanged } from '../../../src/station/events.js';
 
 /** Fault events: numbered, timed on the CSMS' clock, kept in order while offline, bounded; NotifyEvent made when sent. */
 
@@ -12,6 +12,10 @@ const START = Date.UTC(2026, 2, 1, 10, 0, 0);
 
 function fault(active: boolean, at: number, evseId?: number): FaultChanged {
   return { type: 'FaultChanged', fault: 'meter', active, detail: 'no answer from the meter', timestamp: new Date(at), ...(evseId !== undefined ? { evseId } : {}) };
+}
+
+function readerProblem(active: boolean, at: number): DeviceProblemChanged {
+  return { type: 'DeviceProblemChanged', device: 'token-reader', name: 'reader front (pn532 on /dev/ttyAMA0)', evseId: 2, active, detail: active ? 'no answer to GetFirmwareVersion' : 'reads cards again', timestamp: new Date(at) };
 }
 
 function harness(options: { online: boolean; maxPending?: number }) {
@@ -59,7 +63,7 @@ describe('fault events (security-events service)', () => {
     state.online = true;
     await events.flush();
     assert.deepEqual(
-      sent.map((e) => [e.fault.evseId, e.fault.active]),
+      sent.map((e) => [e.change.evseId, e.change.active]),
       [
         [1, false],
         [2, true],
@@ -68,7 +72,7 @@ describe('fault events (security-events service)', () => {
   });
 
   it('2.0.1: a record becomes a NotifyEvent on the failing device, cleared when the fault went', () => {
-    const record: FaultEventRecord = { fault: fault(false, START, 1), eventId: 7, timestamp: 'T1', generatedAt: 'T2', transactionId: 'tx-9' };
+    const record: FaultEventRecord = { change: fault(false, START, 1), eventId: 7, timestamp: 'T1', generatedAt: 'T2', transactionId: 'tx-9' };
     assert.deepEqual(notifyEventForFault(record), {
       generatedAt: 'T2',
       seqNo: 0,
@@ -88,5 +92,44 @@ describe('fault events (security-events service)', () => {
         },
       ],
     });
+  });
+
+  it('a device problem (a card reader) waits offline in order with the faults, numbered in the same sequence', async () => {
+    const { state, sent, events } = harness({ online: false });
+    events.report(fault(true, START, 1));
+    events.report(readerProblem(true, START + 1));
+    events.report(readerProblem(false, START + 2));
+    await events.flush();
+    assert.equal(sent.length, 0);
+    state.online = true;
+    await events.flush();
+    assert.deepEqual(
+      sent.map((e) => [e.change.type, e.change.active, e.eventId - sent[0]!.eventId]),
+      [
+        ['FaultChanged', true, 0],
+        ['DeviceProblemChanged', true, 1],
+        ['DeviceProblemChanged', false, 2],
+      ],
+    );
+  });
+
+  it('2.0.1: a card reader that fails is TokenReader.Problem true on its EVSE, its name and error as techInfo; cleared when it reads again', () => {
+    const failed = notifyEventForFault({ change: readerProblem(true, START), eventId: 8, timestamp: 'T1', generatedAt: 'T2' });
+    assert.deepEqual(failed.eventData, [
+      {
+        eventId: 8,
+        timestamp: 'T1',
+        trigger: 'Alerting',
+        actualValue: 'true',
+        techInfo: 'reader front (pn532 on /dev/ttyAMA0): no answer to GetFirmwareVersion',
+        component: { name: 'TokenReader', evse: { id: 2 } },
+        variable: { name: 'Problem' },
+        eventNotificationType: 'HardWiredNotification',
+      },
+    ]);
+    const [cleared] = notifyEventForFault({ change: readerProblem(false, START + 1), eventId: 9, timestamp: 'T3', generatedAt: 'T4' }).eventData;
+    assert.equal(cleared?.actualValue, 'false');
+    assert.equal(cleared?.cleared, true);
+    assert.equal(cleared?.component.name, 'TokenReader');
   });
 });

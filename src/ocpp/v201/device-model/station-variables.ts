@@ -10,8 +10,9 @@ import {
 } from './device-model.js';
 import { listMembers } from './value-format.js';
 import { MEASURANDS, type MeasurandName } from '../../common/measurands.js';
+import type { StationDevice } from '../../../station/events.js';
 import type { FaultKind } from '../../../station/types.js';
-import { FAULT_COMPONENT } from '../fault-components.js';
+import { DEVICE_COMPONENT, FAULT_COMPONENT } from '../fault-components.js';
 
 /**
  * The device model of this station: the standardized components and variables (Part 2
@@ -54,6 +55,8 @@ export interface StationDescription {
   nominalVoltageV?: number;
   /** The hardware faults the station watches for (no evseId: the whole station's); their components are added. */
   hardwareFaults?: ReadonlyArray<{ fault: FaultKind; evseId?: number }>;
+  /** The devices whose problems are no faults (card readers), with their EVSE; their components are added. */
+  devices?: ReadonlyArray<{ device: StationDevice; evseId?: number }>;
 }
 
 /** What the agent knows at the moment it is asked. Optional getters add the variables they feed. */
@@ -70,6 +73,8 @@ export interface StationLive {
   problem?(evseId?: number): boolean;
   /** Whether a hardware fault is active now (on that EVSE, or anywhere for no evseId). */
   faultActive?(fault: FaultKind, evseId?: number): boolean;
+  /** Whether a device of that kind fails now (on that EVSE, or anywhere for no evseId). */
+  deviceProblemActive?(device: StationDevice, evseId?: number): boolean;
   /** Default: the first slot of NetworkConfigurationPriority. */
   activeNetworkProfile?(): number;
   /** Default: StationDescription.securityProfile. */
@@ -194,6 +199,7 @@ export function stationVariableDefinitions(
     }
   }
   defs.push(...hardwareFaultVariables(station.hardwareFaults ?? [], live));
+  defs.push(...deviceProblemVariables(station.devices ?? [], live));
 
   const comm: ComponentAddress = { name: 'OCPPCommCtrlr' };
   const allFixedCables = station.evses.every((e) => e.connectors.every((c) => c.type.startsWith('c')));
@@ -384,4 +390,17 @@ function hardwareFaultVariables(faults: NonNullable<StationDescription['hardware
   return [...byVariable.values()].map((v) =>
     liveValue(v.component, v.variable, boolean, () => String(v.faults.some((f) => live.faultActive?.(f, v.evseId) ?? false)), { inSummary: (value) => value === 'true' }),
   );
+}
+
+/** The devices' problem variables (TokenReader.Problem), one per component and EVSE; true while any such device there fails. */
+function deviceProblemVariables(devices: NonNullable<StationDescription['devices']>, live: StationLive): LiveVariableDefinition[] {
+  const seen = new Set<string>();
+  return devices.flatMap(({ device, evseId }) => {
+    const key = `${device}/${evseId ?? ''}`;
+    if (seen.has(key)) return [];
+    seen.add(key);
+    const { component, variable } = DEVICE_COMPONENT[device];
+    const address = definedOnly<ComponentAddress>({ name: component, evse: evseId === undefined ? undefined : { id: evseId } });
+    return [liveValue(address, variable, boolean, () => String(live.deviceProblemActive?.(device, evseId) ?? false), { inSummary: (value) => value === 'true' })];
+  });
 }
