@@ -3,8 +3,8 @@ import { systemClock, type Clock } from '../../../station/clock.js';
 import { PollLoop } from '../../poll-loop.js';
 import type { MeterFaultKind } from '../../../station/meter-reading.js';
 import type { VehicleState } from '../../roles/board-support.js';
-import type { ControlPilot, PilotBoardError, PilotHealth, PilotReading, PilotStatus } from '../../roles/control-pilot.js';
-import { PilotObservations } from '../../pilot/pilot-observations.js';
+import type { ControlPilot, PilotBoardError, PilotReading } from '../../roles/control-pilot.js';
+import { ObservedPilot } from '../../pilot/observed-pilot.js';
 import { RegisterReadError } from '../../meter/register-reader.js';
 import { decodeVehicleState, encodeOfferedCurrent } from '../../pilot/codec.js';
 import type { PilotProfile } from '../../pilot/profile.js';
@@ -30,29 +30,21 @@ export interface RegisterPilotOptions {
 /** The widest block a poll reads in one request (the unused words between are read too). */
 const MAX_BLOCK_WORDS = 8;
 
-export class RegisterPilot implements ControlPilot {
+export class RegisterPilot extends ObservedPilot implements ControlPilot {
   readonly name: string;
   private readonly clock: Clock;
-  private readonly seen: PilotObservations;
   /** The register value we want in the current register; re-written when the board reads otherwise (e.g. after its reset). */
   private wantedRaw = 0;
   private writes: Promise<void> = Promise.resolve();
   private readonly loop: PollLoop<PilotReading | undefined>;
 
   constructor(private readonly options: RegisterPilotOptions) {
+    super(options.failAfterPolls);
     this.name = options.name;
     this.clock = options.clock ?? systemClock;
-    this.seen = new PilotObservations(options.failAfterPolls);
     this.loop = new PollLoop(this.clock, () => this.doPoll());
   }
 
-  /** The vehicle's state and the board's flags on every change; F while the board does not answer (IEC 61851: EVSE not available). */
-  get status$(): Observable<PilotStatus> {
-    return this.seen.status$;
-  }
-  get status(): PilotStatus | undefined {
-    return this.seen.status;
-  }
   /** The vehicle state on every change (the letter of status$). */
   get vehicleState$(): Observable<VehicleState> {
     return this.status$.pipe(
@@ -61,20 +53,11 @@ export class RegisterPilot implements ControlPilot {
     );
   }
   get vehicleState(): VehicleState | undefined {
-    return this.seen.status?.vehicleState;
-  }
-  get health$(): Observable<PilotHealth> {
-    return this.seen.health$;
-  }
-  get health(): PilotHealth {
-    return this.seen.health;
-  }
-  get latest(): PilotReading | undefined {
-    return this.seen.latest;
+    return this.status?.vehicleState;
   }
   /** The cable's rating from the proximity pilot, A; undefined until read or where the board has none. */
   get cableRatingA(): number | undefined {
-    return this.seen.latest?.cableRatingA;
+    return this.latest?.cableRatingA;
   }
   /** The current we offer, A, as written to the board (0: paused). */
   get offeredCurrentA(): number {
@@ -143,12 +126,12 @@ export class RegisterPilot implements ControlPilot {
     }
     const now = this.clock.now();
     if (reading) {
-      this.seen.good(reading, now);
+      this.polledGood(reading, now);
       // The board forgot our offer (power cycle, its own timeout): say it again.
       if (reading.offeredCurrentA !== this.wantedRaw) await this.applyOffer().catch(() => undefined);
       return reading;
     }
-    this.seen.failed(fault!, now);
+    this.polledFailed(fault!, now);
     return undefined;
   }
 
@@ -169,7 +152,7 @@ export class RegisterPilot implements ControlPilot {
       this.wantedRaw = 0;
       await this.applyOffer().catch(() => undefined);
     }
-    this.seen.complete();
+    this.completeObservations();
   }
 }
 

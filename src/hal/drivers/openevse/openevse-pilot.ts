@@ -1,9 +1,8 @@
-import type { Observable } from 'rxjs';
 import type { Clock } from '../../../station/clock.js';
 import type { MeterFaultKind } from '../../../station/meter-reading.js';
 import { PollLoop } from '../../poll-loop.js';
-import type { ControlPilot, PilotHealth, PilotReading, PilotStatus } from '../../roles/control-pilot.js';
-import { PilotObservations } from '../../pilot/pilot-observations.js';
+import type { ControlPilot, PilotReading, PilotStatus } from '../../roles/control-pilot.js';
+import { ObservedPilot } from '../../pilot/observed-pilot.js';
 import { openSerialPortLink, type OpenSerialLink } from '../serial-link.js';
 import { RapiLink, RapiCommandError } from './rapi-link.js';
 import {
@@ -45,12 +44,11 @@ export interface OpenEvsePilotOptions {
 /** IEC 61851-1's least PWM current: below it, no offer. */
 const MIN_OFFER_A = 6;
 
-export class OpenEvsePilot implements ControlPilot {
+export class OpenEvsePilot extends ObservedPilot implements ControlPilot {
   readonly name: string;
   private readonly clock: Clock;
   private readonly link: RapiLink;
   private readonly loop: PollLoop<PilotReading | undefined>;
-  private readonly seen: PilotObservations;
   /** The current we want offered, A (0: asleep). */
   private wantedA = 0;
   /** What the board took for wantedA (it clamps SC to its range and answers what it set); undefined until it answered. */
@@ -63,9 +61,9 @@ export class OpenEvsePilot implements ControlPilot {
   private closed = false;
 
   constructor(private readonly options: OpenEvsePilotOptions) {
+    super(options.failAfterPolls);
     this.name = options.name ?? `openevse on ${options.path}`;
     this.clock = options.clock;
-    this.seen = new PilotObservations(options.failAfterPolls);
     this.link = new RapiLink({
       path: options.path,
       baudRate: options.baudRate ?? 115200,
@@ -77,22 +75,6 @@ export class OpenEvsePilot implements ControlPilot {
     this.loop = new PollLoop(this.clock, () => this.doPoll());
   }
 
-  /** The vehicle's state and the board's flags on every change; F while the board does not answer. */
-  get status$(): Observable<PilotStatus> {
-    return this.seen.status$;
-  }
-  get status(): PilotStatus | undefined {
-    return this.seen.status;
-  }
-  get health$(): Observable<PilotHealth> {
-    return this.seen.health$;
-  }
-  get health(): PilotHealth {
-    return this.seen.health;
-  }
-  get latest(): PilotReading | undefined {
-    return this.seen.latest;
-  }
   /** The current offered as the board took it (clamped to its range), else as asked; 0: asleep. */
   get offeredCurrentA(): number {
     return this.wantedA === 0 ? 0 : (this.acceptedA ?? this.wantedA);
@@ -122,7 +104,7 @@ export class OpenEvsePilot implements ControlPilot {
     this.wantedA = 0;
     await this.applyOffer({ capacity: false, enable: false, sleep: true }).catch(() => undefined);
     await this.link.close();
-    this.seen.complete();
+    this.completeObservations();
   }
 
   /** Sends the parts of the offer asked for, in order after any earlier offer; rejects with the first failure. */
@@ -169,7 +151,7 @@ export class OpenEvsePilot implements ControlPilot {
       return;
     }
     // While failed the status stays F until a poll succeeds; a notification alone does not restore health.
-    if (notified) this.seen.notified(this.decode(notified.evseState, notified.pilotState));
+    if (notified) this.notified(this.decode(notified.evseState, notified.pilotState));
   }
 
   private decode(evseState: number, pilotState: number | undefined): PilotStatus {
@@ -196,10 +178,10 @@ export class OpenEvsePilot implements ControlPilot {
     }
     const now = this.clock.now();
     if (reading) {
-      this.seen.good(reading, now);
+      this.polledGood(reading, now);
       return reading;
     }
-    this.seen.failed(fault!, now);
+    this.polledFailed(fault!, now);
     return undefined;
   }
 

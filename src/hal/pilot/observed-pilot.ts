@@ -4,16 +4,16 @@ import type { PilotHealth, PilotReading, PilotStatus } from '../roles/control-pi
 
 /**
  * What a pilot driver has observed of its board, kept the same way by every driver (Modbus
- * register board, OpenEVSE): the status as it changes, the latest full read, and the health, failed
- * after failAfterPolls failed polls in a row (the status then F: IEC 61851-1's "EVSE not
- * available") and ok again at the next good one.
+ * register board, OpenEVSE), which extends this: the status as it changes, the latest full read,
+ * and the health, failed after failAfterPolls failed polls in a row (the status then F: IEC
+ * 61851-1's "EVSE not available") and ok again at the next good one.
  */
-export class PilotObservations {
+export abstract class ObservedPilot {
   private readonly statusSubject = new BehaviorSubject<PilotStatus | undefined>(undefined);
   private readonly healthSubject = new BehaviorSubject<PilotHealth>({ state: 'unknown', consecutiveFailedPolls: 0, polls: 0, failedPolls: 0 });
   private latestReading: PilotReading | undefined;
 
-  constructor(private readonly failAfterPolls: number) {}
+  protected constructor(private readonly failAfterPolls: number) {}
 
   /** On every change; nothing until the board first answered. */
   get status$(): Observable<PilotStatus> {
@@ -36,12 +36,12 @@ export class PilotObservations {
   }
 
   /** A status the board told between polls (a notification); ignored while the board counts as failed. */
-  notified(status: PilotStatus): void {
+  protected notified(status: PilotStatus): void {
     if (this.healthSubject.value.state !== 'failed') this.statusSubject.next(status);
   }
 
   /** A poll that read the board. */
-  good(reading: PilotReading, at: Date): void {
+  protected polledGood(reading: PilotReading, at: Date): void {
     const h = this.healthSubject.value;
     this.latestReading = reading;
     this.healthSubject.next({ ...h, state: 'ok', consecutiveFailedPolls: 0, polls: h.polls + 1, lastGoodAt: at });
@@ -51,7 +51,7 @@ export class PilotObservations {
   }
 
   /** A poll that did not. */
-  failed(fault: { kind: MeterFaultKind; message: string }, at: Date): void {
+  protected polledFailed(fault: { kind: MeterFaultKind; message: string }, at: Date): void {
     const h = this.healthSubject.value;
     const consecutive = h.consecutiveFailedPolls + 1;
     const failed = h.state === 'failed' || consecutive >= this.failAfterPolls;
@@ -66,7 +66,7 @@ export class PilotObservations {
     if (failed) this.statusSubject.next({ vehicleState: 'F', boardErrors: [] });
   }
 
-  complete(): void {
+  protected completeObservations(): void {
     this.statusSubject.complete();
     this.healthSubject.complete();
   }
