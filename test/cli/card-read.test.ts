@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { Pn532Command } from '../../src/hal/drivers/pn532/pn532-frame.js';
 import { SimulatedPn532 } from '../../src/hal/drivers/simulated/simulated-pn532.js';
 import { EXIT } from '../../src/process/lifecycle.js';
-import { LOCK_FILE } from '../../src/store/instance-lock.js';
 import { CliProcess, runInProcess, runProcess, simulatorConfigCopy, type ConfigDoc } from '../helpers/cli.js';
+import { whileAgentHolds } from '../helpers/foreign-agent.js';
 import { openPtyPair, type PtyPair } from '../helpers/socat.js';
 
 /** `evse-agent card read` against a PN532 simulator on a real serial line (a socat pty pair). */
@@ -74,22 +73,13 @@ describe('card read (a real process) at a PN532 on a serial line', function () {
   });
 
   it('refuses (75) while an agent holds storage.dir: the agent reads the same device', async () => {
-    const owner = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], { stdio: 'ignore' });
-    const gone = new Promise((resolve) => owner.on('exit', resolve));
-    const storage = path.join(path.dirname(file), 'var');
-    try {
-      mkdirSync(storage, { recursive: true });
-      writeFileSync(path.join(storage, LOCK_FILE), JSON.stringify({ pid: owner.pid }));
+    await whileAgentHolds([path.join(path.dirname(file), 'var')], async (pid) => {
       pn532.holdCard('04a1b2c3');
       const refused = await runInProcess(['card', 'read', '--config', file]);
       assert.equal(refused.code, EXIT.alreadyRunning, refused.stderr);
-      assert.match(refused.stderr, new RegExp(`already running \\(pid ${owner.pid}\\)`));
+      assert.match(refused.stderr, new RegExp(`already running \\(pid ${pid}\\)`));
       assert.equal(pn532.commandCount(Pn532Command.InListPassiveTarget), 0, 'the reader was not touched');
-    } finally {
-      owner.kill('SIGKILL');
-      await gone;
-      rmSync(path.join(storage, LOCK_FILE), { force: true });
-    }
+    });
   });
 
   it('usage errors (64): no readers configured, an unknown --reader (the readers named), only simulated readers', async () => {

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
@@ -12,9 +11,9 @@ import { stopOnSignals } from '../../src/cli/signals.js';
 import { SimulatedGpio } from '../../src/hal/drivers/simulated/simulated-gpio.js';
 import { shippedProfileNames } from '../../src/hal/meter/profile.js';
 import { EXIT, onFailsafe } from '../../src/process/lifecycle.js';
-import { LOCK_FILE } from '../../src/store/instance-lock.js';
 import { JsonFileStore } from '../../src/store/json-file-store.js';
 import { SettingsFile } from '../../src/store/settings-file.js';
+import { whileAgentHolds } from '../helpers/foreign-agent.js';
 import { repoRoot, runInProcess, runProcess, simulatorConfigCopy } from '../helpers/cli.js';
 
 const readme = readFileSync(path.join(repoRoot, 'README.md'), 'utf8');
@@ -264,30 +263,18 @@ describe('cli: commands, usage and exit codes', function () {
 
   describe('meter read while an agent runs', () => {
     it('refuses (75) to poll a Modbus meter that an agent on the same storage.dir polls; a simulated meter is read all the same', async () => {
-      const owner = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], { stdio: 'ignore' });
-      const gone = new Promise((resolve) => owner.on('exit', resolve));
-      try {
-        const modbus = config((d) => {
-          d['meter'] = { driver: 'modbus-tcp', profile: 'eastron-sdm630', host: '127.0.0.1', tcpPort: 9, timeoutMs: 100, retries: 0 };
-        });
-        const storage = path.join(path.dirname(modbus), 'var');
-        mkdirSync(storage, { recursive: true });
-        writeFileSync(path.join(storage, LOCK_FILE), JSON.stringify({ pid: owner.pid }));
+      const modbus = config((d) => {
+        d['meter'] = { driver: 'modbus-tcp', profile: 'eastron-sdm630', host: '127.0.0.1', tcpPort: 9, timeoutMs: 100, retries: 0 };
+      });
+      const simulated = config();
+      await whileAgentHolds([path.join(path.dirname(modbus), 'var'), path.join(path.dirname(simulated), 'var')], async (pid) => {
         const refused = await runInProcess(['meter', 'read', '--config', modbus]);
         assert.equal(refused.code, EXIT.alreadyRunning, refused.stderr);
-        assert.match(refused.stderr, new RegExp(`the agent is already running \\(pid ${owner.pid}\\) .* two masters on one Modbus line`));
+        assert.match(refused.stderr, new RegExp(`the agent is already running \\(pid ${pid}\\) .* two masters on one Modbus line`));
         assert.equal(refused.stdout, '');
-
-        const simulated = config();
-        const simStorage = path.join(path.dirname(simulated), 'var');
-        mkdirSync(simStorage, { recursive: true });
-        writeFileSync(path.join(simStorage, LOCK_FILE), JSON.stringify({ pid: owner.pid }));
         const read = await runInProcess(['meter', 'read', '--config', simulated]);
         assert.equal(read.code, 0, read.stderr);
-      } finally {
-        owner.kill('SIGKILL');
-        await gone;
-      }
+      });
     });
   });
 

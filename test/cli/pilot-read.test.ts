@@ -9,6 +9,7 @@ import type { PilotReadResult } from '../../src/cli/commands/pilot-read.js';
 import { EXIT } from '../../src/process/lifecycle.js';
 import { LOCK_FILE } from '../../src/store/instance-lock.js';
 import { CliProcess, runInProcess, runProcess, simulatorConfigCopy, type ConfigDoc } from '../helpers/cli.js';
+import { whileAgentHolds } from '../helpers/foreign-agent.js';
 import { openPtyPair, type PtyPair } from '../helpers/socat.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 
@@ -116,21 +117,12 @@ describe('pilot read (a real process) of a board on the meter\'s serial line', f
   });
 
   it('refuses (75) while an agent holds storage.dir: the line has one master', async () => {
-    const owner = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], { stdio: 'ignore' });
-    const gone = new Promise((resolve) => owner.on('exit', resolve));
-    const storage = path.join(path.dirname(file), 'var');
-    try {
-      mkdirSync(storage, { recursive: true });
-      writeFileSync(path.join(storage, LOCK_FILE), JSON.stringify({ pid: owner.pid }));
+    await whileAgentHolds([path.join(path.dirname(file), 'var')], async (pid) => {
       const refused = await runInProcess(['pilot', 'read', '--config', file]);
       assert.equal(refused.code, EXIT.alreadyRunning, refused.stderr);
-      assert.match(refused.stderr, new RegExp(`already running \\(pid ${owner.pid}\\)`));
+      assert.match(refused.stderr, new RegExp(`already running \\(pid ${pid}\\)`));
       assert.equal(refused.stdout, '');
-    } finally {
-      owner.kill('SIGKILL');
-      await gone;
-      rmSync(path.join(storage, LOCK_FILE), { force: true });
-    }
+    });
   });
 });
 
