@@ -1,13 +1,6 @@
 import type { Secret } from '../../../config/station-config.js';
-import {
-  DeviceModel,
-  type ComponentAddress,
-  type LiveVariableDefinition,
-  type Mutability,
-  type StoredVariableDefinition,
-  type VariableCharacteristics,
-  type VariableDefinition,
-} from './device-model.js';
+import { DeviceModel, type ComponentAddress, type LiveVariableDefinition, type VariableDefinition } from './device-model.js';
+import { boolean, definedOnly, integer, liveValue, memberList, optionList, sequenceList, stored, text } from './definition-helpers.js';
 import { listMembers } from './value-format.js';
 import { MEASURANDS, type MeasurandName } from '../../common/measurands.js';
 import type { StationDevice } from '../../../station/events.js';
@@ -88,50 +81,6 @@ export interface StationLive {
    * a Local Authorization List (C10, D01): how many id tokens the list holds now, and at most.
    */
   localAuthorization?: { listEntries(): number; readonly listMaxEntries: number };
-}
-
-/** The object without its undefined fields: a definition holds only what it sets. */
-function definedOnly<T extends object>(fields: T): T {
-  return Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined)) as T;
-}
-
-// Characteristics, briefly.
-const integer = (unit?: string, minLimit?: number, maxLimit?: number): VariableCharacteristics => definedOnly({ dataType: 'integer', unit, minLimit, maxLimit });
-const boolean: Readonly<VariableCharacteristics> = { dataType: 'boolean' };
-const text = (maxLimit?: number): VariableCharacteristics => definedOnly({ dataType: 'string', maxLimit });
-const optionList = (valuesList: readonly string[]): VariableCharacteristics => ({ dataType: 'OptionList', valuesList });
-const memberList = (valuesList: readonly string[]): VariableCharacteristics => ({ dataType: 'MemberList', valuesList });
-const sequenceList = (valuesList: readonly string[]): VariableCharacteristics => ({ dataType: 'SequenceList', valuesList });
-
-type Extra = Partial<Pick<StoredVariableDefinition, 'rebootRequired' | 'validate' | 'inSummary' | 'constant'>>;
-
-function stored(
-  component: ComponentAddress,
-  variable: string,
-  mutability: Mutability,
-  characteristics: VariableCharacteristics,
-  value: string,
-  extra: Extra & { instance?: string } = {},
-): StoredVariableDefinition {
-  const { instance, ...rest } = extra;
-  return {
-    component,
-    variable: definedOnly({ name: variable, instance }),
-    mutability,
-    characteristics,
-    default: value,
-    ...rest,
-  };
-}
-
-function liveValue(
-  component: ComponentAddress,
-  variable: string,
-  characteristics: VariableCharacteristics,
-  read: () => string | undefined,
-  extra: Pick<LiveVariableDefinition, 'inSummary'> = {},
-): LiveVariableDefinition {
-  return { component, variable: { name: variable }, mutability: 'ReadOnly', characteristics, read, ...extra };
 }
 
 const nonEmpty = (what: string) => (value: string) => (value === '' ? `${what} cannot be empty` : undefined);
