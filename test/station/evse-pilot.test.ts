@@ -127,10 +127,11 @@ describe('EVSE with a control pilot (IEC 61851-1)', () => {
     const gfi = q.send(vehicle('F', { boardErrors: ['ground-fault'] }));
     assert.deepEqual(faultEvents(gfi), ['pilot raised']);
     const r = charging();
-    const silent = r.send({ type: 'PilotHealth', failure: 'no answer (timed out)' });
-    assert.deepEqual(faultEvents(silent), ['pilot raised']);
+    // As the drivers tell it: failed, then F while silent; back: the true state first, then ok.
+    const silent = r.send({ type: 'PilotHealth', failure: 'no answer (timed out)' }, vehicle('F'));
+    assert.deepEqual(faultEvents(silent), ['pilot raised'], "the board's silence is not the vehicle's fault");
     assert.equal(r.state.contactors[0]!.coil, false);
-    const back = r.send({ type: 'PilotHealth' }, vehicle('C'));
+    const back = r.send(vehicle('C'), { type: 'PilotHealth' });
     assert.deepEqual(faultEvents(back), ['pilot cleared']);
     assert.equal(r.state.contactors[0]!.coil, true, 'the board answers again and the vehicle still asks: energy again');
   });

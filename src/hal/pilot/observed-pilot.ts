@@ -44,10 +44,12 @@ export abstract class ObservedPilot {
   protected polledGood(reading: PilotReading, at: Date): void {
     const h = this.healthSubject.value;
     this.latestReading = reading;
-    this.healthSubject.next({ ...h, state: 'ok', consecutiveFailedPolls: 0, polls: h.polls + 1, lastGoodAt: at });
     const status: PilotStatus = { vehicleState: reading.vehicleState, boardErrors: reading.boardErrors };
     if (reading.cableRatingA !== undefined) status.cableRatingA = reading.cableRatingA;
+    // The state read first, then the health: one that follows the board sees the true state before
+    // it is told the board is back, never the F it showed while the board was silent.
     this.statusSubject.next(status);
+    this.healthSubject.next({ ...h, state: 'ok', consecutiveFailedPolls: 0, polls: h.polls + 1, lastGoodAt: at });
   }
 
   /** A poll that did not. */
