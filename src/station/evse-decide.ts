@@ -9,7 +9,7 @@ import { endReservation, holdForReservations, reserve } from './evse-reservation
 import { lockFeedback, lockTimeUp, unlockFailed } from './evse-lock.js';
 import { pilotChanged, pilotHealth, pilotReleaseTimeUp } from './evse-pilot.js';
 import { plugChanged } from './evse-plug.js';
-import { authorize, deauthorize, forceStop, tokenRejected, trippingFaultActive } from './evse-session.js';
+import { authorize, deauthorize, forceStop, setChargingLimit, syncCurrentLimit, tokenRejected, trippingFaultActive } from './evse-session.js';
 import { copyState, type DecideEnv, type EvseState } from './evse-state.js';
 import { evaluate } from './evse-step.js';
 import { sessionChargingState } from './evse-transaction.js';
@@ -73,6 +73,8 @@ function handle(d: Draft, input: EvseInput): void {
       return deauthorize(d, input.cause);
     case 'TokenRejected':
       return tokenRejected(d);
+    case 'SetChargingLimit':
+      return setChargingLimit(d, input.amps);
     case 'Abort':
       forceStop(d, input.cause);
       return evaluate(d, input.cause);
@@ -141,7 +143,7 @@ function finishTransaction(d: Draft, reading: MeterReading | undefined): void {
   };
   s.tx = undefined;
   // The next session gets energy again.
-  if (tx.invalidToken) dispatchAll(d, { type: 'CurrentLimitChanged', amps: s.config.maxCurrentA });
+  syncCurrentLimit(d);
   // The token that stopped it (1.6 StopTransaction.idTag), which may be another of the group.
   const stoppedBy = cause.trigger === 'StopAuthorized' ? (cause.idToken ?? tx.snapshot.idToken) : undefined;
   const ended: StationEvent = {

@@ -36,6 +36,8 @@ export type EvseInput =
   | { type: 'Deauthorize'; cause: Cause }
   /** The CSMS says the transaction's token is not (or no longer) valid (E06.FR.04, C15). */
   | { type: 'TokenRejected' }
+  /** Smart charging or a local limit sets the EVSE's limit, A per phase (undefined: none). */
+  | { type: 'SetChargingLimit'; amps: number | undefined }
   /** Ends the session now (a reset, a stop of the agent, a remote stop without authorization). */
   | { type: 'Abort'; cause: StopCause }
   | { type: 'RaiseFault'; fault: FaultKind }

@@ -81,8 +81,28 @@ export function tokenRejected(d: Draft): void {
 /** Suspends the energy (SuspendedEVSE) of a transaction with a rejected token once it had its allowance. */
 export function limitInvalidTokenEnergy(d: Draft): void {
   const tx = d.s.tx;
-  if (!tx?.invalidToken || tx.ending || tx.snapshot.energyWh < (d.env.settings.maxEnergyOnInvalidIdWh ?? 0)) return;
-  if (d.s.connectors.every((c) => c.currentLimitA === 0)) return;
-  dispatchAll(d, { type: 'CurrentLimitChanged', amps: 0 });
+  if (!tx?.invalidToken || tx.ending || tx.allowanceUsed || tx.snapshot.energyWh < (d.env.settings.maxEnergyOnInvalidIdWh ?? 0)) return;
+  tx.allowanceUsed = true;
+  syncCurrentLimit(d);
   evaluate(d, { trigger: 'ChargingStateChanged' });
+}
+
+/**
+ * The current the EVSE may offer, A per phase: its maxCurrentA, lowered by the limit smart
+ * charging and the local limits set (K01, load balancing), and 0 once a rejected token's energy
+ * allowance is used. Told to the connectors; the pilot offers it (evse-pilot.ts).
+ */
+export function syncCurrentLimit(d: Draft): void {
+  const s = d.s;
+  const spent = s.tx?.invalidToken && s.tx.allowanceUsed;
+  const amps = spent ? 0 : Math.min(s.config.maxCurrentA, s.chargingLimitA ?? Infinity);
+  dispatchAll(d, { type: 'CurrentLimitChanged', amps });
+}
+
+/** Smart charging or a local limit set the EVSE's limit (undefined: none): the offer follows at once. */
+export function setChargingLimit(d: Draft, amps: number | undefined): void {
+  if (d.s.chargingLimitA === amps) return;
+  d.s.chargingLimitA = amps;
+  syncCurrentLimit(d);
+  evaluate(d, { trigger: 'ChargingRateChanged' });
 }

@@ -56,6 +56,8 @@ export interface ActiveTransaction {
   recovering?: boolean;
   /** The CSMS rejected the id token and StopTxOnInvalidId is false: energy only up to MaxEnergyOnInvalidId. */
   invalidToken?: boolean;
+  /** ... and that energy has been delivered: nothing more is offered. */
+  allowanceUsed?: boolean;
 }
 
 /** One contactor: what its coil was last told, what its feedback contact says (undefined: not wired), whether the disagreement timer runs. */
@@ -146,6 +148,8 @@ export interface EvseState {
   closed: boolean;
   /** Present when the EVSE has a control pilot. */
   pilot?: PilotState;
+  /** The limit smart charging and the local limits set, A per phase (undefined: none below maxCurrentA). */
+  chargingLimitA?: number;
   /** Per connector, undefined where no lock is fitted. */
   locks: Array<LockState | undefined>;
 }

@@ -161,6 +161,37 @@ describe('EVSE with a control pilot (IEC 61851-1)', () => {
     assert.ok(up.some((x) => x.type === 'PollFinalReading'));
   });
 
+  it('K01: a charging limit reaches the vehicle as the offer; below 6 A it pauses (SuspendedEVSE) without ending the transaction; lifted, it resumes', () => {
+    const p = charging();
+    const lower = p.send({ type: 'SetChargingLimit', amps: 10 });
+    assert.deepEqual(offers(lower), [10]);
+    assert.equal(p.state.contactors[0]!.coil, true, 'a lower limit keeps charging');
+    const pause = p.send({ type: 'SetChargingLimit', amps: 5 });
+    assert.deepEqual(offers(pause), [0]);
+    // The vehicle stops asking once the offer is gone (B): only then the contactor opens.
+    assert.equal(p.state.contactors[0]!.coil, true);
+    const b = p.send(vehicle('B'));
+    assert.equal(p.state.contactors[0]!.coil, false);
+    assert.equal(find(b, 'TransactionUpdated')?.chargingState, 'SuspendedEVSE');
+    assert.equal(txEvents(b).includes('TransactionEnded'), false);
+    const lifted = p.send({ type: 'SetChargingLimit', amps: undefined });
+    assert.deepEqual(offers(lifted), [16], 'back to the EVSE limit');
+    const c = p.send(vehicle('C'));
+    assert.ok(relayCommands(c).includes(true));
+    assert.equal(find(c, 'TransactionUpdated')?.chargingState, 'Charging');
+  });
+
+  it('a limit above maxCurrentA offers maxCurrentA; a spent invalid-token allowance stays 0 A whatever the limit', () => {
+    const p = charging();
+    assert.deepEqual(offers(p.send({ type: 'SetChargingLimit', amps: 40 })), []);
+    assert.equal(p.state.pilot?.offeredA, 16);
+    const q = new Play({ stopTxOnInvalidId: false, maxEnergyOnInvalidIdWh: 0 }, pilotState());
+    q.send({ type: 'Reading', reading: reading(1000) }, { type: 'Started' }, vehicle('A'), vehicle('B'), authorize(), vehicle('C'));
+    assert.deepEqual(offers(q.send({ type: 'TokenRejected' })), [0]);
+    assert.deepEqual(offers(q.send({ type: 'SetChargingLimit', amps: 10 })), []);
+    assert.equal(q.state.pilot?.offeredA, 0);
+  });
+
   it('a fault during the reduction opens at once', () => {
     const p = charging();
     p.send({ type: 'Deauthorize', cause: { trigger: 'RemoteStop', stopReason: 'Remote' } });
