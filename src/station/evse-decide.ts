@@ -1,7 +1,7 @@
 import { applyAvailability, setAvailability } from './evse-availability.js';
 import type { EvseCommand } from './evse-command.js';
 import { superviseContactor } from './evse-connectors.js';
-import { anyPlugged, dispatchAll, dropUndefined, emit, publishChanged, updateTripLatch, type Draft } from './evse-draft.js';
+import { anyPlugged, dropUndefined, emit, publishChanged, updateTripLatch, type Draft } from './evse-draft.js';
 import { clearFault, clearLatchedFaults, contactorTimeUp, endSessionFaults, onMeterFailed, raiseFault } from './evse-faults.js';
 import type { EvseInput, TimerName } from './evse-input.js';
 import { onReading, recover } from './evse-reading.js';
