@@ -9,6 +9,7 @@ import type { ProtocolAdapter, ProtocolConnectorView } from '../ocpp/protocol-ad
 import type { Authorization, Evse } from '../station/evse.js';
 import type { ConnectorSnapshot, EvseSnapshot, Station } from '../station/station.js';
 import type { FaultKind, IdToken, VehicleState } from '../station/types.js';
+import type { LimitInForce } from '../services/smart-charging/charging-profile.js';
 import type { JournalDamage } from '../store/append-journal.js';
 import type { TransactionJournal } from '../store/transaction-journal.js';
 import type { LedShown } from './status-leds.js';
@@ -27,6 +28,8 @@ export interface StatusSources {
   ledsOf(evseId: number): LedShown | undefined;
   /** The station's clock; the system's by default. */
   clock?: Clock;
+  /** The limit in force per EVSE and who set it (ChargingLimits); the EVSE's maxCurrentA without. */
+  limitOf?(evseId: number): LimitInForce;
 }
 
 /** An active fault and why it was raised: the detail the core gave, or the meter's last error. */
@@ -76,6 +79,8 @@ export interface EvseStatusView {
   vehicleState?: VehicleState | null;
   /** With a pilot: the current offered to the vehicle now, A (0: none). */
   offeredCurrentA?: number;
+  /** The limit in force, A per phase, and who set it: a charging profile, a local limit, or the EVSE's own maximum. */
+  limit: LimitInForce;
   pilot?: PilotStatusView;
 }
 
@@ -227,6 +232,7 @@ export class StationStatus {
             latest: meter.latest ? { ...meter.latest, ageS: seconds(Math.max(0, now - meter.latest.timestamp.getTime())), stale: meterFailed } : null,
           }
         : null,
+      limit: this.s.limitOf?.(e.evseId) ?? { valueA: this.s.config.evses.find((c) => c.id === e.evseId)?.maxCurrentA ?? 0, source: 'evse' },
       vehicleState: pilot ? (pilot.status?.vehicleState ?? null) : undefined,
       offeredCurrentA: pilot?.offeredCurrentA,
       pilot: pilot
