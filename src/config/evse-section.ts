@@ -2,7 +2,6 @@ import type { ConfigContext } from './config-context.js';
 import type { MeterSection } from './meter-section.js';
 import type { PilotSection } from './pilot-section.js';
 import { inputLine, outputLine, type RawConfig, type RawLine } from './raw-config.js';
-import { checkSharedLines } from './shared-lines.js';
 import type { ConnectorConfig, EvseConfig, LedColour, SafetyInputConfig } from './station-config.js';
 
 /** The EVSEs: ids numbered 1..n, each with its meter, pilot board, LEDs and connectors (numbered 1..n within it). */
@@ -49,8 +48,7 @@ export function resolveEvses(raw: RawConfig, ctx: ConfigContext, meters: MeterSe
   [...seenIds.keys()].sort((a, b) => a - b).forEach((id, k) => {
     if (id !== k + 1) ctx.problem(`/evses/${seenIds.get(id)}/id`, `EVSE ids numbered 1..${raw.evses.length} without gaps`, String(id));
   });
-  // Meters first: on a shared line a pilot's settings are checked against the meter's.
-  checkSharedLines([...meters.lineDevices(out, raw.evses), ...pilots.lineDevices()], ctx);
+  // The lines they share (with each other and the grid meter) are checked once all are known (load-config.ts).
   return out;
 }
 
@@ -86,4 +84,5 @@ export function checkLineConflicts(raw: RawConfig, ctx: ConfigContext): void {
     for (const [colour, line] of Object.entries(e.leds ?? {})) visit(line, `/evses/${i}/leds/${colour}`);
   });
   for (const [name, line] of Object.entries(raw.inputs)) visit(line, `/inputs/${name}`);
+  visit(raw.supply?.gridOperator, '/supply/gridOperator');
 }

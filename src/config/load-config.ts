@@ -9,7 +9,8 @@ import { resolveOcppConfig } from './ocpp-section.js';
 import { PilotSection } from './pilot-section.js';
 import { configSchema, type RawConfig } from './raw-config.js';
 import { resolveReaders } from './reader-section.js';
-import { checkDevicesUsedOnce, lineClaim, type DeviceClaim } from './shared-lines.js';
+import { checkDevicesUsedOnce, checkSharedLines, lineClaim, type DeviceClaim } from './shared-lines.js';
+import { SupplySection } from './supply-section.js';
 import type { ChargingConfig, StationConfig } from './station-config.js';
 
 // The loader: read, parse (syntax), check against config/config.schema.json (schema), then the
@@ -56,10 +57,15 @@ function resolveSections(r: RawConfig, report: ConfigReport): StationConfig {
   const meters = new MeterSection(report);
   const pilots = new PilotSection(report);
   const evses = resolveEvses(r, report, meters, pilots);
+  const supplySection = new SupplySection(report);
+  const supply = supplySection.resolve(r.supply, meters, evses);
+  // Meters first: on a shared line a pilot's or the grid meter's settings are checked against the meter's.
+  const lineDevices = [...meters.lineDevices(evses, r.evses), ...pilots.lineDevices(), ...supplySection.lineDevices()];
+  checkSharedLines(lineDevices, report);
   const inputs = resolveInputs(r, report);
   const readers = resolveReaders(r, report);
   checkLineConflicts(r, report);
-  const modbusLines = [...meters.lineDevices(evses, r.evses), ...pilots.lineDevices()].map(lineClaim).filter((c): c is DeviceClaim => c !== undefined);
+  const modbusLines = lineDevices.map(lineClaim).filter((c): c is DeviceClaim => c !== undefined);
   checkDevicesUsedOnce([...modbusLines, ...pilots.deviceClaims(), ...readers.claims], report);
   return {
     file: report.file,
@@ -69,6 +75,7 @@ function resolveSections(r: RawConfig, report: ConfigReport): StationConfig {
     evses,
     inputs,
     readers: readers.readers,
+    ...(supply ? { supply } : {}),
     charging: resolveCharging(r.charging, report),
     safety: r.safety,
     meterValues: r.meterValues,

@@ -92,6 +92,23 @@ export interface RawEvse {
   connectors: RawConnector[];
 }
 
+/** supply.gridMeter: a meter's keys (nothing inherited from the top-level meter) and the fuse's; the schema fills in the limit's defaults. */
+export interface RawGridMeter extends Omit<RawMeter, 'simulation'> {
+  driver: MeterDriver;
+  mainFuseA: number;
+  marginA: number;
+  hysteresisA: number;
+  raiseAfterS: number;
+  failsafeCurrentA: number;
+  simulation?: Partial<Pick<MeterConfig['simulation'], 'voltageV' | 'voltageNoiseV' | 'frequencyHz'>> & { houseCurrentA?: number[] };
+}
+
+export interface RawSupply {
+  maxCurrentA?: number;
+  gridMeter?: RawGridMeter;
+  gridOperator?: RawLine & { maxPowerW: number };
+}
+
 export type RawInputs = Record<string, RawLine & { function: 'emergency-stop' | 'rcd-trip'; evseId?: number }>;
 
 export interface RawConfig {
@@ -103,6 +120,7 @@ export interface RawConfig {
   inputs: RawInputs;
   /** Card readers by name (schema default {}). */
   readers: Record<string, RawCardReader>;
+  supply?: RawSupply;
   charging: ChargingConfig;
   safety: StationConfig['safety'];
   meterValues: StationConfig['meterValues'];

@@ -125,6 +125,35 @@ export interface CardReaderConfig {
   interKeyTimeoutMs?: number;
 }
 
+/** The building's main meter and the fuse it guards (supply.gridMeter). */
+export interface GridMeterConfig {
+  /** Read as an EVSE's meter is; its simulation's evCurrentA is unused (houseCurrentA and the EVSEs' draw instead). */
+  meter: MeterConfig;
+  /** A per phase. */
+  mainFuseA: number;
+  marginA: number;
+  hysteresisA: number;
+  raiseAfterS: number;
+  /** What the EVSEs get together while the meter has failed or before its first reading, A per phase. */
+  failsafeCurrentA: number;
+  /** Driver simulated: the house's load per phase at start, A. */
+  houseCurrentA: number[];
+}
+
+/** The grid operator's signal: while its input is active the station draws at most maxPowerW (supply.gridOperator). */
+export interface GridOperatorConfig {
+  line: InputLineSpec;
+  maxPowerW: number;
+}
+
+/** The supply the EVSEs share and what limits it (supply); each part absent when not configured. */
+export interface SupplyConfig {
+  /** The station's EVSEs together, A per phase. */
+  maxCurrentA?: number;
+  gridMeter?: GridMeterConfig;
+  gridOperator?: GridOperatorConfig;
+}
+
 export type SafetyInputFunction = 'emergency-stop' | 'rcd-trip';
 export interface SafetyInputConfig {
   name: string;
@@ -212,6 +241,8 @@ export interface StationConfig {
   inputs: SafetyInputConfig[];
   /** Card readers, each mapped to an EVSE; empty when none is fitted. */
   readers: CardReaderConfig[];
+  /** Absent: no supply section (each EVSE takes its own maxCurrentA). */
+  supply?: SupplyConfig;
   charging: ChargingConfig;
   safety: SafetyConfig;
   meterValues: MeterValuesConfig;
