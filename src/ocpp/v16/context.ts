@@ -6,6 +6,7 @@ import type { Station } from '../../station/station.js';
 import type { IdToken } from '../../station/types.js';
 import type { CsmsClock } from '../../services/registration/csms-clock.js';
 import type { BootState } from '../../services/registration/registration.js';
+import type { SmartCharging, SmartChargingRules } from '../../services/smart-charging/smart-charging.js';
 import type { ConfigurationStore } from './configuration/configuration-store.js';
 import type { ConnectorNumbering } from './connector-numbering.js';
 
@@ -28,6 +29,10 @@ export interface V16Context {
   /** The local transaction behind a transactionId the CSMS assigned. */
   localTransactionId(csmsTransactionId: number): string | undefined;
   readonly dataTransferHandlers: Map<string, DataTransferHandler16>;
+  /** Charging profiles and the composite schedule (3.13). */
+  readonly smartCharging: SmartCharging;
+  /** The 9.4 keys' limits now (ChargeProfileMaxStackLevel, ...). */
+  smartChargingRules(): SmartChargingRules;
 }
 
 /**

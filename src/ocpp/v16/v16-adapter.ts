@@ -7,7 +7,8 @@ import type { LocalAuthorizer } from '../../services/authorization/index.js';
 import type { AuthorizationPort, ChargingSettings, StateStore } from '../../station/ports.js';
 import type { Station } from '../../station/station.js';
 import type { TransactionJournal } from '../../store/transaction-journal.js';
-import { keysChargingSettings } from '../../services/device-configuration/v16-settings.js';
+import { keysChargingSettings, v16SmartChargingRules } from '../../services/device-configuration/v16-settings.js';
+import type { SmartCharging } from '../../services/smart-charging/smart-charging.js';
 import { CsmsClock } from '../../services/registration/csms-clock.js';
 import { Registration } from '../../services/registration/registration.js';
 import { StatusReports } from '../../services/availability/status-reports.js';
@@ -20,9 +21,11 @@ import { NoAnswer } from '../rpc/rpc-errors.js';
 import { csmsAuthorizer16 } from './actions/authorize.js';
 import { bootNotificationRequest16 } from './actions/boot-notification.js';
 import { changeAvailability16 } from './actions/change-availability.js';
+import { clearChargingProfile16, getCompositeSchedule16, setChargingProfile16 } from './actions/charging-profiles.js';
 import { changeConfiguration, getConfiguration } from './actions/configuration.js';
 import { dataTransfer16 } from './actions/data-transfer.js';
 import { clearCache16, getLocalListVersion16, sendLocalList16 } from './actions/local-list.js';
+import { RemoteStartProfiles } from './actions/remote-start-profiles.js';
 import { remoteStartTransaction } from './actions/remote-start-transaction.js';
 import { remoteStopTransaction } from './actions/remote-stop-transaction.js';
 import { cancelReservation, reserveNow } from './actions/reservations.js';
@@ -54,6 +57,8 @@ export interface V16AdapterOptions {
   meterType?: string;
   /** The station's clock (timers, timestamps); the system's by default. */
   clock?: Clock;
+  /** Charging profiles (3.13), shared with the core that applies their limits. */
+  smartCharging: SmartCharging;
 }
 
 /**
@@ -74,6 +79,8 @@ export class V16Adapter implements ProtocolAdapter {
   /** Each connector's 1.6 status, and when the Central System hears it (MinimumStatusDuration). */
   private readonly connectorStatuses: ConnectorStatuses16;
   private readonly statuses: StatusReports<Status16Report>;
+  /** TxProfiles given with RemoteStartTransaction, waiting for their transaction (5.16.2). */
+  private readonly remoteStartProfiles: RemoteStartProfiles;
   private resetType: 'Hard' | 'Soft' | undefined;
 
   constructor(private readonly options: V16AdapterOptions) {
@@ -142,7 +149,10 @@ export class V16Adapter implements ProtocolAdapter {
       },
       localTransactionId: (id) => this.transactionMessages.localTransactionId(id),
       dataTransferHandlers: this.dataTransferHandlers,
+      smartCharging: options.smartCharging,
+      smartChargingRules: () => v16SmartChargingRules(configuration),
     };
+    this.remoteStartProfiles = new RemoteStartProfiles(options.smartCharging, log);
     this.registerHandlers();
   }
 
@@ -169,7 +179,7 @@ export class V16Adapter implements ProtocolAdapter {
   private registerHandlers(): void {
     const ctx = this.ctx;
     const handlers: Record<string, CallHandler> = {
-      RemoteStartTransaction: remoteStartTransaction(ctx),
+      RemoteStartTransaction: remoteStartTransaction(ctx, this.remoteStartProfiles),
       RemoteStopTransaction: remoteStopTransaction(ctx),
       ChangeAvailability: changeAvailability16(ctx),
       ChangeConfiguration: changeConfiguration(ctx),
@@ -183,6 +193,9 @@ export class V16Adapter implements ProtocolAdapter {
       CancelReservation: cancelReservation(ctx),
       SendLocalList: sendLocalList16(ctx),
       GetLocalListVersion: getLocalListVersion16(ctx),
+      SetChargingProfile: setChargingProfile16(ctx),
+      ClearChargingProfile: clearChargingProfile16(ctx),
+      GetCompositeSchedule: getCompositeSchedule16(ctx),
     };
     for (const [action, handler] of Object.entries(handlers)) {
       this.options.client.handle(action, (payload, callCtx) => {
@@ -272,6 +285,7 @@ export class V16Adapter implements ProtocolAdapter {
 
   private onStationEvent(e: StationEvent): void {
     this.connectorStatuses.observe(e);
+    this.remoteStartProfiles.observe(e);
     if (e.type === 'TransactionStarted' || e.type === 'TransactionUpdated' || e.type === 'TransactionEnded') {
       const endedOn = this.transactionMessages.onTransactionEvent(e);
       if (e.type === 'TransactionEnded' && endedOn !== undefined) this.connectorStatuses.transactionEnded(endedOn, e.evseId, e.transaction.connectorId);

@@ -5,6 +5,8 @@ import { buildStationConfiguration } from '../../ocpp/v16/configuration/station-
 import type { Logger } from '../../process/logger.js';
 import type { ChargingSettings } from '../../station/ports.js';
 import type { LocalAuthorizationSettings } from '../authorization/index.js';
+import type { ChargingRateUnit } from '../smart-charging/charging-profile.js';
+import type { SmartChargingRules } from '../smart-charging/smart-charging.js';
 import type { DeviceConfiguration } from './station-settings.js';
 
 /** The station's settings as the OCPP 1.6 configuration keys (chapter 9) hold them. */
@@ -34,6 +36,26 @@ export function keysLocalAuthorizationSettings(keys: ConfigurationStore): LocalA
     offlineTxForUnknownIdEnabled: keys.getBool('AllowOfflineTxForUnknownId'),
     cacheEnabled: keys.getBool('AuthorizationCacheEnabled'),
     localListEnabled: keys.getBool('LocalAuthListEnabled'),
+  };
+}
+
+/** 9.4.2's names of the rate units. */
+const RATE_UNITS_BY_NAME: Readonly<Record<string, ChargingRateUnit>> = { current: 'A', power: 'W' };
+
+/**
+ * The smart charging service's limits as the 9.4 keys hold them now (3.13.5): stack levels, periods
+ * per schedule, profiles installed, and the units a schedule may be in.
+ */
+export function v16SmartChargingRules(keys: ConfigurationStore): SmartChargingRules {
+  const rateUnits = keys.getList('ChargingScheduleAllowedChargingRateUnit').flatMap((name) => {
+    const unit = RATE_UNITS_BY_NAME[name.trim().toLowerCase()];
+    return unit ? [unit] : [];
+  });
+  return {
+    maxProfiles: keys.getInt('MaxChargingProfilesInstalled'),
+    maxPeriodsPerSchedule: keys.getInt('ChargingScheduleMaxPeriods'),
+    maxStackLevel: keys.getInt('ChargeProfileMaxStackLevel'),
+    rateUnits,
   };
 }
 

@@ -46,7 +46,7 @@ describe('OCPP 1.6 integration: configuration keys (5.3, 5.8, chapter 9)', funct
       { key: 'NumberOfConnectors', readonly: true, value: '1' },
     );
     assert.deepEqual(all.configurationKey!.find((k) => k.key === 'AuthorizationKey'), { key: 'AuthorizationKey', readonly: false }, 'write-only: no value');
-    assert.equal(valueOf(all, 'SupportedFeatureProfiles'), 'Core,LocalAuthListManagement,Reservation,RemoteTrigger');
+    assert.equal(valueOf(all, 'SupportedFeatureProfiles'), 'Core,LocalAuthListManagement,Reservation,SmartCharging,RemoteTrigger');
     assert.equal(valueOf(all, 'ReserveConnectorZeroSupported'), 'true');
 
     const named = await csms.getConfiguration(ID, ['heartbeatinterval', 'NoSuchKey', 'MeterValueSampleInterval', 'Vendor.Other']);

@@ -7,7 +7,7 @@ import { resolveConfig } from '../../../src/config/load-config.js';
 import type { StationConfig } from '../../../src/config/station-config.js';
 import { CONFIGURATION_FILE, ConfigurationStore, isRpcErrorAnswer, type ConfigurationChange } from '../../../src/ocpp/v16/configuration/configuration-store.js';
 import { authorizationKeyProblem, buildStationConfiguration, stationKeyDefinitions } from '../../../src/ocpp/v16/configuration/station-keys.js';
-import { keysLocalAuthorizationSettings as localAuthorizationSettings } from '../../../src/services/device-configuration/index.js';
+import { keysLocalAuthorizationSettings as localAuthorizationSettings, v16SmartChargingRules } from '../../../src/services/device-configuration/index.js';
 import { repoRoot } from '../../helpers/cli.js';
 import { assertValid16 } from './ocpp16-schema.js';
 
@@ -129,16 +129,22 @@ describe('1.6 station configuration keys', () => {
       StopTxnAlignedDataMaxLength: 'R',
       StopTxnSampledDataMaxLength: 'R',
       ConnectorPhaseRotationMaxLength: 'R',
+      // 9.4 Smart Charging (3.13.5: required, R).
+      ChargeProfileMaxStackLevel: 'R',
+      ChargingScheduleAllowedChargingRateUnit: 'R',
+      ChargingScheduleMaxPeriods: 'R',
+      ConnectorSwitch3to1PhaseSupported: 'R',
+      MaxChargingProfilesInstalled: 'R',
       // Security whitepaper.
       AuthorizationKey: 'RW',
       SecurityProfile: 'R',
     };
     for (const [key, access] of Object.entries(required)) assert.equal(keys.get(key)?.[0], access, key);
-    // Smart Charging and Firmware Management are not supported: none of their keys.
-    for (const key of ['ChargeProfileMaxStackLevel', 'ChargingScheduleAllowedChargingRateUnit', 'MaxChargingProfilesInstalled', 'SupportedFileTransferProtocols']) {
-      assert.equal(keys.has(key), false, key);
-    }
-    assert.equal(keys.get('SupportedFeatureProfiles')?.[1], 'Core,LocalAuthListManagement,Reservation,RemoteTrigger');
+    // Firmware Management is not supported: none of its keys.
+    assert.equal(keys.has('SupportedFileTransferProtocols'), false);
+    assert.equal(keys.get('SupportedFeatureProfiles')?.[1], 'Core,LocalAuthListManagement,Reservation,SmartCharging,RemoteTrigger');
+    assert.equal(keys.get('ChargingScheduleAllowedChargingRateUnit')?.[1], 'Current,Power');
+    assert.equal(keys.get('ConnectorSwitch3to1PhaseSupported')?.[1], 'false');
     assert.equal(keys.get('ReserveConnectorZeroSupported')?.[1], 'true');
   });
 
@@ -326,6 +332,19 @@ describe('1.6 local authorization settings', () => {
       cacheEnabled: false,
       localListEnabled: false,
     });
+  });
+
+  it('9.4 the smart charging service\'s rules are the Smart Charging keys\' values, Current and Power as A and W', async () => {
+    const store = build();
+    assert.deepEqual(v16SmartChargingRules(store), {
+      maxProfiles: store.getInt('MaxChargingProfilesInstalled'),
+      maxPeriodsPerSchedule: store.getInt('ChargingScheduleMaxPeriods'),
+      maxStackLevel: store.getInt('ChargeProfileMaxStackLevel'),
+      rateUnits: ['A', 'W'],
+    });
+    assert.ok(store.getInt('ChargeProfileMaxStackLevel') >= 1 && store.getInt('ChargingScheduleMaxPeriods') >= 24 && store.getInt('MaxChargingProfilesInstalled') >= 3);
+    // Read-only (9.4): the Central System cannot raise them past what the service holds.
+    assert.equal(await change(store, 'MaxChargingProfilesInstalled', '1000'), 'Rejected');
   });
 
   it('the definitions build without a storage folder too', () => {

@@ -5,8 +5,7 @@ import { ConfigurationStore, listMembers, MAX_KEYS_KEY, type ConfigurationKeyDef
 
 /**
  * The OCPP 1.6 configuration keys this station really has: chapter 9 (Core, Local Auth List
- * Management, Reservation; Smart Charging and Firmware Management are not supported, so none of
- * theirs), the errata sheet's additions that apply (3.83 MessageTimeout) and the security
+ * Management, Reservation, Smart Charging; Firmware Management is not supported, so none of its), the errata sheet's additions that apply (3.83 MessageTimeout) and the security
  * whitepaper's AuthorizationKey and SecurityProfile. Defaults come from the installer's config where
  * it has the setting, else from the spec or the station's hardware.
  *
@@ -18,7 +17,7 @@ import { ConfigurationStore, listMembers, MAX_KEYS_KEY, type ConfigurationKeyDef
  * order, each EVSE's connectors in config order.
  */
 
-export const SUPPORTED_FEATURE_PROFILES = ['Core', 'LocalAuthListManagement', 'Reservation', 'RemoteTrigger'] as const;
+export const SUPPORTED_FEATURE_PROFILES = ['Core', 'LocalAuthListManagement', 'Reservation', 'SmartCharging', 'RemoteTrigger'] as const;
 const ALL_FEATURE_PROFILES: readonly string[] = ['Core', 'FirmwareManagement', 'LocalAuthListManagement', 'Reservation', 'SmartCharging', 'RemoteTrigger'];
 
 /** The rotations of 9.1.7 (R is L1, S is L2, T is L3). */
@@ -30,6 +29,14 @@ const MAX_TIMER_S = Math.floor((2 ** 31 - 1) / 1000);
 const GET_CONFIGURATION_MAX_KEYS = 50;
 /** A SendLocalList.req's most entries: about 15 kB of AuthorizationData. */
 const SEND_LOCAL_LIST_MAX_ENTRIES = 100;
+
+/**
+ * 9.4: what the smart charging service holds. Enough for a daily tariff in quarter hours (96
+ * periods), a few stacked exceptions per purpose, and a profile of each purpose per connector.
+ */
+export const SMART_CHARGING_CAPACITY_16 = { maxStackLevel: 8, maxPeriodsPerSchedule: 96, maxProfiles: 32 } as const;
+/** 9.4.2's names for the rate units, both of which the service converts (A <-> W). */
+export const RATE_UNIT_NAMES_16 = ['Current', 'Power'] as const;
 
 /** What the agent knows at the moment it is asked. */
 export interface StationConfigurationLive {
@@ -165,6 +172,14 @@ export function stationKeyDefinitions(config: StationConfig, live: StationConfig
 
     // 9.3 Reservation. Connector 0: the core keeps a connector free for the idTag (ReservationDesk).
     ro('ReserveConnectorZeroSupported', 'boolean', 'true'),
+
+    // 9.4 Smart Charging: what the service holds, read at each SetChargingProfile. The pilot
+    // offers a current on the phases wired; switching 3 to 1 phase needs a contactor it lacks.
+    ro('ChargeProfileMaxStackLevel', 'integer', String(SMART_CHARGING_CAPACITY_16.maxStackLevel)),
+    ro('ChargingScheduleAllowedChargingRateUnit', 'CSL', list(RATE_UNIT_NAMES_16), { members: RATE_UNIT_NAMES_16 }),
+    ro('ChargingScheduleMaxPeriods', 'integer', String(SMART_CHARGING_CAPACITY_16.maxPeriodsPerSchedule)),
+    ro('ConnectorSwitch3to1PhaseSupported', 'boolean', 'false'),
+    ro('MaxChargingProfilesInstalled', 'integer', String(SMART_CHARGING_CAPACITY_16.maxProfiles)),
 
     // Security whitepaper 7
     // Required with the TLS profiles; false: no extra rule on installing Central System root certificates.

@@ -1,0 +1,109 @@
+import type {
+  ClearChargingProfileRequest,
+  ClearChargingProfileResponse,
+  GetCompositeScheduleRequest,
+  GetCompositeScheduleResponse,
+  SetChargingProfileRequest,
+  SetChargingProfileResponse,
+} from 'ocpp-messages/v1.6/index.js';
+import type { ChargingProfile, ChargingRateUnit } from '../../../services/smart-charging/charging-profile.js';
+import type { ProfileCriteria, SetProfileResult, SmartCharging } from '../../../services/smart-charging/smart-charging.js';
+import type { V16Context } from '../context.js';
+import { compositeTo16, purposeFrom16, setRequestFrom16, type ProfileDecoding16 } from './charging-profile-codec.js';
+
+/**
+ * The Smart Charging profile's messages (3.13, 5.5, 5.7, 5.16): the 1.6 codec between the
+ * Central System and the version-neutral smart charging service.
+ */
+
+/** 7.12: "the set voltage for the area", not the measured one, converts A <-> W. */
+const NOMINAL_VOLTAGE_V = 230;
+
+/** How the codec reaches the station through the context. */
+export function profileDecoding16(ctx: V16Context): ProfileDecoding16 {
+  return {
+    evseOfConnector: (n) => ctx.numbering.fromOcpp16(n)?.evseId,
+    toLocal: (t) => new Date(t.getTime() - ctx.clock.offset),
+    localTransactionId: (id) => ctx.localTransactionId(id),
+    transactionOn: (evseId) => ctx.station.evse(evseId)?.transaction?.id,
+  };
+}
+
+/**
+ * Installs a profile as 1.6 wants it: 3.13.2 and 5.16.3, a profile with the stackLevel and purpose
+ * of one installed there (for a TxProfile: of its transaction) replaces it, where the service,
+ * as 2.0.1 K01.FR.06, refuses the duplicate. The replaced ones come back if the new one fails.
+ */
+export function installProfile16(service: SmartCharging, evseId: number, profile: ChargingProfile): SetProfileResult {
+  const first = service.set(evseId, profile);
+  if (first.status === 'Accepted' || first.reason !== 'DuplicateProfile') return first;
+  const replaced = service
+    .installed({ evseId, purpose: profile.purpose, stackLevel: profile.stackLevel })
+    .filter((p) => p.profile.id !== profile.id && (profile.purpose !== 'TxProfile' || p.profile.transactionId === profile.transactionId));
+  if (replaced.length === 0) return first;
+  service.clear({ ids: replaced.map((p) => p.profile.id) });
+  const second = service.set(evseId, profile);
+  if (second.status !== 'Accepted') for (const p of replaced) service.set(p.evseId, p.profile);
+  return second;
+}
+
+/** 5.16 SetChargingProfile: Accepted or Rejected (1.6 has no reason field: the reason is logged). */
+export const setChargingProfile16 = (ctx: V16Context) => (payload: unknown): SetChargingProfileResponse => {
+  const request = payload as SetChargingProfileRequest;
+  const raw = request.csChargingProfiles;
+  const rejected = (detail: string): SetChargingProfileResponse => {
+    ctx.log.warning(`SetChargingProfile ${raw.chargingProfileId} on connector ${request.connectorId} rejected: ${detail}`);
+    return { status: 'Rejected' };
+  };
+  const decoded = setRequestFrom16(request.connectorId, raw, profileDecoding16(ctx));
+  if (!decoded.ok) return rejected(decoded.detail);
+  const result = installProfile16(ctx.smartCharging, decoded.value.evseId, decoded.value.profile);
+  if (result.status !== 'Accepted') return rejected(`${result.reason}: ${result.detail}`);
+  ctx.log.info(`charging profile ${raw.chargingProfileId} (${raw.chargingProfilePurpose}, stack level ${raw.stackLevel}) installed on connector ${request.connectorId}`);
+  return { status: 'Accepted' };
+};
+
+/**
+ * 5.5 ClearChargingProfile: one profile by id, or those matching every criterion given (6.13:
+ * connectorId 0 is the Charge Point's own); none given clears all. Unknown when none matched.
+ */
+export const clearChargingProfile16 = (ctx: V16Context) => (payload: unknown): ClearChargingProfileResponse => {
+  const request = payload as ClearChargingProfileRequest;
+  const criteria: ProfileCriteria = {};
+  if (request.id !== undefined) {
+    criteria.ids = [request.id];
+  } else {
+    if (request.connectorId !== undefined) {
+      const evseId = request.connectorId === 0 ? 0 : ctx.numbering.fromOcpp16(request.connectorId)?.evseId;
+      if (evseId === undefined) return { status: 'Unknown' };
+      criteria.evseId = evseId;
+    }
+    if (request.chargingProfilePurpose !== undefined) criteria.purpose = purposeFrom16(request.chargingProfilePurpose);
+    if (request.stackLevel !== undefined) criteria.stackLevel = request.stackLevel;
+  }
+  const cleared = ctx.smartCharging.clear(criteria);
+  if (cleared > 0) ctx.log.info(`${cleared} charging profile(s) cleared`);
+  return { status: cleared > 0 ? 'Accepted' : 'Unknown' };
+};
+
+/** The most an EVSE (0: the station, all of them) takes, in a unit: where no profile limits it. */
+function ceilingOf(ctx: V16Context, evseId: number, unit: ChargingRateUnit): number {
+  const evses = ctx.config.evses.filter((e) => evseId === 0 || e.id === evseId);
+  return evses.reduce((sum, e) => sum + (unit === 'A' ? e.maxCurrentA : e.maxCurrentA * NOMINAL_VOLTAGE_V * e.phases), 0);
+}
+
+/**
+ * 5.7 GetCompositeSchedule from now for `duration` seconds; connector 0: what the Charge Point as
+ * a whole takes from the grid. Rejected for an unknown connector or a unit the Charge Point does
+ * not allow (9.4.2).
+ */
+export const getCompositeSchedule16 = (ctx: V16Context) => (payload: unknown): GetCompositeScheduleResponse => {
+  const request = payload as GetCompositeScheduleRequest;
+  const evseId = request.connectorId === 0 ? 0 : ctx.numbering.fromOcpp16(request.connectorId)?.evseId;
+  if (evseId === undefined || !(request.duration >= 0)) return { status: 'Rejected' };
+  const unit = request.chargingRateUnit;
+  if (unit !== undefined && !ctx.smartChargingRules().rateUnits.includes(unit)) return { status: 'Rejected' };
+  const composite = ctx.smartCharging.composite(evseId, request.duration, unit);
+  const answer = compositeTo16(composite, ceilingOf(ctx, evseId, composite.rateUnit), (t) => ctx.clock.toCsms(t));
+  return { status: 'Accepted', connectorId: request.connectorId, ...answer };
+};
