@@ -4,6 +4,7 @@ import type { Logger } from '../../process/logger.js';
 import type { Station } from '../../station/station.js';
 import type { CsmsClock } from '../../services/registration/csms-clock.js';
 import type { BootState } from '../../services/registration/registration.js';
+import type { SmartCharging } from '../../services/smart-charging/smart-charging.js';
 import type { OcppClient } from '../ocpp-client.js';
 import type { DeviceModel } from './device-model/device-model.js';
 
@@ -28,5 +29,7 @@ export interface V201Context {
   /** The station restarts (after a Reset), booting again with this reason. */
   restart(reason: 'RemoteReset' | 'ScheduledReset'): void;
   readonly dataTransferHandlers: Map<string, DataTransferHandler>;
+  /** Charging profiles and the composite schedule (block K). */
+  readonly smartCharging: SmartCharging;
 }
 

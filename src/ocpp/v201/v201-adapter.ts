@@ -9,6 +9,7 @@ import type { SecurityLog } from '../../store/security-log.js';
 import type { DeviceStart } from '../../process/device-start.js';
 import type { AuthorizationPort, ChargingSettings, StateStore } from '../../station/ports.js';
 import type { Station } from '../../station/station.js';
+import type { SmartCharging } from '../../services/smart-charging/smart-charging.js';
 import { deviceModelChargingSettings } from '../../services/device-configuration/v201-settings.js';
 import { CsmsClock } from '../../services/registration/csms-clock.js';
 import { Registration } from '../../services/registration/registration.js';
@@ -28,8 +29,11 @@ import { getLocalListVersion } from './actions/get-local-list-version.js';
 import { sendLocalList } from './actions/send-local-list.js';
 import { bootNotificationRequest } from './actions/boot-notification.js';
 import { changeAvailability } from './actions/change-availability.js';
+import { clearChargingProfile } from './actions/clear-charging-profile.js';
 import { dataTransfer } from './actions/data-transfer.js';
 import { reportHandlers } from './actions/get-base-report.js';
+import { getChargingProfiles } from './actions/get-charging-profiles.js';
+import { getCompositeSchedule } from './actions/get-composite-schedule.js';
 import { getTransactionStatus } from './actions/get-transaction-status.js';
 import { getVariables } from './actions/get-variables.js';
 import { notifyEventForFault } from './actions/notify-event.js';
@@ -41,6 +45,7 @@ import { cancelReservation } from './actions/cancel-reservation.js';
 import { reservationStatusUpdateRequest } from './actions/reservation-status-update.js';
 import { reserveNow } from './actions/reserve-now.js';
 import { reset } from './actions/reset.js';
+import { setChargingProfile } from './actions/set-charging-profile.js';
 import { setVariables } from './actions/set-variables.js';
 import { statusNotificationRequest } from './actions/status-notification.js';
 import { TransactionMessages201 } from './transaction-messages.js';
@@ -76,6 +81,8 @@ export interface V201AdapterOptions {
   store?: StateStore;
   /** The station's clock (timers, timestamps); the system's by default. */
   clock?: Clock;
+  /** Charging profiles and the composite schedule (block K). */
+  smartCharging: SmartCharging;
 }
 
 /**
@@ -169,6 +176,7 @@ export class V201Adapter implements ProtocolAdapter {
       latestReading: options.latestReading,
       restart: options.restart,
       dataTransferHandlers: this.dataTransferHandlers,
+      smartCharging: options.smartCharging,
     };
     this.transactionMessages = new TransactionMessages201({
       clock: this.clock,
@@ -220,6 +228,10 @@ export class V201Adapter implements ProtocolAdapter {
       CancelReservation: cancelReservation(ctx),
       DataTransfer: dataTransfer(ctx),
       GetTransactionStatus: getTransactionStatus(ctx, (id) => this.transactionMessages.transactions.waiting(id)),
+      SetChargingProfile: setChargingProfile(ctx),
+      GetCompositeSchedule: getCompositeSchedule(ctx),
+      GetChargingProfiles: getChargingProfiles(ctx),
+      ClearChargingProfile: clearChargingProfile(ctx),
     };
     const local = this.options.localAuthorizer;
     if (local) {

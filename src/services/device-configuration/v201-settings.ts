@@ -10,6 +10,9 @@ import type { ChargingSettings } from '../../station/ports.js';
 import type { Station } from '../../station/station.js';
 import type { FaultKind, TxPoint } from '../../station/types.js';
 import type { LocalAuthorizationList, LocalAuthorizationSettings } from '../authorization/index.js';
+import type { ChargingRateUnit } from '../smart-charging/charging-profile.js';
+import type { SmartChargingRules } from '../smart-charging/smart-charging.js';
+import { SMART_CHARGING_CAPACITY, SMART_CHARGING_CTRLR } from '../../ocpp/v201/device-model/smart-charging-variables.js';
 import type { DeviceConfiguration } from './station-settings.js';
 
 /** The station's settings as the OCPP 2.0.1 device model (Part 1 chapter 4) holds them. */
@@ -45,12 +48,28 @@ export function deviceModelLocalAuthorizationSettings(model: DeviceModel): Local
   };
 }
 
+/**
+ * The smart charging service's limits as SmartChargingCtrlr holds them now (Part 2 2.9):
+ * ProfileStackLevel, PeriodsPerSchedule, RateUnit, and Entries' maxLimit for the profiles installed.
+ */
+export function deviceModelSmartChargingRules(dm: DeviceModel): SmartChargingRules {
+  const component = SMART_CHARGING_CTRLR.name;
+  return {
+    maxProfiles: SMART_CHARGING_CAPACITY.maxProfiles,
+    maxPeriodsPerSchedule: dm.getInt(component, 'PeriodsPerSchedule'),
+    maxStackLevel: dm.getInt(component, 'ProfileStackLevel'),
+    rateUnits: dm.getList(component, 'RateUnit').filter((u): u is ChargingRateUnit => u === 'A' || u === 'W'),
+  };
+}
+
 /** What the device model's live variables read from the rest of the station. */
 export interface V201ConfigurationSources {
   station: () => Station | undefined;
   hardware: StationHardware;
   localList: LocalAuthorizationList;
   adapter: () => ProtocolAdapter;
+  /** SmartChargingCtrlr.Entries: how many charging profiles are installed (the service may be made after the model). */
+  installedProfiles?: () => number;
 }
 
 /** The station's 2.0.1 device model (the installer's config as its defaults) and the settings read from it. */
@@ -93,6 +112,7 @@ export function v201DeviceConfiguration(config: StationConfig, firmware: string,
       problem: (evseId) => faultsOn(evseId).length > 0 || meterFailed(evseId),
       faultActive: (fault, evseId) => (fault === 'meter' ? meterFailed(evseId) : faultsOn(evseId).includes(fault)),
       deviceProblemActive: (device, evseId) => device === 'token-reader' && readerFailing(evseId),
+      smartCharging: { installedProfiles: () => sources.installedProfiles?.() ?? 0 },
     },
     (m) => log.warning(`device model: ${m}`),
   );

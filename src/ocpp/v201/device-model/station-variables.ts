@@ -6,6 +6,7 @@ import { MEASURANDS, type MeasurandName } from '../../common/measurands.js';
 import type { StationDevice } from '../../../station/events.js';
 import type { FaultKind } from '../../../station/types.js';
 import { DEVICE_COMPONENT, FAULT_COMPONENT } from '../fault-components.js';
+import { smartChargingVariables, type SmartChargingLive } from './smart-charging-variables.js';
 
 /**
  * The device model of this station: the standardized components and variables (Part 2
@@ -81,6 +82,8 @@ export interface StationLive {
    * a Local Authorization List (C10, D01): how many id tokens the list holds now, and at most.
    */
   localAuthorization?: { listEntries(): number; readonly listMaxEntries: number };
+  /** SmartChargingCtrlr.Entries: the charging profiles installed; without it, 0. */
+  smartCharging?: SmartChargingLive;
 }
 
 const nonEmpty = (what: string) => (value: string) => (value === '' ? `${what} cannot be empty` : undefined);
@@ -244,6 +247,9 @@ export function stationVariableDefinitions(
     // H01.FR.18: reservations without an evseId are accepted.
     stored(reservation, 'NonEvseSpecific', 'ReadOnly', boolean, 'true'),
   );
+
+  // Part 2 2.9: charging profiles (block K).
+  defs.push(...smartChargingVariables(live.smartCharging));
 
   const data: ComponentAddress = { name: 'DeviceDataCtrlr' };
   for (const message of ['GetReport', 'GetVariables', 'SetVariables']) {
