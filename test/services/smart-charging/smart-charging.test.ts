@@ -258,7 +258,7 @@ describe('SmartCharging service', () => {
     });
   });
 
-  describe('transactions', () => {
+  describe('transactions, Relative schedules and units', () => {
     it('a TxProfile goes when its transaction ends, and the limit falls back', () => {
       const { service, running, changes } = rig();
       running.set(1, { id: 'tx-1', startedAt: at(0) });
@@ -277,6 +277,31 @@ describe('SmartCharging service', () => {
       service.set(1, txProfile(2, 6, { transactionId: 'tx-1' }));
       service.transactionEnded('tx-9');
       assert.equal(service.installed().length, 1);
+    });
+    it('a Relative TxDefaultProfile counts from the transaction start once told (reevaluate)', () => {
+      const { service, running, clock, changes } = rig();
+      const relative: ChargingProfile = { id: 1, stackLevel: 0, purpose: 'TxDefaultProfile', kind: 'Relative', schedules: [{ rateUnit: 'A', periods: [{ startPeriodS: 0, limit: 16 }, { startPeriodS: 60, limit: 8 }] }] };
+      service.set(1, relative);
+      assert.equal(service.limitOf(1)?.valueA, 16);
+      assert.equal(clock.pending, 0, 'idle: the schedule has not started, nothing to wait for');
+      clock.advance(10_000);
+      running.set(1, { id: 'tx-1', startedAt: clock.now() });
+      service.reevaluate();
+      assert.equal(clock.pending, 1);
+      changes.length = 0;
+      clock.advance(59_999);
+      assert.deepEqual(changes, []);
+      clock.advance(1);
+      assert.deepEqual(changes, [{ evseId: 1, limit: { valueA: 8, source: 'TxDefaultProfile' } }]);
+    });
+
+    it('a limit in W is told in A per phase with the EVSE voltage and phases (K01.FR.50)', () => {
+      const { service } = rig();
+      const inWatts = txDefault(1, [{ startPeriodS: 0, limit: 7360 }]);
+      inWatts.schedules[0]!.rateUnit = 'W';
+      service.set(1, inWatts);
+      assert.deepEqual(service.limitOf(1), { valueA: 10.6, source: 'TxDefaultProfile' });
+      assert.deepEqual(service.composite(1, 600, 'W').periods.map((p) => [p.startPeriodS, p.limit]), [[0, 7360]]);
     });
   });
 
