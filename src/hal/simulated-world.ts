@@ -1,9 +1,10 @@
-import type { EvseConfig } from '../config/station-config.js';
+import type { EvseConfig, GridMeterConfig } from '../config/station-config.js';
 import { systemClock, type Clock } from '../station/clock.js';
 import { SimulatedCableLock } from './drivers/simulated/simulated-cable-lock.js';
 import { SimulatedCardReader } from './drivers/simulated/simulated-card-reader.js';
 import { SimulatedContactor } from './drivers/simulated/simulated-contactor.js';
 import { SimulatedGpio } from './drivers/simulated/simulated-gpio.js';
+import { SimulatedGridMeter, type PhaseAmps } from './drivers/simulated/simulated-grid-meter.js';
 import type { SimulatedMeterDevice } from './drivers/simulated/simulated-meter-device.js';
 import { SimulatedPilotBoard } from './drivers/simulated/simulated-pilot.js';
 import { SimulatedVehicle } from './drivers/simulated/simulated-vehicle.js';
@@ -26,8 +27,8 @@ interface WorldMeter {
  * The physical world around a simulated station: the levels on the GPIO lines (a cable plugged in,
  * a safety input), each connector's contactor and cable lock, each EVSE's meter with its energy
  * register and the EV drawing through it, each EVSE's pilot board with the vehicle behind its
- * pilot, and the card readers. It is made once per process and outlives the agent, as a cable and a
- * meter outlive a reboot of the charger (B01.FR.05: after a reset the station reports what is
+ * pilot, the card readers, and the building's grid meter with the house's load. It is made once
+ * per process and outlives the agent, as a cable and a meter outlive a reboot of the charger (B01.FR.05: after a reset the station reports what is
  * physically true). Each agent start opens its drivers on it (station-hardware.ts, drivers/simulated) and closes them
  * at stop; the world's state stays. Parts come into being when first wired, so a config read
  * again at a restart finds what is still there and gets what is new.
@@ -40,6 +41,7 @@ export class SimulatedWorld {
   private readonly vehicles = new Map<number, SimulatedVehicle>();
   private readonly pilotBoards = new Map<number, SimulatedPilotBoard>();
   private readonly cardReaders = new Map<string, SimulatedCardReader>();
+  private gridMeterDevice: SimulatedGridMeter | undefined;
   private saveTimer: NodeJS.Timeout | undefined;
 
   private readonly clock: Clock;
@@ -149,6 +151,29 @@ export class SimulatedWorld {
   /** The simulated card reader of this config name, if one was ever opened. */
   findCardReader(name: string): SimulatedCardReader | undefined {
     return this.cardReaders.get(name);
+  }
+
+  /**
+   * The building's simulated main meter: the house's load plus what every EVSE's simulated meter
+   * measures. Made on first use with the config's house load; kept while the config describes the
+   * same meter (profile, unit id), its house load with it.
+   */
+  gridMeter(config: GridMeterConfig): SimulatedGridMeter {
+    const known = this.gridMeterDevice;
+    if (known && known.device.profile.id === config.meter.profile.id && known.device.unitId === config.meter.unitId) return known;
+    const evseAmps = (): PhaseAmps[] =>
+      [...this.meters.values()].map(({ device }) => {
+        const v = device.physics.values();
+        return [v.currentL1A ?? 0, v.currentL2A ?? 0, v.currentL3A ?? 0];
+      });
+    const meter = new SimulatedGridMeter(known ? { ...config, houseCurrentA: known.houseLoadA } : config, evseAmps, this.clock);
+    this.gridMeterDevice = meter;
+    return meter;
+  }
+
+  /** The simulated grid meter, if one was ever wired. */
+  findGridMeter(): SimulatedGridMeter | undefined {
+    return this.gridMeterDevice;
   }
 
   /** Saves every simulated meter's energy register, for the next process. */

@@ -25,15 +25,17 @@ import type { SafetyInput } from './roles/safety-input.js';
 import type { StatusIndicator } from './roles/status-indicator.js';
 import type { StationSystem } from './roles/system.js';
 import { SimulatedWorld, StationSimulation } from './simulated-world.js';
+import { openSupplyHardware, type OpenedSupply, type SupplyHardware } from './supply-hardware.js';
 
 export { SimulatedWorld, StationSimulation } from './simulated-world.js';
 export type { SafetyInput } from './roles/safety-input.js';
+export type { GridOperatorInput, SupplyHardware } from './supply-hardware.js';
 
 /**
  * The one hardware factory: from the config it builds each role (roles/) on a real or a simulated
  * driver (drivers/): per EVSE a power meter (Modbus or simulated), a control pilot board where one
  * is fitted and a status indicator, per connector board support and a cable lock, the safety
- * inputs, the card readers, and the system. GPIO roles run on sysfs lines or on the simulated
+ * inputs, the card readers, the supply's grid meter and grid operator input, and the system. GPIO roles run on sysfs lines or on the simulated
  * world's lines; with the world's, its physics (contactors, cable locks, meters, the vehicle behind
  * a simulated pilot) is wired to them here, and nowhere else: the drivers carry no simulation branch.
  */
@@ -66,6 +68,8 @@ export interface StationHardware {
   inputs: SafetyInput[];
   /** The card readers, reading from the start, each with its config (the EVSE it authorizes at). */
   readers: Array<{ config: CardReaderConfig; reader: CardReader }>;
+  /** The supply's grid meter (polling from the start) and grid operator input, where configured. */
+  supply?: SupplyHardware;
   system: StationSystem;
   gpio: GpioDriver;
   simulation: StationSimulation;
@@ -111,6 +115,7 @@ export async function openStationHardware(config: StationConfig, options: Hardwa
   const evses: EvseHardware[] = [];
   const inputs: SafetyInput[] = [];
   const readers: StationHardware['readers'] = [];
+  let supply: OpenedSupply | undefined;
   const relays: DigitalOutput[] = [];
   const openOutput = (spec: OutputLineSpec): Promise<DigitalOutput> => DigitalOutput.open(gpio, spec);
   const openInput = (spec: InputLineSpec): Promise<DigitalInput> => DigitalInput.open(gpio, spec, clock);
@@ -194,6 +199,13 @@ export async function openStationHardware(config: StationConfig, options: Hardwa
       evses.push({ evseId: e.id, meter, ...(pilot ? { pilot } : {}), connectors, leds: new GpioStatusIndicator(outputs[k]!.leds) });
     }
     for (const i of config.inputs) inputs.push(new GpioSafetyInput(i, await openInput(i.line)));
+    const gridMeterConfig = config.supply?.gridMeter;
+    supply = await openSupplyHardware(config, {
+      buses,
+      clock,
+      openInput,
+      simulatedGridMeter: gridMeterConfig?.meter.driver === 'simulated' ? world.gridMeter(gridMeterConfig) : undefined,
+    });
     for (const r of config.readers) {
       const reader = createCardReader(r, { clock, simulated: r.driver === 'simulated' ? world.cardReader(r.name) : undefined, log: (line) => log.info(line) });
       readers.push({ config: r, reader });
@@ -202,11 +214,12 @@ export async function openStationHardware(config: StationConfig, options: Hardwa
     // Everything is built: the pilots and readers start reading now (the agent starts the meters).
     for (const [k, e] of config.evses.entries()) if (e.pilot) evses[k]!.pilot?.start(e.pilot.pollIntervalMs);
     for (const r of readers) r.reader.start();
+    supply.start();
   } catch (err) {
     openAllRelays();
     for (const s of subscriptions) s.unsubscribe();
     // The error that got us here is the one to report: a failing close does not replace it.
-    await Promise.allSettled([...evses.map((e) => e.pilot?.close()), ...readers.map((r) => r.reader.close())]);
+    await Promise.allSettled([...evses.map((e) => e.pilot?.close()), ...readers.map((r) => r.reader.close()), supply?.close()]);
     await buses.closeAll();
     if (ownWorld) await world.close();
     throw err;
@@ -214,13 +227,18 @@ export async function openStationHardware(config: StationConfig, options: Hardwa
 
   log.info(
     `hardware ready: ${gpio.kind} GPIO, ${relays.length} relay${relays.length === 1 ? '' : 's'} open, ` +
-      [...evses.flatMap((e) => (e.pilot ? [e.meter.name, e.pilot.name] : [e.meter.name])), ...readers.map((r) => r.reader.name)].join(', '),
+      [
+        ...evses.flatMap((e) => (e.pilot ? [e.meter.name, e.pilot.name] : [e.meter.name])),
+        ...readers.map((r) => r.reader.name),
+        ...(supply.hardware.gridMeter ? [supply.hardware.gridMeter.name] : []),
+      ].join(', '),
   );
 
   return {
     evses,
     inputs,
     readers,
+    ...(config.supply ? { supply: supply.hardware } : {}),
     system: new InProcessSystem(clock),
     gpio,
     simulation: new StationSimulation(config, world),
@@ -233,6 +251,7 @@ export async function openStationHardware(config: StationConfig, options: Hardwa
       await Promise.all(evses.map((e) => e.pilot?.close()));
       await Promise.all(evses.map((e) => e.meter.close()));
       await Promise.all(readers.map((r) => r.reader.close()));
+      await supply?.close();
       await buses.closeAll();
       for (const i of inputs) await i.close();
       for (const e of evses) for (const c of e.connectors) await c.board.close();

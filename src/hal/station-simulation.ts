@@ -2,6 +2,7 @@ import type { EvseConfig, StationConfig } from '../config/station-config.js';
 import type { IdTokenKind } from '../station/types.js';
 import type { CableLockFaultMode } from './drivers/simulated/simulated-cable-lock.js';
 import type { SimulatedContactor, ContactorFaultMode } from './drivers/simulated/simulated-contactor.js';
+import type { SimulatedGridMeter } from './drivers/simulated/simulated-grid-meter.js';
 import { ModbusException, type SimulatedMeterDevice, type SimulatedMeterFault } from './drivers/simulated/simulated-meter-device.js';
 import type { SimulatedPilotBoard } from './drivers/simulated/simulated-pilot.js';
 import type { SimulatedVehicle, VehicleFault } from './drivers/simulated/simulated-vehicle.js';
@@ -88,6 +89,25 @@ export class StationSimulation {
     const i = this.config.inputs.find((x) => x.name === name);
     if (!i) throw new RangeError(`no input named "${name}"`);
     this.setLogical(i.line, active);
+  }
+
+  /** The building's simulated grid meter (supply.gridMeter.driver "simulated"). */
+  gridMeter(): SimulatedGridMeter {
+    const config = this.config.supply?.gridMeter;
+    if (config?.meter.driver !== 'simulated') throw new Error('the station has no simulated grid meter (supply.gridMeter)');
+    return this.world.gridMeter(config);
+  }
+
+  /** What the house draws per phase beside the EVSEs, A: the simulated grid meter reads it plus the EVSEs' draw. */
+  setHouseLoad(amps: number[]): void {
+    this.gridMeter().setHouseLoad(amps);
+  }
+
+  /** Activates or releases the grid operator's signal (supply.gridOperator). */
+  setGridOperatorSignal(active: boolean): void {
+    const operator = this.config.supply?.gridOperator;
+    if (!operator) throw new Error('the station has no grid operator input (supply.gridOperator)');
+    this.setLogical(operator.line, active);
   }
 
   /** The simulated meter of an EVSE (meter.driver "simulated"), for its physics and faults. */

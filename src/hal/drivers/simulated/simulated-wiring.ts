@@ -14,8 +14,8 @@ import type { SimulatedPilotBoard } from './simulated-pilot.js';
 const levelOf = (active: boolean, spec: InputLineSpec): 0 | 1 => (active !== spec.activeLow ? 1 : 0);
 
 /**
- * Simulated inputs start at rest (not plugged, no fault), whatever their polarity, unless the
- * world has them otherwise already (a vehicle still plugged in after a restart).
+ * Simulated inputs start at rest (not plugged, no fault, no grid operator signal), whatever their
+ * polarity, unless the world has them otherwise already (a vehicle still plugged in after a restart).
  */
 export function restSimulatedInputs(world: SimulatedWorld, config: StationConfig): void {
   const gpio = world.gpio;
@@ -26,6 +26,7 @@ export function restSimulatedInputs(world: SimulatedWorld, config: StationConfig
     for (const c of e.connectors) for (const spec of [c.plugDetect, c.relayFeedback]) atRest(spec);
   }
   for (const i of config.inputs) atRest(i.line);
+  atRest(config.supply?.gridOperator?.line);
 }
 
 /**
