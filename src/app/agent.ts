@@ -35,6 +35,7 @@ import {
 } from './agent-parts.js';
 import { apiBackend, apiOptions } from './api-backend.js';
 import { followCardReaders } from './card-readers.js';
+import { ChargingControl, DEFAULT_SMART_CHARGING_RULES } from './charging-control.js';
 import { followSafetyInputs } from './safety-inputs.js';
 import { evsePortFrom } from './station-ports.js';
 import { StationStatus, type StationStatusView } from './station-status.js';
@@ -62,6 +63,8 @@ export class Agent {
   private readonly subscriptions: Subscription[] = [];
   private readonly leds: StatusLeds[] = [];
   private statusView: StationStatus | undefined;
+  /** The charging profiles and the local limits: what each EVSE may offer. */
+  chargingControl: ChargingControl | undefined;
   private removeFailsafe: () => void = () => undefined;
   private releaseStorage: () => void = () => undefined;
   journal: TransactionJournal | undefined;
@@ -194,6 +197,7 @@ export class Agent {
         safety: config.safety,
         clock,
       });
+      const control = new ChargingControl(config, station, { clock, log: log.child('smart-charging'), rules: () => DEFAULT_SMART_CHARGING_RULES });
       const common = {
         config,
         station,
@@ -205,6 +209,7 @@ export class Agent {
         localAuthorizer: authorizer,
         maxQueuedMessages: config.storage.maxQueuedMessages,
         clock,
+        smartCharging: control.smartCharging,
       };
       const versionParts: { deviceModel?: DeviceModel; configuration?: ConfigurationStore; v201?: V201Adapter; v16?: V16Adapter } = {};
       // Worked out once, as the adapter starts: after the local API's port is bound, so that a start
@@ -260,7 +265,9 @@ export class Agent {
         journal: () => agent?.journal,
         ledsOf: (evseId) => leds[station!.evses.findIndex((e) => e.id === evseId)]?.shown,
         clock,
+        limitOf: (evseId) => control.limits.limitOf(evseId),
       });
+      agent.chargingControl = control;
       agent.removeFailsafe = removeFailsafe;
       agent.releaseStorage = releaseStorage;
       agent.journal = journal;
@@ -274,6 +281,7 @@ export class Agent {
       startFacts();
       adapter.start();
       station.start();
+      control.start();
       agent.subscriptions.push(...followSafetyInputs(hardware.inputs, station));
       agent.subscriptions.push(...followCardReaders(hardware.readers, station, log));
       for (const [i, e] of station.evses.entries()) agent.leds.push(StatusLeds.forEvse(e, hardware.evses[i]!.leds, config.ledPatterns, clock));
@@ -331,6 +339,7 @@ export class Agent {
       await untilOrDeadline(this.clock, this.station.shutdown(), Math.max(deadline, this.clock.nowMs() + this.finalReadingBoundMs()));
     }
     for (const s of this.subscriptions) s.unsubscribe();
+    this.chargingControl?.stop();
     for (const l of this.leds) l.stop();
     this.statusView?.stop();
     // Transactions that just ended have their last messages on the way: let them arrive.
