@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { summarise } from '../../src/cli/commands/check-config.js';
 import { ConfigError, resolveConfig, type LoadedConfig } from '../../src/config/load-config.js';
 import { resolveProfilePath } from '../../src/hal/meter/profile.js';
 import { simulatorDoc, type ConfigDoc } from '../helpers/cli.js';
@@ -54,6 +55,15 @@ describe('config: supply (station maximum, grid meter, grid operator)', () => {
     assert.equal(meter.pollIntervalMs, 1000);
     assert.equal(supply.maxCurrentA, 32);
     assert.deepEqual(supply.gridOperator, { line: { line: 25, activeLow: true, chip: undefined, debounceMs: 100 }, maxPowerW: 4200 });
+  });
+
+  it('check-config\'s summary names the shared maximum, the grid meter with its line and fuse, and the operator\'s input', () => {
+    const loaded = resolve(withSupply({ maxCurrentA: 40, gridMeter: { ...RTU_METER, unitId: 3, mainFuseA: 50, marginA: 3 }, gridOperator: { line: 25, maxPowerW: 4200 } }, RTU_METER));
+    const line = summarise(loaded)
+      .split('\n')
+      .find((l) => l.startsWith('supply   '));
+    assert.equal(line, 'supply   40 A per phase shared; grid meter eastron-sdm630 (modbus-rtu, /dev/ttyUSB0 9600 8N1 unit 3), fuse 50 A less 3 A; grid operator on BCM 25: 4200 W while active');
+    assert.ok(!summarise(resolve(simulatorDoc())).includes('supply'));
   });
 
   it('the grid meter inherits nothing from the top-level meter: a Modbus one names its own port', () => {

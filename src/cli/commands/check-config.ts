@@ -1,5 +1,5 @@
 import { ConfigError, loadConfig, type LoadedConfig, type Warning } from '../../config/load-config.js';
-import type { PilotConfig } from '../../config/station-config.js';
+import type { PilotConfig, SupplyConfig } from '../../config/station-config.js';
 import { describeLink } from '../../hal/drivers/modbus/modbus-bus.js';
 import { EXIT } from '../../process/lifecycle.js';
 import { formatProblem } from '../../util/json-schema.js';
@@ -42,6 +42,15 @@ function describePilot(p: PilotConfig): string {
   return `${p.profile?.id ?? 'evse-wb'} (${p.driver}, in-process)`;
 }
 
+function describeSupply(s: SupplyConfig): string {
+  const parts: string[] = [];
+  if (s.maxCurrentA !== undefined) parts.push(`${s.maxCurrentA} A per phase shared`);
+  const g = s.gridMeter;
+  if (g) parts.push(`grid meter ${g.meter.profile.id} (${g.meter.driver}, ${g.meter.link ? `${describeLink(g.meter.link)} unit ${g.meter.unitId}` : 'in-process'}), fuse ${g.mainFuseA} A less ${g.marginA} A`);
+  if (s.gridOperator) parts.push(`grid operator on BCM ${s.gridOperator.line.line}: ${s.gridOperator.maxPowerW} W while active`);
+  return parts.length > 0 ? parts.join('; ') : 'no limits';
+}
+
 /** A short summary of a valid config. Never shows a secret, only where it comes from. */
 export function summarise({ config: c }: LoadedConfig): string {
   const lines: string[] = [];
@@ -58,6 +67,7 @@ export function summarise({ config: c }: LoadedConfig): string {
   for (const r of c.readers) lines.push(`reader   ${r.name}: ${r.driver}${r.device ? ` on ${r.device}` : ''}, EVSE ${r.evseId}`);
   lines.push(`gpio     ${c.gpio.driver}${c.gpio.chip ? ` on ${c.gpio.chip}` : ''}`);
   if (c.inputs.length > 0) lines.push(`inputs   ${c.inputs.map((i) => `${i.name} (${i.function})`).join(', ')}`);
+  if (c.supply) lines.push(`supply   ${describeSupply(c.supply)}`);
   lines.push(`storage  ${c.storage.dir}`);
   const extras = [c.api.token ? 'bearer token required' : 'no token (loopback only)', ...(c.api.allowFaultClearing ? ['fault clearing on'] : []), ...(c.api.simulation ? ['sim routes on'] : [])];
   lines.push(`api      ${c.api.host}:${c.api.port}, ${extras.join(', ')}`);
