@@ -19,7 +19,9 @@ import type { CompositeSchedule } from '../../src/services/smart-charging/compos
 
 /** Connectors 1 and 2 on EVSEs 1 and 2; transaction 42 is 'tx-a' on EVSE 1; the CSMS is 60 s ahead. */
 const OFFSET_MS = 60_000;
+const NOW = new Date('2026-01-01T09:00:00Z');
 const decoding: ProfileDecoding16 = {
+  now: () => NOW,
   evseOfConnector: (n) => (n === 1 || n === 2 ? n : undefined),
   toLocal: (t) => new Date(t.getTime() - OFFSET_MS),
   localTransactionId: (id) => (id === 42 ? 'tx-a' : id === 43 ? 'tx-b' : undefined),
@@ -123,6 +125,18 @@ describe('1.6 charging profile codec', () => {
     assert.match(rejection(1, profile16({ chargingProfileKind: 'Relative' })), /Relative profile with a startSchedule/);
     assert.match(rejection(1, profile16({ validFrom: 'yesterday' })), /validFrom "yesterday" is not a date-time/);
     assert.match(rejection(1, profile16({ chargingSchedule: { ...profile16().chargingSchedule, startSchedule: '2026-13-45T99:00:00Z' } })), /startSchedule/);
+  });
+
+  it('7.13 an Absolute profile without startSchedule starts with charging: Relative for a transaction\'s profile, from now for the ChargePointMaxProfile', () => {
+    const noStart = { ...profile16().chargingSchedule, startSchedule: undefined };
+    const txDefault = setRequestFrom16(1, profile16({ chargingSchedule: noStart }), decoding);
+    assert.ok(txDefault.ok);
+    assert.equal(txDefault.value.profile.kind, 'Relative');
+    assert.equal(txDefault.value.profile.schedules[0]!.startSchedule, undefined);
+    const max = setRequestFrom16(0, profile16({ chargingProfilePurpose: 'ChargePointMaxProfile', chargingSchedule: noStart }), decoding);
+    assert.ok(max.ok);
+    assert.equal(max.value.profile.kind, 'Absolute');
+    assert.deepEqual(max.value.profile.schedules[0]!.startSchedule, NOW);
   });
 
   it('5.16.2 a RemoteStartTransaction profile is a TxProfile without transactionId, left unbound', () => {

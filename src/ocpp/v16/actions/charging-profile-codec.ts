@@ -20,6 +20,8 @@ export type CompositeSchedule16 = NonNullable<GetCompositeScheduleResponse['char
 export interface ProfileDecoding16 {
   /** The EVSE of a 1.6 connector (1..n); undefined for 0 or an unknown one. */
   evseOfConnector(connectorId: number): number | undefined;
+  /** The agent's time now. */
+  now(): Date;
   /** The Central System's time as the agent's (its clock may be offset). */
   toLocal(csmsTime: Date): Date;
   /** The core's transaction behind the Central System's transactionId. */
@@ -69,9 +71,9 @@ export function scheduleFrom16(schedule: ChargingSchedule16, decoding: Pick<Prof
 /**
  * The profile alone, without where it goes nor its transaction: its kind and dates. Recurring
  * needs its recurrencyKind (7.8); a Relative schedule starts with the transaction, so a
- * startSchedule contradicts it (7.9, 7.13).
+ * startSchedule contradicts it (7.9, 7.13); an Absolute one without it starts with charging.
  */
-export function profileBodyFrom16(raw: ChargingProfile16, decoding: Pick<ProfileDecoding16, 'toLocal'>): Decoded16<ChargingProfile> {
+export function profileBodyFrom16(raw: ChargingProfile16, decoding: Pick<ProfileDecoding16, 'toLocal' | 'now'>): Decoded16<ChargingProfile> {
   if (raw.chargingProfileKind === 'Recurring' && raw.recurrencyKind === undefined) return { ok: false, detail: 'a Recurring profile without recurrencyKind' };
   if (raw.chargingProfileKind !== 'Recurring' && raw.recurrencyKind !== undefined) return { ok: false, detail: `recurrencyKind on a ${raw.chargingProfileKind} profile` };
   if (raw.chargingProfileKind === 'Relative' && raw.chargingSchedule.startSchedule !== undefined) return { ok: false, detail: 'a Relative profile with a startSchedule' };
@@ -81,11 +83,18 @@ export function profileBodyFrom16(raw: ChargingProfile16, decoding: Pick<Profile
   if (!validTo.ok) return validTo;
   const schedule = scheduleFrom16(raw.chargingSchedule, decoding);
   if (!schedule.ok) return schedule;
+  let kind = raw.chargingProfileKind;
+  if (kind === 'Absolute' && schedule.value.startSchedule === undefined) {
+    // 7.13: without startSchedule "the schedule will be relative to start of charging": a
+    // transaction's profile is Relative; the station's maximum, which has no transaction, starts now.
+    if (raw.chargingProfilePurpose === 'ChargePointMaxProfile') schedule.value.startSchedule = decoding.now();
+    else kind = 'Relative';
+  }
   const profile: ChargingProfile = {
     id: raw.chargingProfileId,
     stackLevel: raw.stackLevel,
     purpose: purposeFrom16(raw.chargingProfilePurpose),
-    kind: raw.chargingProfileKind,
+    kind,
     schedules: [schedule.value],
   };
   if (raw.recurrencyKind !== undefined) profile.recurrency = raw.recurrencyKind;
@@ -128,7 +137,7 @@ export function setRequestFrom16(connectorId: number, raw: ChargingProfile16, de
  * RemoteStartTransaction.req's chargingProfile (5.16.2): a TxProfile without transactionId, as
  * the transaction it is for has none yet; it is bound to the transaction once it starts.
  */
-export function remoteStartProfileFrom16(raw: ChargingProfile16, decoding: Pick<ProfileDecoding16, 'toLocal'>): Decoded16<ChargingProfile> {
+export function remoteStartProfileFrom16(raw: ChargingProfile16, decoding: Pick<ProfileDecoding16, 'toLocal' | 'now'>): Decoded16<ChargingProfile> {
   if (raw.chargingProfilePurpose !== 'TxProfile') return { ok: false, detail: `a ${raw.chargingProfilePurpose} with RemoteStartTransaction (must be TxProfile)` };
   if (raw.transactionId !== undefined) return { ok: false, detail: 'a transactionId in the RemoteStartTransaction profile' };
   return profileBodyFrom16(raw, decoding);

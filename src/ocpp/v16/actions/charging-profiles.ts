@@ -6,7 +6,7 @@ import type {
   SetChargingProfileRequest,
   SetChargingProfileResponse,
 } from 'ocpp-messages/v1.6/index.js';
-import type { ChargingProfile, ChargingRateUnit } from '../../../services/smart-charging/charging-profile.js';
+import type { ChargingProfile, ChargingRateUnit, InstalledProfile } from '../../../services/smart-charging/charging-profile.js';
 import type { ProfileCriteria, SetProfileResult, SmartCharging } from '../../../services/smart-charging/smart-charging.js';
 import type { V16Context } from '../context.js';
 import { compositeTo16, purposeFrom16, setRequestFrom16, type ProfileDecoding16 } from './charging-profile-codec.js';
@@ -23,6 +23,7 @@ const NOMINAL_VOLTAGE_V = 230;
 export function profileDecoding16(ctx: V16Context): ProfileDecoding16 {
   return {
     evseOfConnector: (n) => ctx.numbering.fromOcpp16(n)?.evseId,
+    now: () => ctx.clock.local.now(),
     toLocal: (t) => new Date(t.getTime() - ctx.clock.offset),
     localTransactionId: (id) => ctx.localTransactionId(id),
     transactionOn: (evseId) => ctx.station.evse(evseId)?.transaction?.id,
@@ -31,15 +32,24 @@ export function profileDecoding16(ctx: V16Context): ProfileDecoding16 {
 
 /**
  * Installs a profile as 1.6 wants it: 3.13.2 and 5.16.3, a profile with the stackLevel and purpose
- * of one installed there (for a TxProfile: of its transaction) replaces it, where the service,
- * as 2.0.1 K01.FR.06, refuses the duplicate. The replaced ones come back if the new one fails.
+ * of one installed there (for a TxProfile: of its transaction) replaces it, whatever their
+ * validity, where the service, as 2.0.1 K01.FR.06, refuses a duplicate whose validity overlaps.
+ * The new one goes in first when it can, so the limit in force never lapses between the two; the
+ * replaced ones come back if it fails.
  */
 export function installProfile16(service: SmartCharging, evseId: number, profile: ChargingProfile): SetProfileResult {
+  const sameSlot = (): InstalledProfile[] =>
+    service
+      .installed({ evseId, purpose: profile.purpose, stackLevel: profile.stackLevel })
+      .filter((p) => p.evseId === evseId && p.profile.id !== profile.id && (profile.purpose !== 'TxProfile' || p.profile.transactionId === profile.transactionId));
   const first = service.set(evseId, profile);
-  if (first.status === 'Accepted' || first.reason !== 'DuplicateProfile') return first;
-  const replaced = service
-    .installed({ evseId, purpose: profile.purpose, stackLevel: profile.stackLevel })
-    .filter((p) => p.profile.id !== profile.id && (profile.purpose !== 'TxProfile' || p.profile.transactionId === profile.transactionId));
+  if (first.status === 'Accepted') {
+    const stale = sameSlot();
+    if (stale.length > 0) service.clear({ ids: stale.map((p) => p.profile.id) });
+    return first;
+  }
+  if (first.reason !== 'DuplicateProfile') return first;
+  const replaced = sameSlot();
   if (replaced.length === 0) return first;
   service.clear({ ids: replaced.map((p) => p.profile.id) });
   const second = service.set(evseId, profile);

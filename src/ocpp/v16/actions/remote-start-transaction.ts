@@ -1,22 +1,28 @@
 import type { RemoteStartTransactionRequest, RemoteStartTransactionResponse } from 'ocpp-messages/v1.6/index.js';
 import type { ChargingProfile } from '../../../services/smart-charging/charging-profile.js';
-import type { SmartChargingRules } from '../../../services/smart-charging/smart-charging.js';
+import { checkProfile } from '../../../services/smart-charging/profile-rules.js';
 import { idTokenOf, type V16Context } from '../context.js';
 import { remoteStartProfileFrom16 } from './charging-profile-codec.js';
 import { profileDecoding16 } from './charging-profiles.js';
 import type { RemoteStartProfiles } from './remote-start-profiles.js';
 
+/** The transaction id a profile is checked with before its transaction exists: it clashes with none. */
+const NOT_YET_STARTED = 'remote-start-not-yet-started';
+
 /**
- * What the service would refuse of a profile that cannot be installed yet (its transaction has
- * not started): the 9.4 limits, so that the remote start is Rejected rather than started without it.
+ * What the service would refuse of the profile once its transaction runs (its rules: stack level,
+ * periods, units, room), checked now: a refusal then could no longer be told to the Central System.
  */
-function rulesProblem(profile: ChargingProfile, rules: SmartChargingRules): string | undefined {
-  if (profile.stackLevel > rules.maxStackLevel) return `stack level ${profile.stackLevel} above ChargeProfileMaxStackLevel ${rules.maxStackLevel}`;
-  for (const schedule of profile.schedules) {
-    if (!rules.rateUnits.includes(schedule.rateUnit)) return `rate unit ${schedule.rateUnit} not allowed`;
-    if (schedule.periods.length > rules.maxPeriodsPerSchedule) return `${schedule.periods.length} periods, more than ChargingScheduleMaxPeriods ${rules.maxPeriodsPerSchedule}`;
-  }
-  return undefined;
+function serviceRefusal(ctx: V16Context, evseId: number, profile: ChargingProfile): string | undefined {
+  const verdict = checkProfile({
+    evseId,
+    profile: { ...profile, transactionId: NOT_YET_STARTED },
+    installed: ctx.smartCharging.installed(),
+    rules: ctx.smartChargingRules(),
+    knownEvse: (id) => ctx.config.evses.some((e) => e.id === id),
+    transaction: { id: NOT_YET_STARTED },
+  });
+  return verdict.ok ? undefined : `${verdict.reason}: ${verdict.detail}`;
 }
 
 /**
@@ -36,7 +42,9 @@ export const remoteStartTransaction = (ctx: V16Context, txProfiles: RemoteStartP
   let remoteStartId: number | undefined;
   if (request.chargingProfile) {
     const decoded = remoteStartProfileFrom16(request.chargingProfile, profileDecoding16(ctx));
-    const problem = decoded.ok ? rulesProblem(decoded.value, ctx.smartChargingRules()) : decoded.detail;
+    // Without a connector the EVSE is the core's choice: checked on the first, as they share the rules.
+    const evseId = target?.evseId ?? ctx.config.evses[0]?.id ?? 1;
+    const problem = decoded.ok ? serviceRefusal(ctx, evseId, decoded.value) : decoded.detail;
     if (!decoded.ok || problem !== undefined) {
       ctx.log.warning(`RemoteStartTransaction rejected: its charging profile ${request.chargingProfile.chargingProfileId}: ${problem}`);
       return { status: 'Rejected' };

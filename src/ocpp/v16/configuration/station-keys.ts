@@ -31,10 +31,10 @@ const GET_CONFIGURATION_MAX_KEYS = 50;
 const SEND_LOCAL_LIST_MAX_ENTRIES = 100;
 
 /**
- * 9.4: what the smart charging service holds. Enough for a daily tariff in quarter hours (96
- * periods), a few stacked exceptions per purpose, and a profile of each purpose per connector.
+ * 9.4: what the smart charging service holds, as the agent's defaults for 2.0.1 too: a daily
+ * tariff by the hour (24 periods), stack levels 0..9 for exceptions, 20 profiles in all.
  */
-export const SMART_CHARGING_CAPACITY_16 = { maxStackLevel: 8, maxPeriodsPerSchedule: 96, maxProfiles: 32 } as const;
+export const SMART_CHARGING_CAPACITY_16 = { maxStackLevel: 9, maxPeriodsPerSchedule: 24, maxProfiles: 20 } as const;
 /** 9.4.2's names for the rate units, both of which the service converts (A <-> W). */
 export const RATE_UNIT_NAMES_16 = ['Current', 'Power'] as const;
 
