@@ -1,4 +1,4 @@
-import { Subject, type Observable, type Subscription } from 'rxjs';
+import { concat, defer, from, Subject, type Observable, type Subscription } from 'rxjs';
 import type { Logger } from '../../process/logger.js';
 import type { Clock } from '../../station/clock.js';
 import type { MeterHealth, MeterReading } from '../../station/meter-reading.js';
@@ -89,9 +89,12 @@ export class LocalLimits {
 
   constructor(private readonly options: LocalLimitsOptions) {}
 
-  /** Each EVSE's local limit at each change; start() gives every EVSE's first. */
+  /**
+   * Each EVSE's local limit at each change; start() gives every EVSE's first, and a subscriber
+   * that comes later gets each EVSE's limit now at once, so the order of starting does not matter.
+   */
   get limits$(): Observable<LocalLimitChange> {
-    return this.limitsSubject.asObservable();
+    return defer(() => concat(from([...this.limits].map(([evseId, limit]) => ({ evseId, limit }))), this.limitsSubject));
   }
 
   /** External limits coming on, changing and going (K12/K13: NotifyChargingLimit, K14: ClearedChargingLimit). */

@@ -200,4 +200,22 @@ describe('local limits service', () => {
     h.setSessions([2, true, 1]);
     assert.deepEqual(h.taken(), []);
   });
+
+  it('a subscriber that comes after start() gets each EVSE\'s limit now at once, then the changes', () => {
+    const h = new Harness({ maxCurrentA: 10 });
+    h.setSessions([1, true, 0], [2, true, 1]);
+    h.service.start();
+    const late: LocalLimitChange[] = [];
+    h.service.limits$.subscribe((c) => late.push(c));
+    assert.deepEqual(late.splice(0), [
+      { evseId: 1, limit: { valueA: 10, source: 'station' } },
+      { evseId: 2, limit: { valueA: 0, source: 'station' } },
+    ]);
+    // EVSE 1's session ends: a vehicle coming now would be the newest, and 6 A each does not fit in 10 A.
+    h.setSessions([2, true, 1]);
+    assert.deepEqual(late, [
+      { evseId: 1, limit: { valueA: 0, source: 'station' } },
+      { evseId: 2, limit: { valueA: 10, source: 'station' } },
+    ]);
+  });
 });
