@@ -25,7 +25,7 @@ const decoding: ProfileDecoding16 = {
   evseOfConnector: (n) => (n === 1 || n === 2 ? n : undefined),
   toLocal: (t) => new Date(t.getTime() - OFFSET_MS),
   localTransactionId: (id) => (id === 42 ? 'tx-a' : id === 43 ? 'tx-b' : undefined),
-  transactionOn: (evseId) => (evseId === 1 ? 'tx-a' : undefined),
+  transactionOn: (connectorId) => (connectorId === 1 ? 'tx-a' : undefined),
 };
 
 function profile16(changes: Partial<ChargingProfile16> = {}): ChargingProfile16 {

@@ -26,8 +26,8 @@ export interface ProfileDecoding16 {
   toLocal(csmsTime: Date): Date;
   /** The core's transaction behind the Central System's transactionId. */
   localTransactionId(csmsTransactionId: number): string | undefined;
-  /** The core's transaction running on an EVSE. */
-  transactionOn(evseId: number): string | undefined;
+  /** The core's transaction running on a 1.6 connector (> 0). */
+  transactionOn(connectorId: number): string | undefined;
 }
 
 export type Decoded16<T> = { ok: true; value: T } | { ok: false; detail: string };
@@ -120,7 +120,7 @@ export function setRequestFrom16(connectorId: number, raw: ChargingProfile16, de
   if (!body.ok) return body;
   const profile = body.value;
   if (purpose === 'TxProfile') {
-    const running = decoding.transactionOn(evseId);
+    const running = decoding.transactionOn(connectorId);
     if (raw.transactionId !== undefined) {
       const named = decoding.localTransactionId(raw.transactionId);
       if (named === undefined) return { ok: false, detail: `no transaction ${raw.transactionId}` };

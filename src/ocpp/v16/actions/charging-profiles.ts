@@ -26,7 +26,12 @@ export function profileDecoding16(ctx: V16Context): ProfileDecoding16 {
     now: () => ctx.clock.local.now(),
     toLocal: (t) => new Date(t.getTime() - ctx.clock.offset),
     localTransactionId: (id) => ctx.localTransactionId(id),
-    transactionOn: (evseId) => ctx.station.evse(evseId)?.transaction?.id,
+    transactionOn: (n) => {
+      // On an EVSE with two connectors, only the one the vehicle is at has the transaction (6.43 connectorId).
+      const target = ctx.numbering.fromOcpp16(n);
+      const tx = target && ctx.station.evse(target.evseId)?.transaction;
+      return tx && (tx.connectorId === undefined || tx.connectorId === target.connectorId) ? tx.id : undefined;
+    },
   };
 }
 
