@@ -41,6 +41,7 @@ import { evsePortFrom } from './station-ports.js';
 import { StationStatus, type StationStatusView } from './station-status.js';
 import { StatusLeds } from './status-leds.js';
 import { v16DeviceConfiguration, v201DeviceConfiguration } from '../services/device-configuration/index.js';
+import { deviceModelSmartChargingRules } from '../services/device-configuration/v201-settings.js';
 
 export type { AgentHardware, AgentParts, AgentStorage, AgentTransport, BootReason, RestartReason } from './agent-parts.js';
 
@@ -147,7 +148,13 @@ export class Agent {
       const store = new JsonFileStore(config.storage.dir, (m) => log.warning(m));
       // C13/C14, D01 (1.6: Local Auth List Management): the list the CSMS keeps on the station.
       const localList = new LocalAuthorizationList(store, { clock: { now: () => adapter.clock.now() }, onWarning: (m) => log.warning(m) });
-      const settings = config.ocpp.version === '2.0.1' ? v201DeviceConfiguration(config, firmware, log, { station: () => station, hardware, localList, adapter: () => adapter }) : v16DeviceConfiguration(config, log);
+      // Made once the station is (below); the device model reads its count live.
+      const made: { control?: ChargingControl } = {};
+      const installedProfiles = (): number => made.control?.smartCharging.installed().length ?? 0;
+      const settings =
+        config.ocpp.version === '2.0.1'
+          ? v201DeviceConfiguration(config, firmware, log, { station: () => station, hardware, localList, adapter: () => adapter, installedProfiles })
+          : v16DeviceConfiguration(config, log);
       const password = settings.password();
       const client = (parts.transport ?? webSocketTransport).connect({
         url: config.ocpp.url,
@@ -197,7 +204,13 @@ export class Agent {
         safety: config.safety,
         clock,
       });
-      const control = new ChargingControl(config, station, { clock, log: log.child('smart-charging'), rules: () => DEFAULT_SMART_CHARGING_RULES });
+      const deviceModel = settings.deviceModel;
+      const control = new ChargingControl(config, station, {
+        clock,
+        log: log.child('smart-charging'),
+        rules: () => (deviceModel ? deviceModelSmartChargingRules(deviceModel) : DEFAULT_SMART_CHARGING_RULES),
+      });
+      made.control = control;
       const common = {
         config,
         station,

@@ -1,6 +1,7 @@
 import { filter, type Observable, type Subscription } from 'rxjs';
 import type { StationConfig } from '../config/station-config.js';
 import type { Logger } from '../process/logger.js';
+import { NOMINAL_VOLTAGE_V } from '../services/smart-charging/charging-profile.js';
 import { SmartCharging, type SmartChargingRules } from '../services/smart-charging/smart-charging.js';
 import type { Clock } from '../station/clock.js';
 import type { Station } from '../station/station.js';
@@ -8,9 +9,6 @@ import { ChargingLimits, type LimitUpdate } from './charging-limits.js';
 
 /** The station's smart charging limits where the version's settings do not give them. */
 export const DEFAULT_SMART_CHARGING_RULES: SmartChargingRules = { maxProfiles: 20, maxPeriodsPerSchedule: 24, maxStackLevel: 9, rateUnits: ['A', 'W'] };
-
-/** The nominal voltage of the supply, for limits in W (A = W / (V x phases)); the meter's own reading is not used, so a limit does not wander with the grid. */
-export const NOMINAL_VOLTAGE_V = 230;
 
 /**
  * What limits the current each EVSE offers: the charging profiles the CSMS installed (the smart

@@ -55,6 +55,12 @@ export interface InstalledProfile {
   profile: ChargingProfile;
 }
 
+/**
+ * The supply's nominal voltage, for limits in W (A = W / (V x phases)); the meter's reading is not
+ * used, so that a limit does not wander with the grid's voltage.
+ */
+export const NOMINAL_VOLTAGE_V = 230;
+
 /** Who set the limit in force on an EVSE (the fixed names of /api/status `limit.source`). */
 export type LimitSource = 'ChargingStationMaxProfile' | 'TxDefaultProfile' | 'TxProfile' | 'station' | 'grid-meter' | 'grid-operator' | 'evse';
 

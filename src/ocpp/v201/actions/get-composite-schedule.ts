@@ -4,9 +4,9 @@ import { deviceModelSmartChargingRules } from '../../../services/device-configur
 import { compositeTo201 } from './charging-profile-codec.js';
 import { profileTimes } from './set-charging-profile.js';
 import type { V201Context } from '../context.js';
+import { NOMINAL_VOLTAGE_V } from '../../../services/smart-charging/charging-profile.js';
 
 /** The set voltage of the area (K01.FR.50), as EVSE.Power's maxLimit reads it. */
-const NOMINAL_VOLTAGE_V = 230;
 
 /** What an EVSE (0: all of them together) can draw at most, in the unit asked: the composite's "no limit". */
 function hardwareMaximum(ctx: V201Context, evseId: number, unit: ChargingRateUnit): number {
