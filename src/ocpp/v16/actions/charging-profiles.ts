@@ -6,7 +6,7 @@ import type {
   SetChargingProfileRequest,
   SetChargingProfileResponse,
 } from 'ocpp-messages/v1.6/index.js';
-import type { ChargingProfile, ChargingRateUnit, InstalledProfile } from '../../../services/smart-charging/charging-profile.js';
+import { NOMINAL_VOLTAGE_V, type ChargingProfile, type ChargingRateUnit, type InstalledProfile } from '../../../services/smart-charging/charging-profile.js';
 import type { ProfileCriteria, SetProfileResult, SmartCharging } from '../../../services/smart-charging/smart-charging.js';
 import type { V16Context } from '../context.js';
 import { compositeTo16, purposeFrom16, setRequestFrom16, type ProfileDecoding16 } from './charging-profile-codec.js';
@@ -15,9 +15,6 @@ import { compositeTo16, purposeFrom16, setRequestFrom16, type ProfileDecoding16 
  * The Smart Charging profile's messages (3.13, 5.5, 5.7, 5.16): the 1.6 codec between the
  * Central System and the version-neutral smart charging service.
  */
-
-/** 7.12: "the set voltage for the area", not the measured one, converts A <-> W. */
-const NOMINAL_VOLTAGE_V = 230;
 
 /** How the codec reaches the station through the context. */
 export function profileDecoding16(ctx: V16Context): ProfileDecoding16 {
@@ -101,7 +98,10 @@ export const clearChargingProfile16 = (ctx: V16Context) => (payload: unknown): C
   return { status: cleared > 0 ? 'Accepted' : 'Unknown' };
 };
 
-/** The most an EVSE (0: the station, all of them) takes, in a unit: where no profile limits it. */
+/**
+ * The most an EVSE (0: the station, all of them) takes, in a unit: where no profile limits it.
+ * 7.12: W from A with "the set voltage for the area", not the measured one.
+ */
 function ceilingOf(ctx: V16Context, evseId: number, unit: ChargingRateUnit): number {
   const evses = ctx.config.evses.filter((e) => evseId === 0 || e.id === evseId);
   return evses.reduce((sum, e) => sum + (unit === 'A' ? e.maxCurrentA : e.maxCurrentA * NOMINAL_VOLTAGE_V * e.phases), 0);
