@@ -26,6 +26,10 @@ export interface SimulationLevers {
   setReaderGone?(readerName: string, gone: boolean): void;
   /** Whether there is a simulated card reader of this name. */
   hasReader?(readerName: string): boolean;
+  /** The building's other load per phase, A, that the simulated grid meter adds to the EVSEs' (supply.gridMeter). */
+  setHouseLoad?(amps: number[]): void;
+  /** The grid operator's signal (supply.gridOperator) on or off. */
+  setGridOperatorSignal?(active: boolean): void;
   hasEvse(evseId: number): boolean;
   hasConnector(evseId: number, connectorId: number): boolean;
   hasInput(name: string): boolean;
@@ -179,12 +183,32 @@ export async function simRoute(
     throw new HttpError(404, 'not found');
   }
   if (kind === 'readers' && id !== undefined) return readerRoute(sim, decodeURIComponent(id), tail, body);
+  if (kind === 'supply' && tail.length === 0) return supplyRoute(sim, id, body);
   if (kind === 'inputs' && id !== undefined && tail.length === 0) {
     const name = decodeURIComponent(id);
     if (!sim.hasInput(name)) throw new HttpError(404, `no input named "${name}"`);
     if (typeof body['active'] !== 'boolean') throw new HttpError(400, 'active must be true or false');
     sim.setInput(name, body['active']);
     return { ok: true, input: name, active: body['active'] };
+  }
+  throw new HttpError(404, 'not found');
+}
+
+/** POST /api/sim/supply/house {"currentA": [A, A, A]} and /api/sim/supply/grid-operator {"active": bool}. */
+function supplyRoute(sim: SimulationLevers, which: string | undefined, body: Record<string, unknown>): unknown {
+  if (which === 'house') {
+    const amps = body['currentA'];
+    if (!(Array.isArray(amps) && amps.length >= 1 && amps.length <= 3 && amps.every((a) => typeof a === 'number' && a >= 0 && a <= 1000))) {
+      throw new HttpError(400, 'currentA must be an array of 1 to 3 numbers from 0 to 1000 (the house load per phase, A)');
+    }
+    if (!sim.setHouseLoad) throw new HttpError(409, 'this agent offers no supply levers');
+    return lever(() => sim.setHouseLoad!(amps as number[]), { houseCurrentA: amps });
+  }
+  if (which === 'grid-operator') {
+    if (typeof body['active'] !== 'boolean') throw new HttpError(400, 'active must be true or false');
+    const active = body['active'];
+    if (!sim.setGridOperatorSignal) throw new HttpError(409, 'this agent offers no supply levers');
+    return lever(() => sim.setGridOperatorSignal!(active), { gridOperator: active });
   }
   throw new HttpError(404, 'not found');
 }

@@ -35,13 +35,14 @@ import {
 } from './agent-parts.js';
 import { apiBackend, apiOptions } from './api-backend.js';
 import { followCardReaders } from './card-readers.js';
-import { ChargingControl, DEFAULT_SMART_CHARGING_RULES } from './charging-control.js';
+import { ChargingControl } from './charging-control.js';
 import { followSafetyInputs } from './safety-inputs.js';
 import { evsePortFrom } from './station-ports.js';
 import { StationStatus, type StationStatusView } from './station-status.js';
 import { StatusLeds } from './status-leds.js';
 import { v16DeviceConfiguration, v201DeviceConfiguration } from '../services/device-configuration/index.js';
 import { deviceModelSmartChargingRules } from '../services/device-configuration/v201-settings.js';
+import { v16SmartChargingRules } from '../services/device-configuration/v16-settings.js';
 
 export type { AgentHardware, AgentParts, AgentStorage, AgentTransport, BootReason, RestartReason } from './agent-parts.js';
 
@@ -205,10 +206,10 @@ export class Agent {
         clock,
       });
       const deviceModel = settings.deviceModel;
-      const control = new ChargingControl(config, station, {
+      const control = new ChargingControl(config, station, hardware, {
         clock,
         log: log.child('smart-charging'),
-        rules: () => (deviceModel ? deviceModelSmartChargingRules(deviceModel) : DEFAULT_SMART_CHARGING_RULES),
+        rules: () => (deviceModel ? deviceModelSmartChargingRules(deviceModel) : v16SmartChargingRules(settings.configuration!)),
       });
       made.control = control;
       const common = {
@@ -248,6 +249,7 @@ export class Agent {
           securityJournal,
           securityLog: new SecurityLog(config.storage.dir),
           store,
+          externalLimits$: control.external$,
           restart: (reason) => agent?.restartResolve(reason),
         });
         Object.assign(versionParts, { deviceModel: settings.deviceModel, v201 });

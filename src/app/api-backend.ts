@@ -67,6 +67,8 @@ function simulationLevers(config: StationConfig, hw: StationHardware): Simulatio
     presentCard: (name, idToken, type) => sim.presentCard(name, idToken, type),
     setReaderGone: (name, gone) => sim.setReaderGone(name, gone),
     hasReader: (name) => sim.hasReader(name),
+    setHouseLoad: (amps) => sim.setHouseLoad(amps),
+    setGridOperatorSignal: (active) => sim.setGridOperatorSignal(active),
     hasEvse: (evseId) => config.evses.some((e) => e.id === evseId),
     hasConnector: (evseId, connectorId) => config.evses.some((e) => e.id === evseId && e.connectors.some((c) => c.id === connectorId)),
     hasInput: (name) => config.inputs.some((i) => i.name === name),

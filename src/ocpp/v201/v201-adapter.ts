@@ -1,5 +1,5 @@
 import type { BootReasonEnumType } from 'ocpp-messages/v2.0/BootNotificationRequest.js';
-import type { Subscription } from 'rxjs';
+import type { Observable, Subscription } from 'rxjs';
 import type { StationConfig } from '../../config/station-config.js';
 import type { MeterReading } from '../../station/meter-reading.js';
 import type { Logger } from '../../process/logger.js';
@@ -37,6 +37,8 @@ import { getCompositeSchedule } from './actions/get-composite-schedule.js';
 import { getTransactionStatus } from './actions/get-transaction-status.js';
 import { getVariables } from './actions/get-variables.js';
 import { notifyEventForFault } from './actions/notify-event.js';
+import type { ExternalLimitEvent } from '../../services/local-limits/local-limits.js';
+import { externalLimitMessage } from './actions/notify-charging-limit.js';
 import { requestStartTransaction } from './actions/request-start-transaction.js';
 import { requestStopTransaction } from './actions/request-stop-transaction.js';
 import { encodeSecurityEvent } from './actions/security-event-notification.js';
@@ -83,6 +85,8 @@ export interface V201AdapterOptions {
   clock?: Clock;
   /** Charging profiles and the composite schedule (block K). */
   smartCharging: SmartCharging;
+  /** Limits from outside the CSMS on the station (the grid meter's EMS, the grid operator's SO): K12-K14. */
+  externalLimits$?: Observable<ExternalLimitEvent>;
 }
 
 /**
@@ -285,6 +289,7 @@ export class V201Adapter implements ProtocolAdapter {
     );
     // Aligned schedules; transactions found running at start go on collecting their samples.
     this.transactionMessages.start();
+    if (this.options.externalLimits$) this.subscriptions.push(this.options.externalLimits$.subscribe((e) => this.reportExternalLimit(e)));
     // A04: StartupOfTheDevice or ResetOrReboot, sent once the boot is accepted.
     this.securityEvents.raise(startSecurityEvent(this.options.bootReason(), this.options.deviceStart?.() ?? 'power-up'));
     // A00.FR.310/.413, .316/.419: what a failed connection tells, once per streak of failures.
@@ -293,6 +298,13 @@ export class V201Adapter implements ProtocolAdapter {
       client.connectionFailures$.subscribe((failure) => streak.failed(failure)),
       client.connected$.subscribe((connected) => connected && streak.connected()),
     );
+  }
+
+  /** K12-K14: an external limit on the station came, changed or went. */
+  private reportExternalLimit(e: ExternalLimitEvent): void {
+    const withSchedule = this.options.deviceModel.getBool('SmartChargingCtrlr', 'NotifyChargingLimitWithSchedules');
+    const { action, payload } = externalLimitMessage(e, { withSchedule, now: this.clock.iso(this.clock.local.now()) });
+    this.registration.send(action, payload, false).catch((err: unknown) => this.options.log.warning(`${action} (${e.source}) not delivered: ${(err as Error).message}`));
   }
 
   /**
