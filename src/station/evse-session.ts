@@ -3,6 +3,7 @@ import { dispatchAll, emit, updateTripLatch, type Draft } from './evse-draft.js'
 import { clearReservation } from './evse-reservation.js';
 import type { Authorization, Cause, EvseState, StopCause } from './evse-state.js';
 import { evaluate } from './evse-step.js';
+import { reportRateChange } from './evse-transaction.js';
 import { reservationMatches } from './reservation-desk.js';
 import type { SafetySettings } from './ports.js';
 import { isTrippingFault, mayAuthorize } from './trip-latch.js';
@@ -99,10 +100,19 @@ export function syncCurrentLimit(d: Draft): void {
   dispatchAll(d, { type: 'CurrentLimitChanged', amps });
 }
 
-/** Smart charging or a local limit set the EVSE's limit (undefined: none): the offer follows at once. */
+/**
+ * Smart charging or a local limit set the EVSE's limit (undefined: none): the offer follows at
+ * once. A running transaction hears of a change of LimitChangeSignificance or more (trigger
+ * ChargingRateChanged).
+ */
 export function setChargingLimit(d: Draft, amps: number | undefined): void {
   if (d.s.chargingLimitA === amps) return;
+  const before = Math.min(...d.s.connectors.map((c) => c.currentLimitA));
   d.s.chargingLimitA = amps;
   syncCurrentLimit(d);
+  const after = Math.min(...d.s.connectors.map((c) => c.currentLimitA));
   evaluate(d, { trigger: 'ChargingRateChanged' });
+  const significance = d.env.settings.limitChangeSignificancePercent;
+  const changedPercent = before > 0 ? (Math.abs(after - before) / before) * 100 : after > 0 ? 100 : 0;
+  if (significance !== undefined && changedPercent > 0 && changedPercent >= significance) reportRateChange(d);
 }

@@ -174,3 +174,16 @@ export function beginEnd(d: Draft, tx: ActiveTransaction, cause: Cause): void {
   d.out.push({ type: 'CancelTimer', name: 'duration' });
   d.out.push({ type: 'PollFinalReading' });
 }
+
+/** The charging rate changed significantly (smart charging): a transaction event says so, whatever else changed (K01, ChargingRateChanged). */
+export function reportRateChange(d: Draft): void {
+  const tx = d.s.tx;
+  if (!tx || tx.ending || tx.recovering || d.s.pilot?.release) return;
+  // An update of this same decision already told the new rate.
+  if (d.out.some((c) => c.type === 'Emit' && c.event.type === 'TransactionUpdated' && c.event.trigger === 'ChargingRateChanged')) return;
+  const chargingState = sessionChargingState(d.s);
+  const event: StationEvent = { type: 'TransactionUpdated', evseId: d.s.config.evseId, transaction: { ...tx.snapshot }, trigger: 'ChargingRateChanged', timestamp: d.now };
+  if (chargingState !== tx.reportedChargingState) event.chargingState = chargingState;
+  tx.reportedChargingState = chargingState;
+  d.out.push({ type: 'Emit', event });
+}

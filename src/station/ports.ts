@@ -90,6 +90,11 @@ export interface ChargingSettings {
   onMeterFailure: 'suspend' | 'stop';
   /** A transaction found running after a restart goes on when its vehicle is still plugged in (else: ended, PowerLoss). */
   resumeAfterPowerLoss?: boolean;
+  /**
+   * A change of the charging limit by this share (percent) or more is told as a transaction event
+   * (2.0.1 SmartChargingCtrlr.LimitChangeSignificance, trigger ChargingRateChanged); undefined: never.
+   */
+  limitChangeSignificancePercent?: number;
 }
 
 /** How hardware faults are detected; from the installer's config. */

@@ -181,6 +181,19 @@ describe('EVSE with a control pilot (IEC 61851-1)', () => {
     assert.equal(find(c, 'TransactionUpdated')?.chargingState, 'Charging');
   });
 
+  it('K01: a change of LimitChangeSignificance or more is told as a transaction event (ChargingRateChanged); a smaller one is not', () => {
+    const p = new Play({ limitChangeSignificancePercent: 10 }, pilotState());
+    p.send({ type: 'Reading', reading: reading(1000) }, { type: 'Started' }, vehicle('A'), vehicle('B'), authorize(), vehicle('C'));
+    const small = p.send({ type: 'SetChargingLimit', amps: 15 });
+    assert.deepEqual(offers(small), [15]);
+    assert.equal(find(small, 'TransactionUpdated'), undefined, '16 -> 15 A is 6 %');
+    const big = p.send({ type: 'SetChargingLimit', amps: 10 });
+    assert.equal(find(big, 'TransactionUpdated')?.trigger, 'ChargingRateChanged', '15 -> 10 A is 33 %');
+    const quiet = new Play({}, pilotState());
+    quiet.send({ type: 'Reading', reading: reading(1000) }, { type: 'Started' }, vehicle('A'), vehicle('B'), authorize(), vehicle('C'));
+    assert.equal(find(quiet.send({ type: 'SetChargingLimit', amps: 10 }), 'TransactionUpdated'), undefined, 'without LimitChangeSignificance (1.6): no event');
+  });
+
   it('a limit above maxCurrentA offers maxCurrentA; a spent invalid-token allowance stays 0 A whatever the limit', () => {
     const p = charging();
     assert.deepEqual(offers(p.send({ type: 'SetChargingLimit', amps: 40 })), []);

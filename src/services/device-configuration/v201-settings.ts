@@ -25,6 +25,7 @@ export function deviceModelChargingSettings(dm: DeviceModel, charging: ChargingC
     evConnectionTimeoutS: dm.getInt('TxCtrlr', 'EVConnectionTimeOut'),
     stopTxOnInvalidId: dm.getBool('TxCtrlr', 'StopTxOnInvalidId'),
     maxEnergyOnInvalidIdWh: dm.getInt('TxCtrlr', 'MaxEnergyOnInvalidId'),
+    limitChangeSignificancePercent: dm.has('SmartChargingCtrlr', 'LimitChangeSignificance') ? dm.getDecimal('SmartChargingCtrlr', 'LimitChangeSignificance') : undefined,
     ...configChargingSettings(charging),
   };
 }

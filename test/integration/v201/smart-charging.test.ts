@@ -20,6 +20,7 @@ import {
   startCharging,
   startRig,
   stopAgent,
+  txEvents,
   until,
   waitForAccepted,
   waitForTx,
@@ -260,7 +261,7 @@ describe('OCPP 2.0.1 integration: a charging profile reaches the vehicle through
   this.timeout(20000);
   afterEach(afterEachTest);
 
-  it('a TxProfile of 10 A: the pilot offers 10 A; cleared (K10.FR.05): the EVSE maximum again', async () => {
+  it('a TxProfile of 10 A: the pilot offers 10 A, a TransactionEvent says ChargingRateChanged (LimitChangeSignificance); cleared (K10.FR.05): the EVSE maximum again', async () => {
     const rig = await startRig({ config: withPilot });
     const { csms, agent } = rig;
     const board = agent.hardware.simulation.pilotBoard(1);
@@ -269,6 +270,8 @@ describe('OCPP 2.0.1 integration: a charging profile reaches the vehicle through
     assert.deepEqual(await setProfile(csms, 1, profile(80, flat(10), { chargingProfilePurpose: 'TxProfile', transactionId })), { status: 'Accepted' });
     await until(() => board.offeredCurrentA === 10, 3000, 'the pilot to offer 10 A');
     assert.equal(agent.status().evses[0]!.offeredCurrentA, 10);
+    assert.deepEqual(agent.status().evses[0]!.limit, { valueA: 10, source: 'TxProfile' });
+    await until(() => txEvents(csms, transactionId).some((e) => e.triggerReason === 'ChargingRateChanged'), 3000, 'TransactionEvent ChargingRateChanged');
     assert.equal((await clearProfiles(csms, { chargingProfileId: 80 })).status, 'Accepted');
     await until(() => board.offeredCurrentA === 32, 3000, 'the full offer again');
   });
