@@ -56,6 +56,7 @@ export function v16SmartChargingRules(keys: ConfigurationStore): SmartChargingRu
     maxPeriodsPerSchedule: keys.getInt('ChargingScheduleMaxPeriods'),
     maxStackLevel: keys.getInt('ChargeProfileMaxStackLevel'),
     rateUnits,
+    evseTxDefaultBesideStation: true,
   };
 }
 

@@ -60,7 +60,7 @@ export function checkProfile(check: ProfileCheck): ProfileVerdict {
   const shape = checkShape(profile, rules);
   if (shape) return shape;
 
-  const duplicate = check.installed.find((p) => p.profile.id !== profile.id && clashes(p, evseId, profile));
+  const duplicate = check.installed.find((p) => p.profile.id !== profile.id && clashes(p, evseId, profile, rules.evseTxDefaultBesideStation ?? false));
   if (duplicate)
     return refuse(
       'DuplicateProfile',
@@ -120,13 +120,14 @@ function checkSchedule(profile: ChargingProfile, schedule: ChargingSchedule, rul
 /**
  * Whether `other` takes the stack level a new profile wants: K01.FR.39 for TxProfiles (the same
  * transaction), K01.FR.06 otherwise (the same EVSE, validity periods that overlap), and
- * K01.FR.52/53 for TxDefaultProfiles on EVSE 0 against one on an EVSE.
+ * K01.FR.52/53 for TxDefaultProfiles on EVSE 0 against one on an EVSE (unless the version lets
+ * them sit side by side, 1.6 3.13.1).
  */
-function clashes(other: InstalledProfile, evseId: number, profile: ChargingProfile): boolean {
+function clashes(other: InstalledProfile, evseId: number, profile: ChargingProfile, besideStation: boolean): boolean {
   const o = other.profile;
   if (o.purpose !== profile.purpose || o.stackLevel !== profile.stackLevel) return false;
   if (profile.purpose === 'TxProfile') return o.transactionId === profile.transactionId;
-  if (profile.purpose === 'TxDefaultProfile' && (other.evseId === 0) !== (evseId === 0)) return true;
+  if (profile.purpose === 'TxDefaultProfile' && (other.evseId === 0) !== (evseId === 0)) return !besideStation;
   return other.evseId === evseId && validityOverlaps(o, profile);
 }
 

@@ -28,6 +28,11 @@ export interface SmartChargingRules {
   maxPeriodsPerSchedule: number;
   maxStackLevel: number;
   rateUnits: readonly ChargingRateUnit[];
+  /**
+   * 1.6 3.13.1: an EVSE's own TxDefaultProfile may sit beside the station's (connector 0) at the
+   * same stack level, and wins on its EVSE; 2.0.1 K01.FR.52/53 refuses that.
+   */
+  evseTxDefaultBesideStation?: boolean;
 }
 export interface EvseElectrical {
   evseId: number;

@@ -146,6 +146,15 @@ describe('SmartCharging service', () => {
       assert.equal(rejection(service.set(2, txDefault(3, [{ startPeriodS: 0, limit: 10 }], { stackLevel: 1 }))), 'DuplicateProfile');
     });
 
+    it('1.6 3.13.1: where the version allows it, an EVSE\'s own TxDefaultProfile sits beside the station\'s at the same stack level, and wins on its EVSE', () => {
+      const { service, rules } = rig();
+      rules.evseTxDefaultBesideStation = true;
+      assert.equal(rejection(service.set(0, txDefault(1, [{ startPeriodS: 0, limit: 20 }]))), 'Accepted');
+      assert.equal(rejection(service.set(1, txDefault(2, [{ startPeriodS: 0, limit: 10 }]))), 'Accepted');
+      assert.equal(service.composite(1, 60, 'A').periods[0]?.limit, 10);
+      assert.equal(service.composite(2, 60, 'A').periods[0]?.limit, 20);
+    });
+
     it('K01.FR.39: two TxProfiles of one transaction cannot share a stack level', () => {
       const { service, running } = rig();
       running.set(1, { id: 'tx-1', startedAt: at(0) });
