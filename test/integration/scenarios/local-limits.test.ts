@@ -56,7 +56,9 @@ for (const version of VERSIONS) {
         config: (doc) => {
           withPilots(doc);
           doc['supply'] = {
-            gridMeter: { driver: 'simulated', profile: 'eastron-sdm630', unitId: 9, pollIntervalMs: 100, mainFuseA: 25, marginA: 1, simulation: { houseCurrentA: [10, 10, 10] } },
+            // raiseAfterS 0: a first reading taken while the EVSE still drew its full current (its own
+            // meter read a moment apart) must not hold the limit down for the default 30 s here.
+            gridMeter: { driver: 'simulated', profile: 'eastron-sdm630', unitId: 9, pollIntervalMs: 100, mainFuseA: 25, marginA: 1, raiseAfterS: 0, simulation: { houseCurrentA: [10, 10, 10] } },
           };
         },
       });

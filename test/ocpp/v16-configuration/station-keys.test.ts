@@ -340,6 +340,8 @@ describe('1.6 local authorization settings', () => {
       maxProfiles: store.getInt('MaxChargingProfilesInstalled'),
       maxPeriodsPerSchedule: store.getInt('ChargingScheduleMaxPeriods'),
       maxStackLevel: store.getInt('ChargeProfileMaxStackLevel'),
+      // 1.6 3.13.1: an EVSE's own TxDefaultProfile beside the station's.
+      evseTxDefaultBesideStation: true,
       rateUnits: ['A', 'W'],
     });
     assert.ok(store.getInt('ChargeProfileMaxStackLevel') >= 1 && store.getInt('ChargingScheduleMaxPeriods') >= 24 && store.getInt('MaxChargingProfilesInstalled') >= 3);
