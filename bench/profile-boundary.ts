@@ -16,15 +16,17 @@
  *   timer  the boundary -> the service's one Clock timer fires (the fire that changed the limit);
  *   core   -> the pilot driver told the new offer (service, ChargingLimits, core);
  *   turn   -> its write reaches the port: RegisterPilot writes in a promise turn, after the rest of
- *          the core's synchronous work (since the 2.0.1 TransactionEvent ChargingRateChanged);
+ *          the core's synchronous work: the 2.0.1 TransactionEvent ChargingRateChanged, journaled
+ *          (AppendJournal, fdatasync) before it goes (the part of that fdatasync is printed);
  *   port   -> the board's register written (the simulated port, or the Modbus bus and the pty).
  * With --pilot modbus (or both) the real modbus-rtu driver talks to the EVSE-WB board behind a
  * ModbusSlave on a socat pty pair at 9600 8N1; a pty passes bytes at once (no wire time).
  *
  * What dominates, all far under 100 ms. Simulated pilot: the timer (a Node timer runs when the
  * event loop comes round, under a millisecond late at p50; its tail is the loop's delay, printed:
- * garbage collection, the agent's other work, the machine's load) and the turn (about 1 ms; a
- * tenth of that before the ChargingRateChanged TransactionEvent). Modbus: the port. The write
+ * garbage collection, the agent's other work, the machine's load) and the turn (about 1 ms, a
+ * tenth of that before the ChargingRateChanged TransactionEvent; its tail is the journal's
+ * fdatasync when the disk is busy). Modbus: the port. The write
  * queues on the bus behind a pilot poll in flight (every 50 ms) and the bus's interRequestDelayMs
  * (20 ms) after it; on a real 9600 baud line add the poll's wire time (about 22 ms) and the
  * write's own (FC6, 8 + 8 bytes: about 17 ms).
@@ -45,6 +47,7 @@ import { SimulatedPilotBoard, SimulatedPilotPort } from '../src/hal/drivers/simu
 import { loadPilotProfile } from '../src/hal/pilot/profile.js';
 import { packageRoot } from '../src/paths.js';
 import { silentLogger } from '../src/process/logger.js';
+import { AppendJournal } from '../src/store/append-journal.js';
 import type { ChargingProfile } from '../src/services/smart-charging/charging-profile.js';
 import { systemClock, type Clock, type TimerHandle } from '../src/station/clock.js';
 import { DevCsms } from '../tools/dev-csms/dev-csms.js';
@@ -112,9 +115,9 @@ class InstrumentedClock implements Clock {
 }
 
 /** The driver told a new offer: when, in which timer fire, and when its write reached the port. */
-type Told = { valueA: number; at: number; firedAt: number | undefined; portAt?: number };
+type Told = { valueA: number; at: number; firedAt: number | undefined; portAt?: number; journalMs: number };
 
-type Sample = Record<'totalMs' | 'timerMs' | 'coreMs' | 'turnMs' | 'portMs', number>;
+type Sample = Record<'totalMs' | 'timerMs' | 'coreMs' | 'turnMs' | 'journalMs' | 'portMs', number>;
 
 /** A burst's profile: PERIODS periods alternating HIGH_A / LOW_A, from `start`, lasting PERIODS seconds. */
 function burstProfile(start: Date): ChargingProfile {
@@ -206,7 +209,7 @@ async function benchPilot(kind: PilotKind, bursts: number): Promise<PilotResult>
   let told: Told | undefined;
   const setOffered = RegisterPilot.prototype.setOfferedCurrent;
   RegisterPilot.prototype.setOfferedCurrent = function (this: RegisterPilot, amps: number) {
-    if (amps !== told?.valueA) told = { valueA: amps, at: epoch.nowMs(), firedAt: clock.firing };
+    if (amps !== told?.valueA) told = { valueA: amps, at: epoch.nowMs(), firedAt: clock.firing, journalMs: 0 };
     setOffered.call(this, amps);
   };
   const portClass = kind === 'simulated' ? SimulatedPilotPort : ModbusPilotPort;
@@ -214,6 +217,16 @@ async function benchPilot(kind: PilotKind, bursts: number): Promise<PilotResult>
   portClass.prototype.writeRegister = function (this: SimulatedPilotPort & ModbusPilotPort, ...args: Parameters<typeof portWrite>) {
     if (told && told.portAt === undefined) told.portAt = epoch.nowMs();
     return portWrite.apply(this, args);
+  };
+  // ... and the journal's appends (each one fdatasync'd) between the driver told and its write.
+  const append = AppendJournal.prototype.append;
+  AppendJournal.prototype.append = function (this: AppendJournal<unknown>, ...records: unknown[]) {
+    const began = performance.now();
+    try {
+      append.apply(this, records);
+    } finally {
+      if (told && told.portAt === undefined) told.journalMs += performance.now() - began;
+    }
   };
   const changes: Array<{ valueA: number; boardAt: number; cause: Told | undefined }> = [];
   let lastOffer = board.offeredCurrentA;
@@ -248,15 +261,16 @@ async function benchPilot(kind: PilotKind, bursts: number): Promise<PilotResult>
       if (seen.join() !== expected.join()) throw new Error(`burst ${burst}: offers ${seen.join(' ')}, expected ${expected.join(' ')}`);
       boundaries.forEach((b, i) => {
         const c = changes[i]!;
-        const { firedAt, at, portAt } = c.cause ?? {};
+        const { firedAt, at, portAt, journalMs = 0 } = c.cause ?? {};
         if (firedAt === undefined || at === undefined || portAt === undefined) throw new Error(`burst ${burst}, boundary ${i}: the offer was not traced to a timer fire and a port write`);
-        samples.push({ totalMs: c.boardAt - b.atMs, timerMs: firedAt - b.atMs, coreMs: at - firedAt, turnMs: portAt - at, portMs: c.boardAt - portAt });
+        samples.push({ totalMs: c.boardAt - b.atMs, timerMs: firedAt - b.atMs, coreMs: at - firedAt, turnMs: portAt - at, journalMs, portMs: c.boardAt - portAt });
       });
     }
   } finally {
     loop.disable();
     RegisterPilot.prototype.setOfferedCurrent = setOffered;
     portClass.prototype.writeRegister = portWrite;
+    AppendJournal.prototype.append = append;
     sub.unsubscribe();
     await agent.stop();
     await csms.stop();
@@ -286,6 +300,7 @@ function report(name: string, { samples, loopDelay }: PilotResult): void {
     ['timer (boundary -> fire)', (s) => s.timerMs],
     ['core (fire -> driver told)', (s) => s.coreMs],
     ['turn (told -> port write)', (s) => s.turnMs],
+    ['  of which journal fdatasync', (s) => s.journalMs],
     ['port (port write -> board)', (s) => s.portMs],
   ];
   const sum = (pick: (s: Sample) => number): number => samples.reduce((acc, s) => acc + pick(s), 0);
@@ -295,9 +310,9 @@ function report(name: string, { samples, loopDelay }: PilotResult): void {
     const share = (sum(pick) / whole) * 100;
     console.log(`${''.padEnd(22)} ${label.padEnd(31)} p50 ${ms(p.p50)}  p99 ${ms(p.p99)}  max ${ms(p.max)}  (${share.toFixed(0)} % of the total time)`);
   }
-  const [dominant] = [...parts].sort(([, a], [, b]) => sum(b) - sum(a));
+  const [dominant] = parts.filter(([label]) => !label.startsWith(' ')).sort(([, a], [, b]) => sum(b) - sum(a));
   const slowest = samples.reduce((a, b) => (b.totalMs > a.totalMs ? b : a));
-  const slowestPart = [...parts].sort(([, a], [, b]) => b(slowest) - a(slowest))[0]!;
+  const slowestPart = parts.filter(([label]) => !label.startsWith(' ')).sort(([, a], [, b]) => b(slowest) - a(slowest))[0]!;
   console.log(`${''.padEnd(22)} dominates: ${dominant![0].split(' ')[0]} overall; in the slowest boundary (${ms(slowest.totalMs)}) ${slowestPart[0].split(' ')[0]} (${ms(slowestPart[1](slowest))})`);
   console.log(`${''.padEnd(22)} event loop delay over the bursts (1 ms sampling): p99 ${ms(loopDelay.p99)}  max ${ms(loopDelay.max)}`);
 }
