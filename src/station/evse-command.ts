@@ -6,7 +6,7 @@ import type { TripLatch } from './trip-latch.js';
 /** The effects decide() asks for; the runner (evse-runner.ts) carries them out, in the order of commandPhase. */
 export type EvseCommand =
   | { type: 'SetRelay'; index: number; closed: boolean }
-  /** The current offered over the control pilot, A; `lower` when it goes down (done first, with the relays that open). */
+  /** The current offered over the control pilot, A; `lower` when it goes down (after stop only such a one goes out). */
   | { type: 'OfferCurrent'; amps: number; lower: boolean }
   /** Drives a cable lock to hold (before its relay closes) or to release (its answer comes back as UnlockFailed when it holds on). */
   | { type: 'SetLock'; index: number; locked: boolean }
@@ -23,7 +23,7 @@ export type EvseCommand =
 
 /**
  * The order the runner carries out one decision's commands in, whatever order decide() listed them:
- * 0. relays that open and offers that go down: safety first, before anything else (no listener, disk
+ * 0. relays that open, and the pilot's offer: safety first, before anything else (no listener, disk
  *    or socket, can delay them);
  * 1. events, connector states, timers, the trip latch (in decide()'s order): a transaction start is
  *    emitted here, and its listeners journal it synchronously;
@@ -37,7 +37,9 @@ export function commandPhase(c: EvseCommand): 0 | 1 | 2 | 3 {
     case 'SetRelay':
       return c.closed ? 2 : 0;
     case 'OfferCurrent':
-      return c.lower ? 0 : 1;
+      // Up or down, the offer is no energy by itself (the relay closes in 2): it goes out before
+      // the events, whose journaling (an fdatasync) must not hold back a limit's boundary.
+      return 0;
     case 'PollFinalReading':
       return 3;
     default:
