@@ -15,18 +15,17 @@
  * the new value (SimulatedPilotBoard.changes$), in four parts:
  *   timer  the boundary -> the service's one Clock timer fires (the fire that changed the limit);
  *   core   -> the pilot driver told the new offer (service, ChargingLimits, core);
- *   turn   -> its write reaches the port: RegisterPilot writes in a promise turn, after the rest of
- *          the core's synchronous work: the 2.0.1 TransactionEvent ChargingRateChanged, journaled
- *          (AppendJournal, fdatasync) before it goes (the part of that fdatasync is printed);
+ *   turn   -> its write reaches the port: at once since the core tells the offer before its events
+ *          and RegisterPilot sends a write with none on its way in the same turn (before that,
+ *          the journal's fdatasync of the ChargingRateChanged TransactionEvent came first; the
+ *          part of such an fdatasync is still printed);
  *   port   -> the board's register written (the simulated port, or the Modbus bus and the pty).
  * With --pilot modbus (or both) the real modbus-rtu driver talks to the EVSE-WB board behind a
  * ModbusSlave on a socat pty pair at 9600 8N1; a pty passes bytes at once (no wire time).
  *
  * What dominates, all far under 100 ms. Simulated pilot: the timer (a Node timer runs when the
  * event loop comes round, under a millisecond late at p50; its tail is the loop's delay, printed:
- * garbage collection, the agent's other work, the machine's load) and the turn (about 1 ms, a
- * tenth of that before the ChargingRateChanged TransactionEvent; its tail is the journal's
- * fdatasync when the disk is busy). Modbus: the port. The write
+ * garbage collection, the agent's other work, the machine's load). Modbus: the port. The write
  * queues on the bus behind a pilot poll in flight (every 50 ms) and the bus's interRequestDelayMs
  * (20 ms) after it; on a real 9600 baud line add the poll's wire time (about 22 ms) and the
  * write's own (FC6, 8 + 8 bytes: about 17 ms).

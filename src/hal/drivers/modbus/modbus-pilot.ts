@@ -36,6 +36,7 @@ export class RegisterPilot extends ObservedPilot implements ControlPilot {
   /** The register value we want in the current register; re-written when the board reads otherwise (e.g. after its reset). */
   private wantedRaw = 0;
   private writes: Promise<void> = Promise.resolve();
+  private writesPending = 0;
   private readonly loop: PollLoop<PilotReading | undefined>;
 
   constructor(private readonly options: RegisterPilotOptions) {
@@ -74,8 +75,11 @@ export class RegisterPilot extends ObservedPilot implements ControlPilot {
   applyOffer(): Promise<void> {
     const spec = this.options.profile.registers.offeredCurrent;
     const run = (): Promise<void> => this.options.port.writeRegister(spec.writeFunction, spec.register, this.wantedRaw);
-    const result = this.writes.then(run, run);
-    this.writes = result.catch(() => undefined);
+    // With no write on its way the request goes out now, in this turn: not after whatever else the
+    // caller does synchronously (the core journaling a transaction event, an fdatasync).
+    const result = this.writesPending === 0 ? run() : this.writes.then(run, run);
+    this.writesPending++;
+    this.writes = result.catch(() => undefined).finally(() => this.writesPending--);
     return result;
   }
 
