@@ -24,6 +24,8 @@ import { changeAvailability16 } from './actions/change-availability.js';
 import { clearChargingProfile16, getCompositeSchedule16, setChargingProfile16 } from './actions/charging-profiles.js';
 import { changeConfiguration, getConfiguration } from './actions/configuration.js';
 import { dataTransfer16 } from './actions/data-transfer.js';
+import { diagnosticsStatusOf, followDiagnosticsStatuses, getDiagnostics16 } from './actions/get-diagnostics.js';
+import type { LogRequests } from '../../services/diagnostics/log-requests.js';
 import { clearCache16, getLocalListVersion16, sendLocalList16 } from './actions/local-list.js';
 import { RemoteStartProfiles } from './actions/remote-start-profiles.js';
 import { remoteStartTransaction } from './actions/remote-start-transaction.js';
@@ -59,6 +61,8 @@ export interface V16AdapterOptions {
   clock?: Clock;
   /** Charging profiles (3.13), shared with the core that applies their limits. */
   smartCharging: SmartCharging;
+  /** GetDiagnostics' uploads (6.19, 4.4); without it GetDiagnostics is not supported. */
+  logRequests?: LogRequests;
 }
 
 /**
@@ -197,6 +201,7 @@ export class V16Adapter implements ProtocolAdapter {
       ClearChargingProfile: clearChargingProfile16(ctx),
       GetCompositeSchedule: getCompositeSchedule16(ctx),
     };
+    if (this.options.logRequests) handlers['GetDiagnostics'] = getDiagnostics16(this.options.logRequests);
     for (const [action, handler] of Object.entries(handlers)) {
       this.options.client.handle(action, (payload, callCtx) => {
         // 4.2: "While Rejected, the Charge Point SHALL NOT respond to any Central System initiated
@@ -214,7 +219,11 @@ export class V16Adapter implements ProtocolAdapter {
       heartbeat: () => this.registration.heartbeat(true),
       statusNotification: async (connectorId) => void (await this.statuses.report({ keys: connectorId === undefined ? undefined : [String(connectorId)], triggered: true })),
       meterValues: async (connectorId) => this.transactionMessages.sendMeterValues(connectorId),
-      diagnosticsStatusNotification: async () => void (await this.registration.send('DiagnosticsStatusNotification', { status: 'Idle' }, true)),
+      // 4.4: Idle only when triggered and no upload runs.
+      diagnosticsStatusNotification: async () => {
+        const status = diagnosticsStatusOf(this.options.logRequests?.triggered() ?? { status: 'Idle' }) ?? 'Idle';
+        await this.registration.send('DiagnosticsStatusNotification', { status }, true);
+      },
       firmwareStatusNotification: async () => void (await this.registration.send('FirmwareStatusNotification', { status: 'Idle' }, true)),
     };
   }
@@ -245,6 +254,8 @@ export class V16Adapter implements ProtocolAdapter {
       }),
     );
     this.transactionMessages.start();
+    const logs = this.options.logRequests;
+    if (logs) this.subscriptions.push(followDiagnosticsStatuses(logs, (payload) => this.registration.send('DiagnosticsStatusNotification', payload), this.options.log));
   }
 
   async drain(timeoutMs: number): Promise<void> {

@@ -26,6 +26,9 @@ import type { LocalAuthorizer } from '../../services/authorization/index.js';
 import { csmsAuthorizer } from './actions/authorize.js';
 import { clearCache } from './actions/clear-cache.js';
 import { getLocalListVersion } from './actions/get-local-list-version.js';
+import { getLog } from './actions/get-log.js';
+import { followLogStatuses, logStatusNotificationRequest } from './actions/log-status.js';
+import type { LogRequests } from '../../services/diagnostics/log-requests.js';
 import { sendLocalList } from './actions/send-local-list.js';
 import { bootNotificationRequest } from './actions/boot-notification.js';
 import { changeAvailability } from './actions/change-availability.js';
@@ -87,6 +90,8 @@ export interface V201AdapterOptions {
   smartCharging: SmartCharging;
   /** Limits from outside the CSMS on the station (the grid meter's EMS, the grid operator's SO): K12-K14. */
   externalLimits$?: Observable<ExternalLimitEvent>;
+  /** N01 log uploads (GetLog, LogStatusNotification); without it GetLog is not supported. */
+  logRequests?: LogRequests;
 }
 
 /**
@@ -243,6 +248,7 @@ export class V201Adapter implements ProtocolAdapter {
       handlers['GetLocalListVersion'] = getLocalListVersion(ctx, local.list);
       handlers['ClearCache'] = clearCache(ctx, local.cache);
     }
+    if (this.options.logRequests) handlers['GetLog'] = getLog(this.options.logRequests);
     for (const [action, handler] of Object.entries(handlers)) {
       this.options.client.handle(action, (payload, callCtx) => {
         // B03.FR.08: a rejected station answers the CSMS with nothing but SecurityError.
@@ -260,7 +266,9 @@ export class V201Adapter implements ProtocolAdapter {
       meterValues: async (evseId) => this.transactionMessages.sendMeterValues(evseId),
       transactionEvent: async (evseId) => this.transactionMessages.triggered(evseId),
       logStatusNotification: async () => {
-        await this.registration.send('LogStatusNotification', { status: 'Idle' }, true);
+        // F06.FR.09 / N01.FR.13: Uploading with the requestId while an upload runs, else Idle.
+        const report = this.options.logRequests?.triggered() ?? { status: 'Idle' as const };
+        await this.registration.send('LogStatusNotification', logStatusNotificationRequest(report), true);
       },
       firmwareStatusNotification: async () => {
         await this.registration.send('FirmwareStatusNotification', { status: 'Idle' }, true);
@@ -289,6 +297,8 @@ export class V201Adapter implements ProtocolAdapter {
     );
     // Aligned schedules; transactions found running at start go on collecting their samples.
     this.transactionMessages.start();
+    const logs = this.options.logRequests;
+    if (logs) this.subscriptions.push(followLogStatuses(logs, (payload) => this.registration.send('LogStatusNotification', payload), this.options.log));
     if (this.options.externalLimits$) this.subscriptions.push(this.options.externalLimits$.subscribe((e) => this.reportExternalLimit(e)));
     // A04: StartupOfTheDevice or ResetOrReboot, sent once the boot is accepted.
     this.securityEvents.raise(startSecurityEvent(this.options.bootReason(), this.options.deviceStart?.() ?? 'power-up'));

@@ -32,8 +32,8 @@ async function stillWorks(d: AnyDriver): Promise<void> {
 
 /** Schema-valid CALLs of actions the version has and the station does not support. */
 const UNSUPPORTED: Record<OcppVersion, Array<[action: string, payload: object]>> = {
-  '1.6': [['GetDiagnostics', { location: 'ftp://example.com/logs' }]],
-  '2.0.1': [['GetLog', { logType: 'DiagnosticsLog', requestId: 1, log: { remoteLocation: 'ftp://example.com/logs' } }]],
+  '1.6': [['UpdateFirmware', { location: 'ftp://example.com/firmware.bin', retrieveDate: '2030-01-01T00:00:00Z' }]],
+  '2.0.1': [['UpdateFirmware', { requestId: 1, firmware: { location: 'ftp://example.com/firmware.bin', retrieveDateTime: '2030-01-01T00:00:00Z' } }]],
 };
 
 /** Schema-invalid CALLs: [message id, frame, the action, the code]. */
@@ -81,7 +81,7 @@ for (const version of VERSIONS) {
     this.timeout(15000);
     afterEach(afterEachTest);
 
-    it('an action the version does not have: NotImplemented; one it has that the station does not support (1.6 GetDiagnostics; 2.0.1 GetLog): NotSupported; the station carries on', async () => {
+    it('an action the version does not have: NotImplemented; one it has that the station does not support (UpdateFirmware in both): NotSupported; the station carries on', async () => {
       const d = await startStation(version);
       assertCallError(await rawCall(d.csms, '[2,"unknown-1","MakeCoffee",{"sugar":2}]', 'unknown-1'), 'NotImplemented');
       const unsupported = perVersion(version, UNSUPPORTED);
