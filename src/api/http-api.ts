@@ -5,13 +5,13 @@ import type { Logger } from '../process/logger.js';
 import type { FaultClearing, TokenResult } from '../station/station.js';
 import type { IdToken } from '../station/types.js';
 import { bearerProblem } from './bearer-auth.js';
-import { HttpError, readJson, requireMethod } from './http-util.js';
+import { HttpError, positiveInt, readJson, requireMethod } from './http-util.js';
 import { simRoute, type SimulationLevers } from './sim-routes.js';
 
 export { CONTACTOR_FAULTS, METER_FAULTS, type ContactorFaultName, type MeterFaultName, type SimulationLevers } from './sim-routes.js';
 
 /**
- * The local HTTP API: the station's status, stopping a transaction as an operator at the station
+ * The local HTTP API: the station's status, the sessions that ended, stopping a transaction as an operator at the station
  * would, the local "clear faults" action, and with simulated hardware the simulation's levers
  * (plug, EV, card reader, fault inputs, contactor and meter faults). Loopback by default
  * (api.listen); with api.token every request needs it. These paths are a fixed interface that
@@ -36,6 +36,8 @@ export interface ApiBackend {
   stopTransaction(id: string): LocalStop | undefined;
   /** Undefined when the hardware is real: the simulation endpoints then answer 409. */
   simulation(): SimulationLevers | undefined;
+  /** The ended sessions, newest first, at most `limit` (all kept when undefined); absent: none are kept. */
+  sessions?(limit: number | undefined): readonly object[];
 }
 
 export interface HttpApiOptions {
@@ -73,7 +75,7 @@ export class HttpApi {
       this.authenticate(req);
       const url = new URL(req.url ?? '/', 'http://localhost');
       const parts = url.pathname.split('/').filter(Boolean);
-      send(200, await this.route(req, parts));
+      send(200, await this.route(req, parts, url.searchParams));
     } catch (err) {
       if (err instanceof HttpError) send(err.status, { error: err.message }, err.headers);
       else {
@@ -94,12 +96,17 @@ export class HttpApi {
     throw new HttpError(401, 'a valid bearer token is required (Authorization: Bearer <api.token>)', { 'www-authenticate': challenge });
   }
 
-  private async route(req: http.IncomingMessage, parts: string[]): Promise<unknown> {
+  private async route(req: http.IncomingMessage, parts: string[], query: URLSearchParams): Promise<unknown> {
     const [api, first, ...rest] = parts;
     if (api !== 'api') throw new HttpError(404, 'not found');
     if (first === 'status' && rest.length === 0) {
       requireMethod(req, 'GET');
       return this.backend.status();
+    }
+    if (first === 'sessions' && rest.length === 0) {
+      requireMethod(req, 'GET');
+      const limit = query.has('limit') ? positiveInt(query.get('limit') ?? undefined, 'limit') : undefined;
+      return { sessions: this.backend.sessions?.(limit) ?? [] };
     }
     if (first === 'transactions' && rest.length === 2 && rest[1] === 'stop') {
       requireMethod(req, 'POST');

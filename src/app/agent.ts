@@ -19,6 +19,7 @@ import { AuthorizationCache, LocalAuthorizationList, LocalAuthorizer } from '../
 import { systemClock, waitAtMost, type Clock } from '../station/clock.js';
 import { Station } from '../station/station.js';
 import { JsonFileStore } from '../store/json-file-store.js';
+import { SessionHistory } from '../services/session-history/index.js';
 import { writeRelayMap } from '../store/relay-map.js';
 import { TransactionJournal } from '../store/transaction-journal.js';
 import { SECURITY_EVENT_JOURNAL_FILE, SecurityLog } from '../store/security-log.js';
@@ -147,6 +148,8 @@ export class Agent {
       // eslint-disable-next-line prefer-const
       let agent: Agent | undefined;
       const store = new JsonFileStore(config.storage.dir, (m) => log.warning(m));
+      // Issue 14: the ended sessions, for GET /api/sessions and CustomerInformation (N09/N10).
+      const sessionHistory = new SessionHistory(store, { onWarning: (m) => log.warning(m) });
       // C13/C14, D01 (1.6: Local Auth List Management): the list the CSMS keeps on the station.
       const localList = new LocalAuthorizationList(store, { clock: { now: () => adapter.clock.now() }, onWarning: (m) => log.warning(m) });
       // Made once the station is (below); the device model reads its count live.
@@ -250,6 +253,7 @@ export class Agent {
           securityLog: new SecurityLog(config.storage.dir),
           store,
           externalLimits$: control.external$,
+          sessionHistory,
           restart: (reason) => agent?.restartResolve(reason),
         });
         Object.assign(versionParts, { deviceModel: settings.deviceModel, v201 });
@@ -266,7 +270,7 @@ export class Agent {
         adapter = v16;
       }
       const simulated = hardwareIsSimulated(parts.hardware, config);
-      const api = new HttpApi(apiBackend({ config, station, hardware, adapter, simulated, status: () => agent!.status() }), log.child('api'), apiOptions(config, simulated));
+      const api = new HttpApi(apiBackend({ config, station, hardware, adapter, simulated, sessionHistory, status: () => agent!.status() }), log.child('api'), apiOptions(config, simulated));
       agent = new Agent(config, hardware, station, client, adapter, versionParts, api, log, clock);
       // Before the station starts: the causes of the faults found at start are kept too.
       const leds = agent.leds;
@@ -287,7 +291,7 @@ export class Agent {
       agent.releaseStorage = releaseStorage;
       agent.journal = journal;
       agent.securityJournal = securityJournal;
-      agent.subscriptions.push(station.events$.subscribe((e) => log.info(describeEvent(e))));
+      agent.subscriptions.push(station.events$.subscribe((e) => log.info(describeEvent(e))), sessionHistory.follow(station.events$));
       // The port first: the last thing that can fail, before anything of this start is remembered.
       const apiPort = config.api.port === 0 && parts.apiPort ? parts.apiPort : config.api.port;
       agent.apiPort = await api.listen(config.api.host, apiPort).catch((err: unknown) => {

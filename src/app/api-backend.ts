@@ -3,6 +3,7 @@ import type { SimulationLevers } from '../api/sim-routes.js';
 import type { StationConfig } from '../config/station-config.js';
 import type { StationHardware } from '../hal/station-hardware.js';
 import type { ProtocolAdapter } from '../ocpp/protocol-adapter.js';
+import { sessionView, type SessionHistory } from '../services/session-history/index.js';
 import type { Station } from '../station/station.js';
 
 /** What the local API may do to the agent, and which of its optional routes exist. */
@@ -15,6 +16,8 @@ export interface ApiBackendParts {
   /** The hardware is simulated (the config's, or a simulated GPIO a test handed in). */
   simulated: boolean;
   status(): object;
+  /** The ended sessions (GET /api/sessions); without it the list is empty. */
+  sessionHistory?: SessionHistory;
 }
 
 /**
@@ -35,6 +38,7 @@ export function apiBackend(p: ApiBackendParts): ApiBackend {
     clearFaults: (evseId) => p.station.clearLatchedFaults(evseId),
     stopTransaction: (id) => stopLocally(p.station, p.adapter, id),
     simulation: () => (p.simulated ? simulationLevers(p.config, p.hardware) : undefined),
+    sessions: (limit) => p.sessionHistory?.list(limit).map(sessionView) ?? [],
   };
 }
 

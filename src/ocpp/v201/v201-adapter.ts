@@ -25,6 +25,8 @@ import { RpcError } from '../rpc/rpc-errors.js';
 import type { LocalAuthorizer } from '../../services/authorization/index.js';
 import { csmsAuthorizer } from './actions/authorize.js';
 import { clearCache } from './actions/clear-cache.js';
+import { customerInformation } from './actions/customer-information.js';
+import type { SessionHistory } from '../../services/session-history/index.js';
 import { getLocalListVersion } from './actions/get-local-list-version.js';
 import { getLog } from './actions/get-log.js';
 import { followLogStatuses, logStatusNotificationRequest } from './actions/log-status.js';
@@ -90,6 +92,8 @@ export interface V201AdapterOptions {
   smartCharging: SmartCharging;
   /** Limits from outside the CSMS on the station (the grid meter's EMS, the grid operator's SO): K12-K14. */
   externalLimits$?: Observable<ExternalLimitEvent>;
+  /** The ended sessions, which CustomerInformation reports and clears (N09/N10); without it, none are held. */
+  sessionHistory?: SessionHistory;
   /** N01 log uploads (GetLog, LogStatusNotification); without it GetLog is not supported. */
   logRequests?: LogRequests;
 }
@@ -243,6 +247,7 @@ export class V201Adapter implements ProtocolAdapter {
       ClearChargingProfile: clearChargingProfile(ctx),
     };
     const local = this.options.localAuthorizer;
+    handlers['CustomerInformation'] = customerInformation(ctx, { history: this.options.sessionHistory, cache: local?.cache, list: local?.list });
     if (local) {
       handlers['SendLocalList'] = sendLocalList(ctx, local.list);
       handlers['GetLocalListVersion'] = getLocalListVersion(ctx, local.list);

@@ -100,6 +100,27 @@ export class AuthorizationCache {
     this.#save();
   }
 
+  /** The entry for a token as it stands, without counting as a use (a CustomerInformation report, N09). */
+  peek(idToken: IdToken): LocalMatch | undefined {
+    const entry = this.#entries.get(tokenKey(idToken));
+    if (!entry) return undefined;
+    const expired = this.#expire(entry);
+    return { info: copyInfo(entry.info), expired };
+  }
+
+  /**
+   * N10.FR.03/06: forgets a token's entry; false when there was none. The cache without it is
+   * stored first: when that fails, this throws and the entry stays, so that a cleared customer is
+   * never reported while still on disk.
+   */
+  remove(idToken: IdToken): boolean {
+    const key = tokenKey(idToken);
+    if (!this.#entries.has(key)) return false;
+    this.store.write(AuthorizationCache.STORE_NAME, this.#document([...this.#entries].filter(([k]) => k !== key)));
+    this.#entries.delete(key);
+    return true;
+  }
+
   /** C11: empties the cache; false (and nothing changed) when the empty cache could not be stored (C11.FR.05). */
   clear(): boolean {
     try {
@@ -165,14 +186,14 @@ export class AuthorizationCache {
 
   /** The cache is an aid: a failed write is reported and the entries stay in memory. */
   #save(): void {
-    const doc: StoredCache = {
-      format: 1,
-      entries: [...this.#entries].map(([key, e]) => ({ key, ...storedInfo(e.info), updatedAt: e.updatedAt.toISOString() })),
-    };
     try {
-      this.store.write(AuthorizationCache.STORE_NAME, doc);
+      this.store.write(AuthorizationCache.STORE_NAME, this.#document([...this.#entries]));
     } catch (err) {
       this.#onWarning(`cannot store the authorization cache: ${(err as Error).message}`);
     }
+  }
+
+  #document(entries: ReadonlyArray<[string, CacheEntry]>): StoredCache {
+    return { format: 1, entries: entries.map(([key, e]) => ({ key, ...storedInfo(e.info), updatedAt: e.updatedAt.toISOString() })) };
   }
 }
