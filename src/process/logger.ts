@@ -49,6 +49,19 @@ export function createLogger(
   return loggerFrom(emit, (s) => createLogger(level, sink, journald, `${scope}${s}: `));
 }
 
+/**
+ * `inner`, which also hands each record at or above `level` to `record`, its scope prefixed: the
+ * agent's own log file that diagnostics uploads read (services/diagnostics/agent-log.ts).
+ */
+export function teeLogger(inner: Logger, record: (level: LogLevel, message: string) => void, level: LogLevel = 'info', scope = ''): Logger {
+  const threshold = PRIORITY[level];
+  const emit = (l: LogLevel, message: string): void => {
+    inner[l](message);
+    if (PRIORITY[l] <= threshold) record(l, `${scope}${message}`);
+  };
+  return loggerFrom(emit, (s) => teeLogger(inner.child(s), record, level, `${scope}${s}: `));
+}
+
 /** A logger that drops everything, for tests that do not look at logs. */
 export const silentLogger: Logger = {
   debug: () => undefined,
