@@ -1,0 +1,75 @@
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+import { extract } from 'tar-stream';
+
+/** One request the server received, with its whole body. */
+export interface ReceivedUpload {
+  method: string;
+  path: string;
+  authorization: string | undefined;
+  body: Buffer;
+}
+
+/**
+ * A real HTTP server on 127.0.0.1 that takes uploads (2.0.1 N01.FR.18: PUT or POST), keeps what
+ * came, and answers `answerStatus` (201 by default; 403 to refuse).
+ */
+export class UploadServer {
+  readonly received: ReceivedUpload[] = [];
+  answerStatus = 201;
+  private constructor(private readonly server: Server) {}
+
+  static async start(): Promise<UploadServer> {
+    const server = createServer();
+    const uploads = new UploadServer(server);
+    server.on('request', (req: IncomingMessage, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        uploads.received.push({ method: req.method ?? '', path: req.url ?? '', authorization: req.headers.authorization, body: Buffer.concat(chunks) });
+        res.statusCode = uploads.answerStatus;
+        res.end();
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return uploads;
+  }
+
+  get port(): number {
+    return (this.server.address() as AddressInfo).port;
+  }
+
+  /** A URL on this server, with basic-auth credentials in it as a CSMS would give them (N01.FR.17). */
+  url(path: string, credentials = 'logger:upload-secret-77'): string {
+    return `http://${credentials}@127.0.0.1:${this.port}${path}`;
+  }
+
+  async stop(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+}
+
+/** Unpacks a .tar.gz into its members' names and texts. */
+export async function unpackTarGz(archive: Buffer): Promise<Map<string, string>> {
+  const members = new Map<string, string>();
+  const tar = extract();
+  const done = new Promise<void>((resolve, reject) => {
+    tar.on('entry', (header, stream, next) => {
+      const chunks: Buffer[] = [];
+      stream.on('data', (c: unknown) => void chunks.push(c as Buffer));
+      stream.on('end', () => {
+        members.set(header.name, Buffer.concat(chunks).toString('utf8'));
+        next();
+      });
+      stream.resume();
+    });
+    tar.on('finish', resolve);
+    tar.on('error', reject);
+  });
+  Readable.from([archive]).pipe(createGunzip()).pipe(tar);
+  await done;
+  return members;
+}
