@@ -138,4 +138,30 @@ describe('local authorization: the Authorization Cache (C10, C11)', () => {
     assert.equal(smaller.lookup(CARD), undefined, 'the least recently used went');
     assert.deepEqual(warnings, ['dropped 2 unreadable authorization cache entries']);
   });
+
+  it('N09/N10: peek reads an entry without making it recently used; remove forgets one entry, stored at once', () => {
+    const { store, cache, clock } = harness({ cacheMax: 2 });
+    cache.record(CARD, info('Accepted', { groupIdToken: GROUP }));
+    cache.record(OTHER, info('Accepted'));
+    assert.deepEqual(cache.peek(CARD), { info: { status: 'Accepted', groupIdToken: GROUP }, expired: false });
+    // CARD is still the least recently used: a third entry replaces it, not OTHER.
+    cache.record(THIRD, info('Accepted'));
+    assert.equal(cache.peek(CARD), undefined);
+    assert.equal(cache.peek(OTHER)?.info.status, 'Accepted');
+
+    assert.equal(cache.remove(OTHER), true);
+    assert.equal(cache.remove(OTHER), false);
+    assert.equal(cache.peek(OTHER), undefined);
+    const again = new AuthorizationCache(store, { clock });
+    assert.equal(again.peek(OTHER), undefined);
+    assert.equal(again.peek(THIRD)?.info.status, 'Accepted');
+  });
+
+  it('N10: a removal that cannot be stored throws and keeps the entry', () => {
+    const { store, cache } = harness();
+    cache.record(CARD, info('Accepted'));
+    store.failWrites = true;
+    assert.throws(() => cache.remove(CARD), /no space left/);
+    assert.equal(cache.peek(CARD)?.info.status, 'Accepted');
+  });
 });
