@@ -1,46 +1,79 @@
 import type { Readable } from 'node:stream';
 import type { Logger } from '../../process/logger.js';
+import { UploadError, type UploadErrorKind } from './upload-error.js';
+import { uploadFtp } from './upload-ftp.js';
+import { uploadHttp } from './upload-http.js';
 
-/** Why an upload failed, in the terms a status notification needs (OCPP 2.0.1 N01, 1.6 DiagnosticsStatus). */
-export type UploadErrorKind =
-  | 'unreachable'
-  | 'login-refused'
-  | 'permission-denied'
-  | 'tls'
-  | 'timeout'
-  | 'protocol'
-  | 'unsupported-scheme'
-  | 'local';
+/**
+ * Sends one diagnostics file to the location a CSMS gives (OCPP 2.0.1 GetLogRequest.log.remoteLocation,
+ * N01.FR.01; 1.6 GetDiagnostics.req location). FTP and FTPS (explicit TLS, passive mode) through
+ * basic-ftp; HTTP and HTTPS through node:http(s), PUT or POST multipart. The file is streamed from
+ * `body()` and never held whole in memory, nor written to storage here. A failure is an UploadError
+ * whose kind tells the caller which status to report (N01.FR.07 UploadFailure / PermissionDenied /
+ * BadMessage...; 1.6 DiagnosticsStatus UploadFailed).
+ */
 
-export class UploadError extends Error {
-  constructor(
-    readonly kind: UploadErrorKind,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-    this.name = 'UploadError';
-  }
-}
+export { UploadError, type UploadErrorKind };
 
 export interface UploadOptions {
   /** HTTP(S) only: PUT sends the file as the body, POST as multipart/form-data field "file". Default PUT. */
   method?: 'PUT' | 'POST';
-  /** Limit for each stage (connect, login, a pause in the transfer) and, times a few, for the whole. */
+  /** Limit for each stage: connecting, each answer of the server, any pause in the transfer. */
   timeoutMs: number;
+  /** Limit for the whole upload; default 10 × timeoutMs. */
+  overallTimeoutMs?: number;
   /** The CA(s) that the server's certificate must chain to; the system's when not given. */
   ca?: Buffer | string;
   log: Logger;
 }
 
-/** The URL with any user:password replaced, for logs. */
+/** The URL with any user:password replaced by ***, for logs and status messages. */
 export function maskUrl(url: string): string {
-  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@]*@/i, '$1***@');
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/?#]*@/i, '$1***@');
 }
 
 export async function upload(target: string, body: () => Readable, fileName: string, options: UploadOptions): Promise<void> {
-  void body;
-  void fileName;
-  void options;
-  throw new UploadError('unsupported-scheme', `not implemented yet: ${maskUrl(target)}`);
+  let url: URL;
+  try {
+    url = new URL(target);
+  } catch {
+    throw new UploadError('unsupported-scheme', `not a URL: ${maskUrl(target)}`);
+  }
+  const overallMs = options.overallTimeoutMs ?? 10 * options.timeoutMs;
+  const log = options.log;
+  log.info(`uploading ${fileName} to ${maskUrl(target)}`);
+  const started = Date.now();
+  const overall = new AbortController();
+  const timer = setTimeout(() => overall.abort(), overallMs);
+  try {
+    switch (url.protocol) {
+      case 'ftp:':
+      case 'ftps:':
+        await uploadFtp(url, body, fileName, { timeoutMs: options.timeoutMs, ca: options.ca, signal: overall.signal });
+        break;
+      case 'http:':
+      case 'https:':
+        await uploadHttp(url, body, fileName, {
+          method: options.method ?? 'PUT',
+          timeoutMs: options.timeoutMs,
+          ca: options.ca,
+          signal: overall.signal,
+        });
+        break;
+      default:
+        throw new UploadError('unsupported-scheme', `cannot upload to ${url.protocol} locations`);
+    }
+  } catch (error) {
+    const failure =
+      overall.signal.aborted && !(error instanceof UploadError && error.kind === 'local')
+        ? new UploadError('timeout', `the upload took longer than ${overallMs} ms`, { cause: error })
+        : error instanceof UploadError
+          ? error
+          : new UploadError('protocol', String(error), { cause: error });
+    log.warning(`upload of ${fileName} to ${maskUrl(target)} failed (${failure.kind}): ${maskUrl(failure.message)}`);
+    throw failure;
+  } finally {
+    clearTimeout(timer);
+  }
+  log.info(`uploaded ${fileName} to ${maskUrl(target)} in ${Date.now() - started} ms`);
 }
