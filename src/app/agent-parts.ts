@@ -9,6 +9,8 @@ import type { Logger } from '../process/logger.js';
 import type { Clock } from '../station/clock.js';
 import type { StationEvent } from '../station/events.js';
 import { acquireInstanceLock } from '../store/instance-lock.js';
+import { SECURITY_EVENT_JOURNAL_FILE } from '../store/security-log.js';
+import { TransactionJournal } from '../store/transaction-journal.js';
 
 // What Agent.create is made of, and the defaults of each part. A station's state lives in these
 // parts and in the objects Agent.create makes from them, never in a module: two stations in one
@@ -141,4 +143,20 @@ export function describeEvent(e: StationEvent): string {
     case 'ReservationEnded':
       return `${e.evseId !== undefined ? `EVSE ${e.evseId} ` : ''}reservation ${e.reservationId} ended (${e.reason})`;
   }
+}
+
+/**
+ * Opens a journal in storage.dir: the transaction messages' (`transaction`) or the critical security
+ * events' (`security event`). Damaged records are skipped and said; the intact ones are kept.
+ */
+export function openJournal(dir: string, kind: 'transaction' | 'security event', log: Logger): TransactionJournal {
+  const journal = kind === 'transaction' ? TransactionJournal.open(dir) : TransactionJournal.open(dir, SECURITY_EVENT_JOURNAL_FILE);
+  if (journal.damage.length > 0) {
+    const where = journal.damage.map((d) => `line ${d.line}: ${d.reason}`).join('; ');
+    log.error(`${kind} journal damaged: ${journal.damage.length} record(s) skipped (${where}); the intact ones are kept, the damaged file is ${journal.damagedCopy}`);
+  }
+  if (kind === 'transaction' && (journal.pending.length > 0 || journal.running.length > 0)) {
+    log.notice(`recovered from the journal: ${journal.pending.length} transaction message(s) to send, ${journal.running.length} transaction(s) that were running`);
+  }
+  return journal;
 }

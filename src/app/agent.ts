@@ -22,13 +22,14 @@ import { JsonFileStore } from '../store/json-file-store.js';
 import { SessionHistory } from '../services/session-history/index.js';
 import { writeRelayMap } from '../store/relay-map.js';
 import { TransactionJournal } from '../store/transaction-journal.js';
-import { SECURITY_EVENT_JOURNAL_FILE, SecurityLog } from '../store/security-log.js';
+import { SecurityLog } from '../store/security-log.js';
 import { readKernelBootId, recordCleanStop, recordDeviceStart, takeCleanStop, unrequestedBootReason, type DeviceStart } from '../process/device-start.js';
 import {
   claimStorage,
   describeEvent,
   hardwareIsSimulated,
   openAgentHardware,
+  openJournal,
   webSocketTransport,
   type AgentParts,
   type BootReason,
@@ -185,18 +186,8 @@ export class Agent {
         settings: settings.localAuthorization,
         onWarning: (m) => log.warning(m),
       });
-      journal = TransactionJournal.open(config.storage.dir);
-      if (journal.damage.length > 0) {
-        log.error(
-          `transaction journal damaged: ${journal.damage.length} record(s) skipped (${journal.damage.map((d) => `line ${d.line}: ${d.reason}`).join('; ')}); ` +
-            `the intact ones are kept, the damaged file is ${journal.damagedCopy}`,
-        );
-      }
-      const pending = journal.pending.length;
+      journal = openJournal(config.storage.dir, 'transaction', log);
       const running = journal.running;
-      if (pending > 0 || running.length > 0) {
-        log.notice(`recovered from the journal: ${pending} transaction message(s) to send, ${running.length} transaction(s) that were running`);
-      }
       station = new Station({
         evses: hardware.evses.map((e, i) => evsePortFrom(e, config.evses[i]!)),
         settings: settings.charging,
@@ -240,10 +231,7 @@ export class Agent {
         return (facts = { deviceStart, bootReason: parts.bootReason ?? unrequestedBootReason(deviceStart, stoppedCleanly) });
       };
       if (settings.deviceModel) {
-        securityJournal = TransactionJournal.open(config.storage.dir, SECURITY_EVENT_JOURNAL_FILE);
-        if (securityJournal.damage.length > 0) {
-          log.error(`security event journal damaged: ${securityJournal.damage.length} record(s) skipped; the intact ones are kept, the damaged file is ${securityJournal.damagedCopy}`);
-        }
+        securityJournal = openJournal(config.storage.dir, 'security event', log);
         const v201 = new V201Adapter({
           ...common,
           deviceModel: settings.deviceModel,
