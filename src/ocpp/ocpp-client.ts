@@ -27,6 +27,8 @@ export interface OcppClientOptions extends OcppWebSocketOptions {
   log?: Logger | undefined;
   /** Time for the reconnect back-off and the calls' timeouts; the system clock by default. */
   clock?: Clock;
+  /** Sees every text frame received ('in') and sent ('out'), e.g. for the diagnostics' frame ring. */
+  onFrame?: ((direction: 'in' | 'out', text: string) => void) | undefined;
 }
 
 /**
@@ -150,6 +152,7 @@ export class OcppClient {
         socket.send(text, (err) => {
           if (err) this.log.warning(`sending failed: ${err.message}`);
         });
+        this.noteFrame('out', text);
       },
       callTimeoutMs: this.options.callTimeoutMs,
       // Answer first, then act, for every action: no handler waits for a CALL of its own, and
@@ -165,7 +168,11 @@ export class OcppClient {
         this.log.error(`handler of ${action} not registered: ${err instanceof Error ? err.message : String(err)}`);
       }
     }
-    socket.on('message', (data) => endpoint.receive(frameText(data, this.log), frameByteLength(data)));
+    socket.on('message', (data) => {
+      const text = frameText(data, this.log);
+      this.noteFrame('in', text);
+      endpoint.receive(text, frameByteLength(data));
+    });
     socket.once('close', (code, reason) => {
       if (this.socket !== socket) return; // dropped on purpose by stop() or reconnect()
       this.log.warning(`connection lost (${code}${reason.length ? ` ${reason.toString('utf8')}` : ''})`);
@@ -177,6 +184,15 @@ export class OcppClient {
     this.stopWatchingLiveness = watchLiveness(socket, this.options.pingIntervalS, this.log, this.clock);
     this.log.notice(`connected to ${this.options.url} (${socket.protocol})`);
     this.connected$.next(true);
+  }
+
+  /** Hands a frame to onFrame; a failing observer must not break the connection. */
+  private noteFrame(direction: 'in' | 'out', text: string): void {
+    try {
+      this.options.onFrame?.(direction, text);
+    } catch (err) {
+      this.log.warning(`the frame observer failed: ${err instanceof Error ? err.message : String(err)}`);
+    }
   }
 
   private reportFailure(url: string, err: unknown, message: string): void {

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import type { LogLevel } from '../../config/station-config.js';
 import { inWindow, jsonLines, rotatedFiles } from './log-files.js';
+import { maskString } from './mask.js';
 
 /**
  * The agent's own log, kept for diagnostics uploads (OCPP 2.0.1 N01 DiagnosticsLog, 1.6
@@ -59,9 +60,9 @@ export class AgentLogFile {
     this.now = options.now ?? (() => new Date());
   }
 
-  /** Appends a record (not synced: a log line is not worth an fsync on flash). Never throws. */
+  /** Appends a record (not synced: a log line is not worth an fsync on flash), URL credentials masked. Never throws. */
   record(level: LogLevel, message: string): void {
-    const line = Buffer.from(`${JSON.stringify({ time: this.now().toISOString(), level, message })}\n`, 'utf8');
+    const line = Buffer.from(`${JSON.stringify({ time: this.now().toISOString(), level, message: maskString(message) })}\n`, 'utf8');
     try {
       if (this.fd === undefined) {
         this.fd = openSync(this.file, 'a', 0o600);
