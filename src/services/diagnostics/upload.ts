@@ -27,9 +27,9 @@ export interface UploadOptions {
   log: Logger;
 }
 
-/** The URL with any user:password replaced by ***, for logs and status messages. */
+/** The URL (or every URL in a text) with any user:password replaced by ***, for logs and status messages. */
 export function maskUrl(url: string): string {
-  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/?#]*@/i, '$1***@');
+  return url.replace(/\b([a-z][a-z0-9+.-]*:\/\/)[^/?#\s]*@/gi, '$1***@');
 }
 
 export async function upload(target: string, body: () => Readable, fileName: string, options: UploadOptions): Promise<void> {

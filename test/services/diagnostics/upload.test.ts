@@ -70,6 +70,9 @@ describe('diagnostics upload', () => {
     assert.equal(maskUrl('ftp://user:pw@host:21/dir/'), 'ftp://***@host:21/dir/');
     assert.equal(maskUrl('https://user@example.com/up?x=1'), 'https://***@example.com/up?x=1');
     assert.equal(maskUrl('https://example.com/a@b'), 'https://example.com/a@b');
+    assert.equal(maskUrl('failed: ftp://a:b@h/ then http://c:d@h/x'), 'failed: ftp://***@h/ then http://***@h/x');
+    // An unencoded "@" in the password: URL parsers split at the last "@" before the path, and so does the mask.
+    assert.equal(maskUrl('ftp://user:p@ss@host/dir/'), 'ftp://***@host/dir/');
   });
 
   it('refuses schemes it cannot upload to, and text that is no URL', async () => {
