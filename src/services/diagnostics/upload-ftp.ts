@@ -11,7 +11,8 @@ import { UploadError, socketErrorKind, type UploadErrorKind } from './upload-err
 
 export interface FtpUploadOptions {
   timeoutMs: number;
-  ca?: Buffer | string;
+  /** The CAs to trust (undefined: Node's default ones). */
+  ca?: ReadonlyArray<Buffer | string>;
   /** Aborts the upload (the overall limit). */
   signal: AbortSignal;
 }
@@ -30,7 +31,7 @@ export async function uploadFtp(url: URL, body: () => Readable, fileName: string
       user: url.username === '' ? 'anonymous' : decodeURIComponent(url.username),
       password: url.username === '' ? 'anonymous@' : decodeURIComponent(url.password),
       secure: url.protocol === 'ftps:',
-      secureOptions: options.ca === undefined ? {} : { ca: options.ca },
+      secureOptions: options.ca === undefined ? {} : { ca: [...options.ca] },
     });
     const directory = decodeURIComponent(url.pathname).replace(/^\/+/, '');
     stage = 'cd';

@@ -9,15 +9,18 @@ import { UploadError, socketErrorKind } from './upload-error.js';
  * HTTP and HTTPS uploads, streamed (chunked transfer coding: the archive's size is not known before
  * it is made). PUT sends the file as the body, to the location itself, or into it under `fileName`
  * when the location ends in "/". POST sends multipart/form-data (RFC 7578) to the location with one
- * part, the form field "file" with the file name, as an HTML file input or `curl -F file=@name`
- * would. OCPP names no field, so "file" is the common choice a CSMS's upload handler expects. No
- * redirects are followed. User and password in the URL go as Basic authorization.
+ * part, the file in the form field given, with the Content-Type and the Content-Disposition file
+ * name that N01.FR.19 asks for. No redirects are followed. User and password in the URL go as Basic
+ * authorization (N01.FR.17).
  */
 
 export interface HttpUploadOptions {
   method: 'PUT' | 'POST';
+  /** POST: the form field that carries the file. */
+  formField: string;
   timeoutMs: number;
-  ca?: Buffer | string;
+  /** The CAs to trust (undefined: Node's default ones). */
+  ca?: ReadonlyArray<Buffer | string>;
   signal: AbortSignal;
 }
 
@@ -50,7 +53,7 @@ export function uploadHttp(url: URL, body: () => Readable, fileName: string, opt
     const request = transport.request(target, {
       method: options.method,
       headers,
-      ...(target.protocol === 'https:' && options.ca !== undefined ? { ca: options.ca } : {}),
+      ...(target.protocol === 'https:' && options.ca !== undefined ? { ca: [...options.ca] } : {}),
     });
     // Per stage: connecting, any pause while sending, the wait for the answer.
     request.setTimeout(options.timeoutMs, () =>
@@ -75,7 +78,7 @@ export function uploadHttp(url: URL, body: () => Readable, fileName: string, opt
     options.signal.addEventListener('abort', onAbort, { once: true });
 
     const source = body();
-    const chunks = options.method === 'PUT' ? watched(source) : multipart(watched(source), boundary, fileName, contentType);
+    const chunks = options.method === 'PUT' ? watched(source) : multipart(watched(source), boundary, options.formField, fileName, contentType);
     pipeline(Readable.from(chunks, { objectMode: false }), request).then(
       () => {
         sent = true;
@@ -98,11 +101,17 @@ export function uploadHttp(url: URL, body: () => Readable, fileName: string, opt
   });
 }
 
-async function* multipart(file: AsyncIterable<Buffer>, boundary: string, fileName: string, contentType: string): AsyncGenerator<Buffer> {
+async function* multipart(
+  file: AsyncIterable<Buffer>,
+  boundary: string,
+  field: string,
+  fileName: string,
+  contentType: string,
+): AsyncGenerator<Buffer> {
   // RFC 7578 4.2: a quote in the file name is escaped as %22 (HTML's form encoding does the same).
-  const quotedName = fileName.replace(/"/g, '%22').replace(/[\r\n]/g, ' ');
+  const quoted = (text: string): string => text.replace(/"/g, '%22').replace(/[\r\n]/g, ' ');
   yield Buffer.from(
-    `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${quotedName}"\r\nContent-Type: ${contentType}\r\n\r\n`,
+    `--${boundary}\r\nContent-Disposition: form-data; name="${quoted(field)}"; filename="${quoted(fileName)}"\r\nContent-Type: ${contentType}\r\n\r\n`,
   );
   yield* file;
   yield Buffer.from(`\r\n--${boundary}--\r\n`);

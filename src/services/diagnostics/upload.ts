@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import tls from 'node:tls';
 import type { Logger } from '../../process/logger.js';
 import { UploadError, type UploadErrorKind } from './upload-error.js';
 import { uploadFtp } from './upload-ftp.js';
@@ -16,13 +17,21 @@ import { uploadHttp } from './upload-http.js';
 export { UploadError, type UploadErrorKind };
 
 export interface UploadOptions {
-  /** HTTP(S) only: PUT sends the file as the body, POST as multipart/form-data field "file". Default PUT. */
+  /** HTTP(S) only: PUT sends the file as the body, POST as multipart/form-data. Default PUT (N01.FR.18: a CSMS should take both). */
   method?: 'PUT' | 'POST';
+  /**
+   * POST only: the form field that carries the file. Default "file", as an HTML file input or
+   * `curl -F file=@name` names it; OCPP names none (N01.FR.19's example uses "uploadfile").
+   */
+  formField?: string;
   /** Limit for each stage: connecting, each answer of the server, any pause in the transfer. */
   timeoutMs: number;
   /** Limit for the whole upload; default 10 × timeoutMs. */
   overallTimeoutMs?: number;
-  /** The CA(s) that the server's certificate must chain to; the system's when not given. */
+  /**
+   * A CA the server's certificate may chain to, e.g. the CSMS's (N01.FR.15), trusted beside the
+   * usual public CAs (N01.FR.16: the log store may be a cloud service outside the CSMS's chain).
+   */
   ca?: Buffer | string;
   log: Logger;
 }
@@ -43,20 +52,22 @@ export async function upload(target: string, body: () => Readable, fileName: str
   const log = options.log;
   log.info(`uploading ${fileName} to ${maskUrl(target)}`);
   const started = Date.now();
+  const ca = options.ca === undefined ? undefined : [...tls.rootCertificates, options.ca];
   const overall = new AbortController();
   const timer = setTimeout(() => overall.abort(), overallMs);
   try {
     switch (url.protocol) {
       case 'ftp:':
       case 'ftps:':
-        await uploadFtp(url, body, fileName, { timeoutMs: options.timeoutMs, ca: options.ca, signal: overall.signal });
+        await uploadFtp(url, body, fileName, { timeoutMs: options.timeoutMs, ca, signal: overall.signal });
         break;
       case 'http:':
       case 'https:':
         await uploadHttp(url, body, fileName, {
           method: options.method ?? 'PUT',
+          formField: options.formField ?? 'file',
           timeoutMs: options.timeoutMs,
-          ca: options.ca,
+          ca,
           signal: overall.signal,
         });
         break;

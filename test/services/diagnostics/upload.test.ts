@@ -254,6 +254,21 @@ describe('diagnostics upload', () => {
       assert.equal(sha(parts[0]!.content), sha(await bodyBytes(body)));
     });
 
+    it('POST can name the form field, as N01.FR.19\'s example does ("uploadfile")', async () => {
+      const base = await serve(false);
+      await upload(`${base}/upload`, patternBody(1000), 'log "1".tar.gz', options({ method: 'POST', formField: 'uploadfile' }));
+      const parts = parseMultipart(received[0]!.headers['content-type'] ?? '', received[0]!.body);
+      assert.match(parts[0]!.headers, /^Content-Disposition: form-data; name="uploadfile"; filename="log %221%22\.tar\.gz"$/im);
+      assert.equal(parts[0]!.content.length, 1000);
+    });
+
+    it('a password with an unencoded "@", as in N01.FR.17\'s example, still goes whole as Basic', async () => {
+      const base = await serve(false);
+      await upload(base.replace('http://', 'http://username:s3cr@d@'), patternBody(10), 'x.tar.gz', options());
+      assert.equal(received[0]!.headers['authorization'], `Basic ${Buffer.from('username:s3cr@d').toString('base64')}`);
+      assert.equal(received[0]!.url, '/x.tar.gz'); // no path is the root folder
+    });
+
     it('401 is login-refused, 403 permission-denied, 500 protocol', async () => {
       const base = await serve(false);
       for (const [status, kind] of [[401, 'login-refused'], [403, 'permission-denied'], [500, 'protocol']] as const) {
