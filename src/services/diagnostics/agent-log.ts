@@ -14,7 +14,8 @@ import { maskString } from './mask.js';
  *
  * Where a window of records is read from: under systemd the journal holds every line too, and for
  * longer (it survives the file's rotation), so `agentLogRecords` asks journalctl when it is given a
- * unit and falls back to this file when journalctl is missing or fails before its first record.
+ * unit and falls back to this file when the journal gives nothing (journalctl missing or failing,
+ * no permission to read it, a volatile journal emptied by a reboot).
  */
 
 export interface AgentLogRecord {
@@ -177,7 +178,7 @@ export async function* journalWindow(source: JournalSource, from?: Date, to?: Da
 
 /**
  * The agent's records in the window: from the journal when `journal` is given (running under
- * systemd), else, or when journalctl fails before its first record, from the rotating file.
+ * systemd), else, or when the journal gives none (or fails before its first), from the rotating file.
  */
 export async function* agentLogRecords(file: AgentLogFile, journal: JournalSource | undefined, from?: Date, to?: Date): AsyncGenerator<AgentLogRecord> {
   if (journal) {
@@ -187,10 +188,12 @@ export async function* agentLogRecords(file: AgentLogFile, journal: JournalSourc
         yielded += 1;
         yield record;
       }
-      return;
     } catch (err) {
       if (yielded > 0) throw err;
     }
+    // Nothing from the journal: journalctl missing or failing, a user not allowed to read it, or a
+    // volatile journal emptied by a reboot; the file has what it kept.
+    if (yielded > 0) return;
   }
   yield* file.readWindow(from, to);
 }

@@ -82,53 +82,69 @@ async function* asLines<T>(records: AsyncIterable<T> | Iterable<T>): AsyncGenera
   for await (const record of records) yield `${JSON.stringify(record)}\n`;
 }
 
-/** Waits until the entry takes more, so a slow upload holds the reading back. */
-function write(entry: Writable, chunk: Buffer): Promise<void> {
+/** The pack being filled, and the signal that its reader gave up (an upload that failed). */
+interface Packer {
+  pack: Pack;
+  signal: AbortSignal;
+}
+
+/** Waits until the entry takes more, so a slow upload holds the reading back; rejects once the reader gave up. */
+function write(entry: Writable, chunk: Buffer, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.reject(new Error('the archive\'s reader gave up'));
   if (entry.write(chunk)) return Promise.resolve();
   return new Promise((resolve, reject) => {
-    const onDrain = (): void => {
-      entry.off('error', onError);
-      resolve();
-    };
-    const onError = (err: Error): void => {
+    const settle = (err?: Error): void => {
       entry.off('drain', onDrain);
-      reject(err);
+      entry.off('error', settle);
+      signal.removeEventListener('abort', onAbort);
+      if (err) reject(err);
+      else resolve();
     };
+    const onDrain = (): void => settle();
+    const onAbort = (): void => settle(new Error('the archive\'s reader gave up'));
     entry.once('drain', onDrain);
-    entry.once('error', onError);
+    entry.once('error', settle);
+    signal.addEventListener('abort', onAbort, { once: true });
   });
 }
 
-function endEntry(pack: Pack, name: string, size: number, mtime: Date, fill: (entry: Writable) => Promise<void>): Promise<void> {
+function endEntry(p: Packer, name: string, size: number, mtime: Date, fill: (entry: Writable) => Promise<void>): Promise<void> {
   return new Promise((resolve, reject) => {
-    const entry = pack.entry({ name, size, mtime, mode: 0o644 }, (err) => (err ? reject(err) : resolve()));
+    const entry = p.pack.entry({ name, size, mtime, mode: 0o644 }, (err) => (err ? reject(err) : resolve()));
+    // An entry of a destroyed pack errors; the fill's own rejection reports it.
+    entry.on('error', () => undefined);
     fill(entry).then(
       () => entry.end(undefined),
       (err: unknown) => {
-        entry.destroy(err instanceof Error ? err : new Error(String(err)));
-        reject(err instanceof Error ? err : new Error(String(err)));
+        const error = err instanceof Error ? err : new Error(String(err));
+        entry.destroy(error);
+        reject(error);
       },
     );
   });
 }
 
-async function addBuffer(pack: Pack, name: string, body: Buffer, mtime: Date): Promise<void> {
-  await endEntry(pack, name, body.length, mtime, (entry) => write(entry, body));
+async function addBuffer(p: Packer, name: string, body: Buffer, mtime: Date): Promise<void> {
+  await endEntry(p, name, body.length, mtime, (entry) => write(entry, body, p.signal));
 }
 
 /** A member made of lines, read twice (see above): exactly `size` bytes of whole lines, padded. */
-async function addLines(pack: Pack, name: string, lines: Lines, mtime: Date): Promise<void> {
+async function addLines(p: Packer, name: string, lines: Lines, mtime: Date): Promise<void> {
   let size = 0;
-  for await (const line of lines()) size += Buffer.byteLength(line, 'utf8');
-  await endEntry(pack, name, size, mtime, async (entry) => {
+  for await (const line of lines()) {
+    if (p.signal.aborted) throw new Error('the archive\'s reader gave up');
+    size += Buffer.byteLength(line, 'utf8');
+  }
+  await endEntry(p, name, size, mtime, async (entry) => {
     let sent = 0;
+    // Leaving the loop early (full, or the reader gone) ends the reading: files closed, journalctl stopped.
     for await (const line of lines()) {
       const chunk = Buffer.from(line, 'utf8');
       if (sent + chunk.length > size) break;
-      await write(entry, chunk);
+      await write(entry, chunk, p.signal);
       sent += chunk.length;
     }
-    if (sent < size) await write(entry, Buffer.alloc(size - sent, '\n'));
+    if (sent < size) await write(entry, Buffer.alloc(size - sent, '\n'), p.signal);
   });
 }
 
@@ -137,7 +153,7 @@ async function* maskedRecords(records: AsyncIterable<AgentLogRecord>): AsyncGene
   for await (const record of records) yield { ...record, message: maskString(record.message) };
 }
 
-async function fillArchive(pack: Pack, sources: DiagnosticsSources, request: DiagnosticsArchiveRequest): Promise<void> {
+async function fillArchive(pack: Packer, sources: DiagnosticsSources, request: DiagnosticsArchiveRequest): Promise<void> {
   const now = (sources.now ?? (() => new Date()))();
   const from = request.from;
   // The open end fixed now: records written while the archive is read are not in it.
@@ -166,6 +182,7 @@ async function fillArchive(pack: Pack, sources: DiagnosticsSources, request: Dia
  */
 export function diagnosticsArchive(sources: DiagnosticsSources, request: DiagnosticsArchiveRequest): Readable {
   const pack = tar.pack();
+  const abort = new AbortController();
   const gzip = createGzip();
   const out = new PassThrough();
   pack.on('error', (err: Error) => out.destroy(err));
@@ -173,9 +190,11 @@ export function diagnosticsArchive(sources: DiagnosticsSources, request: Diagnos
   pack.pipe(gzip).pipe(out);
   // The stream's reader may give up (an upload that failed): stop reading the sources.
   out.once('close', () => {
-    if (!out.readableEnded) pack.destroy();
+    if (out.readableEnded) return;
+    abort.abort();
+    pack.destroy();
   });
-  fillArchive(pack, sources, request).then(
+  fillArchive({ pack, signal: abort.signal }, sources, request).then(
     () => pack.finalize(),
     (err: unknown) => out.destroy(err instanceof Error ? err : new Error(String(err))),
   );

@@ -55,7 +55,7 @@ describe('diagnostics agent log', () => {
     assert.deepEqual(records.map((r) => [r.level, r.message]), [['warning', 'ocpp: connection lost (1006)']]);
   });
 
-  it('under systemd reads the unit\'s journal (journalctl --output=json), and the file when journalctl is missing', async () => {
+  it('under systemd reads the unit\'s journal (journalctl --output=json), and the file when it has nothing', async () => {
     const dir = makeTempDir('agent-log');
     const argsFile = path.join(dir, 'args');
     const journalctl = path.join(dir, 'journalctl');
@@ -80,6 +80,9 @@ describe('diagnostics agent log', () => {
     assert.ok(args.includes(`--since=@${(START + 5000) / 1000}`) && args.includes(`--until=@${(START + 30_000) / 1000}`));
     const fallback = await collect(agentLogRecords(file, { unit: 'evse-agent.service', journalctl: path.join(dir, 'no-such-journalctl') }));
     assert.deepEqual(fallback.map((r) => r.message), ['from the file']);
+    // A journal with nothing (not allowed to read it, emptied by a reboot): the file too.
+    const empty = await collect(agentLogRecords(file, { unit: 'evse-agent.service', journalctl: 'true' }));
+    assert.deepEqual(empty.map((r) => r.message), ['from the file']);
   });
 
   it('never throws when the disk refuses a record', () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Secret } from '../../../src/config/station-config.js';
 import { AgentLogFile } from '../../../src/services/diagnostics/agent-log.js';
@@ -93,6 +93,32 @@ describe('diagnostics archive', () => {
     const members = await unpack(diagnosticsArchive(s, { kind: 'DiagnosticsLog' }));
     assert.deepEqual(jsonLinesOf(members.get(ARCHIVE_MEMBERS.agentLog)).map((r) => (r as { message: string }).message), ['two', 'three']);
     assert.ok(members.has(ARCHIVE_MEMBERS.counters), 'the members after it are whole');
+  });
+
+  it('stops reading its sources when the reader gives up (journalctl stopped)', async () => {
+    const dir = makeTempDir('diag-archive');
+    const pidFile = path.join(dir, 'pid');
+    const journalctl = path.join(dir, 'journalctl');
+    const line = JSON.stringify({ __REALTIME_TIMESTAMP: String(START * 1000 + 1000), PRIORITY: '6', MESSAGE: 'again and again' });
+    // A journal without end: only giving up ends its reading.
+    writeFileSync(journalctl, `#!/bin/sh\necho $$ > '${pidFile}'\nwhile true; do echo '${line}'; done\n`);
+    chmodSync(journalctl, 0o755);
+    const archive = diagnosticsArchive({ ...sources(dir), journal: { unit: 'evse-agent.service', journalctl } }, { kind: 'DiagnosticsLog' });
+    archive.on('error', () => undefined);
+    archive.resume();
+    while (!existsSync(pidFile) || readFileSync(pidFile, 'utf8').trim() === '') await new Promise((resolve) => setTimeout(resolve, 20));
+    const pid = Number(readFileSync(pidFile, 'utf8'));
+    archive.destroy();
+    const alive = (): boolean => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    for (let i = 0; i < 100 && alive(); i++) await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.equal(alive(), false, 'journalctl still runs');
   });
 
   it('streams a big log: a reader that waits holds the reading back', async function () {
