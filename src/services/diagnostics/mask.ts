@@ -13,8 +13,11 @@ const SECRET_NAME = /password|authorizationkey|secret|privatekey|passphrase/i;
 /** Fields that hold a secret whatever object they are in (NetworkConnectionProfile vpn.password, apn.apnPassword, simPin). */
 const SECRET_FIELD = /password|passwd|secret|privatekey|passphrase|^simpin$/i;
 const PEM_PRIVATE_KEY = /-----BEGIN ([A-Z0-9 ]*)PRIVATE KEY-----[\s\S]*?(-----END \1PRIVATE KEY-----|$)/g;
-/** scheme://user[:password]@ — the credentials part of a URL, anywhere in a string. */
-const URL_CREDENTIALS = /\b([a-z][a-z0-9+.-]*:\/\/)[^\s/@"'\\]+@/gi;
+/**
+ * scheme://user[:password]@ — the credentials part of a URL, anywhere in a string, up to the last @
+ * before the path: N01.FR.17 lets a password hold an unencoded @.
+ */
+const URL_CREDENTIALS = /\b([a-z][a-z0-9+.-]*:\/\/)[^\s/"'\\]*@/gi;
 
 /** PEM private keys and URL credentials out of a string. */
 export function maskString(text: string): string {

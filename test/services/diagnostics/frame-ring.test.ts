@@ -56,6 +56,9 @@ describe('diagnostics frame ring', () => {
       apn: { apn: 'internet', apnPassword: 'apn-pw-3', simPin: 1234, apnAuthentication: 'AUTO' } } }]));
     for (const secret of ['vpn-pw-7', 'vpn-psk-9', 'apn-pw-3', '1234']) assert.ok(!profile.includes(secret), secret);
     assert.ok(profile.includes('vpn.example.com'));
+    // N01.FR.17: a password may hold an unencoded @.
+    const at = maskFrame(JSON.stringify([2, 'e2', 'GetLog', { log: { remoteLocation: 'ftp://tech:p@ss-word@logs.example.com/in/' } }]));
+    assert.ok(!at.includes('ss-word') && at.includes('ftp://***@logs.example.com/in/'), at);
     // A frame that is not JSON still loses its URL credentials.
     assert.ok(!maskFrame('[2,"h","GetLog",{"x":"https://a:b-pw@h/"').includes('b-pw'));
   });
