@@ -33,6 +33,8 @@ export interface UploadOptions {
    * usual public CAs (N01.FR.16: the log store may be a cloud service outside the CSMS's chain).
    */
   ca?: Buffer | string;
+  /** Cancels the upload (N01.FR.12: a new GetLogRequest cancels the one going on); it ends as kind 'local'. */
+  signal?: AbortSignal;
   log: Logger;
 }
 
@@ -55,7 +57,10 @@ export async function upload(target: string, body: () => Readable, fileName: str
   const ca = options.ca === undefined ? undefined : [...tls.rootCertificates, options.ca];
   const overall = new AbortController();
   const timer = setTimeout(() => overall.abort(), overallMs);
+  const cancel = (): void => overall.abort();
+  options.signal?.addEventListener('abort', cancel, { once: true });
   try {
+    if (options.signal?.aborted === true) throw new UploadError('local', 'the upload was canceled');
     switch (url.protocol) {
       case 'ftp:':
       case 'ftps:':
@@ -75,8 +80,9 @@ export async function upload(target: string, body: () => Readable, fileName: str
         throw new UploadError('unsupported-scheme', `cannot upload to ${url.protocol} locations`);
     }
   } catch (error) {
-    const failure =
-      overall.signal.aborted && !(error instanceof UploadError && error.kind === 'local')
+    const failure = options.signal?.aborted
+      ? new UploadError('local', 'the upload was canceled', { cause: error })
+      : overall.signal.aborted && !(error instanceof UploadError && error.kind === 'local')
         ? new UploadError('timeout', `the upload took longer than ${overallMs} ms`, { cause: error })
         : error instanceof UploadError
           ? error
@@ -85,6 +91,7 @@ export async function upload(target: string, body: () => Readable, fileName: str
     throw failure;
   } finally {
     clearTimeout(timer);
+    options.signal?.removeEventListener('abort', cancel);
   }
   log.info(`uploaded ${fileName} to ${maskUrl(target)} in ${Date.now() - started} ms`);
 }

@@ -153,6 +153,17 @@ describe('diagnostics upload over HTTP and HTTPS', () => {
       assert.ok(took >= 1450 && took < 5000, `took ${took} ms`);
     });
 
+    it('the caller\'s signal cancels an upload going on, as kind local', async () => {
+      const base = await serve(false);
+      answer = 'hang';
+      const cancel = new AbortController();
+      setTimeout(() => cancel.abort(), 100);
+      const started = Date.now();
+      const error = await expectKind('local', upload(`${base}/up/`, patternBody(64 * 1024 * 1024), 'x.tar.gz', options({ signal: cancel.signal })));
+      assert.match(error.message, /canceled/);
+      assert.ok(Date.now() - started < 1500, `took ${Date.now() - started} ms`);
+    });
+
     it('a closed port is unreachable', async () => {
       await expectKind('unreachable', upload(`http://127.0.0.1:${await freePort()}/up/`, patternBody(10), 'x.tar.gz', options()));
     });
