@@ -74,11 +74,10 @@ describe('diagnostics upload over HTTP and HTTPS', () => {
       received = [];
     });
     afterEach(() => {
-      for (const server of servers.splice(0)) server.closeAllConnections();
-      for (const server of servers) server.close();
-    });
-    after(() => {
-      for (const server of servers) server.close();
+      for (const server of servers.splice(0)) {
+        server.close();
+        server.closeAllConnections();
+      }
     });
 
     it('PUT streams the file as the body, into a location ending in "/", with the URL\'s credentials as Basic', async () => {
