@@ -4,7 +4,8 @@ import type { LogLevel, StationConfig } from '../config/station-config.js';
 import type { GpioDriver } from '../hal/gpio/gpio.js';
 import { SimulatedWorld } from '../hal/simulated-world.js';
 import { EXIT, exitCodeForStartError } from '../process/lifecycle.js';
-import { createLogger, type Logger } from '../process/logger.js';
+import { createLogger, teeLogger, type Logger } from '../process/logger.js';
+import { AgentLogFile } from '../services/diagnostics/agent-log.js';
 import { acquireInstanceLock, type InstanceLock } from '../store/instance-lock.js';
 import { loadConfigForCommand } from './commands/check-config.js';
 import { untilStopped, type CliIo } from './io.js';
@@ -51,7 +52,11 @@ export async function runAgentLoop(io: CliIo, file: string, hooks: AgentLoopHook
       preloaded = undefined;
       if (typeof loaded === 'number') return loaded;
       const { config } = loaded;
-      const log = createLogger(hooks.logLevel(config), io.stderr);
+      const level = hooks.logLevel(config);
+      // What a diagnostics archive (GetLog) holds of the agent's log: under systemd the journal
+      // keeps the records; otherwise a bounded file in storage.dir does.
+      const logFile = process.env['JOURNAL_STREAM'] ? undefined : new AgentLogFile(config.storage.dir);
+      const log = logFile ? teeLogger(createLogger(level, io.stderr), (l, m) => logFile.record(l, m), level) : createLogger(level, io.stderr);
       // Into the log (the journal, at warning priority); a preloaded config's were printed already.
       if (read) for (const w of loaded.warnings) log.warning(`config: ${w.path}: ${w.message}`);
       hooks.starting?.(log);
