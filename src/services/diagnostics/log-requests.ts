@@ -54,6 +54,8 @@ interface Run {
   canceled: boolean;
   body?: Readable;
   retryTimer?: TimerHandle;
+  /** Stops the transfer going on when the run is canceled (N01.FR.12). */
+  readonly abort: AbortController;
 }
 
 /**
@@ -78,7 +80,7 @@ export class LogRequests {
     const previous = this.running;
     if (previous) this.cancel(previous);
     const fileName = this.fileNameFor(request.kind);
-    const run: Run = { request, fileName, canceled: false };
+    const run: Run = { request, fileName, canceled: false, abort: new AbortController() };
     this.running = run;
     // After the answer: the CSMS hears GetLog's answer before the first status.
     this.options.clock.setTimeout(() => void this.begin(run), 0);
@@ -105,6 +107,7 @@ export class LogRequests {
     if (this.running) {
       this.running.canceled = true;
       this.running.retryTimer?.cancel();
+      this.running.abort.abort();
       this.running.body?.destroy();
       this.running = undefined;
     }
@@ -114,6 +117,7 @@ export class LogRequests {
   private cancel(run: Run): void {
     run.canceled = true;
     run.retryTimer?.cancel();
+    run.abort.abort();
     run.body?.destroy(new Error('canceled by a new log request'));
     this.running = undefined;
     this.options.log.info(`log upload ${run.fileName} canceled by a new request`);
@@ -133,7 +137,7 @@ export class LogRequests {
     const { log } = this.options;
     const target = run.request.remoteLocation;
     try {
-      await this.options.upload(target, () => this.body(run), run.fileName, { timeoutMs: this.options.uploadTimeoutMs ?? 30_000, log });
+      await this.options.upload(target, () => this.body(run), run.fileName, { timeoutMs: this.options.uploadTimeoutMs ?? 30_000, signal: run.abort.signal, log });
       if (run.canceled) return;
       log.info(`log ${run.fileName} uploaded to ${maskUrl(target)}`);
       return this.finish(run, 'Uploaded'); // N01.FR.09

@@ -20,6 +20,7 @@ function rig(outcomes: Array<UploadError | 'ok' | 'hang'>) {
   const attempts: Attempt[] = [];
   const archives: DiagnosticsArchiveRequest[] = [];
   const bodies: Readable[] = [];
+  const signals: AbortSignal[] = [];
   const reports: LogStatusReport[] = [];
   const logs = new LogRequests({
     clock,
@@ -31,7 +32,8 @@ function rig(outcomes: Array<UploadError | 'ok' | 'hang'>) {
       bodies.push(body);
       return body;
     },
-    upload: async (target, body, fileName) => {
+    upload: async (target, body, fileName, options) => {
+      signals.push(options.signal!);
       const chunks: string[] = [];
       for await (const chunk of body()) chunks.push(String(chunk));
       attempts.push({ target, fileName, at: clock.nowMs(), body: chunks.join('') });
@@ -41,7 +43,7 @@ function rig(outcomes: Array<UploadError | 'ok' | 'hang'>) {
     },
   });
   logs.status$.subscribe((r) => reports.push(r));
-  return { clock, logs, attempts, archives, bodies, reports, start: clock.nowMs() };
+  return { clock, logs, attempts, archives, bodies, signals, reports, start: clock.nowMs() };
 }
 
 const REQUEST = { kind: 'DiagnosticsLog' as const, remoteLocation: 'https://user:pw@logs.example/upload', requestId: 7 };
@@ -124,6 +126,7 @@ describe('log requests (2.0.1 N01 GetLog, 1.6 GetDiagnostics)', () => {
     assert.equal(second.status, 'AcceptedCanceled');
     assert.match(second.fileName, /-SecurityLog-/);
     assert.equal(r.bodies[0]!.destroyed, true, 'the first archive stream is closed');
+    assert.equal(r.signals[0]!.aborted, true, 'the first transfer is told to stop');
     await r.clock.advanceAsync(0);
     assert.deepEqual(r.reports, [
       { status: 'Uploading', requestId: 7 },
