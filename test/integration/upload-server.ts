@@ -19,16 +19,22 @@ export interface ReceivedUpload {
 export class UploadServer {
   readonly received: ReceivedUpload[] = [];
   answerStatus = 201;
+  /** Takes the body and never answers: an upload stays going on (for a cancel). */
+  holdAnswers = false;
+  /** Requests that began, answered or not. */
+  started = 0;
   private constructor(private readonly server: Server) {}
 
   static async start(): Promise<UploadServer> {
     const server = createServer();
     const uploads = new UploadServer(server);
     server.on('request', (req: IncomingMessage, res) => {
+      uploads.started++;
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
         uploads.received.push({ method: req.method ?? '', path: req.url ?? '', authorization: req.headers.authorization, body: Buffer.concat(chunks) });
+        if (uploads.holdAnswers) return;
         res.statusCode = uploads.answerStatus;
         res.end();
       });
