@@ -38,6 +38,8 @@ import {
 import { apiBackend, apiOptions } from './api-backend.js';
 import { followCardReaders } from './card-readers.js';
 import { ChargingControl } from './charging-control.js';
+import { stationDiagnostics } from './diagnostics-parts.js';
+import type { LogRequests } from '../services/diagnostics/log-requests.js';
 import { followSafetyInputs } from './safety-inputs.js';
 import { evsePortFrom } from './station-ports.js';
 import { StationStatus, type StationStatusView } from './station-status.js';
@@ -69,6 +71,8 @@ export class Agent {
   private statusView: StationStatus | undefined;
   /** The charging profiles and the local limits: what each EVSE may offer. */
   chargingControl: ChargingControl | undefined;
+  /** Log uploads the CSMS asked for (GetLog, GetDiagnostics). */
+  logRequests: LogRequests | undefined;
   private removeFailsafe: () => void = () => undefined;
   private releaseStorage: () => void = () => undefined;
   journal: TransactionJournal | undefined;
@@ -161,6 +165,8 @@ export class Agent {
           ? v201DeviceConfiguration(config, firmware, log, { station: () => station, hardware, localList, adapter: () => adapter, installedProfiles })
           : v16DeviceConfiguration(config, log);
       const password = settings.password();
+      // N01 / 1.6 GetDiagnostics: the last frames, and log requests packing them with the rest.
+      const diagnostics = stationDiagnostics(config, { clock, log: log.child('diagnostics'), hardware, status: () => agent?.status(), deviceModel: settings.deviceModel });
       const client = (parts.transport ?? webSocketTransport).connect({
         url: config.ocpp.url,
         identity: config.station.identity,
@@ -175,6 +181,7 @@ export class Agent {
         callTimeoutMs: settings.callTimeoutMs,
         log: log.child('ocpp'),
         clock,
+        onFrame: diagnostics.frameRing.record,
       });
       // C10-C15: cache and list in front of the CSMS, and the rules for when it cannot be reached.
       const authorizer = new LocalAuthorizer({
@@ -218,6 +225,7 @@ export class Agent {
         maxQueuedMessages: config.storage.maxQueuedMessages,
         clock,
         smartCharging: control.smartCharging,
+        logRequests: diagnostics.logRequests,
       };
       const versionParts: { deviceModel?: DeviceModel; configuration?: ConfigurationStore; v201?: V201Adapter; v16?: V16Adapter } = {};
       // Worked out once, as the adapter starts: after the local API's port is bound, so that a start
@@ -275,6 +283,7 @@ export class Agent {
         limitOf: (evseId) => control.limits.limitOf(evseId),
       });
       agent.chargingControl = control;
+      agent.logRequests = diagnostics.logRequests;
       agent.removeFailsafe = removeFailsafe;
       agent.releaseStorage = releaseStorage;
       agent.journal = journal;
@@ -347,6 +356,7 @@ export class Agent {
     }
     for (const s of this.subscriptions) s.unsubscribe();
     this.chargingControl?.stop();
+    this.logRequests?.stop();
     for (const l of this.leds) l.stop();
     this.statusView?.stop();
     // Transactions that just ended have their last messages on the way: let them arrive.

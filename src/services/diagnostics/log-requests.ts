@@ -43,6 +43,8 @@ export interface LogRequestsOptions {
   defaultRetryIntervalS?: number;
   /** Each upload's stage timeout (UploadOptions.timeoutMs). Default 30 s. */
   uploadTimeoutMs?: number;
+  /** The CA the OCPP connection trusts: a TLS upload verifies its server with it too (N01.FR.15). */
+  ca?: Buffer | string;
 }
 
 /** The schemes upload.ts speaks; another one is NotSupportedOperation, said before any attempt. */
@@ -137,7 +139,7 @@ export class LogRequests {
     const { log } = this.options;
     const target = run.request.remoteLocation;
     try {
-      await this.options.upload(target, () => this.body(run), run.fileName, { timeoutMs: this.options.uploadTimeoutMs ?? 30_000, signal: run.abort.signal, log });
+      await this.options.upload(target, () => this.body(run), run.fileName, { timeoutMs: this.options.uploadTimeoutMs ?? 30_000, signal: run.abort.signal, log, ca: this.options.ca });
       if (run.canceled) return;
       log.info(`log ${run.fileName} uploaded to ${maskUrl(target)}`);
       return this.finish(run, 'Uploaded'); // N01.FR.09
