@@ -55,7 +55,7 @@ export async function runAgentLoop(io: CliIo, file: string, hooks: AgentLoopHook
       const level = hooks.logLevel(config);
       // What a diagnostics archive (GetLog) holds of the agent's log: under systemd the journal
       // keeps the records; otherwise a bounded file in storage.dir does.
-      const logFile = process.env['JOURNAL_STREAM'] ? undefined : new AgentLogFile(config.storage.dir);
+      const logFile = process.env['JOURNAL_STREAM'] ? undefined : openAgentLogFile(config.storage.dir);
       const log = logFile ? teeLogger(createLogger(level, io.stderr), (l, m) => logFile.record(l, m), level) : createLogger(level, io.stderr);
       // Into the log (the journal, at warning priority); a preloaded config's were printed already.
       if (read) for (const w of loaded.warnings) log.warning(`config: ${w.path}: ${w.message}`);
@@ -84,5 +84,14 @@ export async function runAgentLoop(io: CliIo, file: string, hooks: AgentLoopHook
   } finally {
     lock?.release();
     await world?.close();
+  }
+}
+
+/** The agent's log file in storage.dir; none when the folder cannot be made (the start then says why, exit 73). */
+function openAgentLogFile(dir: string): AgentLogFile | undefined {
+  try {
+    return new AgentLogFile(dir);
+  } catch {
+    return undefined;
   }
 }

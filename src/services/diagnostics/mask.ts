@@ -58,13 +58,14 @@ export function maskSecrets(value: unknown, parentKey?: string, inSecretEntry = 
   return masked;
 }
 
-/** The frame's text with its secrets masked; a frame that is not JSON keeps its text, masked as a string. */
+/**
+ * The frame's text with its secrets masked; a frame that is not JSON, or nested deeper than a walk
+ * can go (a hostile CSMS's 10,000 levels), keeps its text, masked as a string.
+ */
 export function maskFrame(text: string): string {
-  let parsed: unknown;
   try {
-    parsed = JSON.parse(text);
+    return JSON.stringify(maskSecrets(JSON.parse(text)));
   } catch {
     return maskString(text);
   }
-  return JSON.stringify(maskSecrets(parsed));
 }
