@@ -41,7 +41,12 @@ import { getChargingProfiles } from './actions/get-charging-profiles.js';
 import { getCompositeSchedule } from './actions/get-composite-schedule.js';
 import { getTransactionStatus } from './actions/get-transaction-status.js';
 import { getVariables } from './actions/get-variables.js';
-import { notifyEventForFault } from './actions/notify-event.js';
+import { notifyEventForFault, notifyEventRequest } from './actions/notify-event.js';
+import { monitorEventData, componentOf } from './actions/monitor-events.js';
+import { setVariableMonitoring } from './actions/set-variable-monitoring.js';
+import { clearVariableMonitoring } from './actions/clear-variable-monitoring.js';
+import { setMonitoringLevel } from './actions/set-monitoring-level.js';
+import { VariableMonitoring, type MonitorEvent, type MonitorStore } from '../../services/monitoring/index.js';
 import type { ExternalLimitEvent } from '../../services/local-limits/local-limits.js';
 import { externalLimitMessage } from './actions/notify-charging-limit.js';
 import { requestStartTransaction } from './actions/request-start-transaction.js';
@@ -96,6 +101,8 @@ export interface V201AdapterOptions {
   sessionHistory?: SessionHistory;
   /** N01 log uploads (GetLog, LogStatusNotification); without it GetLog is not supported. */
   logRequests?: LogRequests;
+  /** Variable monitors (N04-N07), kept in the store if given; without it their actions are not supported. */
+  monitoring?: { store?: MonitorStore };
 }
 
 /**
@@ -118,6 +125,10 @@ export class V201Adapter implements ProtocolAdapter {
   readonly faultEvents: FaultEvents;
   private readonly reservationUpdates: ReservationUpdates;
   readonly securityEvents: SecurityEvents;
+  /** The CSMS' variable monitors, looked at once a second; undefined without options.monitoring. */
+  readonly monitoring: VariableMonitoring | undefined;
+  /** Monitor events' ids: a range apart from the fault events' (both seeded by the start time). */
+  #nextMonitorEventId: number;
 
   constructor(private readonly options: V201AdapterOptions) {
     const { client, log, deviceModel } = options;
@@ -202,7 +213,35 @@ export class V201Adapter implements ProtocolAdapter {
       maxQueuedMessages: options.maxQueuedMessages,
       localAuthorizer: options.localAuthorizer,
     });
+    this.#nextMonitorEventId = 1_000_000_000 + (Math.floor(this.clock.local.nowMs() / 1000) % 1_000_000_000);
+    this.monitoring = options.monitoring ? this.startMonitoring(options.monitoring.store) : undefined;
     this.registerHandlers();
+  }
+
+  private startMonitoring(store: MonitorStore | undefined): VariableMonitoring {
+    const { deviceModel, log } = this.options;
+    const monitoring = new VariableMonitoring({
+      clock: this.clock.local,
+      store,
+      read: (target) => deviceModel.actualValue(componentOf(target), target.instance === undefined ? { name: target.variable } : { name: target.variable, instance: target.instance }),
+      emit: (event) => this.sendMonitorEvent(event),
+      enabled: () => !deviceModel.has('MonitoringCtrlr', 'Enabled') || deviceModel.getBool('MonitoringCtrlr', 'Enabled'),
+      transactionRunning: (evseId) => {
+        const evses = evseId === undefined ? this.options.config.evses.map((e) => e.id) : [evseId];
+        return evses.some((id) => this.transactionMessages.runningOn(id) !== undefined);
+      },
+      onWarning: (message) => log.warning(message),
+    });
+    monitoring.start();
+    return monitoring;
+  }
+
+  /** N07: a monitor's event as NotifyEvent, with the transaction running on its EVSE. Not queued while offline (OfflineQueuingSeverity is not implemented). */
+  private sendMonitorEvent(event: MonitorEvent): void {
+    const transactionId = event.target.evseId === undefined ? undefined : this.transactionMessages.runningOn(event.target.evseId);
+    const now = this.clock.iso(this.clock.local.now());
+    const data = monitorEventData(event, this.#nextMonitorEventId++, now, transactionId);
+    this.registration.send('NotifyEvent', notifyEventRequest(data, now), false).catch((err: unknown) => this.options.log.warning(`NotifyEvent (monitor ${event.monitorId}) not delivered: ${(err as Error).message}`));
   }
 
   get queue(): TransactionMessageQueue {
@@ -254,6 +293,11 @@ export class V201Adapter implements ProtocolAdapter {
       handlers['ClearCache'] = clearCache(ctx, local.cache);
     }
     if (this.options.logRequests) handlers['GetLog'] = getLog(this.options.logRequests);
+    if (this.monitoring) {
+      handlers['SetVariableMonitoring'] = setVariableMonitoring(this.options.deviceModel, this.monitoring);
+      handlers['ClearVariableMonitoring'] = clearVariableMonitoring(this.monitoring);
+      handlers['SetMonitoringLevel'] = setMonitoringLevel(this.monitoring);
+    }
     for (const [action, handler] of Object.entries(handlers)) {
       this.options.client.handle(action, (payload, callCtx) => {
         // B03.FR.08: a rejected station answers the CSMS with nothing but SecurityError.
@@ -336,6 +380,7 @@ export class V201Adapter implements ProtocolAdapter {
   async stop(): Promise<void> {
     for (const s of this.subscriptions) s.unsubscribe();
     this.statuses.stop();
+    this.monitoring?.stop();
     this.transactionMessages.stop();
     this.securityEvents.stop();
     this.registration.stop();

@@ -14,7 +14,8 @@ import { Secret } from '../../../config/station-config.js';
 import { SettingsFile } from '../../../store/settings-file.js';
 import { jsonByteLength } from '../../../util/json-text.js';
 import { baseReportData, requestedReportData } from './device-model-report.js';
-import { checkValue, listMembers } from './value-format.js';
+import { checkValue, listMembers, type DataType } from './value-format.js';
+import { definedOnly } from './definition-helpers.js';
 import {
   echoComponent,
   echoVariable,
@@ -39,7 +40,7 @@ export const DEVICE_MODEL_FILE = 'device-model.json';
  * The OCPP 2.0.1 device model (Part 1 chapter 4, Part 2 block B): components and their variables,
  * read and written by the CSMS with GetVariables (B06) and SetVariables (B05), and reported with
  * GetBaseReport (B07) and GetReport (B08). Only the Actual attribute exists here: the station has no
- * Target, MinSet or MaxSet values, and monitoring is not supported. The catalogue of variables is in
+ * Target, MinSet or MaxSet values. Monitors (block N) are the monitoring service's; it reads values here. The catalogue of variables is in
  * variable-catalogue.ts, the reports in device-model-report.ts, the value formats in value-format.ts.
  */
 
@@ -76,6 +77,14 @@ export type SetStatus = 'Accepted' | 'Rejected' | 'RebootRequired';
 export interface SetOutcome {
   status: SetStatus;
   statusInfo?: StatusInfoType;
+}
+
+/** A variable as a monitor sees it. */
+export interface MonitorableVariable {
+  dataType: DataType;
+  minLimit?: number;
+  maxLimit?: number;
+  writeOnly: boolean;
 }
 
 /** How a WriteOnly value is shown in a change notice. */
@@ -178,6 +187,24 @@ export class DeviceModel {
       const failure = await this.#commit([[entry, checked.value]]);
       return failure ? { status: 'Rejected', statusInfo: failure } : { status };
     });
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // N04/N07 monitors
+
+  /** What a monitor on that variable needs to know of it (N04.FR.03-06); which one is unknown otherwise. */
+  monitorable(component: ComponentAddress, variable: VariableAddress): MonitorableVariable | { unknown: 'UnknownComponent' | 'UnknownVariable' } {
+    const resolved = this.#resolve(component, variable);
+    if (!('entry' in resolved)) return { unknown: resolved.unknown };
+    const { characteristics, mutability } = resolved.entry.def;
+    return definedOnly({ dataType: characteristics.dataType, minLimit: characteristics.minLimit, maxLimit: characteristics.maxLimit, writeOnly: mutability === 'WriteOnly' });
+  }
+
+  /** The Actual value a monitor compares: undefined for an unknown or WriteOnly variable (N07.FR.10) or one that cannot be read now. */
+  actualValue(component: ComponentAddress, variable: VariableAddress): string | undefined {
+    const resolved = this.#resolve(component, variable);
+    if (!('entry' in resolved) || resolved.entry.def.mutability === 'WriteOnly') return undefined;
+    return this.#readQuietly(resolved.entry);
   }
 
   // -------------------------------------------------------------------------------------------

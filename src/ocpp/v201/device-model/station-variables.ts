@@ -7,6 +7,7 @@ import type { StationDevice } from '../../../station/events.js';
 import type { FaultKind } from '../../../station/types.js';
 import { DEVICE_COMPONENT, FAULT_COMPONENT } from '../fault-components.js';
 import { smartChargingVariables, type SmartChargingLive } from './smart-charging-variables.js';
+import { monitoringVariables, type MonitoringLive } from './monitoring-variables.js';
 
 /**
  * The device model of this station: the standardized components and variables (Part 2
@@ -84,6 +85,8 @@ export interface StationLive {
   localAuthorization?: { listEntries(): number; readonly listMaxEntries: number };
   /** SmartChargingCtrlr.Entries: the charging profiles installed; without it, 0. */
   smartCharging?: SmartChargingLive;
+  /** The monitoring service (block N); adds MonitoringCtrlr. */
+  monitoring?: MonitoringLive;
 }
 
 const nonEmpty = (what: string) => (value: string) => (value === '' ? `${what} cannot be empty` : undefined);
@@ -250,6 +253,9 @@ export function stationVariableDefinitions(
 
   // Part 2 2.9: charging profiles (block K).
   defs.push(...smartChargingVariables(live.smartCharging));
+
+  // Part 2 2.7: variable monitors (block N), when the station runs them.
+  if (live.monitoring) defs.push(...monitoringVariables(live.monitoring));
 
   const data: ComponentAddress = { name: 'DeviceDataCtrlr' };
   for (const message of ['GetReport', 'GetVariables', 'SetVariables']) {
