@@ -7,7 +7,8 @@ import { clearVariableMonitoring } from '../../src/ocpp/v201/actions/clear-varia
 import { monitorEventData } from '../../src/ocpp/v201/actions/monitor-events.js';
 import { setMonitoringLevel } from '../../src/ocpp/v201/actions/set-monitoring-level.js';
 import { setVariableMonitoring } from '../../src/ocpp/v201/actions/set-variable-monitoring.js';
-import { VariableMonitoring, type MonitorEvent } from '../../src/services/monitoring/index.js';
+import { VariableMonitoring, type Monitor, type MonitorEvent } from '../../src/services/monitoring/index.js';
+import { monitoringReportParts, selectMonitors, setMonitoringBase } from '../../src/ocpp/v201/actions/monitoring-report.js';
 import { RpcError } from '../../src/ocpp/rpc/rpc-errors.js';
 
 const EVSE1 = { name: 'EVSE', evse: { id: 1 } };
@@ -99,5 +100,53 @@ describe('2.0.1 monitoring actions (N04-N07)', () => {
       { id, status: 'Accepted' },
       { id: 42, status: 'NotFound' },
     ]);
+  });
+});
+
+describe('2.0.1 monitoring reports and base (N02, N03)', () => {
+  const target = (component: string, variable: string, evseId?: number) => (evseId === undefined ? { component, variable } : { component, variable, evseId });
+  const monitors: Monitor[] = [
+    { id: 1, target: target('EVSE', 'Power', 1), type: 'UpperThreshold', value: 10000, severity: 4, transaction: false },
+    { id: 2, target: target('EVSE', 'Power', 1), type: 'Delta', value: 500, severity: 7, transaction: true },
+    { id: 3, target: target('EVSE', 'Power', 2), type: 'LowerThreshold', value: 10, severity: 4, transaction: false },
+    { id: 4, target: target('SecurityCtrlr', 'Identity'), type: 'Periodic', value: 60, severity: 9, transaction: false },
+  ];
+  const ids = (request: object): number[] => selectMonitors(monitors, { requestId: 1, ...request }).map((m) => m.id);
+
+  it('selects by criteria and component variables; what a componentVariable leaves out matches all (N02.FR.05-17)', () => {
+    assert.deepEqual(ids({}), [1, 2, 3, 4]);
+    assert.deepEqual(ids({ monitoringCriteria: ['ThresholdMonitoring'] }), [1, 3]);
+    assert.deepEqual(ids({ monitoringCriteria: ['DeltaMonitoring', 'PeriodicMonitoring'] }), [2, 4]);
+    assert.deepEqual(ids({ componentVariable: [{ component: { name: 'evse' } }] }), [1, 2, 3]);
+    assert.deepEqual(ids({ componentVariable: [{ component: { name: 'EVSE', evse: { id: 2 } }, variable: { name: 'Power' } }] }), [3]);
+    assert.deepEqual(ids({ monitoringCriteria: ['PeriodicMonitoring'], componentVariable: [{ component: { name: 'EVSE' } }] }), []);
+  });
+
+  it('the report groups a variable\'s monitors, seqNo from 0, tbc on all parts but the last', () => {
+    const [part] = monitoringReportParts(monitors, 5, 'now');
+    assert.equal(part!.seqNo, 0);
+    assert.equal(part!.tbc, false);
+    assert.deepEqual(part!.monitor![0], {
+      component: { name: 'EVSE', evse: { id: 1 } },
+      variable: { name: 'Power' },
+      variableMonitoring: [
+        { id: 1, transaction: false, value: 10000, type: 'UpperThreshold', severity: 4 },
+        { id: 2, transaction: true, value: 500, type: 'Delta', severity: 7 },
+      ],
+    });
+    assert.equal(part!.monitor!.length, 3);
+    const many: Monitor[] = Array.from({ length: 45 }, (_, i) => ({ ...monitors[0]!, id: i + 1, target: target('EVSE', 'Power', i + 1) }));
+    const parts = monitoringReportParts(many, 6, 'now');
+    assert.deepEqual(parts.map((p) => [p.seqNo, p.tbc, p.monitor!.length, p.requestId]), [[0, true, 20, 6], [1, true, 20, 6], [2, false, 5, 6]]);
+  });
+
+  it('SetMonitoringBase All keeps the monitors; HardWiredOnly removes every custom one', () => {
+    const monitoring = new VariableMonitoring({ clock: new FakeClock(), read: () => '0', emit: () => undefined });
+    monitoring.set({ target: target('EVSE', 'Power', 1), type: 'Delta', value: 5, severity: 3 });
+    const base = setMonitoringBase(monitoring);
+    assert.deepEqual(base({ monitoringBase: 'All' }), { status: 'Accepted' });
+    assert.equal(monitoring.list().length, 1);
+    assert.deepEqual(base({ monitoringBase: 'HardWiredOnly' }), { status: 'Accepted' });
+    assert.deepEqual(monitoring.list(), []);
   });
 });

@@ -46,6 +46,7 @@ import { monitorEventData, componentOf } from './actions/monitor-events.js';
 import { setVariableMonitoring } from './actions/set-variable-monitoring.js';
 import { clearVariableMonitoring } from './actions/clear-variable-monitoring.js';
 import { setMonitoringLevel } from './actions/set-monitoring-level.js';
+import { getMonitoringReport, setMonitoringBase } from './actions/monitoring-report.js';
 import { VariableMonitoring, type MonitorEvent, type MonitorStore } from '../../services/monitoring/index.js';
 import type { ExternalLimitEvent } from '../../services/local-limits/local-limits.js';
 import { externalLimitMessage } from './actions/notify-charging-limit.js';
@@ -101,7 +102,7 @@ export interface V201AdapterOptions {
   sessionHistory?: SessionHistory;
   /** N01 log uploads (GetLog, LogStatusNotification); without it GetLog is not supported. */
   logRequests?: LogRequests;
-  /** Variable monitors (N04-N07), kept in the store if given; without it their actions are not supported. */
+  /** Variable monitors (N02-N07), kept in the store if given; without it their actions are not supported. */
   monitoring?: { store?: MonitorStore };
 }
 
@@ -297,6 +298,8 @@ export class V201Adapter implements ProtocolAdapter {
       handlers['SetVariableMonitoring'] = setVariableMonitoring(this.options.deviceModel, this.monitoring);
       handlers['ClearVariableMonitoring'] = clearVariableMonitoring(this.monitoring);
       handlers['SetMonitoringLevel'] = setMonitoringLevel(this.monitoring);
+      handlers['SetMonitoringBase'] = setMonitoringBase(this.monitoring);
+      handlers['GetMonitoringReport'] = getMonitoringReport(ctx, this.monitoring);
     }
     for (const [action, handler] of Object.entries(handlers)) {
       this.options.client.handle(action, (payload, callCtx) => {

@@ -141,6 +141,18 @@ export class VariableMonitoring {
     return 'Rejected';
   }
 
+  /** Removes every monitor the CSMS set (N03 FactoryDefault, HardWiredOnly: this station has no preconfigured ones); false when that could not be stored. */
+  clearAll(): boolean {
+    const monitors = new Map(this.#monitors);
+    const states = new Map(this.#states);
+    this.#monitors.clear();
+    this.#states.clear();
+    if (this.#save()) return true;
+    for (const [id, m] of monitors) this.#monitors.set(id, m);
+    for (const [id, st] of states) this.#states.set(id, st);
+    return false;
+  }
+
   /** One look at every monitor (the timer's; tests call it too). */
   tick(): void {
     if (this.options.enabled && !this.options.enabled()) return;
