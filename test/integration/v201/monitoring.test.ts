@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import type { EventDataType, NotifyEventRequest } from 'ocpp-messages/v2.0/NotifyEventRequest.js';
+import type { NotifyMonitoringReportRequest } from 'ocpp-messages/v2.0/NotifyMonitoringReportRequest.js';
 import type { SetVariableMonitoringResponse } from 'ocpp-messages/v2.0/SetVariableMonitoringResponse.js';
 import { afterEachTest, calls, ID, sleep, startCharging, startRig, unplug, until, waitForTx, type Rig } from './rig.js';
 
 /**
- * OCPP 2.0.1 variable monitors (N04-N07) on the simulated station: an UpperThreshold on EVSE 1's
+ * OCPP 2.0.1 variable monitors (N02, N04-N07) on the simulated station: an UpperThreshold on EVSE 1's
  * Power (the simulated meter draws 16 A x 3 x 230 V, about 11 kW, while charging) raises a
  * CustomMonitor NotifyEvent and clears it when charging stops; SetMonitoringLevel holds back the
  * events of monitors with a greater severity number.
@@ -35,7 +36,7 @@ describe('OCPP 2.0.1 integration: variable monitoring (N04-N07)', function () {
   this.timeout(20000);
   afterEach(afterEachTest);
 
-  it('an UpperThreshold on EVSE 1 Power raises a CustomMonitor NotifyEvent during the session and clears when it stops; cleared with ClearVariableMonitoring', async function () {
+  it('an UpperThreshold on EVSE 1 Power raises a CustomMonitor NotifyEvent during the session and clears when it stops; GetMonitoringReport reports it; ClearVariableMonitoring removes it', async function () {
     const rig = await startRig();
     skipUnlessWired(this, rig);
     const id = await setPowerMonitor(rig, 5);
@@ -55,6 +56,13 @@ describe('OCPP 2.0.1 integration: variable monitoring (N04-N07)', function () {
     assert.equal(cleared.cleared, true);
     assert.ok(Number(cleared.actualValue) <= 10000);
     assert.equal(monitorEvents(rig, id).length, 2);
+    // N02: the monitor as the CSMS set it, in a NotifyMonitoringReport with the request's id.
+    assert.deepEqual(await rig.csms.call(ID, 'GetMonitoringReport', { requestId: 31, monitoringCriteria: ['ThresholdMonitoring'] }), { status: 'Accepted' });
+    await until(() => calls<NotifyMonitoringReportRequest>(rig.csms, 'NotifyMonitoringReport').length === 1, 4000, 'NotifyMonitoringReport');
+    const [report] = calls<NotifyMonitoringReportRequest>(rig.csms, 'NotifyMonitoringReport');
+    assert.equal(report!.requestId, 31);
+    assert.deepEqual(report!.monitor, [{ ...POWER, variableMonitoring: [{ id, transaction: false, value: 10000, type: 'UpperThreshold', severity: 5 }] }]);
+    assert.deepEqual(await rig.csms.call(ID, 'GetMonitoringReport', { requestId: 32, monitoringCriteria: ['DeltaMonitoring'] }), { status: 'EmptyResultSet' });
     const answer = await rig.csms.call(ID, 'ClearVariableMonitoring', { id: [id, id + 100] });
     assert.deepEqual(answer, { clearMonitoringResult: [{ id, status: 'Accepted' }, { id: id + 100, status: 'NotFound' }] });
   });
