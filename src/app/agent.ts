@@ -11,6 +11,7 @@ import type { ConfigurationStore } from '../ocpp/v16/configuration/configuration
 import { V16Adapter } from '../ocpp/v16/v16-adapter.js';
 import type { ProtocolAdapter } from '../ocpp/protocol-adapter.js';
 import { V201Adapter } from '../ocpp/v201/v201-adapter.js';
+import { MonitorStore } from '../services/monitoring/index.js';
 import { reviveSnapshot } from '../station/events.js';
 import { packageRoot } from '../paths.js';
 import { onFailsafe, StartError } from '../process/lifecycle.js';
@@ -162,7 +163,7 @@ export class Agent {
       const installedProfiles = (): number => made.control?.smartCharging.installed().length ?? 0;
       const settings =
         config.ocpp.version === '2.0.1'
-          ? v201DeviceConfiguration(config, firmware, log, { station: () => station, hardware, localList, adapter: () => adapter, installedProfiles })
+          ? v201DeviceConfiguration(config, firmware, log, { station: () => station, hardware, localList, adapter: () => adapter, installedProfiles, monitoringLevel: () => versionParts.v201?.monitoring?.level ?? 9 })
           : v16DeviceConfiguration(config, log);
       const password = settings.password();
       // N01 / 1.6 GetDiagnostics: the last frames, and log requests packing them with the rest.
@@ -250,6 +251,8 @@ export class Agent {
           store,
           externalLimits$: control.external$,
           sessionHistory,
+          // N04-N07: the CSMS' variable monitors, kept in storage.dir.
+          monitoring: { store: new MonitorStore(config.storage.dir, (m) => log.warning(m)) },
           restart: (reason) => agent?.restartResolve(reason),
         });
         Object.assign(versionParts, { deviceModel: settings.deviceModel, v201 });

@@ -71,6 +71,8 @@ export interface V201ConfigurationSources {
   adapter: () => ProtocolAdapter;
   /** SmartChargingCtrlr.Entries: how many charging profiles are installed (the service may be made after the model). */
   installedProfiles?: () => number;
+  /** MonitoringCtrlr.ActiveMonitoringLevel: the monitoring service's level (the service is made with the adapter, after the model). */
+  monitoringLevel?: () => number;
 }
 
 /** The station's 2.0.1 device model (the installer's config as its defaults) and the settings read from it. */
@@ -114,6 +116,7 @@ export function v201DeviceConfiguration(config: StationConfig, firmware: string,
       faultActive: (fault, evseId) => (fault === 'meter' ? meterFailed(evseId) : faultsOn(evseId).includes(fault)),
       deviceProblemActive: (device, evseId) => device === 'token-reader' && readerFailing(evseId),
       smartCharging: { installedProfiles: () => sources.installedProfiles?.() ?? 0 },
+      monitoring: { level: () => sources.monitoringLevel?.() ?? 9 },
     },
     (m) => log.warning(`device model: ${m}`),
   );

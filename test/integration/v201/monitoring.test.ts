@@ -19,11 +19,6 @@ function monitorEvents(rig: Rig, monitorId: number): EventDataType[] {
     .filter((e) => e.variableMonitoringId === monitorId);
 }
 
-/** Until the agent passes the adapter its monitoring option (src/app/agent.ts), these tests are pending. */
-function skipUnlessWired(ctx: Mocha.Context, rig: Rig): void {
-  if (rig.agent.v201.monitoring === undefined) ctx.skip();
-}
-
 async function setPowerMonitor(rig: Rig, severity: number): Promise<number> {
   const answer = (await rig.csms.call(ID, 'SetVariableMonitoring', { setMonitoringData: [{ ...POWER, type: 'UpperThreshold', value: 10000, severity }] })) as SetVariableMonitoringResponse;
   const [result] = answer.setMonitoringResult;
@@ -38,7 +33,6 @@ describe('OCPP 2.0.1 integration: variable monitoring (N04-N07)', function () {
 
   it('an UpperThreshold on EVSE 1 Power raises a CustomMonitor NotifyEvent during the session and clears when it stops; GetMonitoringReport reports it; ClearVariableMonitoring removes it', async function () {
     const rig = await startRig();
-    skipUnlessWired(this, rig);
     const id = await setPowerMonitor(rig, 5);
     const transactionId = await startCharging(rig);
     await until(() => monitorEvents(rig, id).length >= 1, 8000, 'the monitor raises');
@@ -69,7 +63,6 @@ describe('OCPP 2.0.1 integration: variable monitoring (N04-N07)', function () {
 
   it('SetMonitoringLevel 4: a severity 5 monitor over its threshold sends nothing; out of range Rejected; ActiveMonitoringLevel reads the level', async function () {
     const rig = await startRig();
-    skipUnlessWired(this, rig);
     const id = await setPowerMonitor(rig, 5);
     assert.deepEqual(await rig.csms.call(ID, 'SetMonitoringLevel', { severity: 4 }), { status: 'Accepted' });
     assert.equal(((await rig.csms.call(ID, 'SetMonitoringLevel', { severity: 10 })) as { status: string }).status, 'Rejected');
