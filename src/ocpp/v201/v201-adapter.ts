@@ -20,50 +20,25 @@ import type { TransactionMessageQueue } from '../../services/transactions/transa
 import { systemClock, waitAtMost, type Clock } from '../../station/clock.js';
 import type { OcppClient } from '../ocpp-client.js';
 import type { ProtocolAdapter } from '../protocol-adapter.js';
-import type { CallHandler } from '../rpc/rpc-endpoint.js';
 import { RpcError } from '../rpc/rpc-errors.js';
 import type { LocalAuthorizer } from '../../services/authorization/index.js';
 import { csmsAuthorizer } from './actions/authorize.js';
-import { clearCache } from './actions/clear-cache.js';
-import { customerInformation } from './actions/customer-information.js';
 import type { SessionHistory } from '../../services/session-history/index.js';
-import { getLocalListVersion } from './actions/get-local-list-version.js';
-import { getLog } from './actions/get-log.js';
 import { followLogStatuses, logStatusNotificationRequest } from './actions/log-status.js';
 import type { LogRequests } from '../../services/diagnostics/log-requests.js';
-import { sendLocalList } from './actions/send-local-list.js';
 import { bootNotificationRequest } from './actions/boot-notification.js';
-import { changeAvailability } from './actions/change-availability.js';
-import { clearChargingProfile } from './actions/clear-charging-profile.js';
-import { dataTransfer } from './actions/data-transfer.js';
-import { reportHandlers } from './actions/get-base-report.js';
-import { getChargingProfiles } from './actions/get-charging-profiles.js';
-import { getCompositeSchedule } from './actions/get-composite-schedule.js';
-import { getTransactionStatus } from './actions/get-transaction-status.js';
-import { getVariables } from './actions/get-variables.js';
 import { notifyEventForFault, notifyEventRequest } from './actions/notify-event.js';
 import { monitorEventData, componentOf } from './actions/monitor-events.js';
-import { setVariableMonitoring } from './actions/set-variable-monitoring.js';
-import { clearVariableMonitoring } from './actions/clear-variable-monitoring.js';
-import { setMonitoringLevel } from './actions/set-monitoring-level.js';
-import { getMonitoringReport, setMonitoringBase } from './actions/monitoring-report.js';
 import { VariableMonitoring, type MonitorEvent, type MonitorStore } from '../../services/monitoring/index.js';
 import type { ExternalLimitEvent } from '../../services/local-limits/local-limits.js';
 import { externalLimitMessage } from './actions/notify-charging-limit.js';
-import { requestStartTransaction } from './actions/request-start-transaction.js';
-import { requestStopTransaction } from './actions/request-stop-transaction.js';
 import { encodeSecurityEvent } from './actions/security-event-notification.js';
 import { ConnectionFailureStreak, FaultEvents, SecurityEvents, startSecurityEvent } from '../../services/security-events/index.js';
-import { cancelReservation } from './actions/cancel-reservation.js';
 import { reservationStatusUpdateRequest } from './actions/reservation-status-update.js';
-import { reserveNow } from './actions/reserve-now.js';
-import { reset } from './actions/reset.js';
-import { setChargingProfile } from './actions/set-charging-profile.js';
-import { setVariables } from './actions/set-variables.js';
 import { statusNotificationRequest } from './actions/status-notification.js';
 import { TransactionMessages201 } from './transaction-messages.js';
-import { triggerMessage, type TriggerTargets } from './actions/trigger-message.js';
-import { unlockConnector } from './actions/unlock-connector.js';
+import type { TriggerTargets } from './actions/trigger-message.js';
+import { v201Handlers } from './v201-handlers.js';
 import type { DataTransferHandler, V201Context } from './context.js';
 import type { DeviceModel } from './device-model/device-model.js';
 
@@ -267,40 +242,14 @@ export class V201Adapter implements ProtocolAdapter {
 
   private registerHandlers(): void {
     const ctx = this.ctx;
-    const handlers: Record<string, CallHandler> = {
-      GetVariables: getVariables(ctx),
-      SetVariables: setVariables(ctx),
-      ...reportHandlers(ctx),
-      Reset: reset(ctx),
-      RequestStartTransaction: requestStartTransaction(ctx),
-      RequestStopTransaction: requestStopTransaction(ctx),
-      UnlockConnector: unlockConnector(ctx),
-      TriggerMessage: triggerMessage(ctx, this.triggerTargets()),
-      ChangeAvailability: changeAvailability(ctx),
-      ReserveNow: reserveNow(ctx),
-      CancelReservation: cancelReservation(ctx),
-      DataTransfer: dataTransfer(ctx),
-      GetTransactionStatus: getTransactionStatus(ctx, (id) => this.transactionMessages.transactions.waiting(id)),
-      SetChargingProfile: setChargingProfile(ctx),
-      GetCompositeSchedule: getCompositeSchedule(ctx),
-      GetChargingProfiles: getChargingProfiles(ctx),
-      ClearChargingProfile: clearChargingProfile(ctx),
-    };
-    const local = this.options.localAuthorizer;
-    handlers['CustomerInformation'] = customerInformation(ctx, { history: this.options.sessionHistory, cache: local?.cache, list: local?.list });
-    if (local) {
-      handlers['SendLocalList'] = sendLocalList(ctx, local.list);
-      handlers['GetLocalListVersion'] = getLocalListVersion(ctx, local.list);
-      handlers['ClearCache'] = clearCache(ctx, local.cache);
-    }
-    if (this.options.logRequests) handlers['GetLog'] = getLog(this.options.logRequests);
-    if (this.monitoring) {
-      handlers['SetVariableMonitoring'] = setVariableMonitoring(this.options.deviceModel, this.monitoring);
-      handlers['ClearVariableMonitoring'] = clearVariableMonitoring(this.monitoring);
-      handlers['SetMonitoringLevel'] = setMonitoringLevel(this.monitoring);
-      handlers['SetMonitoringBase'] = setMonitoringBase(this.monitoring);
-      handlers['GetMonitoringReport'] = getMonitoringReport(ctx, this.monitoring);
-    }
+    const handlers = v201Handlers(ctx, {
+      triggerTargets: this.triggerTargets(),
+      waiting: (id) => this.transactionMessages.transactions.waiting(id),
+      localAuthorizer: this.options.localAuthorizer,
+      sessionHistory: this.options.sessionHistory,
+      logRequests: this.options.logRequests,
+      monitoring: this.monitoring,
+    });
     for (const [action, handler] of Object.entries(handlers)) {
       this.options.client.handle(action, (payload, callCtx) => {
         // B03.FR.08: a rejected station answers the CSMS with nothing but SecurityError.
