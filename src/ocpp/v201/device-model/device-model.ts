@@ -13,8 +13,9 @@ import type { SetVariableResultType, StatusInfoType } from 'ocpp-messages/v2.0/S
 import { Secret } from '../../../config/station-config.js';
 import { SettingsFile } from '../../../store/settings-file.js';
 import { jsonByteLength } from '../../../util/json-text.js';
+import { overMessageLimits } from './message-limits.js';
 import { baseReportData, requestedReportData } from './device-model-report.js';
-import { checkValue, listMembers, type DataType } from './value-format.js';
+import { checkValue, listMembers } from './value-format.js';
 import { definedOnly } from './definition-helpers.js';
 import {
   echoComponent,
@@ -29,7 +30,6 @@ import {
   type RpcErrorAnswer,
   type VariableAddress,
   type VariableChange,
-  type VariableDefinition,
   type VariableSelector,
 } from './variable-catalogue.js';
 
@@ -61,31 +61,8 @@ export {
 } from './variable-catalogue.js';
 export { answerGetBaseReport, answerGetReport, splitReport, type ReportAnswer, type ReportAnswerOptions, type SplitOptions } from './device-model-report.js';
 
-export interface DeviceModelOptions {
-  definitions: readonly VariableDefinition[];
-  /** Where set values are persisted; without it they are kept in memory only. */
-  storageDir?: string;
-  onWarning?: (message: string) => void;
-}
-
-/** The size of the request as received, for BytesPerMessage; default: the payload as JSON (written without recursion). */
-export interface RequestSize {
-  requestBytes?: number;
-}
-
-export type SetStatus = 'Accepted' | 'Rejected' | 'RebootRequired';
-export interface SetOutcome {
-  status: SetStatus;
-  statusInfo?: StatusInfoType;
-}
-
-/** A variable as a monitor sees it. */
-export interface MonitorableVariable {
-  dataType: DataType;
-  minLimit?: number;
-  maxLimit?: number;
-  writeOnly: boolean;
-}
+export type { DeviceModelOptions, MonitorableVariable, RequestSize, SetOutcome, SetStatus } from './device-model-types.js';
+import type { DeviceModelOptions, MonitorableVariable, RequestSize, SetOutcome, SetStatus } from './device-model-types.js';
 
 /** How a WriteOnly value is shown in a change notice. */
 const MASK = '********';
@@ -211,7 +188,7 @@ export class DeviceModel {
   // B06 GetVariables
 
   getVariables(request: GetVariablesRequest, size: RequestSize = {}): GetVariablesResponse | RpcErrorAnswer {
-    const tooBig = this.#checkLimits('GetVariables', request.getVariableData.length, size.requestBytes ?? jsonByteLength(request));
+    const tooBig = overMessageLimits(this, 'GetVariables', request.getVariableData.length, size.requestBytes ?? jsonByteLength(request));
     if (tooBig) return tooBig;
     const [first, ...rest] = request.getVariableData.map((item) => this.#getOne(item.component, item.variable, item.attributeType));
     // The schema's minItems 1 makes first always present; B06.FR.01: one result per item.
@@ -251,7 +228,7 @@ export class DeviceModel {
    */
   async setVariables(request: SetVariablesRequest, size: RequestSize = {}): Promise<SetVariablesResponse | RpcErrorAnswer> {
     // B05.FR.11 forbids the CSMS to exceed ItemsPerMessage; answered as B06.FR.16/17 allow for GetVariables.
-    const tooBig = this.#checkLimits('SetVariables', request.setVariableData.length, size.requestBytes ?? jsonByteLength(request));
+    const tooBig = overMessageLimits(this, 'SetVariables', request.setVariableData.length, size.requestBytes ?? jsonByteLength(request));
     if (tooBig) return tooBig;
     return this.#serialized(async () => {
       const results: SetVariableResultType[] = [];
@@ -371,21 +348,9 @@ export class DeviceModel {
     return Number.isFinite(n) ? n : undefined;
   }
 
-  #checkLimits(message: 'GetReport' | 'GetVariables' | 'SetVariables', items: number, bytes: number): RpcErrorAnswer | undefined {
-    const maxItems = this.limit('ItemsPerMessage', message);
-    if (maxItems !== undefined && items > maxItems) {
-      return { rpcError: 'OccurrenceConstraintViolation', description: `${items} items, more than ItemsPerMessage[${message}] = ${maxItems}` };
-    }
-    const maxBytes = this.limit('BytesPerMessage', message);
-    if (maxBytes !== undefined && bytes > maxBytes) {
-      return { rpcError: 'FormatViolation', description: `${bytes} bytes, more than BytesPerMessage[${message}] = ${maxBytes}` };
-    }
-    return undefined;
-  }
-
   /** For B08.FR.17/18: a GetReportRequest over the station's limits. */
   checkGetReportLimits(request: GetReportRequest, size: RequestSize = {}): RpcErrorAnswer | undefined {
-    return this.#checkLimits('GetReport', request.componentVariable?.length ?? 0, size.requestBytes ?? jsonByteLength(request));
+    return overMessageLimits(this, 'GetReport', request.componentVariable?.length ?? 0, size.requestBytes ?? jsonByteLength(request));
   }
 
   #resolve(component: ComponentAddress, variable: VariableAddress): Resolution {
