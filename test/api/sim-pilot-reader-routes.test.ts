@@ -12,6 +12,7 @@ import { openStationHardware } from '../../src/hal/station-hardware.js';
 import type { IdTokenKind } from '../../src/station/types.js';
 import { repoRoot, scratchSimulatorConfig } from '../helpers/cli.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
+import { inertLevers } from '../helpers/sim-levers.js';
 
 /**
  * POST /api/sim/evses/{e}/vehicle (the vehicle behind a simulated pilot board) and
@@ -36,17 +37,7 @@ type Pulled = Array<[string, ...unknown[]]>;
 
 /** Levers that record what is pulled: EVSE 1 has a simulated pilot, EVSE 2 none; one reader, "front". */
 function recordingLevers(pulled: Pulled, withNewLevers = true): SimulationLevers {
-  const base: SimulationLevers = {
-    setPlugged: () => undefined,
-    setEvCharging: () => undefined,
-    setInput: () => undefined,
-    setEvCurrent: () => undefined,
-    setContactorFault: () => undefined,
-    setMeterFault: () => undefined,
-    hasEvse: (e) => e === 1 || e === 2,
-    hasConnector: () => true,
-    hasInput: () => false,
-  };
+  const base = inertLevers({ hasEvse: (e) => e === 1 || e === 2, hasConnector: () => true });
   if (!withNewLevers) return base;
   return {
     ...base,

@@ -5,21 +5,11 @@ import { UNLOCK_CONFIRM_WITHIN_MS } from '../../src/hal/drivers/gpio/gpio-connec
 import { openStationHardware } from '../../src/hal/station-hardware.js';
 import { FakeClock } from '../../src/station/clock.js';
 import { scratchSimulatorConfig } from '../helpers/cli.js';
+import { inertLevers } from '../helpers/sim-levers.js';
 
 /** POST /api/sim/evses/{e}/connectors/{c}/lock: jams or frees a connector's simulated cable lock. */
 describe('simulation lever: the cable lock', () => {
-  const levers = (setCableLockFault?: SimulationLevers['setCableLockFault']): SimulationLevers => ({
-    setPlugged: () => undefined,
-    setEvCharging: () => undefined,
-    setInput: () => undefined,
-    setEvCurrent: () => undefined,
-    setContactorFault: () => undefined,
-    setMeterFault: () => undefined,
-    setCableLockFault,
-    hasEvse: (e) => e === 1,
-    hasConnector: (e, c) => e === 1 && c === 1,
-    hasInput: () => false,
-  });
+  const levers = (setCableLockFault?: SimulationLevers['setCableLockFault']): SimulationLevers => inertLevers({ setCableLockFault });
   const noToken = async (): Promise<never> => {
     throw new Error('no card reader here');
   };
