@@ -67,10 +67,8 @@ function syncPilotFaults(d: Draft): void {
   setOwnFault(d, 'ventilation', refused);
 }
 
-const heldFor = (s: EvseState, index: number): boolean => index === PILOT_CONNECTOR && s.pilot?.release !== undefined;
-
 /** Whether the relay is held closed for a current reduction (see PilotState.release). */
-export const relayHeld = heldFor;
+export const relayHeld = (s: EvseState, index: number): boolean => index === PILOT_CONNECTOR && s.pilot?.release !== undefined;
 
 /**
  * IEC 61851-1: a stop that is no fault first takes the offer to 0 A and gives the vehicle
