@@ -265,11 +265,6 @@ export class Evse {
     this.send({ type: 'SetChargingLimit', amps });
   }
 
-  /** The current the EVSE offers now, A per phase (the connectors' limit; 0 while paused). */
-  get currentLimitA(): number {
-    return Math.min(...this.state.connectors.map((c) => c.currentLimitA));
-  }
-
   /** The local "clear faults" action: what it cleared, and what stays with why (see faultClearing). */
   clearLatchedFaults(): FaultClearingOutcome {
     const outcome = faultClearing(this.state);
