@@ -24,7 +24,9 @@ import { changeAvailability16 } from './actions/change-availability.js';
 import { clearChargingProfile16, getCompositeSchedule16, setChargingProfile16 } from './actions/charging-profiles.js';
 import { changeConfiguration, getConfiguration } from './actions/configuration.js';
 import { dataTransfer16 } from './actions/data-transfer.js';
+import { extendedTriggerMessage16 } from './actions/extended-trigger-message.js';
 import { diagnosticsStatusOf, followDiagnosticsStatuses, getDiagnostics16 } from './actions/get-diagnostics.js';
+import { followLogStatuses16, getLog16, triggeredLogStatus16 } from './actions/get-log.js';
 import type { LogRequests } from '../../services/diagnostics/log-requests.js';
 import { clearCache16, getLocalListVersion16, sendLocalList16 } from './actions/local-list.js';
 import { RemoteStartProfiles } from './actions/remote-start-profiles.js';
@@ -61,7 +63,10 @@ export interface V16AdapterOptions {
   clock?: Clock;
   /** Charging profiles (3.13), shared with the core that applies their limits. */
   smartCharging: SmartCharging;
-  /** GetDiagnostics' uploads (6.19, 4.4); without it GetDiagnostics is not supported. */
+  /**
+   * GetDiagnostics' uploads (6.19, 4.4) and the security whitepaper's GetLog (N01) with its
+   * ExtendedTriggerMessage; without it none of them is supported.
+   */
   logRequests?: LogRequests;
 }
 
@@ -201,7 +206,16 @@ export class V16Adapter implements ProtocolAdapter {
       ClearChargingProfile: clearChargingProfile16(ctx),
       GetCompositeSchedule: getCompositeSchedule16(ctx),
     };
-    if (this.options.logRequests) handlers['GetDiagnostics'] = getDiagnostics16(this.options.logRequests);
+    const logs = this.options.logRequests;
+    if (logs) {
+      handlers['GetDiagnostics'] = getDiagnostics16(logs);
+      // Security whitepaper messages: not a feature profile, so SupportedFeatureProfiles stays.
+      handlers['GetLog'] = getLog16(logs);
+      handlers['ExtendedTriggerMessage'] = extendedTriggerMessage16(ctx, {
+        ...this.triggerTargets(),
+        logStatusNotification: async () => void (await this.registration.send('LogStatusNotification', triggeredLogStatus16(logs), true)),
+      });
+    }
     for (const [action, handler] of Object.entries(handlers)) {
       this.options.client.handle(action, (payload, callCtx) => {
         // 4.2: "While Rejected, the Charge Point SHALL NOT respond to any Central System initiated
@@ -255,7 +269,12 @@ export class V16Adapter implements ProtocolAdapter {
     );
     this.transactionMessages.start();
     const logs = this.options.logRequests;
-    if (logs) this.subscriptions.push(followDiagnosticsStatuses(logs, (payload) => this.registration.send('DiagnosticsStatusNotification', payload), this.options.log));
+    if (logs) {
+      this.subscriptions.push(
+        followDiagnosticsStatuses(logs, (payload) => this.registration.send('DiagnosticsStatusNotification', payload), this.options.log),
+        followLogStatuses16(logs, (payload) => this.registration.send('LogStatusNotification', payload), this.options.log),
+      );
+    }
   }
 
   async drain(timeoutMs: number): Promise<void> {

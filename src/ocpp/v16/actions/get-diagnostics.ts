@@ -27,6 +27,8 @@ export const getDiagnostics16 =
 
 /** 1.6 has four statuses: every failure is UploadFailed; a canceled upload tells nothing (a new one follows at once). */
 export function diagnosticsStatusOf(report: LogStatusReport): DiagnosticsStatus | undefined {
+  // A GetLog's upload (it has a requestId) is told by LogStatusNotification (get-log.ts).
+  if (report.requestId !== undefined) return undefined;
   switch (report.status) {
     case 'Idle':
     case 'Uploading':

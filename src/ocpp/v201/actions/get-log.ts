@@ -1,4 +1,5 @@
 import type { GetLogRequest, GetLogResponse } from 'ocpp-messages/v2.0/index.js';
+import { startGetLog } from '../../../services/diagnostics/get-log-protocol.js';
 import type { LogRequests } from '../../../services/diagnostics/log-requests.js';
 
 /**
@@ -8,16 +9,5 @@ import type { LogRequests } from '../../../services/diagnostics/log-requests.js'
  */
 export const getLog =
   (logs: LogRequests) =>
-  (payload: unknown): GetLogResponse => {
-    const request = payload as GetLogRequest;
-    const { status, fileName } = logs.start({
-      kind: request.logType,
-      remoteLocation: request.log.remoteLocation,
-      from: request.log.oldestTimestamp === undefined ? undefined : new Date(request.log.oldestTimestamp),
-      to: request.log.latestTimestamp === undefined ? undefined : new Date(request.log.latestTimestamp),
-      retries: request.retries,
-      retryIntervalS: request.retryInterval,
-      requestId: request.requestId,
-    });
-    return { status, filename: fileName };
-  };
+  (payload: unknown): GetLogResponse =>
+    startGetLog(logs, payload as GetLogRequest);

@@ -1,6 +1,7 @@
 import type { Subscription } from 'rxjs';
 import type { LogStatusNotificationRequest } from 'ocpp-messages/v2.0/index.js';
 import type { Logger } from '../../../process/logger.js';
+import { notifyLogStatuses } from '../../../services/diagnostics/get-log-protocol.js';
 import type { LogRequests, LogStatusReport } from '../../../services/diagnostics/log-requests.js';
 
 export function logStatusNotificationRequest(report: LogStatusReport): LogStatusNotificationRequest {
@@ -13,8 +14,5 @@ export function logStatusNotificationRequest(report: LogStatusReport): LogStatus
  * the order they happened (an Uploaded never overtakes its Uploading).
  */
 export function followLogStatuses(logs: LogRequests, send: (payload: LogStatusNotificationRequest) => Promise<unknown>, log: Logger): Subscription {
-  let previous: Promise<unknown> = Promise.resolve();
-  return logs.status$.subscribe((report) => {
-    previous = previous.then(() => send(logStatusNotificationRequest(report))).catch((err: Error) => log.warning(`LogStatusNotification ${report.status} not delivered: ${err.message}`));
-  });
+  return notifyLogStatuses(logs, 'LogStatusNotification', logStatusNotificationRequest, send, log);
 }

