@@ -1,7 +1,11 @@
 import assert from 'node:assert/strict';
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import type { DevCsms } from '../../../tools/dev-csms/dev-csms.js';
 import { AgentLogFile, type AgentLogRecord } from '../../../src/services/diagnostics/agent-log.js';
 import { ARCHIVE_MEMBERS } from '../../../src/services/diagnostics/archive.js';
+import { FTP_READ_WRITE, startFtpServer } from '../../helpers/ftp-server.js';
+import { makeTempDir } from '../../helpers/temp-dir.js';
 import { UploadServer, unpackTarGz } from '../upload-server.js';
 import { afterEachTest, assertCallError, assertNoCallErrors, calls, ID, rawCall, startRig16, until, type Rig } from './rig.js';
 
@@ -84,6 +88,25 @@ describe('OCPP 1.6 integration: security whitepaper GetLog (N01) and ExtendedTri
     const members = await unpackTarGz(server.received[0]!.body);
     assert.ok(members.has(ARCHIVE_MEMBERS.securityLog), `members: ${[...members.keys()].join(', ')}`);
     assert.equal(members.has(ARCHIVE_MEMBERS.frames), false, 'a security log only');
+  });
+
+  it('N01 by FTP (the whitepaper\'s recommended transfer): the file lands in the folder under its name and unpacks', async () => {
+    const home = makeTempDir('ftp-home');
+    mkdirSync(path.join(home, 'logs'));
+    const ftp = await startFtpServer({ users: [{ name: 'writer', password: 'ftp-secret-3', home, perm: FTP_READ_WRITE }] });
+    try {
+      const { csms } = await startRig();
+      const answer = (await csms.call(ID, 'GetLog', { logType: 'SecurityLog', requestId: 63, log: { remoteLocation: ftp.url('writer', 'ftp-secret-3', '/logs/') } })) as GetLogAnswer;
+      assert.deepEqual(await statusesUntil(csms, 'Uploaded'), [
+        { status: 'Uploading', requestId: 63 },
+        { status: 'Uploaded', requestId: 63 },
+      ]);
+      assert.deepEqual(readdirSync(path.join(home, 'logs')), [answer.filename]);
+      const members = await unpackTarGz(readFileSync(path.join(home, 'logs', answer.filename!)));
+      assert.ok(members.has(ARCHIVE_MEMBERS.securityLog));
+    } finally {
+      await ftp.close();
+    }
   });
 
   it('N01.FR.11/12: a second GetLog while the first waits for its retry is AcceptedCanceled and the first ends; ExtendedTriggerMessage tells Uploading with the requestId, then Idle', async () => {
