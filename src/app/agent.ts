@@ -163,7 +163,7 @@ export class Agent {
       const installedProfiles = (): number => made.control?.smartCharging.installed().length ?? 0;
       const settings =
         config.ocpp.version === '2.0.1'
-          ? v201DeviceConfiguration(config, firmware, log, { station: () => station, hardware, localList, adapter: () => adapter, installedProfiles, monitoringLevel: () => versionParts.v201?.monitoring?.level ?? 9 })
+          ? v201DeviceConfiguration(config, firmware, log, { station: () => station, hardware, localList, adapter: () => adapter, installedProfiles, monitoringLevel: () => versionParts.v201?.monitoring?.level ?? 9, reconnectCount: () => client.reconnectCount })
           : v16DeviceConfiguration(config, log);
       const password = settings.password();
       // N01 / 1.6 GetDiagnostics: the last frames, and log requests packing them with the rest.

@@ -57,6 +57,9 @@ export class OcppClient {
   private retryTimer: TimerHandle | undefined;
   /** Failed attempts since the last connection: how far the back-off has doubled. */
   private retries = 0;
+  /** A connection was lost (not dropped on purpose) and none has been made since. */
+  private lost = false;
+  #reconnectCount = 0;
 
   private readonly clock: Clock;
 
@@ -68,6 +71,11 @@ export class OcppClient {
 
   get isConnected(): boolean {
     return this.connected$.value;
+  }
+
+  /** How often a connection was made again after one was lost, since this client was made (a health value for monitors). */
+  get reconnectCount(): number {
+    return this.#reconnectCount;
   }
 
   /** Registers the handler of the CSMS' CALLs of `action`, for this and every later connection. */
@@ -145,6 +153,8 @@ export class OcppClient {
 
   private adopt(socket: WebSocket): void {
     this.retries = 0;
+    if (this.lost) this.#reconnectCount += 1;
+    this.lost = false;
     const endpoint = new RpcEndpoint({
       version: this.options.version,
       send: (text) => {
@@ -176,6 +186,7 @@ export class OcppClient {
     socket.once('close', (code, reason) => {
       if (this.socket !== socket) return; // dropped on purpose by stop() or reconnect()
       this.log.warning(`connection lost (${code}${reason.length ? ` ${reason.toString('utf8')}` : ''})`);
+      this.lost = true;
       this.dropConnection();
       if (this.running) this.scheduleRetry();
     });

@@ -444,7 +444,7 @@ describe('OcppClient: reconnecting', () => {
     }
   });
 
-  it('reconnects after the CSMS drops the socket; handlers stay; calls in flight fail with NotConnected', async () => {
+  it('reconnects after the CSMS drops the socket; handlers stay; calls in flight fail with NotConnected; reconnectCount counts it', async () => {
     const server = await csms();
     const c = client({ url: server.url });
     c.handle('Reset', () => ({ status: 'Accepted' }));
@@ -452,6 +452,7 @@ describe('OcppClient: reconnecting', () => {
     c.start();
     const first = await server.connection(1);
     await waitFor(() => c.isConnected, 'connected');
+    assert.equal(c.reconnectCount, 0, 'the first connection is no reconnection');
     const inFlight = c.call('Heartbeat', {});
     await first.next();
     first.socket.terminate();
@@ -459,6 +460,7 @@ describe('OcppClient: reconnecting', () => {
     const second = await server.connection(2);
     await waitFor(() => c.isConnected, 'reconnected');
     assert.deepEqual(history, [false, true, false, true]);
+    assert.equal(c.reconnectCount, 1);
     second.socket.send(JSON.stringify([2, 'r1', 'Reset', { type: 'OnIdle' }]));
     assert.deepEqual(await second.next(), [3, 'r1', { status: 'Accepted' }]);
   });
@@ -491,7 +493,7 @@ describe('OcppClient: reconnecting', () => {
     assert.equal(c.isConnected, true);
   });
 
-  it('reconnect(changes) drops the connection and connects at once with the new URL and password', async () => {
+  it('reconnect(changes) drops the connection and connects at once with the new URL and password; a drop on purpose is no reconnection after a loss', async () => {
     const a = await csms();
     const b = await csms();
     const c = client({ url: a.url, securityProfile: 1, password: new Secret(PASSWORD), backoff: () => ({ waitMinimumS: 60, randomRangeS: 0, repeatTimes: 0 }) });
@@ -503,6 +505,7 @@ describe('OcppClient: reconnecting', () => {
     await waitFor(() => old.closed, 'the old connection closed');
     await waitFor(() => c.isConnected, 'connected');
     assert.equal(a.connections.length, 1, 'no reconnection to the old URL');
+    assert.equal(c.reconnectCount, 0);
   });
 
   it('stop() closes the connection and stops reconnecting', async () => {

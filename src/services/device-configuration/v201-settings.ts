@@ -5,7 +5,9 @@ import type { ProtocolAdapter } from '../../ocpp/protocol-adapter.js';
 import type { DeviceModel } from '../../ocpp/v201/device-model/device-model.js';
 import type { AvailabilityState } from '../../ocpp/v201/device-model/station-variables.js';
 import { buildDeviceModelFromConfig } from '../../ocpp/v201/station-device-model.js';
+import { HostHealth } from '../../process/host-health.js';
 import type { Logger } from '../../process/logger.js';
+import { JOURNAL_FILE } from '../../store/transaction-journal.js';
 import type { ChargingSettings } from '../../station/ports.js';
 import type { Station } from '../../station/station.js';
 import type { FaultKind, TxPoint } from '../../station/types.js';
@@ -13,6 +15,7 @@ import type { LocalAuthorizationList, LocalAuthorizationSettings } from '../auth
 import type { ChargingRateUnit } from '../smart-charging/charging-profile.js';
 import type { SmartChargingRules } from '../smart-charging/smart-charging.js';
 import { SMART_CHARGING_CAPACITY, SMART_CHARGING_CTRLR } from '../../ocpp/v201/device-model/smart-charging-variables.js';
+import type { HostHealthLive } from '../../ocpp/v201/device-model/health-variables.js';
 import type { DeviceConfiguration } from './station-settings.js';
 
 /** The station's settings as the OCPP 2.0.1 device model (Part 1 chapter 4) holds them. */
@@ -73,6 +76,10 @@ export interface V201ConfigurationSources {
   installedProfiles?: () => number;
   /** MonitoringCtrlr.ActiveMonitoringLevel: the monitoring service's level (the service is made with the adapter, after the model). */
   monitoringLevel?: () => number;
+  /** OCPPCommCtrlr.ReconnectCount: the OCPP client's count (the client is made after the model); without it, no such variable. */
+  reconnectCount?: () => number;
+  /** The Controller variables' source; default: this host, read from the OS (storage.dir's filesystem, the transaction journal in it). */
+  host?: HostHealthLive;
 }
 
 /** The station's 2.0.1 device model (the installer's config as its defaults) and the settings read from it. */
@@ -111,6 +118,11 @@ export function v201DeviceConfiguration(config: StationConfig, firmware: string,
       localAuthorization: { listEntries: () => localList.size, listMaxEntries: localList.maxEntries },
       dateTime: () => adapter().clock.iso(),
       evsePowerW: (evseId) => hardware.evses.find((e) => e.evseId === evseId)?.meter.latest?.powerW,
+      meterReading: (evseId) => hardware.evses.find((e) => e.evseId === evseId)?.meter.latest,
+      meterCommErrors: (evseId) => hardware.evses.find((e) => e.evseId === evseId)?.meter.health.counters.failedPolls,
+      pilotCommErrors: (evseId) => hardware.evses.find((e) => e.evseId === evseId)?.pilot?.health.failedPolls,
+      host: sources.host ?? new HostHealth({ storageDir: config.storage.dir, journalFile: JOURNAL_FILE }),
+      reconnectCount: sources.reconnectCount,
       pilotState: (evseId) => hardware.evses.find((e) => e.evseId === evseId)?.pilot?.status?.vehicleState,
       problem: (evseId) => faultsOn(evseId).length > 0 || meterFailed(evseId),
       faultActive: (fault, evseId) => (fault === 'meter' ? meterFailed(evseId) : faultsOn(evseId).includes(fault)),

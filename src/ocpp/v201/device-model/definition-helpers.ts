@@ -41,7 +41,33 @@ export function liveValue(
   variable: string,
   characteristics: VariableCharacteristics,
   read: () => string | undefined,
-  extra: Pick<LiveVariableDefinition, 'inSummary'> = {},
+  extra: Pick<LiveVariableDefinition, 'inSummary' | 'supportsMonitoring'> & { instance?: string } = {},
 ): LiveVariableDefinition {
-  return { component, variable: { name: variable }, mutability: 'ReadOnly', characteristics, read, ...extra };
+  const { instance, ...rest } = extra;
+  return { component, variable: definedOnly({ name: variable, instance }), mutability: 'ReadOnly', characteristics, read, ...rest };
 }
+
+/**
+ * A measured number (a meter's, the host's) that monitors can watch (supportsMonitoring); no
+ * Actual value while `read` gives undefined or a number that is not finite.
+ */
+export function measuredValue(
+  component: ComponentAddress,
+  variable: string,
+  characteristics: VariableCharacteristics,
+  read: () => number | undefined,
+  instance?: string,
+): LiveVariableDefinition {
+  const digits = characteristics.dataType === 'integer' ? 0 : 3;
+  return liveValue(component, variable, characteristics, () => numberText(read(), digits), { instance, supportsMonitoring: true });
+}
+
+/** A number as a variable's value: at most `digits` decimals, none trailing, never an exponent below 1e21. */
+export function numberText(value: number | undefined, digits: number): string | undefined {
+  if (value === undefined || !Number.isFinite(value)) return undefined;
+  const rounded = Number(value.toFixed(digits));
+  return String(Object.is(rounded, -0) ? 0 : rounded);
+}
+
+/** A decimal with a unit, as measured values are. */
+export const decimal = (unit?: string, minLimit?: number, maxLimit?: number): VariableCharacteristics => definedOnly({ dataType: 'decimal', unit, minLimit, maxLimit });

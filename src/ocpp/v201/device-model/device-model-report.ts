@@ -93,7 +93,7 @@ function reportData(entry: Entry, read: QuietReader): ReportDataType {
   if (c.minLimit !== undefined) limits.minLimit = c.minLimit;
   if (c.maxLimit !== undefined) limits.maxLimit = c.maxLimit;
   if (c.valuesList) limits.valuesList = c.valuesList.join(',');
-  const characteristics: VariableCharacteristicsType = { dataType: c.dataType, ...limits, supportsMonitoring: false };
+  const characteristics: VariableCharacteristicsType = { dataType: c.dataType, ...limits, supportsMonitoring: def.supportsMonitoring === true };
   return {
     component: echoComponent(def.component),
     variable: echoVariable(def.variable),

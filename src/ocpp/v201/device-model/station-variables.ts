@@ -8,6 +8,8 @@ import type { FaultKind } from '../../../station/types.js';
 import { DEVICE_COMPONENT, FAULT_COMPONENT } from '../fault-components.js';
 import { smartChargingVariables, type SmartChargingLive } from './smart-charging-variables.js';
 import { monitoringVariables, type MonitoringLive } from './monitoring-variables.js';
+import { evseMeasurementVariables, type MeasurementLive } from './measurement-variables.js';
+import { healthVariables, type HealthLive } from './health-variables.js';
 
 /**
  * The device model of this station: the standardized components and variables (Part 2
@@ -54,8 +56,8 @@ export interface StationDescription {
   devices?: ReadonlyArray<{ device: StationDevice; evseId?: number }>;
 }
 
-/** What the agent knows at the moment it is asked. Optional getters add the variables they feed. */
-export interface StationLive {
+/** What the agent knows at the moment it is asked. Optional getters add the variables they feed (measured and health values: their files). */
+export interface StationLive extends MeasurementLive, HealthLive {
   /** No EVSE: the station's; no connector: the EVSE's. */
   availabilityState(evseId?: number, connectorId?: number): AvailabilityState;
   /** Now, RFC 3339. */
@@ -133,8 +135,9 @@ export function stationVariableDefinitions(
       liveValue(e, 'Power', { dataType: 'decimal', unit: 'W', maxLimit: evse.phases * evse.maxCurrentA * voltage }, () => {
         const w = live.evsePowerW?.(evse.id);
         return w === undefined ? undefined : String(Math.round(w));
-      }),
+      }, { supportsMonitoring: true }),
       stored(e, 'SupplyPhases', 'ReadOnly', integer(), String(evse.phases)),
+      ...evseMeasurementVariables(evse, live),
     );
     if (hasProblems) {
       defs.push(liveValue(e, 'Problem', boolean, () => String(live.problem?.(evse.id) ?? false), { inSummary: (v) => v === 'true' }));
@@ -286,6 +289,8 @@ export function stationVariableDefinitions(
   );
   // Part 2 2.2.4, required: the installed certificates (none until certificate management exists).
   defs.push(liveValue(security, 'CertificateEntries', integer(), () => String(live.certificateEntries?.() ?? 0)));
+  // The station's health (Controller) and its connection's (OCPPCommCtrlr.ReconnectCount), for monitors.
+  defs.push(...healthVariables(live));
   return defs;
 }
 

@@ -39,6 +39,8 @@ interface DefinitionBase {
   validate?: (value: string) => string | undefined;
   /** Whether the variable belongs in a SummaryInventory report, given its current value (B07.FR.09). */
   inSummary?: boolean | ((value: string | undefined) => boolean);
+  /** A measured value a monitor can watch: reports say supportsMonitoring true (Part 2, VariableCharacteristicsType). */
+  supportsMonitoring?: boolean;
 }
 
 /** A value the model keeps: the default until set, persisted when set. */
