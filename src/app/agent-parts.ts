@@ -10,7 +10,7 @@ import type { Clock } from '../station/clock.js';
 import type { StationEvent } from '../station/events.js';
 import { acquireInstanceLock } from '../store/instance-lock.js';
 import { SECURITY_EVENT_JOURNAL_FILE } from '../store/security-log.js';
-import { TransactionJournal } from '../store/transaction-journal.js';
+import { JOURNAL_FILE, TransactionJournal } from '../store/transaction-journal.js';
 
 // What Agent.create is made of, and the defaults of each part. A station's state lives in these
 // parts and in the objects Agent.create makes from them, never in a module: two stations in one
@@ -145,12 +145,15 @@ export function describeEvent(e: StationEvent): string {
   }
 }
 
+const JOURNAL_FILES = { transaction: JOURNAL_FILE, 'security event': SECURITY_EVENT_JOURNAL_FILE, 'monitor event': 'monitor-events.journal' } as const;
+
 /**
- * Opens a journal in storage.dir: the transaction messages' (`transaction`) or the critical security
- * events' (`security event`). Damaged records are skipped and said; the intact ones are kept.
+ * Opens a journal in storage.dir: the transaction messages' (`transaction`), the critical security
+ * events' (`security event`) or the monitor events waiting while offline (`monitor event`). Damaged
+ * records are skipped and said; the intact ones are kept.
  */
-export function openJournal(dir: string, kind: 'transaction' | 'security event', log: Logger): TransactionJournal {
-  const journal = kind === 'transaction' ? TransactionJournal.open(dir) : TransactionJournal.open(dir, SECURITY_EVENT_JOURNAL_FILE);
+export function openJournal(dir: string, kind: keyof typeof JOURNAL_FILES, log: Logger): TransactionJournal {
+  const journal = TransactionJournal.open(dir, JOURNAL_FILES[kind]);
   if (journal.damage.length > 0) {
     const where = journal.damage.map((d) => `line ${d.line}: ${d.reason}`).join('; ');
     log.error(`${kind} journal damaged: ${journal.damage.length} record(s) skipped (${where}); the intact ones are kept, the damaged file is ${journal.damagedCopy}`);

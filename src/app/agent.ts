@@ -77,8 +77,8 @@ export class Agent {
   private removeFailsafe: () => void = () => undefined;
   private releaseStorage: () => void = () => undefined;
   journal: TransactionJournal | undefined;
-  /** Where critical security events wait for the CSMS (2.0.1). */
-  securityJournal: TransactionJournal | undefined;
+  /** Where critical security events and monitor events wait for the CSMS (2.0.1). */
+  eventJournals: { security?: TransactionJournal; monitor?: TransactionJournal } = {};
   private restartResolve: (reason: RestartReason) => void = () => undefined;
   /** Resolves when the CSMS asked for a restart (Reset); the runner then stops and starts again. */
   readonly restartRequested: Promise<RestartReason>;
@@ -143,7 +143,7 @@ export class Agent {
     });
     const removeFailsafe = onFailsafe(() => hardware.openAllRelays());
     let journal: TransactionJournal | undefined;
-    let securityJournal: TransactionJournal | undefined;
+    const eventJournals: Agent['eventJournals'] = {};
     try {
       const firmware = firmwareVersion();
       // The core and the adapter need each other's answers; each reads the other only when asked.
@@ -163,7 +163,7 @@ export class Agent {
       const installedProfiles = (): number => made.control?.smartCharging.installed().length ?? 0;
       const settings =
         config.ocpp.version === '2.0.1'
-          ? v201DeviceConfiguration(config, firmware, log, { station: () => station, hardware, localList, adapter: () => adapter, installedProfiles, monitoringLevel: () => versionParts.v201?.monitoring?.level ?? 9, reconnectCount: () => client.reconnectCount })
+          ? v201DeviceConfiguration(config, firmware, log, { station: () => station, hardware, localList, adapter: () => adapter, installedProfiles, monitoring: () => versionParts.v201?.monitoring, reconnectCount: () => client.reconnectCount })
           : v16DeviceConfiguration(config, log);
       const password = settings.password();
       // N01 / 1.6 GetDiagnostics: the last frames, and log requests packing them with the rest.
@@ -240,7 +240,9 @@ export class Agent {
         return (facts = { deviceStart, bootReason: parts.bootReason ?? unrequestedBootReason(deviceStart, stoppedCleanly) });
       };
       if (settings.deviceModel) {
-        securityJournal = openJournal(config.storage.dir, 'security event', log);
+        const securityJournal = openJournal(config.storage.dir, 'security event', log);
+        const monitorEventJournal = openJournal(config.storage.dir, 'monitor event', log);
+        Object.assign(eventJournals, { security: securityJournal, monitor: monitorEventJournal });
         const v201 = new V201Adapter({
           ...common,
           deviceModel: settings.deviceModel,
@@ -251,8 +253,8 @@ export class Agent {
           store,
           externalLimits$: control.external$,
           sessionHistory,
-          // N04-N07: the CSMS' variable monitors, kept in storage.dir.
-          monitoring: { store: new MonitorStore(config.storage.dir, (m) => log.warning(m)) },
+          // N02-N08: the variable monitors kept in storage.dir, their events waiting there while offline.
+          monitoring: { store: new MonitorStore(config.storage.dir, (m) => log.warning(m)), journal: monitorEventJournal },
           restart: (reason) => agent?.restartResolve(reason),
         });
         Object.assign(versionParts, { deviceModel: settings.deviceModel, v201 });
@@ -290,7 +292,7 @@ export class Agent {
       agent.removeFailsafe = removeFailsafe;
       agent.releaseStorage = releaseStorage;
       agent.journal = journal;
-      agent.securityJournal = securityJournal;
+      agent.eventJournals = eventJournals;
       agent.subscriptions.push(station.events$.subscribe((e) => log.info(describeEvent(e))), sessionHistory.follow(station.events$));
       // The port first: the last thing that can fail, before anything of this start is remembered.
       const apiPort = config.api.port === 0 && parts.apiPort ? parts.apiPort : config.api.port;
@@ -318,7 +320,7 @@ export class Agent {
       hardware.openAllRelays();
       removeFailsafe();
       journal?.close();
-      securityJournal?.close();
+      for (const j of Object.values(eventJournals)) j.close();
       await hardware.close();
       releaseStorage();
       throw err;
@@ -370,7 +372,7 @@ export class Agent {
     await this.api.close();
     await this.hardware.close();
     this.journal?.close();
-    this.securityJournal?.close();
+    for (const j of Object.values(this.eventJournals)) j.close();
     // The next start's BootNotification says LocalReset, not ApplicationReset (a crash).
     if (options.endTransactions !== false) {
       try {

@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
@@ -14,7 +15,7 @@ export interface ReceivedUpload {
 
 /**
  * A real HTTP server on 127.0.0.1 that takes uploads (2.0.1 N01.FR.18: PUT or POST), keeps what
- * came, and answers `answerStatus` (201 by default; 403 to refuse).
+ * came, and answers `answerStatus` (201 by default; 403 to refuse). With a key and certificate, HTTPS.
  */
 export class UploadServer {
   readonly received: ReceivedUpload[] = [];
@@ -23,11 +24,14 @@ export class UploadServer {
   holdAnswers = false;
   /** Requests that began, answered or not. */
   started = 0;
-  private constructor(private readonly server: Server) {}
+  private constructor(
+    private readonly server: Server,
+    private readonly secure: boolean,
+  ) {}
 
-  static async start(): Promise<UploadServer> {
-    const server = createServer();
-    const uploads = new UploadServer(server);
+  static async start(tls?: { key: Buffer; cert: Buffer }): Promise<UploadServer> {
+    const server = tls ? createTlsServer(tls) : createServer();
+    const uploads = new UploadServer(server, tls !== undefined);
     server.on('request', (req: IncomingMessage, res) => {
       uploads.started++;
       const chunks: Buffer[] = [];
@@ -49,7 +53,7 @@ export class UploadServer {
 
   /** A URL on this server, with basic-auth credentials in it as a CSMS would give them (N01.FR.17). */
   url(path: string, credentials = 'logger:upload-secret-77'): string {
-    return `http://${credentials}@127.0.0.1:${this.port}${path}`;
+    return `${this.secure ? 'https' : 'http'}://${credentials}@127.0.0.1:${this.port}${path}`;
   }
 
   async stop(): Promise<void> {

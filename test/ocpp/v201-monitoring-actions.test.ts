@@ -31,7 +31,7 @@ describe('2.0.1 monitoring actions (N04-N07)', () => {
       definitions: [
         liveValue(EVSE1, 'Power', { dataType: 'decimal', unit: 'W', maxLimit: 22080 }, () => power),
         stored({ name: 'SecurityCtrlr' }, 'Identity', 'ReadWrite', text(48), 'CS-1'),
-        ...monitoringVariables({ level: () => monitoring.level }),
+        ...monitoringVariables({ level: () => monitoring.level, base: () => monitoring.base }),
       ],
     });
   });
@@ -106,10 +106,10 @@ describe('2.0.1 monitoring actions (N04-N07)', () => {
 describe('2.0.1 monitoring reports and base (N02, N03)', () => {
   const target = (component: string, variable: string, evseId?: number) => (evseId === undefined ? { component, variable } : { component, variable, evseId });
   const monitors: Monitor[] = [
-    { id: 1, target: target('EVSE', 'Power', 1), type: 'UpperThreshold', value: 10000, severity: 4, transaction: false },
-    { id: 2, target: target('EVSE', 'Power', 1), type: 'Delta', value: 500, severity: 7, transaction: true },
-    { id: 3, target: target('EVSE', 'Power', 2), type: 'LowerThreshold', value: 10, severity: 4, transaction: false },
-    { id: 4, target: target('SecurityCtrlr', 'Identity'), type: 'Periodic', value: 60, severity: 9, transaction: false },
+    { id: 1, target: target('EVSE', 'Power', 1), type: 'UpperThreshold', value: 10000, severity: 4, transaction: false, origin: 'custom' },
+    { id: 2, target: target('EVSE', 'Power', 1), type: 'Delta', value: 500, severity: 7, transaction: true, origin: 'custom' },
+    { id: 3, target: target('EVSE', 'Power', 2), type: 'LowerThreshold', value: 10, severity: 4, transaction: false, origin: 'custom' },
+    { id: 4, target: target('SecurityCtrlr', 'Identity'), type: 'Periodic', value: 60, severity: 9, transaction: false, origin: 'custom' },
   ];
   const ids = (request: object): number[] => selectMonitors(monitors, { requestId: 1, ...request }).map((m) => m.id);
 

@@ -44,7 +44,8 @@ const EMPTY_ANSWERS_2_0_1 = new Set([
 ]);
 
 /** 1.6 messages from a charge point whose answer carries nothing. */
-const EMPTY_ANSWERS_1_6 = new Set(['StatusNotification', 'MeterValues', 'DiagnosticsStatusNotification', 'FirmwareStatusNotification']);
+// The security whitepaper's notifications are answered empty too (its LogStatusNotification, SignedFirmwareStatusNotification, SecurityEventNotification).
+const EMPTY_ANSWERS_1_6 = new Set(['StatusNotification', 'MeterValues', 'DiagnosticsStatusNotification', 'FirmwareStatusNotification', 'LogStatusNotification', 'SignedFirmwareStatusNotification', 'SecurityEventNotification']);
 
 function field(payload: unknown, ...keys: string[]): unknown {
   let current = payload;

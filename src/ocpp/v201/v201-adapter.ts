@@ -3,7 +3,7 @@ import type { Observable, Subscription } from 'rxjs';
 import type { StationConfig } from '../../config/station-config.js';
 import type { MeterReading } from '../../station/meter-reading.js';
 import type { Logger } from '../../process/logger.js';
-import type { DeviceProblemChanged, FaultChanged, StationEvent } from '../../station/events.js';
+import type { StationEvent } from '../../station/events.js';
 import type { TransactionJournal } from '../../store/transaction-journal.js';
 import type { SecurityLog } from '../../store/security-log.js';
 import type { DeviceStart } from '../../process/device-start.js';
@@ -27,13 +27,12 @@ import type { SessionHistory } from '../../services/session-history/index.js';
 import { followLogStatuses, logStatusNotificationRequest } from './actions/log-status.js';
 import type { LogRequests } from '../../services/diagnostics/log-requests.js';
 import { bootNotificationRequest } from './actions/boot-notification.js';
-import { notifyEventForFault, notifyEventRequest } from './actions/notify-event.js';
-import { monitorEventData, componentOf } from './actions/monitor-events.js';
-import { VariableMonitoring, type MonitorEvent, type MonitorStore } from '../../services/monitoring/index.js';
+import type { MonitorStore, VariableMonitoring } from '../../services/monitoring/index.js';
+import { StationEvents201 } from './station-events.js';
 import type { ExternalLimitEvent } from '../../services/local-limits/local-limits.js';
 import { externalLimitMessage } from './actions/notify-charging-limit.js';
 import { encodeSecurityEvent } from './actions/security-event-notification.js';
-import { ConnectionFailureStreak, FaultEvents, SecurityEvents, startSecurityEvent } from '../../services/security-events/index.js';
+import { ConnectionFailureStreak, SecurityEvents, startSecurityEvent } from '../../services/security-events/index.js';
 import { reservationStatusUpdateRequest } from './actions/reservation-status-update.js';
 import { statusNotificationRequest } from './actions/status-notification.js';
 import { TransactionMessages201 } from './transaction-messages.js';
@@ -77,8 +76,8 @@ export interface V201AdapterOptions {
   sessionHistory?: SessionHistory;
   /** N01 log uploads (GetLog, LogStatusNotification); without it GetLog is not supported. */
   logRequests?: LogRequests;
-  /** Variable monitors (N02-N07), kept in the store if given; without it their actions are not supported. */
-  monitoring?: { store?: MonitorStore };
+  /** Where the variable monitors (N02-N08) are kept, and where their events wait while offline; without them, in memory only. */
+  monitoring?: { store?: MonitorStore; journal?: TransactionJournal };
 }
 
 /**
@@ -97,14 +96,10 @@ export class V201Adapter implements ProtocolAdapter {
   /** Each connector's latest status from the core ("evse.connector"), and what the CSMS heard of it. */
   private readonly known = new CoreStatuses();
   private readonly statuses: StatusReports<CoreConnectorStatus>;
-  /** Fault events (NotifyEvent) waiting for the CSMS, in order. */
-  readonly faultEvents: FaultEvents;
   private readonly reservationUpdates: ReservationUpdates;
   readonly securityEvents: SecurityEvents;
-  /** The CSMS' variable monitors, looked at once a second; undefined without options.monitoring. */
-  readonly monitoring: VariableMonitoring | undefined;
-  /** Monitor events' ids: a range apart from the fault events' (both seeded by the start time). */
-  #nextMonitorEventId: number;
+  /** The variable monitors and the fault monitors' events (NotifyEvent), waiting for the CSMS as OfflineQueuingSeverity says. */
+  readonly events: StationEvents201;
 
   constructor(private readonly options: V201AdapterOptions) {
     const { client, log, deviceModel } = options;
@@ -120,21 +115,13 @@ export class V201Adapter implements ProtocolAdapter {
       csmsIsTimeSource: () => deviceModel.getList('ClockCtrlr', 'TimeSource').includes('Heartbeat'), // B01.FR.06
       onAccepted: async () => {
         await this.reportStatuses({}); // B01.FR.05
-        await this.faultEvents.flush();
         await this.reservationUpdates.flush();
       },
       // B04: statuses as they are now, the changed ones after a short outage, all after a long one.
       onReconnected: (offlineS) => {
-        void this.reportStatuses({ onlyChanged: offlineS <= deviceModel.getInt('OCPPCommCtrlr', 'OfflineThreshold') }).then(() => this.faultEvents.flush()).then(() => this.reservationUpdates.flush());
+        void this.reportStatuses({ onlyChanged: offlineS <= deviceModel.getInt('OCPPCommCtrlr', 'OfflineThreshold') }).then(() => this.reservationUpdates.flush());
       },
       onClockChanged: () => this.transactionMessages.samplers.schedule(),
-    });
-    // Fault events wait for the CSMS while offline (N07.FR.04 asks the same of monitor events).
-    this.faultEvents = new FaultEvents({
-      send: (event) => this.registration.send('NotifyEvent', notifyEventForFault(event)),
-      clock: this.clock.local,
-      timestamp: (at) => this.clock.iso(at),
-      log,
     });
     // H04.FR.01: a reservation that expired during an outage must not stay reserved at the CSMS for ever, even if the agent restarts before.
     this.reservationUpdates = new ReservationUpdates({ log, store: options.store, send: (u) => this.registration.send('ReservationStatusUpdate', reservationStatusUpdateRequest(u)) });
@@ -189,35 +176,22 @@ export class V201Adapter implements ProtocolAdapter {
       maxQueuedMessages: options.maxQueuedMessages,
       localAuthorizer: options.localAuthorizer,
     });
-    this.#nextMonitorEventId = 1_000_000_000 + (Math.floor(this.clock.local.nowMs() / 1000) % 1_000_000_000);
-    this.monitoring = options.monitoring ? this.startMonitoring(options.monitoring.store) : undefined;
+    this.events = new StationEvents201({
+      config: options.config,
+      deviceModel,
+      clock: this.clock,
+      registration: this.registration,
+      log,
+      store: options.monitoring?.store,
+      journal: options.monitoring?.journal,
+      runningOn: (evseId) => this.transactionMessages.runningOn(evseId),
+    });
     this.registerHandlers();
   }
 
-  private startMonitoring(store: MonitorStore | undefined): VariableMonitoring {
-    const { deviceModel, log } = this.options;
-    const monitoring = new VariableMonitoring({
-      clock: this.clock.local,
-      store,
-      read: (target) => deviceModel.actualValue(componentOf(target), target.instance === undefined ? { name: target.variable } : { name: target.variable, instance: target.instance }),
-      emit: (event) => this.sendMonitorEvent(event),
-      enabled: () => !deviceModel.has('MonitoringCtrlr', 'Enabled') || deviceModel.getBool('MonitoringCtrlr', 'Enabled'),
-      transactionRunning: (evseId) => {
-        const evses = evseId === undefined ? this.options.config.evses.map((e) => e.id) : [evseId];
-        return evses.some((id) => this.transactionMessages.runningOn(id) !== undefined);
-      },
-      onWarning: (message) => log.warning(message),
-    });
-    monitoring.start();
-    return monitoring;
-  }
-
-  /** N07: a monitor's event as NotifyEvent, with the transaction running on its EVSE. Not queued while offline (OfflineQueuingSeverity is not implemented). */
-  private sendMonitorEvent(event: MonitorEvent): void {
-    const transactionId = event.target.evseId === undefined ? undefined : this.transactionMessages.runningOn(event.target.evseId);
-    const now = this.clock.iso(this.clock.local.now());
-    const data = monitorEventData(event, this.#nextMonitorEventId++, now, transactionId);
-    this.registration.send('NotifyEvent', notifyEventRequest(data, now), false).catch((err: unknown) => this.options.log.warning(`NotifyEvent (monitor ${event.monitorId}) not delivered: ${(err as Error).message}`));
+  /** The variable monitors (N02-N08). */
+  get monitoring(): VariableMonitoring {
+    return this.events.monitoring;
   }
 
   get queue(): TransactionMessageQueue {
@@ -283,6 +257,7 @@ export class V201Adapter implements ProtocolAdapter {
     const { client, station, deviceModel } = this.options;
     this.subscriptions.push(station.events$.subscribe((e) => this.onStationEvent(e)), this.reservationUpdates.follow(station.events$));
     this.registration.start();
+    this.events.start();
     this.subscriptions.push(
       deviceModel.changes$.subscribe((change) => {
         if (change.component === 'OCPPCommCtrlr' && change.variable === 'HeartbeatInterval') this.registration.scheduleHeartbeat();
@@ -325,14 +300,14 @@ export class V201Adapter implements ProtocolAdapter {
    */
   async drain(timeoutMs: number): Promise<void> {
     if (!this.options.client.isConnected) return;
-    const inFlight = Promise.all([this.reservationUpdates.idle(), this.faultEvents.idle()]);
+    const inFlight = Promise.all([this.reservationUpdates.idle(), this.events.notifications.idle()]);
     await Promise.all([this.queue.idle(timeoutMs), waitAtMost(this.clock.local, inFlight, timeoutMs)]);
   }
 
   async stop(): Promise<void> {
     for (const s of this.subscriptions) s.unsubscribe();
     this.statuses.stop();
-    this.monitoring?.stop();
+    this.events.stop();
     this.transactionMessages.stop();
     this.securityEvents.stop();
     this.registration.stop();
@@ -349,19 +324,13 @@ export class V201Adapter implements ProtocolAdapter {
       }
       case 'FaultChanged':
       case 'DeviceProblemChanged':
-        this.reportFault(e);
+        this.events.reportChange(e);
         return;
       case 'ReservationEnded':
         return; // the reservations service follows these itself
       default:
         this.transactionMessages.onTransactionEvent(e);
     }
-  }
-
-  /** A hardware fault or device problem raised or cleared: NotifyEvent on the failing device's component (see notify-event.ts). */
-  private reportFault(e: FaultChanged | DeviceProblemChanged): void {
-    const running = e.evseId === undefined ? undefined : this.transactionMessages.runningOn(e.evseId);
-    this.faultEvents.report(e, running);
   }
 
   /** Sends StatusNotifications for the selected connectors (all, an EVSE's, one); false when none matched. */

@@ -14,6 +14,7 @@ import type { FaultKind, TxPoint } from '../../station/types.js';
 import type { LocalAuthorizationList, LocalAuthorizationSettings } from '../authorization/index.js';
 import type { ChargingRateUnit } from '../smart-charging/charging-profile.js';
 import type { SmartChargingRules } from '../smart-charging/smart-charging.js';
+import { LOWEST_SEVERITY, type VariableMonitoring } from '../monitoring/index.js';
 import { SMART_CHARGING_CAPACITY, SMART_CHARGING_CTRLR } from '../../ocpp/v201/device-model/smart-charging-variables.js';
 import type { HostHealthLive } from '../../ocpp/v201/device-model/health-variables.js';
 import type { DeviceConfiguration } from './station-settings.js';
@@ -74,8 +75,8 @@ export interface V201ConfigurationSources {
   adapter: () => ProtocolAdapter;
   /** SmartChargingCtrlr.Entries: how many charging profiles are installed (the service may be made after the model). */
   installedProfiles?: () => number;
-  /** MonitoringCtrlr.ActiveMonitoringLevel: the monitoring service's level (the service is made with the adapter, after the model). */
-  monitoringLevel?: () => number;
+  /** MonitoringCtrlr.ActiveMonitoringLevel and ActiveMonitoringBase: the monitoring service's (made with the adapter, after the model). */
+  monitoring?: () => Pick<VariableMonitoring, 'level' | 'base'> | undefined;
   /** OCPPCommCtrlr.ReconnectCount: the OCPP client's count (the client is made after the model); without it, no such variable. */
   reconnectCount?: () => number;
   /** The Controller variables' source; default: this host, read from the OS (storage.dir's filesystem, the transaction journal in it). */
@@ -128,7 +129,7 @@ export function v201DeviceConfiguration(config: StationConfig, firmware: string,
       faultActive: (fault, evseId) => (fault === 'meter' ? meterFailed(evseId) : faultsOn(evseId).includes(fault)),
       deviceProblemActive: (device, evseId) => device === 'token-reader' && readerFailing(evseId),
       smartCharging: { installedProfiles: () => sources.installedProfiles?.() ?? 0 },
-      monitoring: { level: () => sources.monitoringLevel?.() ?? 9 },
+      monitoring: { level: () => sources.monitoring?.()?.level ?? LOWEST_SEVERITY, base: () => sources.monitoring?.()?.base ?? 'All' },
     },
     (m) => log.warning(`device model: ${m}`),
   );

@@ -146,11 +146,15 @@ export class LogRequests {
     } catch (err) {
       if (run.canceled) return;
       const status = statusOf(err);
-      const kind = err instanceof UploadError ? err.kind : 'local';
-      log.warning(`log upload ${run.fileName} to ${maskUrl(target)} failed (${kind}): ${(err as Error).message}`);
+      // upload() said why (masked); an error from before it did not.
+      if (!(err instanceof UploadError)) log.warning(`log ${run.fileName} not uploaded: ${maskUrl((err as Error).message)}`);
       // A refusal or a scheme the station lacks will not change by asking again.
-      if (status !== 'UploadFailure' || retriesLeft <= 0) return this.finish(run, status); // N01.FR.10, after all retries
+      if (status !== 'UploadFailure' || retriesLeft <= 0) {
+        log.warning(`log ${run.fileName}: ${status}`);
+        return this.finish(run, status); // N01.FR.10, after all retries
+      }
       const intervalS = Math.max(0, run.request.retryIntervalS ?? this.options.defaultRetryIntervalS ?? 30);
+      log.info(`log ${run.fileName}: trying again in ${intervalS} s (${retriesLeft} retries left)`);
       run.retryTimer = this.options.clock.setTimeout(() => void this.attempt(run, retriesLeft - 1), intervalS * 1000);
     }
   }

@@ -1,8 +1,8 @@
 import { JsonFileStore } from '../../store/json-file-store.js';
-import { MONITOR_TYPES, type Monitor, type MonitoredVariable, type MonitorType } from './monitor.js';
+import { MONITOR_ORIGINS, MONITOR_TYPES, type Monitor, type MonitoredVariable, type MonitorOrigin, type MonitorType } from './monitor.js';
 
 /**
- * The monitors on disk (N07.FR.13: they outlive a reboot), with the monitoring level and which
+ * The monitors on disk (N07.FR.13: they outlive a reboot), with the monitoring level and base, and which
  * threshold monitors are tripped (N07.FR.14: a clear after a reboot is still reported). One JSON
  * file in storage.dir, rewritten whole through JsonFileStore (write, sync, rename). An entry that no
  * longer reads as a monitor is skipped with a warning.
@@ -10,8 +10,15 @@ import { MONITOR_TYPES, type Monitor, type MonitoredVariable, type MonitorType }
 
 const STORE_NAME = 'variable-monitors';
 
+/** N03: which monitors are active besides the custom ones. */
+export type MonitoringBase = 'All' | 'FactoryDefault' | 'HardWiredOnly';
+const BASES: readonly MonitoringBase[] = ['All', 'FactoryDefault', 'HardWiredOnly'];
+
 export interface StoredMonitoring {
+  /** The custom and preconfigured monitors (hard-wired ones are the firmware's, not stored). */
   monitors: Monitor[];
+  /** The base last set by the CSMS (N03); undefined: never set. */
+  base?: MonitoringBase;
   /** The level set by the CSMS (N05); undefined: never set. */
   level?: number;
   /** Ids of the threshold monitors beyond their threshold when last looked at. */
@@ -21,6 +28,7 @@ export interface StoredMonitoring {
 interface StoredFile {
   format: 1;
   monitors: unknown[];
+  base?: unknown;
   level?: unknown;
   tripped?: unknown;
 }
@@ -46,13 +54,17 @@ export class MonitorStore {
     }
     const level = isSeverity(stored.level) ? stored.level : undefined;
     const tripped = Array.isArray(stored.tripped) ? stored.tripped.filter((id): id is number => Number.isSafeInteger(id)) : [];
-    return level === undefined ? { monitors, tripped } : { monitors, level, tripped };
+    const state: StoredMonitoring = { monitors, tripped };
+    if (level !== undefined) state.level = level;
+    if (BASES.includes(stored.base as MonitoringBase)) state.base = stored.base as MonitoringBase;
+    return state;
   }
 
   /** Throws when the file cannot be written. */
   save(state: StoredMonitoring): void {
     const file: StoredFile = { format: 1, monitors: state.monitors, tripped: state.tripped };
     if (state.level !== undefined) file.level = state.level;
+    if (state.base !== undefined) file.base = state.base;
     this.#files.write(STORE_NAME, file);
   }
 }
@@ -78,9 +90,11 @@ function reviveTarget(raw: unknown): MonitoredVariable | undefined {
 function revive(entry: unknown): Monitor | undefined {
   if (!isFields(entry)) return undefined;
   const { id, type, value, severity, transaction } = entry;
-  if (!Number.isSafeInteger(id) || !MONITOR_TYPES.includes(type as MonitorType)) return undefined;
+  // Files from before origins were kept hold only the CSMS' monitors.
+  const origin = entry['origin'] ?? 'custom';
+  if (!Number.isSafeInteger(id) || !MONITOR_TYPES.includes(type as MonitorType) || !MONITOR_ORIGINS.includes(origin as MonitorOrigin) || origin === 'hardwired') return undefined;
   if (typeof value !== 'number' || !Number.isFinite(value) || !isSeverity(severity) || typeof transaction !== 'boolean') return undefined;
   const target = reviveTarget(entry['target']);
   if (!target) return undefined;
-  return { id: id as number, target, type: type as MonitorType, value, severity, transaction };
+  return { id: id as number, target, type: type as MonitorType, value, severity, transaction, origin: origin as MonitorOrigin };
 }

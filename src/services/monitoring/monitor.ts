@@ -10,6 +10,14 @@ export const MONITOR_TYPES: readonly MonitorType[] = ['UpperThreshold', 'LowerTh
 /** Why an event was raised: a threshold crossed (or back), a change, a period passed (Part 2 EventTriggerEnumType). */
 export type MonitorTrigger = 'Alerting' | 'Delta' | 'Periodic';
 
+/**
+ * Who made a monitor (Part 2 EventNotificationEnumType): the CSMS (custom), the manufacturer as a
+ * default the CSMS may change or remove (preconfigured, N03/N04.FR.15), or the firmware, fixed
+ * (hardwired: never changed or removed, N04.FR.18).
+ */
+export type MonitorOrigin = 'custom' | 'preconfigured' | 'hardwired';
+export const MONITOR_ORIGINS: readonly MonitorOrigin[] = ['custom', 'preconfigured', 'hardwired'];
+
 /** The variable a monitor watches, as the device model addresses it. */
 export interface MonitoredVariable {
   component: string;
@@ -30,6 +38,7 @@ export interface Monitor {
   severity: number;
   /** Only evaluated while a transaction runs (on the target's EVSE, or anywhere for a station-wide one). */
   transaction: boolean;
+  origin: MonitorOrigin;
 }
 
 /** What evaluation remembers between two looks at a monitor. */
@@ -44,6 +53,7 @@ export interface MonitorState {
 
 export interface MonitorEvent {
   monitorId: number;
+  origin: MonitorOrigin;
   target: MonitoredVariable;
   severity: number;
   trigger: MonitorTrigger;
@@ -95,6 +105,7 @@ export function initialState(monitor: Monitor, actual: string | undefined, nowMs
 export function evaluateMonitor(monitor: Monitor, state: MonitorState, actual: string | undefined, nowMs: number): Evaluation {
   const event = (trigger: MonitorTrigger, actualValue: string, cleared = false): MonitorEvent => ({
     monitorId: monitor.id,
+    origin: monitor.origin,
     target: monitor.target,
     severity: monitor.severity,
     trigger,

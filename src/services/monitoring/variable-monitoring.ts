@@ -1,16 +1,27 @@
 import type { Clock, TimerHandle } from '../../station/clock.js';
 import { evaluateMonitor, initialState, type Monitor, type MonitoredVariable, type MonitorEvent, type MonitorState, type MonitorType } from './monitor.js';
-import type { MonitorStore } from './monitor-store.js';
+import type { MonitoringBase, MonitorStore, StoredMonitoring } from './monitor-store.js';
 
 /**
  * The station's variable monitors (2.0.1 N04-N08, version-neutral): kept durably, looked at once a
  * second against the live values, and their events handed on, those above the monitoring level
  * held back (N05.FR.03, N07.FR.15). Which variables exist and what a monitor may watch is the
  * protocol adapter's to check; this keeps the monitors and evaluates them.
+ *
+ * Three kinds live side by side: the CSMS' own (custom), the manufacturer's defaults (preconfigured,
+ * installed on first start and by SetMonitoringBase, changed or removed by the CSMS at will), and the
+ * firmware's fixed ones (hardwired: listed in reports so their events can name them, never changed
+ * or removed, and not evaluated here: the firmware raises their events where it sees the fault).
+ * Each kind has its own id range, so a custom id never collides with a default's.
  */
 
 export const LOWEST_SEVERITY = 9;
 const TICK_MS = 1000;
+const PRECONFIGURED_IDS = 1_000_000;
+const HARDWIRED_IDS = 2_000_000;
+
+/** A monitor the firmware brings (preconfigured or hardwired): everything but its id and origin. */
+export type MonitorDefinition = Omit<Monitor, 'id' | 'origin'>;
 
 export interface MonitorRequest {
   /** Replaces the monitor of this id (N04.FR.12); without it a new id is given (N04.FR.11). */
@@ -30,6 +41,10 @@ export interface VariableMonitoringOptions {
   read(target: MonitoredVariable): string | undefined;
   /** Where monitors are kept; without it, in memory only. */
   store?: MonitorStore;
+  /** The manufacturer's default monitors (N03 FactoryDefault). */
+  preconfigured?: readonly MonitorDefinition[];
+  /** The firmware's fixed monitors (its fault notifications). */
+  hardwired?: readonly MonitorDefinition[];
   /** An event to send (already past the monitoring level). */
   emit(event: MonitorEvent): void;
   /** MonitoringCtrlr.Enabled: while false nothing is evaluated. Default always. */
@@ -55,13 +70,22 @@ export function sameTarget(a: MonitoredVariable, b: MonitoredVariable): boolean 
 export class VariableMonitoring {
   readonly #monitors = new Map<number, Monitor>();
   readonly #states = new Map<number, MonitorState>();
+  readonly #hardwired: readonly Monitor[];
   #level: number | undefined;
+  #base: MonitoringBase = 'All';
   #timer: TimerHandle | undefined;
 
   constructor(private readonly options: VariableMonitoringOptions) {
+    this.#hardwired = (options.hardwired ?? []).map((d, i) => ({ ...d, id: HARDWIRED_IDS + i + 1, origin: 'hardwired' }));
     const stored = options.store?.load();
-    if (!stored) return;
+    if (!stored || (stored.monitors.length === 0 && stored.base === undefined && stored.level === undefined)) {
+      // First start: the manufacturer's defaults are in force.
+      for (const monitor of this.#preconfigured()) this.#install(monitor);
+      if (this.#monitors.size > 0) this.#save();
+      return;
+    }
     this.#level = stored.level;
+    this.#base = stored.base ?? 'All';
     const now = options.clock.nowMs();
     for (const monitor of stored.monitors) {
       this.#monitors.set(monitor.id, monitor);
@@ -80,12 +104,45 @@ export class VariableMonitoring {
     this.#timer = undefined;
   }
 
+  /** Every monitor, the hard-wired ones included, by id. */
   list(): Monitor[] {
-    return [...this.#monitors.values()].sort((a, b) => a.id - b.id);
+    return [...this.#monitors.values(), ...this.#hardwired].sort((a, b) => a.id - b.id);
   }
 
   get(id: number): Monitor | undefined {
-    return this.#monitors.get(id);
+    return this.#monitors.get(id) ?? this.#hardwired.find((m) => m.id === id);
+  }
+
+  /** The hard-wired monitor on a variable, if the firmware has one. */
+  hardWiredOn(target: MonitoredVariable): Monitor | undefined {
+    return this.#hardwired.find((m) => sameTarget(m.target, target));
+  }
+
+  /** N03: the monitoring base last set (All until the CSMS sets one). */
+  get base(): MonitoringBase {
+    return this.#base;
+  }
+
+  /**
+   * N03 SetMonitoringBase. All: the defaults that are missing come back, custom and changed ones
+   * stay (N03.FR.03). FactoryDefault: every custom monitor goes, the defaults as the manufacturer
+   * made them (N03.FR.04). HardWiredOnly: custom and defaults go (N03.FR.05). False when that could
+   * not be stored (nothing changed then).
+   */
+  setBase(base: MonitoringBase): boolean {
+    const monitors = new Map(this.#monitors);
+    const states = new Map(this.#states);
+    const before = this.#base;
+    if (base !== 'All') {
+      this.#monitors.clear();
+      this.#states.clear();
+    }
+    if (base !== 'HardWiredOnly') for (const monitor of this.#preconfigured()) if (!this.#monitors.has(monitor.id)) this.#install(monitor);
+    this.#base = base;
+    if (this.#save()) return true;
+    this.#restore(monitors, states);
+    this.#base = before;
+    return false;
   }
 
   /** The monitoring level: events of a greater severity number are not sent. */
@@ -109,12 +166,14 @@ export class VariableMonitoring {
     if (!Number.isInteger(severity) || severity < 0 || severity > LOWEST_SEVERITY) return rejected(`severity ${severity} is not within 0..9`);
     if (type === 'Delta' && value < 0) return rejected('a Delta monitor needs a value of 0 or more'); // N04.FR.14
     if ((type === 'Periodic' || type === 'PeriodicClockAligned') && !(value >= 1)) return rejected('a period of at least 1 s');
+    if (id !== undefined && this.#hardwired.some((m) => m.id === id)) return rejected(`monitor ${id} is hard-wired`); // N04.FR.18
     const existing = id === undefined ? undefined : this.#monitors.get(id);
     if (id !== undefined && !existing) return rejected(`no monitor ${id}`); // N04.FR.13
     if (existing && !sameTarget(existing.target, target)) return rejected(`monitor ${id} watches another variable`); // N04.FR.16
-    const duplicate = [...this.#monitors.values()].find((m) => m.id !== id && m.type === type && m.severity === severity && sameTarget(m.target, target));
+    const duplicate = this.list().find((m) => m.id !== id && m.type === type && m.severity === severity && sameTarget(m.target, target));
     if (duplicate) return { status: 'Duplicate', id: duplicate.id, reason: `monitor ${duplicate.id} has that type and severity` }; // N04.FR.10
-    const monitor: Monitor = { id: id ?? this.#nextId(), target, type, value, severity, transaction: request.transaction ?? false };
+    // N04.FR.15: a default the CSMS replaced is its own from then on.
+    const monitor: Monitor = { id: id ?? this.#nextId(), target, type, value, severity, transaction: request.transaction ?? false, origin: 'custom' };
     const previousState = this.#states.get(monitor.id);
     this.#monitors.set(monitor.id, monitor);
     // N07.FR.11: a replaced threshold keeps whether it was tripped; the next look says whether the new one clears or trips.
@@ -128,8 +187,9 @@ export class VariableMonitoring {
     return rejected('the monitor could not be stored');
   }
 
-  /** N06: 'NotFound' for an unknown id; a tripped threshold removed sends no clear (N07.FR.12). */
+  /** N06: 'NotFound' for an unknown id, 'Rejected' for a hard-wired one; a tripped threshold removed sends no clear (N07.FR.12). */
   clear(id: number): 'Accepted' | 'NotFound' | 'Rejected' {
+    if (this.#hardwired.some((m) => m.id === id)) return 'Rejected';
     const monitor = this.#monitors.get(id);
     if (!monitor) return 'NotFound';
     const state = this.#states.get(id);
@@ -139,18 +199,6 @@ export class VariableMonitoring {
     this.#monitors.set(id, monitor);
     if (state) this.#states.set(id, state);
     return 'Rejected';
-  }
-
-  /** Removes every monitor the CSMS set (N03 FactoryDefault, HardWiredOnly: this station has no preconfigured ones); false when that could not be stored. */
-  clearAll(): boolean {
-    const monitors = new Map(this.#monitors);
-    const states = new Map(this.#states);
-    this.#monitors.clear();
-    this.#states.clear();
-    if (this.#save()) return true;
-    for (const [id, m] of monitors) this.#monitors.set(id, m);
-    for (const [id, st] of states) this.#states.set(id, st);
-    return false;
   }
 
   /** One look at every monitor (the timer's; tests call it too). */
@@ -178,9 +226,26 @@ export class VariableMonitoring {
     }
   }
 
+  #preconfigured(): Monitor[] {
+    return (this.options.preconfigured ?? []).map((d, i) => ({ ...d, id: PRECONFIGURED_IDS + i + 1, origin: 'preconfigured' }));
+  }
+
+  #install(monitor: Monitor): void {
+    this.#monitors.set(monitor.id, monitor);
+    this.#states.set(monitor.id, initialState(monitor, this.#read(monitor.target), this.options.clock.nowMs()));
+  }
+
+  #restore(monitors: ReadonlyMap<number, Monitor>, states: ReadonlyMap<number, MonitorState>): void {
+    this.#monitors.clear();
+    this.#states.clear();
+    for (const [id, m] of monitors) this.#monitors.set(id, m);
+    for (const [id, st] of states) this.#states.set(id, st);
+  }
+
+  /** The next custom id: below the defaults' range. */
   #nextId(): number {
     let max = 0;
-    for (const id of this.#monitors.keys()) max = Math.max(max, id);
+    for (const id of this.#monitors.keys()) if (id < PRECONFIGURED_IDS) max = Math.max(max, id);
     return max + 1;
   }
 
@@ -188,8 +253,10 @@ export class VariableMonitoring {
     if (!this.options.store) return true;
     const tripped = [...this.#states].filter(([, s]) => s.tripped).map(([id]) => id);
     try {
-      const level = this.#level;
-      this.options.store.save(level === undefined ? { monitors: this.list(), tripped } : { monitors: this.list(), level, tripped });
+      const monitors = [...this.#monitors.values()].sort((a, b) => a.id - b.id);
+      const state: StoredMonitoring = { monitors, tripped, base: this.#base };
+      if (this.#level !== undefined) state.level = this.#level;
+      this.options.store.save(state);
       return true;
     } catch (err) {
       this.options.onWarning?.(`cannot store the monitors: ${(err as Error).message}`);

@@ -3,7 +3,7 @@ import type { Logger } from '../../process/logger.js';
 import { systemClock, type Clock } from '../../station/clock.js';
 import type { SecurityLog } from '../../store/security-log.js';
 import type { TransactionJournal } from '../../store/transaction-journal.js';
-import { TransactionMessageQueue } from '../transactions/transaction-queue.js';
+import { eventQueue, type TransactionMessageQueue } from '../transactions/transaction-queue.js';
 import { SECURITY_EVENTS, type RecordedSecurityEvent, type SecurityEvent } from './security-event-types.js';
 
 /** A security event as the version's message: the adapter's encoding (2.0.1 SecurityEventNotification). */
@@ -43,16 +43,8 @@ export class SecurityEvents {
 
   constructor(private readonly options: SecurityEventsOptions) {
     this.#clock = options.clock ?? systemClock;
-    this.queue = new TransactionMessageQueue({
-      send: options.send,
-      store: options.store,
-      initial: options.store?.pending,
-      ready$: options.ready$,
-      attempts: options.attempts,
-      retryIntervalS: options.retryIntervalS,
-      onAnswer: () => undefined,
-      log: options.log,
-    });
+    const { send, store, ready$, attempts, retryIntervalS, log } = options;
+    this.queue = eventQueue({ send, store, ready$, attempts, retryIntervalS, log });
   }
 
   raise(event: SecurityEvent, at: Date = this.#clock.now()): void {

@@ -227,3 +227,14 @@ export class TransactionMessageQueue {
     for (const w of this.idleWaiters.splice(0)) w();
   }
 }
+
+/** Where events wait: a journal of its own, with what was left from before a restart. */
+export type EventStore = QueueStore & { readonly pending: StoredMessage[] };
+
+/**
+ * A durable queue of events (security events, monitor events) rather than transaction messages:
+ * what waited before a restart goes first, and an answer says nothing to keep.
+ */
+export function eventQueue(options: Pick<TransactionQueueOptions, 'send' | 'ready$' | 'attempts' | 'retryIntervalS' | 'log' | 'clock'> & { store?: EventStore }): TransactionMessageQueue {
+  return new TransactionMessageQueue({ ...options, initial: options.store?.pending, onAnswer: () => undefined });
+}

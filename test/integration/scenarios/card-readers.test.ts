@@ -62,7 +62,8 @@ for (const version of VERSIONS) {
         assert.equal(tokenReaderEvents(d).length, 1);
         assert.deepEqual(raised!.component, { name: 'TokenReader', evse: { id: 1 } });
         assert.equal(raised!.variable.name, 'Problem');
-        assert.equal(raised!.eventNotificationType, 'HardWiredNotification');
+        assert.equal(raised!.eventNotificationType, 'HardWiredMonitor');
+        assert.equal(typeof raised!.variableMonitoringId, 'number');
         assert.equal(raised!.trigger, 'Alerting');
         assert.equal(raised!.cleared, undefined);
         assert.match(raised!.techInfo ?? '', /^reader front \(simulated\): .*gone/);

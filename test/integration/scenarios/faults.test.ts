@@ -7,7 +7,7 @@ import { assertContiguous, txEvents, waitForTx } from '../v201/rig.js';
 
 /**
  * Hardware faults, both versions (1.6 4.9 / 7.6 ChargePointErrorCode; 2.0.1 G01, E06 and
- * NotifyEvent HardWiredNotification): the relay opens, the connector is Faulted, a running
+ * NotifyEvent from a HardWiredMonitor): the relay opens, the connector is Faulted, a running
  * transaction ends, and the connector comes back when the fault clears (a welded contactor: only
  * after the local action). What names the failing device is the version's: 1.6 the
  * StatusNotification's errorCode and info, 2.0.1 a NotifyEvent. 2.0.1-only cases (a silent meter

@@ -89,7 +89,7 @@ describe('OCPP 2.0.1 integration: security events of failed connections (A00, A0
     await until(() => failedAttempts() >= before + 2, 5000, 'two more failed attempts');
     assert.equal(loggedOfType(agent, 'InvalidCsmsCertificate').length, 1, 'once for the whole streak');
     // A04.FR.02: critical, so it waits on disk with this start's event.
-    assert.equal(agent.securityJournal!.pending.length, 2);
+    assert.equal(agent.eventJournals.security!.pending.length, 2);
 
     // The CSMS gets a certificate from the CA the station trusts, on the same address.
     fronts.splice(fronts.indexOf(bad), 1);
@@ -106,7 +106,7 @@ describe('OCPP 2.0.1 integration: security events of failed connections (A00, A0
     assert.equal(events[1]!.timestamp, entry!.timestamp, 'the time of the failure, as in the security log');
     const accepted = csms.station(ID)!.messages.find((m) => m.direction === 'toStation' && m.kind === 'callResult' && m.action === 'BootNotification')!.seq;
     assert.ok(callRecords(csms, 'SecurityEventNotification').every((m) => m.seq > accepted), 'A04: only after Accepted');
-    await until(() => agent.securityJournal!.pending.length === 0, 3000, 'answered: off the disk');
+    await until(() => agent.eventJournals.security!.pending.length === 0, 3000, 'answered: off the disk');
 
     // The connection succeeded: a new streak of failures raises it again.
     await fronts.pop()!.close();
@@ -129,11 +129,11 @@ describe('OCPP 2.0.1 integration: security events of failed connections (A00, A0
     const logged = loggedOfType(agent, 'FailedToAuthenticationAtCsms');
     assert.equal(logged.length, 1, 'once for the whole streak');
     assert.match(logged[0]!.techInfo ?? '', new RegExp(`^HTTP 401 connecting to 127\\.0\\.0\\.1:${csms.port}`));
-    assert.equal(agent.securityJournal!.pending.length, 1, 'only StartupOfTheDevice waits for the CSMS');
+    assert.equal(agent.eventJournals.security!.pending.length, 1, 'only StartupOfTheDevice waits for the CSMS');
     // The CSMS takes the station's password now.
     passwords[ID] = PASSWORD;
     await waitForAccepted(csms, agent, 8000);
-    await until(() => agent.securityJournal!.pending.length === 0, 3000, 'answered');
+    await until(() => agent.eventJournals.security!.pending.length === 0, 3000, 'answered');
     await sleep(200);
     assert.deepEqual(
       calls<SecurityEventNotificationRequest>(csms, 'SecurityEventNotification').map((e) => e.type),

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import type { EventDataType, NotifyEventRequest } from 'ocpp-messages/v2.0/NotifyEventRequest.js';
+import type { NotifyMonitoringReportRequest, VariableMonitoringType } from 'ocpp-messages/v2.0/NotifyMonitoringReportRequest.js';
 import {
   afterEachTest,
   assertContiguous,
@@ -52,6 +53,17 @@ async function problemVariables(rig: Rig): Promise<Array<string | undefined>> {
   return answer.getVariableResult.map((r) => r.attributeValue);
 }
 
+/** The hard-wired monitor GetMonitoringReport lists on a variable (N02.FR.08). */
+async function hardWiredMonitorOn(rig: Rig, component: { name: string; evse?: { id: number } }, variable: string): Promise<VariableMonitoringType> {
+  const requestId = 900 + calls(rig.csms, 'NotifyMonitoringReport').length;
+  assert.deepEqual(await rig.csms.call(ID, 'GetMonitoringReport', { requestId, componentVariable: [{ component, variable: { name: variable } }] }), { status: 'Accepted' });
+  let report: NotifyMonitoringReportRequest | undefined;
+  await until(() => (report = calls<NotifyMonitoringReportRequest>(rig.csms, 'NotifyMonitoringReport').find((r) => r.requestId === requestId)) !== undefined, 4000, 'NotifyMonitoringReport');
+  const [monitor] = report!.monitor ?? [];
+  assert.equal(monitor?.variableMonitoring.length, 1);
+  return monitor!.variableMonitoring[0]!;
+}
+
 const fastMeter: ConfigChanges = (doc) => (doc['meter'] = { ...doc['meter'], failAfterPolls: 3, retries: 0, timeoutMs: 100 });
 
 describe('OCPP 2.0.1 integration: hardware faults (G01, E06, NotifyEvent)', function () {
@@ -69,7 +81,11 @@ describe('OCPP 2.0.1 integration: hardware faults (G01, E06, NotifyEvent)', func
     assert.equal(relayClosed(agent), false, 'the relay opens');
     assert.deepEqual(raised.component, { name: 'FiscalMetering', evse: { id: 1 } });
     assert.equal(raised.variable.name, 'Problem');
-    assert.equal(raised.eventNotificationType, 'HardWiredNotification');
+    // From the firmware's hard-wired monitor on the variable, which GetMonitoringReport lists (N07.FR.06, N02).
+    assert.equal(raised.eventNotificationType, 'HardWiredMonitor');
+    const listed = await hardWiredMonitorOn(rig, { name: 'FiscalMetering', evse: { id: 1 } }, 'Problem');
+    assert.equal(raised.variableMonitoringId, listed.id);
+    assert.deepEqual([listed.type, listed.value, listed.severity], ['UpperThreshold', 0, 1]);
     assert.equal(raised.trigger, 'Alerting');
     assert.equal(raised.transactionId, txId);
     assert.match(raised.techInfo ?? '', /time/i);

@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import type { GetLogResponse, LogStatusNotificationRequest } from 'ocpp-messages/v2.0/index.js';
 import type { DevCsms } from '../../../tools/dev-csms/dev-csms.js';
 import { ARCHIVE_MEMBERS } from '../../../src/services/diagnostics/archive.js';
 import { UploadServer, unpackTarGz } from '../upload-server.js';
-import { afterEachTest, assertNoCallErrors, calls, ID, sleep, startRig, until } from './rig.js';
+import { afterEachTest, assertNoCallErrors, calls, ID, logLines, sleep, startRig, until } from './rig.js';
+import { serverTls, tlsFixture } from '../../services/diagnostics/upload-kit.js';
 
 /**
  * N01 GetLog against the dev CSMS, uploaded to a real HTTP server on 127.0.0.1: the archive
@@ -104,6 +106,31 @@ describe('OCPP 2.0.1 integration: GetLog (N01) to a real upload server', functio
       { status: 'PermissionDenied', requestId: 44 },
     ]);
     assert.equal(server.received.length, 1);
+  });
+
+  it('HTTPS: the server is verified against ocpp.caFile as the OCPP connection is; one signed by another CA is UploadFailure after the retries', async () => {
+    const secure = await UploadServer.start(serverTls);
+    try {
+      const { csms } = await startRig({ config: (doc) => (doc['ocpp'] = { ...doc['ocpp'], caFile: tlsFixture('ca.pem') }) });
+      await csms.call(ID, 'GetLog', { logType: 'DiagnosticsLog', requestId: 46, log: { remoteLocation: secure.url('/logs/') } });
+      assert.deepEqual((await statusesUntil(csms, 'Uploaded')).at(-1), { status: 'Uploaded', requestId: 46 });
+      assert.equal(secure.received.length, 1);
+    } finally {
+      await secure.stop();
+    }
+    const untrusted = await UploadServer.start({ key: readFileSync(tlsFixture('other-server.key')), cert: readFileSync(tlsFixture('other-server.pem')) });
+    try {
+      const { csms } = await startRig({ config: (doc) => (doc['ocpp'] = { ...doc['ocpp'], caFile: tlsFixture('ca.pem') }) });
+      await csms.call(ID, 'GetLog', { logType: 'DiagnosticsLog', requestId: 47, retries: 1, retryInterval: 1, log: { remoteLocation: untrusted.url('/logs/') } });
+      assert.deepEqual(await statusesUntil(csms, 'UploadFailure'), [
+        { status: 'Uploading', requestId: 47 },
+        { status: 'UploadFailure', requestId: 47 },
+      ]);
+      assert.equal(untrusted.received.length, 0, 'nothing sent to a server that could not be verified');
+      assert.ok(logLines.some((l) => /upload of .* failed \(tls\): .*certificate/.test(l)), 'the log says why');
+    } finally {
+      await untrusted.stop();
+    }
   });
 
   it('a malformed URL is BadMessage; an unknown scheme NotSupportedOperation', async () => {

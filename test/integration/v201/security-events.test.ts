@@ -67,14 +67,14 @@ function assertAnswered(csms: DevCsms): void {
 async function oneEventWaitingOffline(): Promise<{ file: string; port: number }> {
   const { csms, agent, file } = await startRig();
   await waitForSecurityEvents(csms, 1);
-  await until(() => agent.securityJournal!.pending.length === 0, 2000, 'answered');
+  await until(() => agent.eventJournals.security!.pending.length === 0, 2000, 'answered');
   const port = csms.port;
   await stopCsms(csms);
   await stopAgent(agent);
   // Restarted while the CSMS is down: ResetOrReboot is raised offline.
   const offline = await startAgent(file);
   await sleep(300);
-  assert.equal(offline.agent.securityJournal!.pending.length, 1, 'the event waits on disk');
+  assert.equal(offline.agent.eventJournals.security!.pending.length, 1, 'the event waits on disk');
   await stopAgent(offline.agent);
   return { file, port };
 }
@@ -90,7 +90,7 @@ describe('OCPP 2.0.1 integration: security events (A04), triggered boot (B01.FR.
     assert.ok(!Number.isNaN(Date.parse(event!.timestamp)));
     const record = callRecords(csms, 'SecurityEventNotification')[0]!;
     assert.ok(record.seq > acceptedAt(csms), 'B01.FR.08: only after the boot was accepted');
-    await until(() => agent.securityJournal!.pending.length === 0, 2000, 'the event off the disk once answered');
+    await until(() => agent.eventJournals.security!.pending.length === 0, 2000, 'the event off the disk once answered');
     assertAnswered(csms);
     await sleep(200);
     assert.deepEqual(more, []);
@@ -115,14 +115,14 @@ describe('OCPP 2.0.1 integration: security events (A04), triggered boot (B01.FR.
     assert.equal(calls<BootNotificationRequest>(csms, 'BootNotification').length, 2);
     // Stopped as by kill -9 (stopAgent's power cut): the agent crashed, as far as it can tell.
     assert.equal(calls<BootNotificationRequest>(csms, 'BootNotification')[1]!.reason, 'ApplicationReset');
-    await until(() => restarted.agent.securityJournal!.pending.length === 0, 2000, 'answered');
+    await until(() => restarted.agent.eventJournals.security!.pending.length === 0, 2000, 'answered');
     await stopAgent(restarted.agent, 'clean');
     // A clean stop (systemctl restart) and a start on the same machine: LocalReset.
     const again = await startAgent(file);
     await waitForAccepted(csms, again.agent);
     assert.equal(calls<BootNotificationRequest>(csms, 'BootNotification')[2]!.reason, 'LocalReset');
     await waitForSecurityEvents(csms, 3);
-    await until(() => again.agent.securityJournal!.pending.length === 0, 2000, 'answered');
+    await until(() => again.agent.eventJournals.security!.pending.length === 0, 2000, 'answered');
     await stopAgent(again.agent);
     // The machine booted again: the kernel drew another boot id.
     const booted = await startAgent(file, { kernelBootId: () => `not-${readKernelBootId() ?? 'linux'}` });
@@ -130,7 +130,7 @@ describe('OCPP 2.0.1 integration: security events (A04), triggered boot (B01.FR.
     const afterBoot = await waitForSecurityEvents(csms, 4);
     assert.equal(afterBoot[3]!.type, 'StartupOfTheDevice');
     assert.equal(calls<BootNotificationRequest>(csms, 'BootNotification')[3]!.reason, 'PowerUp');
-    await until(() => booted.agent.securityJournal!.pending.length === 0, 2000, 'answered');
+    await until(() => booted.agent.eventJournals.security!.pending.length === 0, 2000, 'answered');
     assert.deepEqual(
       securityLogOf(booted.agent).map((e) => e.type),
       ['StartupOfTheDevice', 'ResetOrReboot', 'ResetOrReboot', 'StartupOfTheDevice'],
@@ -182,7 +182,7 @@ describe('OCPP 2.0.1 integration: security events (A04), triggered boot (B01.FR.
     const { file, port } = await oneEventWaitingOffline();
     // ... and the agent restarts again before the CSMS is back: nothing is lost.
     const back = await startAgent(file);
-    assert.equal(back.agent.securityJournal!.pending.length, 2, 'both events on disk');
+    assert.equal(back.agent.eventJournals.security!.pending.length, 2, 'both events on disk');
     assert.equal(back.agent.adapter.queue.length, 0, 'not in the transaction queue: GetTransactionStatus is not affected');
     const csms2 = await startCsms({ port });
     await waitForAccepted(csms2, back.agent, 8000);
@@ -193,7 +193,7 @@ describe('OCPP 2.0.1 integration: security events (A04), triggered boot (B01.FR.
     );
     assert.ok(Date.parse(events[0]!.timestamp) < Date.parse(events[1]!.timestamp), 'oldest first, each with the time it happened');
     assert.ok(callRecords(csms2, 'SecurityEventNotification').every((m) => m.seq > acceptedAt(csms2)), 'only after the boot was accepted');
-    await until(() => back.agent.securityJournal!.pending.length === 0, 2000, 'answered: off the disk');
+    await until(() => back.agent.eventJournals.security!.pending.length === 0, 2000, 'answered: off the disk');
     assertAnswered(csms2);
     assert.deepEqual(
       new SecurityLog(storageOf(file)).entries().map((e) => e.type),

@@ -8,7 +8,7 @@ import { MonitorStore } from '../../../src/services/monitoring/monitor-store.js'
 import { VariableMonitoring } from '../../../src/services/monitoring/variable-monitoring.js';
 
 const POWER = { component: 'EVSE', evseId: 1, variable: 'Power' };
-const monitor = (type: Monitor['type'], value: number, severity = 5): Monitor => ({ id: 1, target: POWER, type, value, severity, transaction: false });
+const monitor = (type: Monitor['type'], value: number, severity = 5): Monitor => ({ id: 1, target: POWER, type, value, severity, transaction: false, origin: 'custom' });
 
 describe('monitoring: evaluation of one monitor', () => {
   it('UpperThreshold trips above the value, not on it, once, and clears on the way back (N07.FR.16, N07.FR.02)', () => {
@@ -147,11 +147,11 @@ describe('monitoring: the service', () => {
     assert.deepEqual(stored.tripped, []);
   });
 
-  it('an entry that does not read as a monitor is skipped with a warning; the others are kept', () => {
+  it('an entry that does not read as a monitor is skipped with a warning; the others are kept (one of a file without origins is custom)', () => {
     const good = { id: 3, target: POWER, type: 'Delta', value: 5, severity: 1, transaction: false };
     writeFileSync(path.join(dir, 'variable-monitors.json'), JSON.stringify({ format: 1, monitors: [good, { id: 4, type: 'Sometimes' }], level: 42 }));
     const m = build();
-    assert.deepEqual(m.list(), [good]);
+    assert.deepEqual(m.list(), [{ ...good, origin: 'custom' }]);
     assert.equal(m.level, 9);
     assert.equal(warnings.length, 1);
   });

@@ -27,9 +27,12 @@ export function targetOf(component: ComponentType, variable: { name: string; ins
   return target;
 }
 
+const NOTIFICATION_TYPE = { custom: 'CustomMonitor', preconfigured: 'PreconfiguredMonitor', hardwired: 'HardWiredMonitor' } as const;
+
 /**
- * A monitor's event as NotifyEvent data: a CustomMonitor (the CSMS set it), with the component,
- * variable and variableMonitoringId that caused it (N07.FR.06); cleared only on a threshold's way back.
+ * A monitor's event as NotifyEvent data: who made the monitor (EventNotificationEnumType), with the
+ * component, variable and variableMonitoringId that caused it (N07.FR.06); cleared only on a
+ * threshold's way back.
  */
 export function monitorEventData(e: MonitorEvent, eventId: number, timestamp: string, transactionId?: string): EventDataType {
   const variable: EventDataType['variable'] = { name: e.target.variable };
@@ -42,7 +45,7 @@ export function monitorEventData(e: MonitorEvent, eventId: number, timestamp: st
     component: componentOf(e.target),
     variable,
     variableMonitoringId: e.monitorId,
-    eventNotificationType: 'CustomMonitor',
+    eventNotificationType: NOTIFICATION_TYPE[e.origin],
   };
   if (e.cleared) data.cleared = true;
   if (transactionId) data.transactionId = transactionId;

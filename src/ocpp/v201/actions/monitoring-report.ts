@@ -74,13 +74,9 @@ export const getMonitoringReport = (ctx: V201Context, monitoring: VariableMonito
   return { status: 'Accepted' };
 };
 
-/**
- * N03 SetMonitoringBase. The station has no preconfigured monitors, only hard-wired ones (its fault
- * events): All leaves the custom monitors (N03.FR.03); FactoryDefault and HardWiredOnly remove them
- * (N03.FR.04/05).
- */
+/** N03 SetMonitoringBase: All, FactoryDefault and HardWiredOnly as the service applies them (N03.FR.01/03-05). */
 export const setMonitoringBase = (monitoring: VariableMonitoring) => (payload: unknown): SetMonitoringBaseResponse => {
   const { monitoringBase } = payload as SetMonitoringBaseRequest;
-  if (monitoringBase === 'All' || monitoring.clearAll()) return { status: 'Accepted' };
-  return { status: 'Rejected', statusInfo: { reasonCode: 'InternalError', additionalInfo: 'the monitors could not be removed from storage' } };
+  if (monitoring.setBase(monitoringBase)) return { status: 'Accepted' };
+  return { status: 'Rejected', statusInfo: { reasonCode: 'InternalError', additionalInfo: 'the monitors could not be stored' } };
 };

@@ -1,5 +1,5 @@
 import type { ComponentAddress, LiveVariableDefinition, VariableDefinition } from './device-model.js';
-import { boolean, integer, stored } from './definition-helpers.js';
+import { boolean, integer, optionList, stored } from './definition-helpers.js';
 
 /**
  * Part 2 2.7: MonitoringCtrlr, for the variable monitors of block N (names as in
@@ -16,7 +16,12 @@ export const MONITORING_BYTES_PER_MESSAGE = 8192;
 export interface MonitoringLive {
   /** The monitoring level in effect (N05). */
   level(): number;
+  /** The monitoring base last set (N03). */
+  base(): string;
 }
+
+/** Until the CSMS sets OfflineQueuingSeverity: Error (4) and graver wait while offline (N07.FR.04). */
+export const DEFAULT_OFFLINE_QUEUING_SEVERITY = 4;
 
 export function monitoringVariables(live: MonitoringLive): VariableDefinition[] {
   const mc = MONITORING_CTRLR;
@@ -31,11 +36,20 @@ export function monitoringVariables(live: MonitoringLive): VariableDefinition[] 
     stored(mc, 'ItemsPerMessage', 'ReadOnly', integer(), String(MONITORING_ITEMS_PER_MESSAGE), { instance: message }),
     stored(mc, 'BytesPerMessage', 'ReadOnly', integer(), String(MONITORING_BYTES_PER_MESSAGE), { instance: message }),
   ]);
+  const activeBase: LiveVariableDefinition = {
+    component: mc,
+    variable: { name: 'ActiveMonitoringBase' },
+    mutability: 'ReadOnly',
+    characteristics: optionList(['All', 'FactoryDefault', 'HardWiredOnly']),
+    read: () => live.base(),
+  };
   return [
     stored(mc, 'Available', 'ReadOnly', boolean, 'true'),
     // While false no monitor is evaluated and none raises an event.
     stored(mc, 'Enabled', 'ReadWrite', boolean, 'true'),
     activeLevel,
+    activeBase,
+    stored(mc, 'OfflineQueuingSeverity', 'ReadWrite', integer(undefined, 0, 9), String(DEFAULT_OFFLINE_QUEUING_SEVERITY)),
     ...limits,
   ];
 }
