@@ -4,6 +4,8 @@ import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { extract } from 'tar-stream';
+import type { DevCsms } from '../../tools/dev-csms/dev-csms.js';
+import { calls, until } from './harness.js';
 
 /** One request the server received, with its whole body. */
 export interface ReceivedUpload {
@@ -82,4 +84,25 @@ export async function unpackTarGz(archive: Buffer): Promise<Map<string, string>>
   Readable.from([archive]).pipe(createGunzip()).pipe(tar);
   await done;
   return members;
+}
+
+/** A LogStatusNotification as both versions send it (2.0.1 N01, the 1.6 security whitepaper's N01). */
+export interface LogStatus {
+  status: string;
+  requestId?: number;
+}
+
+/** GetLog's answer in both versions. */
+export interface GetLogAnswer {
+  status: string;
+  filename?: string;
+}
+
+/** The LogStatusNotifications the station sent, oldest first. */
+export const logStatuses = (csms: DevCsms): LogStatus[] => calls<LogStatus>(csms, 'LogStatusNotification');
+
+/** Waits for a LogStatusNotification of status `final`; all of them so far. */
+export async function logStatusesUntil(csms: DevCsms, final: string, timeoutMs = 8000): Promise<LogStatus[]> {
+  await until(() => logStatuses(csms).some((s) => s.status === final), timeoutMs, `LogStatusNotification ${final}`);
+  return logStatuses(csms);
 }
