@@ -3,7 +3,7 @@ import type WebSocket from 'ws';
 import { silentLogger, type Logger } from '../process/logger.js';
 import { systemClock, type Clock, type TimerHandle } from '../station/clock.js';
 import { OcppSchemas } from './rpc/ocpp-schemas.js';
-import { RpcEndpoint, type CallHandler, type CallOptions } from './rpc/rpc-endpoint.js';
+import { RpcEndpoint, type CallHandler, type CallOptions, type IncomingCallCheck } from './rpc/rpc-endpoint.js';
 import { NotConnected } from './rpc/rpc-errors.js';
 import {
   closeWebSocket,
@@ -46,6 +46,8 @@ export class OcppClient {
    * that stop() or reconnect() cancelled are not failures.
    */
   readonly connectionFailures$ = new Subject<ConnectionFailure>();
+  /** Each frame from the CSMS that is not a valid OCPP CALL, and each valid CALL (the InvalidMessages security event). */
+  readonly incomingCalls$ = new Subject<IncomingCallCheck>();
   private options: OcppClientOptions;
   private readonly log: Logger;
   private readonly handlers = new Map<string, CallHandler>();
@@ -170,6 +172,7 @@ export class OcppClient {
       holdCallsWhileAnsweringMs: this.options.callTimeoutMs,
       log: this.log,
       clock: this.clock,
+      onIncomingCall: (check) => this.incomingCalls$.next(check),
     });
     for (const [action, handler] of this.handlers) {
       try {

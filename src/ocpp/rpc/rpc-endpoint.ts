@@ -63,7 +63,16 @@ export interface RpcEndpointOptions {
   holdCallsWhileAnsweringMs?: () => number;
   /** Time for the call timeouts and holds; the system clock by default. */
   clock?: Clock;
+  /** Told of each frame from the peer that is not a valid CALL, and of each valid one (the InvalidMessages security event). */
+  onIncomingCall?: (check: IncomingCallCheck) => void;
 }
+
+/**
+ * What the endpoint made of an incoming frame, for the InvalidMessages security event: a valid
+ * CALL (an OCPP action, its payload valid), or a frame that is not a valid OCPP message (not a
+ * frame, an unknown message type, a malformed CALL, an unknown action, a payload its schema refuses).
+ */
+export type IncomingCallCheck = { valid: true; action: string } | { valid: false; messageId: string; action?: string; code: RpcErrorCode; description: string };
 
 /** What is in progress, for tests and diagnostics. */
 export interface PendingState {
@@ -98,6 +107,7 @@ export class RpcEndpoint {
   /** Message ids of the peer's CALLs our handlers are working on. */
   private readonly handling = new Set<string>();
   private readonly holdLimitMs: () => number;
+  private readonly onIncomingCall: (check: IncomingCallCheck) => void;
   private closed = false;
 
   constructor(options: RpcEndpointOptions) {
@@ -108,6 +118,7 @@ export class RpcEndpoint {
     this.validating = options.validate ?? true;
     this.schemas = OcppSchemas.for(options.version);
     this.holdLimitMs = options.holdCallsWhileAnsweringMs ?? (() => 0);
+    this.onIncomingCall = options.onIncomingCall ?? (() => undefined);
     this.calls = new OutgoingCalls({
       sendFrame: (frame) => {
         this.logFrame('->', frame);
@@ -193,6 +204,7 @@ export class RpcEndpoint {
   private dispatch(frameText: string, frameBytes: number): void {
     const frame = parseFrame(frameText);
     if (!frame.ok) {
+      this.invalid(frame.answerId, undefined, 'RpcFrameworkError', frame.description);
       this.sendCallError(frame.answerId, 'RpcFrameworkError', frame.description);
       return;
     }
@@ -208,6 +220,7 @@ export class RpcEndpoint {
         this.receiveCallError(message);
         return;
       default:
+        this.invalid(readableId, undefined, 'MessageTypeNotSupported', `message type ${messageType} is not supported`);
         if (this.version === '1.6') {
           // OCPP-J 1.6 §4.1.3: a message type not in the table is ignored.
           this.log.warning(`message type ${messageType} is unknown: ignored`);
@@ -222,16 +235,16 @@ export class RpcEndpoint {
     const [, messageId, action, rawPayload] = message;
     if (!isValidMessageId(messageId)) {
       // §4.2.3: an id that cannot be read is not echoed; the answer carries "-1".
-      this.sendCallError(UNREADABLE_MESSAGE_ID, 'RpcFrameworkError', `message id must be a string of at most ${MAX_MESSAGE_ID_LENGTH} characters`);
+      this.refuseCall(UNREADABLE_MESSAGE_ID, undefined, 'RpcFrameworkError', `message id must be a string of at most ${MAX_MESSAGE_ID_LENGTH} characters`);
       return;
     }
     if (message.length !== 4) {
       // §4.2.1: a CALL always has 4 elements; anything else is not processed.
-      this.sendCallError(messageId, 'RpcFrameworkError', `a CALL has 4 elements, this one has ${message.length}`);
+      this.refuseCall(messageId, typeof action === 'string' ? action : undefined, 'RpcFrameworkError', `a CALL has 4 elements, this one has ${message.length}`);
       return;
     }
     if (typeof action !== 'string') {
-      this.sendCallError(messageId, 'RpcFrameworkError', 'action must be a string');
+      this.refuseCall(messageId, undefined, 'RpcFrameworkError', 'action must be a string');
       return;
     }
     if (this.handling.has(messageId)) {
@@ -242,7 +255,7 @@ export class RpcEndpoint {
     const handler = this.handlers.get(action);
     const known = this.schemas.actions.has(action);
     if (!known && (this.validating || !handler)) {
-      this.sendCallError(messageId, 'NotImplemented', `${truncateText(action, 60)} is not an OCPP ${this.version} action`);
+      this.refuseCall(messageId, truncateText(action, 60), 'NotImplemented', `${truncateText(action, 60)} is not an OCPP ${this.version} action`);
       return;
     }
     if (!handler) {
@@ -255,10 +268,11 @@ export class RpcEndpoint {
       const check = this.schemas.validate(action, 'request', payload);
       if (!check.ok) {
         this.log.warning(`${action} ${messageId} rejected: ${check.code}: ${check.description}`);
-        this.sendCallError(messageId, check.code, check.description);
+        this.refuseCall(messageId, action, check.code, check.description);
         return;
       }
     }
+    this.onIncomingCall({ valid: true, action });
     this.handling.add(messageId);
     this.calls.hold(messageId, action, this.holdLimitMs());
     void this.runHandler(handler, { action, messageId, frameBytes }, payload);
@@ -348,6 +362,23 @@ export class RpcEndpoint {
 
   // ---------------------------------------------------------------------------------------------
   // Outgoing frames
+
+  /** A frame that is not a valid OCPP message: told to onIncomingCall. */
+  private invalid(messageId: string, action: string | undefined, code: RpcErrorCode, description: string): void {
+    const check: IncomingCallCheck = { valid: false, messageId, code, description };
+    if (action !== undefined) check.action = action;
+    try {
+      this.onIncomingCall(check);
+    } catch (err) {
+      this.log.error(`onIncomingCall failed: ${errorText(err)}`);
+    }
+  }
+
+  /** A CALL that is not a valid OCPP message: told, and answered with its CALLERROR. */
+  private refuseCall(messageId: string, action: string | undefined, code: RpcErrorCode, description: string): void {
+    this.invalid(messageId, action, code, description);
+    this.sendCallError(messageId, code, description);
+  }
 
   private sendCallError(messageId: string, code: RpcErrorCode, description: string, details: object = {}): void {
     this.sendAnswer(this.callErrorFrame(messageId, code, description, details));
