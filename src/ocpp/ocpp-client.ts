@@ -29,6 +29,11 @@ export interface OcppClientOptions extends OcppWebSocketOptions {
   clock?: Clock;
   /** Sees every text frame received ('in') and sent ('out'), e.g. for the diagnostics' frame ring. */
   onFrame?: ((direction: 'in' | 'out', text: string) => void) | undefined;
+  /**
+   * The connection settings of each attempt (URL, security profile, password, TLS files), read at
+   * every attempt over the options above: the network profiles choose them (B10 fallback, A05).
+   */
+  attemptOptions?: (() => Partial<OcppWebSocketOptions>) | undefined;
 }
 
 /**
@@ -130,7 +135,7 @@ export class OcppClient {
     this.retryTimer = undefined;
     const abort = new AbortController();
     this.attemptAbort = abort;
-    const options = this.options;
+    const options = { ...this.options, ...this.options.attemptOptions?.() };
     this.log.info(`connecting to ${options.url} as ${options.identity} (OCPP ${options.version}, security profile ${options.securityProfile})`);
     let socket: WebSocket;
     try {
@@ -150,10 +155,10 @@ export class OcppClient {
       socket.terminate();
       return;
     }
-    this.adopt(socket);
+    this.adopt(socket, options.url);
   }
 
-  private adopt(socket: WebSocket): void {
+  private adopt(socket: WebSocket, url: string): void {
     this.retries = 0;
     if (this.lost) this.#reconnectCount += 1;
     this.lost = false;
@@ -196,7 +201,7 @@ export class OcppClient {
     this.socket = socket;
     this.endpoint = endpoint;
     this.stopWatchingLiveness = watchLiveness(socket, this.options.pingIntervalS, this.log, this.clock);
-    this.log.notice(`connected to ${this.options.url} (${socket.protocol})`);
+    this.log.notice(`connected to ${url} (${socket.protocol})`);
     this.connected$.next(true);
   }
 
