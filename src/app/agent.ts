@@ -24,6 +24,7 @@ import { SessionHistory } from '../services/session-history/index.js';
 import { writeRelayMap } from '../store/relay-map.js';
 import { TransactionJournal } from '../store/transaction-journal.js';
 import { SecurityLog } from '../store/security-log.js';
+import { startSecurityEvent, watchSecurity } from '../services/security-events/index.js';
 import { readKernelBootId, recordCleanStop, recordDeviceStart, takeCleanStop, unrequestedBootReason, type DeviceStart } from '../process/device-start.js';
 import {
   claimStorage,
@@ -77,7 +78,7 @@ export class Agent {
   private removeFailsafe: () => void = () => undefined;
   private releaseStorage: () => void = () => undefined;
   journal: TransactionJournal | undefined;
-  /** Where critical security events and monitor events wait for the CSMS (2.0.1). */
+  /** Where critical security events (both versions) and monitor events (2.0.1) wait for the CSMS. */
   eventJournals: { security?: TransactionJournal; monitor?: TransactionJournal } = {};
   private restartResolve: (reason: RestartReason) => void = () => undefined;
   /** Resolves when the CSMS asked for a restart (Reset); the runner then stops and starts again. */
@@ -227,6 +228,9 @@ export class Agent {
         clock,
         smartCharging: control.smartCharging,
         logRequests: diagnostics.logRequests,
+        // A04: the local security log, and the critical events waiting on disk for the CSMS.
+        securityJournal: (eventJournals.security = openJournal(config.storage.dir, 'security event', log)),
+        securityLog: new SecurityLog(config.storage.dir),
       };
       const versionParts: { deviceModel?: DeviceModel; configuration?: ConfigurationStore; v201?: V201Adapter; v16?: V16Adapter } = {};
       // Worked out once, as the adapter starts: after the local API's port is bound, so that a start
@@ -240,16 +244,12 @@ export class Agent {
         return (facts = { deviceStart, bootReason: parts.bootReason ?? unrequestedBootReason(deviceStart, stoppedCleanly) });
       };
       if (settings.deviceModel) {
-        const securityJournal = openJournal(config.storage.dir, 'security event', log);
         const monitorEventJournal = openJournal(config.storage.dir, 'monitor event', log);
-        Object.assign(eventJournals, { security: securityJournal, monitor: monitorEventJournal });
+        eventJournals.monitor = monitorEventJournal;
         const v201 = new V201Adapter({
           ...common,
           deviceModel: settings.deviceModel,
           bootReason: () => startFacts().bootReason,
-          deviceStart: () => startFacts().deviceStart,
-          securityJournal,
-          securityLog: new SecurityLog(config.storage.dir),
           store,
           externalLimits$: control.external$,
           sessionHistory,
@@ -299,8 +299,11 @@ export class Agent {
       agent.apiPort = await api.listen(config.api.host, apiPort).catch((err: unknown) => {
         throw new StartError('listen', `cannot listen on ${config.api.host}:${apiPort} for the local API: ${(err as Error).message}`, { cause: err });
       });
-      startFacts();
+      const { bootReason, deviceStart } = startFacts();
       adapter.start();
+      // Every security event the station observes, both versions (services/security-events/security-watch.ts).
+      const settingChanges$ = settings.deviceModel?.changes$ ?? settings.configuration!.changes$;
+      agent.subscriptions.push(watchSecurity({ events: adapter.securityEvents, clock, startEvent: startSecurityEvent(bootReason, deviceStart), connection: client, time: adapter.clock, settingChanges$ }));
       station.start();
       control.start();
       agent.subscriptions.push(...followSafetyInputs(hardware.inputs, station));

@@ -3,6 +3,7 @@ import type { AuthorizationPort, ChargingSettings } from '../station/ports.js';
 import type { CsmsClock } from '../services/registration/csms-clock.js';
 import type { BootState, Registration } from '../services/registration/registration.js';
 import type { TransactionMessageQueue } from '../services/transactions/transaction-queue.js';
+import type { SecurityEvents } from '../services/security-events/index.js';
 
 /** A connector in the protocol's own words, where they differ from the core's (1.6: its numbering and status). */
 export interface ProtocolConnectorView {
@@ -22,6 +23,8 @@ export interface ProtocolAdapter {
   readonly registration: Registration;
   readonly bootState$: BehaviorSubject<BootState>;
   readonly queue: TransactionMessageQueue;
+  /** The security log and the critical events for the CSMS (A04), in the version's words. */
+  readonly securityEvents: SecurityEvents;
   /** How the core asks the CSMS about an id token. */
   readonly authorizer: AuthorizationPort;
   /** The charging rules as the version's configuration holds them now. */

@@ -38,6 +38,7 @@ export class SecurityLog {
   readonly file: string;
   private readonly maxBytes: number;
   private readonly keepRotated: number;
+  private readonly clearedListeners = new Set<(techInfo: string) => void>();
 
   constructor(dir: string, options: SecurityLogOptions = {}) {
     mkdirSync(dir, { recursive: true });
@@ -50,7 +51,7 @@ export class SecurityLog {
   append(entry: SecurityLogEntry): void {
     const line = Buffer.from(`${JSON.stringify({ timestamp: entry.timestamp, type: entry.type, techInfo: entry.techInfo })}\n`, 'utf8');
     const size = existsSync(this.file) ? statSync(this.file).size : 0;
-    if (size > 0 && size + line.length > this.maxBytes) this.rotate();
+    const dropped = size > 0 && size + line.length > this.maxBytes ? this.rotate() : undefined;
     const fd = openSync(this.file, 'a', 0o600);
     try {
       let written = 0;
@@ -59,6 +60,18 @@ export class SecurityLog {
     } finally {
       closeSync(fd);
     }
+    // After the line is in: a listener that appends (SecurityLogWasCleared) finds the log whole.
+    if (dropped) for (const listener of [...this.clearedListeners]) listener(dropped);
+  }
+
+  /**
+   * Calls `listener` each time the rotation drops events (the oldest file, `dropped` telling which
+   * and how big): the log was cleared of them (the SecurityLogWasCleared security event). Returns
+   * the function that stops it.
+   */
+  onCleared(listener: (dropped: string) => void): () => void {
+    this.clearedListeners.add(listener);
+    return () => this.clearedListeners.delete(listener);
   }
 
   /** The log's files, oldest first: the rotated ones, then the current one. */
@@ -84,16 +97,22 @@ export class SecurityLog {
     return entries;
   }
 
-  /** security.log.N is dropped, each older file moves up one, the current one becomes .1. */
-  private rotate(): void {
+  /**
+   * security.log.N is dropped, each older file moves up one, the current one becomes .1. Returns
+   * what was dropped, if anything was.
+   */
+  private rotate(): string | undefined {
+    const oldest = this.keepRotated === 0 ? this.file : `${this.file}.${this.keepRotated}`;
+    const dropped = existsSync(oldest) ? `${path.basename(oldest)} (${statSync(oldest).size} bytes of the oldest events) dropped by the rotation` : undefined;
     if (this.keepRotated === 0) {
       rmSync(this.file, { force: true });
-      return;
+      return dropped;
     }
-    rmSync(`${this.file}.${this.keepRotated}`, { force: true });
+    rmSync(oldest, { force: true });
     for (let i = this.keepRotated - 1; i >= 1; i--) {
       if (existsSync(`${this.file}.${i}`)) renameSync(`${this.file}.${i}`, `${this.file}.${i + 1}`);
     }
     renameSync(this.file, `${this.file}.1`);
+    return dropped;
   }
 }

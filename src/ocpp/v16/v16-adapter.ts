@@ -7,6 +7,9 @@ import type { LocalAuthorizer } from '../../services/authorization/index.js';
 import type { AuthorizationPort, ChargingSettings, StateStore } from '../../station/ports.js';
 import type { Station } from '../../station/station.js';
 import type { TransactionJournal } from '../../store/transaction-journal.js';
+import type { SecurityLog } from '../../store/security-log.js';
+import { SECURITY_EVENT_CATALOGUES, SecurityEvents } from '../../services/security-events/index.js';
+import { encodeSecurityEvent16 } from './actions/security-event-notification.js';
 import { keysChargingSettings, v16SmartChargingRules } from '../../services/device-configuration/v16-settings.js';
 import type { SmartCharging } from '../../services/smart-charging/smart-charging.js';
 import { CsmsClock } from '../../services/registration/csms-clock.js';
@@ -68,6 +71,10 @@ export interface V16AdapterOptions {
    * ExtendedTriggerMessage; without it none of them is supported.
    */
   logRequests?: LogRequests;
+  /** Where critical security events wait for the Central System, on disk (A04.FR.02); without it, in memory only. */
+  securityJournal?: TransactionJournal;
+  /** The local security log (A04.FR.04). */
+  securityLog?: SecurityLog;
 }
 
 /**
@@ -91,6 +98,8 @@ export class V16Adapter implements ProtocolAdapter {
   /** TxProfiles given with RemoteStartTransaction, waiting for their transaction (5.16.2). */
   private readonly remoteStartProfiles: RemoteStartProfiles;
   private resetType: 'Hard' | 'Soft' | undefined;
+  /** Security whitepaper 2.5 / A04: the security log, and SecurityEventNotification of the critical events. */
+  readonly securityEvents: SecurityEvents;
 
   constructor(private readonly options: V16AdapterOptions) {
     const { client, log, configuration } = options;
@@ -162,6 +171,20 @@ export class V16Adapter implements ProtocolAdapter {
       smartChargingRules: () => v16SmartChargingRules(configuration),
     };
     this.remoteStartProfiles = new RemoteStartProfiles(options.smartCharging, log);
+    // The whitepaper's names and critical events; sent only once the boot is accepted, retried as transaction messages are.
+    this.securityEvents = new SecurityEvents({
+      send: (action, payload) => this.registration.sendNow(action, payload),
+      encode: encodeSecurityEvent16,
+      catalogue: SECURITY_EVENT_CATALOGUES['1.6'],
+      ready$: this.registration.ready$,
+      store: options.securityJournal,
+      securityLog: options.securityLog,
+      clock: this.clock.local,
+      attempts: () => configuration.getInt('TransactionMessageAttempts'),
+      retryIntervalS: () => configuration.getInt('TransactionMessageRetryInterval'),
+      timestamp: (at) => this.clock.iso(at),
+      log,
+    });
     this.registerHandlers();
   }
 
@@ -285,6 +308,7 @@ export class V16Adapter implements ProtocolAdapter {
     for (const s of this.subscriptions) s.unsubscribe();
     this.statuses.stop();
     this.transactionMessages.stop();
+    this.securityEvents.stop();
     this.registration.stop();
   }
 

@@ -6,7 +6,6 @@ import type { Logger } from '../../process/logger.js';
 import type { StationEvent } from '../../station/events.js';
 import type { TransactionJournal } from '../../store/transaction-journal.js';
 import type { SecurityLog } from '../../store/security-log.js';
-import type { DeviceStart } from '../../process/device-start.js';
 import type { AuthorizationPort, ChargingSettings, StateStore } from '../../station/ports.js';
 import type { Station } from '../../station/station.js';
 import type { SmartCharging } from '../../services/smart-charging/smart-charging.js';
@@ -32,7 +31,7 @@ import { StationEvents201 } from './station-events.js';
 import type { ExternalLimitEvent } from '../../services/local-limits/local-limits.js';
 import { externalLimitMessage } from './actions/notify-charging-limit.js';
 import { encodeSecurityEvent } from './actions/security-event-notification.js';
-import { ConnectionFailureStreak, SecurityEvents, startSecurityEvent } from '../../services/security-events/index.js';
+import { SecurityEvents } from '../../services/security-events/index.js';
 import { reservationStatusUpdateRequest } from './actions/reservation-status-update.js';
 import { statusNotificationRequest } from './actions/status-notification.js';
 import { TransactionMessages201 } from './transaction-messages.js';
@@ -62,8 +61,6 @@ export interface V201AdapterOptions {
   securityJournal?: TransactionJournal;
   /** The local security log (A04.FR.04). */
   securityLog?: SecurityLog;
-  /** Whether the machine booted or only the agent restarted: with bootReason, this start's security event. Default power-up. */
-  deviceStart?: () => DeviceStart;
   /** Where small state is kept (ReservationStatusUpdates waiting for the CSMS); without it, in memory only. */
   store?: StateStore;
   /** The station's clock (timers, timestamps); the system's by default. */
@@ -276,14 +273,7 @@ export class V201Adapter implements ProtocolAdapter {
     const logs = this.options.logRequests;
     if (logs) this.subscriptions.push(followLogStatuses(logs, (payload) => this.registration.send('LogStatusNotification', payload), this.options.log));
     if (this.options.externalLimits$) this.subscriptions.push(this.options.externalLimits$.subscribe((e) => this.reportExternalLimit(e)));
-    // A04: StartupOfTheDevice or ResetOrReboot, sent once the boot is accepted.
-    this.securityEvents.raise(startSecurityEvent(this.options.bootReason(), this.options.deviceStart?.() ?? 'power-up'));
-    // A00.FR.310/.413, .316/.419: what a failed connection tells, once per streak of failures.
-    const streak = new ConnectionFailureStreak((event, at) => this.securityEvents.raise(event, at));
-    this.subscriptions.push(
-      client.connectionFailures$.subscribe((failure) => streak.failed(failure)),
-      client.connected$.subscribe((connected) => connected && streak.connected()),
-    );
+    // The security events this station observes (start, connection, clock, settings): the agent's watchSecurity.
   }
 
   /** K12-K14: an external limit on the station came, changed or went. */

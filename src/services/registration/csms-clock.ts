@@ -1,4 +1,13 @@
+import { Subject } from 'rxjs';
 import { systemClock, type Clock } from '../../station/clock.js';
+
+/** The station's time moved: the offset to the local clock before and after, in ms. */
+export interface ClockAdjustment {
+  fromOffsetMs: number;
+  toOffsetMs: number;
+  /** When, on the local clock. */
+  at: Date;
+}
 
 /**
  * The station's time as the CSMS sees it. The agent does not set the system clock (that is NTP's
@@ -8,13 +17,18 @@ import { systemClock, type Clock } from '../../station/clock.js';
  */
 export class CsmsClock {
   private offsetMs = 0;
+  /** Each sync that moved the station's time (the SettingSystemTime security event watches these). */
+  readonly adjustments$ = new Subject<ClockAdjustment>();
 
   constructor(readonly local: Clock = systemClock) {}
 
   /** Adopts the CSMS' current time, given as RFC 3339. */
   sync(currentTime: string): void {
     const t = Date.parse(currentTime);
-    if (Number.isFinite(t)) this.offsetMs = t - this.local.nowMs();
+    if (!Number.isFinite(t)) return;
+    const fromOffsetMs = this.offsetMs;
+    this.offsetMs = t - this.local.nowMs();
+    if (this.offsetMs !== fromOffsetMs) this.adjustments$.next({ fromOffsetMs, toOffsetMs: this.offsetMs, at: this.local.now() });
   }
 
   get offset(): number {
