@@ -125,20 +125,20 @@ export class CertificateStore {
     try {
       certs = parseCertificates(pem);
     } catch (err) {
-      return { status: 'Rejected', reason: `not an X.509 certificate: ${(err as Error).message}` };
+      return { status: 'Rejected', reasonCode: 'InvalidCertificate', reason: `not an X.509 certificate: ${(err as Error).message}` };
     }
-    if (certs.length !== 1) return { status: 'Rejected', reason: certs.length === 0 ? 'no PEM certificate' : 'more than one certificate' };
+    if (certs.length !== 1) return { status: 'Rejected', reasonCode: 'InvalidCertificate', reason: certs.length === 0 ? 'no PEM certificate' : 'more than one certificate' };
     const cert = certs[0]!;
-    if (!cert.ca) return { status: 'Rejected', reason: 'not a CA certificate (basicConstraints cA)' };
+    if (!cert.ca) return { status: 'Rejected', reasonCode: 'InvalidCertificate', reason: 'not a CA certificate (basicConstraints cA)' };
     const now = this.options.nowMs?.() ?? Date.now();
-    if (Date.parse(cert.validTo) < now) return { status: 'Rejected', reason: `expired ${cert.validTo}` };
+    if (Date.parse(cert.validTo) < now) return { status: 'Rejected', reasonCode: 'InvalidCertificate', reason: `expired ${cert.validTo}` };
     const file = path.join(this.dir, type, fileNameOf(cert));
     const present = this.entries.some((e) => e.file === file);
-    if (!present && this.entries.length >= this.maxEntries) return { status: 'Rejected', reason: `the store is full (${this.maxEntries} certificates)` };
+    if (!present && this.entries.length >= this.maxEntries) return { status: 'Rejected', reasonCode: 'OutOfStorage', reason: `the store is full (${this.maxEntries} certificates)` };
     try {
       writeFileAtomic(file, toPem([cert]), CERT_MODE);
     } catch (err) {
-      return { status: 'Failed', reason: `cannot store: ${(err as Error).message}` };
+      return { status: 'Failed', reasonCode: 'InternalError', reason: `cannot store: ${(err as Error).message}` };
     }
     if (!present) this.entries.push({ type, file, chain: [cert] });
     this.afterChange(type);
@@ -154,14 +154,14 @@ export class CertificateStore {
   delete(hashData: CertificateHashData, options: { protectLastCsmsRoot?: boolean } = {}): DeleteOutcome {
     const entry = this.entries.find((e) => sameHashData(this.hashDataOf(e, 0, hashData.hashAlgorithm), hashData));
     if (!entry) return { status: 'NotFound' };
-    if (entry.type === 'ChargingStationCertificate') return { status: 'Failed', reason: 'the Charging Station Certificate cannot be deleted (M04.FR.06)' };
+    if (entry.type === 'ChargingStationCertificate') return { status: 'Failed', reasonCode: 'UnsupportedRequest', reason: 'the Charging Station Certificate cannot be deleted (M04.FR.06)' };
     if (entry.type === 'CSMSRootCertificate' && options.protectLastCsmsRoot && this.entries.filter((e) => e.type === 'CSMSRootCertificate').length === 1) {
-      return { status: 'Failed', reason: 'the last CSMS root certificate, which the connection depends on' };
+      return { status: 'Failed', reasonCode: 'UnsupportedRequest', reason: 'the last CSMS root certificate, which the connection depends on' };
     }
     try {
       rmSync(entry.file);
     } catch (err) {
-      return { status: 'Failed', reason: `cannot delete: ${(err as Error).message}` };
+      return { status: 'Failed', reasonCode: 'InternalError', reason: `cannot delete: ${(err as Error).message}` };
     }
     this.entries = this.entries.filter((e) => e !== entry);
     this.afterChange(entry.type);

@@ -50,7 +50,10 @@ export interface InstalledCertificate {
 }
 
 /** InstallCertificateStatusEnumType: Accepted, Rejected (invalid, or the limit, M05.FR.06/07), Failed (cannot store, M05.FR.03). */
-export type InstallOutcome = { status: 'Accepted' } | { status: 'Rejected' | 'Failed'; reason: string };
+export type InstallOutcome = { status: 'Accepted' } | { status: 'Rejected' | 'Failed'; reasonCode: CertificateReasonCode; reason: string };
 
 /** DeleteCertificateStatusEnumType (M04). */
-export type DeleteOutcome = { status: 'Accepted' | 'NotFound' } | { status: 'Failed'; reason: string };
+export type DeleteOutcome = { status: 'Accepted' | 'NotFound' } | { status: 'Failed'; reasonCode: CertificateReasonCode; reason: string };
+
+/** 2.0.1 statusInfo reason codes (Part 2 appendix, Reason codes) the store's refusals map to. */
+export type CertificateReasonCode = 'InvalidCertificate' | 'OutOfStorage' | 'InternalError' | 'UnsupportedRequest';
