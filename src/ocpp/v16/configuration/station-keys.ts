@@ -1,6 +1,7 @@
 import type { StationConfig } from '../../../config/station-config.js';
 import { LOCAL_LIST_MAX_ENTRIES } from '../../../services/authorization/index.js';
 import { MEASURANDS } from '../../common/measurands.js';
+import { renewalKeyDefinitions } from './renewal-keys.js';
 import { ConfigurationStore, listMembers, MAX_KEYS_KEY, type ConfigurationKeyDefinition, type StoredKeyDefinition } from './configuration-store.js';
 
 /**
@@ -184,6 +185,8 @@ export function stationKeyDefinitions(config: StationConfig, live: StationConfig
     // Security whitepaper 7
     // Required with the TLS profiles; false: no extra rule on installing Central System root certificates.
     ro('AdditionalRootCertificateCheck', 'boolean', 'false'),
+    // A02/A03: the renewal of the Charge Point certificate.
+    ...renewalKeyDefinitions(),
     // Write-only (7.2): never reported nor announced in clear. Accepted changes apply on a new
     // connection the agent makes at once (A01 steps 3-4), so no reboot.
     {

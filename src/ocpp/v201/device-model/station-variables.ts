@@ -8,6 +8,7 @@ import type { FaultKind } from '../../../station/types.js';
 import { DEVICE_COMPONENT, FAULT_COMPONENT } from '../fault-components.js';
 import { smartChargingVariables, type SmartChargingLive } from './smart-charging-variables.js';
 import { monitoringVariables, type MonitoringLive } from './monitoring-variables.js';
+import { renewalVariables } from './renewal-variables.js';
 import { evseMeasurementVariables, type MeasurementLive } from './measurement-variables.js';
 import { healthVariables, type HealthLive } from './health-variables.js';
 
@@ -287,6 +288,8 @@ export function stationVariableDefinitions(
     // Required with TLS profiles; false says the feature is not offered (2.2.6, note 2).
     stored(security, 'AdditionalRootCertificateCheck', 'ReadOnly', boolean, 'false'),
   );
+  // A02/A03: the renewal of the station certificate.
+  defs.push(...renewalVariables());
   // Part 2 2.2.4, required: the installed certificates (none until certificate management exists).
   defs.push(liveValue(security, 'CertificateEntries', integer(), () => String(live.certificateEntries?.() ?? 0)));
   // The station's health (Controller) and its connection's (OCPPCommCtrlr.ReconnectCount), for monitors.
