@@ -82,6 +82,7 @@ function resolveSections(r: RawConfig, report: ConfigReport): StationConfig {
     ledPatterns: { ...configSchema().ledDefaults, ...r.ledPatterns },
     storage: { dir: report.resolvePath(r.storage.dir), maxQueuedMessages: r.storage.maxQueuedMessages },
     api: resolveApiConfig(r.api, report),
+    firmware: r.firmware,
     log: r.log,
   };
 }

@@ -127,6 +127,7 @@ export interface RawConfig {
   ledPatterns: Partial<StationConfig['ledPatterns']>;
   storage: { dir: string; maxQueuedMessages: number };
   api: RawApiConfig;
+  firmware: StationConfig['firmware'];
   log: { level: StationConfig['log']['level'] };
 }
 

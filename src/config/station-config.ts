@@ -258,5 +258,16 @@ export interface StationConfig {
     /** The /api/sim routes with real hardware. */
     simulation: boolean;
   };
+  /** Firmware updates: whether unsigned ones are taken, and the launcher's keep and rollback settings. */
+  firmware: FirmwareConfig;
   log: { level: LogLevel };
+}
+
+/** The config's "firmware" section (issue 15); the launcher reads the last three. */
+export interface FirmwareConfig {
+  /** 2.0.1 L02 and 1.6 UpdateFirmware: off by default, only signed updates are taken. */
+  allowUnsigned: boolean;
+  keepReleases: number;
+  maxFailedStarts: number;
+  confirmTimeoutS: number;
 }
