@@ -27,6 +27,7 @@ import { followLogStatuses, logStatusNotificationRequest } from './actions/log-s
 import type { LogRequests } from '../../services/diagnostics/log-requests.js';
 import { bootNotificationRequest } from './actions/boot-notification.js';
 import type { MonitorStore, VariableMonitoring } from '../../services/monitoring/index.js';
+import type { NetworkProfiles } from '../../services/network-profiles/index.js';
 import { StationEvents201 } from './station-events.js';
 import type { ExternalLimitEvent } from '../../services/local-limits/local-limits.js';
 import { externalLimitMessage } from './actions/notify-charging-limit.js';
@@ -75,6 +76,8 @@ export interface V201AdapterOptions {
   logRequests?: LogRequests;
   /** Where the variable monitors (N02-N08) are kept, and where their events wait while offline; without them, in memory only. */
   monitoring?: { store?: MonitorStore; journal?: TransactionJournal };
+  /** The network connection profiles (B09 SetNetworkProfile); without them SetNetworkProfile is not supported. */
+  network?: NetworkProfiles;
 }
 
 /**
@@ -220,6 +223,7 @@ export class V201Adapter implements ProtocolAdapter {
       sessionHistory: this.options.sessionHistory,
       logRequests: this.options.logRequests,
       monitoring: this.monitoring,
+      network: this.options.network && { profiles: this.options.network, raise: (event) => this.securityEvents.raise(event) },
     });
     for (const [action, handler] of Object.entries(handlers)) {
       this.options.client.handle(action, (payload, callCtx) => {

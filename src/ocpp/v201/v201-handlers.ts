@@ -2,6 +2,8 @@ import type { LocalAuthorizer } from '../../services/authorization/index.js';
 import type { LogRequests } from '../../services/diagnostics/log-requests.js';
 import type { VariableMonitoring } from '../../services/monitoring/index.js';
 import type { SessionHistory } from '../../services/session-history/index.js';
+import type { NetworkProfiles } from '../../services/network-profiles/index.js';
+import type { SecurityEvent } from '../../services/security-events/index.js';
 import type { CallHandler } from '../rpc/rpc-endpoint.js';
 import { cancelReservation } from './actions/cancel-reservation.js';
 import { changeAvailability } from './actions/change-availability.js';
@@ -25,6 +27,7 @@ import { reset } from './actions/reset.js';
 import { sendLocalList } from './actions/send-local-list.js';
 import { setChargingProfile } from './actions/set-charging-profile.js';
 import { setMonitoringLevel } from './actions/set-monitoring-level.js';
+import { setNetworkProfile } from './actions/set-network-profile.js';
 import { setVariableMonitoring } from './actions/set-variable-monitoring.js';
 import { setVariables } from './actions/set-variables.js';
 import { triggerMessage, type TriggerTargets } from './actions/trigger-message.js';
@@ -40,6 +43,8 @@ export interface V201HandlerParts {
   sessionHistory?: SessionHistory;
   logRequests?: LogRequests;
   monitoring?: VariableMonitoring;
+  /** B09 SetNetworkProfile: the network profiles, and where its security event goes. */
+  network?: { profiles: NetworkProfiles; raise: (event: SecurityEvent) => void };
 }
 
 /** The CSMS's calls the 2.0.1 station answers, one small file per action; some only when the station has the service behind them. */
@@ -71,6 +76,7 @@ export function v201Handlers(ctx: V201Context, parts: V201HandlerParts): Record<
     handlers['ClearCache'] = clearCache(ctx, local.cache);
   }
   if (parts.logRequests) handlers['GetLog'] = getLog(parts.logRequests);
+  if (parts.network) handlers['SetNetworkProfile'] = setNetworkProfile(parts.network.profiles, parts.network.raise);
   const monitoring = parts.monitoring;
   if (monitoring) {
     handlers['SetVariableMonitoring'] = setVariableMonitoring(ctx.deviceModel, monitoring);
