@@ -79,6 +79,8 @@ export interface V201ConfigurationSources {
   monitoring?: () => Pick<VariableMonitoring, 'level' | 'base'> | undefined;
   /** OCPPCommCtrlr.ReconnectCount: the OCPP client's count (the client is made after the model); without it, no such variable. */
   reconnectCount?: () => number;
+  /** SecurityCtrlr.CertificateEntries: how many certificates the certificate store holds. */
+  certificateEntries?: () => number;
   /** The Controller variables' source; default: this host, read from the OS (storage.dir's filesystem, the transaction journal in it). */
   host?: HostHealthLive;
 }
@@ -124,6 +126,7 @@ export function v201DeviceConfiguration(config: StationConfig, firmware: string,
       pilotCommErrors: (evseId) => hardware.evses.find((e) => e.evseId === evseId)?.pilot?.health.failedPolls,
       host: sources.host ?? new HostHealth({ storageDir: config.storage.dir, journalFile: JOURNAL_FILE }),
       reconnectCount: sources.reconnectCount,
+      certificateEntries: sources.certificateEntries,
       pilotState: (evseId) => hardware.evses.find((e) => e.evseId === evseId)?.pilot?.status?.vehicleState,
       problem: (evseId) => faultsOn(evseId).length > 0 || meterFailed(evseId),
       faultActive: (fault, evseId) => (fault === 'meter' ? meterFailed(evseId) : faultsOn(evseId).includes(fault)),
