@@ -11,6 +11,7 @@ import { monitoringVariables, type MonitoringLive } from './monitoring-variables
 import { renewalVariables } from './renewal-variables.js';
 import { evseMeasurementVariables, type MeasurementLive } from './measurement-variables.js';
 import { healthVariables, type HealthLive } from './health-variables.js';
+import { NETWORK_PROFILE_SLOTS } from '../../../services/network-profiles/index.js';
 
 /**
  * The device model of this station: the standardized components and variables (Part 2
@@ -44,7 +45,7 @@ export interface StationDescription {
   }>;
   /** Default: all of METER_MEASURANDS. */
   measurands?: readonly Measurand[];
-  /** NetworkConnectionProfile configuration slots; default [1], the profile from the config file. */
+  /** NetworkConnectionProfile configuration slots; default NETWORK_PROFILE_SLOTS (B09.FR.06: at least two), slot 1 the config file's. */
   networkProfileSlots?: readonly number[];
   /** The Basic auth password from the config file, in effect until the CSMS sets another. */
   basicAuthPassword?: Secret;
@@ -106,7 +107,7 @@ export function stationVariableDefinitions(
   profileInEffect: () => number = () => station.networkProfileSlots?.[0] ?? 1,
 ): VariableDefinition[] {
   const measurands = station.measurands ?? METER_MEASURANDS;
-  const slots = (station.networkProfileSlots ?? [1]).map(String);
+  const slots = (station.networkProfileSlots ?? NETWORK_PROFILE_SLOTS).map(String);
   const slotUsable = (slot: number): boolean => (live.networkProfileSlotUsable ? live.networkProfileSlotUsable(slot) : slot === 1);
   const voltage = station.nominalVoltageV ?? 230;
   const defs: VariableDefinition[] = [];
