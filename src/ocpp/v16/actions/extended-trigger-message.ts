@@ -11,15 +11,17 @@ type ExtendedTriggerMessageResponse16 = ExtendedTriggerMessageResponse.default;
 export interface ExtendedTriggerTargets16 extends TriggerTargets16 {
   /** N01.FR.12: Uploading with the requestId while an upload runs, else Idle without one. */
   logStatusNotification(): Promise<void>;
+  /** A02: a new key, its CSR and SignCertificate.req; absent when the station does not renew its certificate. */
+  signChargePointCertificate?(): Promise<void>;
 }
 
 /**
  * Security whitepaper 5.5 ExtendedTriggerMessage (2.0.1's TriggerMessage renamed): the answer
  * first, then the message. BootNotification, Heartbeat, MeterValues and StatusNotification as
- * TriggerMessage sends them; LogStatusNotification for GetLog (N01). FirmwareStatusNotification
- * (here SignedFirmwareStatusNotification, L01) and SignChargePointCertificate (A02's SignCertificate)
- * are NotImplemented until the signed firmware update and the certificate management are built
- * (issue 15).
+ * TriggerMessage sends them; LogStatusNotification for GetLog (N01); SignChargePointCertificate
+ * (A02's SignCertificate) when the station renews its certificate. FirmwareStatusNotification
+ * (here SignedFirmwareStatusNotification, L01) is NotImplemented until the signed firmware update
+ * is built (issue 15).
  */
 export const extendedTriggerMessage16 =
   (ctx: V16Context, targets: ExtendedTriggerTargets16) =>
@@ -31,6 +33,11 @@ export const extendedTriggerMessage16 =
     switch (request.requestedMessage) {
       case 'LogStatusNotification':
         return { status: sendAfterAnswer(ctx, request.requestedMessage, () => targets.logStatusNotification()) };
+      case 'SignChargePointCertificate': {
+        // A02.FR.02: the key pair is made after ExtendedTriggerMessage.conf is sent.
+        const renew = targets.signChargePointCertificate;
+        return { status: renew ? sendAfterAnswer(ctx, request.requestedMessage, () => renew()) : 'NotImplemented' };
+      }
       default:
         return { status: 'NotImplemented' };
     }

@@ -11,6 +11,8 @@ export interface TriggerTargets {
   transactionEvent(evseId?: number): Promise<boolean>;
   logStatusNotification(): Promise<void>;
   firmwareStatusNotification(): Promise<void>;
+  /** A02: a new key, its CSR and SignCertificate; absent when the station does not renew its certificate. */
+  signChargingStationCertificate?(): Promise<void>;
 }
 
 /**
@@ -51,8 +53,13 @@ export const triggerMessage =
         return later(() => targets.logStatusNotification());
       case 'FirmwareStatusNotification':
         return later(() => targets.firmwareStatusNotification());
+      case 'SignChargingStationCertificate': {
+        // A02.FR.02: the key pair is made after the answer is sent.
+        const renew = targets.signChargingStationCertificate;
+        return renew ? later(() => renew()) : { status: 'NotImplemented' };
+      }
       default:
-        // Certificates and firmware publishing are not implemented (F06.FR.08).
+        // V2G certificates and firmware publishing are not implemented (F06.FR.08).
         return { status: 'NotImplemented' };
     }
   };
