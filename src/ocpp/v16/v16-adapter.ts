@@ -8,6 +8,7 @@ import type { AuthorizationPort, ChargingSettings, StateStore } from '../../stat
 import type { Station } from '../../station/station.js';
 import type { TransactionJournal } from '../../store/transaction-journal.js';
 import type { SecurityLog } from '../../store/security-log.js';
+import type { CertificateService } from '../../services/certificates/index.js';
 import { SECURITY_EVENT_CATALOGUES, SecurityEvents } from '../../services/security-events/index.js';
 import { encodeSecurityEvent16 } from './actions/security-event-notification.js';
 import { keysChargingSettings, v16SmartChargingRules } from '../../services/device-configuration/v16-settings.js';
@@ -30,6 +31,9 @@ import { dataTransfer16 } from './actions/data-transfer.js';
 import { extendedTriggerMessage16 } from './actions/extended-trigger-message.js';
 import { diagnosticsStatusOf, followDiagnosticsStatuses, getDiagnostics16 } from './actions/get-diagnostics.js';
 import { followLogStatuses16, getLog16, triggeredLogStatus16 } from './actions/get-log.js';
+import { installCertificate16 } from './actions/install-certificate.js';
+import { getInstalledCertificateIds16 } from './actions/get-installed-certificate-ids.js';
+import { deleteCertificate16 } from './actions/delete-certificate.js';
 import type { LogRequests } from '../../services/diagnostics/log-requests.js';
 import { clearCache16, getLocalListVersion16, sendLocalList16 } from './actions/local-list.js';
 import { RemoteStartProfiles } from './actions/remote-start-profiles.js';
@@ -75,6 +79,8 @@ export interface V16AdapterOptions {
   securityJournal?: TransactionJournal;
   /** The local security log (A04.FR.04). */
   securityLog?: SecurityLog;
+  /** The certificate store (whitepaper M03-M05); without it those actions are not supported. */
+  certificates?: CertificateService;
 }
 
 /**
@@ -238,6 +244,12 @@ export class V16Adapter implements ProtocolAdapter {
         ...this.triggerTargets(),
         logStatusNotification: async () => void (await this.registration.send('LogStatusNotification', triggeredLogStatus16(logs), true)),
       });
+    }
+    const certificates = this.options.certificates;
+    if (certificates) {
+      handlers['InstallCertificate'] = installCertificate16(certificates.store);
+      handlers['GetInstalledCertificateIds'] = getInstalledCertificateIds16(certificates.store);
+      handlers['DeleteCertificate'] = deleteCertificate16(certificates.store, () => certificates.securityProfile());
     }
     for (const [action, handler] of Object.entries(handlers)) {
       this.options.client.handle(action, (payload, callCtx) => {

@@ -28,6 +28,7 @@ import type { LogRequests } from '../../services/diagnostics/log-requests.js';
 import { bootNotificationRequest } from './actions/boot-notification.js';
 import type { MonitorStore, VariableMonitoring } from '../../services/monitoring/index.js';
 import type { NetworkProfiles } from '../../services/network-profiles/index.js';
+import type { CertificateService } from '../../services/certificates/index.js';
 import { StationEvents201 } from './station-events.js';
 import type { ExternalLimitEvent } from '../../services/local-limits/local-limits.js';
 import { externalLimitMessage } from './actions/notify-charging-limit.js';
@@ -78,6 +79,8 @@ export interface V201AdapterOptions {
   monitoring?: { store?: MonitorStore; journal?: TransactionJournal };
   /** The network connection profiles (B09 SetNetworkProfile); without them SetNetworkProfile is not supported. */
   network?: NetworkProfiles;
+  /** The certificate store (M03-M05); without it those actions are not supported. */
+  certificates?: CertificateService;
 }
 
 /**
@@ -224,6 +227,7 @@ export class V201Adapter implements ProtocolAdapter {
       logRequests: this.options.logRequests,
       monitoring: this.monitoring,
       network: this.options.network && { profiles: this.options.network, raise: (event) => this.securityEvents.raise(event) },
+      certificates: this.options.certificates,
     });
     for (const [action, handler] of Object.entries(handlers)) {
       this.options.client.handle(action, (payload, callCtx) => {

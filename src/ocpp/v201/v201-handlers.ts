@@ -3,6 +3,7 @@ import type { LogRequests } from '../../services/diagnostics/log-requests.js';
 import type { VariableMonitoring } from '../../services/monitoring/index.js';
 import type { SessionHistory } from '../../services/session-history/index.js';
 import type { NetworkProfiles } from '../../services/network-profiles/index.js';
+import type { CertificateService } from '../../services/certificates/index.js';
 import type { SecurityEvent } from '../../services/security-events/index.js';
 import type { CallHandler } from '../rpc/rpc-endpoint.js';
 import { cancelReservation } from './actions/cancel-reservation.js';
@@ -28,6 +29,9 @@ import { sendLocalList } from './actions/send-local-list.js';
 import { setChargingProfile } from './actions/set-charging-profile.js';
 import { setMonitoringLevel } from './actions/set-monitoring-level.js';
 import { setNetworkProfile } from './actions/set-network-profile.js';
+import { installCertificate } from './actions/install-certificate.js';
+import { getInstalledCertificateIds } from './actions/get-installed-certificate-ids.js';
+import { deleteCertificate } from './actions/delete-certificate.js';
 import { setVariableMonitoring } from './actions/set-variable-monitoring.js';
 import { setVariables } from './actions/set-variables.js';
 import { triggerMessage, type TriggerTargets } from './actions/trigger-message.js';
@@ -45,6 +49,8 @@ export interface V201HandlerParts {
   monitoring?: VariableMonitoring;
   /** B09 SetNetworkProfile: the network profiles, and where its security event goes. */
   network?: { profiles: NetworkProfiles; raise: (event: SecurityEvent) => void };
+  /** M03-M05: the certificate store; without it those actions are not supported. */
+  certificates?: CertificateService;
 }
 
 /** The CSMS's calls the 2.0.1 station answers, one small file per action; some only when the station has the service behind them. */
@@ -77,6 +83,12 @@ export function v201Handlers(ctx: V201Context, parts: V201HandlerParts): Record<
   }
   if (parts.logRequests) handlers['GetLog'] = getLog(parts.logRequests);
   if (parts.network) handlers['SetNetworkProfile'] = setNetworkProfile(parts.network.profiles, parts.network.raise);
+  const certificates = parts.certificates;
+  if (certificates) {
+    handlers['InstallCertificate'] = installCertificate(certificates.store);
+    handlers['GetInstalledCertificateIds'] = getInstalledCertificateIds(certificates.store);
+    handlers['DeleteCertificate'] = deleteCertificate(certificates.store, () => certificates.securityProfile());
+  }
   const monitoring = parts.monitoring;
   if (monitoring) {
     handlers['SetVariableMonitoring'] = setVariableMonitoring(ctx.deviceModel, monitoring);
