@@ -40,6 +40,8 @@ export interface CaOptions extends ValidityOptions {
   issuer?: TestCa;
   /** basicConstraints pathLenConstraint; default none. */
   pathLength?: number;
+  /** RSA 2048 with SHA-256 instead of ECDSA P-256 (many CSMS roots are RSA). */
+  rsa?: boolean;
 }
 
 const randomSerial = (): string => {
@@ -54,8 +56,13 @@ const validity = (opts: ValidityOptions) => ({
   notAfter: opts.notAfter ?? new Date(Date.now() + 365 * DAY_MS),
 });
 
-const newKeys = (): Promise<webcrypto.CryptoKeyPair> =>
-  webcrypto.subtle.generateKey(SIGNING, true, ['sign', 'verify']) as Promise<webcrypto.CryptoKeyPair>;
+const RSA_SIGNING = { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256', modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]) } as const;
+
+const newKeys = (rsa = false): Promise<webcrypto.CryptoKeyPair> =>
+  webcrypto.subtle.generateKey(rsa ? RSA_SIGNING : SIGNING, true, ['sign', 'verify']) as Promise<webcrypto.CryptoKeyPair>;
+
+/** The signing algorithm of a CA's key. */
+const signingOf = (ca: TestCa) => (ca.keys.privateKey.algorithm.name === 'ECDSA' ? SIGNING : RSA_SIGNING);
 
 async function keyPem(keys: webcrypto.CryptoKeyPair): Promise<string> {
   const pkcs8 = await webcrypto.subtle.exportKey('pkcs8', keys.privateKey as webcrypto.CryptoKey);
@@ -64,7 +71,7 @@ async function keyPem(keys: webcrypto.CryptoKeyPair): Promise<string> {
 
 /** A root CA named `CN=<name>` (or a sub-CA of `opts.issuer`). */
 export async function createCa(name: string, opts: CaOptions = {}): Promise<TestCa> {
-  const keys = await newKeys();
+  const keys = await newKeys(opts.rsa);
   const extensions: x509.Extension[] = [
     new x509.BasicConstraintsExtension(true, opts.pathLength, true),
     new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
@@ -78,10 +85,10 @@ export async function createCa(name: string, opts: CaOptions = {}): Promise<Test
         issuer: opts.issuer.cert.subject,
         publicKey: keys.publicKey,
         signingKey: opts.issuer.keys.privateKey,
-        signingAlgorithm: SIGNING,
+        signingAlgorithm: signingOf(opts.issuer),
         extensions: [...extensions, await x509.AuthorityKeyIdentifierExtension.create(opts.issuer.keys.publicKey)],
       })
-    : await x509.X509CertificateGenerator.createSelfSigned({ ...validity(opts), name: subject, keys, signingAlgorithm: SIGNING, extensions });
+    : await x509.X509CertificateGenerator.createSelfSigned({ ...validity(opts), name: subject, keys, signingAlgorithm: opts.rsa ? RSA_SIGNING : SIGNING, extensions });
   return { name, cert, keys, certPem: cert.toString('pem'), keyPem: await keyPem(keys) };
 }
 
@@ -92,7 +99,7 @@ async function issue(ca: TestCa, subject: string, publicKey: x509.PublicKeyType,
     issuer: ca.cert.subject,
     publicKey,
     signingKey: ca.keys.privateKey,
-    signingAlgorithm: SIGNING,
+    signingAlgorithm: signingOf(ca),
     extensions: [
       new x509.BasicConstraintsExtension(false, undefined, true),
       new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyAgreement, true),
