@@ -39,6 +39,7 @@ import {
 } from './agent-parts.js';
 import { apiBackend, apiOptions } from './api-backend.js';
 import { followCardReaders } from './card-readers.js';
+import { followConnection, openNetworkProfiles } from './network-parts.js';
 import { ChargingControl } from './charging-control.js';
 import { stationDiagnostics } from './diagnostics-parts.js';
 import type { LogRequests } from '../services/diagnostics/log-requests.js';
@@ -162,10 +163,13 @@ export class Agent {
       // Made once the station is (below); the device model reads its count live.
       const made: { control?: ChargingControl } = {};
       const installedProfiles = (): number => made.control?.smartCharging.installed().length ?? 0;
+      // Issue 15 (B09/B10, A05): which CSMS connection each attempt uses.
+      const network = openNetworkProfiles(config, { store, log: log.child('network') });
       const settings =
         config.ocpp.version === '2.0.1'
-          ? v201DeviceConfiguration(config, firmware, log, { station: () => station, hardware, localList, adapter: () => adapter, installedProfiles, monitoring: () => versionParts.v201?.monitoring, reconnectCount: () => client.reconnectCount })
-          : v16DeviceConfiguration(config, log);
+          ? v201DeviceConfiguration(config, firmware, log, { station: () => station, hardware, localList, adapter: () => adapter, installedProfiles, monitoring: () => versionParts.v201?.monitoring, reconnectCount: () => client.reconnectCount, network: network.live })
+          : v16DeviceConfiguration(config, log, network.live);
+      network.sources.settings = settings;
       const password = settings.password();
       // N01 / 1.6 GetDiagnostics: the last frames, and log requests packing them with the rest.
       const diagnostics = stationDiagnostics(config, { clock, log: log.child('diagnostics'), hardware, status: () => agent?.status(), deviceModel: settings.deviceModel });
@@ -184,6 +188,7 @@ export class Agent {
         log: log.child('ocpp'),
         clock,
         onFrame: diagnostics.frameRing.record,
+        attemptOptions: () => network.profiles.connectionOptions(),
       });
       // C10-C15: cache and list in front of the CSMS, and the rules for when it cannot be reached.
       const authorizer = new LocalAuthorizer({
@@ -256,6 +261,7 @@ export class Agent {
           // N02-N08: the variable monitors kept in storage.dir, their events waiting there while offline.
           monitoring: { store: new MonitorStore(config.storage.dir, (m) => log.warning(m)), journal: monitorEventJournal },
           restart: (reason) => agent?.restartResolve(reason),
+          network: network.profiles,
         });
         Object.assign(versionParts, { deviceModel: settings.deviceModel, v201 });
         adapter = v201;
@@ -308,6 +314,7 @@ export class Agent {
       control.start();
       agent.subscriptions.push(...followSafetyInputs(hardware.inputs, station));
       agent.subscriptions.push(...followCardReaders(hardware.readers, station, log));
+      agent.subscriptions.push(...followConnection(client, network.profiles, { deviceModel: settings.deviceModel, raise: (e) => adapter.securityEvents.raise(e), log: log.child('network') }));
       for (const [i, e] of station.evses.entries()) agent.leds.push(StatusLeds.forEvse(e, hardware.evses[i]!.leds, config.ledPatterns, clock));
       for (const [i, e] of hardware.evses.entries()) e.meter.start(config.evses[i]!.meter.pollIntervalMs);
       log.info(`local API on http://${config.api.host}:${agent.apiPort}/api/status`);

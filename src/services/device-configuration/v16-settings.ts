@@ -1,7 +1,7 @@
 import type { ChargingConfig, StationConfig } from '../../config/station-config.js';
 import { configChargingSettings } from '../../ocpp/common/charging-settings.js';
 import type { ConfigurationStore } from '../../ocpp/v16/configuration/configuration-store.js';
-import { buildStationConfiguration } from '../../ocpp/v16/configuration/station-keys.js';
+import { buildStationConfiguration, type StationConfigurationLive } from '../../ocpp/v16/configuration/station-keys.js';
 import type { Logger } from '../../process/logger.js';
 import type { ChargingSettings } from '../../station/ports.js';
 import type { LocalAuthorizationSettings } from '../authorization/index.js';
@@ -61,8 +61,8 @@ export function v16SmartChargingRules(keys: ConfigurationStore): SmartChargingRu
 }
 
 /** 1.6 has no keys for the back-off or the cache lifetime: the config gives them. */
-export function v16DeviceConfiguration(config: StationConfig, log: Logger): DeviceConfiguration {
-  const keys = buildStationConfiguration(config, config.storage.dir, (m) => log.warning(`configuration: ${m}`));
+export function v16DeviceConfiguration(config: StationConfig, log: Logger, live: StationConfigurationLive = {}): DeviceConfiguration {
+  const keys = buildStationConfiguration(config, config.storage.dir, (m) => log.warning(`configuration: ${m}`), live);
   return {
     configuration: keys,
     password: () => keys.getSecret('AuthorizationKey'),

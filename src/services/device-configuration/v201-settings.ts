@@ -3,7 +3,7 @@ import type { StationHardware } from '../../hal/station-hardware.js';
 import { configChargingSettings } from '../../ocpp/common/charging-settings.js';
 import type { ProtocolAdapter } from '../../ocpp/protocol-adapter.js';
 import type { DeviceModel } from '../../ocpp/v201/device-model/device-model.js';
-import type { AvailabilityState } from '../../ocpp/v201/device-model/station-variables.js';
+import type { AvailabilityState, StationLive } from '../../ocpp/v201/device-model/station-variables.js';
 import { buildDeviceModelFromConfig } from '../../ocpp/v201/station-device-model.js';
 import { HostHealth } from '../../process/host-health.js';
 import type { Logger } from '../../process/logger.js';
@@ -83,6 +83,8 @@ export interface V201ConfigurationSources {
   certificateEntries?: () => number;
   /** The Controller variables' source; default: this host, read from the OS (storage.dir's filesystem, the transaction journal in it). */
   host?: HostHealthLive;
+  /** ActiveNetworkProfile, SecurityProfile and which slots NetworkConfigurationPriority may name: the network profiles'. */
+  network?: Pick<StationLive, 'activeNetworkProfile' | 'securityProfile' | 'networkProfileSlotUsable'>;
 }
 
 /** The station's 2.0.1 device model (the installer's config as its defaults) and the settings read from it. */
@@ -133,6 +135,7 @@ export function v201DeviceConfiguration(config: StationConfig, firmware: string,
       deviceProblemActive: (device, evseId) => device === 'token-reader' && readerFailing(evseId),
       smartCharging: { installedProfiles: () => sources.installedProfiles?.() ?? 0 },
       monitoring: { level: () => sources.monitoring?.()?.level ?? LOWEST_SEVERITY, base: () => sources.monitoring?.()?.base ?? 'All' },
+      ...sources.network,
     },
     (m) => log.warning(`device model: ${m}`),
   );
