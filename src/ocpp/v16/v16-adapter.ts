@@ -9,6 +9,8 @@ import type { Station } from '../../station/station.js';
 import type { TransactionJournal } from '../../store/transaction-journal.js';
 import type { SecurityLog } from '../../store/security-log.js';
 import type { CertificateService } from '../../services/certificates/index.js';
+import type { CertificateRenewal } from '../../services/certificates/certificate-renewal.js';
+import { certificateSigned16, renewalPort16 } from './actions/certificate-signing.js';
 import { SECURITY_EVENT_CATALOGUES, SecurityEvents } from '../../services/security-events/index.js';
 import { encodeSecurityEvent16 } from './actions/security-event-notification.js';
 import { keysChargingSettings, v16SmartChargingRules } from '../../services/device-configuration/v16-settings.js';
@@ -81,6 +83,8 @@ export interface V16AdapterOptions {
   securityLog?: SecurityLog;
   /** The certificate store (whitepaper M03-M05); without it those actions are not supported. */
   certificates?: CertificateService;
+  /** Whitepaper A02/A03: the renewal of the Charge Point certificate; without it SignChargePointCertificate is NotImplemented. */
+  certificateRenewal?: CertificateRenewal;
 }
 
 /**
@@ -191,6 +195,7 @@ export class V16Adapter implements ProtocolAdapter {
       timestamp: (at) => this.clock.iso(at),
       log,
     });
+    options.certificateRenewal?.attach(renewalPort16((action, payload, triggered) => this.registration.send(action, payload, triggered), (event) => this.securityEvents.raise(event)));
     this.registerHandlers();
   }
 
@@ -235,6 +240,8 @@ export class V16Adapter implements ProtocolAdapter {
       ClearChargingProfile: clearChargingProfile16(ctx),
       GetCompositeSchedule: getCompositeSchedule16(ctx),
     };
+    const renewal = this.options.certificateRenewal;
+    if (renewal) handlers['CertificateSigned'] = certificateSigned16(renewal);
     const logs = this.options.logRequests;
     if (logs) {
       handlers['GetDiagnostics'] = getDiagnostics16(logs);
@@ -243,6 +250,7 @@ export class V16Adapter implements ProtocolAdapter {
       handlers['ExtendedTriggerMessage'] = extendedTriggerMessage16(ctx, {
         ...this.triggerTargets(),
         logStatusNotification: async () => void (await this.registration.send('LogStatusNotification', triggeredLogStatus16(logs), true)),
+        signChargePointCertificate: renewal && (() => renewal.triggered()),
       });
     }
     const certificates = this.options.certificates;
@@ -303,6 +311,8 @@ export class V16Adapter implements ProtocolAdapter {
       }),
     );
     this.transactionMessages.start();
+    // A03.FR.02: renewed a month before it expires, checked daily and on each accepted connection.
+    this.options.certificateRenewal?.start(this.registration.ready$);
     const logs = this.options.logRequests;
     if (logs) {
       this.subscriptions.push(
@@ -321,6 +331,7 @@ export class V16Adapter implements ProtocolAdapter {
     this.statuses.stop();
     this.transactionMessages.stop();
     this.securityEvents.stop();
+    this.options.certificateRenewal?.stop();
     this.registration.stop();
   }
 

@@ -29,6 +29,8 @@ import { bootNotificationRequest } from './actions/boot-notification.js';
 import type { MonitorStore, VariableMonitoring } from '../../services/monitoring/index.js';
 import type { NetworkProfiles } from '../../services/network-profiles/index.js';
 import type { CertificateService } from '../../services/certificates/index.js';
+import type { CertificateRenewal } from '../../services/certificates/certificate-renewal.js';
+import { renewalPort201 } from './actions/certificate-signing.js';
 import { StationEvents201 } from './station-events.js';
 import type { ExternalLimitEvent } from '../../services/local-limits/local-limits.js';
 import { externalLimitMessage } from './actions/notify-charging-limit.js';
@@ -81,6 +83,8 @@ export interface V201AdapterOptions {
   network?: NetworkProfiles;
   /** The certificate store (M03-M05); without it those actions are not supported. */
   certificates?: CertificateService;
+  /** A02/A03: the renewal of the station certificate; without it TriggerMessage SignChargingStationCertificate is NotImplemented. */
+  certificateRenewal?: CertificateRenewal;
 }
 
 /**
@@ -189,6 +193,7 @@ export class V201Adapter implements ProtocolAdapter {
       journal: options.monitoring?.journal,
       runningOn: (evseId) => this.transactionMessages.runningOn(evseId),
     });
+    options.certificateRenewal?.attach(renewalPort201((action, payload, triggered) => this.registration.send(action, payload, triggered), (event) => this.securityEvents.raise(event)));
     this.registerHandlers();
   }
 
@@ -228,6 +233,7 @@ export class V201Adapter implements ProtocolAdapter {
       monitoring: this.monitoring,
       network: this.options.network && { profiles: this.options.network, raise: (event) => this.securityEvents.raise(event) },
       certificates: this.options.certificates,
+      certificateRenewal: this.options.certificateRenewal,
     });
     for (const [action, handler] of Object.entries(handlers)) {
       this.options.client.handle(action, (payload, callCtx) => {
@@ -239,6 +245,7 @@ export class V201Adapter implements ProtocolAdapter {
   }
 
   private triggerTargets(): TriggerTargets {
+    const renewal = this.options.certificateRenewal;
     return {
       bootNotification: async () => this.registration.boot(true),
       heartbeat: async () => this.registration.heartbeat(true),
@@ -253,6 +260,7 @@ export class V201Adapter implements ProtocolAdapter {
       firmwareStatusNotification: async () => {
         await this.registration.send('FirmwareStatusNotification', { status: 'Idle' }, true);
       },
+      signChargingStationCertificate: renewal && (() => renewal.triggered()),
     };
   }
 
@@ -278,6 +286,8 @@ export class V201Adapter implements ProtocolAdapter {
     );
     // Aligned schedules; transactions found running at start go on collecting their samples.
     this.transactionMessages.start();
+    // A03.FR.02: renewed a month before it expires, checked daily and on each accepted connection.
+    this.options.certificateRenewal?.start(this.registration.ready$);
     const logs = this.options.logRequests;
     if (logs) this.subscriptions.push(followLogStatuses(logs, (payload) => this.registration.send('LogStatusNotification', payload), this.options.log));
     if (this.options.externalLimits$) this.subscriptions.push(this.options.externalLimits$.subscribe((e) => this.reportExternalLimit(e)));
@@ -308,6 +318,7 @@ export class V201Adapter implements ProtocolAdapter {
     this.events.stop();
     this.transactionMessages.stop();
     this.securityEvents.stop();
+    this.options.certificateRenewal?.stop();
     this.registration.stop();
   }
 

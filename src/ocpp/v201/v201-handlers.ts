@@ -4,6 +4,8 @@ import type { VariableMonitoring } from '../../services/monitoring/index.js';
 import type { SessionHistory } from '../../services/session-history/index.js';
 import type { NetworkProfiles } from '../../services/network-profiles/index.js';
 import type { CertificateService } from '../../services/certificates/index.js';
+import type { CertificateRenewal } from '../../services/certificates/certificate-renewal.js';
+import { certificateSigned } from './actions/certificate-signing.js';
 import type { SecurityEvent } from '../../services/security-events/index.js';
 import type { CallHandler } from '../rpc/rpc-endpoint.js';
 import { cancelReservation } from './actions/cancel-reservation.js';
@@ -51,6 +53,8 @@ export interface V201HandlerParts {
   network?: { profiles: NetworkProfiles; raise: (event: SecurityEvent) => void };
   /** M03-M05: the certificate store; without it those actions are not supported. */
   certificates?: CertificateService;
+  /** A02/A03 CertificateSigned: the renewal of the station certificate. */
+  certificateRenewal?: CertificateRenewal;
 }
 
 /** The CSMS's calls the 2.0.1 station answers, one small file per action; some only when the station has the service behind them. */
@@ -82,6 +86,7 @@ export function v201Handlers(ctx: V201Context, parts: V201HandlerParts): Record<
     handlers['ClearCache'] = clearCache(ctx, local.cache);
   }
   if (parts.logRequests) handlers['GetLog'] = getLog(parts.logRequests);
+  if (parts.certificateRenewal) handlers['CertificateSigned'] = certificateSigned(parts.certificateRenewal);
   if (parts.network) handlers['SetNetworkProfile'] = setNetworkProfile(parts.network.profiles, parts.network.raise);
   const certificates = parts.certificates;
   if (certificates) {
