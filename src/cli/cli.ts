@@ -5,6 +5,7 @@ import * as devCsms from './commands/dev-csms.js';
 import * as meterRead from './commands/meter-read.js';
 import * as meterSim from './commands/meter-sim.js';
 import * as pilotRead from './commands/pilot-read.js';
+import * as release from './commands/release.js';
 import * as run from './commands/run.js';
 import { runCommandLine, type CommandModules } from './command-line.js';
 import * as failsafe from './failsafe/failsafe-args.js';
@@ -26,6 +27,7 @@ const LOADED: CommandModules = {
   failsafe: async () => failsafe,
   demo: async () => demo,
   devCsms: async () => devCsms,
+  release: async () => release,
 };
 
 /** Runs one evse-agent command; resolves with the process' exit code. */

@@ -21,6 +21,7 @@ export interface CommandModules {
   failsafe(): Promise<typeof import('./failsafe/failsafe-args.js')>;
   demo(): Promise<typeof import('./commands/demo.js')>;
   devCsms(): Promise<typeof import('./commands/dev-csms.js')>;
+  release(): Promise<typeof import('./commands/release.js')>;
 }
 
 function version(): string {
@@ -166,6 +167,11 @@ export async function runCommandLine(argv: string[], io: CliIo, commands: Comman
           rejectBoots: values['reject-boot'],
           pendingBoots: values['pending-boot'],
         });
+      }
+      case 'release': {
+        // pack, sign, verify, check: their options parsed there (commands/release.ts).
+        const { releaseCommand } = await commands.release();
+        return await releaseCommand(io, rest);
       }
       case 'version':
       case '--version':

@@ -12,5 +12,6 @@ export function lazyCommands(): CommandModules {
     failsafe: () => import('./failsafe/failsafe-args.js'),
     demo: () => import('./commands/demo.js'),
     devCsms: () => import('./commands/dev-csms.js'),
+    release: () => import('./commands/release.js'),
   };
 }

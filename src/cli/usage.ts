@@ -63,6 +63,18 @@ export const COMMAND_USAGE: Record<string, string> = {
                                           a development CSMS (OCPP 2.0.1, 1.6) with an HTTP control API;
                                           the lists answer those cards Invalid / Blocked and those boots
                                           Rejected / Pending (change them at run time: GET /lists)`,
+  release: `  release pack --out PACKAGE [--version V]
+                                          the release package of this checkout (firmware, issue 15):
+                                          dist/, hardware/, config/, systemd/ and the production
+                                          dependencies as built here, for this arch and Node ABI
+  release sign --key KEY.pem --cert CERT.pem PACKAGE
+                                          PACKAGE.sig: base64 of the SHA-256 signature over it with the
+                                          certificate's key (RSA or ECDSA); PACKAGE.cert.pem beside it
+  release verify --cert CERT.pem --roots ROOTS.pem PACKAGE SIG
+                                          check the certificate chain and the signature (SIG: the .sig
+                                          file or its text) as the station does; exit 1 when invalid
+  release check PACKAGE                   check a release package as the station does before installing
+                                          it (manifest, arch, Node ABI, every file's sha256); exit 1 if not`,
   version: `  version                                 print the version`,
 };
 
