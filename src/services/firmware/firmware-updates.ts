@@ -10,7 +10,7 @@ import { maskUrl } from '../diagnostics/upload.js';
 import { OfflineOutbox } from '../outbox/offline-outbox.js';
 import type { SecurityEvent } from '../security-events/index.js';
 import { downloadFirmware, DOWNLOAD_SCHEMES, type DownloadOptions } from './firmware-download.js';
-import { fileSignatureValid, signingCertificateProblem } from './firmware-signature.js';
+import { FirmwareCertificateInvalid, verifyFirmwareSignature, verifySigningCertificate } from '../../release/firmware-signature.js';
 import type { FirmwareInstaller, FirmwareRequest, FirmwareRequestAnswer, FirmwareStatus, FirmwareStatusReport } from './firmware-types.js';
 
 export interface FirmwareUpdatesOptions {
@@ -123,7 +123,7 @@ export class FirmwareUpdates {
     if (signed) {
       if (!request.signingCertificate || !request.signature) return 'Rejected';
       // L01.FR.21/22: the certificate is checked before the request is accepted; L01.FR.02: the event.
-      const problem = signingCertificateProblem(request.signingCertificate, this.options.manufacturerRoots(), this.options.clock.now());
+      const problem = certificateProblem(() => verifySigningCertificate(request.signingCertificate!, this.options.manufacturerRoots(), this.options.clock.now()));
       if (problem !== undefined) {
         log.warning(`firmware request ${request.requestId}: invalid signing certificate: ${problem}`);
         this.options.raise({ type: 'InvalidFirmwareSigningCertificate', techInfo: problem.slice(0, 255) });
@@ -237,12 +237,19 @@ export class FirmwareUpdates {
     const file = this.downloadedFile(run);
     run.stage = 'verifying';
     if (run.signed) {
-      // L01.FR.04/12: the signature over the whole file with the signing certificate's key.
-      const valid = await fileSignatureValid(file, request.signingCertificate!, request.signature!).catch(() => false);
+      // L01.FR.04/12: the signature over the whole file with the signing certificate's key (src/release).
+      let failure: Error | undefined;
+      try {
+        await verifyFirmwareSignature(file, request.signature!, request.signingCertificate!, this.options.manufacturerRoots(), this.options.clock.now());
+      } catch (err) {
+        failure = err as Error;
+      }
       if (run.canceled) return;
-      if (!valid) {
-        this.options.log.warning(`firmware ${request.requestId}: the signature does not match the file`);
-        this.options.raise({ type: 'InvalidFirmwareSignature', techInfo: `request ${request.requestId}` }); // L01.FR.03
+      if (failure) {
+        this.options.log.warning(`firmware ${request.requestId}: ${failure.message}`);
+        // The roots may have changed since the request was accepted: then it is the certificate's event (L01.FR.02).
+        const certificate = failure instanceof FirmwareCertificateInvalid;
+        this.options.raise({ type: certificate ? 'InvalidFirmwareSigningCertificate' : 'InvalidFirmwareSignature', techInfo: `request ${request.requestId}` }); // L01.FR.03
         return this.finish(run, 'InvalidSignature');
       }
       this.tell(run, 'SignatureVerified');
@@ -383,5 +390,15 @@ export class FirmwareUpdates {
     for (const name of await readdir(this.options.dir).catch(() => [])) {
       if (name.endsWith('.part') || name.endsWith('.release')) await rm(path.join(this.options.dir, name), { force: true });
     }
+  }
+}
+
+/** Why the signing certificate is refused, or undefined when it chains to a ManufacturerRootCertificate. */
+function certificateProblem(check: () => unknown): string | undefined {
+  try {
+    check();
+    return undefined;
+  } catch (err) {
+    return (err as Error).message;
   }
 }

@@ -6,4 +6,3 @@
 export * from './firmware-types.js';
 export * from './firmware-updates.js';
 export * from './firmware-download.js';
-export * from './firmware-signature.js';
