@@ -168,6 +168,8 @@ export interface TlsCsms {
   url: string;
   /** The subjects of the client certificates presented on the connections so far (profile 3). */
   clientSubjects: string[];
+  /** Their serial numbers (hex, as node:crypto spells them), in the same order. */
+  clientSerials: string[];
   /** Stops listening and drops every connection through it (an outage). */
   close(): Promise<void>;
 }
@@ -179,6 +181,7 @@ export interface TlsCsms {
 export async function tlsCsms(opts: TlsCsmsOptions): Promise<TlsCsms> {
   const sockets = new Set<net.Socket>();
   const clientSubjects: string[] = [];
+  const clientSerials: string[] = [];
   const track = (socket: net.Socket): void => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
@@ -189,6 +192,7 @@ export async function tlsCsms(opts: TlsCsmsOptions): Promise<TlsCsms> {
     (socket) => {
       const peer = socket.getPeerX509Certificate();
       if (peer) clientSubjects.push(peer.subject);
+      if (peer) clientSerials.push(peer.serialNumber);
       const backend = net.connect(opts.backendPort, '127.0.0.1');
       track(backend);
       socket.pipe(backend).pipe(socket);
@@ -209,6 +213,7 @@ export async function tlsCsms(opts: TlsCsmsOptions): Promise<TlsCsms> {
     port,
     url: `wss://127.0.0.1:${port}/ocpp`,
     clientSubjects,
+    clientSerials,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());
