@@ -29,6 +29,8 @@ import { bootNotificationRequest16 } from './actions/boot-notification.js';
 import { changeAvailability16 } from './actions/change-availability.js';
 import { clearChargingProfile16, getCompositeSchedule16, setChargingProfile16 } from './actions/charging-profiles.js';
 import { changeConfiguration, getConfiguration } from './actions/configuration.js';
+import { changeConfigurationWithSecurityProfile } from './actions/security-profile.js';
+import type { NetworkProfiles } from '../../services/network-profiles/index.js';
 import { dataTransfer16 } from './actions/data-transfer.js';
 import { extendedTriggerMessage16 } from './actions/extended-trigger-message.js';
 import { diagnosticsStatusOf, followDiagnosticsStatuses, getDiagnostics16 } from './actions/get-diagnostics.js';
@@ -85,6 +87,8 @@ export interface V16AdapterOptions {
   certificates?: CertificateService;
   /** Whitepaper A02/A03: the renewal of the Charge Point certificate; without it SignChargePointCertificate is NotImplemented. */
   certificateRenewal?: CertificateRenewal;
+  /** The connection's profiles: ChangeConfiguration SecurityProfile raises it (whitepaper A05); without them it is Rejected. */
+  network?: NetworkProfiles;
 }
 
 /**
@@ -225,7 +229,14 @@ export class V16Adapter implements ProtocolAdapter {
       RemoteStartTransaction: remoteStartTransaction(ctx, this.remoteStartProfiles),
       RemoteStopTransaction: remoteStopTransaction(ctx),
       ChangeAvailability: changeAvailability16(ctx),
-      ChangeConfiguration: changeConfiguration(ctx),
+      ChangeConfiguration: this.options.network
+        ? changeConfigurationWithSecurityProfile(changeConfiguration(ctx), {
+            network: this.options.network,
+            raise: (event) => this.securityEvents.raise(event),
+            reconnect: () => this.options.client.reconnect(),
+            log: this.options.log,
+          })
+        : changeConfiguration(ctx),
       GetConfiguration: getConfiguration(ctx),
       ClearCache: clearCache16(ctx),
       DataTransfer: dataTransfer16(ctx),
