@@ -40,6 +40,7 @@ import {
 import { apiBackend, apiOptions } from './api-backend.js';
 import { followCardReaders } from './card-readers.js';
 import { followConnection, openNetworkProfiles } from './network-parts.js';
+import { certificateService, openCertificateStore } from './security-parts.js';
 import { ChargingControl } from './charging-control.js';
 import { stationDiagnostics } from './diagnostics-parts.js';
 import type { LogRequests } from '../services/diagnostics/log-requests.js';
@@ -165,9 +166,11 @@ export class Agent {
       const installedProfiles = (): number => made.control?.smartCharging.installed().length ?? 0;
       // Issue 15 (B09/B10, A05): which CSMS connection each attempt uses.
       const network = openNetworkProfiles(config, { store, log: log.child('network') });
+      // Issue 15 (M03-M05, A02/A03): the CSMS and manufacturer roots and the station's certificate.
+      const certificates = openCertificateStore(config, log, clock);
       const settings =
         config.ocpp.version === '2.0.1'
-          ? v201DeviceConfiguration(config, firmware, log, { station: () => station, hardware, localList, adapter: () => adapter, installedProfiles, monitoring: () => versionParts.v201?.monitoring, reconnectCount: () => client.reconnectCount, network: network.live })
+          ? v201DeviceConfiguration(config, firmware, log, { station: () => station, hardware, localList, adapter: () => adapter, installedProfiles, monitoring: () => versionParts.v201?.monitoring, reconnectCount: () => client.reconnectCount, network: network.live, certificateEntries: () => certificates.count() })
           : v16DeviceConfiguration(config, log, network.live);
       network.sources.settings = settings;
       const password = settings.password();
@@ -236,6 +239,7 @@ export class Agent {
         // A04: the local security log, and the critical events waiting on disk for the CSMS.
         securityJournal: (eventJournals.security = openJournal(config.storage.dir, 'security event', log)),
         securityLog: new SecurityLog(config.storage.dir),
+        certificates: certificateService(certificates, config, () => network.profiles.securityProfile),
       };
       const versionParts: { deviceModel?: DeviceModel; configuration?: ConfigurationStore; v201?: V201Adapter; v16?: V16Adapter } = {};
       // Worked out once, as the adapter starts: after the local API's port is bound, so that a start
