@@ -9,6 +9,7 @@ import { DEVICE_COMPONENT, FAULT_COMPONENT } from '../fault-components.js';
 import { smartChargingVariables, type SmartChargingLive } from './smart-charging-variables.js';
 import { monitoringVariables, type MonitoringLive } from './monitoring-variables.js';
 import { renewalVariables } from './renewal-variables.js';
+import { firmwareVariables } from './firmware-variables.js';
 import { evseMeasurementVariables, type MeasurementLive } from './measurement-variables.js';
 import { healthVariables, type HealthLive } from './health-variables.js';
 import { NETWORK_PROFILE_SLOTS } from '../../../services/network-profiles/index.js';
@@ -291,6 +292,8 @@ export function stationVariableDefinitions(
   );
   // A02/A03: the renewal of the station certificate.
   defs.push(...renewalVariables());
+  // L01/L02: new sessions while a firmware install waits.
+  defs.push(...firmwareVariables());
   // Part 2 2.2.4, required: the installed certificates (none until certificate management exists).
   defs.push(liveValue(security, 'CertificateEntries', integer(), () => String(live.certificateEntries?.() ?? 0)));
   // The station's health (Controller) and its connection's (OCPPCommCtrlr.ReconnectCount), for monitors.
