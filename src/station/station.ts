@@ -27,6 +27,8 @@ export class Station {
   readonly evses: Evse[];
   private availability: StoredAvailability;
   private resetPending = false;
+  /** A firmware install waits for the running transactions: no new session meanwhile (OCPP 2.0.1 L01.FR.07). */
+  private sessionsHeld = false;
   private readonly authorizing = new Set<number>();
   private readonly reservations: ReservationDesk;
   private readonly clock: Clock;
@@ -134,7 +136,7 @@ export class Station {
     let authorizedPlugIn: number | undefined;
     const authorizeIfPlugged = (): void => {
       const plugged = evse.connectors.some((c) => c.inputs.plugged);
-      if (plugged && authorizedPlugIn !== evse.plugIns && !evse.authorizedBy && !evse.busy && evse.isOperative && !this.resetPending && this.reservations.mayUse(evse, mode.idToken)) {
+      if (plugged && authorizedPlugIn !== evse.plugIns && !evse.authorizedBy && !evse.busy && evse.isOperative && !this.resetPending && !this.sessionsHeld && this.reservations.mayUse(evse, mode.idToken)) {
         if (this.authorizeAt(evse, { idToken: mode.idToken, source: 'free' })) authorizedPlugIn = evse.plugIns;
       }
     };
@@ -174,7 +176,7 @@ export class Station {
       }
     }
     if (this.options.authorization.mode === 'free') return { outcome: 'rejected', status: 'Busy' };
-    if (!evse.isOperative || evse.isFaulted || this.resetPending) return { outcome: 'rejected', status: 'Unavailable' };
+    if (!evse.isOperative || evse.isFaulted || this.resetPending || this.sessionsHeld) return { outcome: 'rejected', status: 'Unavailable' };
     // Latched by a safety trip, with only an unplug bringing energy back (safety.resumeAfterTrip "replug").
     if (!evse.mayBeAuthorized('token')) return { outcome: 'rejected', status: 'Unavailable' };
     if (this.authorizing.has(evseId)) return { outcome: 'rejected', status: 'Busy' };
@@ -198,6 +200,7 @@ export class Station {
   /** F01/F02 RequestStartTransaction. */
   async requestStart(req: RemoteStartRequest): Promise<RemoteStartResult> {
     if (this.resetPending) return { status: 'Rejected', reason: 'ResetPending' };
+    if (this.sessionsHeld) return { status: 'Rejected', reason: 'Unavailable' };
     let evse: Evse | undefined;
     if (req.evseId !== undefined) {
       evse = this.evse(req.evseId);
@@ -375,6 +378,11 @@ export class Station {
     // 2.0.1 has no trigger for a locally initiated reboot: ResetCommand would say the CSMS asked for
     // one, so AbnormalCondition (E06.FR.16), as for the other ends the station decides alone.
     return Promise.all(this.evses.map((e) => e.abort({ trigger: 'AbnormalCondition', stopReason: 'Reboot' }))).then(() => undefined);
+  }
+
+  /** L01.FR.07: while held, no new session starts (the running ones go on); lifted when the wait is over. */
+  holdNewSessions(held: boolean): void {
+    this.sessionsHeld = held;
   }
 
   /** Transactions running now. */
