@@ -41,6 +41,7 @@ import { apiBackend, apiOptions } from './api-backend.js';
 import { followCardReaders } from './card-readers.js';
 import { followConnection, openNetworkProfiles } from './network-parts.js';
 import { certificateService, openCertificateStore } from './security-parts.js';
+import { certificateRenewal } from './renewal-parts.js';
 import { ChargingControl } from './charging-control.js';
 import { stationDiagnostics } from './diagnostics-parts.js';
 import type { LogRequests } from '../services/diagnostics/log-requests.js';
@@ -173,6 +174,8 @@ export class Agent {
           ? v201DeviceConfiguration(config, firmware, log, { station: () => station, hardware, localList, adapter: () => adapter, installedProfiles, monitoring: () => versionParts.v201?.monitoring, reconnectCount: () => client.reconnectCount, network: network.live, certificateEntries: () => certificates.count() })
           : v16DeviceConfiguration(config, log, network.live);
       network.sources.settings = settings;
+      // Each attempt takes the store's CSMS roots and station certificate (a renewed one from the next connection, A02.FR.08).
+      network.sources.certificates = certificates;
       const password = settings.password();
       // N01 / 1.6 GetDiagnostics: the last frames, and log requests packing them with the rest.
       const diagnostics = stationDiagnostics(config, { clock, log: log.child('diagnostics'), hardware, status: () => agent?.status(), deviceModel: settings.deviceModel });
@@ -240,6 +243,8 @@ export class Agent {
         securityJournal: (eventJournals.security = openJournal(config.storage.dir, 'security event', log)),
         securityLog: new SecurityLog(config.storage.dir),
         certificates: certificateService(certificates, config, () => network.profiles.securityProfile),
+        // A02/A03: the station certificate renewed on the CSMS's trigger and a month before it expires.
+        certificateRenewal: certificateRenewal(config, { store: certificates, deviceModel: settings.deviceModel, configuration: settings.configuration, client, clock, log: log.child('certificates') }),
       };
       const versionParts: { deviceModel?: DeviceModel; configuration?: ConfigurationStore; v201?: V201Adapter; v16?: V16Adapter } = {};
       // Worked out once, as the adapter starts: after the local API's port is bound, so that a start
