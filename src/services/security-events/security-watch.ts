@@ -38,6 +38,17 @@ export interface SecurityWatchOptions {
  * - InvalidMessages per streak of invalid CALLs; SettingSystemTime over the threshold;
  *   ReconfigurationOfSecurityParameters; MemoryExhaustion (security-rules.ts, memory-watch.ts).
  * SecurityLogWasCleared is raised by SecurityEvents itself, when its log rotates events out.
+ * FirmwareUpdated, InvalidFirmwareSignature, InvalidFirmwareSigningCertificate (raiseFirmwareEvent)
+ * and InvalidChargingStationCertificate (raiseInvalidStationCertificate) by the services that see them.
+ * Not raised, as this station cannot observe them:
+ * - AttemptedReplayAttacks: OCPP-J frames carry no nonce or signature; a repeated message id is
+ *   what a CSMS resending after a network problem sends too, which the event excludes, and a
+ *   replay into a TLS connection is refused by TLS itself, below anything the agent sees.
+ * - CsmsFailedToAuthentication: the station is the WebSocket client; the CSMS presents no
+ *   credentials but its TLS certificate, whose rejection is InvalidCsmsCertificate.
+ * - TamperDetectionActivated: no tamper sensor input exists (config safety inputs are the
+ *   emergency stop and the RCD only).
+ * - InvalidTLSCipherSuite: Node's TLS error does not tell a cipher mismatch from other handshake failures.
  * Unsubscribing stops them all.
  */
 export function watchSecurity(options: SecurityWatchOptions): Subscription {
