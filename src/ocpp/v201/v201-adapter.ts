@@ -30,6 +30,8 @@ import type { MonitorStore, VariableMonitoring } from '../../services/monitoring
 import type { NetworkProfiles } from '../../services/network-profiles/index.js';
 import type { CertificateService } from '../../services/certificates/index.js';
 import type { CertificateRenewal } from '../../services/certificates/certificate-renewal.js';
+import type { FirmwareUpdates } from '../../services/firmware/index.js';
+import { firmwareStatusNotificationRequest, followFirmwareStatuses } from './actions/firmware-status.js';
 import { renewalPort201 } from './actions/certificate-signing.js';
 import { StationEvents201 } from './station-events.js';
 import type { ExternalLimitEvent } from '../../services/local-limits/local-limits.js';
@@ -85,6 +87,8 @@ export interface V201AdapterOptions {
   certificates?: CertificateService;
   /** A02/A03: the renewal of the station certificate; without it TriggerMessage SignChargingStationCertificate is NotImplemented. */
   certificateRenewal?: CertificateRenewal;
+  /** L01/L02 firmware updates (UpdateFirmware, FirmwareStatusNotification); without it UpdateFirmware is not supported. */
+  firmware?: FirmwareUpdates;
 }
 
 /**
@@ -234,6 +238,7 @@ export class V201Adapter implements ProtocolAdapter {
       network: this.options.network && { profiles: this.options.network, raise: (event) => this.securityEvents.raise(event) },
       certificates: this.options.certificates,
       certificateRenewal: this.options.certificateRenewal,
+      firmware: this.options.firmware,
     });
     for (const [action, handler] of Object.entries(handlers)) {
       this.options.client.handle(action, (payload, callCtx) => {
@@ -258,7 +263,9 @@ export class V201Adapter implements ProtocolAdapter {
         await this.registration.send('LogStatusNotification', logStatusNotificationRequest(report), true);
       },
       firmwareStatusNotification: async () => {
-        await this.registration.send('FirmwareStatusNotification', { status: 'Idle' }, true);
+        // L01.FR.25/26: the last status sent, Idle after Installed or when there was none.
+        const report = this.options.firmware?.triggered() ?? { status: 'Idle' as const };
+        await this.registration.send('FirmwareStatusNotification', firmwareStatusNotificationRequest(report), true);
       },
       signChargingStationCertificate: renewal && (() => renewal.triggered()),
     };
@@ -288,6 +295,8 @@ export class V201Adapter implements ProtocolAdapter {
     this.transactionMessages.start();
     // A03.FR.02: renewed a month before it expires, checked daily and on each accepted connection.
     this.options.certificateRenewal?.start(this.registration.ready$);
+    const firmware = this.options.firmware;
+    if (firmware) this.subscriptions.push(followFirmwareStatuses(firmware, this.registration.ready$, (payload) => this.registration.send('FirmwareStatusNotification', payload)));
     const logs = this.options.logRequests;
     if (logs) this.subscriptions.push(followLogStatuses(logs, (payload) => this.registration.send('LogStatusNotification', payload), this.options.log));
     if (this.options.externalLimits$) this.subscriptions.push(this.options.externalLimits$.subscribe((e) => this.reportExternalLimit(e)));

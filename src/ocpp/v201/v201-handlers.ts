@@ -38,6 +38,8 @@ import { setVariableMonitoring } from './actions/set-variable-monitoring.js';
 import { setVariables } from './actions/set-variables.js';
 import { triggerMessage, type TriggerTargets } from './actions/trigger-message.js';
 import { unlockConnector } from './actions/unlock-connector.js';
+import { updateFirmware } from './actions/update-firmware.js';
+import type { FirmwareUpdates } from '../../services/firmware/index.js';
 import type { V201Context } from './context.js';
 
 /** What the handlers need beyond the context: the services a station may or may not have. */
@@ -55,6 +57,8 @@ export interface V201HandlerParts {
   certificates?: CertificateService;
   /** A02/A03 CertificateSigned: the renewal of the station certificate. */
   certificateRenewal?: CertificateRenewal;
+  /** L01/L02 UpdateFirmware; without it not supported. */
+  firmware?: FirmwareUpdates;
 }
 
 /** The CSMS's calls the 2.0.1 station answers, one small file per action; some only when the station has the service behind them. */
@@ -86,6 +90,7 @@ export function v201Handlers(ctx: V201Context, parts: V201HandlerParts): Record<
     handlers['ClearCache'] = clearCache(ctx, local.cache);
   }
   if (parts.logRequests) handlers['GetLog'] = getLog(parts.logRequests);
+  if (parts.firmware) handlers['UpdateFirmware'] = updateFirmware(parts.firmware);
   if (parts.certificateRenewal) handlers['CertificateSigned'] = certificateSigned(parts.certificateRenewal);
   if (parts.network) handlers['SetNetworkProfile'] = setNetworkProfile(parts.network.profiles, parts.network.raise);
   const certificates = parts.certificates;
