@@ -281,6 +281,7 @@ export class Agent {
           store,
           meterType: config.evses[0]?.meter.profile.model,
           restart: (reason) => agent?.restartResolve(reason),
+          network: network.profiles,
         });
         Object.assign(versionParts, { configuration: settings.configuration, v16 });
         adapter = v16;
