@@ -11,6 +11,10 @@ import type { SecurityLog } from '../../store/security-log.js';
 import type { CertificateService } from '../../services/certificates/index.js';
 import type { CertificateRenewal } from '../../services/certificates/certificate-renewal.js';
 import { certificateSigned16, renewalPort16 } from './actions/certificate-signing.js';
+import type { FirmwareUpdates } from '../../services/firmware/index.js';
+import { followFirmwareStatuses16, signedFirmwareStatusNotification16, triggeredFirmwareStatus16 } from './actions/firmware-status.js';
+import { signedUpdateFirmware16 } from './actions/signed-update-firmware.js';
+import { updateFirmware16 } from './actions/update-firmware.js';
 import { SECURITY_EVENT_CATALOGUES, SecurityEvents } from '../../services/security-events/index.js';
 import { encodeSecurityEvent16 } from './actions/security-event-notification.js';
 import { keysChargingSettings, v16SmartChargingRules } from '../../services/device-configuration/v16-settings.js';
@@ -87,6 +91,8 @@ export interface V16AdapterOptions {
   certificates?: CertificateService;
   /** Whitepaper A02/A03: the renewal of the Charge Point certificate; without it SignChargePointCertificate is NotImplemented. */
   certificateRenewal?: CertificateRenewal;
+  /** UpdateFirmware (with config firmware.allowUnsigned) and the whitepaper's SignedUpdateFirmware; without it neither is supported. */
+  firmware?: FirmwareUpdates;
   /** The connection's profiles: ChangeConfiguration SecurityProfile raises it (whitepaper A05); without them it is Rejected. */
   network?: NetworkProfiles;
 }
@@ -253,6 +259,11 @@ export class V16Adapter implements ProtocolAdapter {
     };
     const renewal = this.options.certificateRenewal;
     if (renewal) handlers['CertificateSigned'] = certificateSigned16(renewal);
+    const firmware = this.options.firmware;
+    if (firmware) {
+      handlers['UpdateFirmware'] = updateFirmware16(firmware, () => this.options.config.firmware.allowUnsigned);
+      handlers['SignedUpdateFirmware'] = signedUpdateFirmware16(firmware);
+    }
     const logs = this.options.logRequests;
     if (logs) {
       handlers['GetDiagnostics'] = getDiagnostics16(logs);
@@ -262,6 +273,8 @@ export class V16Adapter implements ProtocolAdapter {
         ...this.triggerTargets(),
         logStatusNotification: async () => void (await this.registration.send('LogStatusNotification', triggeredLogStatus16(logs), true)),
         signChargePointCertificate: renewal && (() => renewal.triggered()),
+        signedFirmwareStatusNotification:
+          firmware && (async () => void (await this.registration.send('SignedFirmwareStatusNotification', signedFirmwareStatusNotification16(firmware.triggered()), true))),
       });
     }
     const certificates = this.options.certificates;
@@ -292,7 +305,11 @@ export class V16Adapter implements ProtocolAdapter {
         const status = diagnosticsStatusOf(this.options.logRequests?.triggered() ?? { status: 'Idle' }) ?? 'Idle';
         await this.registration.send('DiagnosticsStatusNotification', { status }, true);
       },
-      firmwareStatusNotification: async () => void (await this.registration.send('FirmwareStatusNotification', { status: 'Idle' }, true)),
+      // 4.5: the nearest 1.6 status to the last one; Idle when no update runs (whitepaper L01.FR.28 for the signed one).
+      firmwareStatusNotification: async () => {
+        const report = this.options.firmware?.triggered() ?? { status: 'Idle' as const };
+        await this.registration.send('FirmwareStatusNotification', triggeredFirmwareStatus16(report), true);
+      },
     };
   }
 
@@ -324,6 +341,8 @@ export class V16Adapter implements ProtocolAdapter {
     this.transactionMessages.start();
     // A03.FR.02: renewed a month before it expires, checked daily and on each accepted connection.
     this.options.certificateRenewal?.start(this.registration.ready$);
+    const firmware = this.options.firmware;
+    if (firmware) this.subscriptions.push(followFirmwareStatuses16(firmware, this.registration.ready$, (action, payload) => this.registration.send(action, payload)));
     const logs = this.options.logRequests;
     if (logs) {
       this.subscriptions.push(

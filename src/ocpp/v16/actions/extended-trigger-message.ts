@@ -13,15 +13,16 @@ export interface ExtendedTriggerTargets16 extends TriggerTargets16 {
   logStatusNotification(): Promise<void>;
   /** A02: a new key, its CSR and SignCertificate.req; absent when the station does not renew its certificate. */
   signChargePointCertificate?(): Promise<void>;
+  /** L01.FR.28/29: SignedFirmwareStatusNotification with the last status; absent when the station has no firmware updates. */
+  signedFirmwareStatusNotification?(): Promise<void>;
 }
 
 /**
  * Security whitepaper 5.5 ExtendedTriggerMessage (2.0.1's TriggerMessage renamed): the answer
  * first, then the message. BootNotification, Heartbeat, MeterValues and StatusNotification as
  * TriggerMessage sends them; LogStatusNotification for GetLog (N01); SignChargePointCertificate
- * (A02's SignCertificate) when the station renews its certificate. FirmwareStatusNotification
- * (here SignedFirmwareStatusNotification, L01) is NotImplemented until the signed firmware update
- * is built (issue 15).
+ * (A02's SignCertificate) when the station renews its certificate; FirmwareStatusNotification
+ * (here SignedFirmwareStatusNotification, L01) when it takes firmware updates.
  */
 export const extendedTriggerMessage16 =
   (ctx: V16Context, targets: ExtendedTriggerTargets16) =>
@@ -37,6 +38,10 @@ export const extendedTriggerMessage16 =
         // A02.FR.02: the key pair is made after ExtendedTriggerMessage.conf is sent.
         const renew = targets.signChargePointCertificate;
         return { status: renew ? sendAfterAnswer(ctx, request.requestedMessage, () => renew()) : 'NotImplemented' };
+      }
+      case 'FirmwareStatusNotification': {
+        const notify = targets.signedFirmwareStatusNotification;
+        return { status: notify ? sendAfterAnswer(ctx, request.requestedMessage, () => notify()) : 'NotImplemented' };
       }
       default:
         return { status: 'NotImplemented' };
