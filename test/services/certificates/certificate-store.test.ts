@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { diagnosticsArchive } from '../../../src/services/diagnostics/archive.js';
 import { CertificateStore } from '../../../src/services/certificates/certificate-store.js';
 import { certificateHashData } from '../../../src/services/certificates/hash-data.js';
 import { capturingLogger } from '../../helpers/logging.js';
@@ -177,6 +179,20 @@ describe('certificate store', () => {
     assert.equal(store.pendingKeyPem()?.trim(), leaf.keyPem.trim());
     store.clearPendingKey();
     assert.equal(store.pendingKeyPem(), undefined);
+  });
+
+  it('no private key goes into a diagnostics archive of the storage.dir holding the store (N01.FR.17)', async () => {
+    const dir = makeTempDir('cert-store');
+    const store = CertificateStore.open(dir, { log: capturingLogger([]), seed: configFiles(dir) });
+    store.setPendingKey(station.keyPem);
+    const chunks: Buffer[] = [];
+    const sources = { logDir: dir, securityLogDir: dir, frames: () => [], config: () => ({}), status: () => ({}), counters: () => ({}) };
+    for (const kind of ['DiagnosticsLog', 'SecurityLog'] as const) {
+      for await (const chunk of diagnosticsArchive(sources, { kind })) chunks.push(Buffer.from(chunk as Buffer));
+      const tar = gunzipSync(Buffer.concat(chunks.splice(0))).toString('latin1');
+      assert.ok(tar.length > 0);
+      assert.ok(!tar.includes('PRIVATE KEY') && !tar.includes(station.keyPem.split('\n')[1]!), kind);
+    }
   });
 
   it('V2G certificate chains are kept and listed with their sub-CAs (M03.FR.05)', async () => {
