@@ -143,6 +143,9 @@ describe('1.6 station configuration keys', () => {
     // Firmware Management is not supported: none of its keys.
     assert.equal(keys.has('SupportedFileTransferProtocols'), false);
     assert.equal(keys.get('SupportedFeatureProfiles')?.[1], 'Core,LocalAuthListManagement,Reservation,SmartCharging,RemoteTrigger');
+    // Issue 15: UpdateFirmware is carried out only with firmware.allowUnsigned (whitepaper L01.FR.20 otherwise).
+    const unsigned = { ...stationConfig(), firmware: { ...stationConfig().firmware, allowUnsigned: true } };
+    assert.equal(table(getAll(build(unsigned))).get('SupportedFeatureProfiles')?.[1], 'Core,FirmwareManagement,LocalAuthListManagement,Reservation,SmartCharging,RemoteTrigger');
     assert.equal(keys.get('ChargingScheduleAllowedChargingRateUnit')?.[1], 'Current,Power');
     assert.equal(keys.get('ConnectorSwitch3to1PhaseSupported')?.[1], 'false');
     assert.equal(keys.get('ReserveConnectorZeroSupported')?.[1], 'true');

@@ -6,7 +6,7 @@ import { ConfigurationStore, listMembers, MAX_KEYS_KEY, type ConfigurationKeyDef
 
 /**
  * The OCPP 1.6 configuration keys this station really has: chapter 9 (Core, Local Auth List
- * Management, Reservation, Smart Charging; Firmware Management is not supported, so none of its), the errata sheet's additions that apply (3.83 MessageTimeout) and the security
+ * Management, Reservation, Smart Charging; Firmware Management only with firmware.allowUnsigned), the errata sheet's additions that apply (3.83 MessageTimeout) and the security
  * whitepaper's AuthorizationKey and SecurityProfile. Defaults come from the installer's config where
  * it has the setting, else from the spec or the station's hardware.
  *
@@ -19,6 +19,15 @@ import { ConfigurationStore, listMembers, MAX_KEYS_KEY, type ConfigurationKeyDef
  */
 
 export const SUPPORTED_FEATURE_PROFILES = ['Core', 'LocalAuthListManagement', 'Reservation', 'SmartCharging', 'RemoteTrigger'] as const;
+/**
+ * Firmware Management once its UpdateFirmware is carried out: only with config firmware.allowUnsigned
+ * (the security whitepaper's L01.FR.20 otherwise answers it NotSupported; SignedUpdateFirmware is no profile's).
+ */
+export function supportedFeatureProfiles(config: StationConfig): string[] {
+  const profiles: string[] = [...SUPPORTED_FEATURE_PROFILES];
+  if (config.firmware.allowUnsigned) profiles.splice(1, 0, 'FirmwareManagement');
+  return profiles;
+}
 const ALL_FEATURE_PROFILES: readonly string[] = ['Core', 'FirmwareManagement', 'LocalAuthListManagement', 'Reservation', 'SmartCharging', 'RemoteTrigger'];
 
 /** The rotations of 9.1.7 (R is L1, S is L2, T is L3). */
@@ -158,7 +167,7 @@ export function stationKeyDefinitions(config: StationConfig, live: StationConfig
     ro('StopTxnAlignedDataMaxLength', 'integer', String(MEASURANDS.length)),
     rw('StopTxnSampledData', 'CSL', list(mv.txEndedMeasurands), { ...measurands, maxItemsKey: 'StopTxnSampledDataMaxLength' }),
     ro('StopTxnSampledDataMaxLength', 'integer', String(MEASURANDS.length)),
-    ro('SupportedFeatureProfiles', 'CSL', list(SUPPORTED_FEATURE_PROFILES), { members: ALL_FEATURE_PROFILES }),
+    ro('SupportedFeatureProfiles', 'CSL', list(supportedFeatureProfiles(config)), { members: ALL_FEATURE_PROFILES }),
     rw('TransactionMessageAttempts', 'integer', '3', { min: 1 }),
     rw('TransactionMessageRetryInterval', 'integer', '60', seconds(0)),
     // Errata 3.84: R. The socket's lock holds the cable only while the relay is closed, so it is
