@@ -112,7 +112,7 @@ describe('OCPP 2.0.1 integration: remote control (F01-F06)', function () {
     assertNoCallErrors(csms);
   });
 
-  it('F06 TriggerMessage: StatusNotification, Heartbeat, MeterValues (Trigger, aligned measurands) each sent after the response (F06.FR.04); BootNotification Rejected once accepted (F06.FR.17); SignChargingStationCertificate NotImplemented (F06.FR.08); TransactionEvent Rejected without a transaction', async () => {
+  it('F06 TriggerMessage: StatusNotification, Heartbeat, MeterValues (Trigger, aligned measurands) each sent after the response (F06.FR.04); BootNotification Rejected once accepted (F06.FR.17); SignV2GCertificate NotImplemented (F06.FR.08); TransactionEvent Rejected without a transaction', async () => {
     const { csms } = await startRig({
       config: (doc) => {
         doc['meterValues'] = { ...doc['meterValues'], alignedMeasurands: ['Energy.Active.Import.Register', 'Voltage', 'Frequency'] };
@@ -147,7 +147,7 @@ describe('OCPP 2.0.1 integration: remote control (F01-F06)', function () {
     assert.equal(((await csms.triggerMessage(ID, { message: 'StatusNotification', evseId: 1, connectorId: 5 })).response as { status: string }).status, 'Rejected');
     assert.equal(((await csms.triggerMessage(ID, { message: 'MeterValues', evseId: 3 })).response as { status: string }).status, 'Rejected');
     assert.deepEqual((await csms.triggerMessage(ID, { message: 'BootNotification' })).response, { status: 'Rejected' });
-    assert.deepEqual((await csms.triggerMessage(ID, { message: 'SignChargingStationCertificate' })).response, { status: 'NotImplemented' });
+    assert.deepEqual((await csms.triggerMessage(ID, { message: 'SignV2GCertificate' })).response, { status: 'NotImplemented' });
     assert.equal(((await csms.triggerMessage(ID, { message: 'TransactionEvent', evseId: 1 })).response as { status: string }).status, 'Rejected');
     await sleep(200);
     assert.equal(calls(csms, 'BootNotification').length, 1);
