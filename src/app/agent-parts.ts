@@ -16,8 +16,9 @@ import { JOURNAL_FILE, TransactionJournal } from '../store/transaction-journal.j
 // parts and in the objects Agent.create makes from them, never in a module: two stations in one
 // process share the event loop and nothing else.
 
-export type BootReason = 'PowerUp' | 'RemoteReset' | 'ScheduledReset' | 'LocalReset' | 'ApplicationReset' | 'Watchdog' | 'Unknown';
-export type RestartReason = 'RemoteReset' | 'ScheduledReset';
+export type BootReason = 'PowerUp' | 'RemoteReset' | 'ScheduledReset' | 'LocalReset' | 'ApplicationReset' | 'Watchdog' | 'FirmwareUpdate' | 'Unknown';
+/** FirmwareUpdate: the process ends, so that the launcher loads the new current release (issue 15). */
+export type RestartReason = 'RemoteReset' | 'ScheduledReset' | 'FirmwareUpdate';
 
 /** Where the station's files go (journal, settings, device-start notes, relay map). */
 export interface AgentStorage {

@@ -44,6 +44,8 @@ import { certificateService, openCertificateStore } from './security-parts.js';
 import { certificateRenewal } from './renewal-parts.js';
 import { ChargingControl } from './charging-control.js';
 import { stationDiagnostics } from './diagnostics-parts.js';
+import { stationFirmware } from './firmware-parts.js';
+import type { FirmwareUpdates } from '../services/firmware/index.js';
 import type { LogRequests } from '../services/diagnostics/log-requests.js';
 import { followSafetyInputs } from './safety-inputs.js';
 import { evsePortFrom } from './station-ports.js';
@@ -78,6 +80,8 @@ export class Agent {
   chargingControl: ChargingControl | undefined;
   /** Log uploads the CSMS asked for (GetLog, GetDiagnostics). */
   logRequests: LogRequests | undefined;
+  /** Firmware updates the CSMS asked for (UpdateFirmware, SignedUpdateFirmware). */
+  firmwareUpdates: FirmwareUpdates | undefined;
   private removeFailsafe: () => void = () => undefined;
   private releaseStorage: () => void = () => undefined;
   journal: TransactionJournal | undefined;
@@ -226,6 +230,8 @@ export class Agent {
         rules: () => (deviceModel ? deviceModelSmartChargingRules(deviceModel) : v16SmartChargingRules(settings.configuration!)),
       });
       made.control = control;
+      // Issue 15 (L01/L02, 1.6 UpdateFirmware / SignedUpdateFirmware): new releases, installed beside this one.
+      const firmwareUpdates = stationFirmware(config, { clock, log: log.child('firmware'), store, station, certificates, deviceModel: settings.deviceModel, runningVersion: firmware, raise: (e) => adapter.securityEvents.raise(e), restart: () => agent?.restartResolve('FirmwareUpdate') });
       const common = {
         config,
         station,
@@ -239,6 +245,7 @@ export class Agent {
         clock,
         smartCharging: control.smartCharging,
         logRequests: diagnostics.logRequests,
+        firmware: firmwareUpdates,
         // A04: the local security log, and the critical events waiting on disk for the CSMS.
         securityJournal: (eventJournals.security = openJournal(config.storage.dir, 'security event', log)),
         securityLog: new SecurityLog(config.storage.dir),
@@ -305,6 +312,7 @@ export class Agent {
       });
       agent.chargingControl = control;
       agent.logRequests = diagnostics.logRequests;
+      agent.firmwareUpdates = firmwareUpdates;
       agent.removeFailsafe = removeFailsafe;
       agent.releaseStorage = releaseStorage;
       agent.journal = journal;
@@ -382,6 +390,7 @@ export class Agent {
     for (const s of this.subscriptions) s.unsubscribe();
     this.chargingControl?.stop();
     this.logRequests?.stop();
+    this.firmwareUpdates?.stop();
     for (const l of this.leds) l.stop();
     this.statusView?.stop();
     // Transactions that just ended have their last messages on the way: let them arrive.

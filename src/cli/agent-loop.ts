@@ -78,6 +78,12 @@ export async function runAgentLoop(io: CliIo, file: string, hooks: AgentLoopHook
       hooks.stopping?.(outcome, log);
       await agent.stop();
       if (outcome === 'stop') return EXIT.ok;
+      // Issue 15: the launcher loads the new current release only in a new process; the unit's
+      // Restart=always starts one (run by hand, the agent just stops).
+      if (outcome === 'FirmwareUpdate') {
+        log.notice('stopping for the new release: the service manager starts it');
+        return EXIT.ok;
+      }
       log.notice(`restarting (${outcome})`);
       bootReason = outcome;
     }

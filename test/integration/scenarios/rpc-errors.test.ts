@@ -32,8 +32,10 @@ async function stillWorks(d: AnyDriver): Promise<void> {
 
 /** Schema-valid CALLs of actions the version has and the station does not support. */
 const UNSUPPORTED: Record<OcppVersion, Array<[action: string, payload: object]>> = {
+  // Security whitepaper L01.FR.20: the unsigned 1.6 UpdateFirmware is NotSupported (firmware.allowUnsigned is off by default).
   '1.6': [['UpdateFirmware', { location: 'ftp://example.com/firmware.bin', retrieveDate: '2030-01-01T00:00:00Z' }]],
-  '2.0.1': [['UpdateFirmware', { requestId: 1, firmware: { location: 'ftp://example.com/firmware.bin', retrieveDateTime: '2030-01-01T00:00:00Z' } }]],
+  // L03 PublishFirmware is a Local Controller's.
+  '2.0.1': [['PublishFirmware', { location: 'ftp://example.com/firmware.bin', checksum: '0123456789abcdef0123456789abcdef', requestId: 1 }]],
 };
 
 /** Schema-invalid CALLs: [message id, frame, the action, the code]. */
@@ -81,7 +83,7 @@ for (const version of VERSIONS) {
     this.timeout(15000);
     afterEach(afterEachTest);
 
-    it('an action the version does not have: NotImplemented; one it has that the station does not support (UpdateFirmware in both): NotSupported; the station carries on', async () => {
+    it('an action the version does not have: NotImplemented; one it has that the station does not support (1.6 UpdateFirmware by default, 2.0.1 PublishFirmware): NotSupported; the station carries on', async () => {
       const d = await startStation(version);
       assertCallError(await rawCall(d.csms, '[2,"unknown-1","MakeCoffee",{"sugar":2}]', 'unknown-1'), 'NotImplemented');
       const unsupported = perVersion(version, UNSUPPORTED);

@@ -1,0 +1,93 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { StationConfig } from '../config/station-config.js';
+import type { DeviceModel } from '../ocpp/v201/device-model/device-model.js';
+import type { Logger } from '../process/logger.js';
+import { activateRelease, clearPendingInstall, confirmPendingInstall, installRelease, isAwaitingConfirmation, pruneReleases, readPendingInstall, readRelease } from '../release/index.js';
+import type { CertificateStore } from '../services/certificates/index.js';
+import { FirmwareUpdates, type FirmwareInstaller, type InstallOutcome } from '../services/firmware/index.js';
+import type { SecurityEvent } from '../services/security-events/index.js';
+import type { Clock } from '../station/clock.js';
+import type { StateStore } from '../station/ports.js';
+import type { Station } from '../station/station.js';
+
+/**
+ * Where the releases live: the launcher's state folder (systemd's $STATE_DIRECTORY, as the launcher
+ * reads it), else storage.dir (both /var/lib/evse-agent on a station installed as documented).
+ */
+export function releaseRoot(config: StationConfig): string {
+  return process.env['STATE_DIRECTORY']?.split(':')[0] || config.storage.dir;
+}
+
+/** src/release as the firmware service needs it, on one root, with the config's launcher settings. */
+export function releaseInstaller(root: string, config: StationConfig, runningVersion: string, log: Logger): FirmwareInstaller {
+  const { keepReleases, maxFailedStarts, confirmTimeoutS } = config.firmware;
+  return {
+    check: async (file) => ({ version: (await readRelease(file)).version }),
+    install: async (file, requestId) => {
+      const { version } = await installRelease(file, root);
+      await activateRelease(root, version, { requestId, maxFailedStarts, confirmTimeoutS, keepReleases });
+      await pruneReleases(root, keepReleases).catch((err: Error) => log.warning(`old releases not removed: ${err.message}`));
+      return { version };
+    },
+    settle: async (): Promise<InstallOutcome | undefined> => {
+      const pending = readPendingInstall(root);
+      if (!pending) return undefined;
+      const { version, previous, requestId } = pending;
+      if (pending.rolledBack) {
+        // The launcher went back to this release: told once, then the record goes.
+        clearPendingInstall(root);
+        return { outcome: 'rolled-back', version, previous, requestId, reason: pending.rolledBack.reason };
+      }
+      if (isAwaitingConfirmation(pending) && version === runningVersion && confirmPendingInstall(root)) {
+        return { outcome: 'installed', version, previous, requestId };
+      }
+      return undefined;
+    },
+  };
+}
+
+export interface FirmwareParts {
+  clock: Clock;
+  log: Logger;
+  store: StateStore;
+  station: Station;
+  certificates: Pick<CertificateStore, 'rootsPem'>;
+  deviceModel?: DeviceModel;
+  runningVersion: string;
+  raise: (event: SecurityEvent) => void;
+  restart: () => void;
+  /** Default: src/release on releaseRoot(config). */
+  installer?: FirmwareInstaller;
+}
+
+/**
+ * The firmware updates of one station (issue 15): files under `<storage.dir>/firmware`, trusted
+ * when signed under an installed ManufacturerRootCertificate, installed as evse-agent releases; the
+ * wait for running transactions holds new sessions unless AllowNewSessionsPendingFirmwareUpdate
+ * (2.0.1; 1.6 has no such key, so it holds them).
+ */
+export function stationFirmware(config: StationConfig, parts: FirmwareParts): FirmwareUpdates {
+  const { station, deviceModel } = parts;
+  const updates = new FirmwareUpdates({
+    clock: parts.clock,
+    log: parts.log,
+    dir: path.join(config.storage.dir, 'firmware'),
+    store: parts.store,
+    runningVersion: parts.runningVersion,
+    installer: parts.installer ?? releaseInstaller(releaseRoot(config), config, parts.runningVersion, parts.log),
+    manufacturerRoots: () => parts.certificates.rootsPem('ManufacturerRootCertificate'),
+    raise: parts.raise,
+    allowUnsigned: () => config.firmware.allowUnsigned,
+    transactionsRunning: () => station.transactions().length,
+    stationEvents$: station.events$,
+    allowNewSessionsPending: () => deviceModel?.getBool('ChargingStation', 'AllowNewSessionsPendingFirmwareUpdate') ?? false,
+    holdNewSessions: (hold) => station.holdNewSessions(hold),
+    restart: parts.restart,
+    // An https location is verified against the CSMS's CA too, as the log uploads are (N01.FR.15).
+    ca: config.ocpp.caFile ? readFileSync(config.ocpp.caFile) : undefined,
+  });
+  // What a download cut off by the last stop left: no request runs yet, the CSMS hears it failed.
+  void updates.removeLeftovers().catch((err: Error) => parts.log.warning(`leftover firmware files not removed: ${err.message}`));
+  return updates;
+}
