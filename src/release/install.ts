@@ -14,9 +14,13 @@ import { walkRelease, type MemberSink } from './read-release.js';
 const INCOMING_PREFIX = '.incoming-';
 const OUTGOING_PREFIX = '.outgoing-';
 
-async function fileSink(dir: string, member: string, mode: number): Promise<MemberSink> {
+async function fileSink(dir: string, member: string, mode: number, made: Set<string>): Promise<MemberSink> {
   const target = path.join(dir, ...member.split('/'));
-  await mkdir(path.dirname(target), { recursive: true });
+  const parent = path.dirname(target);
+  if (!made.has(parent)) {
+    await mkdir(parent, { recursive: true });
+    made.add(parent);
+  }
   // 'wx': a member the walk has already seen once is refused there; this guards the disk too.
   const handle = await open(target, 'wx', mode);
   return {
@@ -52,13 +56,14 @@ export async function installRelease(file: string, root: string, options: Instal
   await removeLeftovers(root);
   const incoming = path.join(releasesDir(root), `${INCOMING_PREFIX}${randomBytes(6).toString('hex')}`);
   await mkdir(incoming, { mode: 0o755 });
+  const made = new Set<string>();
   try {
     const manifest = await walkRelease(file, {
       ...(options.target ? { target: options.target } : {}),
       onManifest: (m) => {
         if (m.version === currentVersion(root)) throw new InvalidRelease(`version ${m.version} is the running release`);
       },
-      sink: (member) => fileSink(incoming, member.path, member.mode),
+      sink: (member) => fileSink(incoming, member.path, member.mode, made),
     });
     await writeFile(path.join(incoming, MANIFEST_NAME), `${JSON.stringify(manifest, null, 2)}\n`, { mode: 0o644 });
     const dir = releaseDir(root, manifest.version);

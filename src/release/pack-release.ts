@@ -36,6 +36,8 @@ export interface PackOptions {
 interface Found {
   member: string;
   absolute: string;
+  /** The member's bytes when they differ from the file's (package.json with --version). */
+  body?: Buffer;
 }
 
 async function listTree(root: string, relative: string, found: Found[], skip: (member: string) => boolean, warn: (m: string) => void): Promise<void> {
@@ -83,6 +85,7 @@ async function sha256Of(file: string, size: number): Promise<string> {
 }
 
 async function describe(found: Found): Promise<ReleaseFile> {
+  if (found.body) return { path: found.member, size: found.body.length, sha256: sha256(found.body), mode: 0o644 };
   const info = lstatSync(found.absolute);
   return { path: found.member, size: info.size, sha256: await sha256Of(found.absolute, info.size), mode: info.mode & 0o777 };
 }
@@ -102,10 +105,11 @@ async function describeAll(found: readonly Found[]): Promise<ReleaseFile[]> {
 }
 
 /** Writes one member, hashing it again on the way: a file that changed since the manifest was made stops the pack. */
-async function addMember(pack: ReturnType<typeof tar.pack>, file: ReleaseFile, absolute: string, mtime: Date): Promise<void> {
+async function addMember(pack: ReturnType<typeof tar.pack>, file: ReleaseFile, found: Found, mtime: Date): Promise<void> {
   const header = { name: file.path, size: file.size, mode: file.mode, mtime };
-  if (file.size <= SMALL_FILE_BYTES) {
-    const body = readFileSync(absolute);
+  const absolute = found.absolute;
+  if (found.body || file.size <= SMALL_FILE_BYTES) {
+    const body = found.body ?? readFileSync(absolute);
     if (sha256(body) !== file.sha256) throw new Error(`${file.path} changed while the release was being packed`);
     return new Promise((resolve, reject) => pack.entry(header, body, (err) => (err ? reject(err) : resolve())));
   }
@@ -155,7 +159,8 @@ function batched(limit = 64 * 1024): Transform {
 export async function packRelease(options: PackOptions): Promise<ReleaseManifest> {
   const from = path.resolve(options.from);
   const warn = options.warn ?? (() => undefined);
-  const pkg = JSON.parse(await readFile(path.join(from, 'package.json'), 'utf8')) as { name?: string; version?: string };
+  const pkgText = await readFile(path.join(from, 'package.json'), 'utf8');
+  const pkg = JSON.parse(pkgText) as { name?: string; version?: string };
   const version = options.version ?? pkg.version ?? '';
   if (!isSafeVersion(version)) throw new Error(`"${version}" cannot be a release version (letters, digits, . + _ -)`);
   if (!existsSync(path.join(from, 'dist', 'src', 'cli', 'main.js'))) throw new Error(`${from}/dist is not built: run npm run build first`);
@@ -167,6 +172,8 @@ export async function packRelease(options: PackOptions): Promise<ReleaseManifest
   const out = path.resolve(options.out);
   const partial = `${out}.partial`;
   const found: Found[] = RELEASE_TOP_FILES.filter((f) => existsSync(path.join(from, f))).map((f) => ({ member: f, absolute: path.join(from, f) }));
+  // The release says its own version (`evse-agent version`, BootNotification's firmwareVersion).
+  if (version !== pkg.version) found[0]!.body = Buffer.from(`${JSON.stringify({ ...pkg, version }, null, 2)}\n`, 'utf8');
   const notOutput = (member: string): boolean => [out, partial].includes(path.join(from, member));
   for (const folder of RELEASE_FOLDERS) {
     if (existsSync(path.join(from, folder))) await listTree(from, folder, found, (m) => notOutput(m), warn);
@@ -194,7 +201,7 @@ export async function packRelease(options: PackOptions): Promise<ReleaseManifest
   try {
     const manifestBody = Buffer.from(`${JSON.stringify(manifest, null, 1)}\n`, 'utf8');
     await new Promise<void>((resolve, reject) => pack.entry({ name: MANIFEST_NAME, size: manifestBody.length, mode: 0o644, mtime: createdAt }, manifestBody, (err) => (err ? reject(err) : resolve())));
-    for (const [i, file] of files.entries()) await addMember(pack, file, found[i]!.absolute, createdAt);
+    for (const [i, file] of files.entries()) await addMember(pack, file, found[i]!, createdAt);
     pack.finalize();
     await written;
     await rename(partial, out);

@@ -8,7 +8,7 @@ import { checkTarget, InvalidRelease, MANIFEST_NAME, parseManifest, thisMachine,
 /** Where a member's bytes go while it is checked (installRelease writes them; readRelease only hashes). */
 export interface MemberSink {
   write(chunk: Buffer): Promise<void>;
-  /** The member's bytes are all there and match the manifest. */
+  /** The member's bytes have all passed (called also when reading it failed); the check follows. */
   close(): Promise<void>;
 }
 
@@ -78,13 +78,16 @@ export async function walkRelease(file: string, options: WalkOptions = {}): Prom
       seen.add(name);
       const hash = createHash('sha256');
       const sink = await options.sink?.(expected);
-      for await (const chunk of entry as AsyncIterable<Buffer>) {
-        hash.update(chunk);
-        await sink?.write(chunk);
+      try {
+        for await (const chunk of entry as AsyncIterable<Buffer>) {
+          hash.update(chunk);
+          await sink?.write(chunk);
+        }
+      } finally {
+        // Closed whatever happens; a member that then fails its check is removed with its folder.
+        await sink?.close();
       }
-      const sha256 = hash.digest('hex');
-      if (sha256 !== expected.sha256) throw new InvalidRelease(`${name} does not match its sha256 in the manifest`);
-      await sink?.close();
+      if (hash.digest('hex') !== expected.sha256) throw new InvalidRelease(`${name} does not match its sha256 in the manifest`);
     }
     await piping;
   } catch (err) {
