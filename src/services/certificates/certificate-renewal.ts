@@ -68,6 +68,8 @@ export class CertificateRenewal {
   /** A02.FR.19/.20: after the resends ran out or a certificate was refused, only a trigger starts again. */
   #waitForTrigger = false;
   #subscription: Subscription | undefined;
+  /** When the station last renewed by itself: at most once a day, even if the CA's certificates are short-lived. */
+  #lastOwnRenewalMs: number | undefined;
 
   constructor(private readonly options: CertificateRenewalOptions) {}
 
@@ -104,8 +106,10 @@ export class CertificateRenewal {
   checkExpiry(): void {
     const current = this.current();
     if (!current || this.waiting || this.#waitForTrigger) return;
-    const left = current.notAfter.getTime() - this.options.clock.nowMs();
-    if (left > RENEW_BEFORE_EXPIRY_MS) return;
+    const now = this.options.clock.nowMs();
+    if (current.notAfter.getTime() - now > RENEW_BEFORE_EXPIRY_MS) return;
+    if (this.#lastOwnRenewalMs !== undefined && now - this.#lastOwnRenewalMs < DAY_MS) return;
+    this.#lastOwnRenewalMs = now;
     this.options.log.notice(`the station certificate expires ${current.notAfter.toISOString()}: renewing it (A03)`);
     void this.renew(false);
   }

@@ -196,6 +196,20 @@ describe('CertificateRenewal (A02/A03)', () => {
     assert.equal(r.csrs.length, 1);
     r.renewal.stop();
   });
+
+  it('A03.FR.02: a renewed certificate that again expires within a month is renewed at most once a day, not on every reconnection', async () => {
+    const r = await rig(ca, { stationNotAfter: new Date(Date.now() + 10 * DAY_MS) });
+    r.renewal.checkExpiry();
+    await until(() => r.csrs.length === 1);
+    const shortLived = (await signCsr(ca, r.csrs[0]!, { notAfter: new Date(Date.now() + 7 * DAY_MS) })).certPem;
+    assert.equal(await r.renewal.certificateSigned(shortLived), 'Accepted');
+    r.renewal.checkExpiry(); // the reconnection with it is accepted
+    await flush();
+    assert.equal(r.csrs.length, 1);
+    await r.clock.advanceAsync(DAY_MS);
+    r.renewal.checkExpiry();
+    await until(() => r.csrs.length === 2);
+  });
 });
 
 async function until(condition: () => boolean): Promise<void> {
