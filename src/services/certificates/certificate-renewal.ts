@@ -78,7 +78,7 @@ export class CertificateRenewal {
     this.#port = port;
   }
 
-  /** A03.FR.02: checks now, daily, and whenever the CSMS accepts the station again (`ready$`). */
+  /** A03.FR.02: checks daily, and whenever the CSMS accepts the station again (`ready$`). */
   start(ready$?: Observable<boolean>): void {
     this.#daily = this.options.clock.setInterval(() => this.checkExpiry(), DAY_MS);
     this.#subscription = ready$?.subscribe((ready) => ready && this.checkExpiry());
@@ -96,7 +96,7 @@ export class CertificateRenewal {
     return this.#sending || this.#backoff !== undefined;
   }
 
-  /** The station certificate in use: the newest by the start of its validity (A02.FR.09). */
+  /** The station certificate in use: the newest by the start of its validity. */
   current(): InstalledCertificate | undefined {
     const own = this.options.store.list(['ChargingStationCertificate']);
     return own.sort((a, b) => b.notBefore.getTime() - a.notBefore.getTime())[0];
@@ -111,7 +111,7 @@ export class CertificateRenewal {
     if (this.#lastOwnRenewalMs !== undefined && now - this.#lastOwnRenewalMs < DAY_MS) return;
     this.#lastOwnRenewalMs = now;
     this.options.log.notice(`the station certificate expires ${current.notAfter.toISOString()}: renewing it (A03)`);
-    void this.renew(false);
+    this.renew(false).catch((err: Error) => this.options.log.warning(`cannot renew the station certificate: ${err.message}`));
   }
 
   /** TriggerMessage SignChargingStationCertificate / ExtendedTriggerMessage SignChargePointCertificate (A02). */
