@@ -33,10 +33,10 @@ interface Setup {
 /** node:crypto's spelling of a serial (upper-case hex), as the front records it. */
 const serialOf = (pem: string): string => new x509.X509Certificate(pem).serialNumber.toUpperCase();
 
-async function startProfile3(version: OcppVersion, fronts: TlsCsms[]): Promise<Setup> {
+async function startProfile3(version: OcppVersion, fronts: TlsCsms[], oldNotAfter?: Date): Promise<Setup> {
   const ca = await createCa('Renewal Test CSO Root');
   const dir = makeTempDir('renewal-pki');
-  const old = await issueClientCertificate(ca, SERIAL, { organization: ORGANIZATION, serialNumber: '01d0' });
+  const old = await issueClientCertificate(ca, SERIAL, { organization: ORGANIZATION, serialNumber: '01d0', notAfter: oldNotAfter });
   const files = { ca: path.join(dir, 'ca.pem'), cert: path.join(dir, 'station.pem'), key: path.join(dir, 'station.key') };
   writeFileSync(files.ca, ca.certPem);
   writeFileSync(files.cert, old.certPem);
@@ -79,7 +79,7 @@ const certificateSigned = (version: OcppVersion, csms: DevCsms, chain: string): 
   csms.call(ID, 'CertificateSigned', perVersion<object>(version, { '1.6': { certificateChain: chain }, '2.0.1': { certificateChain: chain, certificateType: 'ChargingStationCertificate' } }));
 
 for (const version of VERSIONS) {
-  describe(`integration scenarios, OCPP ${version}: renewal of the station certificate (A02) over security profile 3`, function () {
+  describe(`integration scenarios, OCPP ${version}: renewal of the station certificate (A02, A03) over security profile 3`, function () {
     this.timeout(20000);
     const fronts: TlsCsms[] = [];
     afterEach(async function (this: Mocha.Context) {
@@ -124,6 +124,17 @@ for (const version of VERSIONS) {
       agent.client.reconnect();
       await until(() => front.clientSerials.length >= 2, 8000, 'a new TLS connection');
       assert.deepEqual(front.clientSerials, [oldSerial, oldSerial]);
+    });
+
+    it('A03.FR.02/.03: a station certificate that expires within a month is renewed by the station itself once the CSMS accepts it', async () => {
+      const { csms, front, ca, oldSerial } = await startProfile3(version, fronts, new Date(Date.now() + 10 * 86_400_000));
+      await until(() => calls(csms, 'SignCertificate').length === 1, 5000, 'a SignCertificate of its own');
+      const csrPem = calls<{ csr: string }>(csms, 'SignCertificate')[0]!.csr;
+      assert.deepEqual(new x509.Pkcs10CertificateRequest(csrPem).subjectName.getField('CN'), [SERIAL]);
+      const { certPem } = await signCsr(ca, csrPem);
+      assert.deepEqual(await certificateSigned(version, csms, certPem), { status: 'Accepted' });
+      await until(() => front.clientSerials.length >= 2, 8000, 'a new TLS connection');
+      assert.deepEqual(front.clientSerials, [oldSerial, serialOf(certPem)]);
     });
   });
 }
