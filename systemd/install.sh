@@ -105,7 +105,7 @@ fi
 # --- install: check the source folder and Node ---
 
 SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-for need in package.json package-lock.json dist/src/cli/main.js dist/src/cli/failsafe-main.js node_modules hardware config systemd/evse-agent.service "$EXAMPLE_CONFIG"; do
+for need in package.json package-lock.json dist/src/cli/main.js dist/src/cli/failsafe-main.js dist/src/release/launcher.js node_modules hardware config systemd/evse-agent.service "$EXAMPLE_CONFIG"; do
   [ -e "$SRC/$need" ] || fail "$SRC/$need is missing: run \`npm ci\` in $SRC first (it installs the dependencies and builds dist/), then run this script again"
 done
 
@@ -183,7 +183,10 @@ mkdir -p "$ROOT$(dirname "$WRAPPER")"
 cat >"$ROOT$WRAPPER.tmp" <<EOF
 #!/bin/sh
 # evse-agent: written by $APP_DIR/systemd/install.sh. exec keeps one PID (systemd's main PID).
-exec "$NODE" "$APP_DIR/dist/src/cli/main.js" "\$@"
+# The launcher runs the release that $STATE_DIR/current points at (a firmware update), else the
+# program in $APP_DIR, in the same process; for \`run\` it rolls back an update that does not
+# come up (systemd/README.md, "Firmware releases").
+exec "$NODE" "$APP_DIR/dist/src/release/launcher.js" --state "$STATE_DIR" "\$@"
 EOF
 chmod 0755 "$ROOT$WRAPPER.tmp"
 mv "$ROOT$WRAPPER.tmp" "$ROOT$WRAPPER"
@@ -217,6 +220,12 @@ fi
 mkdir -p "$ROOT$STATE_DIR"
 chmod 0750 "$ROOT$STATE_DIR"
 if is_root_user && on_real_root; then chown "$SERVICE_USER:$SERVICE_USER" "$ROOT$STATE_DIR"; fi
+# The program just installed is the one to run: a release a firmware update made current is set
+# aside (its folder stays under releases/ until the next update prunes it).
+if [ -L "$ROOT$STATE_DIR/current" ]; then
+  say "the installed program replaces release $(basename "$(readlink "$ROOT$STATE_DIR/current")") (was $STATE_DIR/current)"
+  rm -f "$ROOT$STATE_DIR/current" "$ROOT$STATE_DIR/previous" "$ROOT$STATE_DIR/pending-install.json"
+fi
 
 # --- the serial port (Raspberry Pi) ---
 

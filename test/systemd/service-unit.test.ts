@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { repoRoot } from '../helpers/cli.js';
@@ -152,7 +152,8 @@ describe('systemd/install.sh', function () {
     assert.equal(readFileSync(at('etc/systemd/system/evse-agent.service'), 'utf8'), readFileSync(unitFile, 'utf8'));
     const wrapper = readFileSync(at('usr/local/bin/evse-agent'), 'utf8');
     assert.match(wrapper, /^#!\/bin\/sh\n/);
-    assert.match(wrapper, /\nexec "\/\S+\/node" "\/opt\/evse-agent\/dist\/src\/cli\/main\.js" "\$@"\n/);
+    // Through the launcher, which picks the current release or /opt/evse-agent (issue 15).
+    assert.match(wrapper, /\nexec "\/\S+\/node" "\/opt\/evse-agent\/dist\/src\/release\/launcher\.js" --state "\/var\/lib\/evse-agent" "\$@"\n/);
     assert.equal(mode(at('usr/local/bin/evse-agent')), '755');
 
     // The app, with its runtime dependencies and without the build and test tools.
@@ -162,6 +163,9 @@ describe('systemd/install.sh', function () {
     for (const dev of ['mocha', 'tsx', 'typescript', 'sinon']) assert.ok(!existsSync(at(`opt/evse-agent/node_modules/${dev}`)), dev);
     const version = run(process.execPath, [at('opt/evse-agent/dist/src/cli/main.js'), 'version']);
     assert.match(version.out, /^evse-agent \d+\.\d+\.\d+/, 'the installed copy runs');
+    // The installed launcher, with no current release in the state folder, runs the installed copy.
+    const launched = run(process.execPath, [at('opt/evse-agent/dist/src/release/launcher.js'), '--state', at('var/lib/evse-agent'), 'version']);
+    assert.equal(launched.out, version.out);
     // The failsafe entry runs on the pruned dependencies too: no config and no relay map is exit 78.
     const failsafe = run(process.execPath, [at('opt/evse-agent/dist/src/cli/failsafe-main.js'), '--config', at('nowhere.json'), '--state-dir', at('nowhere')]);
     assert.equal(failsafe.code, 78, failsafe.out);
@@ -197,6 +201,19 @@ describe('systemd/install.sh', function () {
     second.delete('etc/evse-agent/config.json');
     first.delete('etc/evse-agent/config.json');
     assert.deepEqual([...second], [...first]);
+  });
+
+  it('makes the installed program the one that runs: a current release is set aside, its folder kept', () => {
+    const state = at('var/lib/evse-agent');
+    mkdirSync(path.join(state, 'releases', '2.0.0'), { recursive: true });
+    symlinkSync('releases/2.0.0', path.join(state, 'current'));
+    writeFileSync(path.join(state, 'pending-install.json'), '{}');
+    const { code, out } = install();
+    assert.equal(code, 0, out);
+    assert.match(out, /the installed program replaces release 2\.0\.0/);
+    assert.ok(!existsSync(path.join(state, 'pending-install.json')));
+    assert.throws(() => lstatSync(path.join(state, 'current')), /ENOENT/);
+    assert.ok(existsSync(path.join(state, 'releases', '2.0.0')));
   });
 
   it('--uninstall removes the program and keeps the config and the journal', () => {
