@@ -20,9 +20,10 @@ export const UNREADABLE_MESSAGE_ID = '-1';
 const MAX_LOGGED_FRAME_LENGTH = 4000;
 /**
  * Frames naming these carry the CSMS password: 2.0.1 SetVariables of BasicAuthPassword (A01),
- * 1.6 ChangeConfiguration of AuthorizationKey (security whitepaper A01.FR.12). Never logged.
+ * 1.6 ChangeConfiguration of AuthorizationKey (security whitepaper A01.FR.12); or a network
+ * profile's APN or VPN password (B09 SetNetworkProfile). Never logged.
  */
-const SECRET_BEARING = /BasicAuthPassword|AuthorizationKey/i;
+const SECRET_BEARING = /BasicAuthPassword|AuthorizationKey|apnPassword|"vpn"\s*:/i;
 
 export function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);

@@ -111,6 +111,7 @@ describe('OCPP 2.0.1 integration: network connection profiles (B09, B10, A05)', 
     assert.equal(await status(2, profile(other, 1, { ocppVersion: 'OCPP16' })), 'Rejected');
     assert.equal(await status(2, profile(other, 1, { ocppTransport: 'SOAP' })), 'Rejected');
     assert.equal(await status(2, profile(other, 1, { vpn: { server: 'vpn.example', user: 'u', password: 'vpn-secret-1', key: 'k', type: 'IKEv2' } })), 'Rejected');
+    assert.ok(!logLines.some((l) => l.includes('vpn-secret-1')), 'the VPN password is never logged');
     assert.equal(await status(2, profile(other, 1)), 'Accepted');
     assert.equal(await variable(csms, 'SecurityCtrlr', 'SecurityProfile'), '1');
     assert.equal(securityLogOf(agent).filter((e) => e.type === 'ReconfigurationOfSecurityParameters').length, 1, 'only the accepted one');
