@@ -1,0 +1,111 @@
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { firmwareVersion } from '../../../src/app/agent.js';
+import { makeTempDir } from '../../helpers/temp-dir.js';
+import { firmwareSigner, tinyRelease, type FirmwareSigner } from '../../services/firmware/firmware-kit.js';
+import { perVersion, startStation, VERSIONS, type AnyDriver } from '../drivers/start-station.js';
+import { afterEachTest, calls, ID, restartWithin, securityLogOf, startAgent, stopAgent, until, waitForAccepted } from '../harness.js';
+import { FirmwareServer } from '../firmware-server.js';
+
+/**
+ * Signed firmware updates end to end against the dev CSMS (2.0.1 L01 UpdateFirmware, the 1.6
+ * security whitepaper's SignedUpdateFirmware: the same fields and statuses), a real HTTP server on
+ * 127.0.0.1 and a tiny but valid release package in a scratch root (the agent's storage.dir): the
+ * statuses in order with the requestId, the restart, Installed from the next start; a tampered file
+ * and a signing certificate of another root change nothing. The launcher's own switching and
+ * rollback are src/release's tests: here the "new release" is this checkout started again.
+ */
+
+interface FirmwareStatus {
+  status: string;
+  requestId?: number;
+}
+
+const updateAction = (d: AnyDriver): string => perVersion(d.version, { '1.6': 'SignedUpdateFirmware', '2.0.1': 'UpdateFirmware' });
+const statusAction = (d: AnyDriver): string => perVersion(d.version, { '1.6': 'SignedFirmwareStatusNotification', '2.0.1': 'FirmwareStatusNotification' });
+const statuses = (d: AnyDriver): FirmwareStatus[] => calls<FirmwareStatus>(d.csms, statusAction(d));
+
+async function installManufacturerRoot(d: AnyDriver, signing: FirmwareSigner): Promise<void> {
+  const answer = (await d.csms.call(ID, 'InstallCertificate', { certificateType: 'ManufacturerRootCertificate', certificate: signing.root.certPem })) as { status: string };
+  assert.equal(answer.status, 'Accepted');
+}
+
+for (const version of VERSIONS) {
+  describe(`integration scenarios, OCPP ${version}: signed firmware update (L01)`, function () {
+    this.timeout(30_000);
+    let server: FirmwareServer;
+    let signing: FirmwareSigner;
+    let release: string;
+    before(async () => {
+      signing = await firmwareSigner();
+      // The version this checkout runs: started again, it is the release installed.
+      release = await tinyRelease(makeTempDir('firmware-release'), firmwareVersion());
+    });
+    beforeEach(async () => {
+      server = await FirmwareServer.start();
+      server.serve('/evse-agent.release', readFileSync(release));
+    });
+    afterEach(async function (this: Mocha.Context) {
+      await server.stop();
+      await afterEachTest.call(this);
+    });
+
+    const request = (requestId: number, signature: string, signingCertificate = signing.signer.certPem): object => ({
+      requestId,
+      firmware: { location: server.url('/evse-agent.release'), retrieveDateTime: new Date().toISOString(), signingCertificate, signature },
+    });
+
+    it('L01.FR.01/04/10/15/28/31: Downloading, Downloaded, SignatureVerified, Installing, InstallRebooting with the requestId; after the restart Installed and FirmwareUpdated', async () => {
+      const d = await startStation(version);
+      await installManufacturerRoot(d, signing);
+      const answer = (await d.csms.call(ID, updateAction(d), request(21, signing.sign(release)))) as { status: string };
+      assert.equal(answer.status, 'Accepted');
+      assert.equal(await restartWithin(d.agent, 10_000), 'FirmwareUpdate');
+      const before = ['Downloading', 'Downloaded', 'SignatureVerified', 'Installing', 'InstallRebooting'];
+      assert.deepEqual(statuses(d), before.map((status) => ({ status, requestId: 21 })));
+      const storage = d.agent.config.storage.dir;
+      assert.equal(readlinkSync(path.join(storage, 'current')), path.join('releases', firmwareVersion()), 'current points at the new release');
+      assert.ok(existsSync(path.join(storage, 'releases', firmwareVersion(), 'dist', 'src', 'cli', 'main.js')));
+      // The restart: the same storage, the "new release" is this checkout again.
+      await stopAgent(d.agent, 'clean');
+      const { agent } = await startAgent(d.rig.file);
+      await waitForAccepted(d.csms, agent);
+      await until(() => statuses(d).length > before.length, 5000, 'Installed');
+      assert.deepEqual(statuses(d).slice(before.length), [{ status: 'Installed', requestId: 21 }]);
+      assert.ok(securityLogOf(agent).some((e) => e.type === 'FirmwareUpdated'));
+      const pending = JSON.parse(readFileSync(path.join(storage, 'pending-install.json'), 'utf8')) as { confirmedAt?: string; requestId?: number };
+      assert.equal(pending.requestId, 21);
+      assert.ok(pending.confirmedAt, 'confirmed: the launcher keeps this release');
+    });
+
+    it('L01.FR.03: a tampered file is InvalidSignature with InvalidFirmwareSignature; nothing is installed', async () => {
+      const d = await startStation(version);
+      await installManufacturerRoot(d, signing);
+      const signature = signing.sign(release);
+      const tampered = Buffer.from(readFileSync(release));
+      tampered[tampered.length - 5] ^= 0xff;
+      server.serve('/evse-agent.release', tampered);
+      assert.equal(((await d.csms.call(ID, updateAction(d), request(22, signature))) as { status: string }).status, 'Accepted');
+      await until(() => statuses(d).some((s) => s.status === 'InvalidSignature'), 8000, 'InvalidSignature');
+      assert.deepEqual(statuses(d), ['Downloading', 'Downloaded', 'InvalidSignature'].map((status) => ({ status, requestId: 22 })));
+      assert.ok(securityLogOf(d.agent).some((e) => e.type === 'InvalidFirmwareSignature'));
+      assert.equal(await restartWithin(d.agent, 300), undefined);
+      const storage = d.agent.config.storage.dir;
+      assert.equal(existsSync(path.join(storage, 'current')), false);
+      assert.equal(existsSync(path.join(storage, 'releases', firmwareVersion())), false);
+    });
+
+    it('L01.FR.21/22/02: a signing certificate of another root is InvalidCertificate with InvalidFirmwareSigningCertificate; nothing is downloaded', async () => {
+      const d = await startStation(version);
+      await installManufacturerRoot(d, signing);
+      const file = path.join(makeTempDir('firmware-stranger'), 'file');
+      writeFileSync(file, readFileSync(release));
+      const answer = (await d.csms.call(ID, updateAction(d), request(23, signing.sign(file, signing.stranger.keyPem), signing.stranger.certPem))) as { status: string };
+      assert.equal(answer.status, 'InvalidCertificate');
+      await until(() => securityLogOf(d.agent).some((e) => e.type === 'InvalidFirmwareSigningCertificate'), 3000, 'the security event');
+      assert.deepEqual(statuses(d), []);
+      assert.deepEqual(server.fetches, []);
+    });
+  });
+}
