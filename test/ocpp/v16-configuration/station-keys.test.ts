@@ -137,7 +137,7 @@ describe('1.6 station configuration keys', () => {
       MaxChargingProfilesInstalled: 'R',
       // Security whitepaper.
       AuthorizationKey: 'RW',
-      SecurityProfile: 'R',
+      SecurityProfile: 'RW', // 7.6; written through ChangeConfiguration's own handler (A05)
     };
     for (const [key, access] of Object.entries(required)) assert.equal(keys.get(key)?.[0], access, key);
     // Firmware Management is not supported: none of its keys.

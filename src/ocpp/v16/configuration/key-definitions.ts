@@ -39,9 +39,11 @@ export interface StoredKeyDefinition extends KeyDefinitionBase {
   default: string;
 }
 
-/** A read-only value the agent knows at the moment it is asked (e.g. the security profile in use). */
+/**
+ * A value the agent knows at the moment it is asked (e.g. the security profile in use). The store
+ * never writes it: one that is not read-only (SecurityProfile) is changed by its own handler.
+ */
 export interface LiveKeyDefinition extends KeyDefinitionBase {
-  readonly: true;
   read: () => string;
 }
 

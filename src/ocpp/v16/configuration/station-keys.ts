@@ -207,12 +207,12 @@ export function stationKeyDefinitions(config: StationConfig, live: StationConfig
       default: ocpp.password?.reveal() ?? '',
       validate: authorizationKeyProblem,
     },
-    // Read-only here: the profile is the installer's choice (A00.FR.004), and raising it over OCPP
-    // (A05) needs certificates this station does not manage.
+    // RW (7.6): the installer's choice (A00.FR.004) until the Central System raises it (A05), which
+    // ChangeConfiguration's own handler does (actions/security-profile.ts); the store never writes it.
     {
       key: 'SecurityProfile',
       type: 'integer',
-      readonly: true,
+      readonly: false,
       read: () => String(live.securityProfile?.() ?? ocpp.securityProfile),
     },
   ];
