@@ -114,6 +114,9 @@ async function launch(): Promise<void> {
     }
   }
   const entry = chooseEntry(args.stateDir, args.installedDir);
+  // The agent installs firmware updates where this launcher looks for them (src/app/firmware-parts.ts
+  // reads $STATE_DIRECTORY), also when it was given by --state rather than by systemd.
+  process.env.STATE_DIRECTORY = args.stateDir;
   // The agent reads its command from process.argv as if it had been started directly.
   process.argv = [process.argv[0]!, entry, ...args.command];
   await import(pathToFileURL(entry).href);

@@ -38,6 +38,7 @@ function writeFakeProgram(dir: string, name: string, behaviour: Behaviour): void
     `import fs from 'node:fs';
 import path from 'node:path';
 const root = process.env.FAKE_STATE_DIR;
+if (process.env.STATE_DIRECTORY !== root) throw new Error('STATE_DIRECTORY is ' + process.env.STATE_DIRECTORY);
 fs.appendFileSync(path.join(root, 'started.log'), ${JSON.stringify(name)} + ' ' + process.argv.slice(2).join(' ') + '\\n');
 ${FAKE_MAIN[behaviour]}
 `,
