@@ -5,7 +5,7 @@ import { firmwareVersion } from '../../../src/app/agent.js';
 import { makeTempDir } from '../../helpers/temp-dir.js';
 import { firmwareSigner, tinyRelease, type FirmwareSigner } from '../../services/firmware/firmware-kit.js';
 import { perVersion, startStation, VERSIONS, type AnyDriver } from '../drivers/start-station.js';
-import { afterEachTest, calls, ID, restartWithin, securityLogOf, startAgent, stopAgent, until, waitForAccepted } from '../harness.js';
+import { afterEachTest, calls, ID, restartWithin, securityLogOf, startAgent, stopAgent, until, waitForAccepted, withSecondEvse } from '../harness.js';
 import { FirmwareServer } from '../firmware-server.js';
 
 /**
@@ -77,6 +77,23 @@ for (const version of VERSIONS) {
       const pending = JSON.parse(readFileSync(path.join(storage, 'pending-install.json'), 'utf8')) as { confirmedAt?: string; requestId?: number };
       assert.equal(pending.requestId, 21);
       assert.ok(pending.confirmedAt, 'confirmed: the launcher keeps this release');
+    });
+
+    it('L01.FR.06/07/34: with a transaction running, InstallScheduled and no new session on the other EVSE; installed once it ends', async () => {
+      const d = await startStation(version, { config: withSecondEvse });
+      await installManufacturerRoot(d, signing);
+      const running = await d.startCharging({ evseId: 1 });
+      assert.equal(((await d.csms.call(ID, updateAction(d), request(24, signing.sign(release)))) as { status: string }).status, 'Accepted');
+      await until(() => statuses(d).some((s) => s.status === 'InstallScheduled'), 8000, 'InstallScheduled');
+      assert.equal(await d.remoteStart({ token: 'REMOTE-2', evseId: 2 }), 'Rejected');
+      assert.ok(d.relayClosed(1), 'the running session goes on');
+      assert.equal(await restartWithin(d.agent, 300), undefined);
+      assert.equal(await d.remoteStop(running), 'Accepted');
+      assert.equal(await restartWithin(d.agent, 10_000), 'FirmwareUpdate');
+      assert.deepEqual(
+        statuses(d).map((s) => s.status),
+        ['Downloading', 'Downloaded', 'SignatureVerified', 'InstallScheduled', 'Installing', 'InstallRebooting'],
+      );
     });
 
     it('L01.FR.03: a tampered file is InvalidSignature with InvalidFirmwareSignature; nothing is installed', async () => {
