@@ -76,6 +76,7 @@ export function followConnection(
         effects.log.error(`cannot keep the network profile state: ${(err as Error).message}`);
         return;
       }
+      if (effects.deviceModel) applyMessageTimeout(effects.deviceModel, network, effects.log);
       if (outcome.raisedTo === undefined) return;
       effects.raise({ type: 'ReconfigurationOfSecurityParameters', techInfo: `security profile raised to ${outcome.raisedTo}` });
       const dm = effects.deviceModel;
@@ -90,4 +91,14 @@ async function dropSlots(dm: DeviceModel, removed: readonly number[], log: Logge
   if (kept.length === 0) return;
   const outcome = await dm.set('OCPPCommCtrlr', 'NetworkConfigurationPriority', kept.join(','));
   log.notice(`NetworkConfigurationPriority now ${kept.join(',')} (A05.FR.06): ${JSON.stringify(outcome)}`);
+}
+
+/** Part 2 2.1.3: MessageTimeout is ReadOnly, set through the NetworkConnectionProfile: the connected slot's, when it gives one. */
+function applyMessageTimeout(dm: DeviceModel, network: NetworkProfiles, log: Logger): void {
+  const seconds = network.profile(network.activeSlot)?.messageTimeoutS;
+  if (seconds === undefined || dm.getInt('OCPPCommCtrlr', 'MessageTimeout', { instance: 'Default' }) === seconds) return;
+  dm.set('OCPPCommCtrlr', 'MessageTimeout', String(seconds), { instance: 'Default' }).then(
+    (outcome) => outcome.status !== 'Accepted' && log.warning(`MessageTimeout ${seconds} s of network profile slot ${network.activeSlot} not taken: ${JSON.stringify(outcome)}`),
+    (err: unknown) => log.warning(`MessageTimeout not set: ${(err as Error).message}`),
+  );
 }

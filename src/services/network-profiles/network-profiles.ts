@@ -33,7 +33,7 @@ export interface AttemptOptions {
 export interface NetworkProfilesOptions {
   store: JsonFileStore;
   /** The config's connection: slot 1 until the CSMS sets another. */
-  config: { url: string; securityProfile: SecurityProfileLevel; caFile?: string | undefined; clientCertificateFile?: string | undefined; clientKeyFile?: string | undefined };
+  config: { url: string; securityProfile: SecurityProfileLevel; messageTimeoutS?: number | undefined; caFile?: string | undefined; clientCertificateFile?: string | undefined; clientKeyFile?: string | undefined };
   /** The slot numbers the station offers (valuesList of NetworkConfigurationPriority; B09.FR.06: at least two). */
   slots: readonly number[];
   /** NetworkConfigurationPriority in effect (2.0.1); 1.6 has slot 1 only. */
@@ -83,7 +83,9 @@ export class NetworkProfiles {
   profile(slot: number): NetworkConnectionProfile | undefined {
     const set = this.#state.profiles.find((p) => p.slot === slot);
     if (set) return set;
-    return slot === 1 ? { slot: 1, url: this.#state.base.url, securityProfile: this.#state.base.securityProfile } : undefined;
+    if (slot !== 1) return undefined;
+    const { messageTimeoutS } = this.options.config;
+    return { slot: 1, url: this.#state.base.url, securityProfile: this.#state.base.securityProfile, ...(messageTimeoutS === undefined ? {} : { messageTimeoutS }) };
   }
 
   /**

@@ -71,7 +71,7 @@ describe('OCPP 2.0.1 integration: network connection profiles (B09, B10, A05)', 
     const newCsms = await startCsms();
     const { agent, file } = await stationOn(oldCsms);
     assert.equal(await variable(oldCsms, 'OCPPCommCtrlr', 'ActiveNetworkProfile'), '1');
-    assert.deepEqual(await setNetworkProfile(oldCsms, 2, profile(newCsms.url, 0)), { status: 'Accepted' });
+    assert.deepEqual(await setNetworkProfile(oldCsms, 2, profile(newCsms.url, 0, { messageTimeout: 45 })), { status: 'Accepted' });
     assert.ok(securityLogOf(agent).some((e) => e.type === 'ReconfigurationOfSecurityParameters'));
     assert.equal(await setVariable(oldCsms, 'OCPPCommCtrlr', 'NetworkConfigurationPriority', '2,1'), 'RebootRequired');
     const after = await reboot(oldCsms, agent, file);
@@ -79,6 +79,8 @@ describe('OCPP 2.0.1 integration: network connection profiles (B09, B10, A05)', 
     await waitForAccepted(newCsms, after, 8000);
     assert.equal(await variable(newCsms, 'OCPPCommCtrlr', 'ActiveNetworkProfile'), '2');
     assert.equal(await variable(newCsms, 'OCPPCommCtrlr', 'NetworkConfigurationPriority'), '2,1');
+    // Part 2 2.1.3: MessageTimeout comes with the profile.
+    await until(() => after.deviceModel.getInt('OCPPCommCtrlr', 'MessageTimeout', { instance: 'Default' }) === 45, 2000, 'the profile\'s MessageTimeout');
   });
 
   it('B10.FR.03/07 the new CSMS cannot be reached: after NetworkProfileConnectionAttempts failed attempts the station falls back to slot 1, ActiveNetworkProfile 1', async () => {
