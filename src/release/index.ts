@@ -1,7 +1,8 @@
 // The evse-agent release package and its lifecycle on the station (issue 15): what the firmware
 // update service (src/services/firmware/) and the CLI (`evse-agent release`) use.
 export { checkTarget, InvalidRelease, MANIFEST_NAME, releaseArch, thisMachine, type ReleaseArch, type ReleaseFile, type ReleaseManifest, type ReleaseTarget } from './manifest.js';
-export { readRelease } from './read-release.js';
+export { packRelease, type PackOptions } from './pack-release.js';
+export { readRelease, walkRelease } from './read-release.js';
 export { activateRelease, installedReleases, installRelease, pruneReleases, type ActivateOptions, type InstallOptions } from './install.js';
 export {
   clearPendingInstall, confirmPendingInstall, isAwaitingConfirmation, PENDING_INSTALL_FILE, readPendingInstall, rollBackPendingInstall, writePendingInstall,
