@@ -133,7 +133,9 @@ describe('release package (issue 15: evse-agent release pack, readRelease, insta
     await activateRelease(root, VERSION);
     assert.ok(existsSync(path.join(root, CURRENT_LINK, 'dist', 'src', 'cli', 'main.js')));
     // The launcher of this checkout (what /usr/local/bin/evse-agent runs) now starts the release.
-    const launched = spawnSync(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'src', 'release', 'launcher.ts'), '--state', root, 'version'], { encoding: 'utf8', cwd: repoRoot });
+    const built = process.env['EVSE_AGENT_TEST_BUILT_CLI'];
+    const launcher = built ? [path.join(path.dirname(built), '..', 'release', 'launcher.js')] : ['--import', 'tsx', path.join(repoRoot, 'src', 'release', 'launcher.ts')];
+    const launched = spawnSync(process.execPath, [...launcher, '--state', root, 'version'], { encoding: 'utf8', cwd: repoRoot });
     assert.equal(launched.stdout.trim(), `evse-agent ${VERSION}`, launched.stderr);
     assert.match(await reasonOf(installRelease(file, root)), /is the running release/);
     assert.ok(existsSync(path.join(installed, 'dist', 'src', 'cli', 'main.js')), 'the running release untouched');
