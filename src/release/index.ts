@@ -6,7 +6,7 @@ export { readRelease, walkRelease } from './read-release.js';
 export { activateRelease, installedReleases, installRelease, pruneReleases, type ActivateOptions, type InstallOptions } from './install.js';
 export {
   clearPendingInstall, confirmPendingInstall, isAwaitingConfirmation, PENDING_INSTALL_FILE, readPendingInstall, rollBackPendingInstall, writePendingInstall,
-  type PendingInstall,
+  type AwaitingConfirmation, type PendingInstall,
 } from './pending-install.js';
 export {
   currentVersion, CURRENT_LINK, DEFAULT_CONFIRM_TIMEOUT_S, DEFAULT_KEEP_RELEASES, DEFAULT_MAX_FAILED_STARTS, DEFAULT_STATE_DIR, PREVIOUS_LINK, releaseDir,

@@ -68,8 +68,11 @@ export function clearPendingInstall(root: string): void {
   rmSync(pendingInstallPath(root), { force: true });
 }
 
-/** Still waiting for the new release to confirm: neither confirmed nor rolled back. */
-export function isAwaitingConfirmation(pending: PendingInstall | undefined): pending is PendingInstall {
+/** A pending install neither confirmed nor rolled back. */
+export type AwaitingConfirmation = PendingInstall & { confirmedAt?: undefined; rolledBack?: undefined };
+
+/** Still waiting for the new release to confirm (and, when false, a PendingInstall stays one: not narrowed away). */
+export function isAwaitingConfirmation(pending: PendingInstall | undefined): pending is AwaitingConfirmation {
   return pending !== undefined && pending.confirmedAt === undefined && pending.rolledBack === undefined;
 }
 
