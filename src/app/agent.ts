@@ -44,7 +44,7 @@ import { certificateService, openCertificateStore } from './security-parts.js';
 import { certificateRenewal } from './renewal-parts.js';
 import { ChargingControl } from './charging-control.js';
 import { stationDiagnostics } from './diagnostics-parts.js';
-import { stationFirmware } from './firmware-parts.js';
+import { firmwareBootReason, stationFirmware } from './firmware-parts.js';
 import type { FirmwareUpdates } from '../services/firmware/index.js';
 import type { LogRequests } from '../services/diagnostics/log-requests.js';
 import { followSafetyInputs } from './safety-inputs.js';
@@ -262,7 +262,7 @@ export class Agent {
         const deviceStart = recordDeviceStart(config.storage.dir, (parts.kernelBootId ?? readKernelBootId)());
         // Taken whatever the reason, so that the note of this stop cannot stand for a later crash.
         const stoppedCleanly = takeCleanStop(config.storage.dir);
-        return (facts = { deviceStart, bootReason: parts.bootReason ?? unrequestedBootReason(deviceStart, stoppedCleanly) });
+        return (facts = { deviceStart, bootReason: parts.bootReason ?? firmwareBootReason(config) ?? unrequestedBootReason(deviceStart, stoppedCleanly) });
       };
       if (settings.deviceModel) {
         const monitorEventJournal = openJournal(config.storage.dir, 'monitor event', log);

@@ -47,12 +47,21 @@ export function releaseInstaller(root: string, config: StationConfig, runningVer
   };
 }
 
+/**
+ * B01 BootReason of a start into a release just installed, or back after a rollback: FirmwareUpdate
+ * (pending-install.json not yet settled); undefined otherwise.
+ */
+export function firmwareBootReason(config: StationConfig): 'FirmwareUpdate' | undefined {
+  const pending = readPendingInstall(releaseRoot(config));
+  return pending !== undefined && pending.confirmedAt === undefined ? 'FirmwareUpdate' : undefined;
+}
+
 export interface FirmwareParts {
   clock: Clock;
   log: Logger;
   store: StateStore;
   station: Station;
-  certificates: Pick<CertificateStore, 'rootsPem'>;
+  certificates: Pick<CertificateStore, 'rootsPem' | 'caFile'>;
   deviceModel?: DeviceModel;
   runningVersion: string;
   raise: (event: SecurityEvent) => void;
@@ -84,8 +93,11 @@ export function stationFirmware(config: StationConfig, parts: FirmwareParts): Fi
     allowNewSessionsPending: () => deviceModel?.getBool('ChargingStation', 'AllowNewSessionsPendingFirmwareUpdate') ?? false,
     holdNewSessions: (hold) => station.holdNewSessions(hold),
     restart: parts.restart,
-    // An https location is verified against the CSMS's CA too, as the log uploads are (N01.FR.15).
-    ca: config.ocpp.caFile ? readFileSync(config.ocpp.caFile) : undefined,
+    // An https or ftps location may chain to the CSMS roots too, as a log upload's may (N01.FR.15).
+    ca: () => {
+      const file = parts.certificates.caFile() ?? config.ocpp.caFile;
+      return file ? readFileSync(file) : undefined;
+    },
   });
   // What a download cut off by the last stop left: no request runs yet, the CSMS hears it failed.
   void updates.removeLeftovers().catch((err: Error) => parts.log.warning(`leftover firmware files not removed: ${err.message}`));

@@ -37,7 +37,8 @@ export interface FirmwareUpdatesOptions {
   /** Restarts the agent (the launcher then starts the new current release). */
   restart: () => void;
   download?: (location: string, partFile: string, options: DownloadOptions) => Promise<void>;
-  ca?: Buffer | string;
+  /** The CA an https or ftps location may chain to besides the public ones (the CSMS roots), read per download. */
+  ca?: () => Buffer | string | undefined;
   downloadTimeoutMs?: number;
   defaultRetries?: number;
   defaultRetryIntervalS?: number;
@@ -213,7 +214,7 @@ export class FirmwareUpdates {
     if (first) this.tell(run, 'Downloading');
     try {
       const fetch = this.options.download ?? downloadFirmware;
-      await fetch(run.request.location, this.partFile(run), { timeoutMs: this.options.downloadTimeoutMs ?? 30_000, ca: this.options.ca, signal: run.abort.signal, log });
+      await fetch(run.request.location, this.partFile(run), { timeoutMs: this.options.downloadTimeoutMs ?? 30_000, ca: this.options.ca?.(), signal: run.abort.signal, log });
       if (run.canceled) return;
       await rename(this.partFile(run), this.downloadedFile(run));
     } catch (err) {
