@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { firmwareVersion } from '../../../src/app/agent.js';
+import { readPendingInstall, writePendingInstall } from '../../../src/release/pending-install.js';
 import { makeTempDir } from '../../helpers/temp-dir.js';
 import { firmwareSigner, tinyRelease, type FirmwareSigner } from '../../services/firmware/firmware-kit.js';
 import { perVersion, startStation, VERSIONS, type AnyDriver } from '../drivers/start-station.js';
@@ -96,6 +97,28 @@ for (const version of VERSIONS) {
         statuses(d).map((s) => s.status),
         ['Downloading', 'Downloaded', 'SignatureVerified', 'InstallScheduled', 'Installing', 'InstallRebooting'],
       );
+    });
+
+    it('a release the launcher rolled back: the old one, once accepted, tells InstallationFailed with the requestId and a security event, and clears the record', async () => {
+      const d = await startStation(version);
+      const storage = d.agent.config.storage.dir;
+      await stopAgent(d.agent, 'clean');
+      writePendingInstall(storage, {
+        version: '99.0.0',
+        previous: null,
+        requestId: 25,
+        startedAt: new Date().toISOString(),
+        maxFailedStarts: 3,
+        confirmTimeoutS: 600,
+        starts: 3,
+        rolledBack: { from: '99.0.0', to: null, reason: 'crashed 3 times', at: new Date().toISOString() },
+      });
+      const { agent } = await startAgent(d.rig.file);
+      await waitForAccepted(d.csms, agent);
+      await until(() => statuses(d).length > 0, 5000, 'InstallationFailed');
+      assert.deepEqual(statuses(d), [{ status: 'InstallationFailed', requestId: 25 }]);
+      assert.ok(securityLogOf(agent).some((e) => e.type === 'FirmwareUpdated' && /rolled back/.test(e.techInfo ?? '')));
+      assert.equal(readPendingInstall(storage), undefined);
     });
 
     it('L01.FR.03: a tampered file is InvalidSignature with InvalidFirmwareSignature; nothing is installed', async () => {
