@@ -1,11 +1,14 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { loggerFrom, type Logger } from '../../../src/process/logger.js';
 import { downloadFirmware, DownloadError } from '../../../src/services/firmware/index.js';
 import { FTP_READ_ONLY, startFtpServer, type FtpServer } from '../../helpers/ftp-server.js';
 import { makeTempDir } from '../../helpers/temp-dir.js';
+import { createCa, issueServerCertificate } from '../../helpers/test-pki.js';
 import { FirmwareServer } from '../../integration/firmware-server.js';
 
 const SECRET = 'download-secret-42';
@@ -65,6 +68,24 @@ describe('firmware download (L01: ftp, ftps, http, https; resumed after a cut)',
     it('refuses a scheme it cannot fetch from', async () => {
       await assert.rejects(downloadFirmware('sftp://127.0.0.1/a.release', path.join(makeTempDir('firmware-download'), '1.part'), { timeoutMs: 1000, log: recordingLogger([]) }), DownloadError);
     });
+  });
+
+  it('HTTPS: verified against the CA given (the CSMS roots); a server under another CA is refused', async () => {
+    const ca = await createCa('Firmware Download Test CA');
+    const { certPem, keyPem } = await issueServerCertificate(ca);
+    const server = createServer({ cert: certPem, key: keyPem }, (_req, res) => res.end(content));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `https://127.0.0.1:${(server.address() as AddressInfo).port}/evse-agent.release`;
+      const dir = makeTempDir('firmware-download');
+      await downloadFirmware(url, path.join(dir, '1.part'), { timeoutMs: 5000, ca: ca.certPem, log: recordingLogger([]) });
+      assert.ok(readFileSync(path.join(dir, '1.part')).equals(content));
+      const other = await createCa('Someone Else');
+      await assert.rejects(downloadFirmware(url, path.join(dir, '2.part'), { timeoutMs: 5000, ca: other.certPem, log: recordingLogger([]) }), DownloadError);
+    } finally {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
   });
 
   describe('FTP (pyftpdlib)', () => {
