@@ -12,6 +12,8 @@ export type ConnectionFailureKind =
   | 'authentication'
   /** The CSMS offers only TLS versions below our minimum (TLS 1.2), or only SSL. */
   | 'tls-version'
+  /** The CSMS allows only cipher suites we do not offer (A00.FR.323/.426): InsecureCipherSuite. */
+  | 'tls-cipher'
   /** Anything else: unreachable, timed out, another HTTP status, subprotocol refused, our own rules. */
   | 'other';
 
@@ -32,6 +34,18 @@ export class HandshakeRejected extends Error {
   override readonly name = 'HandshakeRejected';
   constructor(readonly statusCode: number) {
     super(`the CSMS answered the WebSocket upgrade with HTTP ${statusCode}`);
+  }
+}
+
+/**
+ * The CSMS refused the handshake, and a probe (no credentials, certificate not checked) found it
+ * choosing a cipher suite we do not offer (ocpp-websocket.ts TLS_CIPHER_SUITES): A00.FR.323/.426.
+ */
+export class InsecureCipherSuite extends Error {
+  override readonly name = 'InsecureCipherSuite';
+  readonly code = 'INSECURE_CIPHER_SUITE';
+  constructor(readonly cipher: string) {
+    super(`the CSMS allows only cipher suites not offered (it chose ${cipher})`);
   }
 }
 
@@ -97,6 +111,7 @@ export function classifyConnectionError(err: unknown): { kind: ConnectionFailure
   if (code === undefined) return { kind: 'other' };
   if (CERTIFICATE_CODES.has(code)) return { kind: 'csms-certificate', code };
   if (TLS_VERSION_CODES.has(code)) return { kind: 'tls-version', code };
+  if (err instanceof InsecureCipherSuite) return { kind: 'tls-cipher', code };
   if (code === 'EPROTO' && err instanceof Error && TLS_VERSION_REASONS.test(err.message)) return { kind: 'tls-version', code };
   return { kind: 'other', code };
 }

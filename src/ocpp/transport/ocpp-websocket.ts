@@ -1,10 +1,12 @@
 import { isUtf8 } from 'node:buffer';
 import { readFile } from 'node:fs/promises';
+import { isIP } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
 import WebSocket from 'ws';
 import type { OcppVersion, Secret } from '../../config/station-config.js';
 import type { Logger } from '../../process/logger.js';
 import { systemClock, type Clock, type TimerHandle } from '../../station/clock.js';
-import { HandshakeRejected } from './connection-failure.js';
+import { HandshakeRejected, InsecureCipherSuite } from './connection-failure.js';
 
 /**
  * Opening one OCPP-J WebSocket: the connection URL (Part 4 §3.1.1), the subprotocol (§3.1.2,
@@ -185,7 +187,7 @@ export async function openOcppWebSocket(options: OcppWebSocketOptions, log: Logg
   });
   socket.on('error', (err) => log.debug(`websocket error: ${err.message}`));
 
-  return new Promise<WebSocket>((resolve, reject) => {
+  const opened = new Promise<WebSocket>((resolve, reject) => {
     const cleanUp = (): void => {
       socket.off('open', onOpen);
       socket.off('error', onError);
@@ -223,6 +225,40 @@ export async function openOcppWebSocket(options: OcppWebSocketOptions, log: Logg
     socket.on('close', onClose);
     signal?.addEventListener('abort', onAbort, { once: true });
   });
+  return url.protocol === 'wss:' ? opened.catch(async (err: unknown) => Promise.reject(await explainHandshakeFailure(err, url, signal))) : opened;
+}
+
+/** Node's code when the peer answers our hello with a handshake_failure alert. */
+const HANDSHAKE_FAILURE = 'ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE';
+const OFFERED_SUITES: ReadonlySet<string> = new Set(TLS_CIPHER_SUITES.split(':'));
+const PROBE_TIMEOUT_MS = 5000;
+
+/**
+ * A handshake_failure alert does not say why (no common cipher suite, a missing client certificate,
+ * a signature algorithm). A00.FR.323/.426 want an InvalidTLSCipherSuite when the CSMS allows only
+ * unsuitable suites: one more handshake, offering Node's default suites, without credentials or a
+ * client certificate, closed at once (nothing is sent over it, so its certificate is not checked),
+ * tells it: a suite outside TLS_CIPHER_SUITES chosen then is InsecureCipherSuite; anything else
+ * leaves the error as it was.
+ */
+async function explainHandshakeFailure(err: unknown, url: URL, signal?: AbortSignal): Promise<unknown> {
+  const code = typeof err === 'object' && err !== null ? (err as { code?: unknown }).code : undefined;
+  // Under https.request (ws) OpenSSL's alert comes as EPROTO, its reason only in the message.
+  const handshakeFailure = code === HANDSHAKE_FAILURE || (code === 'EPROTO' && err instanceof Error && /:sslv3 alert handshake failure:/.test(err.message));
+  if (!handshakeFailure || signal?.aborted) return err;
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  const cipher = await new Promise<string | undefined>((resolve) => {
+    const probe = tlsConnect({ host, port: Number(url.port || 443), minVersion: 'TLSv1.2', rejectUnauthorized: false, ...(isIP(host) ? {} : { servername: host }) });
+    const done = (name: string | undefined): void => {
+      clearTimeout(timer);
+      probe.destroy();
+      resolve(name);
+    };
+    const timer = setTimeout(() => done(undefined), PROBE_TIMEOUT_MS);
+    probe.once('secureConnect', () => done(probe.getCipher()?.name));
+    probe.once('error', () => done(undefined));
+  });
+  return cipher !== undefined && !OFFERED_SUITES.has(cipher) ? new InsecureCipherSuite(cipher) : err;
 }
 
 /** Once a ping is unanswered when the next one is due, the connection is dead. */

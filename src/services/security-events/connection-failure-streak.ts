@@ -7,12 +7,15 @@ import type { SecurityEvent, SecurityEventType } from './security-event-types.js
  *   path is invalid: InvalidCsmsCertificate (critical).
  * - A00.FR.316 / A00.FR.419: the CSMS allows only TLS versions older than 1.2, or SSL:
  *   InvalidTLSVersion (critical).
+ * - A00.FR.323 / A00.FR.426: the CSMS allows only cipher suites unsuitable for use:
+ *   InvalidTLSCipherSuite (critical).
  * - Appendix, Security Events: the CSMS rejected the station's credentials (HTTP 401 to the
  *   upgrade, profiles 1 and 2): FailedToAuthenticationAtCsms (not critical: security log only).
  */
 const EVENT_OF: Readonly<Record<ConnectionFailureKind, SecurityEventType | undefined>> = {
   'csms-certificate': 'InvalidCsmsCertificate',
   'tls-version': 'InvalidTLSVersion',
+  'tls-cipher': 'InvalidTLSCipherSuite',
   authentication: 'FailedToAuthenticationAtCsms',
   other: undefined,
 };

@@ -8,7 +8,7 @@ import type { Agent } from '../../../src/app/agent.js';
 import { createCa, issueClientCertificate, issueServerCertificate, tlsCsms, type IssuedCertificate, type TestCa, type TlsCsms } from '../../helpers/test-pki.js';
 import { makeTempDir } from '../../helpers/temp-dir.js';
 import { VERSIONS, type OcppVersion } from '../drivers/start-station.js';
-import { afterEachTest, calls, configFile, ID, securityLogOf, startAgent, startCsms, until, type ConfigChanges } from '../harness.js';
+import { afterEachTest, calls, configFile, ID, logLines, securityLogOf, startAgent, startCsms, until, type ConfigChanges } from '../harness.js';
 import { configFile16 } from '../v16/rig.js';
 
 /**
@@ -26,10 +26,15 @@ interface Closable {
   close(): Promise<void>;
 }
 
-/** A TLS server that offers only TLS 1.0/1.1 (OpenSSL needs security level 0 for them) and then drops the bytes. */
-async function oldTlsServer(server: IssuedCertificate): Promise<{ port: number } & Closable> {
+/** TLS 1.0/1.1 only (OpenSSL needs security level 0 for them). */
+const TLS_1_1_ONLY: tls.TlsOptions = { minVersion: 'TLSv1', maxVersion: 'TLSv1.1', ciphers: 'DEFAULT@SECLEVEL=0' };
+/** TLS 1.2 with a CBC suite only, which Part 2 A00.FR.319 does not name. */
+const CBC_ONLY: tls.TlsOptions = { maxVersion: 'TLSv1.2', ciphers: 'ECDHE-ECDSA-AES128-SHA' };
+
+/** A TLS server with `options` that never answers what gets through (closed with the server). */
+async function oldTlsServer(server: IssuedCertificate, options: tls.TlsOptions): Promise<{ port: number } & Closable> {
   const sockets = new Set<net.Socket>();
-  const tlsServer = tls.createServer({ cert: server.certPem, key: server.keyPem, minVersion: 'TLSv1', maxVersion: 'TLSv1.1', ciphers: 'DEFAULT@SECLEVEL=0' }, (s) => s.destroy());
+  const tlsServer = tls.createServer({ cert: server.certPem, key: server.keyPem, ...options }, (s) => s.resume());
   tlsServer.on('connection', (s: net.Socket) => {
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
@@ -137,12 +142,41 @@ for (const version of VERSIONS) {
     }
 
     it('A00.FR.316/.419 a CSMS that speaks only TLS 1.1: refused, InvalidTLSVersion in the security log', async () => {
-      const old = await oldTlsServer(await issueServerCertificate(ca));
+      const old = await oldTlsServer(await issueServerCertificate(ca), TLS_1_1_ONLY);
       open.push(old);
       const { agent } = await startAgent(profile2(`wss://127.0.0.1:${old.port}/ocpp`));
       await until(() => logged(agent, 'InvalidTLSVersion').length === 1, 6000, 'InvalidTLSVersion in the security log');
       assert.match(logged(agent, 'InvalidTLSVersion')[0]!.techInfo ?? '', /PROTOCOL_VERSION|protocol version|EPROTO/i);
       assert.deepEqual(logged(agent, invalidCsmsCertificate), []);
+    });
+
+    it('A00.FR.323/.426 a CSMS that allows only a CBC cipher suite: refused, InvalidTLSCipherSuite in the security log', async () => {
+      const cbc = await oldTlsServer(await issueServerCertificate(ca), CBC_ONLY);
+      open.push(cbc);
+      const { agent } = await startAgent(profile2(`wss://127.0.0.1:${cbc.port}/ocpp`));
+      await until(() => logged(agent, 'InvalidTLSCipherSuite').length === 1, 6000, 'InvalidTLSCipherSuite in the security log');
+      assert.match(logged(agent, 'InvalidTLSCipherSuite')[0]!.techInfo ?? '', /^INSECURE_CIPHER_SUITE connecting to .*ECDHE-ECDSA-AES128-SHA/);
+      assert.deepEqual(logged(agent, 'InvalidTLSVersion'), []);
+    });
+
+    it('A00.FR.413 a profile-3 station without a certificate the CSMS takes is not mistaken for a cipher suite problem', async () => {
+      const csms = await startCsms();
+      const wss = await front(csms.port, await issueServerCertificate(ca), { clientCas: [(await createCa('another client root')).certPem] });
+      const station = await issueClientCertificate(ca, ID);
+      const config = configFor(version, wss.url, (doc) => {
+        doc['ocpp'] = {
+          ...doc['ocpp'],
+          securityProfile: 3,
+          caFile: file('ca.pem', ca.certPem),
+          clientCertificateFile: file('station.pem', station.certPem),
+          clientKeyFile: file('station.key', station.keyPem, 0o600),
+        };
+        delete doc['ocpp'].password;
+      });
+      const { agent } = await startAgent(config);
+      await until(() => logLines.filter((l) => l.includes('connection failed')).length >= 2, 6000, 'two failed attempts');
+      assert.deepEqual(logged(agent, 'InvalidTLSCipherSuite'), []);
+      assert.equal(csms.station(ID), undefined);
     });
   });
 }
