@@ -6,7 +6,7 @@ import path from 'node:path';
 import tls from 'node:tls';
 import { fileURLToPath } from 'node:url';
 import { Secret } from '../../src/config/station-config.js';
-import { classifyConnectionError, HandshakeRejected, type ConnectionFailure } from '../../src/ocpp/transport/connection-failure.js';
+import { classifyConnectionError, HandshakeRejected, InsecureCipherSuite, type ConnectionFailure } from '../../src/ocpp/transport/connection-failure.js';
 import { openOcppWebSocket, type OcppWebSocketOptions } from '../../src/ocpp/transport/ocpp-websocket.js';
 import { ConnectionFailureStreak, connectionSecurityEvent, type SecurityEvent } from '../../src/services/security-events/index.js';
 import { silentLogger } from '../../src/process/logger.js';
@@ -45,6 +45,14 @@ describe('connection failures: classification (A00.FR.310/.413/.316/.419)', () =
     assert.equal(classifyConnectionError(eproto('write EPROTO 80CC:error:0A000102:SSL routines:ssl_choose_client_version:unsupported protocol:statem_lib.c:1953:')).kind, 'tls-version');
     assert.equal(classifyConnectionError(eproto('write EPROTO 80CC:error:0A00010B:SSL routines:ssl3_get_record:wrong version number:ssl3_record.c:354:')).kind, 'other');
     assert.equal(classifyConnectionError(withCode('ERR_SSL_WRONG_VERSION_NUMBER')).kind, 'other');
+  });
+
+  it('A00.FR.323/.426 InsecureCipherSuite (the probe found an unoffered suite) is tls-cipher; a bare handshake failure is other; InvalidTLSCipherSuite raised', () => {
+    const insecure = new InsecureCipherSuite('ECDHE-ECDSA-AES128-SHA');
+    assert.deepEqual(classifyConnectionError(insecure), { kind: 'tls-cipher', code: 'INSECURE_CIPHER_SUITE' });
+    assert.equal(classifyConnectionError(withCode('ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE')).kind, 'other');
+    const event = connectionSecurityEvent({ kind: 'tls-cipher', code: 'INSECURE_CIPHER_SUITE', host: 'csms:443', message: insecure.message, at: new Date(0) });
+    assert.equal(event?.type, 'InvalidTLSCipherSuite');
   });
 
   it('HTTP 401 to the upgrade is authentication; other statuses, network errors and plain errors are other', () => {
