@@ -173,13 +173,14 @@ export class Agent {
       const network = openNetworkProfiles(config, { store, log: log.child('network') });
       // Issue 15 (M03-M05, A02/A03): the CSMS and manufacturer roots and the station's certificate.
       const certificates = openCertificateStore(config, log, clock);
+      // Each attempt takes the store's CSMS roots and station certificate (a renewed one from the next connection, A02.FR.08);
+      // set before the device model checks a stored NetworkConfigurationPriority against the installed roots.
+      network.sources.certificates = certificates;
       const settings =
         config.ocpp.version === '2.0.1'
           ? v201DeviceConfiguration(config, firmware, log, { station: () => station, hardware, localList, adapter: () => adapter, installedProfiles, monitoring: () => versionParts.v201?.monitoring, reconnectCount: () => client.reconnectCount, network: network.live, certificateEntries: () => certificates.count() })
           : v16DeviceConfiguration(config, log, network.live);
       network.sources.settings = settings;
-      // Each attempt takes the store's CSMS roots and station certificate (a renewed one from the next connection, A02.FR.08).
-      network.sources.certificates = certificates;
       const password = settings.password();
       // N01 / 1.6 GetDiagnostics: the last frames, and log requests packing them with the rest.
       const diagnostics = stationDiagnostics(config, { clock, log: log.child('diagnostics'), hardware, status: () => agent?.status(), deviceModel: settings.deviceModel });

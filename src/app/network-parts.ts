@@ -38,6 +38,7 @@ export function openNetworkProfiles(config: StationConfig, parts: { store: JsonF
       const set = sources.settings?.password();
       return set && set.reveal() !== '' ? set : config.ocpp.password;
     },
+    passwordKnown: () => sources.settings !== undefined,
     certificates: () => sources.certificates,
     log: parts.log,
   });

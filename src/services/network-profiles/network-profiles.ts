@@ -42,6 +42,11 @@ export interface NetworkProfilesOptions {
   attemptsPerSlot: () => number;
   /** The Basic auth password now (BasicAuthPassword / AuthorizationKey, else the config's). */
   password: () => Secret | undefined;
+  /**
+   * Whether password() knows the station's own password yet: not while the device model is being
+   * built (it checks the stored NetworkConfigurationPriority then); the check waits for SetVariables.
+   */
+  passwordKnown?: () => boolean;
   certificates?: () => ConnectionCertificates | undefined;
   log: Logger;
 }
@@ -107,7 +112,7 @@ export class NetworkProfiles {
     if (level >= 2 && !tls) return `security profile ${level} needs a wss:// URL`;
     if (level <= 1 && tls) return `security profile ${level} uses ws://, not wss://`;
     if (level > this.securityProfile) {
-      if ((level === 1 || level === 2) && !this.options.password()) return `security profile ${level} needs a Basic auth password`;
+      if ((level === 1 || level === 2) && this.options.passwordKnown?.() !== false && !this.options.password()) return `security profile ${level} needs a Basic auth password`;
       if (level >= 2 && !this.caFile()) return `security profile ${level} needs a CSMS root certificate`;
       if (level === 3 && !this.clientFiles()) return 'security profile 3 needs a charging station certificate';
     }

@@ -119,6 +119,24 @@ describe('OCPP 2.0.1 integration: network connection profiles (B09, B10, A05)', 
     assert.equal(securityLogOf(agent).filter((e) => e.type === 'ReconfigurationOfSecurityParameters').length, 1, 'only the accepted one');
   });
 
+  it('A05/A01 profile 0 -> 1: BasicAuthPassword and a profile-1 slot set over OCPP, priority 2,1, a reset: Basic auth to the new CSMS, SecurityProfile 1', async () => {
+    const oldCsms = await startCsms();
+    const newCsms = await startCsms({ basicAuth: { [ID]: PASSWORD } });
+    const { agent, file } = await stationOn(oldCsms);
+    assert.equal(await variable(oldCsms, 'SecurityCtrlr', 'SecurityProfile'), '0');
+    // A05.FR.02's prerequisite: without a password a profile-1 slot cannot be put first.
+    assert.deepEqual(await setNetworkProfile(oldCsms, 2, profile(newCsms.url, 1)), { status: 'Accepted' });
+    assert.equal(await setVariable(oldCsms, 'OCPPCommCtrlr', 'NetworkConfigurationPriority', '2,1'), 'Rejected');
+    assert.equal(await setVariable(oldCsms, 'SecurityCtrlr', 'BasicAuthPassword', PASSWORD), 'Accepted');
+    await until(() => agent.client.isConnected, 3000, 'reconnected after the password change');
+    assert.equal(await setVariable(oldCsms, 'OCPPCommCtrlr', 'NetworkConfigurationPriority', '2,1'), 'RebootRequired');
+    const after = await reboot(oldCsms, agent, file);
+    await waitForAccepted(newCsms, after, 8000);
+    assert.equal(newCsms.connectionEvents.filter((e) => e.type === 'refused').length, 0, 'the password set over OCPP was sent');
+    assert.equal(await variable(newCsms, 'SecurityCtrlr', 'SecurityProfile'), '1');
+    assert.equal(await variable(newCsms, 'OCPPCommCtrlr', 'ActiveNetworkProfile'), '2');
+  });
+
   it('A05.FR.04-07 upgrade: a profile-2 slot first, a reset, connected over wss: SecurityProfile 2, slot 1 removed, a lower profile Rejected from then on', async () => {
     const csms = await startCsms();
     const ca = await createCa('network profiles test root');
