@@ -1,11 +1,8 @@
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
-import path from 'node:path';
 import type { SetNetworkProfileRequest, SetNetworkProfileResponse } from 'ocpp-messages/v2.0/index.js';
 import type { Agent } from '../../../src/app/agent.js';
 import type { DevCsms } from '../../../tools/dev-csms/dev-csms.js';
 import { createCa, issueServerCertificate, tlsCsms, type TlsCsms } from '../../helpers/test-pki.js';
-import { makeTempDir } from '../../helpers/temp-dir.js';
 import { afterEachTest, configFile, ID, logLines, restartWithin, securityLogOf, startAgent, startCsms, stopAgent, stopCsms, until, waitForAccepted, type ConfigChanges } from './rig.js';
 
 /**
@@ -142,10 +139,11 @@ describe('OCPP 2.0.1 integration: network connection profiles (B09, B10, A05)', 
     const ca = await createCa('network profiles test root');
     const wss = await tlsCsms({ backendPort: csms.port, server: await issueServerCertificate(ca) });
     fronts.push(wss);
-    const caFile = path.join(makeTempDir('network-profiles'), 'ca.pem');
-    writeFileSync(caFile, ca.certPem);
-    const { agent, file } = await stationOn(csms, (doc) => (doc['ocpp'] = { ...doc['ocpp'], securityProfile: 1, password: PASSWORD, caFile }));
+    const { agent, file } = await stationOn(csms, (doc) => (doc['ocpp'] = { ...doc['ocpp'], securityProfile: 1, password: PASSWORD }));
     assert.deepEqual(await setNetworkProfile(csms, 2, profile(wss.url, 2)), { status: 'Accepted' });
+    // A05.FR.02: no CSMS root yet; then the CSMS installs one (M05).
+    assert.equal(await setVariable(csms, 'OCPPCommCtrlr', 'NetworkConfigurationPriority', '2,1'), 'Rejected');
+    assert.deepEqual(await csms.call(ID, 'InstallCertificate', { certificateType: 'CSMSRootCertificate', certificate: ca.certPem }), { status: 'Accepted' });
     assert.equal(await setVariable(csms, 'OCPPCommCtrlr', 'NetworkConfigurationPriority', '2,1'), 'RebootRequired');
     csms.clearMessages(ID);
     const after = await reboot(csms, agent, file);
