@@ -1,17 +1,17 @@
 import { mkdirSync } from 'node:fs';
 import { readdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { Subject, type Observable, type Subscription } from 'rxjs';
-import { NotConnected } from '../../ocpp/rpc/rpc-errors.js';
+import type { Observable, Subscription } from 'rxjs';
 import type { Logger } from '../../process/logger.js';
 import { waitAtMost, type Clock, type TimerHandle } from '../../station/clock.js';
 import type { StateStore } from '../../station/ports.js';
 import { maskUrl } from '../diagnostics/upload.js';
-import { OfflineOutbox } from '../outbox/offline-outbox.js';
 import type { SecurityEvent } from '../security-events/index.js';
 import { downloadFirmware, DOWNLOAD_SCHEMES, type DownloadOptions } from './firmware-download.js';
 import { FirmwareCertificateInvalid, verifyFirmwareSignature, verifySigningCertificate } from '../../release/firmware-signature.js';
+import { FirmwareStatuses } from './firmware-statuses.js';
 import type { FirmwareInstaller, FirmwareRequest, FirmwareRequestAnswer, FirmwareStatus, FirmwareStatusReport } from './firmware-types.js';
+import { INSTALL_KEY, settleInstall, type SavedInstall } from './install-settling.js';
 
 export interface FirmwareUpdatesOptions {
   clock: Clock;
@@ -60,11 +60,6 @@ interface Run {
   toldScheduled: boolean;
 }
 
-const LAST_KEY = 'firmware-status';
-const INSTALL_KEY = 'firmware-install';
-/** Statuses after which the request is still under way: a start that finds one was cut off. */
-const UNDER_WAY: ReadonlySet<FirmwareStatus> = new Set(['DownloadScheduled', 'Downloading', 'DownloadPaused', 'Downloaded', 'SignatureVerified', 'InstallScheduled', 'Installing']);
-
 /**
  * Firmware updates, whatever the protocol (2.0.1 L01/L02, 1.6 UpdateFirmware and the security
  * whitepaper's SignedUpdateFirmware): one request at a time, downloaded (resumed after a cut, with
@@ -73,26 +68,15 @@ const UNDER_WAY: ReadonlySet<FirmwareStatus> = new Set(['DownloadScheduled', 'Do
  * in order, kept across outages and the restart (L01.FR.01).
  */
 export class FirmwareUpdates {
-  private readonly statuses = new Subject<FirmwareStatusReport>();
-  readonly status$: Observable<FirmwareStatusReport> = this.statuses.asObservable();
-  private readonly outbox: OfflineOutbox<FirmwareStatusReport>;
-  private sender: ((report: FirmwareStatusReport) => Promise<unknown>) | undefined;
+  private readonly statuses: FirmwareStatuses;
+  readonly status$: Observable<FirmwareStatusReport>;
   private running: Run | undefined;
-  private lastReport: FirmwareStatusReport;
   private nextPlainId = 1;
   private checkedAfterStart = false;
 
   constructor(private readonly options: FirmwareUpdatesOptions) {
-    const { store, log } = options;
-    this.lastReport = store?.read<FirmwareStatusReport>(LAST_KEY) ?? { status: 'Idle' };
-    this.outbox = new OfflineOutbox<FirmwareStatusReport>({
-      name: 'FirmwareStatusNotification',
-      maxPending: 64,
-      send: (report) => (this.sender ? this.sender(report) : Promise.reject(new NotConnected('FirmwareStatusNotification'))),
-      log,
-      describe: (report) => report.status,
-      keep: store ? { store, key: 'firmware-status-outbox' } : undefined,
-    });
+    this.statuses = new FirmwareStatuses({ log: options.log, store: options.store });
+    this.status$ = this.statuses.status$;
     mkdirSync(options.dir, { recursive: true });
   }
 
@@ -101,14 +85,16 @@ export class FirmwareUpdates {
    * the station. The first time it does, the install this start completes is reported (L01.FR.28/32a).
    */
   follow(ready$: Observable<boolean>, send: (report: FirmwareStatusReport) => Promise<unknown>): Subscription {
-    this.sender = send;
+    this.statuses.attach(send);
     return ready$.subscribe((ready) => {
       if (!ready) return;
-      void this.outbox.flush();
-      if (!this.checkedAfterStart) {
-        this.checkedAfterStart = true;
-        void this.afterStart().catch((err: Error) => this.options.log.warning(`the pending install could not be checked: ${err.message}`));
-      }
+      void this.statuses.flush();
+      if (this.checkedAfterStart) return;
+      this.checkedAfterStart = true;
+      const { installer, store, log, runningVersion, raise } = this.options;
+      void settleInstall({ installer, store, log, runningVersion, raise, last: this.statuses.last, busy: this.running !== undefined, report: (r) => this.statuses.report(r) }).catch(
+        (err: Error) => log.warning(`the pending install could not be checked: ${err.message}`),
+      );
     });
   }
 
@@ -149,7 +135,8 @@ export class FirmwareUpdates {
 
   /** What a triggered notification tells: the last status, Idle after Installed or when none (L01.FR.25/26). */
   triggered(): FirmwareStatusReport {
-    return this.lastReport.status === 'Installed' ? { status: 'Idle' } : this.lastReport;
+    const last = this.statuses.last;
+    return last.status === 'Installed' ? { status: 'Idle' } : last;
   }
 
   /** Whether a request is under way. */
@@ -159,7 +146,7 @@ export class FirmwareUpdates {
 
   /** Resolves when no status is on its way to the CSMS. */
   idle(): Promise<void> {
-    return this.outbox.idle();
+    return this.statuses.idle();
   }
 
   stop(): void {
@@ -309,41 +296,12 @@ export class FirmwareUpdates {
     }
     await rm(this.downloadedFile(run), { force: true });
     // The next start reads this with pending-install.json: which message its Installed goes in.
-    this.options.store?.write(INSTALL_KEY, { requestId: request.requestId, plain16: request.plain16 === true, version });
+    this.options.store?.write(INSTALL_KEY, { requestId: request.requestId, plain16: request.plain16 === true, version } satisfies SavedInstall);
     this.tell(run, 'InstallRebooting'); // L01.FR.15, L01.FR.32 (a)
-    await waitAtMost(this.options.clock, this.outbox.flush(), this.options.rebootNoticeMs ?? 10_000);
+    await waitAtMost(this.options.clock, this.statuses.flush(), this.options.rebootNoticeMs ?? 10_000);
     this.options.log.notice(`firmware ${request.requestId}: release ${version} installed, restarting into it`);
     this.running = undefined;
     this.options.restart();
-  }
-
-  /** After a restart, the boot accepted: what the install this release was started for came to. */
-  private async afterStart(): Promise<void> {
-    const { installer, runningVersion, store, log } = this.options;
-    const found = await installer.settle();
-    const saved = store?.read<{ requestId: number; plain16: boolean; version: string } | null>(INSTALL_KEY) ?? undefined;
-    if (!found) {
-      // A restart cut a request off (power, a crash): the CSMS is not left waiting for it.
-      const last = this.lastReport;
-      if (!this.running && UNDER_WAY.has(last.status) && last.requestId !== undefined) {
-        const failed: FirmwareStatus = last.status === 'Installing' || last.status === 'InstallScheduled' ? 'InstallationFailed' : 'DownloadFailed';
-        this.report({ status: failed, requestId: last.requestId, plain16: last.plain16 });
-      }
-      return;
-    }
-    const requestId = found.requestId ?? saved?.requestId;
-    const base = { ...(requestId === undefined ? {} : { requestId }), ...(saved?.plain16 ? { plain16: true } : {}) };
-    if (found.outcome === 'installed') {
-      log.notice(`release ${runningVersion} runs and the CSMS accepted it: installed`);
-      this.report({ ...base, status: 'Installed' }); // L01.FR.28, L01.FR.32 (a)
-      this.options.raise({ type: 'FirmwareUpdated', techInfo: `${found.previous ?? 'installed program'} -> ${runningVersion}` }); // L01.FR.31
-    } else {
-      log.error(`release ${found.version} did not start (${found.reason ?? 'rolled back'}): back on ${runningVersion}`);
-      this.report({ ...base, status: 'InstallationFailed' });
-      // No event of the appendix names a rollback; the firmware running changed again, and FirmwareUpdated says to what.
-      this.options.raise({ type: 'FirmwareUpdated', techInfo: `rolled back to ${runningVersion}: ${found.version} failed to start`.slice(0, 255) });
-    }
-    store?.write(INSTALL_KEY, null);
   }
 
   // ---- endings and statuses ----
@@ -376,14 +334,7 @@ export class FirmwareUpdates {
   }
 
   private tell(run: Run, status: FirmwareStatus): void {
-    this.report({ status, requestId: run.request.requestId, ...(run.request.plain16 ? { plain16: true } : {}) });
-  }
-
-  private report(report: FirmwareStatusReport): void {
-    this.lastReport = report;
-    this.options.store?.write(LAST_KEY, report);
-    this.statuses.next(report);
-    this.outbox.add(report);
+    this.statuses.report({ status, requestId: run.request.requestId, ...(run.request.plain16 ? { plain16: true } : {}) });
   }
 
   /** Files a cut-off request left behind (none runs at start). */

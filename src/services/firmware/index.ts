@@ -6,3 +6,4 @@
 export * from './firmware-types.js';
 export * from './firmware-updates.js';
 export * from './firmware-download.js';
+export * from './firmware-statuses.js';
