@@ -77,8 +77,10 @@ for (const version of VERSIONS) {
       if (d.version === '2.0.1') assert.equal(calls<{ reason: string }>(d.csms, 'BootNotification').at(-1)?.reason, 'FirmwareUpdate');
       assert.deepEqual(statuses(d).slice(before.length), [{ status: 'Installed', requestId: 21 }]);
       assert.ok(securityLogOf(agent).some((e) => e.type === 'FirmwareUpdated'));
-      const pending = JSON.parse(readFileSync(path.join(storage, 'pending-install.json'), 'utf8')) as { confirmedAt?: string; requestId?: number };
+      const pending = readPendingInstall(storage)!;
       assert.equal(pending.requestId, 21);
+      // The launcher's settings, from the config's firmware section (defaults).
+      assert.deepEqual([pending.maxFailedStarts, pending.confirmTimeoutS], [3, 600]);
       assert.ok(pending.confirmedAt, 'confirmed: the launcher keeps this release');
     });
 
