@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { StationConfig } from '../config/station-config.js';
+import { readKernelBootId, recordDeviceStart, takeCleanStop, unrequestedBootReason, type DeviceStart } from '../process/device-start.js';
 import type { GpioDriver } from '../hal/gpio/gpio.js';
 import { openStationHardware, type HardwareOptions, type SimulatedWorld, type StationHardware } from '../hal/station-hardware.js';
 import { OcppClient, type OcppClientOptions } from '../ocpp/ocpp-client.js';
@@ -163,4 +164,25 @@ export function openJournal(dir: string, kind: keyof typeof JOURNAL_FILES, log: 
     log.notice(`recovered from the journal: ${journal.pending.length} transaction message(s) to send, ${journal.running.length} transaction(s) that were running`);
   }
   return journal;
+}
+
+/** What this start is: whether the machine booted or only the agent restarted, and the BootNotification's reason. */
+export interface StartFacts {
+  deviceStart: DeviceStart;
+  bootReason: BootReason;
+}
+
+/**
+ * Works this start's facts out once, when first asked: records the start (the kernel's boot id) and
+ * takes the note of a clean stop, so that the note cannot stand for a later crash. A reason given
+ * (a test's, or a firmware update's) wins over the one worked out.
+ */
+export function startFactsOf(config: StationConfig, parts: Pick<AgentParts, 'kernelBootId' | 'bootReason'>): () => StartFacts {
+  let facts: StartFacts | undefined;
+  return () => {
+    if (facts) return facts;
+    const deviceStart = recordDeviceStart(config.storage.dir, (parts.kernelBootId ?? readKernelBootId)());
+    const stoppedCleanly = takeCleanStop(config.storage.dir);
+    return (facts = { deviceStart, bootReason: parts.bootReason ?? unrequestedBootReason(deviceStart, stoppedCleanly) });
+  };
 }

@@ -25,22 +25,22 @@ import { writeRelayMap } from '../store/relay-map.js';
 import { TransactionJournal } from '../store/transaction-journal.js';
 import { SecurityLog } from '../store/security-log.js';
 import { startSecurityEvent, watchSecurity } from '../services/security-events/index.js';
-import { readKernelBootId, recordCleanStop, recordDeviceStart, takeCleanStop, unrequestedBootReason, type DeviceStart } from '../process/device-start.js';
+import { recordCleanStop } from '../process/device-start.js';
 import {
   claimStorage,
   describeEvent,
   hardwareIsSimulated,
   openAgentHardware,
   openJournal,
+  startFactsOf,
   webSocketTransport,
   type AgentParts,
-  type BootReason,
   type RestartReason,
 } from './agent-parts.js';
 import { apiBackend, apiOptions } from './api-backend.js';
 import { followCardReaders } from './card-readers.js';
-import { followConnection, openNetworkProfiles } from './network-parts.js';
-import { certificateService, openCertificateStore } from './security-parts.js';
+import { connectClient, followConnection } from './network-parts.js';
+import { certificateService, openConnectionSecurity } from './security-parts.js';
 import { certificateRenewal } from './renewal-parts.js';
 import { ChargingControl } from './charging-control.js';
 import { stationDiagnostics } from './diagnostics-parts.js';
@@ -169,38 +169,16 @@ export class Agent {
       // Made once the station is (below); the device model reads its count live.
       const made: { control?: ChargingControl } = {};
       const installedProfiles = (): number => made.control?.smartCharging.installed().length ?? 0;
-      // Issue 15 (B09/B10, A05): which CSMS connection each attempt uses.
-      const network = openNetworkProfiles(config, { store, log: log.child('network') });
-      // Issue 15 (M03-M05, A02/A03): the CSMS and manufacturer roots and the station's certificate.
-      const certificates = openCertificateStore(config, log, clock);
-      // Each attempt takes the store's CSMS roots and station certificate (a renewed one from the next connection, A02.FR.08);
-      // set before the device model checks a stored NetworkConfigurationPriority against the installed roots.
-      network.sources.certificates = certificates;
+      // Issue 15: the certificate store (M03-M05, A02/A03) and the network profiles (B09/B10, A05) that connect with it.
+      const { network, certificates } = openConnectionSecurity(config, { store, log, clock });
       const settings =
         config.ocpp.version === '2.0.1'
           ? v201DeviceConfiguration(config, firmware, log, { station: () => station, hardware, localList, adapter: () => adapter, installedProfiles, monitoring: () => versionParts.v201?.monitoring, reconnectCount: () => client.reconnectCount, network: network.live, certificateEntries: () => certificates.count() })
           : v16DeviceConfiguration(config, log, network.live);
       network.sources.settings = settings;
-      const password = settings.password();
       // N01 / 1.6 GetDiagnostics: the last frames, and log requests packing them with the rest.
       const diagnostics = stationDiagnostics(config, { clock, log: log.child('diagnostics'), hardware, status: () => agent?.status(), deviceModel: settings.deviceModel });
-      const client = (parts.transport ?? webSocketTransport).connect({
-        url: config.ocpp.url,
-        identity: config.station.identity,
-        version: config.ocpp.version,
-        securityProfile: config.ocpp.securityProfile,
-        password: password && password.reveal() !== '' ? password : config.ocpp.password,
-        caFile: config.ocpp.caFile,
-        clientCertificateFile: config.ocpp.clientCertificateFile,
-        clientKeyFile: config.ocpp.clientKeyFile,
-        backoff: settings.backoff,
-        pingIntervalS: settings.pingIntervalS,
-        callTimeoutMs: settings.callTimeoutMs,
-        log: log.child('ocpp'),
-        clock,
-        onFrame: diagnostics.frameRing.record,
-        attemptOptions: () => network.profiles.connectionOptions(),
-      });
+      const client = connectClient(parts.transport ?? webSocketTransport, config, settings, { network, log: log.child('ocpp'), clock, onFrame: diagnostics.frameRing.record });
       // C10-C15: cache and list in front of the CSMS, and the rules for when it cannot be reached.
       const authorizer = new LocalAuthorizer({
         remote: { authorize: (token, evseId) => adapter.authorizer.authorize(token, evseId) },
@@ -257,14 +235,7 @@ export class Agent {
       const versionParts: { deviceModel?: DeviceModel; configuration?: ConfigurationStore; v201?: V201Adapter; v16?: V16Adapter } = {};
       // Worked out once, as the adapter starts: after the local API's port is bound, so that a start
       // that fails before (a busy port) is not remembered and raises no security event.
-      let facts: { deviceStart: DeviceStart; bootReason: BootReason } | undefined;
-      const startFacts = (): { deviceStart: DeviceStart; bootReason: BootReason } => {
-        if (facts) return facts;
-        const deviceStart = recordDeviceStart(config.storage.dir, (parts.kernelBootId ?? readKernelBootId)());
-        // Taken whatever the reason, so that the note of this stop cannot stand for a later crash.
-        const stoppedCleanly = takeCleanStop(config.storage.dir);
-        return (facts = { deviceStart, bootReason: parts.bootReason ?? firmwareBootReason(config) ?? unrequestedBootReason(deviceStart, stoppedCleanly) });
-      };
+      const startFacts = startFactsOf(config, { ...parts, bootReason: parts.bootReason ?? firmwareBootReason(config) });
       if (settings.deviceModel) {
         const monitorEventJournal = openJournal(config.storage.dir, 'monitor event', log);
         eventJournals.monitor = monitorEventJournal;

@@ -1,6 +1,8 @@
 import type { Subscription } from 'rxjs';
 import type { StationConfig } from '../config/station-config.js';
-import type { OcppClient } from '../ocpp/ocpp-client.js';
+import type { OcppClient, OcppClientOptions } from '../ocpp/ocpp-client.js';
+import type { Clock } from '../station/clock.js';
+import type { AgentTransport } from './agent-parts.js';
 import type { DeviceModel } from '../ocpp/v201/device-model/device-model.js';
 import type { Logger } from '../process/logger.js';
 import { NETWORK_PROFILE_SLOTS, NetworkProfiles, type ConnectionCertificates } from '../services/network-profiles/index.js';
@@ -102,4 +104,36 @@ function applyMessageTimeout(dm: DeviceModel, network: NetworkProfiles, log: Log
     (outcome) => outcome.status !== 'Accepted' && log.warning(`MessageTimeout ${seconds} s of network profile slot ${network.activeSlot} not taken: ${JSON.stringify(outcome)}`),
     (err: unknown) => log.warning(`MessageTimeout not set: ${(err as Error).message}`),
   );
+}
+
+/**
+ * The OCPP client of the station: the config's connection as the starting point, each attempt's
+ * settings from the network profiles (URL, security profile, password, TLS files), the timings the
+ * device configuration reads.
+ */
+export function connectClient(
+  transport: AgentTransport,
+  config: StationConfig,
+  settings: Pick<DeviceConfiguration, 'password' | 'backoff' | 'pingIntervalS' | 'callTimeoutMs'>,
+  parts: { network: NetworkParts; log: Logger; clock: Clock; onFrame: OcppClientOptions['onFrame'] },
+): OcppClient {
+  const password = settings.password();
+  const { ocpp } = config;
+  return transport.connect({
+    url: ocpp.url,
+    identity: config.station.identity,
+    version: ocpp.version,
+    securityProfile: ocpp.securityProfile,
+    password: password && password.reveal() !== '' ? password : ocpp.password,
+    caFile: ocpp.caFile,
+    clientCertificateFile: ocpp.clientCertificateFile,
+    clientKeyFile: ocpp.clientKeyFile,
+    backoff: settings.backoff,
+    pingIntervalS: settings.pingIntervalS,
+    callTimeoutMs: settings.callTimeoutMs,
+    log: parts.log,
+    clock: parts.clock,
+    onFrame: parts.onFrame,
+    attemptOptions: () => parts.network.profiles.connectionOptions(),
+  });
 }

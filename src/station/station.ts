@@ -3,6 +3,7 @@ import { Subject, type Observable } from 'rxjs';
 import { systemClock, type Clock } from './clock.js';
 import type { DeviceProblemChanged, StationEvent, TransactionSnapshot } from './events.js';
 import { Evse, type Authorization } from './evse.js';
+import { followFreeCharging } from './free-charging.js';
 import { ReservationDesk } from './reservation-desk.js';
 import { DEFAULT_SAFETY } from './ports.js';
 import type { EvseSnapshot, FaultClearing, RemoteStartRequest, RemoteStartResult, StationOptions, TokenResult } from './station-types.js';
@@ -79,7 +80,15 @@ export class Station {
     }
     for (const e of this.evses) {
       e.start();
-      if (this.options.authorization.mode === 'free') this.followFreeCharging(e);
+      const mode = this.options.authorization;
+      if (mode.mode === 'free') {
+        followFreeCharging(e, {
+          idToken: mode.idToken,
+          mayStart: () => !this.resetPending && !this.sessionsHeld && this.reservations.mayUse(e, mode.idToken),
+          authorize: (auth) => this.authorizeAt(e, auth),
+          events$: this.eventsSubject,
+        });
+      }
     }
   }
 
@@ -122,31 +131,6 @@ export class Station {
       });
     }
     return result;
-  }
-
-  /**
-   * Free charging: a plugged vehicle is authorized at once under the configured token, once per
-   * plug-in. A session someone stopped (a remote or local stop, a limit) does not start again by
-   * itself while the vehicle stays: it takes an unplug and a new plug-in.
-   */
-  private followFreeCharging(evse: Evse): void {
-    const mode = this.options.authorization;
-    if (mode.mode !== 'free') return;
-    /** The plug-in (Evse.plugIns) that free charging authorized last; none yet. */
-    let authorizedPlugIn: number | undefined;
-    const authorizeIfPlugged = (): void => {
-      const plugged = evse.connectors.some((c) => c.inputs.plugged);
-      if (plugged && authorizedPlugIn !== evse.plugIns && !evse.authorizedBy && !evse.busy && evse.isOperative && !this.resetPending && !this.sessionsHeld && this.reservations.mayUse(evse, mode.idToken)) {
-        if (this.authorizeAt(evse, { idToken: mode.idToken, source: 'free' })) authorizedPlugIn = evse.plugIns;
-      }
-    };
-    for (const c of evse.connectors) c.status$.subscribe(authorizeIfPlugged);
-    // A vehicle plugged in while the previous transaction was still ending (its last reading being
-    // taken) found the EVSE busy: it is authorized once that transaction has ended.
-    this.eventsSubject.subscribe((e) => {
-      // After the event has reached every subscriber: the new session's events come after it.
-      if (e.type === 'TransactionEnded' && e.evseId === evse.id) queueMicrotask(authorizeIfPlugged);
-    });
   }
 
   // ---- drivers at the station ----

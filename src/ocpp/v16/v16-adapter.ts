@@ -10,11 +10,9 @@ import type { TransactionJournal } from '../../store/transaction-journal.js';
 import type { SecurityLog } from '../../store/security-log.js';
 import type { CertificateService } from '../../services/certificates/index.js';
 import type { CertificateRenewal } from '../../services/certificates/certificate-renewal.js';
-import { certificateSigned16, renewalPort16 } from './actions/certificate-signing.js';
+import { renewalPort16 } from './actions/certificate-signing.js';
 import type { FirmwareUpdates } from '../../services/firmware/index.js';
-import { followFirmwareStatuses16, signedFirmwareStatusNotification16, triggeredFirmwareStatus16 } from './actions/firmware-status.js';
-import { signedUpdateFirmware16 } from './actions/signed-update-firmware.js';
-import { updateFirmware16 } from './actions/update-firmware.js';
+import { followFirmwareStatuses16, triggeredFirmwareStatus16 } from './actions/firmware-status.js';
 import { SECURITY_EVENT_CATALOGUES, SecurityEvents } from '../../services/security-events/index.js';
 import { encodeSecurityEvent16 } from './actions/security-event-notification.js';
 import { keysChargingSettings, v16SmartChargingRules } from '../../services/device-configuration/v16-settings.js';
@@ -26,37 +24,22 @@ import type { TransactionMessageQueue } from '../../services/transactions/transa
 import { systemClock, type Clock } from '../../station/clock.js';
 import type { OcppClient } from '../ocpp-client.js';
 import type { ProtocolAdapter, ProtocolConnectorView } from '../protocol-adapter.js';
-import type { CallHandler } from '../rpc/rpc-endpoint.js';
 import { NoAnswer } from '../rpc/rpc-errors.js';
 import { csmsAuthorizer16 } from './actions/authorize.js';
 import { bootNotificationRequest16 } from './actions/boot-notification.js';
-import { changeAvailability16 } from './actions/change-availability.js';
-import { clearChargingProfile16, getCompositeSchedule16, setChargingProfile16 } from './actions/charging-profiles.js';
-import { changeConfiguration, getConfiguration } from './actions/configuration.js';
-import { changeConfigurationWithSecurityProfile } from './actions/security-profile.js';
 import type { NetworkProfiles } from '../../services/network-profiles/index.js';
-import { dataTransfer16 } from './actions/data-transfer.js';
-import { extendedTriggerMessage16 } from './actions/extended-trigger-message.js';
-import { diagnosticsStatusOf, followDiagnosticsStatuses, getDiagnostics16 } from './actions/get-diagnostics.js';
-import { followLogStatuses16, getLog16, triggeredLogStatus16 } from './actions/get-log.js';
-import { installCertificate16 } from './actions/install-certificate.js';
-import { getInstalledCertificateIds16 } from './actions/get-installed-certificate-ids.js';
-import { deleteCertificate16 } from './actions/delete-certificate.js';
+import { diagnosticsStatusOf, followDiagnosticsStatuses } from './actions/get-diagnostics.js';
+import { followLogStatuses16 } from './actions/get-log.js';
 import type { LogRequests } from '../../services/diagnostics/log-requests.js';
-import { clearCache16, getLocalListVersion16, sendLocalList16 } from './actions/local-list.js';
 import { RemoteStartProfiles } from './actions/remote-start-profiles.js';
-import { remoteStartTransaction } from './actions/remote-start-transaction.js';
-import { remoteStopTransaction } from './actions/remote-stop-transaction.js';
-import { cancelReservation, reserveNow } from './actions/reservations.js';
-import { reset16 } from './actions/reset.js';
 import { statusNotificationRequest16 } from './actions/status-notification.js';
-import { triggerMessage16, type TriggerTargets16 } from './actions/trigger-message.js';
-import { unlockConnector16 } from './actions/unlock-connector.js';
+import { type TriggerTargets16 } from './actions/trigger-message.js';
 import type { ConfigurationStore } from './configuration/configuration-store.js';
 import { ConnectorNumbering } from './connector-numbering.js';
 import { ConnectorStatuses16, type Status16Report } from './connector-status.js';
 import type { DataTransferHandler16, V16Context } from './context.js';
 import { TransactionMessages16 } from './transaction-messages.js';
+import { v16Handlers } from './v16-handlers.js';
 
 export interface V16AdapterOptions {
   config: StationConfig;
@@ -231,58 +214,20 @@ export class V16Adapter implements ProtocolAdapter {
 
   private registerHandlers(): void {
     const ctx = this.ctx;
-    const handlers: Record<string, CallHandler> = {
-      RemoteStartTransaction: remoteStartTransaction(ctx, this.remoteStartProfiles),
-      RemoteStopTransaction: remoteStopTransaction(ctx),
-      ChangeAvailability: changeAvailability16(ctx),
-      ChangeConfiguration: this.options.network
-        ? changeConfigurationWithSecurityProfile(changeConfiguration(ctx), {
-            network: this.options.network,
-            raise: (event) => this.securityEvents.raise(event),
-            reconnect: () => this.options.client.reconnect(),
-            log: this.options.log,
-          })
-        : changeConfiguration(ctx),
-      GetConfiguration: getConfiguration(ctx),
-      ClearCache: clearCache16(ctx),
-      DataTransfer: dataTransfer16(ctx),
-      Reset: reset16(ctx),
-      UnlockConnector: unlockConnector16(ctx),
-      TriggerMessage: triggerMessage16(ctx, this.triggerTargets()),
-      ReserveNow: reserveNow(ctx),
-      CancelReservation: cancelReservation(ctx),
-      SendLocalList: sendLocalList16(ctx),
-      GetLocalListVersion: getLocalListVersion16(ctx),
-      SetChargingProfile: setChargingProfile16(ctx),
-      ClearChargingProfile: clearChargingProfile16(ctx),
-      GetCompositeSchedule: getCompositeSchedule16(ctx),
-    };
-    const renewal = this.options.certificateRenewal;
-    if (renewal) handlers['CertificateSigned'] = certificateSigned16(renewal);
-    const firmware = this.options.firmware;
-    if (firmware) {
-      handlers['UpdateFirmware'] = updateFirmware16(firmware, () => this.options.config.firmware.allowUnsigned);
-      handlers['SignedUpdateFirmware'] = signedUpdateFirmware16(firmware);
-    }
-    const logs = this.options.logRequests;
-    if (logs) {
-      handlers['GetDiagnostics'] = getDiagnostics16(logs);
-      // Security whitepaper messages: not a feature profile, so SupportedFeatureProfiles stays.
-      handlers['GetLog'] = getLog16(logs);
-      handlers['ExtendedTriggerMessage'] = extendedTriggerMessage16(ctx, {
-        ...this.triggerTargets(),
-        logStatusNotification: async () => void (await this.registration.send('LogStatusNotification', triggeredLogStatus16(logs), true)),
-        signChargePointCertificate: renewal && (() => renewal.triggered()),
-        signedFirmwareStatusNotification:
-          firmware && (async () => void (await this.registration.send('SignedFirmwareStatusNotification', signedFirmwareStatusNotification16(firmware.triggered()), true))),
-      });
-    }
-    const certificates = this.options.certificates;
-    if (certificates) {
-      handlers['InstallCertificate'] = installCertificate16(certificates.store);
-      handlers['GetInstalledCertificateIds'] = getInstalledCertificateIds16(certificates.store);
-      handlers['DeleteCertificate'] = deleteCertificate16(certificates.store, () => certificates.securityProfile());
-    }
+    const handlers = v16Handlers(ctx, {
+      triggerTargets: this.triggerTargets(),
+      remoteStartProfiles: this.remoteStartProfiles,
+      sendTriggered: (action, payload) => this.registration.send(action, payload, true),
+      network: this.options.network && {
+        profiles: this.options.network,
+        raise: (event) => this.securityEvents.raise(event),
+        reconnect: () => this.options.client.reconnect(),
+      },
+      certificateRenewal: this.options.certificateRenewal,
+      certificates: this.options.certificates,
+      firmware: this.options.firmware,
+      logRequests: this.options.logRequests,
+    });
     for (const [action, handler] of Object.entries(handlers)) {
       this.options.client.handle(action, (payload, callCtx) => {
         // 4.2: "While Rejected, the Charge Point SHALL NOT respond to any Central System initiated
