@@ -1,3 +1,4 @@
+import { syncDir } from './durable-files.js';
 import {
   closeSync,
   existsSync,
@@ -81,15 +82,6 @@ export function readJournalText<T>(text: string, accept: (value: unknown) => val
   });
   if (tail.length > 0) damage.push({ line: lines.length + 1, reason: `torn record (${tail.length} bytes without an end)` });
   return { records, damage };
-}
-
-function syncDir(dir: string): void {
-  const fd = openSync(dir, 'r');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
 }
 
 export class AppendJournal<T> {

@@ -1,4 +1,5 @@
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { writeFileAtomic } from './durable-files.js';
 import path from 'node:path';
 import { parseJsonText } from '../util/json-syntax.js';
 
@@ -34,23 +35,7 @@ export class JsonFileStore {
   }
 
   write(name: string, value: unknown, mode = 0o600): void {
-    mkdirSync(this.dir, { recursive: true });
-    const target = this.file(name);
-    const temp = `${target}.tmp`;
-    const fd = openSync(temp, 'w', mode);
-    try {
-      writeSync(fd, `${JSON.stringify(value, null, 2)}\n`);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(temp, target);
-    // The rename itself is durable only once the folder is synced.
-    const dirFd = openSync(this.dir, 'r');
-    try {
-      fsyncSync(dirFd);
-    } finally {
-      closeSync(dirFd);
-    }
+    writeFileAtomic(this.file(name), `${JSON.stringify(value, null, 2)}\n`, mode);
   }
+
 }

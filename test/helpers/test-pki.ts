@@ -152,8 +152,8 @@ export async function signCsr(ca: TestCa, csrPem: string, opts: ValidityOptions 
 }
 
 export interface TlsCsmsOptions {
-  /** The port of the plain ws:// CSMS behind this front (a DevCsms's port), or where to read it at each connection. */
-  backendPort: number | (() => number);
+  /** The port of the plain ws:// CSMS behind this front (a DevCsms's port), or where to read it at each connection; none: every connection is dropped after the TLS handshake. */
+  backendPort?: number | (() => number);
   /** The server certificate and key to present; append sub-CA PEMs to certPem for a chain. */
   server: IssuedCertificate;
   /** Profile 3: ask for a client certificate and accept only one that chains to these CA PEMs. */
@@ -193,6 +193,7 @@ export async function tlsCsms(opts: TlsCsmsOptions): Promise<TlsCsms> {
       const peer = socket.getPeerX509Certificate();
       if (peer) clientSubjects.push(peer.subject);
       if (peer) clientSerials.push(peer.serialNumber);
+      if (opts.backendPort === undefined) return void socket.destroy();
       const backend = net.connect(typeof opts.backendPort === 'number' ? opts.backendPort : opts.backendPort(), '127.0.0.1');
       track(backend);
       socket.pipe(backend).pipe(socket);

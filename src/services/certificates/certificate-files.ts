@@ -1,5 +1,5 @@
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, writeSync } from 'node:fs';
-import path from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { writeFileAtomic as writeDurably } from '../../store/durable-files.js';
 import { X509Certificate } from 'node:crypto';
 
 /** Folders of the certificate store: only the agent's user may list or enter them. */
@@ -12,31 +12,12 @@ export function ensureDir(dir: string): void {
   mkdirSync(dir, { recursive: true, mode: DIR_MODE });
 }
 
-function syncDir(dir: string): void {
-  const fd = openSync(dir, 'r');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-}
-
 /**
  * Written to a temporary file with its final mode, synced, renamed over the old one, the folder
- * synced: a power cut leaves the old or the new file, never half of one (as JsonFileStore does).
+ * synced: a power cut leaves the old or the new file, never half of one.
  */
 export function writeFileAtomic(file: string, text: string, mode: number): void {
-  ensureDir(path.dirname(file));
-  const temp = `${file}.tmp`;
-  const fd = openSync(temp, 'w', mode);
-  try {
-    writeSync(fd, text);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(temp, file);
-  syncDir(path.dirname(file));
+  writeDurably(file, text, mode, DIR_MODE);
 }
 
 const PEM_BLOCK = /-----BEGIN CERTIFICATE-----[A-Za-z0-9+/=\s]+?-----END CERTIFICATE-----/g;

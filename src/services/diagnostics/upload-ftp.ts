@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import { ftpAccessOptions } from '../../util/ftp-access.js';
 import { Client, FTPError } from 'basic-ftp';
 import { UploadError, socketErrorKind, type UploadErrorKind } from './upload-error.js';
 
@@ -25,14 +26,7 @@ export async function uploadFtp(url: URL, body: () => Readable, fileName: string
   let stage = 'connect';
   let bodyError: unknown;
   try {
-    await client.access({
-      host: url.hostname.replace(/^\[|\]$/g, ''),
-      port: url.port === '' ? 21 : Number(url.port),
-      user: url.username === '' ? 'anonymous' : decodeURIComponent(url.username),
-      password: url.username === '' ? 'anonymous@' : decodeURIComponent(url.password),
-      secure: url.protocol === 'ftps:',
-      secureOptions: options.ca === undefined ? {} : { ca: [...options.ca] },
-    });
+    await client.access(ftpAccessOptions(url, options.ca));
     const directory = decodeURIComponent(url.pathname).replace(/^\/+/, '');
     stage = 'cd';
     if (directory !== '' && directory !== '/') await client.cd(directory);

@@ -4,6 +4,7 @@ import http from 'node:http';
 import https from 'node:https';
 import { pipeline } from 'node:stream/promises';
 import tls from 'node:tls';
+import { ftpAccessOptions } from '../../util/ftp-access.js';
 import { Client } from 'basic-ftp';
 import type { Logger } from '../../process/logger.js';
 import { maskUrl } from '../diagnostics/upload.js';
@@ -107,14 +108,7 @@ async function downloadFtp(url: URL, partFile: string, from: number, options: Tr
   const abort = (): void => client.close();
   options.signal?.addEventListener('abort', abort, { once: true });
   try {
-    await client.access({
-      host: url.hostname.replace(/^\[|\]$/g, ''),
-      port: url.port === '' ? 21 : Number(url.port),
-      user: url.username === '' ? 'anonymous' : decodeURIComponent(url.username),
-      password: url.username === '' ? 'anonymous@' : decodeURIComponent(url.password),
-      secure: url.protocol === 'ftps:',
-      secureOptions: options.ca === undefined ? {} : { ca: options.ca },
-    });
+    await client.access(ftpAccessOptions(url, options.ca));
     // RFC 1738: the path is relative to the login directory.
     const remote = decodeURIComponent(url.pathname).replace(/^\/+/, '');
     const total = await client.size(remote).catch(() => undefined);

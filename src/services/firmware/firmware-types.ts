@@ -75,3 +75,23 @@ export interface FirmwareInstaller {
    */
   settle(): Promise<InstallOutcome | undefined>;
 }
+
+/** The wire shape 2.0.1 UpdateFirmware and the whitepaper's SignedUpdateFirmware share (L01). */
+export interface SignedFirmwareMessage {
+  requestId: number;
+  retries?: number;
+  retryInterval?: number;
+  firmware: { location: string; retrieveDateTime: string; installDateTime?: string; signingCertificate?: string; signature?: string };
+}
+
+/** A signed-update message as the service's request. */
+export function firmwareRequestOf(message: SignedFirmwareMessage): FirmwareRequest {
+  const { location, retrieveDateTime, installDateTime, signingCertificate, signature } = message.firmware;
+  const request: FirmwareRequest = { requestId: message.requestId, location, retrieveAt: new Date(retrieveDateTime) };
+  if (installDateTime !== undefined) request.installAt = new Date(installDateTime);
+  if (message.retries !== undefined) request.retries = message.retries;
+  if (message.retryInterval !== undefined) request.retryIntervalS = message.retryInterval;
+  if (signingCertificate !== undefined) request.signingCertificate = signingCertificate;
+  if (signature !== undefined) request.signature = signature;
+  return request;
+}

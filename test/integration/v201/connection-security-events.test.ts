@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import net, { type AddressInfo } from 'node:net';
 import path from 'node:path';
-import tls from 'node:tls';
 import type { SecurityEventNotificationRequest } from 'ocpp-messages/v2.0/SecurityEventNotificationRequest.js';
 import type { Agent } from '../../../src/app/agent.js';
 import type { DevCsms } from '../../../tools/dev-csms/dev-csms.js';
 import { repoRoot } from '../../helpers/cli.js';
+import { tlsCsms, type TlsCsms } from '../../helpers/test-pki.js';
 import { afterEachTest, assertNoCallErrors, callRecords, calls, configFile, ID, logLines, securityLogOf, sleep, startAgent, startCsms, startRig, until, waitForAccepted } from './rig.js';
 
 /**
@@ -24,48 +23,13 @@ const PASSWORD = 'station-password-0001';
 const loggedOfType = (agent: Agent, type: string) => securityLogOf(agent).filter((e) => e.type === type);
 const failedAttempts = (): number => logLines.filter((l) => l.includes('connection failed')).length;
 
-interface TlsFront {
-  port: number;
-  /** Stops listening and drops every connection through it (an outage). */
-  close(): Promise<void>;
-}
-
-/** A TLS front for a CSMS: terminates TLS with `cert` and passes the bytes to `backendPort`, or drops them. */
-async function tlsFront(cert: string, key: string, port: number, backendPort?: number): Promise<TlsFront> {
-  const sockets = new Set<net.Socket>();
-  const track = (socket: net.Socket): void => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  };
-  const server = tls.createServer({ cert: pem(cert), key: pem(key) }, (socket) => {
-    if (backendPort === undefined) return void socket.destroy();
-    const backend = net.connect(backendPort, '127.0.0.1');
-    track(backend);
-    socket.pipe(backend).pipe(socket);
-    socket.on('error', () => backend.destroy());
-    backend.on('error', () => socket.destroy());
-    socket.on('close', () => backend.destroy());
-    backend.on('close', () => socket.destroy());
-  });
-  server.on('connection', track);
-  server.on('tlsClientError', () => undefined);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, '127.0.0.1', resolve);
-  });
-  return {
-    port: (server.address() as AddressInfo).port,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        for (const socket of sockets) socket.destroy();
-      }),
-  };
-}
+/** A wss:// front (test PKI's tlsCsms) presenting a fixture certificate, passing the bytes to `backendPort` or dropping them. */
+const tlsFront = (cert: string, key: string, port: number, backendPort?: number): Promise<TlsCsms> =>
+  tlsCsms({ server: { certPem: pem(cert).toString(), keyPem: pem(key).toString() }, port, ...(backendPort === undefined ? {} : { backendPort }) });
 
 describe('OCPP 2.0.1 integration: security events of failed connections (A00, A04)', function () {
   this.timeout(20000);
-  const fronts: TlsFront[] = [];
+  const fronts: TlsCsms[] = [];
   afterEach(async () => {
     for (const f of fronts.splice(0)) await f.close();
   });

