@@ -23,6 +23,12 @@ export interface ConnectorInputs {
   /** Another connector of the same EVSE is in use: one EVSE charges one vehicle at a time. */
   siblingInUse: boolean;
   /**
+   * A firmware install waits for the running transactions and this EVSE is not in use: shown
+   * Unavailable until the install (OCPP 2.0.1 L01.FR.07, 1.6 security whitepaper L01.FR.07/19).
+   * Not the availability set by the CSMS (operative): nothing of it is kept.
+   */
+  firmwareHold: boolean;
+  /**
    * A control pilot says what the vehicle does: it draws only in state C (or D), so evSuspended
    * (state B) keeps the relay open (IEC 61851-1), and the offer is at least 6 A or none.
    */
@@ -50,6 +56,7 @@ export type ConnectorEvent =
   | { type: 'MeterRecovered' }
   | { type: 'CurrentLimitChanged'; amps: number }
   | { type: 'SiblingInUse'; inUse: boolean }
+  | { type: 'FirmwareHold'; held: boolean }
   | { type: 'CableRatingChanged'; amps?: number }
   | { type: 'LockFeedback'; locked: boolean };
 
@@ -78,6 +85,7 @@ export function initialConnectorInputs(currentLimitA: number, operative = true, 
     reserved: false,
     currentLimitA,
     siblingInUse: false,
+    firmwareHold: false,
     pilot,
   };
 }
@@ -116,6 +124,8 @@ export function reduceConnector(s: ConnectorInputs, e: ConnectorEvent): Connecto
       return s.currentLimitA === e.amps ? s : { ...s, currentLimitA: Math.max(0, e.amps) };
     case 'SiblingInUse':
       return s.siblingInUse === e.inUse ? s : { ...s, siblingInUse: e.inUse };
+    case 'FirmwareHold':
+      return s.firmwareHold === e.held ? s : { ...s, firmwareHold: e.held };
     case 'CableRatingChanged':
       return s.cableRatingA === e.amps ? s : { ...s, cableRatingA: e.amps };
     case 'LockFeedback':
@@ -151,7 +161,7 @@ export function deriveConnector(s: ConnectorInputs): ConnectorView {
   let status: ConnectorStatus;
   // A meter that stopped answering is a fault: the station cannot sell energy it cannot measure.
   if (s.faults.length > 0 || s.meter === 'failed') status = 'Faulted';
-  else if (!s.operative || (s.siblingInUse && !s.plugged)) status = 'Unavailable';
+  else if (!s.operative || s.firmwareHold || (s.siblingInUse && !s.plugged)) status = 'Unavailable';
   // 2.0.1 G01.FR.09 (errata): a vehicle plugged into a reserved connector changes nothing until the
   // reservation's driver is authorized (the reservation is then used, and no longer held).
   else if (s.reserved && !s.authorized) status = 'Reserved';

@@ -25,6 +25,17 @@ export function setAvailability(d: Draft, change: ScheduledAvailability): void {
   evaluate(d, { trigger: 'Trigger' });
 }
 
+/**
+ * L01.FR.07: held while a firmware install waits for transactions, lifted when the update is
+ * cancelled or fails. Which connectors show Unavailable follows in syncConnectors; the availability
+ * levels above (the CSMS' ChangeAvailability, kept across restarts) stay as they are.
+ */
+export function holdForFirmware(d: Draft, held: boolean): void {
+  if (d.s.heldForFirmware === held) return;
+  d.s.heldForFirmware = held;
+  evaluate(d, { trigger: 'Trigger' });
+}
+
 /** Sets the level and tells every connector whether it is operative now. */
 export function applyAvailability(d: Draft, { level, operative }: ScheduledAvailability): void {
   const a = d.s.availability;

@@ -1,5 +1,6 @@
 import { anyPlugged, dispatch, emit, publishChanged, sessionIndex, viewOf, type Draft } from './evse-draft.js';
 import { relayHeld } from './evse-pilot.js';
+import { firmwareHoldApplies } from './evse-state.js';
 import { contactorFault } from './supervision.js';
 
 /** The connectors' side of a decision: their inputs and statuses, the relays and the contactors' supervision. */
@@ -66,13 +67,17 @@ export function syncConnectors(d: Draft): void {
     const inUse = session !== undefined && !isSession && (s.connectors[session]!.plugged || s.tx !== undefined);
     dispatch(d, i, { type: 'SiblingInUse', inUse });
   }
+  const firmwareHold = firmwareHoldApplies(s);
+  for (let i = 0; i < s.connectors.length; i++) dispatch(d, i, { type: 'FirmwareHold', held: firmwareHold });
   if (anyPlugged(s)) clearEvConnectionTimeout(d);
   publishChanged(d);
   for (const [i, connectorId] of s.config.connectorIds.entries()) {
     const shown = viewOf(s, i).status;
     // G01.FR.05: when the EV leaves a connector that is scheduled to become Unavailable once the
-    // transaction ends (G03.FR.05), it is reported Unavailable, never Available in between.
-    const status = shown === 'Available' && s.tx !== undefined && s.scheduled.length > 0 ? 'Unavailable' : shown;
+    // transaction ends (G03.FR.05), or held for a firmware install (L01.FR.07), it is reported
+    // Unavailable, never Available in between.
+    const goingUnavailable = s.scheduled.length > 0 || s.heldForFirmware;
+    const status = shown === 'Available' && s.tx !== undefined && goingUnavailable ? 'Unavailable' : shown;
     if (s.lastStatus[connectorId] !== status) {
       s.lastStatus = { ...s.lastStatus, [connectorId]: status };
       emit(d, { type: 'ConnectorStatusChanged', evseId: s.config.evseId, connectorId, status, timestamp: d.now });

@@ -1,4 +1,4 @@
-import { applyAvailability, setAvailability } from './evse-availability.js';
+import { applyAvailability, holdForFirmware, setAvailability } from './evse-availability.js';
 import type { EvseCommand } from './evse-command.js';
 import { superviseContactor } from './evse-connectors.js';
 import { anyPlugged, dropUndefined, emit, publishChanged, updateTripLatch, type Draft } from './evse-draft.js';
@@ -92,6 +92,8 @@ function handle(d: Draft, input: EvseInput): void {
       return endReservation(d, input.reason);
     case 'HoldForReservations':
       return holdForReservations(d, input.held);
+    case 'HoldForFirmware':
+      return holdForFirmware(d, input.held);
     case 'Recover':
       return recover(d, input.snapshot);
     case 'Stop':

@@ -48,6 +48,8 @@ export type EvseInput =
   | { type: 'Reserve'; reservation: Reservation }
   | { type: 'EndReservation'; reason: 'Used' | 'Expired' | 'Cancelled' | 'Removed' }
   | { type: 'HoldForReservations'; held: boolean }
+  /** A firmware install waits for the running transactions (held), or no longer does (OCPP L01.FR.07). */
+  | { type: 'HoldForFirmware'; held: boolean }
   /** A transaction left running when the agent last stopped (a crash, a power cut). */
   | { type: 'Recover'; snapshot: TransactionSnapshot }
   | { type: 'Stop' };

@@ -145,6 +145,8 @@ export interface EvseState {
   reservation?: Reservation;
   /** Kept free for reservations of no particular EVSE (see ReservationDesk): Reserved for everyone else. */
   heldForReservations: boolean;
+  /** A firmware install waits for the station's transactions: no new session here (see firmwareHoldApplies). */
+  heldForFirmware: boolean;
   closed: boolean;
   /** Present when the EVSE has a control pilot. */
   pilot?: PilotState;
@@ -180,6 +182,7 @@ export function initialEvseState(
     overcurrentWatch: {},
     evConnectionTimerArmed: false,
     heldForReservations: false,
+    heldForFirmware: false,
     closed: false,
     pilot: config.pilot ? { boardErrors: [], offeredA: 0 } : undefined,
     locks: config.connectorIds.map((_, i) => (config.locks?.[i] ? { wanted: false, timing: false } : undefined)),
@@ -189,6 +192,15 @@ export function initialEvseState(
 /** Operative at every level: the station's, the EVSE's and the connector's own. */
 export function effectiveOperative(a: AvailabilityLevels, connectorId: number): boolean {
   return a.station && a.evse && (a.connectors[connectorId] ?? true);
+}
+
+/**
+ * L01.FR.07: while a firmware install waits, an EVSE not in use (no transaction, no driver
+ * authorized) is Unavailable and starts no transaction; one in use goes on, and is held once it is
+ * free again.
+ */
+export function firmwareHoldApplies(s: EvseState): boolean {
+  return s.heldForFirmware && s.tx === undefined && s.authorization === undefined;
 }
 
 /** A copy decide() may change without touching the state it was given (arrays and nested records copied). */

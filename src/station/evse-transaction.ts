@@ -2,7 +2,7 @@ import type { StationEvent, TransactionSnapshot } from './events.js';
 import { applyRelays, clearEvConnectionTimeout, syncConnectors } from './evse-connectors.js';
 import { anyPlugged, dropUndefined, sessionIndex, viewOf, type Draft } from './evse-draft.js';
 import { relayHeld } from './evse-pilot.js';
-import type { ActiveTransaction, Cause, EvseState } from './evse-state.js';
+import { firmwareHoldApplies, type ActiveTransaction, type Cause, type EvseState } from './evse-state.js';
 import type { MeterReading } from './meter-reading.js';
 import { NOTHING_HELD, startPointReached, stopPointLost, updateHeld, type EvseConditions } from './tx-points.js';
 import type { ChargingState, StopReason, TxTrigger } from './types.js';
@@ -41,7 +41,8 @@ export function transactionStep(d: Draft, cause: Cause): void {
   const chargingState = sessionChargingState(s);
   const tx = s.tx;
   if (!tx) {
-    if (!startPointReached(d.env.settings.txStartPoints, c)) return;
+    // L01.FR.07: a vehicle plugged into an EVSE held for a firmware install starts nothing.
+    if (firmwareHoldApplies(s) || !startPointReached(d.env.settings.txStartPoints, c)) return;
     const reading = s.latestReading;
     // E01 needs a meter start value: start as soon as the first reading arrives.
     s.waitingForReading = reading === undefined;

@@ -210,6 +210,12 @@ export class Evse {
     if (this.state.heldForReservations !== held) this.send({ type: 'HoldForReservations', held });
   }
 
+  /** L01.FR.07: Unavailable while not in use and a firmware install waits; lifted when it no longer does. */
+  holdForFirmware(held: boolean): void {
+    // Sent even when the state says so already: a hold and its lifting may both wait in the queue.
+    this.send({ type: 'HoldForFirmware', held });
+  }
+
   /** Keeps the EVSE (or a connector) for one driver until the reservation expires, is used or cancelled. */
   reserve(reservation: Reservation): ReservationResult {
     const outcome = reservationOutcome(this.state, reservation);

@@ -364,9 +364,10 @@ export class Station {
     return Promise.all(this.evses.map((e) => e.abort({ trigger: 'AbnormalCondition', stopReason: 'Reboot' }))).then(() => undefined);
   }
 
-  /** L01.FR.07: while held, no new session starts (the running ones go on); lifted when the wait is over. */
+  /** L01.FR.07: while held, no new session starts and the EVSEs not in use show Unavailable (the running sessions go on). */
   holdNewSessions(held: boolean): void {
     this.sessionsHeld = held;
+    for (const e of this.evses) e.holdForFirmware(held);
   }
 
   /** Transactions running now. */

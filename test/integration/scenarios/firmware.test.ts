@@ -84,14 +84,22 @@ for (const version of VERSIONS) {
       assert.ok(pending.confirmedAt, 'confirmed: the launcher keeps this release');
     });
 
-    it('L01.FR.06/07/34: with a transaction running, InstallScheduled and no new session on the other EVSE; installed once it ends', async () => {
+    it('L01.FR.06/07/34: with a transaction running, InstallScheduled; the other EVSE is Unavailable (StatusNotification) and starts no session, nothing else changes; installed once it ends', async () => {
       const d = await startStation(version, { config: withSecondEvse });
       await installManufacturerRoot(d, signing);
       const running = await d.startCharging({ evseId: 1 });
+      await d.waitForStatus('Available', 2);
+      const charging = d.wireStatuses(1);
+      const idle = d.wireStatuses(2);
       assert.equal(((await d.csms.call(ID, updateAction(d), request(24, signing.sign(release)))) as { status: string }).status, 'Accepted');
       await until(() => statuses(d).some((s) => s.status === 'InstallScheduled'), 8000, 'InstallScheduled');
+      // L01.FR.07 (1.6 whitepaper L01.FR.07): the EVSE not in use is set Unavailable while the install waits.
+      await d.waitForStatus('Unavailable', 2);
       assert.equal(await d.remoteStart({ token: 'REMOTE-2', evseId: 2 }), 'Rejected');
       assert.ok(d.relayClosed(1), 'the running session goes on');
+      assert.deepEqual(d.wireStatuses(2), [...idle, 'Unavailable'], 'one StatusNotification for the idle EVSE');
+      assert.deepEqual(d.wireStatuses(1), charging, 'the charging EVSE reports nothing new');
+      assert.deepEqual(d.ended(), [], 'no transaction ended');
       assert.equal(await restartWithin(d.agent, 300), undefined);
       assert.equal(await d.remoteStop(running), 'Accepted');
       assert.equal(await restartWithin(d.agent, 10_000), 'FirmwareUpdate');
