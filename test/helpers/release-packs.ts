@@ -1,0 +1,56 @@
+import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { packRelease } from '../../src/release/pack-release.js';
+import { repoRoot } from './cli.js';
+import { makeTempDir } from './temp-dir.js';
+
+/**
+ * The release package of this checkout (`evse-agent release pack`, issue 15), packed once per run
+ * and version: a pack reads some 6500 files and takes seconds. In npm test's run
+ * (EVSE_AGENT_TEST_BUILT_CLI: dist/ is the run's own build, TMPDIR the run's own folder, removed at
+ * its end) the packs are kept in the run's temp folder, where every worker finds them; run by hand,
+ * once per mocha process (a pack left in /tmp could be of an older build). The files are shared:
+ * a test that changes one works on a copy.
+ */
+
+const packs = new Map<string, Promise<string>>();
+
+/** Whether dist/ holds a build to pack (npm test builds it first). */
+export function checkoutBuilt(): boolean {
+  return existsSync(path.join(repoRoot, 'dist', 'src', 'cli', 'main.js'));
+}
+
+/** The checkout's own version (package.json). */
+export function checkoutVersion(): string {
+  return (JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { version: string }).version;
+}
+
+function packFolder(): string {
+  if (!process.env['EVSE_AGENT_TEST_BUILT_CLI']) return makeTempDir('evse-release-packs');
+  const dir = path.join(os.tmpdir(), 'evse-release-packs');
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
+async function pack(version: string): Promise<string> {
+  const dir = packFolder();
+  const file = path.join(dir, `evse-agent-${version}.tar.gz`);
+  if (existsSync(file)) return file;
+  // Packed under a name of this process, then renamed: two workers packing at once each write their own.
+  const mine = path.join(dir, `evse-agent-${version}.${process.pid}.tar.gz`);
+  await packRelease({ from: repoRoot, out: mine, version });
+  renameSync(mine, file);
+  return file;
+}
+
+/** The package of this checkout as `version` (default: the checkout's own); do not change the file. */
+export function packedCheckout(version: string = checkoutVersion()): Promise<string> {
+  let packed = packs.get(version);
+  if (!packed) {
+    packed = pack(version);
+    packs.set(version, packed);
+    packed.catch(() => packs.delete(version));
+  }
+  return packed;
+}
