@@ -69,7 +69,7 @@ export const COMMAND_USAGE: Record<string, string> = {
                                           dependencies as built here, for this arch and Node ABI
   release sign --key KEY.pem --cert CERT.pem PACKAGE
                                           PACKAGE.sig: base64 of the SHA-256 signature over it with the
-                                          certificate's key (RSA or ECDSA); PACKAGE.cert.pem beside it
+                                          certificate's key (RSA: RSA-PSS, EC: ECDSA); PACKAGE.cert.pem beside it
   release verify --cert CERT.pem --roots ROOTS.pem PACKAGE SIG
                                           check the certificate chain and the signature (SIG: the .sig
                                           file or its text) as the station does; exit 1 when invalid

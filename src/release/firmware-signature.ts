@@ -1,11 +1,13 @@
-import { createSign, createVerify, X509Certificate, type KeyObject } from 'node:crypto';
+import { constants, createPrivateKey, createSign, createVerify, X509Certificate, type KeyObject, type Verify } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { pipeline } from 'node:stream/promises';
 
 /**
  * The firmware signature of issue 15 and OCPP 2.0.1 L01 (1.6 security whitepaper, SignedUpdateFirmware):
- * the base64 of the signature over the whole file, SHA-256 with the signing certificate's key (RSA
- * or ECDSA), the signing certificate chaining up to a ManufacturerRootCertificate. The two ways to
+ * the base64 of the signature over the whole file, SHA-256 with the signing certificate's key, the
+ * signing certificate chaining up to a ManufacturerRootCertificate. L01.FR.04 names RSA-PSS (or
+ * ECSchnorr), the issue's fixed names "RSA or ECDSA": an RSA key's signature is taken as RSA-PSS
+ * (any salt length) or PKCS#1 v1.5, an EC key's as ECDSA (DER or IEEE P1363); `release sign` signs
+ * RSA keys with RSA-PSS. The two ways to
  * fail are told apart: they map to different statuses (InvalidSignature / InvalidCertificate) and
  * security events (InvalidFirmwareSignature / InvalidFirmwareSigningCertificate).
  */
@@ -86,46 +88,76 @@ function decodeSignature(signatureBase64: string): Buffer {
   return Buffer.from(text, 'base64');
 }
 
+/** How a signature by a key may be encoded and padded: the options a verifier takes besides the key. */
+type SignatureScheme = { padding?: number; saltLength?: number; dsaEncoding?: 'der' | 'ieee-p1363' };
+
+/** L01.FR.04's RSA-PSS: SHA-256, MGF1 with SHA-256 (Node's default with the sha256 digest). */
+const RSA_PSS_VERIFY: SignatureScheme = { padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: constants.RSA_PSS_SALTLEN_AUTO };
+/** `release sign`'s salt: as long as the digest (RFC 8017 9.1's usual choice); verifiers read any length. */
+const RSA_PSS_SIGN: SignatureScheme = { padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: constants.RSA_PSS_SALTLEN_DIGEST };
+
+/** The schemes a signature by this kind of key is checked against, in order. */
+function schemesFor(keyType: string | undefined): SignatureScheme[] {
+  switch (keyType) {
+    case 'rsa':
+      return [RSA_PSS_VERIFY, {}];
+    case 'rsa-pss':
+      // A key restricted to PSS (RSASSA-PSS certificate) signs nothing else.
+      return [RSA_PSS_VERIFY];
+    case 'ec':
+      return [{ dsaEncoding: 'der' }, { dsaEncoding: 'ieee-p1363' }];
+    default:
+      return [{}];
+  }
+}
+
+/** Reads the file once, feeding every verifier: one per scheme (a verifier verifies once). */
+async function verifiersOver(file: string, count: number): Promise<Verify[]> {
+  const verifiers = Array.from({ length: count }, () => createVerify('sha256'));
+  for await (const chunk of createReadStream(file)) for (const v of verifiers) v.update(chunk as Buffer);
+  return verifiers;
+}
+
+/** Whether the signature over the file verifies with the key under any of the schemes. */
+async function signatureMatches(file: string, publicKey: KeyObject, signature: Buffer, schemes: readonly SignatureScheme[]): Promise<boolean> {
+  const verifiers = await verifiersOver(file, schemes.length);
+  return schemes.some((scheme, i) => {
+    try {
+      return verifiers[i]!.verify({ key: publicKey, ...scheme }, signature);
+    } catch {
+      // A signature of the wrong length or encoding for this scheme.
+      return false;
+    }
+  });
+}
+
 /**
  * Verifies a downloaded firmware file: the signing certificate against the roots first (so a
  * certificate problem is reported as one), then the signature over the whole file, streamed
- * through the verifier. ECDSA signatures are read as DER, or as r||s (IEEE P1363) when DER fails.
+ * through the verifiers of the key's schemes (see schemesFor).
  * Throws FirmwareCertificateInvalid or FirmwareSignatureInvalid.
  */
 export async function verifyFirmwareSignature(file: string, signatureBase64: string, signingCertPem: string, rootPems: readonly string[], now: Date = new Date()): Promise<void> {
   const publicKey = verifySigningCertificate(signingCertPem, rootPems, now);
   const signature = decodeSignature(signatureBase64);
-  const verifier = createVerify('sha256');
-  await pipeline(createReadStream(file), verifier);
-  let valid: boolean;
-  try {
-    valid = verifier.verify(publicKey, signature);
-  } catch {
-    valid = false;
+  if (!(await signatureMatches(file, publicKey, signature, schemesFor(publicKey.asymmetricKeyType)))) {
+    throw new FirmwareSignatureInvalid('the signature does not match the file and the signing certificate');
   }
-  if (!valid && publicKey.asymmetricKeyType === 'ec') {
-    const again = createVerify('sha256');
-    await pipeline(createReadStream(file), again);
-    try {
-      valid = again.verify({ key: publicKey, dsaEncoding: 'ieee-p1363' }, signature);
-    } catch {
-      valid = false;
-    }
-  }
-  if (!valid) throw new FirmwareSignatureInvalid('the signature does not match the file and the signing certificate');
 }
 
 /**
  * Signs a file the way verifyFirmwareSignature checks it (`evse-agent release sign`): SHA-256 with
- * the key, streamed; the base64 signature. The key must be the certificate's: checked by verifying.
+ * the key, streamed, RSA keys with RSA-PSS (L01.FR.04), EC keys with ECDSA (DER); the base64
+ * signature. The key must be the certificate's: checked by verifying with the same scheme.
  */
 export async function signFirmwareFile(file: string, keyPem: string, certPem: string): Promise<string> {
+  const key = createPrivateKey(keyPem);
+  const rsa = key.asymmetricKeyType === 'rsa' || key.asymmetricKeyType === 'rsa-pss';
   const signer = createSign('sha256');
-  await pipeline(createReadStream(file), signer);
-  const signature = signer.sign(keyPem);
+  for await (const chunk of createReadStream(file)) signer.update(chunk as Buffer);
+  const signature = signer.sign(rsa ? { key, ...RSA_PSS_SIGN } : key);
   const cert = parseCertificate(pemCertificates(certPem)[0] ?? '', 'the signing certificate');
-  const check = createVerify('sha256');
-  await pipeline(createReadStream(file), check);
-  if (!check.verify(cert.publicKey, signature)) throw new FirmwareCertificateInvalid('the key is not the signing certificate\'s');
+  const scheme = rsa ? RSA_PSS_VERIFY : {};
+  if (!(await signatureMatches(file, cert.publicKey, signature, [scheme]))) throw new FirmwareCertificateInvalid('the key is not the signing certificate\'s');
   return signature.toString('base64');
 }

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { createSign, randomBytes } from 'node:crypto';
+import { constants, createSign, createVerify, randomBytes } from 'node:crypto';
 import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { FirmwareCertificateInvalid, FirmwareSignatureInvalid, signFirmwareFile, verifyFirmwareSignature } from '../../src/release/firmware-signature.js';
@@ -68,6 +68,39 @@ describe('firmware signature (issue 15, L01: release sign / verify, verifyFirmwa
     const signature = await signFirmwareFile(file, leaf.keyPem, leaf.certPem);
     await verifyFirmwareSignature(file, signature, `${leaf.certPem}\n${intermediate.certPem}`, [root.certPem]);
     await rejectsWith(verifyFirmwareSignature(file, signature, leaf.certPem, [root.certPem]), FirmwareCertificateInvalid, /not issued by an installed manufacturer root/);
+  });
+
+  describe('RSA: L01.FR.04 names RSA-PSS with SHA-256; PKCS#1 v1.5 is taken too', () => {
+    let rsaSigner: TestCa;
+    const pss = (over: string, saltLength: number): string =>
+      createSign('sha256').update(readFileSync(over)).sign({ key: rsaSigner.keyPem, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength }).toString('base64');
+    before(async () => {
+      rsaSigner = await createCa('Firmware Signing RSA-PSS', { issuer: root, rsa: true });
+    });
+
+    it('an RSA-PSS signature verifies, whatever salt length the signer chose', async () => {
+      for (const saltLength of [constants.RSA_PSS_SALTLEN_DIGEST, constants.RSA_PSS_SALTLEN_MAX_SIGN, 0]) {
+        await verifyFirmwareSignature(file, pss(file, saltLength), rsaSigner.certPem, [root.certPem]);
+      }
+      const pkcs1 = createSign('sha256').update(readFileSync(file)).sign(rsaSigner.keyPem).toString('base64');
+      await verifyFirmwareSignature(file, pkcs1, rsaSigner.certPem, [root.certPem]);
+    });
+
+    it('an RSA-PSS signature over another file is FirmwareSignatureInvalid', async () => {
+      const other = put('other-firmware.tar.gz', 'another firmware');
+      await rejectsWith(verifyFirmwareSignature(file, pss(other, constants.RSA_PSS_SALTLEN_DIGEST), rsaSigner.certPem, [root.certPem]), FirmwareSignatureInvalid);
+    });
+
+    it('release sign signs with an RSA key as RSA-PSS (not PKCS#1 v1.5), and release verify accepts it', async () => {
+      const signed = await runInProcess(['release', 'sign', '--key', put('rsa.key.pem', rsaSigner.keyPem), '--cert', put('rsa.pem', rsaSigner.certPem), file]);
+      assert.equal(signed.code, 0, signed.stderr);
+      const signature = Buffer.from(readFileSync(`${file}.sig`, 'utf8').trim(), 'base64');
+      const asPss = createVerify('sha256').update(readFileSync(file)).verify({ key: rsaSigner.certPem, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: constants.RSA_PSS_SALTLEN_AUTO }, signature);
+      assert.equal(asPss, true, 'RSA-PSS');
+      assert.equal(createVerify('sha256').update(readFileSync(file)).verify(rsaSigner.certPem, signature), false, 'not PKCS#1 v1.5');
+      const verified = await runInProcess(['release', 'verify', '--cert', `${file}.cert.pem`, '--roots', put('rsa-roots.pem', root.certPem), file, `${file}.sig`]);
+      assert.equal(verified.code, 0, verified.stderr);
+    });
   });
 
   it('accepts an ECDSA signature as r||s (IEEE P1363) too', async () => {
