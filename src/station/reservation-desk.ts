@@ -111,7 +111,7 @@ export class ReservationDesk {
       return 'Accepted';
     }
     const faulted = (e: Evse): boolean => e.connectors.every((c) => c.view.status === 'Faulted');
-    const unavailable = (e: Evse): boolean => faulted(e) || !e.isOperative || e.connectors.every((c) => !c.inputs.operative);
+    const unavailable = (e: Evse): boolean => faulted(e) || !e.isOperative || e.connectors.every((c) => !c.inputs.operative || c.inputs.firmwareHold);
     if (targets.every(faulted)) return 'Faulted';
     if (targets.every(unavailable)) return 'Unavailable';
     return 'Occupied';
@@ -196,7 +196,9 @@ export class ReservationDesk {
           e.transaction?.idToken === undefined &&
           (!e.reservedFor || e.reservedFor.id === replacing) &&
           e.connectors.some((c) => c.inputs.operative && c.view.status !== 'Faulted') &&
-          !(strictlyAvailable && e.connectors.some((c) => c.inputs.plugged)),
+          !(strictlyAvailable && e.connectors.some((c) => c.inputs.plugged)) &&
+          // L01.FR.07: an EVSE held Unavailable for a firmware install takes no new reservation (one it has stays).
+          !(strictlyAvailable && e.connectors.every((c) => c.inputs.firmwareHold)),
       )
       .map((e) => ({ id: e.id, connectorTypes: e.connectorTypes }));
   }

@@ -141,6 +141,19 @@ describe('L01.FR.07 Station.holdNewSessions on two EVSEs (FakeClock)', () => {
     assert.deepEqual(statusesOf(1), ['Available', 'Occupied']);
   });
 
+  it('a reservation of no particular EVSE is refused while the free EVSE is held, and accepted once lifted', async () => {
+    hw[0]!.setPlugged(true);
+    await station.presentIdToken(1, CARD1);
+    station.holdNewSessions(true);
+    await clock.advanceAsync(0);
+    const reservation = { id: 3, idToken: CARD1, expiresAt: new Date(clock.nowMs() + 3_600_000) };
+    assert.equal(station.reserve(undefined, reservation), 'Occupied');
+    assert.equal(station.reserve(2, { ...reservation, id: 4 }), 'Unavailable');
+    station.holdNewSessions(false);
+    await clock.advanceAsync(0);
+    assert.equal(station.reserve(undefined, reservation), 'Accepted');
+  });
+
   it('the EVSE whose transaction ends while held becomes Unavailable too', async () => {
     hw[0]!.setPlugged(true);
     await station.presentIdToken(1, CARD1);
