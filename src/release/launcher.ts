@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { CURRENT_LINK, currentVersion, DEFAULT_STATE_DIR, releaseEntry } from './layout.js';
+import { CURRENT_LINK, currentVersion, DEFAULT_STATE_DIR, PREVIOUS_LINK, releaseEntry } from './layout.js';
 import { finishRollBack, isAwaitingConfirmation, readPendingInstall, rollBackPendingInstall, writePendingInstall, type PendingInstall } from './pending-install.js';
 
 /**
@@ -19,6 +19,9 @@ import { finishRollBack, isAwaitingConfirmation, readPendingInstall, rollBackPen
  * old release to report InstallationFailed and a security event. A release still within its time
  * gets a timer that rolls back and sends this process SIGTERM (the agent's normal stop: relays
  * open) when the time runs out unconfirmed; systemd's Restart= then starts the previous release.
+ * For `failsafe` (ExecStopPost), a current release whose entry does not load (a broken update: the
+ * failsafe after the old release's exit already finds it current) hands over to the previous
+ * release's entry, else the installed program's, so that the relays are still opened.
  *
  * Usage: launcher.js [--state DIR] [--installed DIR] <evse-agent command> [args...]
  * Node builtins and the two small modules above only: a broken release cannot break the launcher.
@@ -118,8 +121,25 @@ async function launch(): Promise<void> {
   // reads $STATE_DIRECTORY), also when it was given by --state rather than by systemd.
   process.env.STATE_DIRECTORY = args.stateDir;
   // The agent reads its command from process.argv as if it had been started directly.
-  process.argv = [process.argv[0]!, entry, ...args.command];
-  await import(pathToFileURL(entry).href);
+  const node = process.argv[0]!;
+  process.argv = [node, entry, ...args.command];
+  try {
+    await import(pathToFileURL(entry).href);
+  } catch (err) {
+    // ExecStopPost's failsafe runs after every exit, also of the release that ran before a broken
+    // update became `current`: it must still open the relays, with a release that loads.
+    const fallback = args.command[0] === 'failsafe' ? failsafeFallback(args.stateDir, args.installedDir, entry) : undefined;
+    if (fallback === undefined) throw err;
+    log('warning', `${entry} did not load (${(err as Error).message}): running the failsafe of ${fallback}`);
+    process.argv = [node, fallback, ...args.command];
+    await import(pathToFileURL(fallback).href);
+  }
+}
+
+/** For a failsafe whose entry did not load: the previous release's entry, else the installed program's. */
+function failsafeFallback(stateDir: string, installedDir: string, failed: string): string | undefined {
+  const candidates = [releaseEntry(path.join(stateDir, PREVIOUS_LINK)), releaseEntry(installedDir), path.join(installedDir, 'src', 'cli', 'main.ts')];
+  return candidates.find((entry) => entry !== failed && existsSync(entry));
 }
 
 try {

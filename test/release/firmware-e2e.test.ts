@@ -142,18 +142,20 @@ describe('firmware update end to end: real releases, the launcher and the agent 
   const statuses = (station: Station, version: Version): FirmwareStatus[] => calls<FirmwareStatus>(station.csms, statusAction(version));
   const events = (station: Station): Array<{ type: string; techInfo?: string }> => calls(station.csms, 'SecurityEventNotification');
 
-  function assertInstalled(station: Station, version: Version, requestId: number): void {
+  async function assertInstalled(station: Station, version: Version, requestId: number): Promise<void> {
     const { service, state } = station;
     const expected = ['Downloading', 'Downloaded', 'SignatureVerified', 'Installing', 'InstallRebooting', 'Installed'];
     assert.deepEqual(statuses(station, version), expected.map((status) => ({ status, requestId })));
     assert.deepEqual(service.starts[0]?.exit, { code: 0, signal: null }, 'the old release stopped for the new one');
+    assert.equal(service.starts[0]?.stopPost?.code, 0, `ExecStopPost's failsafe\n${service.output}`);
     assert.equal(service.starts.length, 2, service.output);
     // B01: 2.0.1 says why it booted; 1.6's BootNotification has no reason.
     assert.deepEqual(boots(station.csms).at(-1), { firmwareVersion: B, ...(version === '2.0.1' ? { reason: 'FirmwareUpdate' } : {}) });
     assert.equal(link(state, CURRENT_LINK), B);
     assert.equal(link(state, PREVIOUS_LINK), checkoutVersion());
     assert.ok(readPendingInstall(state)?.confirmedAt, 'confirmed: the launcher keeps it');
-    assert.ok(events(station).some((e) => e.type === 'FirmwareUpdated'), 'L01.FR.31 FirmwareUpdated');
+    // L01.FR.31: FirmwareUpdated, raised with Installed and sent after it.
+    await until(() => events(station).some((e) => e.type === 'FirmwareUpdated' && e.techInfo === `${checkoutVersion()} -> ${B}`), 5000, 'FirmwareUpdated');
   }
 
   it('2.0.1 UpdateFirmware over HTTP, cut halfway and resumed: B installed, the launcher starts it, it boots (FirmwareUpdate) and reports Installed', async () => {
@@ -167,7 +169,7 @@ describe('firmware update end to end: real releases, the launcher and the agent 
     await update(station, '2.0.1', 31, server.url('/evse-agent.release'), signature);
     await bootedTimes(station, 2, 40_000);
     await until(() => statuses(station, '2.0.1').some((s) => s.status === 'Installed'), 10_000, `Installed\n${station.service.output.slice(-3000)}`);
-    assertInstalled(station, '2.0.1', 31);
+    await assertInstalled(station, '2.0.1', 31);
     const ranges = server.fetches.map((f) => f.range);
     assert.equal(ranges.length, 2, 'one cut, one resumed request');
     assert.match(ranges[1] ?? '', /^bytes=[1-9]\d*-$/, 'the rest asked for with Range');
@@ -183,7 +185,7 @@ describe('firmware update end to end: real releases, the launcher and the agent 
     await update(station, '1.6', 41, ftp.url('firmware', 'ftp-secret-16', '/evse-agent.release'), signature);
     await bootedTimes(station, 2, 40_000);
     await until(() => statuses(station, '1.6').some((s) => s.status === 'Installed'), 10_000, `Installed\n${station.service.output.slice(-3000)}`);
-    assertInstalled(station, '1.6', 41);
+    await assertInstalled(station, '1.6', 41);
   });
 
   it('a release that cannot start: after firmware.maxFailedStarts the launcher goes back, A boots (FirmwareUpdate) and reports InstallationFailed and the event', async () => {
@@ -199,6 +201,9 @@ describe('firmware update end to end: real releases, the launcher and the agent 
     assert.deepEqual(service.starts.map((s) => s.exit?.code), [0, 70, 70, undefined], service.output);
     assert.match(service.starts[1]!.output, new RegExp(`evse-agent ${BROKEN} cannot start`));
     assert.match(service.starts[3]!.output, new RegExp(`release ${BROKEN} rolled back to ${checkoutVersion()}: started 2 times`));
+    // ExecStopPost after each exit, the old release's included, finds the broken one current: its failsafe is the previous release's.
+    assert.deepEqual(service.starts.slice(0, 3).map((s) => s.stopPost?.code), [0, 0, 0], service.output);
+    assert.match(service.starts[0]!.stopPost!.output, /did not load .*: running the failsafe of .*previous/);
     assert.deepEqual(boots(station.csms).at(-1), { firmwareVersion: checkoutVersion(), reason: 'FirmwareUpdate' });
     await until(() => statuses(station, '2.0.1').some((s) => s.status === 'InstallationFailed'), 10_000, 'InstallationFailed');
     assert.deepEqual(

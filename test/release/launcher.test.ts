@@ -14,7 +14,7 @@ import { makeTempDir } from '../helpers/temp-dir.js';
  * and then does what the test needs (exit 1 at once, confirm, hang).
  */
 
-type Behaviour = 'exit0' | 'crash' | 'confirm' | 'hang';
+type Behaviour = 'exit0' | 'crash' | 'confirm' | 'hang' | 'unloadable';
 
 const FAKE_MAIN: Record<Behaviour, string> = {
   exit0: '',
@@ -28,6 +28,8 @@ if (!pending.confirmedAt) {
   await new Promise((resolve) => setTimeout(resolve, 800));
 }`,
   hang: 'setInterval(() => undefined, 1000);',
+  // A broken update: its entry throws while it is being loaded.
+  unloadable: "throw new Error('this release cannot load');",
 };
 
 function writeFakeProgram(dir: string, name: string, behaviour: Behaviour): void {
@@ -164,6 +166,24 @@ describe('release launcher (issue 15: current release, rollback after crashes or
     assert.equal(current(), '2.0.0');
     await launch('run');
     assert.deepEqual(started(), ['2.0.0 run', '2.0.0 run']);
+    assert.equal(readPendingInstall(root)?.starts, 1);
+  });
+
+  it("failsafe (ExecStopPost) of a current release that cannot load: the previous release's, else the installed program's", async () => {
+    fakeRelease('1.0.0', 'exit0');
+    fakeRelease('2.0.0', 'unloadable');
+    pointLink(root, CURRENT_LINK, '1.0.0');
+    await activateRelease(root, '2.0.0');
+    const r = await launch('failsafe', '--config', 'x.json');
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /current\/dist\/src\/cli\/main\.js did not load \(this release cannot load\): running the failsafe of .*\/previous\/dist\/src\/cli\/main\.js/);
+    pointLink(root, PREVIOUS_LINK, undefined);
+    assert.equal((await launch('failsafe')).code, 0);
+    // The broken entry runs up to its throw (the fake's log line is before it), then the fallback.
+    assert.deepEqual(started(), ['2.0.0 failsafe --config x.json', '1.0.0 failsafe --config x.json', '2.0.0 failsafe', 'installed failsafe']);
+    // `run` is not handed over: the start counts as failed, as the rollback wants.
+    const run = await launch('run');
+    assert.equal(run.code, 70);
     assert.equal(readPendingInstall(root)?.starts, 1);
   });
 
