@@ -1,6 +1,7 @@
-import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { ReleaseManifest } from '../../src/release/manifest.js';
 import { packRelease } from '../../src/release/pack-release.js';
 import { repoRoot } from './cli.js';
 import { makeTempDir } from './temp-dir.js';
@@ -14,7 +15,16 @@ import { makeTempDir } from './temp-dir.js';
  * a test that changes one works on a copy.
  */
 
-const packs = new Map<string, Promise<string>>();
+/** The version the tests pack this checkout as when they want one that is not its own. */
+export const TEST_RELEASE_VERSION = '99.0.0-e2e';
+
+export interface PackedCheckout {
+  file: string;
+  /** What packRelease returned when it packed the file. */
+  manifest: ReleaseManifest;
+}
+
+const packs = new Map<string, Promise<PackedCheckout>>();
 
 /** Whether dist/ holds a build to pack (npm test builds it first). */
 export function checkoutBuilt(): boolean {
@@ -33,19 +43,22 @@ function packFolder(): string {
   return dir;
 }
 
-async function pack(version: string): Promise<string> {
+async function pack(version: string): Promise<PackedCheckout> {
   const dir = packFolder();
   const file = path.join(dir, `evse-agent-${version}.tar.gz`);
-  if (existsSync(file)) return file;
-  // Packed under a name of this process, then renamed: two workers packing at once each write their own.
+  const manifestFile = `${file}.manifest.json`;
+  if (existsSync(file)) return { file, manifest: JSON.parse(readFileSync(manifestFile, 'utf8')) as ReleaseManifest };
+  // Packed under names of this process, then renamed (the manifest first): two workers packing at once each write their own.
   const mine = path.join(dir, `evse-agent-${version}.${process.pid}.tar.gz`);
-  await packRelease({ from: repoRoot, out: mine, version });
+  const manifest = await packRelease({ from: repoRoot, out: mine, version });
+  writeFileSync(`${mine}.manifest.json`, JSON.stringify(manifest));
+  renameSync(`${mine}.manifest.json`, manifestFile);
   renameSync(mine, file);
-  return file;
+  return { file, manifest };
 }
 
-/** The package of this checkout as `version` (default: the checkout's own); do not change the file. */
-export function packedCheckout(version: string = checkoutVersion()): Promise<string> {
+/** The package of this checkout as `version` (default: the checkout's own), and its manifest; do not change the file. */
+export function packedCheckout(version: string = checkoutVersion()): Promise<PackedCheckout> {
   let packed = packs.get(version);
   if (!packed) {
     packed = pack(version);

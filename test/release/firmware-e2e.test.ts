@@ -9,7 +9,7 @@ import type { DevCsms } from '../../tools/dev-csms/dev-csms.js';
 import { repoRoot, runInProcess } from '../helpers/cli.js';
 import { FTP_READ_ONLY, startFtpServer, type FtpServer } from '../helpers/ftp-server.js';
 import { LauncherService } from '../helpers/launcher-service.js';
-import { checkoutBuilt, checkoutVersion, packedCheckout } from '../helpers/release-packs.js';
+import { checkoutBuilt, checkoutVersion, packedCheckout, TEST_RELEASE_VERSION } from '../helpers/release-packs.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 import { FirmwareServer } from '../integration/firmware-server.js';
 import { afterEachTest, callRecords, calls, configFile, ID, startCsms, until } from '../integration/harness.js';
@@ -26,7 +26,7 @@ import { firmwareSigner, type FirmwareSigner } from '../services/firmware/firmwa
  * tampered file changes nothing.
  */
 
-const B = '99.0.0-e2e';
+const B = TEST_RELEASE_VERSION;
 const BROKEN = '66.0.0-broken';
 type Version = '2.0.1' | '1.6';
 
@@ -73,7 +73,7 @@ describe('firmware update end to end: real releases, the launcher and the agent 
   before(async function () {
     if (!checkoutBuilt()) this.skip(); // npm test builds dist/ first
     signing = await firmwareSigner();
-    releaseA = await packedCheckout();
+    releaseA = (await packedCheckout()).file;
     const keys = makeTempDir('evse-e2e-signing');
     writeFileSync(path.join(keys, 'signer.pem'), signing.signer.certPem);
     writeFileSync(path.join(keys, 'signer.key'), signing.signer.keyPem, { mode: 0o600 });
@@ -81,7 +81,7 @@ describe('firmware update end to end: real releases, the launcher and the agent 
     signed = async (version) => {
       const file = path.join(keys, `evse-agent-${version}.release`);
       if (!existsSync(file)) {
-        copyFileSync(version === BROKEN ? await brokenRelease() : await packedCheckout(version), file);
+        copyFileSync(version === BROKEN ? await brokenRelease() : (await packedCheckout(version)).file, file);
         const { code, stderr } = await runInProcess(['release', 'sign', '--key', path.join(keys, 'signer.key'), '--cert', path.join(keys, 'signer.pem'), file]);
         assert.equal(code, 0, stderr);
       }

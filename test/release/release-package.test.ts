@@ -11,6 +11,7 @@ import { InvalidRelease, MANIFEST_NAME, parseManifest, releaseArch, thisMachine,
 import { packRelease } from '../../src/release/pack-release.js';
 import { readRelease } from '../../src/release/read-release.js';
 import { repoRoot, runInProcess } from '../helpers/cli.js';
+import { checkoutBuilt, packedCheckout, TEST_RELEASE_VERSION } from '../helpers/release-packs.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 
 /**
@@ -19,7 +20,8 @@ import { makeTempDir } from '../helpers/temp-dir.js';
  * installRelease unpacking it beside the running release into a folder that runs on its own.
  */
 
-const VERSION = '9.8.7-test';
+/** Packed once per run, shared with firmware-e2e.test.ts (release-packs.ts). */
+const VERSION = TEST_RELEASE_VERSION;
 
 /** A copy of a package with its members changed by `change` (undefined: dropped), and `extra` appended. */
 async function repack(from: string, to: string, change: (name: string, body: Buffer) => Buffer | undefined, extra: { name: string; body: Buffer }[] = []): Promise<void> {
@@ -56,10 +58,9 @@ describe('release package (issue 15: evse-agent release pack, readRelease, insta
   let manifest: ReleaseManifest;
 
   before(async function () {
-    if (!existsSync(path.join(repoRoot, 'dist', 'src', 'cli', 'main.js'))) this.skip(); // npm test builds dist/ first
+    if (!checkoutBuilt()) this.skip(); // npm test builds dist/ first
     dir = makeTempDir('evse-release');
-    file = path.join(dir, 'evse-agent.tar.gz');
-    manifest = await packRelease({ from: repoRoot, out: file, version: VERSION });
+    ({ file, manifest } = await packedCheckout(VERSION));
   });
 
   it('holds the manifest first, the built program, its data and the production dependencies only', async () => {
