@@ -23,6 +23,8 @@ export interface LauncherServiceOptions {
   stateDir: string;
   configFile: string;
   restartDelayMs?: number;
+  /** Before each start (numbered from 1), as a test's change while the service is down. */
+  beforeStart?: (start: number) => void;
 }
 
 export class LauncherService {
@@ -50,6 +52,7 @@ export class LauncherService {
   }
 
   start(): void {
+    this.options.beforeStart?.(this.starts.length + 1);
     const start: ServiceStart = { output: '' };
     this.starts.push(start);
     const child = this.launch('run', (text) => (start.output += text));

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { installRelease } from '../../src/release/install.js';
 import { CURRENT_LINK, pointLink, PREVIOUS_LINK, RELEASES_DIR } from '../../src/release/layout.js';
 import { packRelease } from '../../src/release/pack-release.js';
-import { PENDING_INSTALL_FILE, readPendingInstall } from '../../src/release/pending-install.js';
+import { PENDING_INSTALL_FILE, readPendingInstall, writePendingInstall } from '../../src/release/pending-install.js';
 import type { DevCsms } from '../../tools/dev-csms/dev-csms.js';
 import { repoRoot, runInProcess } from '../helpers/cli.js';
 import { FTP_READ_ONLY, startFtpServer, type FtpServer } from '../helpers/ftp-server.js';
@@ -106,7 +106,7 @@ describe('firmware update end to end: real releases, the launcher and the agent 
   }
 
   /** A scratch station: release A installed as `current`, the agent started through the launcher, booted, the manufacturer root installed over OCPP. */
-  async function startStation(version: Version, firmware: Record<string, number> = {}): Promise<Station> {
+  async function startStation(version: Version, options: { firmware?: Record<string, number>; beforeStart?: (start: number, station: Station) => void } = {}): Promise<Station> {
     const root = makeTempDir('evse-e2e');
     const state = path.join(root, 'state');
     mkdirSync(state);
@@ -115,12 +115,12 @@ describe('firmware update end to end: real releases, the launcher and the agent 
     const csms = await startCsms();
     const config = (version === '1.6' ? configFile16 : configFile)(csms.url, (doc) => {
       doc['storage'] = { dir: path.join(root, 'storage') };
-      doc['firmware'] = firmware;
+      doc['firmware'] = options.firmware ?? {};
     });
-    const service = new LauncherService({ stateDir: state, configFile: config });
+    const service = new LauncherService({ stateDir: state, configFile: config, beforeStart: (start) => options.beforeStart?.(start, station) });
+    const station: Station = { csms, service, state };
     started.push(service);
     service.start();
-    const station = { csms, service, state };
     await bootedTimes(station, 1);
     assert.deepEqual(boots(csms)[0]?.firmwareVersion, checkoutVersion());
     const answer = (await csms.call(ID, 'InstallCertificate', { certificateType: 'ManufacturerRootCertificate', certificate: signing.root.certPem })) as { status: string };
@@ -189,7 +189,7 @@ describe('firmware update end to end: real releases, the launcher and the agent 
   });
 
   it('a release that cannot start: after firmware.maxFailedStarts the launcher goes back, A boots (FirmwareUpdate) and reports InstallationFailed and the event', async () => {
-    const station = await startStation('2.0.1', { maxFailedStarts: 2 });
+    const station = await startStation('2.0.1', { firmware: { maxFailedStarts: 2 } });
     const { file, signature } = await signed(BROKEN);
     const server = await FirmwareServer.start();
     started.push(server);
@@ -213,6 +213,43 @@ describe('firmware update end to end: real releases, the launcher and the agent 
     await until(() => events(station).some((e) => e.type === 'FirmwareUpdated' && /rolled back/.test(e.techInfo ?? '')), 5000, 'the security event');
     assert.equal(link(state, CURRENT_LINK), checkoutVersion());
     assert.equal(existsSync(path.join(state, PENDING_INSTALL_FILE)), false, 'the record cleared once told');
+  });
+
+  it('a release whose boot is not accepted within confirmTimeoutS: the launcher stops it and goes back; A reports InstallationFailed', async () => {
+    const station = await startStation('2.0.1', {
+      beforeStart: (start, { csms, state }) => {
+        if (start === 2) {
+          // B's boot refused; its time to confirm cut to 3 s (the config's least is 30 s) while the service is down.
+          csms.rejectedBoots.add(ID);
+          writePendingInstall(state, { ...readPendingInstall(state)!, confirmTimeoutS: 3 });
+        } else {
+          csms.rejectedBoots.delete(ID);
+        }
+      },
+    });
+    const { file, signature } = await signed(B);
+    const server = await FirmwareServer.start();
+    started.push(server);
+    server.serve('/evse-agent.release', readFileSync(file));
+    await update(station, '2.0.1', 71, server.url('/evse-agent.release'), signature);
+    const { service, state } = station;
+    const backOnA = (): boolean => {
+      const last = callRecords(station.csms, 'BootNotification').at(-1);
+      return service.starts.length >= 3 && boots(station.csms).at(-1)?.firmwareVersion === checkoutVersion() && callRecords(station.csms, 'StatusNotification').some((s) => s.seq > last!.seq);
+    };
+    await until(backOnA, 40_000, 'A booted again').catch((err: Error) => assert.fail(`${err.message}\n${service.output.slice(-4000)}`));
+    assert.ok(boots(station.csms).some((b) => b.firmwareVersion === B), 'B booted and was refused');
+    // The launcher's timer: rolled back, then SIGTERM to itself: the agent's normal stop.
+    assert.deepEqual(service.starts[1]?.exit, { code: 0, signal: null }, service.output);
+    assert.match(service.starts[1]!.output, new RegExp(`release ${B} rolled back to ${checkoutVersion()}: its boot was not accepted within 3 s`));
+    assert.equal(service.starts.length, 3, service.output);
+    assert.deepEqual(boots(station.csms).at(-1), { firmwareVersion: checkoutVersion(), reason: 'FirmwareUpdate' });
+    await until(() => statuses(station, '2.0.1').some((s) => s.status === 'InstallationFailed'), 10_000, 'InstallationFailed');
+    assert.deepEqual(
+      statuses(station, '2.0.1'),
+      ['Downloading', 'Downloaded', 'SignatureVerified', 'Installing', 'InstallRebooting', 'InstallationFailed'].map((status) => ({ status, requestId: 71 })),
+    );
+    assert.equal(link(state, CURRENT_LINK), checkoutVersion());
   });
 
   it('L01.FR.03: one flipped byte is InvalidSignature with InvalidFirmwareSignature; current unchanged, nothing installed, no restart', async () => {
