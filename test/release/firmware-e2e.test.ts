@@ -219,9 +219,9 @@ describe('firmware update end to end: real releases, the launcher and the agent 
     const station = await startStation('2.0.1', {
       beforeStart: (start, { csms, state }) => {
         if (start === 2) {
-          // B's boot refused; its time to confirm cut to 3 s (the config's least is 30 s) while the service is down.
+          // B's boot refused; its time to confirm cut to 5 s from now (the config's least is 30 s) while the service is down.
           csms.rejectedBoots.add(ID);
-          writePendingInstall(state, { ...readPendingInstall(state)!, confirmTimeoutS: 3 });
+          writePendingInstall(state, { ...readPendingInstall(state)!, startedAt: new Date().toISOString(), confirmTimeoutS: 5 });
         } else {
           csms.rejectedBoots.delete(ID);
         }
@@ -241,7 +241,7 @@ describe('firmware update end to end: real releases, the launcher and the agent 
     assert.ok(boots(station.csms).some((b) => b.firmwareVersion === B), 'B booted and was refused');
     // The launcher's timer: rolled back, then SIGTERM to itself: the agent's normal stop.
     assert.deepEqual(service.starts[1]?.exit, { code: 0, signal: null }, service.output);
-    assert.match(service.starts[1]!.output, new RegExp(`release ${B} rolled back to ${checkoutVersion()}: its boot was not accepted within 3 s`));
+    assert.match(service.starts[1]!.output, new RegExp(`release ${B} rolled back to ${checkoutVersion()}: its boot was not accepted within 5 s`));
     assert.equal(service.starts.length, 3, service.output);
     assert.deepEqual(boots(station.csms).at(-1), { firmwareVersion: checkoutVersion(), reason: 'FirmwareUpdate' });
     await until(() => statuses(station, '2.0.1').some((s) => s.status === 'InstallationFailed'), 10_000, 'InstallationFailed');
