@@ -3,7 +3,9 @@ import path from 'node:path';
 import type { StationConfig } from '../config/station-config.js';
 import type { DeviceModel } from '../ocpp/v201/device-model/device-model.js';
 import type { Logger } from '../process/logger.js';
-import { activateRelease, clearPendingInstall, confirmPendingInstall, installRelease, isAwaitingConfirmation, pruneReleases, readPendingInstall, readRelease } from '../release/index.js';
+import {
+  activateRelease, clearPendingInstall, confirmPendingInstall, installRelease, isAwaitingConfirmation, pruneReleases, readPendingInstall, readRelease, removeInstallLeftovers,
+} from '../release/index.js';
 import type { CertificateStore } from '../services/certificates/index.js';
 import { FirmwareUpdates, type FirmwareInstaller, type InstallOutcome } from '../services/firmware/index.js';
 import type { SecurityEvent } from '../services/security-events/index.js';
@@ -101,5 +103,7 @@ export function stationFirmware(config: StationConfig, parts: FirmwareParts): Fi
   });
   // What a download cut off by the last stop left: no request runs yet, the CSMS hears it failed.
   void updates.removeLeftovers().catch((err: Error) => parts.log.warning(`leftover firmware files not removed: ${err.message}`));
+  // A release half unpacked when the last run was killed or lost power (the CSMS hears InstallationFailed once booted).
+  if (!parts.installer) void removeInstallLeftovers(releaseRoot(config)).catch((err: Error) => parts.log.warning(`leftover release files not removed: ${err.message}`));
   return updates;
 }

@@ -3,7 +3,7 @@
 export { checkTarget, InvalidRelease, MANIFEST_NAME, releaseArch, thisMachine, type ReleaseArch, type ReleaseFile, type ReleaseManifest, type ReleaseTarget } from './manifest.js';
 export { packRelease, type PackOptions } from './pack-release.js';
 export { readRelease, walkRelease } from './read-release.js';
-export { activateRelease, installedReleases, installRelease, pruneReleases, type ActivateOptions, type InstallOptions } from './install.js';
+export { activateRelease, installedReleases, installRelease, pruneReleases, removeInstallLeftovers, type ActivateOptions, type InstallOptions } from './install.js';
 export {
   clearPendingInstall, confirmPendingInstall, isAwaitingConfirmation, PENDING_INSTALL_FILE, readPendingInstall, rollBackPendingInstall, writePendingInstall,
   type AwaitingConfirmation, type PendingInstall,

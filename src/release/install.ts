@@ -31,8 +31,12 @@ async function fileSink(dir: string, member: string, mode: number, made: Set<str
   };
 }
 
-/** Leftovers of an install that was cut short (power lost while unpacking). */
-async function removeLeftovers(root: string): Promise<void> {
+/**
+ * Leftovers of an install that was cut short (power lost, or the agent killed, while unpacking):
+ * removed before the next install, and by the agent when it starts (src/app/firmware-parts.ts), so
+ * a half-unpacked release does not sit on the SD card until the next update.
+ */
+export async function removeInstallLeftovers(root: string): Promise<void> {
   const names = await readdir(releasesDir(root)).catch(() => [] as string[]);
   await Promise.all(
     names.filter((n) => n.startsWith(INCOMING_PREFIX) || n.startsWith(OUTGOING_PREFIX)).map((n) => rm(path.join(releasesDir(root), n), { recursive: true, force: true })),
@@ -53,7 +57,7 @@ export interface InstallOptions {
  */
 export async function installRelease(file: string, root: string, options: InstallOptions = {}): Promise<{ version: string; dir: string; manifest: ReleaseManifest }> {
   await mkdir(releasesDir(root), { recursive: true });
-  await removeLeftovers(root);
+  await removeInstallLeftovers(root);
   const incoming = path.join(releasesDir(root), `${INCOMING_PREFIX}${randomBytes(6).toString('hex')}`);
   await mkdir(incoming, { mode: 0o755 });
   const made = new Set<string>();

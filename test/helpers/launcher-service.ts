@@ -79,6 +79,11 @@ export class LauncherService {
     return this.starts.map((s, i) => `---- start ${i + 1} (exit ${JSON.stringify(s.exit ?? 'running')}) ----\n${s.output}${s.stopPost ? `---- its failsafe (exit ${s.stopPost.code}) ----\n${s.stopPost.output}` : ''}`).join('\n');
   }
 
+  /** A signal to the running start (SIGKILL: a crash, or the watchdog's kill); Restart= starts it again. */
+  kill(signal: NodeJS.Signals): void {
+    this.child?.kill(signal);
+  }
+
   /** `systemctl stop`: SIGTERM (SIGKILL after 20 s, TimeoutStopSec=), and no more restarts. */
   async stop(): Promise<void> {
     this.stopped = true;

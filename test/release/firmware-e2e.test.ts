@@ -252,6 +252,28 @@ describe('firmware update end to end: real releases, the launcher and the agent 
     assert.equal(link(state, CURRENT_LINK), checkoutVersion());
   });
 
+  it('killed while installing (SIGKILL during the unpack): current unchanged, A starts again and reports InstallationFailed', async () => {
+    const station = await startStation('2.0.1');
+    const { file, signature } = await signed(B);
+    const server = await FirmwareServer.start();
+    started.push(server);
+    server.serve('/evse-agent.release', readFileSync(file));
+    await update(station, '2.0.1', 81, server.url('/evse-agent.release'), signature);
+    const { service, state } = station;
+    // Killed once the unpack has begun: its folder is there (it takes a second or more for the ~6500 files).
+    await until(() => readdirSync(path.join(state, RELEASES_DIR)).some((name) => name.startsWith('.incoming-')), 15_000, 'the unpack');
+    service.kill('SIGKILL');
+    await bootedTimes(station, 2);
+    assert.deepEqual(service.starts[0]?.exit, { code: null, signal: 'SIGKILL' });
+    await until(() => statuses(station, '2.0.1').some((s) => s.status === 'InstallationFailed'), 10_000, `InstallationFailed\n${service.output.slice(-3000)}`);
+    assert.deepEqual(statuses(station, '2.0.1'), ['Downloading', 'Downloaded', 'SignatureVerified', 'Installing', 'InstallationFailed'].map((status) => ({ status, requestId: 81 })));
+    assert.deepEqual(boots(station.csms).map((b) => b.firmwareVersion), [checkoutVersion(), checkoutVersion()]);
+    assert.equal(link(state, CURRENT_LINK), checkoutVersion());
+    assert.equal(existsSync(path.join(state, PENDING_INSTALL_FILE)), false);
+    // The half-unpacked release removed at the start, not left on the SD card until the next update.
+    await until(() => readdirSync(path.join(state, RELEASES_DIR)).join() === checkoutVersion(), 5000, `releases/ holding only A: ${readdirSync(path.join(state, RELEASES_DIR)).join()}`);
+  });
+
   it('L01.FR.03: one flipped byte is InvalidSignature with InvalidFirmwareSignature; current unchanged, nothing installed, no restart', async () => {
     const station = await startStation('2.0.1');
     const { file, signature } = await signed(B);
