@@ -1,13 +1,15 @@
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { createReadStream, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { ReleaseManifest } from '../../src/release/manifest.js';
-import { packRelease } from '../../src/release/pack-release.js';
-import { repoRoot } from './cli.js';
+import { pipeline } from 'node:stream/promises';
+import { createGunzip } from 'node:zlib';
+import tar from 'tar-stream';
+import { MANIFEST_NAME, type ReleaseManifest } from '../../src/release/manifest.js';
+import { repoRoot, runInProcess } from './cli.js';
 import { makeTempDir } from './temp-dir.js';
 
 /**
- * The release package of this checkout (`evse-agent release pack`, issue 15), packed once per run
+ * The release package of this checkout, made by `evse-agent release pack` (issue 15), once per run
  * and version: a pack reads some 6500 files and takes seconds. In npm test's run
  * (EVSE_AGENT_TEST_BUILT_CLI: dist/ is the run's own build, TMPDIR the run's own folder, removed at
  * its end) the packs are kept in the run's temp folder, where every worker finds them; run by hand,
@@ -43,6 +45,23 @@ function packFolder(): string {
   return dir;
 }
 
+/** The manifest as packed: the package's first member, as it is (readRelease's checks are what the tests test). */
+async function manifestMember(file: string): Promise<ReleaseManifest> {
+  const extract = tar.extract();
+  const reading = pipeline(createReadStream(file), createGunzip(), extract).catch(() => undefined);
+  let text: string | undefined;
+  for await (const entry of extract) {
+    const chunks: Buffer[] = [];
+    for await (const chunk of entry as AsyncIterable<Buffer>) chunks.push(chunk);
+    if (entry.header.name === MANIFEST_NAME) text = Buffer.concat(chunks).toString('utf8');
+    break;
+  }
+  extract.destroy();
+  await reading;
+  if (text === undefined) throw new Error(`${file} does not begin with ${MANIFEST_NAME}`);
+  return JSON.parse(text) as ReleaseManifest;
+}
+
 async function pack(version: string): Promise<PackedCheckout> {
   const dir = packFolder();
   const file = path.join(dir, `evse-agent-${version}.tar.gz`);
@@ -50,7 +69,9 @@ async function pack(version: string): Promise<PackedCheckout> {
   if (existsSync(file)) return { file, manifest: JSON.parse(readFileSync(manifestFile, 'utf8')) as ReleaseManifest };
   // Packed under names of this process, then renamed (the manifest first): two workers packing at once each write their own.
   const mine = path.join(dir, `evse-agent-${version}.${process.pid}.tar.gz`);
-  const manifest = await packRelease({ from: repoRoot, out: mine, version });
+  const { code, stdout, stderr } = await runInProcess(['release', 'pack', '--out', mine, '--version', version]);
+  if (code !== 0 || !stdout.includes(`evse-agent ${version} for linux`)) throw new Error(`release pack exited ${code}: ${stdout}${stderr}`);
+  const manifest = await manifestMember(mine);
   writeFileSync(`${mine}.manifest.json`, JSON.stringify(manifest));
   renameSync(`${mine}.manifest.json`, manifestFile);
   renameSync(mine, file);
