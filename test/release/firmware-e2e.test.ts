@@ -17,13 +17,14 @@ import { configFile16 } from '../integration/v16/rig.js';
 import { firmwareSigner, type FirmwareSigner } from '../services/firmware/firmware-kit.js';
 
 /**
- * Firmware updates end to end (issue 15, "Tests"): this checkout packed as two real releases (A,
- * its own version, installed as `current` in a scratch state folder; B, "99.0.0-e2e", signed with
- * `evse-agent release sign` under a manufacturer root the CSMS installs), the agent run as the unit
- * runs it (the launcher, $STATE_DIRECTORY, restarted whenever it exits), a dev CSMS on 127.0.0.1
- * sending 2.0.1 UpdateFirmware over HTTP or 1.6 SignedUpdateFirmware over FTP. B boots in a new
- * process and reports Installed; a release that cannot start is rolled back by the launcher; a
- * tampered file changes nothing.
+ * Firmware updates end to end (issue 15, "Tests"): this checkout packed by `evse-agent release
+ * pack` as two real releases (A, its own version, installed as `current` in a scratch state folder;
+ * B, "99.0.0-e2e", signed with `evse-agent release sign` under a manufacturer root the CSMS
+ * installs), the agent run as the unit runs it (test/helpers/launcher-service.ts: the launcher,
+ * $STATE_DIRECTORY, ExecStopPost's failsafe and Restart=always), a dev CSMS on 127.0.0.1 sending
+ * 2.0.1 UpdateFirmware over HTTP or 1.6 SignedUpdateFirmware over FTP. B boots in a new process
+ * and reports Installed; a release that cannot start, or whose boot is not accepted in time, is
+ * rolled back by the launcher; an agent killed while unpacking and a tampered file change nothing.
  */
 
 const B = TEST_RELEASE_VERSION;
@@ -122,7 +123,7 @@ describe('firmware update end to end: real releases, the launcher and the agent 
     started.push(service);
     service.start();
     await bootedTimes(station, 1);
-    assert.deepEqual(boots(csms)[0]?.firmwareVersion, checkoutVersion());
+    assert.equal(boots(csms)[0]?.firmwareVersion, checkoutVersion());
     const answer = (await csms.call(ID, 'InstallCertificate', { certificateType: 'ManufacturerRootCertificate', certificate: signing.root.certPem })) as { status: string };
     assert.equal(answer.status, 'Accepted');
     return station;
