@@ -42,6 +42,7 @@ const DEFAULT_JOBS = 2 * os.availableParallelism();
  * place. The order of the rest does not matter much: each takes a few seconds.
  */
 const SLOW_FIRST = [
+  /^test\/release\/firmware-e2e\.test\.ts$/,
   /^test\/durability\/kill-v201\.test\.ts$/,
   /^test\/durability\/kill-v16\.test\.ts$/,
   /^test\/cli\/demo\.test\.ts$/,

@@ -48,10 +48,11 @@ export async function settleInstall(parts: {
     parts.report({ ...base, status: 'Installed' }); // L01.FR.28, L01.FR.32 (a)
     parts.raise({ type: 'FirmwareUpdated', techInfo: `${found.previous ?? 'installed program'} -> ${runningVersion}` }); // L01.FR.31
   } else {
-    log.error(`release ${found.version} did not start (${found.reason ?? 'rolled back'}): back on ${runningVersion}`);
+    const why = found.reason ?? 'rolled back by the launcher';
+    log.error(`release ${found.version} was not confirmed (${why}): back on ${runningVersion}`);
     parts.report({ ...base, status: 'InstallationFailed' });
     // No event of the appendix names a rollback; the firmware running changed again, and FirmwareUpdated says to what.
-    parts.raise({ type: 'FirmwareUpdated', techInfo: `rolled back to ${runningVersion}: ${found.version} failed to start`.slice(0, 255) });
+    parts.raise({ type: 'FirmwareUpdated', techInfo: `rolled back to ${runningVersion}: ${found.version} ${why}`.slice(0, 255) });
   }
   store?.write(INSTALL_KEY, null);
 }
