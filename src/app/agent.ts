@@ -299,7 +299,8 @@ export class Agent {
       adapter.start();
       // Every security event the station observes, both versions (services/security-events/security-watch.ts).
       const settingChanges$ = settings.deviceModel?.changes$ ?? settings.configuration!.changes$;
-      agent.subscriptions.push(watchSecurity({ events: adapter.securityEvents, clock, startEvent: startSecurityEvent(bootReason, deviceStart), connection: client, time: adapter.clock, settingChanges$ }));
+      const timeAdjustmentThresholdS = settings.deviceModel && (() => settings.deviceModel!.getInt('ClockCtrlr', 'TimeAdjustmentReportingThreshold'));
+      agent.subscriptions.push(watchSecurity({ events: adapter.securityEvents, clock, startEvent: startSecurityEvent(bootReason, deviceStart), connection: client, time: adapter.clock, settingChanges$, timeAdjustmentThresholdS }));
       station.start();
       control.start();
       agent.subscriptions.push(...followSafetyInputs(hardware.inputs, station));

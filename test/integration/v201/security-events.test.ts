@@ -262,4 +262,28 @@ describe('OCPP 2.0.1 integration: security events (A04), triggered boot (B01.FR.
     assert.equal(entries[0]!.variableCharacteristics?.dataType, 'integer');
     assertNoCallErrors(csms);
   });
+
+  it('ClockCtrlr.TimeAdjustmentReportingThreshold: a clock move within it raises no SettingSystemTime, one beyond it does (A04, appendix)', async () => {
+    const { csms, agent } = await startRig();
+    const setThreshold = async (seconds: number): Promise<void> => {
+      const set = await csms.setVariables(ID, [{ component: { name: 'ClockCtrlr' }, variable: { name: 'TimeAdjustmentReportingThreshold' }, attributeValue: String(seconds) }]);
+      assert.equal(set.setVariableResult[0]!.attributeStatus, 'Accepted');
+    };
+    // The Heartbeat's currentTime steers the clock (TimeSource lists Heartbeat).
+    const heartbeatAhead = async (seconds: number): Promise<void> => {
+      csms.answer('Heartbeat', () => ({ currentTime: new Date(Date.now() + seconds * 1000).toISOString() }));
+      const before = calls(csms, 'Heartbeat').length;
+      assert.deepEqual(await csms.call(ID, 'TriggerMessage', { requestedMessage: 'Heartbeat' }), { status: 'Accepted' });
+      await until(() => calls(csms, 'Heartbeat').length > before, 3000, 'the triggered Heartbeat');
+      await sleep(200);
+    };
+    const settings = (): number => securityLogOf(agent).filter((e) => e.type === 'SettingSystemTime').length;
+    await setThreshold(7200);
+    await heartbeatAhead(3600);
+    assert.equal(settings(), 0, 'an hour is within 7200 s');
+    await setThreshold(60);
+    await heartbeatAhead(3 * 3600);
+    assert.equal(settings(), 1, 'two more hours are beyond 60 s');
+    assertNoCallErrors(csms);
+  });
 });

@@ -276,6 +276,8 @@ export function stationVariableDefinitions(
     liveValue(clock, 'DateTime', { dataType: 'dateTime' }, () => live.dateTime()),
     // The system clock is kept by the OS's NTP client; the CSMS's Heartbeat time is the fallback.
     stored(clock, 'TimeSource', 'ReadWrite', sequenceList(['NTP', 'Heartbeat']), 'NTP,Heartbeat', { validate: nonEmpty('TimeSource') }),
+    // A clock moved by more than this raises SettingSystemTime (A04, security-events' watch); 20 s as Part 2 suggests.
+    stored(clock, 'TimeAdjustmentReportingThreshold', 'ReadWrite', integer('s', 0), '20'),
   );
 
   const security: ComponentAddress = { name: 'SecurityCtrlr' };
