@@ -163,6 +163,8 @@ function printCpuReport(file) {
 
 const mocha = createRequire(import.meta.url).resolve('mocha/bin/mocha.js');
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'evse-agent-test-'));
+// The browser tests' screenshots (test/helpers/browser.ts) outlive the run: in the system's temp dir.
+env['EVSE_AGENT_TEST_ARTIFACTS'] ??= path.join(os.tmpdir(), 'evse-agent-test-artifacts');
 env['TMPDIR'] = tmp;
 // Outside the run's TMPDIR, which a test may look into; removed with it.
 const cpuReportFile = `${tmp}-cpu.jsonl`;
