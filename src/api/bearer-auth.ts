@@ -13,3 +13,18 @@ export function bearerProblem(header: string | undefined, token: Secret): string
   const digest = (text: string): Buffer => createHash('sha256').update(text, 'utf8').digest();
   return timingSafeEqual(digest(match[1]!), digest(token.reveal())) ? undefined : 'wrong token';
 }
+
+/**
+ * Why a request carries no valid API token, or undefined when it does: the Authorization header
+ * (RFC 6750 2.1), or else the `token` query parameter (RFC 6750 2.3), which the status page's
+ * EventSource has to use because it cannot set headers.
+ */
+export function requestTokenProblem(header: string | undefined, queryToken: string | null, token: Secret): string | undefined {
+  if (header === undefined && queryToken !== null) return sameSecret(queryToken, token) ? undefined : 'wrong token in the query';
+  return bearerProblem(header, token);
+}
+
+function sameSecret(sent: string, token: Secret): boolean {
+  const digest = (text: string): Buffer => createHash('sha256').update(text, 'utf8').digest();
+  return timingSafeEqual(digest(sent), digest(token.reveal()));
+}

@@ -1,10 +1,15 @@
+import { map } from 'rxjs';
+import type { LiveFeed } from '../api/event-stream.js';
 import type { ApiBackend, HttpApiOptions, LocalStop } from '../api/http-api.js';
+import { installerSummary } from '../api/installer-summary.js';
 import type { SimulationLevers } from '../api/sim-routes.js';
 import type { StationConfig } from '../config/station-config.js';
 import type { StationHardware } from '../hal/station-hardware.js';
 import type { ProtocolAdapter } from '../ocpp/protocol-adapter.js';
+import { HostHealth } from '../process/host-health.js';
 import { sessionView, type SessionHistory } from '../services/session-history/index.js';
 import type { Station } from '../station/station.js';
+import { JOURNAL_FILE } from '../store/transaction-journal.js';
 
 /** What the local API may do to the agent, and which of its optional routes exist. */
 
@@ -18,6 +23,10 @@ export interface ApiBackendParts {
   status(): object;
   /** The ended sessions (GET /api/sessions); without it the list is empty. */
   sessionHistory?: SessionHistory;
+  /** The agent's version, for the installer view; the status view's by default. */
+  version?: string;
+  /** The host's health for the installer view (tests: files of their own); storage.dir's by default. */
+  host?: HostHealth;
 }
 
 /**
@@ -32,13 +41,32 @@ export function apiOptions(config: StationConfig, simulated: boolean): HttpApiOp
 }
 
 export function apiBackend(p: ApiBackendParts): ApiBackend {
+  // The status view says whether the levers exist: the status page shows its developer panel then.
+  const status = (): object => ({ ...p.status(), simulated: p.simulated });
+  const live: LiveFeed = {
+    changes$: p.station.events$.pipe(map((e) => (e.type === 'TransactionEnded' ? 'sessions' : 'status'))),
+    status,
+    charging: () => p.station.transactions().length > 0,
+  };
+  let host = p.host;
+  const version = (): string => p.version ?? String((p.status() as { version?: unknown }).version ?? 'unknown');
   return {
-    status: () => p.status(),
+    status,
+    live,
     presentIdToken: (evseId, token) => p.station.presentIdToken(evseId, token),
     clearFaults: (evseId) => p.station.clearLatchedFaults(evseId),
     stopTransaction: (id) => stopLocally(p.station, p.adapter, id),
     simulation: () => (p.simulated ? simulationLevers(p.config, p.hardware) : undefined),
     sessions: (limit) => p.sessionHistory?.list(limit).map(sessionView) ?? [],
+    session: (id) => {
+      const found = p.sessionHistory?.list().find((s) => s.transactionId === id);
+      // The history keeps the session's totals; meter values and signed data are not kept with it (yet).
+      return found ? { ...sessionView(found), meterValues: null, signedData: null } : undefined;
+    },
+    installer: () => {
+      host ??= new HostHealth({ storageDir: p.config.storage.dir, journalFile: JOURNAL_FILE });
+      return installerSummary({ config: p.config, version: version(), host, simulated: p.simulated });
+    },
   };
 }
 

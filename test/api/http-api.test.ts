@@ -242,7 +242,7 @@ describe('local HTTP API with api.token', () => {
   });
 
   it('answers a request without a token 401 with a Bearer challenge, and does nothing', async () => {
-    for (const [method, path] of [['GET', '/api/status'], ['POST', '/api/faults/clear'], ['POST', '/api/transactions/tx-1/stop'], ['GET', '/elsewhere']] as const) {
+    for (const [method, path] of [['GET', '/api/status'], ['POST', '/api/faults/clear'], ['POST', '/api/transactions/tx-1/stop'], ['GET', '/api/elsewhere'], ['GET', '/metrics']] as const) {
       const res = await fetch(`${base}${path}`, { method });
       assert.equal(res.status, 401, path);
       assert.equal(res.headers.get('www-authenticate'), 'Bearer realm="evse-agent"');
