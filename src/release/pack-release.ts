@@ -12,14 +12,14 @@ import { isSafeVersion, MANIFEST_FORMAT, MANIFEST_NAME, thisMachine, type Releas
 
 /**
  * `evse-agent release pack`: the release package of a checkout (issue 15): the manifest, then
- * package.json, package-lock.json, dist/, hardware/, config/, systemd/ and the production
+ * package.json, package-lock.json, dist/, hardware/, config/, systemd/, src/web/ and the production
  * dependencies as `npm ls --omit=dev` lists them, copied from this checkout's node_modules with
  * their native modules as built here (nothing is downloaded). Written as a stream: tar-stream into
  * zlib into the file, one chunk at a time.
  */
 
-/** Folders and files of the checkout that a release carries besides node_modules (package.json's "files"). */
-const RELEASE_FOLDERS = ['dist', 'hardware', 'config', 'systemd'];
+/** Folders and files of the checkout that a release carries besides node_modules (package.json's "files"; src/web: the status page, served as is). */
+const RELEASE_FOLDERS = ['dist', 'hardware', 'config', 'systemd', 'src/web'];
 const RELEASE_TOP_FILES = ['package.json', 'package-lock.json'];
 
 export interface PackOptions {
