@@ -50,6 +50,7 @@ import type { LogRequests } from '../services/diagnostics/log-requests.js';
 import { followSafetyInputs } from './safety-inputs.js';
 import { evsePortFrom } from './station-ports.js';
 import { StationStatus, type StationStatusView } from './station-status.js';
+import { StationMetrics } from '../metrics/index.js';
 import { StatusLeds } from './status-leds.js';
 import { v16DeviceConfiguration, v201DeviceConfiguration } from '../services/device-configuration/index.js';
 import { deviceModelSmartChargingRules } from '../services/device-configuration/v201-settings.js';
@@ -162,6 +163,8 @@ export class Agent {
       // eslint-disable-next-line prefer-const
       let agent: Agent | undefined;
       const store = new JsonFileStore(config.storage.dir, (m) => log.warning(m));
+      // Issue 16: GET /metrics; its frame observer counts the OCPP traffic from the first connection on.
+      const metrics = new StationMetrics(store, config.ocpp.version, () => clock.nowMs(), (m) => log.warning(m));
       // Issue 14: the ended sessions, for GET /api/sessions and CustomerInformation (N09/N10).
       const sessionHistory = new SessionHistory(store, { onWarning: (m) => log.warning(m) });
       // C13/C14, D01 (1.6: Local Auth List Management): the list the CSMS keeps on the station.
@@ -178,7 +181,7 @@ export class Agent {
       network.sources.settings = settings;
       // N01 / 1.6 GetDiagnostics: the last frames, and log requests packing them with the rest.
       const diagnostics = stationDiagnostics(config, { clock, log: log.child('diagnostics'), hardware, status: () => agent?.status(), deviceModel: settings.deviceModel });
-      const client = connectClient(parts.transport ?? webSocketTransport, config, settings, { network, log: log.child('ocpp'), clock, onFrame: diagnostics.frameRing.record });
+      const client = connectClient(parts.transport ?? webSocketTransport, config, settings, { network, log: log.child('ocpp'), clock, onFrame: (d, text) => (diagnostics.frameRing.record(d, text), metrics.traffic.frame(d, text)) });
       // C10-C15: cache and list in front of the CSMS, and the rules for when it cannot be reached.
       const authorizer = new LocalAuthorizer({
         remote: { authorize: (token, evseId) => adapter.authorizer.authorize(token, evseId) },
@@ -266,7 +269,7 @@ export class Agent {
         adapter = v16;
       }
       const simulated = hardwareIsSimulated(parts.hardware, config);
-      const api = new HttpApi(apiBackend({ config, station, hardware, adapter, simulated, sessionHistory, status: () => agent!.status() }), log.child('api'), apiOptions(config, simulated));
+      const api = new HttpApi(apiBackend({ config, station, hardware, adapter, simulated, sessionHistory, metrics, status: () => agent!.status() }), log.child('api'), apiOptions(config, simulated));
       agent = new Agent(config, hardware, station, client, adapter, versionParts, api, log, clock);
       // Before the station starts: the causes of the faults found at start are kept too.
       const leds = agent.leds;
@@ -282,6 +285,8 @@ export class Agent {
         clock,
         limitOf: (evseId) => control.limits.limitOf(evseId),
       });
+      const journalBytes = (): number => [agent.journal, ...Object.values(eventJournals)].reduce((n, j) => n + (j?.bytes ?? 0), 0);
+      agent.subscriptions.push(metrics.follow({ status: () => agent!.status(), hardware, station, reconnectCount: () => client.reconnectCount, journalBytes }));
       agent.chargingControl = control;
       agent.logRequests = diagnostics.logRequests;
       agent.firmwareUpdates = firmwareUpdates;

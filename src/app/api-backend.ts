@@ -10,6 +10,7 @@ import { HostHealth } from '../process/host-health.js';
 import { sessionView, type SessionHistory } from '../services/session-history/index.js';
 import type { Station } from '../station/station.js';
 import { JOURNAL_FILE } from '../store/transaction-journal.js';
+import type { StationMetrics } from '../metrics/index.js';
 
 /** What the local API may do to the agent, and which of its optional routes exist. */
 
@@ -27,6 +28,8 @@ export interface ApiBackendParts {
   version?: string;
   /** The host's health for the installer view (tests: files of their own); storage.dir's by default. */
   host?: HostHealth;
+  /** The station's Prometheus metrics (GET /metrics); without it the route answers 404. */
+  metrics?: StationMetrics;
 }
 
 /**
@@ -67,6 +70,7 @@ export function apiBackend(p: ApiBackendParts): ApiBackend {
       host ??= new HostHealth({ storageDir: p.config.storage.dir, journalFile: JOURNAL_FILE });
       return installerSummary({ config: p.config, version: version(), host, simulated: p.simulated });
     },
+    metrics: p.metrics ? () => p.metrics!.scrape() : undefined,
   };
 }
 

@@ -1,6 +1,6 @@
 import { BehaviorSubject, Subject, type Observable } from 'rxjs';
 import { checkReading, initialHealth, nextHealth, type PollOutcome } from './meter-health.js';
-import type { MeterEvent, PowerMeter } from '../roles/power-meter.js';
+import type { MeterEvent, MeterPoll, PowerMeter } from '../roles/power-meter.js';
 import type { RegisterReader } from './register-reader.js';
 import { systemClock, type Clock } from '../../station/clock.js';
 import { PollLoop } from '../poll-loop.js';
@@ -31,6 +31,7 @@ export class RegisterMeter implements PowerMeter {
   private readonly readingsSubject = new Subject<MeterReading>();
   private readonly healthSubject = new BehaviorSubject<MeterHealth>(initialHealth());
   private readonly eventsSubject = new Subject<MeterEvent>();
+  private readonly pollsSubject = new Subject<MeterPoll>();
   private lastGood: MeterReading | undefined;
   private readonly clock: Clock;
   private readonly loop: PollLoop<MeterReading | undefined>;
@@ -51,6 +52,9 @@ export class RegisterMeter implements PowerMeter {
   get events$(): Observable<MeterEvent> {
     return this.eventsSubject.asObservable();
   }
+  get polls$(): Observable<MeterPoll> {
+    return this.pollsSubject.asObservable();
+  }
   get latest(): MeterReading | undefined {
     return this.lastGood;
   }
@@ -67,6 +71,7 @@ export class RegisterMeter implements PowerMeter {
   }
 
   private async doPoll(): Promise<MeterReading | undefined> {
+    const startedMs = this.clock.nowMs();
     const faults: MeterFaultKind[] = [];
     let requests = 0;
     let retries = 0;
@@ -129,6 +134,7 @@ export class RegisterMeter implements PowerMeter {
     this.healthSubject.next(next.health);
     for (const e of next.events) this.eventsSubject.next(e);
     if (reading) this.readingsSubject.next(reading);
+    this.pollsSubject.next({ durationMs: this.clock.nowMs() - startedMs, ok: outcome.ok, kind: outcome.ok ? undefined : outcome.kind });
     return reading;
   }
 
@@ -147,6 +153,7 @@ export class RegisterMeter implements PowerMeter {
     await this.options.reader.close();
     this.readingsSubject.complete();
     this.eventsSubject.complete();
+    this.pollsSubject.complete();
     this.healthSubject.complete();
   }
 }

@@ -12,6 +12,14 @@ export type MeterEvent =
   | { type: 'failed'; kind: MeterFaultKind; message: string }
   | { type: 'recovered' };
 
+/** One poll as it ended: how long it took and whether it gave a good reading (for metrics). */
+export interface MeterPoll {
+  durationMs: number;
+  ok: boolean;
+  /** Why it failed. */
+  kind?: MeterFaultKind;
+}
+
 export interface PowerMeter {
   /** A name for logs, e.g. "evse 1 meter (eastron-sdm630, unit 1)". */
   readonly name: string;
@@ -20,6 +28,8 @@ export interface PowerMeter {
   /** The current health; replays the latest to a new subscriber. */
   readonly health$: Observable<MeterHealth>;
   readonly events$: Observable<MeterEvent>;
+  /** Every poll as it ends; optional: a meter without it reports no poll durations. */
+  readonly polls$?: Observable<MeterPoll>;
   readonly latest: MeterReading | undefined;
   readonly health: MeterHealth;
   /** Polls once now; resolves with the reading, or undefined when the poll failed (see health). */
