@@ -32,6 +32,7 @@ interface WebFile {
   etag: string;
   contentType: string;
   mtimeMs: number;
+  size: number;
 }
 
 export class StaticFiles {
@@ -87,9 +88,9 @@ export class StaticFiles {
       const stat = statSync(real);
       if (!stat.isFile()) return undefined;
       const cached = this.cache.get(name);
-      if (cached && cached.mtimeMs === stat.mtimeMs) return cached;
+      if (cached && cached.mtimeMs === stat.mtimeMs && cached.size === stat.size) return cached;
       const body = readFileSync(real);
-      const file = { body, contentType, mtimeMs: stat.mtimeMs, etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"` };
+      const file = { body, contentType, mtimeMs: stat.mtimeMs, size: stat.size, etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"` };
       this.cache.set(name, file);
       return file;
     } catch {

@@ -60,17 +60,24 @@ export function apiBackend(p: ApiBackendParts): ApiBackend {
     clearFaults: (evseId) => p.station.clearLatchedFaults(evseId),
     stopTransaction: (id) => stopLocally(p.station, p.adapter, id),
     simulation: () => (p.simulated ? simulationLevers(p.config, p.hardware) : undefined),
-    sessions: (limit) => p.sessionHistory?.list(limit).map(sessionView) ?? [],
-    session: (id) => {
-      const found = p.sessionHistory?.list().find((s) => s.transactionId === id);
-      // The history keeps the session's totals; meter values and signed data are not kept with it (yet).
-      return found ? { ...sessionView(found), meterValues: null, signedData: null } : undefined;
-    },
+    ...sessionRoutes(p.sessionHistory),
     installer: () => {
       host ??= new HostHealth({ storageDir: p.config.storage.dir, journalFile: JOURNAL_FILE });
       return installerSummary({ config: p.config, version: version(), host, simulated: p.simulated });
     },
     metrics: p.metrics ? () => p.metrics!.scrape() : undefined,
+  };
+}
+
+/** GET /api/sessions, /api/sessions/{id} and /api/sessions.csv read the history; without one there are none. */
+export function sessionRoutes(history: SessionHistory | undefined): Pick<ApiBackend, 'sessions' | 'session'> {
+  return {
+    sessions: (limit) => history?.list(limit).map(sessionView) ?? [],
+    session: (id) => {
+      const found = history?.list().find((s) => s.transactionId === id);
+      // The history keeps the session's totals; meter values and signed data are not kept with it (yet): null.
+      return found ? { ...sessionView(found), meterValues: null, signedData: null } : undefined;
+    },
   };
 }
 

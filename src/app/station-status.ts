@@ -14,6 +14,7 @@ import type { JournalDamage } from '../store/append-journal.js';
 import type { TransactionJournal } from '../store/transaction-journal.js';
 import type { LedShown } from './status-leds.js';
 import { systemClock, type Clock } from '../station/clock.js';
+import { maskedUrl } from '../api/masking.js';
 
 /** Where GET /api/status (and the systemd STATUS line) looks. */
 export interface StatusSources {
@@ -113,6 +114,8 @@ export interface StationStatusView {
   storage: { queuedTransactionMessages: number; journalWritable: boolean; journalDamage: readonly JournalDamage[] };
   evses: EvseStatusView[];
   readers: CardReaderStatusView[];
+  /** The hardware is simulated (the status page's developer panel); the local API sets it. */
+  simulated?: boolean;
 }
 
 const seconds = (ms: number): number => Math.round(ms / 100) / 10;
@@ -175,7 +178,7 @@ export class StationStatus {
       startedAt: new Date(this.startedAt).toISOString(),
       uptimeS: seconds(now - this.startedAt),
       connection: {
-        url: config.ocpp.url,
+        url: maskedUrl(config.ocpp.url),
         connected: client.isConnected,
         bootState: adapter.bootState$.value,
         connectedSince: this.connectedAt !== undefined && client.isConnected ? new Date(this.connectedAt).toISOString() : null,
