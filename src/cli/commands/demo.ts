@@ -57,6 +57,7 @@ export async function demoCommand(io: CliIo, file: string, options: DemoOptions 
     logLevel: () => 'warning',
     startFailed: (err) => io.stderr.write(`demo: cannot start the agent: ${err.message}\n`),
     started: (agent, _log, first) => {
+      io.stdout.write(`status page: ${statusPageUrl(agent)}\n`);
       if (first) {
         playSession(io, agent, urls, say, options.sessionSeconds ?? 12, options.stepPauseMs ?? STEP_PAUSE_MS).catch((err: Error) => io.stderr.write(`demo: the session went wrong: ${err.message}\n`));
       } else {
@@ -68,6 +69,13 @@ export async function demoCommand(io: CliIo, file: string, options: DemoOptions 
   await control.stop();
   await csms.stop();
   return code;
+}
+
+/** The status page (issue 16) at the local API's root; a listen on every address is reached through loopback here. */
+export function statusPageUrl(agent: Agent): string {
+  const host = agent.config.api.host;
+  const shown = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+  return `http://${shown}:${agent.apiPort}/`;
 }
 
 /** The session to watch, on the first agent; it ends early when the process stops or the agent restarts. */
@@ -106,6 +114,7 @@ async function playSession(io: CliIo, agent: Agent, urls: { csms: string; contro
   say('Session done. Both keep running; drive them yourself:');
   io.stdout.write(
     [
+      `  open ${statusPageUrl(agent)} in a browser: the live status page, and its developer panel pulls the same levers`,
       `  curl -s ${api}/api/status`,
       `  curl -s -X POST ${api}/api/sim/evses/1/connectors/1/plug`,
       `  curl -s -X POST ${api}/api/sim/evses/1/token -d '{"idToken": "CARD-42", "type": "ISO14443"}'`,
