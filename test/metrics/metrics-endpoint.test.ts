@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { packageRoot } from '../../src/paths.js';
 import { OcppSchemas } from '../../src/ocpp/rpc/ocpp-schemas.js';
 import { answers } from '../../tools/dev-csms/dev-csms.js';
 import { perVersion, startStation, VERSIONS, type AnyDriver } from '../integration/drivers/start-station.js';
@@ -158,5 +161,14 @@ describe('metrics: GET /metrics, a meter fault and access', function () {
     assert.equal(s.value('evse_ocpp_connected'), 1);
     const byQuery = await fetch(`${url}?token=${token}`);
     assert.equal(byQuery.status, 200);
+  });
+
+  it('the alert rules shipped in config/prometheus/alerts.yml name only metrics the station exposes', async () => {
+    const d = await startStation('2.0.1');
+    const exposed = (await scrape(d.agent.apiPort)).families;
+    const rules = readFileSync(path.join(packageRoot, 'config', 'prometheus', 'alerts.yml'), 'utf8');
+    const named = new Set([...rules.matchAll(/\b(evse_[a-z_]+)\b/g)].map((m) => m[1]!));
+    assert.ok(named.size >= 6, [...named].join(' '));
+    for (const name of named) assert.ok(exposed.has(name.replace(/_(bucket|sum|count)$/, '')), `${name} is exposed`);
   });
 });
