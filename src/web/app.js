@@ -93,11 +93,21 @@ async function connect() {
 function openEvents() {
   const source = new EventSource(withToken('api/events'));
   events = source;
-  source.addEventListener('open', () => showOffline(''));
+  let dropped = false;
+  source.addEventListener('open', () => {
+    showOffline('');
+    // Back after a drop: a session may have ended meanwhile, or the agent restarted on a new version.
+    if (dropped) {
+      void history.load();
+      void installer.load();
+    }
+    dropped = false;
+  });
   source.addEventListener('status', (message) => render(JSON.parse(message.data)));
   source.addEventListener('sessions', () => void history.load());
   source.addEventListener('error', () => {
     if (events !== source || locked) return;
+    dropped = true;
     if (source.readyState === EventSource.CONNECTING) {
       showOffline('Connection to the agent lost; reconnecting…');
       return;
