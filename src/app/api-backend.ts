@@ -1,5 +1,5 @@
-import { map } from 'rxjs';
-import type { LiveFeed } from '../api/event-stream.js';
+import { distinctUntilChanged, map, merge, type Observable } from 'rxjs';
+import type { LiveChange, LiveFeed } from '../api/event-stream.js';
 import type { ApiBackend, HttpApiOptions, LocalStop } from '../api/http-api.js';
 import { installerSummary } from '../api/installer-summary.js';
 import type { SimulationLevers } from '../api/sim-routes.js';
@@ -47,7 +47,7 @@ export function apiBackend(p: ApiBackendParts): ApiBackend {
   // The status view says whether the levers exist: the status page shows its developer panel then.
   const status = (): object => ({ ...p.status(), simulated: p.simulated });
   const live: LiveFeed = {
-    changes$: p.station.events$.pipe(map((e) => (e.type === 'TransactionEnded' ? 'sessions' : 'status'))),
+    changes$: liveChanges(p),
     status,
     charging: () => p.station.transactions().length > 0,
   };
@@ -67,6 +67,25 @@ export function apiBackend(p: ApiBackendParts): ApiBackend {
     },
     metrics: p.metrics ? () => p.metrics!.scrape() : undefined,
   };
+}
+
+/**
+ * What changes the status page shows beyond the station's events: the OCPP connection and boot
+ * state (registration's ready$ follows both), meter, pilot and reader health, the vehicle's state
+ * letter. Meter readings are left out: while charging the page gets a status every second anyway.
+ */
+function liveChanges(p: ApiBackendParts): Observable<LiveChange> {
+  const status = (): LiveChange => 'status';
+  const hardware = p.hardware.evses.flatMap((e) => [
+    e.meter.health$.pipe(map((h) => h.state), distinctUntilChanged(), map(status)),
+    ...(e.pilot ? [e.pilot.health$.pipe(map((h) => h.state), distinctUntilChanged(), map(status)), e.pilot.status$.pipe(map((s) => s.vehicleState), distinctUntilChanged(), map(status))] : []),
+  ]);
+  return merge(
+    p.station.events$.pipe(map((e): LiveChange => (e.type === 'TransactionEnded' ? 'sessions' : 'status'))),
+    p.adapter.registration.ready$.pipe(map(status)),
+    ...hardware,
+    ...p.hardware.readers.map((r) => r.reader.health$.pipe(map((h) => h.state), distinctUntilChanged(), map(status))),
+  );
 }
 
 /** GET /api/sessions, /api/sessions/{id} and /api/sessions.csv read the history; without one there are none. */

@@ -3,7 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import type { StationStatusView } from '../../src/app/station-status.js';
 import { firmwareVersion } from '../../src/app/agent.js';
 import type { InstallerSummary } from '../../src/api/installer-summary.js';
-import { afterEachTest, CARD, logLines, startRig, until, type Rig } from '../integration/v201/rig.js';
+import { afterEachTest, CARD, logLines, startRig, stopCsms, until, type Rig } from '../integration/v201/rig.js';
 import { SseClient } from './sse-client.js';
 
 /**
@@ -51,6 +51,20 @@ describe('status page routes on a running agent', function () {
       await client.next('sessions', () => true, 3000);
       const sessions = (await (await fetch(`${apiBase(rig)}/api/sessions`)).json()) as { sessions: Array<{ transactionId: string }> };
       assert.equal(sessions.sessions.length, 1, 'the history has the session when "sessions" arrives');
+    } finally {
+      client.close();
+    }
+  });
+
+  it('GET /api/events: the OCPP connection lost shows on the page without a station event', async () => {
+    const rig = await startRig();
+    const client = await SseClient.open(`${apiBase(rig)}/api/events`);
+    try {
+      const first = await client.next<StationStatusView>('status', (s) => s.connection.connected);
+      const cut = Date.now();
+      await stopCsms(rig.csms);
+      const lost = await client.next<StationStatusView>('status', (s) => !s.connection.connected, 3000, first.index + 1);
+      assert.ok(lost.atMs - cut < 1500, `${lost.atMs - cut} ms after the CSMS went`);
     } finally {
       client.close();
     }
