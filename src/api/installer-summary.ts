@@ -35,6 +35,8 @@ export type WiringRole = 'meter' | 'pilot' | 'relay' | 'relay-feedback' | 'lock'
 export interface WiringEntry {
   evseId?: number;
   role: WiringRole;
+  /** A reader's or an input's name in the config (the sim routes' /api/sim/inputs/{name}). */
+  name?: string;
   what: string;
   where: string;
 }
@@ -119,8 +121,8 @@ function evseWiring(e: EvseConfig): WiringEntry[] {
 /** The wiring as configured: per EVSE its meter, pilot, relays, locks and LEDs; the readers, inputs and supply. */
 export function wiringOf(config: StationConfig): WiringEntry[] {
   const entries = config.evses.flatMap(evseWiring);
-  for (const r of config.readers) entries.push({ evseId: r.evseId, role: 'reader', what: `${r.name} (${r.driver})`, where: r.device ?? 'in-process' });
-  for (const i of config.inputs) entries.push({ ...(i.evseId !== undefined ? { evseId: i.evseId } : {}), role: 'input', what: `${i.name} (${i.function})`, where: gpioLine(i.line) });
+  for (const r of config.readers) entries.push({ evseId: r.evseId, role: 'reader', name: r.name, what: `${r.name} (${r.driver})`, where: r.device ?? 'in-process' });
+  for (const i of config.inputs) entries.push({ ...(i.evseId !== undefined ? { evseId: i.evseId } : {}), role: 'input', name: i.name, what: `${i.name} (${i.function})`, where: gpioLine(i.line) });
   const g = config.supply?.gridMeter;
   if (g) entries.push({ role: 'meter', what: `grid meter ${g.meter.profile.id} (${g.meter.driver}), fuse ${g.mainFuseA} A`, where: g.meter.link ? `${describeLink(g.meter.link)} unit ${g.meter.unitId}` : 'in-process' });
   const op = config.supply?.gridOperator;

@@ -133,6 +133,11 @@ describe('status page routes on a running agent', function () {
     assert.deepEqual(s.checkConfig, { ok: true, problems: [], warnings: s.checkConfig.warnings });
     const roles = new Set(s.wiring.map((w) => w.role));
     for (const role of ['meter', 'relay', 'led', 'input'] as const) assert.ok(roles.has(role), `wiring has a ${role}: ${JSON.stringify(s.wiring)}`);
+    assert.deepEqual(
+      s.wiring.filter((w) => w.role === 'input' && w.name !== undefined).map((w) => w.name),
+      rig.agent.config.inputs.map((i) => i.name),
+      'the fault inputs by name (the developer panel\'s levers)',
+    );
     const relay = s.wiring.find((w) => w.role === 'relay')!;
     assert.equal(relay.evseId, 1);
     assert.match(relay.where, /^GPIO \d+/);
