@@ -24,7 +24,7 @@ export class DevPanel {
 
   /** One row of buttons per EVSE (first connector: the simulator plugs per connector, the page per EVSE). */
   setEvses(evses) {
-    const key = evses.map((e) => `${e.evseId}:${e.connectors?.[0]?.connectorId ?? 1}`).join(',');
+    const key = evses.map((e) => `${e.evseId}:${e.connectors?.[0]?.connectorId ?? 1}:${Boolean(e.pilot)}:${Boolean(e.meter)}`).join(',');
     if (key === this.evseKey) return;
     this.evseKey = key;
     const lever = (testId, text, path, body) => el('button', { type: 'button', 'data-testid': testId, 'data-lever': path, 'data-body': JSON.stringify(body ?? {}), text });
@@ -41,6 +41,7 @@ export class DevPanel {
           lever(`sim-card-${id}`, 'Present card', `api/sim/evses/${id}/token`, { card: true }),
           lever(`sim-ev-charging-${id}`, 'Vehicle charges', `api/sim/evses/${id}/ev`, { state: 'charging' }),
           lever(`sim-ev-suspended-${id}`, 'Vehicle pauses', `api/sim/evses/${id}/ev`, { state: 'suspended' }),
+          hardwareFaults(e, connector, lever),
         );
       }),
     );
@@ -104,6 +105,23 @@ export class DevPanel {
       this.onError(err);
     }
   }
+}
+
+/** The simulated hardware's own faults (sim-routes.ts): a silent meter, a welded contactor, a vehicle's pilot fault. */
+function hardwareFaults(evse, connector, lever) {
+  const id = evse.evseId;
+  const buttons = [];
+  if (evse.meter) {
+    buttons.push(lever(`sim-meter-silent-${id}`, 'Meter goes silent', `api/sim/evses/${id}/meter`, { fault: 'silent' }));
+    buttons.push(lever(`sim-meter-ok-${id}`, 'Meter answers again', `api/sim/evses/${id}/meter`, { fault: 'none' }));
+  }
+  buttons.push(lever(`sim-contactor-welded-${id}`, 'Contactor welds', `api/sim/evses/${id}/connectors/${connector}/contactor`, { fault: 'welded' }));
+  buttons.push(lever(`sim-contactor-ok-${id}`, 'Contactor repaired', `api/sim/evses/${id}/connectors/${connector}/contactor`, { fault: 'none' }));
+  if (evse.pilot) {
+    buttons.push(lever(`sim-vehicle-diode-${id}`, 'Vehicle diode fault', `api/sim/evses/${id}/vehicle`, { fault: 'diode-short' }));
+    buttons.push(lever(`sim-vehicle-ok-${id}`, 'Vehicle fault gone', `api/sim/evses/${id}/vehicle`, { fault: 'none' }));
+  }
+  return el('details', { class: 'more' }, el('summary', { text: 'Hardware faults' }), el('div', { class: 'buttons' }, ...buttons));
 }
 
 function describe(answer) {
