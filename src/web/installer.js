@@ -7,17 +7,9 @@ function problemList(items, kind) {
   return el('ul', { class: kind }, ...items.map((p) => el('li', {}, p.path ? el('code', { text: p.path }) : '', p.path ? `: ${p.message}` : p.message ?? String(p))));
 }
 
-/**
- * The fault input names (config "inputs") for the developer panel, from the wiring's input rows
- * ("emergencyStop (emergency-stop)"); the grid operator's signal has a lever of its own, not an input name.
- */
+/** The fault input names (config "inputs") for the developer panel: the wiring's input rows carry the config's name. */
 export function inputNamesOf(installer) {
-  const names = [];
-  for (const w of installer?.wiring ?? []) {
-    const match = w.role === 'input' ? /^([^\s(]+) \([a-z-]+\)$/.exec(w.what ?? '') : null;
-    if (match) names.push(match[1]);
-  }
-  return names;
+  return (installer?.wiring ?? []).filter((w) => w.role === 'input' && typeof w.name === 'string').map((w) => w.name);
 }
 
 export class InstallerView {
