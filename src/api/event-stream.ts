@@ -95,10 +95,14 @@ export class EventStream {
   }
 
   private follow(): void {
+    // What a state holder replays at subscription is the state the page was just sent.
+    let replaying = true;
     this.subscription = this.feed.changes$.subscribe((change) => {
+      if (replaying) return;
       if (change === 'sessions') this.broadcast('event: sessions\ndata: {}\n\n');
       this.statusChanged();
     });
+    replaying = false;
     this.timers.push(
       this.clock.setInterval(() => {
         if (this.feed.charging()) this.flush();

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { Subject } from 'rxjs';
+import { BehaviorSubject, Subject } from 'rxjs';
 import type { LiveChange } from '../../src/api/event-stream.js';
 import { HttpApi, type ApiBackend } from '../../src/api/http-api.js';
 import type { EventStreamOptions } from '../../src/api/event-stream.js';
@@ -20,8 +20,8 @@ interface Feed {
   padding: string;
 }
 
-async function liveApi(events: EventStreamOptions = {}): Promise<{ base: string; api: HttpApi; feed: Feed }> {
-  const feed: Feed = { changes: new Subject<LiveChange>(), seq: 0, charging: false, padding: '' };
+async function liveApi(events: EventStreamOptions = {}, changes: Subject<LiveChange> = new Subject<LiveChange>()): Promise<{ base: string; api: HttpApi; feed: Feed }> {
+  const feed: Feed = { changes, seq: 0, charging: false, padding: '' };
   const backend: ApiBackend = {
     status: () => ({ seq: feed.seq }),
     presentIdToken: async () => ({ outcome: 'rejected', status: 'Busy' }),
@@ -67,6 +67,22 @@ describe('GET /api/events: the live feed', () => {
       feed.changes.next('sessions');
       await client.next('sessions');
       await client.next<{ seq: number }>('status', (d) => d.seq === 21);
+    } finally {
+      client.close();
+      await api.close();
+    }
+  });
+
+  it("what the feed replays when followed (a state holder's current value) is not sent again", async () => {
+    const replaying = new BehaviorSubject<LiveChange>('status');
+    const { base, api } = await liveApi({}, replaying);
+    const client = await SseClient.open(`${base}/api/events`);
+    try {
+      await client.next('status');
+      await sleep(400);
+      assert.equal(client.of('status').length, 1, 'only the status at connect');
+      replaying.next('status');
+      await client.next('status', () => true, 1000, 1);
     } finally {
       client.close();
       await api.close();
