@@ -55,7 +55,7 @@ export interface ApiBackend {
 }
 
 export interface HttpApiOptions {
-  /** When set, every request must carry `Authorization: Bearer <token>`. */
+  /** When set, every /api/ and /metrics request must carry it (`Authorization: Bearer <token>` or `?token=`); the page's files never. */
   token?: Secret;
   /** Which optional routes exist; absent ones answer 404 as any unknown path. */
   routes: { simulation: boolean; faultClearing: boolean };
