@@ -144,6 +144,7 @@ function render(status) {
     if (Array.isArray(status.inputs)) devPanel.setInputs(status.inputs.map((i) => (typeof i === 'string' ? i : i.name)));
   }
   setText($('#updated'), `updated ${new Date().toLocaleTimeString()}`);
+  $('#forget-token-line').hidden = !hasToken();
 }
 
 function renderConnection(status) {
@@ -164,6 +165,10 @@ function renderConnection(status) {
 }
 
 $('#token-form').addEventListener('submit', (event) => void submitToken(event));
+$('#forget-token').addEventListener('click', () => {
+  storeToken('');
+  window.location.reload();
+});
 $('#installer-refresh').addEventListener('click', () => void installer.load());
 $('#clear-faults').addEventListener('click', () => void devPanel.clearFaults());
 window.addEventListener('pagehide', closeEvents);

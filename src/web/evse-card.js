@@ -40,6 +40,8 @@ function faultHelp(kind) {
   return FAULT_HELP[kind] ?? { title: kind, todo: 'See the agent log (journalctl -u evse-agent) for details.' };
 }
 
+const AUTHORIZED_BY = { token: 'a card or token at the station', remote: 'the CSMS (remote start)', free: 'free charging' };
+
 const FIELDS = [
   ['Charging state', 'charging-state'],
   ['Vehicle', 'vehicle-state'],
@@ -183,7 +185,8 @@ export function renderEvse(container, evse, serverNowMs) {
   setText(field('led'), ledText(evse.leds));
   setText(field('meter-health'), meterHealth(evse.meter));
   setText(field('pilot-health'), pilotHealth(evse.pilot));
-  setText(field('authorization'), evse.authorization ? `${evse.authorization.text} (${evse.authorization.by})` : 'none');
+  const auth = evse.authorization;
+  setText(field('authorization'), auth ? `${auth.text}, by ${AUTHORIZED_BY[auth.by] ?? auth.by}` : 'none');
 
   const trip = field('safety-trip');
   trip.hidden = !evse.safetyTrip;
