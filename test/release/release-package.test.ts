@@ -74,7 +74,9 @@ describe('release package (issue 15: evse-agent release pack, readRelease, insta
     assert.ok([...paths].some((p) => p.startsWith('hardware/meters/')));
     assert.ok([...paths].some((p) => p.startsWith('node_modules/@serialport/bindings-cpp/') && p.endsWith('.node')), 'the native serial module');
     for (const dev of ['mocha', 'tsx', 'typescript', 'eslint', 'sinon']) assert.ok(![...paths].some((p) => p.startsWith(`node_modules/${dev}/`)), dev);
-    assert.ok(![...paths].some((p) => p.startsWith('src/') || p.startsWith('test/')));
+    // Of the sources only the status page's files, served as they are (issue 16).
+    assert.ok(paths.has('src/web/index.html'), 'the status page');
+    assert.ok(![...paths].some((p) => (p.startsWith('src/') && !p.startsWith('src/web/')) || p.startsWith('test/')));
     // The manifest is the first member, so a package for another machine is refused before the rest is read.
     const extract = tar.extract();
     const reading = pipeline(createReadStream(file), createGunzip(), extract).catch(() => undefined);
