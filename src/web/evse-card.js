@@ -64,6 +64,9 @@ function buildCard(evseId) {
     if (testId === 'currents') {
       value.removeAttribute('data-testid');
       for (const phase of ['L1', 'L2', 'L3']) value.append(el('span', { class: 'phase' }, `${phase} `, el('span', { 'data-testid': `current-${phase}` }, '–')));
+    } else if (testId === 'led') {
+      // The LED as a picture too: a dot per colour lit, blinking as the LEDs do (text says the same).
+      value.append(el('span', { class: 'swatches', 'aria-hidden': 'true' }), el('span', { class: 'led-text', text: '–' }));
     } else value.textContent = '–';
     facts.append(el('dt', { text: label }), value);
   }
@@ -102,6 +105,16 @@ function ledText(leds) {
   if (!leds) return 'none';
   const colours = leds.colours && leds.colours.length > 0 ? leds.colours.join(' + ') : 'off';
   return `${colours}, ${leds.pattern} (${leds.state})`;
+}
+
+function renderLed(container, leds) {
+  setText(container.querySelector('.led-text'), ledText(leds));
+  const key = leds ? `${leds.colours.join('+')}/${leds.pattern}` : '';
+  const swatches = container.querySelector('.swatches');
+  if (swatches.dataset.key === key) return;
+  swatches.dataset.key = key;
+  const lit = leds && leds.pattern !== 'off' ? leds.colours : [];
+  swatches.replaceChildren(...lit.map((colour) => el('span', { class: `swatch swatch-${colour} ${leds.pattern}` })));
 }
 
 function meterHealth(meter) {
@@ -182,7 +195,7 @@ export function renderEvse(container, evse, serverNowMs) {
   const limit = evse.limit;
   const offered = evse.offeredCurrentA !== undefined ? `; offered to the vehicle now ${evse.offeredCurrentA} A` : '';
   setText(field('limit'), limit ? `${limit.valueA} A per phase, set by ${LIMIT_SOURCES[limit.source] ?? limit.source}${offered}` : '–');
-  setText(field('led'), ledText(evse.leds));
+  renderLed(field('led'), evse.leds);
   setText(field('meter-health'), meterHealth(evse.meter));
   setText(field('pilot-health'), pilotHealth(evse.pilot));
   const auth = evse.authorization;
