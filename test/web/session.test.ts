@@ -99,6 +99,10 @@ describe('status page in a browser: a simulated session from the developer panel
     assert.equal(await newest.getAttribute('data-session-id'), sessions.sessions[0]!.transactionId, 'the newest session first');
     assert.match((await newest.textContent()) ?? '', /0001/, 'the card by its last digits');
     assert.doesNotMatch((await newest.textContent()) ?? '', /CARD-0001/, 'never in clear');
+    // Its detail, opened with a click, names the card by its last digits only.
+    await newest.click();
+    await waitOnScreen(page, { selector: byTestId('session-detail'), text: /0001/ });
+    assert.doesNotMatch((await page.textContent(byTestId('session-detail'))) ?? '', /CARD-0001/, 'never in clear');
 
     const slow = latencies.filter(([, ms, limit]) => ms > limit);
     assert.deepEqual(slow, [], `on screen too late: ${JSON.stringify(latencies.map(([w, ms, limit]) => `${w}: ${ms.toFixed(0)} ms (limit ${limit})`))}`);

@@ -32,9 +32,11 @@ describe('status page in a browser: the token prompt on a non-loopback listen', 
     await waitOnScreen(page, { selector: inEvse(1, 'status'), gone: true });
 
     await page.fill(byTestId('token-input'), 'not-the-token-0123456789');
+    // The page tries the token on the API, which refuses it: after that answer, the page still asks and shows nothing of the station.
+    const refusedByApi = page.waitForResponse((r) => new URL(r.url()).pathname.startsWith('/api/') && r.status() === 401);
     await press(page, 'token-submit');
-    // Refused: still asking, and nothing of the station shown.
-    await page.waitForTimeout(500);
+    await refusedByApi;
+    await page.waitForTimeout(200);
     await waitOnScreen(page, { selector: byTestId('token-prompt') }, 100);
     await waitOnScreen(page, { selector: inEvse(1, 'status'), gone: true }, 100);
 
