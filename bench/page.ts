@@ -20,7 +20,7 @@ import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import type { Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { silentLogger } from '../src/process/logger.js';
 import { DevCsms } from '../tools/dev-csms/dev-csms.js';
 import { launchChromium } from '../test/helpers/browser.js';
@@ -118,9 +118,13 @@ async function main(): Promise<void> {
     await sleep(2000);
     const without = await measureAgent(pid);
 
-    const context = await browser.newContext();
+    // A context (a window) per page, as five people each with a browser: every page in front, none a
+    // background tab whose timers and animation frames the browser slows down.
+    const contexts: BrowserContext[] = [];
     const pages: Page[] = [];
     for (let i = 0; i < pageCount; i++) {
+      const context = await browser.newContext();
+      contexts.push(context);
       const page = await context.newPage();
       await page.goto(base);
       await waitOnScreen(page, { selector: inEvse(1, 'power'), valueAbove: 0 }, 10_000);
@@ -138,7 +142,7 @@ async function main(): Promise<void> {
       await sleep(300);
     }
     const stillOpen = await Promise.all(pages.map((p) => p.evaluate(() => 1).then(() => true, () => false)));
-    await context.close();
+    for (const context of contexts) await context.close();
 
     const sorted = [...latencies].sort((a, b) => a - b);
     const rssText = (r: { rssMiB: number[] }): string => `RSS median ${median(r.rssMiB).toFixed(1)} MiB (${Math.min(...r.rssMiB).toFixed(1)}-${Math.max(...r.rssMiB).toFixed(1)})`;
