@@ -72,12 +72,21 @@ export function apiBackend(p: ApiBackendParts): ApiBackend {
 /**
  * What changes the status page shows beyond the station's events: the OCPP connection and boot
  * state (registration's ready$ follows both), meter, pilot and reader health, the vehicle's state
- * letter. Meter readings are left out: while charging the page gets a status every second anyway.
+ * letter, and a meter reading whose power moved by POWER_STEP_W or more (the page has each change
+ * within a second; the stream coalesces to one status per 200 ms), besides the status every second
+ * while charging.
  */
+const POWER_STEP_W = 100;
+
 function liveChanges(p: ApiBackendParts): Observable<LiveChange> {
   const status = (): LiveChange => 'status';
   const hardware = p.hardware.evses.flatMap((e) => [
     e.meter.health$.pipe(map((h) => h.state), distinctUntilChanged(), map(status)),
+    e.meter.readings$.pipe(
+      map((r) => r.powerW ?? 0),
+      distinctUntilChanged((a, b) => Math.abs(a - b) < POWER_STEP_W),
+      map(status),
+    ),
     ...(e.pilot ? [e.pilot.health$.pipe(map((h) => h.state), distinctUntilChanged(), map(status)), e.pilot.status$.pipe(map((s) => s.vehicleState), distinctUntilChanged(), map(status))] : []),
   ]);
   return merge(
