@@ -287,13 +287,9 @@ export class Agent {
       });
       const journalBytes = (): number => [agent.journal, ...Object.values(eventJournals)].reduce((n, j) => n + (j?.bytes ?? 0), 0);
       agent.subscriptions.push(metrics.follow({ status: () => agent!.status(), hardware, station, reconnectCount: () => client.reconnectCount, journalBytes }));
-      agent.chargingControl = control;
-      agent.logRequests = diagnostics.logRequests;
-      agent.firmwareUpdates = firmwareUpdates;
+      Object.assign(agent, { chargingControl: control, logRequests: diagnostics.logRequests, firmwareUpdates, journal, eventJournals });
       agent.removeFailsafe = removeFailsafe;
       agent.releaseStorage = releaseStorage;
-      agent.journal = journal;
-      agent.eventJournals = eventJournals;
       agent.subscriptions.push(station.events$.subscribe((e) => log.info(describeEvent(e))), sessionHistory.follow(station.events$));
       // The port first: the last thing that can fail, before anything of this start is remembered.
       const apiPort = config.api.port === 0 && parts.apiPort ? parts.apiPort : config.api.port;
