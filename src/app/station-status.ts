@@ -110,7 +110,7 @@ export interface StationStatusView {
   version: string;
   startedAt: string;
   uptimeS: number;
-  connection: { url: string; connected: boolean; bootState: string; connectedSince: string | null; connectedForS: number | null };
+  connection: { url: string; connected: boolean; bootState: string; connectedSince: string | null; connectedForS: number | null; lastMessageAt: string | null };
   storage: { queuedTransactionMessages: number; journalWritable: boolean; journalDamage: readonly JournalDamage[] };
   evses: EvseStatusView[];
   readers: CardReaderStatusView[];
@@ -183,6 +183,7 @@ export class StationStatus {
         bootState: adapter.bootState$.value,
         connectedSince: this.connectedAt !== undefined && client.isConnected ? new Date(this.connectedAt).toISOString() : null,
         connectedForS: this.connectedAt !== undefined && client.isConnected ? seconds(now - this.connectedAt) : null,
+        lastMessageAt: client.lastFrameAtMs === undefined ? null : new Date(client.lastFrameAtMs).toISOString(),
       },
       storage: {
         queuedTransactionMessages: adapter.queue.length,

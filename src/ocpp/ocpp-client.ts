@@ -67,6 +67,7 @@ export class OcppClient {
   /** A connection was lost (not dropped on purpose) and none has been made since. */
   private lost = false;
   #reconnectCount = 0;
+  #lastFrameAtMs: number | undefined;
 
   private readonly clock: Clock;
 
@@ -81,6 +82,11 @@ export class OcppClient {
   }
 
   /** How often a connection was made again after one was lost, since this client was made (a health value for monitors). */
+  /** When the last OCPP frame went either way (ms since the epoch, on the client's clock); undefined before the first. */
+  get lastFrameAtMs(): number | undefined {
+    return this.#lastFrameAtMs;
+  }
+
   get reconnectCount(): number {
     return this.#reconnectCount;
   }
@@ -207,6 +213,7 @@ export class OcppClient {
 
   /** Hands a frame to onFrame; a failing observer must not break the connection. */
   private noteFrame(direction: 'in' | 'out', text: string): void {
+    this.#lastFrameAtMs = this.clock.nowMs();
     try {
       this.options.onFrame?.(direction, text);
     } catch (err) {

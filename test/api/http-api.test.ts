@@ -62,7 +62,7 @@ describe('local HTTP API', function () {
     const s = (await res.json()) as StationStatusView;
     assert.equal(s.identity, 'EVSE-SIM-001');
     assert.equal(s.ocppVersion, '2.0.1');
-    assert.deepEqual(s.connection, { url: 'ws://127.0.0.1:9/ocpp', connected: false, bootState: 'NotBooted', connectedSince: null, connectedForS: null });
+    assert.deepEqual(s.connection, { url: 'ws://127.0.0.1:9/ocpp', connected: false, bootState: 'NotBooted', connectedSince: null, connectedForS: null, lastMessageAt: null });
     const evse = s.evses[0]!;
     assert.equal(evse.evseId, 1);
     assert.equal(evse.transaction, null);

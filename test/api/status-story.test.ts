@@ -26,6 +26,8 @@ describe('GET /api/status tells the whole story', function () {
     assert.equal(s.connection.bootState, 'Accepted');
     assert.ok(s.connection.connectedForS !== null && s.connection.connectedForS >= 0.2 && s.connection.connectedForS <= s.uptimeS, JSON.stringify(s.connection));
     assert.ok(s.connection.connectedSince !== null && Date.parse(s.connection.connectedSince) >= Date.parse(s.startedAt));
+    // The last frame either way: the boot's answer and the statuses after it, not before the connection.
+    assert.ok(s.connection.lastMessageAt !== null && Date.parse(s.connection.lastMessageAt) >= Date.parse(s.connection.connectedSince) && Date.parse(s.connection.lastMessageAt) <= Date.now());
     // config/simulator.json leaves ledPatterns to the schema's defaults.
     assert.deepEqual(s.evses[0]!.leds, { state: 'Available', ...rig.agent.config.ledPatterns.Available });
     await stopCsms(rig.csms);
@@ -33,6 +35,7 @@ describe('GET /api/status tells the whole story', function () {
     const gone = await apiStatus(rig);
     assert.equal(gone.connection.connectedSince, null);
     assert.equal(gone.connection.connectedForS, null);
+    assert.ok(gone.connection.lastMessageAt !== null, 'the last message is still told after the connection went');
   });
 
   it('a remote start before the cable: "authorized, waiting for the cable (N s left)", counting down; gone once plugged in (E03.FR.05)', async () => {
