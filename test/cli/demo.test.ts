@@ -127,4 +127,31 @@ describe('npm start (evse-agent demo): a Reset from the development CSMS', funct
       assert.doesNotMatch(out, /CALLERROR|WARNING|ERROR/, 'the reset runs clean');
     });
   }
+
+  // npm start prints the status page's URL, and the page and its API answer there.
+  it('"status page: http://127.0.0.1:<port>/", where the page and its API answer', async () => {
+    const port = await freePort();
+    const file = simulatorConfigCopy((d) => {
+      d['ocpp'].url = `ws://127.0.0.1:${port}/ocpp`;
+    });
+    let out = '';
+    const controller = new AbortController();
+    const done = demoCommand({ stdout: { write: (t: string) => (out += t) }, stderr: { write: (t: string) => (out += t) }, stop: controller.signal }, file, { sessionSeconds: 1, controlPort: 0, stepPauseMs: 100 });
+    try {
+      const deadline = Date.now() + 10000;
+      while (!/status page: /.test(out) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      const match = /status page: (http:\/\/127\.0\.0\.1:(\d+)\/)\n/.exec(out);
+      assert.ok(match, out);
+      const page = await fetch(match[1]!);
+      assert.equal(page.status, 200);
+      assert.match(page.headers.get('content-type') ?? '', /^text\/html/);
+      assert.match(await page.text(), /<html/i);
+      const status = await fetch(`${match[1]!}api/status`);
+      assert.equal(status.status, 200);
+      assert.equal(((await status.json()) as { simulated: boolean }).simulated, true);
+    } finally {
+      controller.abort();
+      assert.equal(await done, 0, out);
+    }
+  });
 });
