@@ -5,7 +5,7 @@ import type { V201Context } from '../../src/ocpp/v201/context.js';
 import { silentLogger } from '../../src/process/logger.js';
 import { AuthorizationCache, LocalAuthorizationList } from '../../src/services/authorization/index.js';
 import { CsmsClock } from '../../src/services/registration/csms-clock.js';
-import { SessionHistory, type SessionRecord } from '../../src/services/session-history/index.js';
+import { SessionHistory, type SessionInput, type SessionRecord } from '../../src/services/session-history/index.js';
 import { FakeClock } from '../../src/station/clock.js';
 import { MemoryStore } from '../services/authorization/authorization-harness.js';
 
@@ -16,7 +16,7 @@ const OTHER = { idToken: 'CARD-0002', type: 'ISO14443' as const };
 const GROUP = { idToken: 'FLEET-7', type: 'Central' as const };
 const T0 = Date.UTC(2026, 0, 1, 12, 0, 0);
 
-function session(n: number, extra: Partial<SessionRecord> = {}): SessionRecord {
+function session(n: number, extra: Partial<SessionRecord> = {}): SessionInput {
   const startedAt = new Date(T0 + n * 60_000);
   return { transactionId: `tx-${n}`, evseId: 1, connectorId: 1, idToken: CARD, startedAt, stoppedAt: new Date(startedAt.getTime() + 30_000), meterStartWh: 0, meterStopWh: 500, energyWh: 500, stopReason: 'Local', ...extra };
 }

@@ -1,3 +1,4 @@
-/** The history of ended sessions (issue 14): GET /api/sessions and 2.0.1 CustomerInformation read it. */
+/** The history of ended sessions (issues 14, 17): GET /api/sessions, CustomerInformation, the CDR export read it. */
+export * from './session-record.js';
 export * from './session-history.js';
 export * from './session-view.js';

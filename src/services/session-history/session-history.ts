@@ -1,7 +1,9 @@
 import type { Observable, Subscription } from 'rxjs';
 import type { StationEvent, TransactionEvent } from '../../station/events.js';
 import type { StateStore } from '../../station/ports.js';
-import type { IdToken, StopReason } from '../../station/types.js';
+import type { IdToken } from '../../station/types.js';
+import { authorizedByOf, completeRecord, copyRecord, isRecord, readRecord, storedRecord, type SessionInput, type SessionRecord } from './session-record.js';
+import { SessionTracker } from './session-tracker.js';
 
 /**
  * The station's own record of the sessions that ended (issue 14): what a CustomerInformation
@@ -9,21 +11,6 @@ import type { IdToken, StopReason } from '../../station/types.js';
  * `maxEntries` are kept), kept across restarts in storage.dir as one small JSON document written
  * whole (StateStore: temporary file, sync, rename), which happens once per ended session.
  */
-
-/** One ended session. */
-export interface SessionRecord {
-  transactionId: string;
-  evseId: number;
-  connectorId?: number;
-  idToken?: IdToken;
-  groupIdToken?: IdToken;
-  startedAt: Date;
-  stoppedAt: Date;
-  meterStartWh: number;
-  meterStopWh?: number;
-  energyWh: number;
-  stopReason: StopReason;
-}
 
 /**
  * Whose sessions: an id token (same type, value without regard to case, as IdTokenType says), or
@@ -39,14 +26,14 @@ export interface SessionHistoryOptions {
   /** The most sessions kept; the oldest go first. Default SESSION_HISTORY_MAX_ENTRIES. */
   maxEntries?: number;
   onWarning?: (message: string) => void;
+  /** The station's identity (config station.identity), written into each record. */
+  stationId?: string;
 }
-
-type StoredRecord = Omit<SessionRecord, 'startedAt' | 'stoppedAt'> & { startedAt: string; stoppedAt: string };
 
 interface StoredHistory {
   format: 1;
   /** Oldest first. */
-  sessions: StoredRecord[];
+  sessions: Array<Record<string, unknown>>;
 }
 
 function sameToken(a: IdToken | undefined, b: IdToken): boolean {
@@ -60,59 +47,52 @@ export function matchesCustomer(session: SessionRecord, match: CustomerMatch): b
 }
 
 /** The record of a TransactionEnded event; the event's own stop reason wins over the snapshot's. */
-export function sessionOfEnd(e: TransactionEvent & { type: 'TransactionEnded' }): SessionRecord {
+export function sessionOfEnd(e: TransactionEvent & { type: 'TransactionEnded' }, stationId = ''): SessionRecord {
   const tx = e.transaction;
   return {
     transactionId: tx.id,
+    stationId,
     evseId: tx.evseId,
     ...(tx.connectorId !== undefined ? { connectorId: tx.connectorId } : {}),
     ...(tx.idToken ? { idToken: { ...tx.idToken } } : {}),
     ...(tx.groupIdToken ? { groupIdToken: { ...tx.groupIdToken } } : {}),
+    authorizedBy: authorizedByOf(e) ?? 'Unknown',
     startedAt: new Date(tx.startedAt),
     stoppedAt: new Date(tx.endedAt ?? e.timestamp),
     meterStartWh: tx.meterStartWh,
     ...(tx.meterStopWh !== undefined ? { meterStopWh: tx.meterStopWh } : {}),
     energyWh: tx.energyWh,
     stopReason: e.stoppedReason,
+    chargingPeriods: [],
+    limits: [],
   };
 }
 
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
+/** GET /api/sessions' filters (issue 17): a token's sessions, those that ended in [since, until), a page. */
+export interface SessionQuery {
+  /** An id token value (any type, without regard to case). */
+  token?: string;
+  since?: Date;
+  until?: Date;
+  limit?: number;
+  offset?: number;
 }
 
-function isIdToken(v: unknown): v is IdToken {
-  return isRecord(v) && typeof v['idToken'] === 'string' && typeof v['type'] === 'string';
+/** A limit change as the charging control reports it (smart charging, local limits). */
+export interface SessionLimitChange {
+  evseId: number;
+  limit: { valueA: number; source: string } | undefined;
 }
 
-/** A stored record as written by this version, or undefined (a hand-edited or damaged one). */
-function readRecord(v: unknown): SessionRecord | undefined {
-  if (!isRecord(v)) return undefined;
-  const startedAt = typeof v['startedAt'] === 'string' ? new Date(v['startedAt']) : undefined;
-  const stoppedAt = typeof v['stoppedAt'] === 'string' ? new Date(v['stoppedAt']) : undefined;
-  const ok =
-    typeof v['transactionId'] === 'string' &&
-    typeof v['evseId'] === 'number' &&
-    typeof v['meterStartWh'] === 'number' &&
-    typeof v['energyWh'] === 'number' &&
-    typeof v['stopReason'] === 'string' &&
-    startedAt !== undefined &&
-    !Number.isNaN(startedAt.getTime()) &&
-    stoppedAt !== undefined &&
-    !Number.isNaN(stoppedAt.getTime()) &&
-    (v['idToken'] === undefined || isIdToken(v['idToken'])) &&
-    (v['groupIdToken'] === undefined || isIdToken(v['groupIdToken']));
-  return ok ? ({ ...(v as unknown as StoredRecord), startedAt, stoppedAt } as SessionRecord) : undefined;
+export interface FollowOptions {
+  /** The charging control's limit changes, recorded in the running sessions. */
+  limits$?: Observable<SessionLimitChange>;
+  /** The time of a limit change (the station's clock). */
+  now?: () => Date;
 }
 
-function copy(s: SessionRecord): SessionRecord {
-  return {
-    ...s,
-    ...(s.idToken ? { idToken: { ...s.idToken } } : {}),
-    ...(s.groupIdToken ? { groupIdToken: { ...s.groupIdToken } } : {}),
-    startedAt: new Date(s.startedAt),
-    stoppedAt: new Date(s.stoppedAt),
-  };
+function hasToken(s: SessionRecord, token: string): boolean {
+  return s.idToken?.idToken.toLowerCase() === token.toLowerCase();
 }
 
 export class SessionHistory {
@@ -121,6 +101,8 @@ export class SessionHistory {
   /** Oldest first. */
   #sessions: SessionRecord[] = [];
   readonly #onWarning: (message: string) => void;
+  readonly #stationId: string;
+  readonly #tracker: SessionTracker;
 
   constructor(
     private readonly store: StateStore,
@@ -128,6 +110,8 @@ export class SessionHistory {
   ) {
     this.maxEntries = Math.max(1, Math.floor(options.maxEntries ?? SESSION_HISTORY_MAX_ENTRIES));
     this.#onWarning = options.onWarning ?? (() => undefined);
+    this.#stationId = options.stationId ?? '';
+    this.#tracker = new SessionTracker(store, this.#onWarning);
     this.#load();
   }
 
@@ -135,32 +119,72 @@ export class SessionHistory {
     return this.#sessions.length;
   }
 
-  /** Records every session the core ends; the caller unsubscribes when the agent stops. */
-  follow(events$: Observable<StationEvent>): Subscription {
-    return events$.subscribe((e) => {
-      if (e.type === 'TransactionEnded') this.record(sessionOfEnd(e));
+  /**
+   * Records every session the core ends, with the charging periods and limits seen while it ran;
+   * the caller unsubscribes when the agent stops.
+   */
+  follow(events$: Observable<StationEvent>, options: FollowOptions = {}): Subscription {
+    const now = options.now ?? (() => new Date());
+    const sub = events$.subscribe((e) => {
+      if (e.type !== 'TransactionStarted' && e.type !== 'TransactionUpdated' && e.type !== 'TransactionEnded') return;
+      this.#tracker.onEvent(e);
+      if (e.type !== 'TransactionEnded') return;
+      const closed = this.#tracker.close(sessionOfEnd(e, this.#stationId));
+      // Written durably (StateStore: temporary file, sync, rename) before the open record goes.
+      if (this.record(closed)) this.#tracker.forget(closed.transactionId);
     });
+    if (options.limits$) {
+      sub.add(options.limits$.subscribe((c) => this.#tracker.onLimit(c.evseId, c.limit ? { valueA: c.limit.valueA, source: c.limit.source } : { valueA: null, source: 'None' }, now())));
+    }
+    return sub;
   }
 
-  /** Adds an ended session (a transaction id already held is replaced, not doubled). */
-  record(session: SessionRecord): void {
+  /** Adds an ended session (a transaction id already held is replaced, not doubled); false when it could not be stored. */
+  record(input: SessionInput): boolean {
+    const session = completeRecord({ stationId: this.#stationId, ...input });
     this.#sessions = this.#sessions.filter((s) => s.transactionId !== session.transactionId);
-    this.#sessions.push(copy(session));
+    this.#sessions.push(copyRecord(session));
     if (this.#sessions.length > this.maxEntries) this.#sessions.splice(0, this.#sessions.length - this.maxEntries);
-    this.#save();
+    return this.#save();
   }
 
-  /** Newest first (by stop time; the order recorded for equal times), at most `limit`. */
-  list(limit?: number): SessionRecord[] {
-    const newestFirst = this.#newestFirst();
-    return (limit === undefined ? newestFirst : newestFirst.slice(0, Math.max(0, limit))).map(copy);
+  /**
+   * Newest first (by stop time; the order recorded for equal times). A number is a limit (issue 14's
+   * form); a query filters by token and stop time and pages (issue 17).
+   */
+  list(query: number | SessionQuery = {}): SessionRecord[] {
+    const q: SessionQuery = typeof query === 'number' ? { limit: query } : query;
+    const matching = this.#newestFirst().filter(
+      (s) =>
+        (q.token === undefined || hasToken(s, q.token)) &&
+        (q.since === undefined || s.stoppedAt.getTime() >= q.since.getTime()) &&
+        (q.until === undefined || s.stoppedAt.getTime() < q.until.getTime()),
+    );
+    const offset = Math.max(0, Math.floor(q.offset ?? 0));
+    const end = q.limit === undefined ? undefined : offset + Math.max(0, Math.floor(q.limit));
+    return matching.slice(offset, end).map(copyRecord);
+  }
+
+  /** How many sessions a query finds before paging. */
+  count(query: Omit<SessionQuery, 'limit' | 'offset'> = {}): number {
+    return this.list({ ...query, limit: undefined, offset: 0 }).length;
+  }
+
+  /** The local `sessions remove --token` (issue 17): a token's sessions (any type), stored gone before it returns. */
+  removeByToken(token: string): SessionRecord[] {
+    const removed = this.#newestFirst().filter((s) => hasToken(s, token));
+    if (removed.length === 0) return [];
+    const kept = this.#sessions.filter((s) => !hasToken(s, token));
+    this.store.write(SessionHistory.STORE_NAME, SessionHistory.#document(kept));
+    this.#sessions = kept;
+    return removed.map(copyRecord);
   }
 
   /** A customer's sessions, newest first. */
   find(match: CustomerMatch): SessionRecord[] {
     return this.#newestFirst()
       .filter((s) => matchesCustomer(s, match))
-      .map(copy);
+      .map(copyRecord);
   }
 
   /**
@@ -185,7 +209,7 @@ export class SessionHistory {
   }
 
   static #document(sessions: readonly SessionRecord[]): StoredHistory {
-    return { format: 1, sessions: sessions.map((s) => ({ ...s, startedAt: s.startedAt.toISOString(), stoppedAt: s.stoppedAt.toISOString() })) };
+    return { format: 1, sessions: sessions.map(storedRecord) };
   }
 
   #load(): void {
@@ -203,11 +227,13 @@ export class SessionHistory {
   }
 
   /** The history is a record, not a duty: a failed write is reported and the session stays in memory. */
-  #save(): void {
+  #save(): boolean {
     try {
       this.store.write(SessionHistory.STORE_NAME, SessionHistory.#document(this.#sessions));
+      return true;
     } catch (err) {
       this.#onWarning(`cannot store the session history: ${(err as Error).message}`);
+      return false;
     }
   }
 }

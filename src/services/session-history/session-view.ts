@@ -1,5 +1,5 @@
 import type { IdToken } from '../../station/types.js';
-import type { SessionRecord } from './session-history.js';
+import type { SessionRecord } from './session-record.js';
 
 /**
  * A session as the local API shows it (GET /api/sessions, the issue 16 status page). Id tokens are

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Subject } from 'rxjs';
-import { SessionHistory, maskIdToken, sessionView, type SessionRecord } from '../../../src/services/session-history/index.js';
+import { SessionHistory, completeRecord, maskIdToken, sessionView, type SessionInput, type SessionRecord } from '../../../src/services/session-history/index.js';
 import type { StationEvent, TransactionSnapshot } from '../../../src/station/events.js';
 import { JsonFileStore } from '../../../src/store/json-file-store.js';
 import { makeTempDir } from '../../helpers/temp-dir.js';
@@ -15,7 +15,7 @@ const CARD = { idToken: 'CARD-0001', type: 'ISO14443' as const };
 const OTHER = { idToken: 'CARD-0002', type: 'ISO14443' as const };
 const GROUP = { idToken: 'FLEET-7', type: 'Central' as const };
 
-function session(n: number, extra: Partial<SessionRecord> = {}): SessionRecord {
+function session(n: number, extra: Partial<SessionRecord> = {}): SessionInput {
   return {
     transactionId: `tx-${n}`,
     evseId: 1,
@@ -50,10 +50,14 @@ describe('session history (issue 14)', () => {
     assert.deepEqual(history.list(), [
       {
         transactionId: 'tx-a',
+        stationId: '',
         evseId: 2,
         connectorId: 1,
         idToken: CARD,
         groupIdToken: GROUP,
+        authorizedBy: 'Card',
+        chargingPeriods: [{ startAt: new Date(T0), state: 'Idle', energyWh: 2500 }],
+        limits: [],
         startedAt: new Date(T0),
         stoppedAt: new Date(T0 + 600_000),
         meterStartWh: 100,
@@ -133,7 +137,7 @@ describe('session history (issue 14)', () => {
   it('the API view shows id tokens by their last 4 characters only, shorter ones not at all', () => {
     assert.deepEqual(maskIdToken(CARD), { idToken: '****0001', type: 'ISO14443' });
     assert.deepEqual(maskIdToken({ idToken: '1234', type: 'KeyCode' }), { idToken: '****', type: 'KeyCode' });
-    const view = sessionView(session(1, { groupIdToken: GROUP, connectorId: undefined }));
+    const view = sessionView(completeRecord(session(1, { groupIdToken: GROUP, connectorId: undefined })));
     assert.deepEqual(view, {
       transactionId: 'tx-1',
       evseId: 1,
