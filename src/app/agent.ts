@@ -166,7 +166,7 @@ export class Agent {
       // Issue 16: GET /metrics; its frame observer counts the OCPP traffic from the first connection on.
       const metrics = new StationMetrics(store, config.ocpp.version, () => clock.nowMs(), (m) => log.warning(m));
       // Issue 14: the ended sessions, for GET /api/sessions and CustomerInformation (N09/N10).
-      const sessionHistory = new SessionHistory(store, { onWarning: (m) => log.warning(m) });
+      const sessionHistory = new SessionHistory(store, { stationId: config.station.identity, onWarning: (m) => log.warning(m) });
       // C13/C14, D01 (1.6: Local Auth List Management): the list the CSMS keeps on the station.
       const localList = new LocalAuthorizationList(store, { clock: { now: () => adapter.clock.now() }, onWarning: (m) => log.warning(m) });
       // Made once the station is (below); the device model reads its count live.
@@ -290,7 +290,7 @@ export class Agent {
       Object.assign(agent, { chargingControl: control, logRequests: diagnostics.logRequests, firmwareUpdates, journal, eventJournals });
       agent.removeFailsafe = removeFailsafe;
       agent.releaseStorage = releaseStorage;
-      agent.subscriptions.push(station.events$.subscribe((e) => log.info(describeEvent(e))), sessionHistory.follow(station.events$));
+      agent.subscriptions.push(station.events$.subscribe((e) => log.info(describeEvent(e))), sessionHistory.follow(station.events$, { limits$: control.limits.changes$, now: () => clock.now() }));
       // The port first: the last thing that can fail, before anything of this start is remembered.
       const apiPort = config.api.port === 0 && parts.apiPort ? parts.apiPort : config.api.port;
       agent.apiPort = await api.listen(config.api.host, apiPort).catch((err: unknown) => {

@@ -1,4 +1,4 @@
-import { map, merge, type Observable, type Subscription } from 'rxjs';
+import { map, merge, Subject, type Observable, type Subscription } from 'rxjs';
 import type { LimitInForce } from '../services/smart-charging/charging-profile.js';
 import type { Station } from '../station/station.js';
 
@@ -19,6 +19,9 @@ export class ChargingLimits {
   private readonly bySource = new Map<number, Map<number, LimitInForce>>();
   private readonly inForce = new Map<number, LimitInForce>();
   private subscription: Subscription | undefined;
+  readonly #changes = new Subject<LimitUpdate>();
+  /** The limit in force on an EVSE changed (undefined: none below its own maximum); the session records keep these (issue 17). */
+  readonly changes$: Observable<LimitUpdate> = this.#changes.asObservable();
 
   constructor(
     private readonly station: Pick<Station, 'evse'>,
@@ -42,6 +45,7 @@ export class ChargingLimits {
     if (lowest) this.inForce.set(evseId, lowest);
     else this.inForce.delete(evseId);
     this.station.evse(evseId)?.setChargingLimit(lowest?.valueA);
+    this.#changes.next({ evseId, limit: lowest });
   }
 
   private lowest(evseId: number): LimitInForce | undefined {
