@@ -11,7 +11,7 @@ import { configSchema, type RawConfig } from './raw-config.js';
 import { resolveReaders } from './reader-section.js';
 import { checkDevicesUsedOnce, checkSharedLines, lineClaim, type DeviceClaim } from './shared-lines.js';
 import { SupplySection } from './supply-section.js';
-import type { ChargingConfig, StationConfig } from './station-config.js';
+import type { ChargingConfig, EvseConfig, SignedMeterValuesConfig, StationConfig } from './station-config.js';
 
 // The loader: read, parse (syntax), check against config/config.schema.json (schema), then the
 // checks no schema can make (files, meter and pilot profiles, ids, shared lines and devices), each
@@ -51,6 +51,18 @@ function resolveCharging(c: ChargingConfig, report: ConfigReport): ChargingConfi
   return c;
 }
 
+/** signedMeterValues.source "meter" needs meters that sign: each EVSE's meter profile has a signedData interface. */
+function resolveSignedMeterValues(c: SignedMeterValuesConfig, evses: readonly EvseConfig[], report: ConfigReport): SignedMeterValuesConfig {
+  if (c.source !== 'meter') return c;
+  for (const e of evses) {
+    const profile = e.meter.profile as { id: string; signedData?: unknown };
+    if (profile.signedData === undefined) {
+      report.problem(`/signedMeterValues/source`, `a meter profile with a signedData interface (a meter that signs OCMF itself) for source "meter", or source "station" or "off"`, `EVSE ${e.id}'s meter profile "${profile.id}" has none`);
+    }
+  }
+  return c;
+}
+
 /** Every section past the schema, problems collected in the report rather than stopping at the first. */
 function resolveSections(r: RawConfig, report: ConfigReport): StationConfig {
   const ocpp = resolveOcppConfig(r.ocpp, report);
@@ -79,6 +91,7 @@ function resolveSections(r: RawConfig, report: ConfigReport): StationConfig {
     charging: resolveCharging(r.charging, report),
     safety: r.safety,
     meterValues: r.meterValues,
+    signedMeterValues: resolveSignedMeterValues(r.signedMeterValues, evses, report),
     ledPatterns: { ...configSchema().ledDefaults, ...r.ledPatterns },
     storage: { dir: report.resolvePath(r.storage.dir), maxQueuedMessages: r.storage.maxQueuedMessages },
     api: resolveApiConfig(r.api, report),

@@ -124,6 +124,7 @@ export interface RawConfig {
   charging: ChargingConfig;
   safety: StationConfig['safety'];
   meterValues: StationConfig['meterValues'];
+  signedMeterValues: StationConfig['signedMeterValues'];
   ledPatterns: Partial<StationConfig['ledPatterns']>;
   storage: { dir: string; maxQueuedMessages: number };
   api: RawApiConfig;

@@ -223,6 +223,11 @@ export interface MeterValuesConfig {
   alignedSendDuringIdle: boolean;
 }
 
+/** The config's "signedMeterValues": "station" signs with the station's key (transparency, not legal metrology). */
+export interface SignedMeterValuesConfig {
+  source: 'off' | 'meter' | 'station';
+}
+
 export type LedState = 'Available' | 'Occupied' | 'Charging' | 'SuspendedEV' | 'SuspendedEVSE' | 'Reserved' | 'Unavailable' | 'Faulted';
 export interface LedPattern {
   colours: LedColour[];
@@ -246,6 +251,8 @@ export interface StationConfig {
   charging: ChargingConfig;
   safety: SafetyConfig;
   meterValues: MeterValuesConfig;
+  /** Issue 17: who signs the transactions' start and end values (OCMF); default off. */
+  signedMeterValues: SignedMeterValuesConfig;
   ledPatterns: Record<LedState, LedPattern>;
   storage: { dir: string; maxQueuedMessages: number };
   api: {
