@@ -96,6 +96,7 @@ function resolveSections(r: RawConfig, report: ConfigReport): StationConfig {
     storage: { dir: report.resolvePath(r.storage.dir), maxQueuedMessages: r.storage.maxQueuedMessages },
     api: resolveApiConfig(r.api, report),
     firmware: r.firmware,
+    ...(r.ocpi ? { ocpi: r.ocpi } : {}),
     log: r.log,
   };
 }

@@ -129,6 +129,7 @@ export interface RawConfig {
   storage: { dir: string; maxQueuedMessages: number };
   api: RawApiConfig;
   firmware: StationConfig['firmware'];
+  ocpi?: StationConfig['ocpi'];
   log: { level: StationConfig['log']['level'] };
 }
 

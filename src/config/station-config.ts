@@ -1,3 +1,4 @@
+import type { OcpiConfig } from '../services/ocpi/ocpi-config.js';
 import type { ModbusLink, ModbusTiming } from '../hal/drivers/modbus/modbus-bus.js';
 import type { InputLineSpec, OutputLineSpec } from '../hal/gpio/gpio.js';
 import type { MeterProfile } from '../hal/meter/profile.js';
@@ -267,6 +268,8 @@ export interface StationConfig {
   };
   /** Firmware updates: whether unsigned ones are taken, and the launcher's keep and rollback settings. */
   firmware: FirmwareConfig;
+  /** Issue 17: the station's place for OCPI CDRs and Location (sessions export); absent: none given. */
+  ocpi?: OcpiConfig;
   log: { level: LogLevel };
 }
 
