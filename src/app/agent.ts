@@ -21,6 +21,7 @@ import { systemClock, waitAtMost, type Clock } from '../station/clock.js';
 import { Station } from '../station/station.js';
 import { JsonFileStore } from '../store/json-file-store.js';
 import { SessionHistory } from '../services/session-history/index.js';
+import { signedReadingsOf } from './signed-metering-parts.js';
 import { writeRelayMap } from '../store/relay-map.js';
 import { TransactionJournal } from '../store/transaction-journal.js';
 import { SecurityLog } from '../store/security-log.js';
@@ -228,6 +229,7 @@ export class Agent {
         smartCharging: control.smartCharging,
         logRequests: diagnostics.logRequests,
         firmware: firmwareUpdates,
+        signedReadings: signedReadingsOf(config, { store, log: log.child('signed-metering'), firmwareVersion: firmware }),
         // A04: the local security log, and the critical events waiting on disk for the CSMS.
         securityJournal: (eventJournals.security = openJournal(config.storage.dir, 'security event', log)),
         securityLog: new SecurityLog(config.storage.dir),

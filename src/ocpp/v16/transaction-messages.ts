@@ -5,6 +5,7 @@ import type { CsmsClock } from '../../services/registration/csms-clock.js';
 import type { Registration } from '../../services/registration/registration.js';
 import { MeterSampling } from '../../services/transactions/meter-sampling.js';
 import type { QueuedMessage } from '../../services/transactions/transaction-queue.js';
+import type { SignedReadings } from '../../services/transactions/signed-readings.js';
 import { Transactions, type RunningTransaction } from '../../services/transactions/transactions.js';
 import type { TransactionEvent } from '../../station/events.js';
 import type { MeterReading } from '../../station/meter-reading.js';
@@ -12,7 +13,7 @@ import type { StateStore } from '../../station/ports.js';
 import type { Station } from '../../station/station.js';
 import type { StoredMessage, TransactionJournal } from '../../store/transaction-journal.js';
 import { authorizationFromIdTagInfo } from './actions/authorize.js';
-import { meterValue16, meterValuesRequest, type MeterValue16, type ReadingContext16 } from './actions/meter-values.js';
+import { meterValue16, meterValuesRequest, signedMeterValue16, type MeterValue16, type ReadingContext16 } from './actions/meter-values.js';
 import { reason16, startTransactionRequest, stopTransactionRequest } from './actions/transactions.js';
 import type { ConfigurationStore } from './configuration/configuration-store.js';
 import type { ConnectorNumbering } from './connector-numbering.js';
@@ -43,6 +44,8 @@ export interface TransactionMessages16Options {
   resetType(): 'Hard' | 'Soft' | undefined;
   /** A StopTransaction was answered or given up: its connector may no longer be Finishing. */
   onStopDelivered(): void;
+  /** Issue 17: the OCMF documents of the start and end readings; none: nothing signed. */
+  signedReadings?: SignedReadings;
 }
 
 const TRANSACTION_IDS = 'ocpp16-transaction-ids';
@@ -155,6 +158,8 @@ export class TransactionMessages16 {
           return undefined;
         }
         if (e.reading) tx.state.stopSamples.push(...this.sample(e.reading, 'StopTxnSampledData', 'Transaction.Begin', at));
+        // Signed as it is taken (kept in storage.dir), sent with the stop.
+        this.options.signedReadings?.ofEvent(e);
         this.transactions.enqueue(tx, 'StartTransaction', startTransactionRequest(tx.state.connectorId16, snapshot.idToken.idToken, snapshot.meterStartWh, at, snapshot.reservationId), 'start');
         this.sampling.start(tx.id, tx);
         return undefined;
@@ -164,6 +169,7 @@ export class TransactionMessages16 {
       case 'TransactionEnded': {
         this.sampling.stop(tx.id);
         if (e.reading) tx.state.stopSamples.push(...this.sample(e.reading, 'StopTxnSampledData', 'Transaction.End', at));
+        tx.state.stopSamples.push(...this.signedStartAndEnd(e, at));
         const idTag = e.trigger === 'StopAuthorized' ? (e.idToken ?? snapshot.idToken)?.idToken : undefined;
         const reason = reason16(e.stoppedReason, this.options.resetType());
         const request = stopTransactionRequest(snapshot.meterStopWh ?? snapshot.meterStartWh, at, reason, idTag, tx.state.stopSamples);
@@ -174,6 +180,22 @@ export class TransactionMessages16 {
         return tx.state.connectorId16;
       }
     }
+  }
+
+  /**
+   * App note 3.1.4: the start's and the end's signed values in the StopTransaction's
+   * transactionData, Transaction.Begin and Transaction.End, each its own OCMF document. No
+   * PublicKeyWithSignedMeterValue key here yet: the public key goes with each (EveryMeterValue).
+   */
+  private signedStartAndEnd(e: TransactionEvent & { type: 'TransactionEnded' }, at: string): MeterValue16[] {
+    const signed = this.options.signedReadings;
+    if (!signed) return [];
+    const values: MeterValue16[] = [];
+    const start = signed.start(e.transaction.id);
+    if (start) values.push(signedMeterValue16(start, 'Transaction.Begin', this.options.clock.iso(e.transaction.startedAt), true));
+    const end = signed.ofEvent(e);
+    if (end) values.push(signedMeterValue16(end, 'Transaction.End', at, true));
+    return values;
   }
 
   private measurands(key: string): string[] {

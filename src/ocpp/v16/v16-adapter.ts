@@ -38,6 +38,7 @@ import type { ConfigurationStore } from './configuration/configuration-store.js'
 import { ConnectorNumbering } from './connector-numbering.js';
 import { ConnectorStatuses16, type Status16Report } from './connector-status.js';
 import type { DataTransferHandler16, V16Context } from './context.js';
+import type { SignedReadings } from '../../services/transactions/signed-readings.js';
 import { TransactionMessages16 } from './transaction-messages.js';
 import { v16Handlers } from './v16-handlers.js';
 
@@ -78,6 +79,8 @@ export interface V16AdapterOptions {
   firmware?: FirmwareUpdates;
   /** The connection's profiles: ChangeConfiguration SecurityProfile raises it (whitepaper A05); without them it is Rejected. */
   network?: NetworkProfiles;
+  /** Issue 17: the OCMF documents of the transactions' readings; without it nothing is signed. */
+  signedReadings?: SignedReadings;
 }
 
 /**
@@ -135,6 +138,7 @@ export class V16Adapter implements ProtocolAdapter {
       localAuthorizer: options.localAuthorizer,
       resetType: () => this.resetType,
       onStopDelivered: () => this.statuses.queueCheck(),
+      signedReadings: options.signedReadings,
     });
     this.connectorStatuses = new ConnectorStatuses16({
       station: options.station,

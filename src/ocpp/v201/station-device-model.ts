@@ -2,6 +2,7 @@ import type { StationConfig } from '../../config/station-config.js';
 import type { StationDevice } from '../../station/events.js';
 import type { FaultKind } from '../../station/types.js';
 import { DeviceModel, type VariableDefinition } from './device-model/device-model.js';
+import { signedMeterVariables } from './device-model/signed-meter-variables.js';
 import { stationVariableDefinitions, type StationLive } from './device-model/station-variables.js';
 
 /**
@@ -85,9 +86,12 @@ export function buildDeviceModelFromConfig(
       devices: watchedDevices(config),
     },
     live,
-  ).map((def) => {
-    const value = defaults[keyOf(def)];
-    return value !== undefined && 'default' in def ? { ...def, default: value } : def;
-  });
+  )
+    // Issue 17: SampledDataCtrlr's signing flags, OCPPCommCtrlr.PublicKeyWithSignedMeterValue. Only the station signs so far (no meter driver hands over signed readings).
+    .concat(signedMeterVariables({ canSign: config.signedMeterValues.source === 'station', evseIds: config.evses.map((e) => e.id) }))
+    .map((def) => {
+      const value = defaults[keyOf(def)];
+      return value !== undefined && 'default' in def ? { ...def, default: value } : def;
+    });
   return new DeviceModel({ definitions, storageDir: config.storage.dir, onWarning });
 }

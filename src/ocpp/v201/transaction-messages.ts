@@ -1,9 +1,10 @@
-import type { TransactionEventRequest } from 'ocpp-messages/v2.0/TransactionEventRequest.js';
+import type { MeterValueType, TransactionEventRequest } from 'ocpp-messages/v2.0/TransactionEventRequest.js';
 import type { TransactionEventResponse } from 'ocpp-messages/v2.0/TransactionEventResponse.js';
 import type { Logger } from '../../process/logger.js';
 import type { LocalAuthorizer } from '../../services/authorization/index.js';
 import type { CsmsClock } from '../../services/registration/csms-clock.js';
 import type { Registration } from '../../services/registration/registration.js';
+import type { SignedReadings } from '../../services/transactions/signed-readings.js';
 import { Transactions, type RunningTransaction } from '../../services/transactions/transactions.js';
 import type { MeterReading } from '../../station/meter-reading.js';
 import type { TransactionEvent } from '../../station/events.js';
@@ -14,6 +15,7 @@ import { meterValue, meterValuesRequest } from './actions/meter-values.js';
 import { meterValueUpdate, transactionEventRequest, type TransactionMessageState } from './actions/transaction-event.js';
 import type { DeviceModel } from './device-model/device-model.js';
 import { keepEndedSample, reviveEndedSamples, TransactionSamplers } from './transaction-samplers.js';
+import { signContext, signingSettings, withSignature } from './transaction-signing.js';
 
 export interface TransactionMessagesOptions {
   clock: CsmsClock;
@@ -25,6 +27,8 @@ export interface TransactionMessagesOptions {
   journal?: TransactionJournal;
   maxQueuedMessages?: number;
   localAuthorizer?: LocalAuthorizer;
+  /** Issue 17: the OCMF documents of start, end and (SignUpdatedReadings) updated readings; none: nothing signed. */
+  signedReadings?: SignedReadings;
 }
 
 type Tx = RunningTransaction<TransactionMessageState>;
@@ -51,8 +55,12 @@ export class TransactionMessages201 {
       attempts: () => deviceModel.getInt('OCPPCommCtrlr', 'MessageAttempts', { instance: 'TransactionEvent' }),
       retryIntervalS: () => deviceModel.getInt('OCPPCommCtrlr', 'MessageAttemptInterval', { instance: 'TransactionEvent' }),
       // A transaction running when the agent stopped: its seqNo goes on (E01.FR.07), with the samples kept for Ended so far.
-      revive: (stored) => ({ seqNo: Number(stored.adapter['seqNo'] ?? 0), endedSamples: reviveEndedSamples(stored.adapter['endedSamples']) }),
-      persist: (state) => ({ seqNo: state.seqNo, endedSamples: state.endedSamples }),
+      revive: (stored) => ({
+        seqNo: Number(stored.adapter['seqNo'] ?? 0),
+        endedSamples: reviveEndedSamples(stored.adapter['endedSamples']),
+        publicKeySent: stored.adapter['publicKeySent'] === true,
+      }),
+      persist: (state) => ({ seqNo: state.seqNo, endedSamples: state.endedSamples, publicKeySent: state.publicKeySent }),
       onAnswer: (message, answer) => this.onAnswer(message.transactionId, answer as TransactionEventResponse, message.payload as TransactionEventRequest),
     });
     this.samplers = new TransactionSamplers({
@@ -62,7 +70,7 @@ export class TransactionMessages201 {
       running: () => this.transactions.all,
       onUpdated: (txId, value) => {
         const tx = this.transactions.get(txId);
-        if (tx) this.transactions.enqueue(tx, 'TransactionEvent', meterValueUpdate(txId, 'MeterValuePeriodic', value, tx.state, { offline: this.offline, timestamp: options.clock.iso() }), 'meter');
+        if (tx) this.transactions.enqueue(tx, 'TransactionEvent', meterValueUpdate(txId, 'MeterValuePeriodic', this.signedUpdate(tx, value), tx.state, { offline: this.offline, timestamp: options.clock.iso() }), 'meter');
       },
       onEndedSample: (txId, value) => {
         const tx = this.transactions.get(txId);
@@ -111,12 +119,46 @@ export class TransactionMessages201 {
       timestamp: (d) => this.options.clock.iso(d),
       measurands: { txStarted: this.measurands('TxStartedMeasurands'), txEnded: this.measurands('TxEndedMeasurands') },
     });
+    this.sign(e, request, tx);
     this.transactions.enqueue(tx, 'TransactionEvent', request, e.type === 'TransactionStarted' ? 'start' : e.type === 'TransactionEnded' ? 'end' : 'update');
     if (e.type === 'TransactionStarted') this.samplers.start(tx.id, tx);
     if (e.type === 'TransactionEnded') {
       this.samplers.stop(tx.id);
       this.transactions.ended(tx.id);
     }
+  }
+
+  /**
+   * Issue 17 (app note 4.1, table 20): the start's signed value in Started with
+   * SignStartedReadings, the start's and the end's in Ended with SignReadings. The start is signed
+   * as it is taken even when only Ended will carry it: its document must be of that moment.
+   */
+  private sign(e: TransactionEvent, request: TransactionEventRequest, tx: Tx): void {
+    const signed = this.options.signedReadings;
+    if (!signed || e.type === 'TransactionUpdated') return;
+    const settings = signingSettings(this.options.deviceModel);
+    if (!settings.signReadings) return;
+    const reading = signed.ofEvent(e);
+    const at = (d: Date): string => this.options.clock.iso(d);
+    if (e.type === 'TransactionStarted') {
+      if (reading && settings.signStarted) signContext(request, 'Transaction.Begin', reading, at(e.reading?.timestamp ?? e.timestamp), settings.publicKey, tx.state);
+      return;
+    }
+    const start = signed.start(tx.id);
+    if (start) signContext(request, 'Transaction.Begin', start, at(e.transaction.startedAt), settings.publicKey, tx.state);
+    if (reading) signContext(request, 'Transaction.End', reading, at(e.reading?.timestamp ?? e.timestamp), settings.publicKey, tx.state);
+  }
+
+  /** A TxUpdatedInterval value, signed with SignUpdatedReadings (app note 4.3.7). */
+  private signedUpdate(tx: Tx, value: MeterValueType): MeterValueType {
+    const signed = this.options.signedReadings;
+    if (!signed) return value;
+    const settings = signingSettings(this.options.deviceModel);
+    const snapshot = this.options.station.transactions().find((t) => t.id === tx.id);
+    const reading = this.options.latestReading(tx.evseId);
+    if (!settings.signUpdated || !snapshot || !reading) return value;
+    const document = signed.intermediate(snapshot, tx.evseId, reading);
+    return document ? withSignature(value, document, settings.publicKey, tx.state) : value;
   }
 
   private onAnswer(transactionId: string, answer: TransactionEventResponse, request: TransactionEventRequest): void {

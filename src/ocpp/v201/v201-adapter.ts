@@ -40,6 +40,7 @@ import { encodeSecurityEvent } from './actions/security-event-notification.js';
 import { SecurityEvents } from '../../services/security-events/index.js';
 import { reservationStatusUpdateRequest } from './actions/reservation-status-update.js';
 import { statusNotificationRequest } from './actions/status-notification.js';
+import type { SignedReadings } from '../../services/transactions/signed-readings.js';
 import { TransactionMessages201 } from './transaction-messages.js';
 import type { TriggerTargets } from './actions/trigger-message.js';
 import { v201Handlers } from './v201-handlers.js';
@@ -89,6 +90,8 @@ export interface V201AdapterOptions {
   certificateRenewal?: CertificateRenewal;
   /** L01/L02 firmware updates (UpdateFirmware, FirmwareStatusNotification); without it UpdateFirmware is not supported. */
   firmware?: FirmwareUpdates;
+  /** Issue 17: the OCMF documents of the transactions' readings; without it nothing is signed. */
+  signedReadings?: SignedReadings;
 }
 
 /**
@@ -186,6 +189,7 @@ export class V201Adapter implements ProtocolAdapter {
       journal: options.journal,
       maxQueuedMessages: options.maxQueuedMessages,
       localAuthorizer: options.localAuthorizer,
+      signedReadings: options.signedReadings,
     });
     this.events = new StationEvents201({
       config: options.config,

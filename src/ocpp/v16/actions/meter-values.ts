@@ -1,5 +1,6 @@
 import type { MeterValuesRequest } from 'ocpp-messages/v1.6/index.js';
 import type { MeterReading } from '../../../station/meter-reading.js';
+import { signedMeterValueFields, type SignedReading } from '../../../services/transactions/signed-readings.js';
 import { sampledValues } from '../../common/measurands.js';
 
 export type MeterValue16 = MeterValuesRequest['meterValue'][number];
@@ -23,4 +24,25 @@ export function meterValue16(reading: MeterReading, measurands: readonly string[
 /** 4.7 MeterValues; transactionId when the values belong to a transaction. */
 export function meterValuesRequest(connectorId: number, values: MeterValue16[], transactionId?: number): MeterValuesRequest {
   return { connectorId, transactionId, meterValue: values };
+}
+
+/**
+ * A signed reading as 1.6 carries it (OCA application note "Signed Meter Values in OCPP" 3.2.1,
+ * example 5.2): a SampledValue of format SignedData whose value is the SignedMeterValueType JSON,
+ * signedMeterData the Base64 of the OCMF text, on the energy register.
+ */
+export function signedMeterValue16(signed: SignedReading, context: ReadingContext16, timestamp: string, withPublicKey: boolean): MeterValue16 {
+  return {
+    timestamp,
+    sampledValue: [
+      {
+        value: JSON.stringify(signedMeterValueFields(signed, withPublicKey)),
+        context,
+        format: 'SignedData',
+        measurand: 'Energy.Active.Import.Register',
+        location: 'Outlet',
+        unit: 'Wh',
+      },
+    ],
+  };
 }

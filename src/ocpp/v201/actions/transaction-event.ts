@@ -8,6 +8,8 @@ export interface TransactionMessageState {
   seqNo: number;
   /** Samples kept for the Ended message every TxEndedInterval (E06.FR.11). */
   endedSamples: MeterValueType[];
+  /** The public key went with a signed value (PublicKeyWithSignedMeterValue OncePerTransaction). */
+  publicKeySent?: boolean;
 }
 
 export interface MeasurandSettings {
