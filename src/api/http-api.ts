@@ -10,6 +10,7 @@ import { EventStream, type EventStreamOptions, type LiveFeed } from './event-str
 import { HttpError, positiveInt, readJson, requireMethod } from './http-util.js';
 import { loggableRequestPath } from './masking.js';
 import { sessionsCsv } from './session-csv.js';
+import { sessionFilterOf, type SessionFilter } from './session-query.js';
 import { simRoute, type SimulationLevers } from './sim-routes.js';
 import { StaticFiles } from './static-files.js';
 
@@ -42,8 +43,10 @@ export interface ApiBackend {
   stopTransaction(id: string): LocalStop | undefined;
   /** Undefined when the hardware is real: the simulation endpoints then answer 409. */
   simulation(): SimulationLevers | undefined;
-  /** The ended sessions, newest first, at most `limit` (all kept when undefined); absent: none are kept. */
-  sessions?(limit: number | undefined): readonly SessionView[];
+  /** The ended sessions, newest first, at most `limit` (all kept when undefined), filtered (issue 17); absent: none are kept. */
+  sessions?(limit: number | undefined, filter?: SessionFilter): readonly SessionView[];
+  /** How many sessions the filter finds before paging. */
+  sessionCount?(filter: SessionFilter): number;
   /** One ended session in full (GET /api/sessions/{id}); undefined when none is kept by that id. */
   session?(transactionId: string): object | undefined;
   /** The status page's live feed (GET /api/events); absent: 404. */
@@ -103,7 +106,7 @@ export class HttpApi {
       const url = new URL(req.url ?? '/', 'http://localhost');
       if (StaticFiles.isPagePath(url.pathname)) return this.staticFiles.serve(req, res, url.pathname);
       this.authenticate(req, url.searchParams);
-      if (await this.stream(req, res, url.pathname)) return;
+      if (await this.stream(req, res, url.pathname, url.searchParams)) return;
       const parts = url.pathname.split('/').filter(Boolean);
       send(200, await this.route(req, parts, url.searchParams));
     } catch (err) {
@@ -117,7 +120,7 @@ export class HttpApi {
   }
 
   /** The answers that are not JSON: the live feed, the sessions' CSV, the metrics; false for any other path. */
-  private async stream(req: http.IncomingMessage, res: http.ServerResponse, pathname: string): Promise<boolean> {
+  private async stream(req: http.IncomingMessage, res: http.ServerResponse, pathname: string, query: URLSearchParams): Promise<boolean> {
     if (pathname === '/api/events') {
       requireMethod(req, 'GET');
       if (!this.events) throw new HttpError(404, 'not found');
@@ -126,7 +129,7 @@ export class HttpApi {
     }
     if (pathname === '/api/sessions.csv') {
       requireMethod(req, 'GET');
-      const csv = sessionsCsv(this.backend.sessions?.(undefined) ?? []);
+      const csv = sessionsCsv(this.backend.sessions?.(undefined, sessionFilterOf(query)) ?? []);
       res.writeHead(200, { 'content-type': 'text/csv; charset=utf-8; header=present', 'content-disposition': 'attachment; filename="sessions.csv"', 'cache-control': 'no-store' });
       res.end(csv);
       return true;
@@ -166,7 +169,9 @@ export class HttpApi {
     if (first === 'sessions' && rest.length === 0) {
       requireMethod(req, 'GET');
       const limit = query.has('limit') ? positiveInt(query.get('limit') ?? undefined, 'limit') : undefined;
-      return { sessions: this.backend.sessions?.(limit) ?? [] };
+      const filter = sessionFilterOf(query);
+      const total = this.backend.sessionCount?.(filter);
+      return { sessions: this.backend.sessions?.(limit, filter) ?? [], ...(total !== undefined ? { total, offset: filter.offset ?? 0 } : {}) };
     }
     if (first === 'sessions' && rest.length === 1) {
       requireMethod(req, 'GET');

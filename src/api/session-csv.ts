@@ -20,7 +20,20 @@ const COLUMNS: ReadonlyArray<[header: string, value: (s: SessionView) => string 
   ['idToken', (s) => s.idToken?.idToken ?? null],
   ['idTokenType', (s) => s.idToken?.type ?? null],
   ['stopReason', (s) => s.stopReason],
+  // Issue 17: the full record's columns, after issue 14's.
+  ['stationId', (s) => s.stationId],
+  ['authorizedBy', (s) => s.authorizedBy],
+  ['chargingS', (s) => s.chargingS],
+  ['parkingS', (s) => s.parkingS],
+  ['chargingPeriods', (s) => s.chargingPeriods.length],
+  ['lowestLimitA', (s) => lowestLimit(s)],
+  ['signed', (s) => (s.signed ? 'yes' : 'no')],
 ];
+
+function lowestLimit(s: SessionView): number | null {
+  const values = s.limits.map((l) => l.valueA).filter((v): v is number => v !== null);
+  return values.length > 0 ? Math.min(...values) : null;
+}
 
 export function csvField(value: string | number | null): string {
   if (value === null) return '';

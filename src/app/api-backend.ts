@@ -98,9 +98,10 @@ function liveChanges(p: ApiBackendParts): Observable<LiveChange> {
 }
 
 /** GET /api/sessions, /api/sessions/{id} and /api/sessions.csv read the history; without one there are none. */
-export function sessionRoutes(history: SessionHistory | undefined): Pick<ApiBackend, 'sessions' | 'session'> {
+export function sessionRoutes(history: SessionHistory | undefined): Pick<ApiBackend, 'sessions' | 'sessionCount' | 'session'> {
   return {
-    sessions: (limit) => history?.list(limit).map(sessionView) ?? [],
+    sessions: (limit, filter) => history?.list({ ...filter, ...(limit !== undefined ? { limit } : {}) }).map(sessionView) ?? [],
+    sessionCount: (filter) => history?.count(filter) ?? 0,
     session: (id) => {
       const found = history?.list().find((s) => s.transactionId === id);
       // The history keeps the session's totals; meter values and signed data are not kept with it (yet): null.

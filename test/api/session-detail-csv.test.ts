@@ -66,6 +66,13 @@ describe('local HTTP API: one session, and all as CSV', () => {
         meterStartWh: 1000,
         meterStopWh: 12_345.5,
         stopReason: 'EVDisconnected',
+        stationId: '',
+        authorizedBy: 'Unknown',
+        chargingS: 0,
+        parkingS: 0,
+        chargingPeriods: [],
+        limits: [],
+        signed: false,
         meterValues: null,
         signedData: null,
       });
@@ -93,12 +100,12 @@ describe('local HTTP API: one session, and all as CSV', () => {
       assert.ok(!text.includes('04A1B2C3'), 'no id token in clear');
       assert.ok(text.endsWith('\r\n'));
       const rows = text.split('\r\n');
-      assert.equal(rows[0], 'transactionId,evseId,connectorId,startedAt,stoppedAt,durationS,energyWh,meterStartWh,meterStopWh,idToken,idTokenType,stopReason');
+      assert.equal(rows[0], 'transactionId,evseId,connectorId,startedAt,stoppedAt,durationS,energyWh,meterStartWh,meterStopWh,idToken,idTokenType,stopReason,stationId,authorizedBy,chargingS,parkingS,chargingPeriods,lowestLimitA,signed');
       // Newest first; the formula is prefixed and quoted (it holds a quote); the KeyCode PIN is not shown at all.
-      assert.equal(rows[1], `"'=HYPERLINK(""x"")",1,,${new Date(T0 + 8000_000).toISOString()},${new Date(T0 + 8000_000).toISOString()},0,0,5,,****,KeyCode,Other`);
+      assert.equal(rows[1], `"'=HYPERLINK(""x"")",1,,${new Date(T0 + 8000_000).toISOString()},${new Date(T0 + 8000_000).toISOString()},0,0,5,,****,KeyCode,Other,,Unknown,0,0,0,,no`);
       // The quoted line break stays inside its field: split on CRLF cuts it, so the row is rejoined.
-      assert.equal(`${rows[2]}\r\n${rows[3]}`, `"ext,""2""\r\nline",2,,${new Date(T0 + 7200_000).toISOString()},${new Date(T0 + 7260_000).toISOString()},60,0,0,,,,Local`);
-      assert.equal(rows[4], `tx-1,1,1,${new Date(T0).toISOString()},${new Date(T0 + 5400_000).toISOString()},5400,11345.5,1000,12345.5,****E5F6,ISO14443,EVDisconnected`);
+      assert.equal(`${rows[2]}\r\n${rows[3]}`, `"ext,""2""\r\nline",2,,${new Date(T0 + 7200_000).toISOString()},${new Date(T0 + 7260_000).toISOString()},60,0,0,,,,Local,,Unknown,0,0,0,,no`);
+      assert.equal(rows[4], `tx-1,1,1,${new Date(T0).toISOString()},${new Date(T0 + 5400_000).toISOString()},5400,11345.5,1000,12345.5,****E5F6,ISO14443,EVDisconnected,,Unknown,0,0,0,,no`);
       assert.equal(rows[5], '');
       assert.equal(text, sessionsCsv(h.list().map(sessionView)));
     } finally {
@@ -115,6 +122,6 @@ describe('local HTTP API: one session, and all as CSV', () => {
     assert.equal(csvField(-12.5), '-12.5');
     assert.equal(csvField('-12'), "'-12");
     assert.equal(csvField('@SUM(A1)'), "'@SUM(A1)");
-    assert.equal(sessionsCsv([]), 'transactionId,evseId,connectorId,startedAt,stoppedAt,durationS,energyWh,meterStartWh,meterStopWh,idToken,idTokenType,stopReason\r\n');
+    assert.equal(sessionsCsv([]), 'transactionId,evseId,connectorId,startedAt,stoppedAt,durationS,energyWh,meterStartWh,meterStopWh,idToken,idTokenType,stopReason,stationId,authorizedBy,chargingS,parkingS,chargingPeriods,lowestLimitA,signed\r\n');
   });
 });

@@ -1,5 +1,5 @@
 import type { IdToken } from '../../station/types.js';
-import type { SessionRecord } from './session-record.js';
+import type { PeriodState, SessionRecord } from './session-record.js';
 
 /**
  * A session as the local API shows it (GET /api/sessions, the issue 16 status page). Id tokens are
@@ -21,6 +21,15 @@ export interface SessionView {
   meterStartWh: number;
   meterStopWh: number | null;
   stopReason: string;
+  /** Issue 17: the station's identity, how the token was authorized, the periods and limits, whether OCMF documents are kept. */
+  stationId: string;
+  authorizedBy: string;
+  /** Seconds with energy flowing (Charging periods) and without (OCPI's parking time). */
+  chargingS: number;
+  parkingS: number;
+  chargingPeriods: Array<{ startAt: string; state: PeriodState; energyWh: number }>;
+  limits: Array<{ at: string; valueA: number | null; source: string }>;
+  signed: boolean;
 }
 
 export interface MaskedIdToken {
@@ -51,5 +60,24 @@ export function sessionView(s: SessionRecord): SessionView {
     meterStartWh: s.meterStartWh,
     meterStopWh: s.meterStopWh ?? null,
     stopReason: s.stopReason,
+    stationId: s.stationId,
+    authorizedBy: s.authorizedBy,
+    ...periodSeconds(s),
+    chargingPeriods: s.chargingPeriods.map((p) => ({ startAt: p.startAt.toISOString(), state: p.state, energyWh: p.energyWh })),
+    limits: s.limits.map((l) => ({ at: l.at.toISOString(), valueA: l.valueA, source: l.source })),
+    signed: Boolean(s.ocmf?.start ?? s.ocmf?.end),
   };
+}
+
+/** Whole seconds charging and not charging, each period lasting until the next one's start (or the stop). */
+export function periodSeconds(s: SessionRecord): { chargingS: number; parkingS: number } {
+  let chargingMs = 0;
+  let parkingMs = 0;
+  s.chargingPeriods.forEach((p, i) => {
+    const end = s.chargingPeriods[i + 1]?.startAt ?? s.stoppedAt;
+    const ms = Math.max(0, end.getTime() - p.startAt.getTime());
+    if (p.state === 'Charging') chargingMs += ms;
+    else parkingMs += ms;
+  });
+  return { chargingS: Math.round(chargingMs / 1000), parkingS: Math.round(parkingMs / 1000) };
 }

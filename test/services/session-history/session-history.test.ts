@@ -151,6 +151,13 @@ describe('session history (issue 14)', () => {
       meterStartWh: 1000,
       meterStopWh: 1700,
       stopReason: 'EVDisconnected',
+      stationId: '',
+      authorizedBy: 'Unknown',
+      chargingS: 0,
+      parkingS: 0,
+      chargingPeriods: [],
+      limits: [],
+      signed: false,
     });
     assert.ok(!JSON.stringify(view).includes('CARD-0001'));
   });
