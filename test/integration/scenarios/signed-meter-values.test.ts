@@ -1,0 +1,164 @@
+import assert from 'node:assert/strict';
+import { parseOcmf, readingsOf, verifyOcmf } from '../../../src/services/signed-metering/index.js';
+import { roadLabsVerifies } from '../../services/signed-metering/independent-verifiers.js';
+import { startStation, VERSIONS, type AnyDriver } from '../drivers/start-station.js';
+import { afterEachTest, assertNoCallErrors, calls, CARD, sleep, until } from '../harness.js';
+
+/**
+ * Signed meter values (issue 17), both versions, station-signed (config signedMeterValues.source
+ * "station"): the CSMS receives the transaction's start and end register values signed as OCMF
+ * (OCA application note "Signed Meter Values in OCPP": 2.0.1 signedMeterValue 4.1-4.2, 1.6
+ * SampledValue format SignedData 3.1.4/3.2.1), each document verifies with the public key sent
+ * along (3.2.2 oca:base16:asn1) by our verifier and by an independent one (@road-labs/ocmf on
+ * @noble/curves), and holds the unsigned register value to the Wh. Off by default: none is sent.
+ */
+
+interface SignedValue {
+  context: string;
+  /** The unsigned register value the message holds beside it (2.0.1: the same sampled value), Wh. */
+  registerWh?: number;
+  ocmf: string;
+  /** Hex of the SPKI DER key from publicKey, or undefined when it was sent empty. */
+  publicKeyHex?: string;
+  encodingMethod: string;
+  signingMethod: string;
+}
+
+interface SignedFields {
+  signedMeterData: string;
+  signingMethod: string;
+  encodingMethod: string;
+  publicKey: string;
+}
+
+function decode(fields: SignedFields, context: string, registerWh?: number): SignedValue {
+  const key = Buffer.from(fields.publicKey, 'base64').toString('utf8');
+  if (fields.publicKey !== '') assert.match(key, /^oca:base16:asn1:[0-9a-fA-F]+$/, 'app note 3.2.2 publicKey');
+  return {
+    context,
+    registerWh,
+    ocmf: Buffer.from(fields.signedMeterData, 'base64').toString('utf8'),
+    publicKeyHex: fields.publicKey === '' ? undefined : key.slice('oca:base16:asn1:'.length),
+    encodingMethod: fields.encodingMethod,
+    signingMethod: fields.signingMethod,
+  };
+}
+
+interface SampledValue201 {
+  value: number;
+  context?: string;
+  measurand?: string;
+  signedMeterValue?: SignedFields;
+}
+type TxEvent201 = { eventType: string; meterValue?: Array<{ sampledValue: SampledValue201[] }> };
+
+/** The signed values of the 2.0.1 TransactionEvents of one eventType. */
+function signed201(d: AnyDriver, eventType: 'Started' | 'Updated' | 'Ended'): SignedValue[] {
+  return calls<TxEvent201>(d.csms, 'TransactionEvent')
+    .filter((e) => e.eventType === eventType)
+    .flatMap((e) => e.meterValue ?? [])
+    .flatMap((mv) => mv.sampledValue)
+    .filter((v) => v.signedMeterValue)
+    .map((v) => decode(v.signedMeterValue!, v.context ?? '', v.value));
+}
+
+interface SampledValue16 {
+  value: string;
+  context?: string;
+  format?: string;
+  measurand?: string;
+}
+
+/** The signed values of the 1.6 StopTransactions' transactionData and of MeterValues. */
+function signed16(d: AnyDriver): SignedValue[] {
+  const stops = calls<{ transactionData?: Array<{ sampledValue: SampledValue16[] }> }>(d.csms, 'StopTransaction').flatMap((s) => s.transactionData ?? []);
+  const meterValues = calls<{ meterValue: Array<{ sampledValue: SampledValue16[] }> }>(d.csms, 'MeterValues').flatMap((m) => m.meterValue);
+  return [...stops, ...meterValues]
+    .flatMap((mv) => mv.sampledValue)
+    .filter((v) => v.format === 'SignedData')
+    .map((v) => {
+      assert.equal(v.measurand, 'Energy.Active.Import.Register');
+      return decode(JSON.parse(v.value) as SignedFields, v.context ?? '');
+    });
+}
+
+/** A whole session: plugged, charged with the card for a while (energy flows), stopped with the card. */
+async function chargeAndStop(d: AnyDriver): Promise<{ meterStartWh: number; meterStopWh: number }> {
+  const tx = await d.startCharging();
+  await until(() => (d.agent.station.transactions()[0]?.energyWh ?? 0) >= 2, 5000, 'energy to flow');
+  assert.equal((await d.present(CARD.idToken)).outcome, 'stopped');
+  const ended = await d.waitForEnded();
+  return { meterStartWh: tx.meterStartWh, meterStopWh: ended.meterStopWh };
+}
+
+/** The one reading of a start or end document, in Wh, with its OCMF TX. */
+function readingOf(ocmf: string): { energyWh: number | undefined; type?: string | undefined } {
+  const readings = readingsOf(parseOcmf(ocmf));
+  assert.equal(readings.length, 1, 'one reading per document (start and end in separate containers, app note 3.1.4 / 4.1.2)');
+  return readings[0]!;
+}
+
+const stationSigned = (doc: Record<string, unknown>): void => {
+  doc['signedMeterValues'] = { source: 'station' };
+};
+
+for (const version of VERSIONS) {
+  describe(`integration scenarios, OCPP ${version}: signed meter values (issue 17)`, function () {
+    this.timeout(15000);
+    afterEach(afterEachTest);
+
+    it('station-signed: the CSMS receives the start and end register values signed as OCMF (2.0.1 signedMeterValue, 1.6 SignedData), verified by our verifier and by @road-labs/ocmf with the public key sent along, equal to the unsigned values to the Wh', async () => {
+      const d = await startStation(version, { config: stationSigned });
+      const { meterStartWh, meterStopWh } = await chargeAndStop(d);
+      assert.ok(meterStopWh > meterStartWh, 'energy was delivered');
+      // 2.0.1 with SignReadings (Ended: start and end) and SignStartedReadings (Started: start); 1.6 StopTransaction's transactionData.
+      const ended = version === '2.0.1' ? signed201(d, 'Ended') : signed16(d);
+      assert.deepEqual(
+        ended.map((s) => s.context),
+        ['Transaction.Begin', 'Transaction.End'],
+      );
+      const started = version === '2.0.1' ? signed201(d, 'Started') : [];
+      if (version === '2.0.1') assert.deepEqual(started.map((s) => s.context), ['Transaction.Begin'], 'SignStartedReadings: the start in Started too');
+      // The key: 1.6 with every value; 2.0.1 OncePerTransaction (the default): with the first signed value only.
+      const all = [...started, ...ended];
+      const key = all[0]!.publicKeyHex;
+      assert.ok(key, 'the public key goes with the first signed value');
+      if (version === '2.0.1') assert.deepEqual(all.slice(1).map((s) => s.publicKeyHex), [undefined, undefined], 'OncePerTransaction: empty afterwards');
+      else assert.ok(all.every((s) => s.publicKeyHex === key));
+      for (const s of all) {
+        assert.equal(s.encodingMethod, 'OCMF');
+        assert.equal(s.signingMethod, '', 'OCMF names it in SA (app note table 11)');
+        assert.ok(s.ocmf.startsWith('OCMF|'));
+        assert.equal(verifyOcmf(s.ocmf, key), true, `${s.context} verifies (ours)`);
+        assert.equal(await roadLabsVerifies(s.ocmf, key), true, `${s.context} verifies (@road-labs/ocmf)`);
+        const payload = parseOcmf(s.ocmf).payload;
+        assert.equal(payload.GS, d.agent.config.station.identity);
+        assert.match(payload.GI ?? '', /station-signed/, 'marked station-signed: transparency, not legal metrology');
+      }
+      const [begin, end] = ended as [SignedValue, SignedValue];
+      assert.deepEqual([readingOf(begin.ocmf).energyWh, readingOf(begin.ocmf).type], [Math.round(meterStartWh), 'B']);
+      assert.deepEqual([readingOf(end.ocmf).energyWh, readingOf(end.ocmf).type], [Math.round(meterStopWh), 'E']);
+      if (version === '2.0.1') {
+        // The signature rides on the unsigned register value itself: the same reading to the Wh.
+        for (const s of all) assert.equal(Math.round(s.registerWh!), readingOf(s.ocmf).energyWh);
+        assert.equal(started[0]!.ocmf, begin.ocmf, 'the start is signed once: Started and Ended carry the same document');
+      }
+      // A tampered document fails: one Wh more at the end.
+      const tampered = end.ocmf.replace(`"RV":${Math.round(meterStopWh)}`, `"RV":${Math.round(meterStopWh) + 1}`);
+      assert.notEqual(tampered, end.ocmf);
+      assert.equal(verifyOcmf(tampered, key), false);
+      assert.equal(await roadLabsVerifies(tampered, key), false);
+      assertNoCallErrors(d.csms);
+    });
+
+    it('off by default: no signed value reaches the CSMS', async () => {
+      const d = await startStation(version);
+      assert.equal(d.agent.config.signedMeterValues.source, 'off');
+      await chargeAndStop(d);
+      await sleep(100);
+      const signed = version === '2.0.1' ? [...signed201(d, 'Started'), ...signed201(d, 'Updated'), ...signed201(d, 'Ended')] : signed16(d);
+      assert.deepEqual(signed, []);
+      assertNoCallErrors(d.csms);
+    });
+  });
+}
