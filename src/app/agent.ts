@@ -292,7 +292,7 @@ export class Agent {
       Object.assign(agent, { chargingControl: control, logRequests: diagnostics.logRequests, firmwareUpdates, journal, eventJournals });
       agent.removeFailsafe = removeFailsafe;
       agent.releaseStorage = releaseStorage;
-      agent.subscriptions.push(station.events$.subscribe((e) => log.info(describeEvent(e))), sessionHistory.follow(station.events$, { limits$: control.limits.changes$, now: () => clock.now() }));
+      agent.subscriptions.push(station.events$.subscribe((e) => log.info(describeEvent(e))), sessionHistory.follow(station.events$, { limits$: control.limits.changes$, now: () => clock.now(), ocmf: (e) => common.signedReadings?.documents(e) }));
       // The port first: the last thing that can fail, before anything of this start is remembered.
       const apiPort = config.api.port === 0 && parts.apiPort ? parts.apiPort : config.api.port;
       agent.apiPort = await api.listen(config.api.host, apiPort).catch((err: unknown) => {

@@ -2,7 +2,7 @@ import type { Observable, Subscription } from 'rxjs';
 import type { StationEvent, TransactionEvent } from '../../station/events.js';
 import type { StateStore } from '../../station/ports.js';
 import type { IdToken } from '../../station/types.js';
-import { authorizedByOf, completeRecord, copyRecord, isRecord, readRecord, storedRecord, type SessionInput, type SessionRecord } from './session-record.js';
+import { authorizedByOf, completeRecord, copyRecord, isRecord, readRecord, storedRecord, type SessionInput, type SessionOcmf, type SessionRecord } from './session-record.js';
 import { SessionTracker } from './session-tracker.js';
 
 /**
@@ -89,6 +89,8 @@ export interface FollowOptions {
   limits$?: Observable<SessionLimitChange>;
   /** The time of a limit change (the station's clock). */
   now?: () => Date;
+  /** Issue 17: the OCMF documents of the session's start and end readings (the signed meter values sent), if any. */
+  ocmf?: (e: TransactionEvent & { type: 'TransactionEnded' }) => SessionOcmf | undefined;
 }
 
 function hasToken(s: SessionRecord, token: string): boolean {
@@ -130,6 +132,8 @@ export class SessionHistory {
       this.#tracker.onEvent(e);
       if (e.type !== 'TransactionEnded') return;
       const closed = this.#tracker.close(sessionOfEnd(e, this.#stationId));
+      const ocmf = options.ocmf?.(e);
+      if (ocmf && (ocmf.start !== undefined || ocmf.end !== undefined)) closed.ocmf = ocmf;
       // Written durably (StateStore: temporary file, sync, rename) before the open record goes.
       if (this.record(closed)) this.#tracker.forget(closed.transactionId);
     });

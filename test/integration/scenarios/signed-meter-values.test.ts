@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { parseOcmf, readingsOf, verifyOcmf } from '../../../src/services/signed-metering/index.js';
 import { roadLabsVerifies } from '../../services/signed-metering/independent-verifiers.js';
 import { startStation, VERSIONS, type AnyDriver } from '../drivers/start-station.js';
@@ -98,6 +100,12 @@ function readingOf(ocmf: string): { energyWh: number | undefined; type?: string 
   return readings[0]!;
 }
 
+/** The session records as storage.dir holds them (J3's session history). */
+function storedSessions(d: AnyDriver): Array<{ transactionId: string; ocmf?: { start?: string; end?: string; publicKeyHex?: string } }> {
+  const file = path.join(d.agent.config.storage.dir, 'session-history.json');
+  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as { sessions: ReturnType<typeof storedSessions> }).sessions : [];
+}
+
 const stationSigned = (doc: Record<string, unknown>): void => {
   doc['signedMeterValues'] = { source: 'station' };
 };
@@ -143,6 +151,9 @@ for (const version of VERSIONS) {
         for (const s of all) assert.equal(Math.round(s.registerWh!), readingOf(s.ocmf).energyWh);
         assert.equal(started[0]!.ocmf, begin.ocmf, 'the start is signed once: Started and Ended carry the same document');
       }
+      // The session record keeps the very documents the CSMS received, and the key.
+      await until(() => storedSessions(d).length === 1, 3000, 'the session record');
+      assert.deepEqual(storedSessions(d)[0]!.ocmf, { start: begin.ocmf, end: end.ocmf, publicKeyHex: key });
       // A tampered document fails: one Wh more at the end.
       const tampered = end.ocmf.replace(`"RV":${Math.round(meterStopWh)}`, `"RV":${Math.round(meterStopWh) + 1}`);
       assert.notEqual(tampered, end.ocmf);
@@ -158,6 +169,8 @@ for (const version of VERSIONS) {
       await sleep(100);
       const signed = version === '2.0.1' ? [...signed201(d, 'Started'), ...signed201(d, 'Updated'), ...signed201(d, 'Ended')] : signed16(d);
       assert.deepEqual(signed, []);
+      await until(() => storedSessions(d).length === 1, 3000, 'the session record');
+      assert.equal(storedSessions(d)[0]!.ocmf, undefined);
       assertNoCallErrors(d.csms);
     });
   });
