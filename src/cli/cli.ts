@@ -7,6 +7,7 @@ import * as meterSim from './commands/meter-sim.js';
 import * as pilotRead from './commands/pilot-read.js';
 import * as release from './commands/release.js';
 import * as run from './commands/run.js';
+import * as sessions from './commands/sessions.js';
 import { runCommandLine, type CommandModules } from './command-line.js';
 import * as failsafe from './failsafe/failsafe-args.js';
 import type { CliIo } from './io.js';
@@ -28,6 +29,7 @@ const LOADED: CommandModules = {
   demo: async () => demo,
   devCsms: async () => devCsms,
   release: async () => release,
+  sessions: async () => sessions,
 };
 
 /** Runs one evse-agent command; resolves with the process' exit code. */

@@ -22,6 +22,7 @@ export interface CommandModules {
   demo(): Promise<typeof import('./commands/demo.js')>;
   devCsms(): Promise<typeof import('./commands/dev-csms.js')>;
   release(): Promise<typeof import('./commands/release.js')>;
+  sessions(): Promise<typeof import('./commands/sessions.js')>;
 }
 
 function version(): string {
@@ -172,6 +173,11 @@ export async function runCommandLine(argv: string[], io: CliIo, commands: Comman
         // pack, sign, verify, check: their options parsed there (commands/release.ts).
         const { releaseCommand } = await commands.release();
         return await releaseCommand(io, rest);
+      }
+      case 'sessions': {
+        // export, remove, verify: their options parsed there (commands/sessions.ts, issue 17).
+        const { sessionsCommand } = await commands.sessions();
+        return await sessionsCommand(io, rest);
       }
       case 'version':
       case '--version':

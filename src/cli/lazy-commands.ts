@@ -13,5 +13,6 @@ export function lazyCommands(): CommandModules {
     demo: () => import('./commands/demo.js'),
     devCsms: () => import('./commands/dev-csms.js'),
     release: () => import('./commands/release.js'),
+    sessions: () => import('./commands/sessions.js'),
   };
 }

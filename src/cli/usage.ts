@@ -75,6 +75,14 @@ export const COMMAND_USAGE: Record<string, string> = {
                                           file or its text) as the station does; exit 1 when invalid
   release check PACKAGE                   check a release package as the station does before installing
                                           it (manifest, arch, Node ABI, every file's sha256); exit 1 if not`,
+  sessions: `  sessions export [--format ocpi-cdr|csv|ocpi-location] [--since TIME] [--token TOKEN] [--config FILE]
+                                          the kept session records (issue 17) as OCPI 2.2.1 CDRs (a JSON
+                                          array), as CSV with a header row, or the station's OCPI Location;
+                                          the OCPI formats need the config's ocpi section (else exit 78)
+  sessions remove --token TOKEN [--config FILE]
+                                          remove a token's session records (with the agent stopped)
+  sessions verify FILE                    check every OCMF signature of a CDR JSON or CSV export and that
+                                          the signed readings give the record's energy; exit 1 if not`,
   version: `  version                                 print the version`,
 };
 

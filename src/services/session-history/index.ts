@@ -2,3 +2,4 @@
 export * from './session-record.js';
 export * from './session-history.js';
 export * from './session-view.js';
+export * from './record-csv.js';
