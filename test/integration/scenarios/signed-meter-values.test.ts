@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { parseOcmf, readingsOf, verifyOcmf } from '../../../src/services/signed-metering/index.js';
+import { parseOcmf, readingsOf, StationSigner, verifyOcmf } from '../../../src/services/signed-metering/index.js';
 import { roadLabsVerifies } from '../../services/signed-metering/independent-verifiers.js';
 import { startStation, VERSIONS, type AnyDriver } from '../drivers/start-station.js';
-import { afterEachTest, assertNoCallErrors, calls, CARD, sleep, until } from '../harness.js';
+import { afterEachTest, assertNoCallErrors, calls, CARD, ID, sleep, until } from '../harness.js';
 
 /**
  * Signed meter values (issue 17), both versions, station-signed (config signedMeterValues.source
@@ -162,6 +162,29 @@ for (const version of VERSIONS) {
       assertNoCallErrors(d.csms);
     });
 
+    it('after a power cut mid-session: the transaction ended at the next start (PowerLoss) carries the start\'s document signed before the cut and a signed end; the record keeps both', async () => {
+      const d = await startStation(version, { config: stationSigned });
+      const tx = await d.startCharging();
+      await until(() => d.agent.hardware.evses[0]!.meter.latest!.energyImportWh > tx.meterStartWh + 2, 3000, 'energy charged');
+      const startedDocs = version === '2.0.1' ? signed201(d, 'Started').map((s) => s.ocmf) : [];
+      await d.stop(); // as by a power loss
+      await d.startAgain();
+      const ended = await d.waitForEnded(undefined, 8000);
+      assert.equal(ended.reason, 'PowerLoss');
+      const signed = version === '2.0.1' ? signed201(d, 'Ended') : signed16(d);
+      assert.deepEqual(
+        signed.map((s) => s.context),
+        ['Transaction.Begin', 'Transaction.End'],
+      );
+      const [begin, end] = signed as [SignedValue, SignedValue];
+      if (version === '2.0.1') assert.deepEqual([begin.ocmf], startedDocs, 'the same start document as before the cut');
+      const key = StationSigner.open(d.agent.config.storage.dir).publicKeyHex;
+      for (const s of signed) assert.equal(verifyOcmf(s.ocmf, key), true);
+      assert.deepEqual([readingOf(begin.ocmf).energyWh, readingOf(end.ocmf).energyWh], [Math.round(tx.meterStartWh), Math.round(ended.meterStopWh)]);
+      await until(() => storedSessions(d).length === 1, 3000, 'the session record');
+      assert.deepEqual(storedSessions(d)[0]!.ocmf, { start: begin.ocmf, end: end.ocmf, publicKeyHex: key });
+    });
+
     it('off by default: no signed value reaches the CSMS', async () => {
       const d = await startStation(version);
       assert.equal(d.agent.config.signedMeterValues.source, 'off');
@@ -175,3 +198,54 @@ for (const version of VERSIONS) {
     });
   });
 }
+
+describe('integration scenarios, OCPP 2.0.1 only: the signing variables (app note 4.3)', function () {
+  this.timeout(15000);
+  afterEach(afterEachTest);
+
+  async function set(d: AnyDriver, component: string, variable: string, value: string): Promise<void> {
+    const answer = await d.csms.setVariables(ID, [{ component: { name: component }, variable: { name: variable }, attributeValue: value }]);
+    assert.equal(answer.setVariableResult[0]!.attributeStatus, 'Accepted', `${component}.${variable}=${value}`);
+  }
+
+  it('SignStartedReadings false: the start is signed in Ended only; SignUpdatedReadings true: the TxUpdatedInterval values are signed (OCMF TX C); PublicKeyWithSignedMeterValue EveryMeterValue: the key with each', async () => {
+    const d = await startStation('2.0.1', { config: (doc) => (stationSigned(doc), (doc['meterValues'] = { ...doc['meterValues'], txUpdatedIntervalS: 1 })) });
+    await set(d, 'SampledDataCtrlr', 'SignStartedReadings', 'false');
+    await set(d, 'SampledDataCtrlr', 'SignUpdatedReadings', 'true');
+    await set(d, 'OCPPCommCtrlr', 'PublicKeyWithSignedMeterValue', 'EveryMeterValue');
+    const tx = await d.startCharging();
+    await until(() => signed201(d, 'Updated').length >= 1, 4000, 'a signed updated value');
+    assert.equal((await d.present(CARD.idToken)).outcome, 'stopped');
+    await d.waitForEnded();
+    assert.deepEqual(signed201(d, 'Started'), []);
+    const updated = signed201(d, 'Updated');
+    const ended = signed201(d, 'Ended');
+    assert.deepEqual(ended.map((s) => s.context), ['Transaction.Begin', 'Transaction.End']);
+    const key = StationSigner.open(d.agent.config.storage.dir).publicKeyHex;
+    for (const s of [...updated, ...ended]) {
+      assert.equal(s.publicKeyHex, key, 'EveryMeterValue');
+      assert.equal(verifyOcmf(s.ocmf, key), true);
+    }
+    for (const s of updated) {
+      assert.equal(s.context, 'Sample.Periodic');
+      assert.equal(readingOf(s.ocmf).type, 'C');
+      assert.ok(readingOf(s.ocmf).energyWh! >= Math.round(tx.meterStartWh));
+    }
+    assertNoCallErrors(d.csms);
+  });
+
+  it('SignReadings false: nothing signed, though the station could', async () => {
+    const d = await startStation('2.0.1', { config: stationSigned });
+    await set(d, 'SampledDataCtrlr', 'SignReadings', 'false');
+    await chargeAndStop(d);
+    assert.deepEqual([...signed201(d, 'Started'), ...signed201(d, 'Updated'), ...signed201(d, 'Ended')], []);
+    assertNoCallErrors(d.csms);
+  });
+
+  it('without a source of signed values the signing variables are ReadOnly false', async () => {
+    const d = await startStation('2.0.1');
+    const answer = await d.csms.setVariables(ID, [{ component: { name: 'SampledDataCtrlr' }, variable: { name: 'SignReadings' }, attributeValue: 'true' }]);
+    assert.equal(answer.setVariableResult[0]!.attributeStatus, 'Rejected');
+    assert.equal(d.agent.deviceModel!.getBool('SampledDataCtrlr', 'SignReadings'), false);
+  });
+});
