@@ -18,6 +18,33 @@ export interface RegisterSpec {
   doc?: string;
 }
 
+/** A meter that signs OCMF itself over Modbus (profile.schema.json "signedData"; used by services/signed-metering). */
+export interface SignedDataSpec {
+  format: 'OCMF';
+  signatureMethod: 'ECDSA-secp256r1-SHA256';
+  maxRegistersPerTransfer: number;
+  inputMaxBytes: number;
+  statusOk: number;
+  statusBusy: number[];
+  timeSynchronizedValue?: number;
+  registers: {
+    state: number;
+    command: number;
+    status: number;
+    unixTime: number;
+    timeZoneMinutes?: number;
+    timeSync?: number;
+    inputLength: number;
+    input: number;
+    outputLength: number;
+    output: number;
+    signatureLength: number;
+    signature: number;
+    publicKey: number;
+  };
+  doc?: string;
+}
+
 export interface MeterProfile {
   id: string;
   manufacturer: string;
@@ -29,6 +56,7 @@ export interface MeterProfile {
   /** The meter answers a quantity it lacks with the type's largest value. */
   notAvailableIsMax: boolean;
   values: Partial<Record<MeterValueName, RegisterSpec>> & { energyImportWh: RegisterSpec };
+  signedData?: SignedDataSpec;
 }
 
 export const REGISTER_WORDS: Record<RegisterType, number> = {
