@@ -2,6 +2,7 @@ import type { StationConfig } from '../../config/station-config.js';
 import type { StationDevice } from '../../station/events.js';
 import type { FaultKind } from '../../station/types.js';
 import { DeviceModel, type VariableDefinition } from './device-model/device-model.js';
+import { ocppPublicKeyValue, StationSigner } from '../../services/signed-metering/index.js';
 import { signedMeterVariables } from './device-model/signed-meter-variables.js';
 import { stationVariableDefinitions, type StationLive } from './device-model/station-variables.js';
 
@@ -54,6 +55,20 @@ export function watchedDevices(config: StationConfig): Array<{ device: StationDe
   return config.readers.map((r) => ({ device: 'token-reader', evseId: r.evseId }));
 }
 
+/** FiscalMetering.PublicKey (app note 4.3.2, 3.2.2 format): the station's OCMF key, read when asked; one key for every EVSE. */
+function stationPublicKey(config: StationConfig): (() => string | undefined) | undefined {
+  if (config.signedMeterValues.source !== 'station') return undefined;
+  let value: string | undefined;
+  return () => {
+    try {
+      value ??= ocppPublicKeyValue(StationSigner.open(config.storage.dir).publicKeyHex);
+    } catch {
+      // No usable key: no Actual value (the agent's log says why at its start).
+    }
+    return value;
+  };
+}
+
 function keyOf(def: VariableDefinition): string {
   const inst = def.variable.instance ? `[${def.variable.instance}]` : '';
   return `${def.component.name}/${def.variable.name}${inst}`;
@@ -88,7 +103,7 @@ export function buildDeviceModelFromConfig(
     live,
   )
     // Issue 17: SampledDataCtrlr's signing flags, OCPPCommCtrlr.PublicKeyWithSignedMeterValue. Only the station signs so far (no meter driver hands over signed readings).
-    .concat(signedMeterVariables({ canSign: config.signedMeterValues.source === 'station', evseIds: config.evses.map((e) => e.id) }))
+    .concat(signedMeterVariables({ canSign: config.signedMeterValues.source === 'station', evseIds: config.evses.map((e) => e.id), publicKey: stationPublicKey(config) }))
     .map((def) => {
       const value = defaults[keyOf(def)];
       return value !== undefined && 'default' in def ? { ...def, default: value } : def;

@@ -242,6 +242,14 @@ describe('integration scenarios, OCPP 2.0.1 only: the signing variables (app not
     assertNoCallErrors(d.csms);
   });
 
+  it('FiscalMetering.PublicKey of the EVSE (app note 4.3.2): the station\'s key as oca:base16:asn1, Base64 (3.2.2), for a CSMS that gets the key with Never', async () => {
+    const d = await startStation('2.0.1', { config: stationSigned });
+    const answer = await d.csms.getVariables(ID, [{ component: { name: 'FiscalMetering', evse: { id: 1 } }, variable: { name: 'PublicKey' } }]);
+    const key = StationSigner.open(d.agent.config.storage.dir).publicKeyHex;
+    assert.equal(answer.getVariableResult[0]!.attributeStatus, 'Accepted');
+    assert.equal(Buffer.from(answer.getVariableResult[0]!.attributeValue!, 'base64').toString('utf8'), `oca:base16:asn1:${key}`);
+  });
+
   it('without a source of signed values the signing variables are ReadOnly false', async () => {
     const d = await startStation('2.0.1');
     const answer = await d.csms.setVariables(ID, [{ component: { name: 'SampledDataCtrlr' }, variable: { name: 'SignReadings' }, attributeValue: 'true' }]);
