@@ -170,7 +170,7 @@ function checkObject(value: unknown, fields: Fields, where: string, problems: st
     return;
   }
   const record = value as Record<string, unknown>;
-  for (const key of Object.keys(record)) if (!Object.hasOwn(fields, key)) problems.push(`${where}.${key}: not a field of this object`);
+  for (const key of Object.keys(record)) if (!Object.hasOwn(fields, key)) problems.push(`${where ? `${where}.` : ""}${key}: not a field of this object`);
   for (const [key, { card, type }] of Object.entries(fields)) {
     const v = record[key];
     const at = where ? `${where}.${key}` : key;
