@@ -41,7 +41,14 @@ export class StationSigner implements OcmfSigner {
     private readonly paginationFile: string,
   ) {
     this.publicKeyHex = publicKeyHexOf(createPublicKey(privateKey));
-    this.page = existsSync(paginationFile) ? Number(readFileSync(paginationFile, 'utf8').trim()) || 0 : 0;
+    this.page = this.storedPage();
+  }
+
+  /** The counter on disk: the truth when another signer of the same storage (a reopened one) signed since. */
+  private storedPage(): number {
+    if (!existsSync(this.paginationFile)) return 0;
+    const page = Number(readFileSync(this.paginationFile, 'utf8').trim());
+    return Number.isInteger(page) && page >= 0 ? page : 0;
   }
 
   /** The signer of the station whose storage is `storageDir`; makes its key on first use. */
@@ -82,7 +89,7 @@ export class StationSigner implements OcmfSigner {
    * Process"). The counter is written durably before the document is returned.
    */
   signSession(session: Omit<OcmfSession, 'pagination' | 'gatewayIdentification'>): string {
-    const page = this.page + 1;
+    const page = Math.max(this.page, this.storedPage()) + 1;
     const payload = buildOcmfPayload({ ...session, gatewayIdentification: STATION_SIGNED_GATEWAY, pagination: page });
     const text = signOcmf(payload, this);
     writeFileAtomic(this.paginationFile, `${page}\n`, 0o644, DIR_MODE);

@@ -182,10 +182,11 @@ describe('signed metering: the StationSigner', () => {
     const a = signer.signSession(rest);
     const b = signer.signSession(rest);
     const c = StationSigner.open(dir).signSession(rest);
-    assert.deepEqual([a, b, c].map((t) => parseOcmf(t).payload.PG), ['T1', 'T2', 'T3']);
+    const d = signer.signSession(rest);
+    assert.deepEqual([a, b, c, d].map((t) => parseOcmf(t).payload.PG), ['T1', 'T2', 'T3', 'T4'], 'one counter per storage, whichever signer signs');
     assert.equal(parseOcmf(a).payload.GI, STATION_SIGNED_GATEWAY);
     assert.match(STATION_SIGNED_GATEWAY, /station-signed.*not calibrated/);
-    for (const text of [a, b, c]) {
+    for (const text of [a, b, c, d]) {
       assert.equal(await roadLabsVerifies(text, signer.publicKeyHex), true);
       assert.equal(opensslVerifies(text, signer.publicKeyHex), true);
     }
