@@ -229,6 +229,7 @@ describe('integration scenarios, OCPP 2.0.1 only: the signing variables (app not
     for (const s of updated) {
       assert.equal(s.context, 'Sample.Periodic');
       assert.equal(readingOf(s.ocmf).type, 'C');
+      assert.equal(Math.round(s.registerWh!), readingOf(s.ocmf).energyWh, 'the signature rides on the value it signs');
       assert.ok(readingOf(s.ocmf).energyWh! >= Math.round(tx.meterStartWh));
     }
     assertNoCallErrors(d.csms);
