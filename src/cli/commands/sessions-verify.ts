@@ -36,7 +36,8 @@ function fromCdr(cdr: unknown, index: number): SessionToVerify {
   const key = signed && typeof signed['public_key'] === 'string' ? Buffer.from(signed['public_key'], 'base64').toString('hex') : undefined;
   return {
     id: typeof c['id'] === 'string' ? c['id'] : `#${index + 1}`,
-    energyWh: typeof c['total_energy'] === 'number' ? c['total_energy'] * 1000 : Number.NaN,
+    // kWh with 4 decimals: 0.1 Wh.
+    energyWh: typeof c['total_energy'] === 'number' ? Math.round(c['total_energy'] * 10_000) / 10 : Number.NaN,
     publicKeyHex: key,
     documents,
   };
