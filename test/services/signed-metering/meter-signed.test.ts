@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
 import { generateKeyPairSync, sign } from 'node:crypto';
-import { ModbusBus } from '../../../src/hal/drivers/modbus/modbus-bus.js';
+import { ModbusBus, type ModbusLink } from '../../../src/hal/drivers/modbus/modbus-bus.js';
 import { ModbusSlave } from '../../../src/hal/drivers/simulated/modbus-slave.js';
 import { loadMeterProfile, type SignedDataSpec } from '../../../src/hal/meter/profile.js';
 import {
   canonicalDerSignature, MeterOcmfSigner, MeterSigningError, modbusSignedDataPort, parseOcmf, readingsOf, verifyOcmf,
 } from '../../../src/services/signed-metering/index.js';
 import { SimulatedSigningMeter, zeroPaddedSignature } from '../../../src/services/signed-metering/simulated-signing-meter.js';
+import { modbusLinks, type LinkUnderTest } from '../../helpers/modbus-links.js';
 import { opensslVerifies, roadLabsVerifies } from './independent-verifiers.js';
 
 /**
@@ -26,18 +27,26 @@ describe('signed metering: a meter that signs OCMF itself (profile signedData, W
   let energyWh: number;
   let nowMs: number;
 
-  async function connect(options: { zeroPaddedSignature?: boolean } = {}): Promise<MeterOcmfSigner> {
+  let link: LinkUnderTest | undefined;
+
+  async function connect(options: { zeroPaddedSignature?: boolean; via?: LinkUnderTest } = {}): Promise<MeterOcmfSigner> {
     const profile = loadMeterProfile('iskra-wm3m4c');
     spec = profile.signedData!;
     meter = new SimulatedSigningMeter({
       unitId: UNIT, spec, serial: '79000123', energyRegister: profile.values.energyImportWh.register,
-      energyWh: () => energyWh, now: () => nowMs, ...options,
+      energyWh: () => energyWh, now: () => nowMs, zeroPaddedSignature: options.zeroPaddedSignature,
     });
     slave = new ModbusSlave([meter]);
-    const port = await slave.listenTcp('127.0.0.1', 0, 'mbap');
-    const tcp = new ModbusBus({ kind: 'tcp', host: '127.0.0.1', port, framing: 'mbap' }, { timeoutMs: 1000, interRequestDelayMs: 0 });
-    bus = tcp;
-    return new MeterOcmfSigner(modbusSignedDataPort(tcp, UNIT), spec, {
+    let modbusLink: ModbusLink;
+    if (options.via) {
+      link = options.via;
+      modbusLink = await options.via.setUp(slave);
+    } else {
+      modbusLink = { kind: 'tcp', host: '127.0.0.1', port: await slave.listenTcp('127.0.0.1', 0, 'mbap'), framing: 'mbap' };
+    }
+    const opened = new ModbusBus(modbusLink, { timeoutMs: 2000, interRequestDelayMs: 0 });
+    bus = opened;
+    return new MeterOcmfSigner(modbusSignedDataPort(opened, UNIT), spec, {
       now: () => new Date(nowMs), timeSynchronized: () => true, sleep: async () => undefined, pollIntervalMs: 10,
     });
   }
@@ -50,8 +59,10 @@ describe('signed metering: a meter that signs OCMF itself (profile signedData, W
   afterEach(async () => {
     await bus?.close();
     await slave?.close();
+    await link?.tearDown();
     bus = undefined;
     slave = undefined;
+    link = undefined;
   });
 
   it('the shipped profile describes the interface: status 15 is OK (manual 6.5.9), dataset at 47100 / 7100 on the wire (6.5.7)', () => {
@@ -117,4 +128,15 @@ describe('signed metering: a meter that signs OCMF itself (profile signedData, W
     assert.deepEqual(canonicalDerSignature(padded), original);
     assert.deepEqual(canonicalDerSignature(original), original, 'a canonical signature stays as it is');
   });
+
+  for (const via of modbusLinks()) {
+    it(`over ${via.name}: datasets of more than 120 registers go in several requests, and the document verifies`, async () => {
+      const signer = await connect({ via });
+      // A long tariff text makes the dataset and the signed output exceed one 120-register transfer.
+      const begin = await signer.begin({ gatewayId: 'CS-0042', tariffText: 'T'.repeat(250), idToken: { value: 'DE-ABC-C12345678-X', type: 'eMAID' }, authorizedBy: 'Remote' });
+      assert.ok(begin.split('|')[1]!.length > 240, 'output longer than 120 registers');
+      assert.equal(parseOcmf(begin).payload.TT, 'T'.repeat(250));
+      assert.equal(opensslVerifies(begin, await signer.publicKeyHex()), true);
+    });
+  }
 });
