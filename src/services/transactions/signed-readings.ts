@@ -1,3 +1,4 @@
+import { ocppPublicKeyValue } from '../signed-metering/public-key.js';
 import type { TransactionEvent, TransactionSnapshot } from '../../station/events.js';
 import type { MeterReading } from '../../station/meter-reading.js';
 import type { StateStore } from '../../station/ports.js';
@@ -145,9 +146,7 @@ export class SignedReadings {
  * The app note's publicKey field (3.2.2, both versions): Base64 of
  * `oca:base16:asn1:<the key as printed>`, the key an ASN.1 SubjectPublicKeyInfo in hex.
  */
-export function ocaPublicKey(publicKeyHex: string): string {
-  return Buffer.from(`oca:base16:asn1:${publicKeyHex}`, 'utf8').toString('base64');
-}
+export const ocaPublicKey = ocppPublicKeyValue;
 
 /** SignedMeterValueType's fields (2.0.1 Part 2 2.46; 1.6 through the app note 3.2.1). */
 export interface SignedMeterValueFields {
