@@ -36,6 +36,23 @@ describe('ChargingLimits: the lowest limit of every source, per EVSE', () => {
     ]);
   });
 
+  it('changes$ tells each change of the limit in force, for the session records (issue 17)', () => {
+    const { limits, profiles, local } = rig();
+    const seen: LimitUpdate[] = [];
+    const sub = limits.changes$.subscribe((c) => seen.push(c));
+    profiles.next({ evseId: 1, limit: { valueA: 20, source: 'TxDefaultProfile' } });
+    local.next({ evseId: 1, limit: { valueA: 25, source: 'station' } });
+    local.next({ evseId: 1, limit: { valueA: 10, source: 'station' } });
+    profiles.next({ evseId: 1, limit: undefined });
+    local.next({ evseId: 1, limit: undefined });
+    sub.unsubscribe();
+    assert.deepEqual(seen, [
+      { evseId: 1, limit: { valueA: 20, source: 'TxDefaultProfile' } },
+      { evseId: 1, limit: { valueA: 10, source: 'station' } },
+      { evseId: 1, limit: undefined },
+    ]);
+  });
+
   it('keeps EVSEs apart, tells the core nothing when the lowest does not change, and shows a limit above the maximum as the maximum', () => {
     const { told, limits, profiles, local } = rig();
     profiles.next({ evseId: 2, limit: { valueA: 12, source: 'ChargingStationMaxProfile' } });
