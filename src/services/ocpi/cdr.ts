@@ -1,4 +1,5 @@
 import type { AuthorizedBy, SessionRecord } from '../session-history/index.js';
+import { parseOcmf } from '../signed-metering/ocmf.js';
 import { connectorFormat, connectorStandard, emi3EvseId, evseUid, ocpiDateTime, powerType, type OcpiStation } from './location.js';
 import { geoText, type CompleteOcpiConfig, type SimpleTariff } from './ocpi-config.js';
 import type { OcpiAuthMethod, OcpiCdr, OcpiChargingPeriod, OcpiPrice, OcpiSignedData, OcpiTariff, OcpiTokenType } from './ocpi-types.js';
@@ -77,6 +78,17 @@ function signedData(r: SessionRecord): OcpiSignedData | undefined {
   };
 }
 
+/** The meter serial (OCMF MS) of the session's signed documents, when there are any. */
+function signedMeterId(r: SessionRecord): string | undefined {
+  const doc = r.ocmf?.start ?? r.ocmf?.end;
+  if (!doc) return undefined;
+  try {
+    return parseOcmf(doc).payload.MS;
+  } catch {
+    return undefined;
+  }
+}
+
 export interface CdrOptions {
   ocpi: CompleteOcpiConfig;
   station: OcpiStation;
@@ -105,7 +117,7 @@ export function buildCdr(r: SessionRecord, o: CdrOptions): OcpiCdr {
   const energyCost = tariff?.pricePerKWh !== undefined ? totalEnergyKWh * tariff.pricePerKWh : undefined;
   const timeCost = tariff?.pricePerHour !== undefined ? chargingHours * tariff.pricePerHour : undefined;
   const signed = signedData(r);
-  const meterId = o.meterIdOf?.(r.evseId);
+  const meterId = o.meterIdOf?.(r.evseId) ?? signedMeterId(r);
   const token = r.idToken?.idToken ?? r.transactionId;
   return {
     country_code: ocpi.countryCode,

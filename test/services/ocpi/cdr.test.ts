@@ -57,6 +57,7 @@ describe('OCPI 2.2.1 CDR (issue 17)', () => {
     const r = record();
     const signed = buildCdr(r, { ocpi: OCPI, station: STATION }).signed_data!;
     assert.equal(signed.encoding_method, 'OCMF');
+    assert.equal(buildCdr(r, { ocpi: OCPI, station: STATION }).meter_id, 'SIM-METER-1');
     assert.deepEqual(
       signed.signed_values.map((v) => v.nature),
       ['Start', 'End'],
