@@ -7,21 +7,11 @@ import type { OcpiCdr } from '../../src/services/ocpi/ocpi-types.js';
 import { readRecordsCsv, SessionHistory } from '../../src/services/session-history/index.js';
 import { JsonFileStore } from '../../src/store/json-file-store.js';
 import { runInProcess, simulatorConfigCopy } from '../helpers/cli.js';
-import { signedSession } from '../helpers/signed-session.js';
+import { signedSession, OCPI_TEST_LOCATION } from '../helpers/signed-session.js';
 
 /** `evse-agent sessions export|verify|remove` (issue 17) over the records of a storage.dir. */
 
-const OCPI = {
-  countryCode: 'DE',
-  partyId: 'EAG',
-  locationId: 'HOME-1',
-  address: 'Hauptstrasse 1',
-  city: 'Berlin',
-  postalCode: '10115',
-  country: 'DEU',
-  coordinates: { latitude: '52.520008', longitude: '13.404954' },
-  timeZone: 'Europe/Berlin',
-};
+const OCPI = OCPI_TEST_LOCATION;
 const T0 = Date.UTC(2026, 0, 1, 12, 0, 0);
 
 /** A config (with `ocpi` as given) whose storage holds two signed sessions of two cards. */

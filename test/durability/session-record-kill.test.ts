@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { OCPI_TEST_LOCATION } from '../helpers/signed-session.js';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { StartTransactionRequest, StopTransactionRequest } from 'ocpp-messages/v1.6/index.js';
@@ -21,17 +22,7 @@ import { ID } from './kill-checks.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-const OCPI = {
-  countryCode: 'DE',
-  partyId: 'EAG',
-  locationId: 'HOME-1',
-  address: 'Hauptstrasse 1',
-  city: 'Berlin',
-  postalCode: '10115',
-  country: 'DEU',
-  coordinates: { latitude: '52.520008', longitude: '13.404954' },
-  timeZone: 'Europe/Berlin',
-};
+const OCPI = OCPI_TEST_LOCATION;
 
 async function until<T>(read: () => Promise<T | undefined>, what: string, agent: CliProcess, timeoutMs = 15000): Promise<T> {
   const deadline = Date.now() + timeoutMs;

@@ -41,3 +41,16 @@ export function signedSession(storageDir: string, o: { id: string; startMs: numb
     },
   };
 }
+
+/** An OCPI location the session tests share (config `ocpi`, the issue's fixed names). */
+export const OCPI_TEST_LOCATION = {
+  countryCode: 'DE',
+  partyId: 'EAG',
+  locationId: 'HOME-1',
+  address: 'Hauptstrasse 1',
+  city: 'Berlin',
+  postalCode: '10115',
+  country: 'DEU',
+  coordinates: { latitude: '52.520008', longitude: '13.404954' },
+  timeZone: 'Europe/Berlin',
+};

@@ -1,7 +1,7 @@
 import type { AuthorizedBy, SessionRecord } from '../session-history/index.js';
 import { parseOcmf } from '../signed-metering/ocmf.js';
-import { connectorFormat, connectorStandard, emi3EvseId, evseUid, ocpiDateTime, powerType, type OcpiStation } from './location.js';
-import { geoText, type CompleteOcpiConfig, type SimpleTariff } from './ocpi-config.js';
+import { connectorFormat, connectorStandard, emi3EvseId, evseUid, ocpiAddress, ocpiDateTime, powerType, type OcpiStation } from './location.js';
+import type { CompleteOcpiConfig, SimpleTariff } from './ocpi-config.js';
 import type { OcpiAuthMethod, OcpiCdr, OcpiChargingPeriod, OcpiPrice, OcpiSignedData, OcpiTariff, OcpiTokenType } from './ocpi-types.js';
 
 /**
@@ -130,12 +130,7 @@ export function buildCdr(r: SessionRecord, o: CdrOptions): OcpiCdr {
     auth_method: authMethodOf(r.authorizedBy),
     cdr_location: {
       id: ocpi.locationId,
-      ...(ocpi.name ? { name: ocpi.name } : {}),
-      address: ocpi.address,
-      city: ocpi.city,
-      postal_code: ocpi.postalCode,
-      country: ocpi.country,
-      coordinates: { latitude: geoText(ocpi.coordinates.latitude), longitude: geoText(ocpi.coordinates.longitude) },
+      ...ocpiAddress(ocpi),
       evse_uid: evseUid(station.identity, r.evseId),
       evse_id: emi3EvseId(ocpi, station.identity, r.evseId),
       connector_id: String(connector.id),

@@ -121,6 +121,18 @@ export function ocpiDateTime(d: Date): string {
 }
 
 /** The station's Location object; `statusOf` gives each connector's current status (undefined: unknown). */
+/** The address fields a Location and a CDR's cdr_location share (mod_locations.asciidoc 8.3.1, mod_cdrs.asciidoc 10.4.4). */
+export function ocpiAddress(ocpi: CompleteOcpiConfig): { name?: string; address: string; city: string; postal_code: string; country: string; coordinates: { latitude: string; longitude: string } } {
+  return {
+    ...(ocpi.name ? { name: ocpi.name } : {}),
+    address: ocpi.address,
+    city: ocpi.city,
+    postal_code: ocpi.postalCode,
+    country: ocpi.country,
+    coordinates: { latitude: geoText(ocpi.coordinates.latitude), longitude: geoText(ocpi.coordinates.longitude) },
+  };
+}
+
 export function ocpiLocation(
   ocpi: CompleteOcpiConfig,
   station: OcpiStation,
@@ -133,12 +145,7 @@ export function ocpiLocation(
     party_id: ocpi.partyId,
     id: ocpi.locationId,
     publish: true,
-    ...(ocpi.name ? { name: ocpi.name } : {}),
-    address: ocpi.address,
-    city: ocpi.city,
-    postal_code: ocpi.postalCode,
-    country: ocpi.country,
-    coordinates: { latitude: geoText(ocpi.coordinates.latitude), longitude: geoText(ocpi.coordinates.longitude) },
+    ...ocpiAddress(ocpi),
     time_zone: ocpi.timeZone,
     evses: station.evses.map((evse) => ({
       uid: evseUid(station.identity, evse.id),

@@ -5,22 +5,12 @@ import { emi3EvseId, evseStatusOf, ocpiEvseStatus, ocpiLocation, type OcpiStatio
 import { missingOcpiKeys, type CompleteOcpiConfig } from '../../../src/services/ocpi/ocpi-config.js';
 import { completeRecord } from '../../../src/services/session-history/index.js';
 import { verifyOcmf } from '../../../src/services/signed-metering/ocmf.js';
-import { signedSession } from '../../helpers/signed-session.js';
+import { signedSession, OCPI_TEST_LOCATION } from '../../helpers/signed-session.js';
 import { makeTempDir } from '../../helpers/temp-dir.js';
 
 /** OCPI 2.2.1 CDRs from session records (mod_cdrs.asciidoc), the Location (mod_locations.asciidoc), issue 17. */
 
-const OCPI: CompleteOcpiConfig = {
-  countryCode: 'DE',
-  partyId: 'EAG',
-  locationId: 'HOME-1',
-  address: 'Hauptstrasse 1',
-  city: 'Berlin',
-  postalCode: '10115',
-  country: 'DEU',
-  coordinates: { latitude: 52.52, longitude: '13.404954' },
-  timeZone: 'Europe/Berlin',
-};
+const OCPI: CompleteOcpiConfig = { ...OCPI_TEST_LOCATION, coordinates: { latitude: 52.52, longitude: '13.404954' } };
 const STATION: OcpiStation = { identity: 'EVSE-SIM-001', evses: [{ id: 1, phases: 3, maxCurrentA: 16, connectors: [{ id: 1, type: 'sType2', tethered: false }] }] };
 const T0 = Date.UTC(2026, 0, 1, 12, 0, 0);
 
