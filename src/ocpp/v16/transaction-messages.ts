@@ -16,6 +16,7 @@ import { authorizationFromIdTagInfo } from './actions/authorize.js';
 import { meterValue16, meterValuesRequest, signedMeterValue16, type MeterValue16, type ReadingContext16 } from './actions/meter-values.js';
 import { reason16, startTransactionRequest, stopTransactionRequest } from './actions/transactions.js';
 import type { ConfigurationStore } from './configuration/configuration-store.js';
+import { publicKeyWithSignedMeterValue } from './configuration/signed-meter-keys.js';
 import type { ConnectorNumbering } from './connector-numbering.js';
 import { idTokenOf } from './context.js';
 
@@ -184,17 +185,21 @@ export class TransactionMessages16 {
 
   /**
    * App note 3.1.4: the start's and the end's signed values in the StopTransaction's
-   * transactionData, Transaction.Begin and Transaction.End, each its own OCMF document. No
-   * PublicKeyWithSignedMeterValue key here yet: the public key goes with each (EveryMeterValue).
+   * transactionData, Transaction.Begin and Transaction.End, each its own OCMF document, while
+   * SampledDataSignReadings (3.3.3) is true; the public key with them as PublicKeyWithSignedMeterValue
+   * (3.3.2) says: with each, with the first only, or never.
    */
   private signedStartAndEnd(e: TransactionEvent & { type: 'TransactionEnded' }, at: string): MeterValue16[] {
     const signed = this.options.signedReadings;
-    if (!signed) return [];
+    const { configuration } = this.options;
+    if (!signed || (configuration.has('SampledDataSignReadings') && !configuration.getBool('SampledDataSignReadings'))) return [];
+    const withKey = configuration.has('PublicKeyWithSignedMeterValue') ? publicKeyWithSignedMeterValue(configuration.getString('PublicKeyWithSignedMeterValue')) : 'EveryMeterValue';
+    const keyWith = (index: number): boolean => withKey === 'EveryMeterValue' || (withKey === 'OncePerTransaction' && index === 0);
     const values: MeterValue16[] = [];
     const start = signed.start(e.transaction.id);
-    if (start) values.push(signedMeterValue16(start, 'Transaction.Begin', this.options.clock.iso(e.transaction.startedAt), true));
+    if (start) values.push(signedMeterValue16(start, 'Transaction.Begin', this.options.clock.iso(e.transaction.startedAt), keyWith(values.length)));
     const end = signed.ofEvent(e);
-    if (end) values.push(signedMeterValue16(end, 'Transaction.End', at, true));
+    if (end) values.push(signedMeterValue16(end, 'Transaction.End', at, keyWith(values.length)));
     return values;
   }
 

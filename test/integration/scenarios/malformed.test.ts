@@ -34,8 +34,8 @@ const BATTERY: Record<OcppVersion, Array<[frame: string, answerId: string, code:
     // Deep nesting where 1.6 has no such member, and as DataTransfer data (a string in 1.6).
     [`[2,"deep-1","GetConfiguration",{"customData":${deepObject(100_000)}}]`, 'deep-1', 'FormationViolation'],
     [`[2,"deep-2","DataTransfer",{"vendorId":"com.example","data":${deepObject(100_000)}}]`, 'deep-2', 'TypeConstraintViolation'],
-    // Oversize: more keys than GetConfigurationMaxKeys (50), and a 1 MB value.
-    [`[2,"keys-51","GetConfiguration",{"key":[${keys(51)}]}]`, 'keys-51', 'OccurenceConstraintViolation'],
+    // Oversize: more keys than GetConfigurationMaxKeys (64), and a 1 MB value.
+    [`[2,"keys-65","GetConfiguration",{"key":[${keys(65)}]}]`, 'keys-65', 'OccurenceConstraintViolation'],
     [`[2,"big-1","ChangeConfiguration",{"key":"HeartbeatInterval","value":"${'9'.repeat(1_000_000)}"}]`, 'big-1', 'PropertyConstraintViolation'],
   ],
   '2.0.1': [
@@ -55,7 +55,7 @@ const BATTERY: Record<OcppVersion, Array<[frame: string, answerId: string, code:
 
 /** A CALL answered normally afterwards: [frame, its id]. 1.6 at GetConfigurationMaxKeys exactly. */
 const STILL_ANSWERED: Record<OcppVersion, [frame: string, messageId: string]> = {
-  '1.6': [`[2,"keys-50","GetConfiguration",{"key":[${keys(50)}]}]`, 'keys-50'],
+  '1.6': [`[2,"keys-64","GetConfiguration",{"key":[${keys(64)}]}]`, 'keys-64'],
   '2.0.1': [`[2,"still-1","GetVariables",{"getVariableData":[${MODEL}]}]`, 'still-1'],
 };
 

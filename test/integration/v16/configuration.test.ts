@@ -57,8 +57,8 @@ describe('OCPP 1.6 integration: configuration keys (5.3, 5.8, chapter 9)', funct
       ],
       unknownKey: ['NoSuchKey', 'Vendor.Other'],
     });
-    // 9.1.9 GetConfigurationMaxKeys (50): more keys named is refused with a CALLERROR.
-    const tooMany = Array.from({ length: 51 }, (_, i) => `Key${i}`);
+    // 9.1.9 GetConfigurationMaxKeys (64): more keys named is refused with a CALLERROR.
+    const tooMany = Array.from({ length: 65 }, (_, i) => `Key${i}`);
     await assert.rejects(csms.getConfiguration(ID, tooMany), (err: unknown) => err instanceof CallErrorResponse && err.errorCode === 'OccurenceConstraintViolation');
   });
 

@@ -2,6 +2,7 @@ import type { StationConfig } from '../../../config/station-config.js';
 import { LOCAL_LIST_MAX_ENTRIES } from '../../../services/authorization/index.js';
 import { MEASURANDS } from '../../common/measurands.js';
 import { renewalKeyDefinitions } from './renewal-keys.js';
+import { signedMeterKeyDefinitions, stationMeterPublicKey } from './signed-meter-keys.js';
 import { ConfigurationStore, listMembers, MAX_KEYS_KEY, type ConfigurationKeyDefinition, type StoredKeyDefinition } from './configuration-store.js';
 
 /**
@@ -36,7 +37,7 @@ const PHASE_ROTATIONS = ['RST', 'RTS', 'SRT', 'STR', 'TRS', 'TSR'] as const;
 /** Timers take milliseconds in a signed 32-bit number: about 24.8 days is the longest wait. */
 const MAX_TIMER_S = Math.floor((2 ** 31 - 1) / 1000);
 /** Enough to name every key in one request, and then some. */
-const GET_CONFIGURATION_MAX_KEYS = 50;
+const GET_CONFIGURATION_MAX_KEYS = 64;
 /** A SendLocalList.req's most entries: about 15 kB of AuthorizationData. */
 const SEND_LOCAL_LIST_MAX_ENTRIES = 100;
 
@@ -196,6 +197,8 @@ export function stationKeyDefinitions(config: StationConfig, live: StationConfig
     ro('AdditionalRootCertificateCheck', 'boolean', 'false'),
     // A02/A03: the renewal of the Charge Point certificate.
     ...renewalKeyDefinitions(),
+    // OCA application note "Signed Meter Values in OCPP" 3.3 (issue 17).
+    ...signedMeterKeyDefinitions(config, connectors.length, stationMeterPublicKey(config)),
     // Write-only (7.2): never reported nor announced in clear. Accepted changes apply on a new
     // connection the agent makes at once (A01 steps 3-4), so no reboot.
     {
