@@ -343,9 +343,17 @@ export class V16Adapter implements ProtocolAdapter {
     this.connectorStatuses.observe(e);
     this.remoteStartProfiles.observe(e);
     if (e.type === 'TransactionStarted' || e.type === 'TransactionUpdated' || e.type === 'TransactionEnded') {
-      const endedOn = this.transactionMessages.onTransactionEvent(e);
-      if (e.type === 'TransactionEnded' && endedOn !== undefined) this.connectorStatuses.transactionEnded(endedOn, e.evseId, e.transaction.connectorId);
+      // Issue 17: a StopTransaction waits for the meter's signed documents still being made, at most SignedReadings' bound.
+      const signing = e.type === 'TransactionEnded' ? this.options.signedReadings?.whenSigned(e) : undefined;
+      if (signing) void signing.then(() => this.onTransactionEvent(e));
+      else this.onTransactionEvent(e);
     }
+    this.statuses.queueCheck();
+  }
+
+  private onTransactionEvent(e: StationEvent & { type: 'TransactionStarted' | 'TransactionUpdated' | 'TransactionEnded' }): void {
+    const endedOn = this.transactionMessages.onTransactionEvent(e);
+    if (e.type === 'TransactionEnded' && endedOn !== undefined) this.connectorStatuses.transactionEnded(endedOn, e.evseId, e.transaction.connectorId);
     this.statuses.queueCheck();
   }
 }

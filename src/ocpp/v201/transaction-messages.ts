@@ -111,8 +111,18 @@ export class TransactionMessages201 {
     return this.options.deviceModel.getList(component, variable);
   }
 
-  /** E01-E07: the core's transaction event as a TransactionEvent, queued. */
+  /**
+   * E01-E07: the core's transaction event as a TransactionEvent, queued. An Ended waits for the
+   * meter's signed documents still being made (issue 17), at most SignedReadings' bound.
+   */
   onTransactionEvent(e: TransactionEvent): void {
+    const signing = e.type === 'TransactionEnded' ? this.options.signedReadings?.whenSigned(e) : undefined;
+    if (!signing) return this.queueTransactionEvent(e);
+    this.samplers.stop(e.transaction.id);
+    void signing.then(() => this.queueTransactionEvent(e));
+  }
+
+  private queueTransactionEvent(e: TransactionEvent): void {
     const tx = this.transactions.track(e.transaction, e.evseId, () => ({ seqNo: 0, endedSamples: [] }));
     const request = transactionEventRequest(e, tx.state, {
       offline: this.offline,

@@ -2,6 +2,7 @@ import { ocppPublicKeyValue } from '../signed-metering/public-key.js';
 import type { TransactionEvent, TransactionSnapshot } from '../../station/events.js';
 import type { MeterReading } from '../../station/meter-reading.js';
 import type { StateStore } from '../../station/ports.js';
+import { systemClock, type Clock } from '../../station/clock.js';
 
 /**
  * Signed meter values (issue 17): the OCMF documents of a transaction's start (TX "B") and end
@@ -35,9 +36,12 @@ export interface SignedReading {
   energyWh: number;
 }
 
-/** Signs one reading: the station's key, or the meter's own document. Undefined when it cannot. */
+/**
+ * Signs one reading: the station's key (at once), or the meter's own document (a promise: the meter
+ * signs over Modbus, up to a second or more). Undefined when it cannot.
+ */
 export interface ReadingSigner {
-  sign(request: SigningRequest): SignedReading | undefined;
+  sign(request: SigningRequest): SignedReading | undefined | Promise<SignedReading | undefined>;
 }
 
 /** The OCMF documents of one session, as the session record keeps them (J3's `ocmf`). */
@@ -54,7 +58,17 @@ export interface SignedReadingsOptions {
   onWarning?: (message: string) => void;
   /** The most transactions whose documents are kept; the oldest go first. */
   maxKept?: number;
+  /**
+   * How long an end waits for a document still being signed (a meter's), ms: the OCA application
+   * note allows up to 30 s; the transaction's message is never held longer (then it goes unsigned).
+   */
+  endWaitMs?: number;
+  /** Timers for that wait (FakeClock in tests). */
+  clock?: Pick<Clock, 'setTimeout'>;
 }
+
+/** The default bound of endWaitMs. */
+export const END_WAIT_MS = 10_000;
 
 interface Kept {
   start?: SignedReading;
@@ -72,6 +86,8 @@ function isSigned(v: unknown): v is SignedReading {
 export class SignedReadings {
   /** Transaction id -> its documents, oldest first (Map keeps insertion order). */
   private readonly kept = new Map<string, Kept>();
+  /** Documents a signer is still making (a meter's), by transaction id and which. */
+  private readonly pending = new Map<string, Promise<unknown>>();
 
   constructor(private readonly options: SignedReadingsOptions) {
     const stored = options.store?.read<Record<string, { start?: unknown; end?: unknown }>>(STORE_NAME) ?? {};
@@ -90,10 +106,46 @@ export class SignedReadings {
     const docs = this.kept.get(e.transaction.id) ?? {};
     const known = docs[which];
     if (known) return known;
+    const key = `${e.transaction.id}/${which}`;
+    if (this.pending.has(key)) return undefined;
     const signed = this.trySign({ transaction: e.transaction, evseId: e.evseId, reading: e.reading, type: which === 'start' ? 'B' : 'E' });
+    if (signed instanceof Promise) {
+      const done = signed.then((doc) => {
+        this.pending.delete(key);
+        if (doc) this.keep(e.transaction.id, { ...this.kept.get(e.transaction.id), [which]: doc });
+      });
+      this.pending.set(key, done);
+      return undefined;
+    }
     if (!signed) return undefined;
     this.keep(e.transaction.id, { ...docs, [which]: signed });
     return signed;
+  }
+
+  /**
+   * For an Ended event: settles once the transaction's documents still being signed (a meter's
+   * start or end) are kept, or after endWaitMs, whichever comes first; undefined when none is
+   * pending (a station signer signs at once), so that the caller goes on without waiting.
+   */
+  whenSigned(e: TransactionEvent & { type: 'TransactionEnded' }): Promise<void> | undefined {
+    this.ofEvent(e);
+    const id = e.transaction.id;
+    const waiting = [this.pending.get(`${id}/start`), this.pending.get(`${id}/end`)].filter((p) => p !== undefined);
+    if (waiting.length === 0) return undefined;
+    const waitMs = this.options.endWaitMs ?? END_WAIT_MS;
+    const clock = this.options.clock ?? systemClock;
+    return new Promise<void>((resolve) => {
+      const timer = clock.setTimeout(() => {
+        if (this.pending.has(`${id}/end`) || this.pending.has(`${id}/start`)) {
+          this.options.onWarning?.(`transaction ${id}: the meter's signed documents did not come within ${waitMs} ms; its end goes unsigned`);
+        }
+        resolve();
+      }, waitMs);
+      void Promise.all(waiting).then(() => {
+        timer.cancel();
+        resolve();
+      });
+    });
   }
 
   /** The start's signed reading, if one was made (also before a restart). */
@@ -103,7 +155,9 @@ export class SignedReadings {
 
   /** An updated reading signed now (TX "C"): not kept, each message has its own. */
   intermediate(transaction: TransactionSnapshot, evseId: number, reading: MeterReading): SignedReading | undefined {
-    return this.trySign({ transaction, evseId, reading, type: 'C' });
+    const signed = this.trySign({ transaction, evseId, reading, type: 'C' });
+    // A meter's C document would come too late for the message it belongs to: not asked for.
+    return signed instanceof Promise ? undefined : signed;
   }
 
   /**
@@ -117,12 +171,16 @@ export class SignedReadings {
     return { ...(docs?.start ? { start: docs.start.ocmf } : {}), ...(docs?.end ? { end: docs.end.ocmf } : {}), ...(key ? { publicKeyHex: key } : {}) };
   }
 
-  private trySign(request: SigningRequest): SignedReading | undefined {
-    try {
-      return this.options.signer.sign(request);
-    } catch (err) {
+  private trySign(request: SigningRequest): SignedReading | undefined | Promise<SignedReading | undefined> {
+    const failed = (err: unknown): undefined => {
       this.options.onWarning?.(`cannot sign the ${request.type} reading of transaction ${request.transaction.id}: ${(err as Error).message}`);
       return undefined;
+    };
+    try {
+      const signed = this.options.signer.sign(request);
+      return signed instanceof Promise ? signed.catch(failed) : signed;
+    } catch (err) {
+      return failed(err);
     }
   }
 
