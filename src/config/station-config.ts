@@ -227,6 +227,8 @@ export interface MeterValuesConfig {
 /** The config's "signedMeterValues": "station" signs with the station's key (transparency, not legal metrology). */
 export interface SignedMeterValuesConfig {
   source: 'off' | 'meter' | 'station';
+  /** Source "meter": how long a transaction's end waits for the meter's signed documents, s (app note: up to 30). */
+  meterWaitS?: number;
 }
 
 export type LedState = 'Available' | 'Occupied' | 'Charging' | 'SuspendedEV' | 'SuspendedEVSE' | 'Reserved' | 'Unavailable' | 'Faulted';
