@@ -21,7 +21,7 @@ import { systemClock, waitAtMost, type Clock } from '../station/clock.js';
 import { Station } from '../station/station.js';
 import { JsonFileStore } from '../store/json-file-store.js';
 import { SessionHistory } from '../services/session-history/index.js';
-import { signedReadingsOf } from './signed-metering-parts.js';
+import { afterSignedDocuments, signedReadingsOf } from './signed-metering-parts.js';
 import { writeRelayMap } from '../store/relay-map.js';
 import { TransactionJournal } from '../store/transaction-journal.js';
 import { SecurityLog } from '../store/security-log.js';
@@ -229,7 +229,7 @@ export class Agent {
         smartCharging: control.smartCharging,
         logRequests: diagnostics.logRequests,
         firmware: firmwareUpdates,
-        signedReadings: signedReadingsOf(config, { store, log: log.child('signed-metering'), firmwareVersion: firmware }),
+        signedReadings: signedReadingsOf(config, { store, log: log.child('signed-metering'), firmwareVersion: firmware, meters: hardware.evses, clock }),
         // A04: the local security log, and the critical events waiting on disk for the CSMS.
         securityJournal: (eventJournals.security = openJournal(config.storage.dir, 'security event', log)),
         securityLog: new SecurityLog(config.storage.dir),
@@ -292,7 +292,7 @@ export class Agent {
       Object.assign(agent, { chargingControl: control, logRequests: diagnostics.logRequests, firmwareUpdates, journal, eventJournals });
       agent.removeFailsafe = removeFailsafe;
       agent.releaseStorage = releaseStorage;
-      agent.subscriptions.push(station.events$.subscribe((e) => log.info(describeEvent(e))), sessionHistory.follow(station.events$, { limits$: control.limits.changes$, now: () => clock.now(), ocmf: (e) => common.signedReadings?.documents(e) }));
+      agent.subscriptions.push(station.events$.subscribe((e) => log.info(describeEvent(e))), sessionHistory.follow(afterSignedDocuments(station.events$, common.signedReadings), { limits$: control.limits.changes$, now: () => clock.now(), ocmf: (e) => common.signedReadings?.documents(e) }));
       // The port first: the last thing that can fail, before anything of this start is remembered.
       const apiPort = config.api.port === 0 && parts.apiPort ? parts.apiPort : config.api.port;
       agent.apiPort = await api.listen(config.api.host, apiPort).catch((err: unknown) => {

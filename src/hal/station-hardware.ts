@@ -15,6 +15,7 @@ import { SysfsGpio } from './drivers/sysfs/sysfs-gpio.js';
 import { DigitalInput, DigitalOutput, type GpioDriver, type InputLineSpec, type OutputLineSpec } from './gpio/gpio.js';
 import { createCardReader } from './card-reader-factory.js';
 import { createEvseMeter } from './meter-factory.js';
+import { meterSignedDataOf, type MeterSignedData } from './meter-signed-data.js';
 import { createEvsePilot } from './pilot-factory.js';
 import type { BoardSupport } from './roles/board-support.js';
 import type { CardReader, CardReaderHealth } from './roles/card-reader.js';
@@ -57,6 +58,8 @@ export interface ConnectorHardware {
 export interface EvseHardware {
   evseId: number;
   meter: PowerMeter;
+  /** The registers through which the meter signs OCMF itself, when its profile has signedData. */
+  meterSignedData?: MeterSignedData;
   /** Its control pilot board (IEC 61851-1), polling from the start; absent where none is fitted. */
   pilot?: ControlPilot;
   connectors: ConnectorHardware[];
@@ -196,7 +199,8 @@ export async function openStationHardware(config: StationConfig, options: Hardwa
             .subscribe((closed) => device.physics.setRelayClosed(closed)),
         );
       }
-      evses.push({ evseId: e.id, meter, ...(pilot ? { pilot } : {}), connectors, leds: new GpioStatusIndicator(outputs[k]!.leds) });
+      const meterSignedData = meterSignedDataOf(e, buses, device, clock);
+      evses.push({ evseId: e.id, meter, ...(meterSignedData ? { meterSignedData } : {}), ...(pilot ? { pilot } : {}), connectors, leds: new GpioStatusIndicator(outputs[k]!.leds) });
     }
     for (const i of config.inputs) inputs.push(new GpioSafetyInput(i, await openInput(i.line)));
     const gridMeterConfig = config.supply?.gridMeter;
