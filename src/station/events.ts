@@ -1,5 +1,5 @@
 import type { MeterReading } from './meter-reading.js';
-import type { ChargingState, ConnectorStatus, FaultKind, IdToken, StopReason, TxTrigger } from './types.js';
+import type { AuthorizationSource, ChargingState, ConnectorStatus, FaultKind, IdToken, StopReason, TxTrigger } from './types.js';
 
 /** A transaction as the core knows it; every adapter builds its messages from this. */
 export interface TransactionSnapshot {
@@ -12,6 +12,8 @@ export interface TransactionSnapshot {
   meterStartWh: number;
   idToken?: IdToken;
   groupIdToken?: IdToken;
+  /** What decided its token's authorization (the local list, the cache...); absent: not known or none asked. */
+  authorizationSource?: AuthorizationSource;
   remoteStartId?: number;
   /** The reservation this transaction used (1.6 StartTransaction, 2.0.1 E01.FR.13). */
   reservationId?: number;

@@ -92,7 +92,7 @@ function decideRecovery(d: Draft, reading: MeterReading): void {
   const index = s.config.connectorIds.indexOf(tx.snapshot.connectorId ?? -1);
   const idToken = tx.snapshot.idToken;
   if (d.env.settings.resumeAfterPowerLoss && index >= 0 && s.connectors[index]!.plugged && idToken && reading.energyImportWh >= tx.snapshot.meterStartWh) {
-    s.authorization = { idToken, groupIdToken: tx.snapshot.groupIdToken, source: 'token', connectorId: s.config.connectorIds[index] };
+    s.authorization = { idToken, groupIdToken: tx.snapshot.groupIdToken, source: 'token', decidedBy: tx.snapshot.authorizationSource, connectorId: s.config.connectorIds[index] };
     evaluate(d, { trigger: 'ChargingStateChanged' });
     return;
   }

@@ -5,7 +5,7 @@ import type { ChargingSettings, SafetySettings } from './ports.js';
 import type { OvercurrentWatch } from './supervision.js';
 import { NOT_TRIPPED, type TripLatch } from './trip-latch.js';
 import type { HeldDuringTransaction } from './tx-points.js';
-import type { ChargingState, ConnectorStatus, FaultKind, IdToken, Reservation, StopReason, TxTrigger, VehicleState } from './types.js';
+import type { AuthorizationSource, ChargingState, ConnectorStatus, FaultKind, IdToken, Reservation, StopReason, TxTrigger, VehicleState } from './types.js';
 
 /**
  * Everything one EVSE knows, as plain data: the input and the output of decide() (evse-decide.ts).
@@ -28,6 +28,8 @@ export interface Authorization {
   idToken: IdToken;
   groupIdToken?: IdToken;
   source: 'token' | 'remote' | 'free';
+  /** A presented token: what decided it (the authorizer's AuthorizationResult.source). */
+  decidedBy?: AuthorizationSource;
   remoteStartId?: number;
   /** A remote start may name the connector. */
   connectorId?: number;

@@ -76,6 +76,7 @@ function reportNews(d: Draft, tx: ActiveTransaction, cause: Cause, chargingState
   if (auth && !tx.idTokenReported) {
     tx.snapshot.idToken = auth.idToken;
     if (auth.groupIdToken) tx.snapshot.groupIdToken = auth.groupIdToken;
+    if (auth.decidedBy) tx.snapshot.authorizationSource = auth.decidedBy;
     update.idToken = auth.idToken;
     tx.idTokenReported = true;
     // E02.FR.03: the reservation the authorization used, in the same message.
@@ -128,6 +129,7 @@ function startTransaction(d: Draft, cause: Cause, chargingState: ChargingState, 
     meterStartWh: reading.energyImportWh,
     idToken: auth?.idToken,
     groupIdToken: auth?.groupIdToken,
+    authorizationSource: auth?.decidedBy,
     remoteStartId: auth?.remoteStartId,
     reservationId: auth?.reservationId,
     chargingState,

@@ -172,7 +172,7 @@ export class Station {
       // A reserved EVSE is for its driver (and that driver's group) only.
       if (!this.reservations.mayUse(evse, idToken, result.groupIdToken)) return { outcome: 'rejected', status: 'Reserved' };
       // Refused while a safety trip is active (it may have come while the authority was asked).
-      if (!this.authorizeAt(evse, { idToken, groupIdToken: result.groupIdToken, source: 'token' })) return { outcome: 'rejected', status: 'Unavailable' };
+      if (!this.authorizeAt(evse, { idToken, groupIdToken: result.groupIdToken, source: 'token', decidedBy: result.source })) return { outcome: 'rejected', status: 'Unavailable' };
       return { outcome: 'authorized', evseId };
     } finally {
       this.authorizing.delete(evseId);

@@ -58,16 +58,20 @@ export function periodState(state: ChargingState): PeriodState {
 }
 
 /**
- * The core's events carry no authorization source: a remote start is Remote (the event names its
- * remoteStartId), free charging's token is of type NoAuthorization (2.0.1 IdTokenEnumType), else a
- * token was presented at the station (Card; the local list or cache may have answered for the CSMS).
+ * How the session's token was authorized: a remote start is Remote (the event names its
+ * remoteStartId), free charging's token is of type NoAuthorization (2.0.1 IdTokenEnumType), a token
+ * the local list or the cache answered for is LocalList or Cache (the core's authorizationSource),
+ * else a token was presented at the station and the CSMS answered (Card).
  */
 export function authorizedByOf(e: TransactionEvent): AuthorizedBy | undefined {
   const tx = e.transaction;
   if (tx.remoteStartId !== undefined || e.remoteStartId !== undefined) return 'Remote';
   const token = e.idToken ?? tx.idToken;
   if (!token) return undefined;
-  return token.type === 'NoAuthorization' ? 'Free' : 'Card';
+  if (token.type === 'NoAuthorization') return 'Free';
+  if (tx.authorizationSource === 'local-list') return 'LocalList';
+  if (tx.authorizationSource === 'cache') return 'Cache';
+  return 'Card';
 }
 
 export function completeRecord(s: SessionInput): SessionRecord {
