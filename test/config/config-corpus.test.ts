@@ -186,6 +186,7 @@ describe('config: shipped examples', () => {
       'raspberry-pi-two-evses.json',
       'simulator-ocpp16.json',
       'simulator-pilot.json',
+      'simulator-signed-meter.json',
       'simulator.json',
     ]);
   });

@@ -103,7 +103,7 @@ export function buildDeviceModelFromConfig(
     live,
   )
     // Issue 17: SampledDataCtrlr's signing flags, OCPPCommCtrlr.PublicKeyWithSignedMeterValue. Only the station signs so far (no meter driver hands over signed readings).
-    .concat(signedMeterVariables({ canSign: config.signedMeterValues.source === 'station', evseIds: config.evses.map((e) => e.id), publicKey: stationPublicKey(config) }))
+    .concat(signedMeterVariables({ canSign: config.signedMeterValues.source !== 'off', evseIds: config.evses.map((e) => e.id), publicKey: stationPublicKey(config) }))
     .map((def) => {
       const value = defaults[keyOf(def)];
       return value !== undefined && 'default' in def ? { ...def, default: value } : def;

@@ -45,6 +45,9 @@ export class SimulatedSigningMeter implements SlaveDevice {
   private timeSetAt = { unixSeconds: 0, atMs: 0 };
   private begin: OcmfPayloadReading | undefined;
   private busyReads = 0;
+  private readyAtMs = 0;
+  /** How long signing takes, ms: the status says "in progress" until then (a slow crypto chip, for tests of the wait's bound). */
+  signingDelayMs = 0;
 
   constructor(private readonly options: SimulatedSigningMeterOptions) {
     this.unitId = options.unitId;
@@ -78,8 +81,8 @@ export class SimulatedSigningMeter implements SlaveDevice {
       return Array.from({ length: count }, (_, i) => words.get(start + i) ?? 0);
     }
     if (fn !== 3) throw new ModbusExceptionError(ModbusException.IllegalFunction);
-    if (start === this.options.spec.registers.status && this.busyReads > 0) {
-      this.busyReads--;
+    if (start === this.options.spec.registers.status && (this.busyReads > 0 || this.now() < this.readyAtMs)) {
+      if (this.busyReads > 0) this.busyReads--;
       return [STATUS.inProgress];
     }
     return Array.from({ length: count }, (_, i) => this.get(start + i));
@@ -155,6 +158,7 @@ export class SimulatedSigningMeter implements SlaveDevice {
     this.setRegisters(r.signature, bytesToRegisters(signature));
     this.setRegisters(r.status, [STATUS.ok]);
     this.busyReads = 1;
+    this.readyAtMs = this.now() + this.signingDelayMs;
   }
 }
 
