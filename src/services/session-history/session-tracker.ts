@@ -88,10 +88,13 @@ export class SessionTracker {
       const state: PeriodState = record.energyWh > 0 ? 'Charging' : 'Idle';
       return { ...record, chargingPeriods: [{ startAt: new Date(record.startedAt), state, energyWh: record.energyWh }] };
     }
+    // The record's energy is what the CSMS was told (after a kill -9, the last reading on the journal); a period
+    // opened on a later, unjournaled reading starts no higher than it, so the periods add up to the record.
+    const startOf = (i: number): number => Math.min(open.periods[i]?.startEnergyWh ?? record.energyWh, record.energyWh);
     const chargingPeriods: ChargingPeriod[] = open.periods.map((p, i) => ({
       startAt: new Date(p.startAt),
       state: p.state,
-      energyWh: Math.max(0, (open.periods[i + 1]?.startEnergyWh ?? record.energyWh) - p.startEnergyWh),
+      energyWh: Math.max(0, startOf(i + 1) - startOf(i)),
     }));
     return { ...record, authorizedBy: open.authorizedBy ?? record.authorizedBy, chargingPeriods, limits: open.limits.map((l) => ({ ...l, at: new Date(l.at) })) };
   }
