@@ -9,6 +9,7 @@ import { requestTokenProblem } from './bearer-auth.js';
 import { EventStream, type EventStreamOptions, type LiveFeed } from './event-stream.js';
 import { HttpError, positiveInt, readJson, requireMethod } from './http-util.js';
 import { loggableRequestPath } from './masking.js';
+import type { OcpiLocationAnswer } from './ocpi-location.js';
 import { sessionsCsv } from './session-csv.js';
 import { sessionFilterOf, type SessionFilter } from './session-query.js';
 import { simRoute, type SimulationLevers } from './sim-routes.js';
@@ -53,6 +54,8 @@ export interface ApiBackend {
   live?: LiveFeed;
   /** The installer view (GET /api/installer); absent: 404. */
   installer?(): object;
+  /** GET /api/ocpi/location (issue 17): the OCPI Location with live EVSE statuses; absent: 404. */
+  ocpiLocation?(): OcpiLocationAnswer;
   /** GET /metrics (Prometheus text format); absent: 404. */
   metrics?(): Promise<{ contentType: string; body: string }>;
 }
@@ -183,6 +186,13 @@ export class HttpApi {
     if (first === 'installer' && rest.length === 0 && this.backend.installer) {
       requireMethod(req, 'GET');
       return this.backend.installer();
+    }
+    if (first === 'ocpi' && rest.length === 1 && rest[0] === 'location' && this.backend.ocpiLocation) {
+      requireMethod(req, 'GET');
+      const answer = this.backend.ocpiLocation();
+      // 409: the route exists, the config's ocpi section lacks what a Location needs.
+      if ('missingKeys' in answer) throw new HttpError(409, `no OCPI location: the config's ocpi needs ${answer.missingKeys.join(', ')}`);
+      return answer.location;
     }
     if (first === 'transactions' && rest.length === 2 && rest[1] === 'stop') {
       requireMethod(req, 'POST');

@@ -2,6 +2,7 @@ import { distinctUntilChanged, map, merge, type Observable } from 'rxjs';
 import type { LiveChange, LiveFeed } from '../api/event-stream.js';
 import type { ApiBackend, HttpApiOptions, LocalStop } from '../api/http-api.js';
 import { installerSummary } from '../api/installer-summary.js';
+import { liveOcpiLocation } from '../api/ocpi-location.js';
 import type { SimulationLevers } from '../api/sim-routes.js';
 import type { StationConfig } from '../config/station-config.js';
 import type { StationHardware } from '../hal/station-hardware.js';
@@ -66,6 +67,7 @@ export function apiBackend(p: ApiBackendParts): ApiBackend {
       return installerSummary({ config: p.config, version: version(), host, simulated: p.simulated });
     },
     metrics: p.metrics ? () => p.metrics!.scrape() : undefined,
+    ocpiLocation: () => liveOcpiLocation(p.config, p.station, new Date()),
   };
 }
 
