@@ -8,6 +8,7 @@ import * as pilotRead from './commands/pilot-read.js';
 import * as release from './commands/release.js';
 import * as run from './commands/run.js';
 import * as sessions from './commands/sessions.js';
+import * as simulate from './commands/simulate.js';
 import { runCommandLine, type CommandModules } from './command-line.js';
 import * as failsafe from './failsafe/failsafe-args.js';
 import type { CliIo } from './io.js';
@@ -30,6 +31,7 @@ const LOADED: CommandModules = {
   devCsms: async () => devCsms,
   release: async () => release,
   sessions: async () => sessions,
+  simulate: async () => simulate,
 };
 
 /** Runs one evse-agent command; resolves with the process' exit code. */

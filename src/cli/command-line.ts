@@ -23,6 +23,7 @@ export interface CommandModules {
   devCsms(): Promise<typeof import('./commands/dev-csms.js')>;
   release(): Promise<typeof import('./commands/release.js')>;
   sessions(): Promise<typeof import('./commands/sessions.js')>;
+  simulate(): Promise<typeof import('./commands/simulate.js')>;
 }
 
 function version(): string {
@@ -178,6 +179,11 @@ export async function runCommandLine(argv: string[], io: CliIo, commands: Comman
         // export, remove, verify: their options parsed there (commands/sessions.ts, issue 17).
         const { sessionsCommand } = await commands.sessions();
         return await sessionsCommand(io, rest);
+      }
+      case 'simulate': {
+        // Its options parsed there (commands/simulate.ts, issue 18).
+        const { parseSimulateArgs, simulateCommand } = await commands.simulate();
+        return await simulateCommand(io, parseSimulateArgs(rest));
       }
       case 'version':
       case '--version':

@@ -14,5 +14,6 @@ export function lazyCommands(): CommandModules {
     devCsms: () => import('./commands/dev-csms.js'),
     release: () => import('./commands/release.js'),
     sessions: () => import('./commands/sessions.js'),
+    simulate: () => import('./commands/simulate.js'),
   };
 }

@@ -83,6 +83,14 @@ export const COMMAND_USAGE: Record<string, string> = {
                                           remove a token's session records (with the agent stopped)
   sessions verify FILE                    check every OCMF signature of a CDR JSON or CSV export and that
                                           the signed readings give the record's energy; exit 1 if not`,
+  simulate: `  simulate --stations N --csms URL [--identity-prefix P] [--ocpp 2.0.1|1.6] [--ramp R]
+           [--sessions-per-hour S] [--session-seconds T] [--duration D] [--dir DIR]
+                                          N whole simulated stations in this process (load testing a
+                                          CSMS, issue 18), started R per second (default 10), each
+                                          playing S random sessions an hour (default 1: plug, card, charge
+                                          T s (default 60), card, unplug); a progress line each second and
+                                          a summary (sessions, messages, CALLERRORs, round trips, RSS, CPU)
+                                          after D s (default: until Ctrl-C); folders in DIR (default temp)`,
   version: `  version                                 print the version`,
 };
 

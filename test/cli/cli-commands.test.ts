@@ -38,7 +38,7 @@ describe('cli: commands, usage and exit codes', function () {
   });
 
   describe('<command> --help', () => {
-    const commands: string[][] = [['run'], ['check-config'], ['meter', 'read'], ['pilot', 'read'], ['card', 'read'], ['meter-sim'], ['failsafe'], ['demo'], ['dev-csms'], ['release', 'pack'], ['sessions', 'export'], ['version']];
+    const commands: string[][] = [['run'], ['check-config'], ['meter', 'read'], ['pilot', 'read'], ['card', 'read'], ['meter-sim'], ['failsafe'], ['demo'], ['dev-csms'], ['release', 'pack'], ['sessions', 'export'], ['simulate'], ['version']];
 
     it('covers every command there is', () => {
       assert.deepEqual(commands.map((c) => c[0]).sort(), Object.keys(COMMAND_USAGE).sort());

@@ -1,0 +1,112 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { resolveConfig } from '../config/load-config.js';
+import type { StationConfig } from '../config/station-config.js';
+import { SimulatedWorld } from '../hal/simulated-world.js';
+import { OcppClient } from '../ocpp/ocpp-client.js';
+import { packageRoot } from '../paths.js';
+import { silentLogger } from '../process/logger.js';
+import { Agent, type AgentTransport } from './agent.js';
+
+// Issue 18, "Many stations in one process": a fleet of whole simulated stations (each built with
+// Agent.create, its own world and storage folder) for load testing a CSMS, and what the fleet's
+// OCPP traffic looked like, counted from the clients' own frames.
+
+export type FleetOcppVersion = '2.0.1' | '1.6';
+
+/** One station of the fleet's config: config/simulator.json as `identity` of `url`, its files in `storageDir`. */
+export function fleetStationConfig(identity: string, url: string, version: FleetOcppVersion, storageDir: string): StationConfig {
+  const file = path.join(packageRoot, 'config', 'simulator.json');
+  const doc = JSON.parse(readFileSync(file, 'utf8')) as Record<string, Record<string, unknown>>;
+  doc['station'] = { ...doc['station'], identity, serialNumber: identity };
+  doc['ocpp'] = { ...doc['ocpp'], url, version };
+  // 1.6 has no TxStartPoint / TxStopPoint (2.0.1 E01): its transactions start at authorization.
+  if (version === '1.6' && doc['charging']) {
+    delete doc['charging']['txStartPoints'];
+    delete doc['charging']['txStopPoints'];
+  }
+  doc['api'] = { listen: '127.0.0.1:0' };
+  doc['storage'] = { dir: storageDir };
+  return resolveConfig(doc, file).config;
+}
+
+/** The fleet's OCPP traffic, from the frames every station's client sends and receives. */
+export class FleetTraffic {
+  messages = 0;
+  callErrors = 0;
+  private readonly pending = new Map<string, number>();
+  /** Round trips of the stations' own CALLs, ms. */
+  readonly roundTripsMs: number[] = [];
+
+  constructor(private readonly nowMs: () => number = () => performance.now()) {}
+
+  /** An observer for one station's client (OCPP-J: [2, id, action, payload], [3, id, payload], [4, id, code, ...]). */
+  observer(identity: string): (direction: 'in' | 'out', text: string) => void {
+    return (direction, text) => {
+      this.messages++;
+      let frame: unknown;
+      try {
+        frame = JSON.parse(text);
+      } catch {
+        return;
+      }
+      if (!Array.isArray(frame) || typeof frame[1] !== 'string') return;
+      const [type, id] = frame as [number, string];
+      if (type === 4) this.callErrors++;
+      const key = `${identity}\u0000${id}`;
+      if (direction === 'out' && type === 2) this.pending.set(key, this.nowMs());
+      if (direction === 'in' && (type === 3 || type === 4)) {
+        const sent = this.pending.get(key);
+        if (sent === undefined) return;
+        this.pending.delete(key);
+        this.roundTripsMs.push(this.nowMs() - sent);
+        // A long run keeps a recent window only: percentiles of the last 100,000 round trips.
+        if (this.roundTripsMs.length > 200_000) this.roundTripsMs.splice(0, 100_000);
+      }
+    };
+  }
+
+  /** The p-th percentile (0-100) of the round trips, ms; undefined before any. */
+  percentile(p: number): number | undefined {
+    if (this.roundTripsMs.length === 0) return undefined;
+    const sorted = [...this.roundTripsMs].sort((a, b) => a - b);
+    return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
+  }
+}
+
+/** One running station of the fleet. */
+export interface FleetStation {
+  identity: string;
+  agent: Agent;
+  world: SimulatedWorld;
+}
+
+/** Starts one station of the fleet: simulated hardware on its own world, its client's frames to `traffic`. */
+export async function startFleetStation(config: StationConfig, traffic: FleetTraffic): Promise<FleetStation> {
+  const identity = config.station.identity;
+  const world = new SimulatedWorld();
+  const observe = traffic.observer(identity);
+  const transport: AgentTransport = {
+    connect: (options) =>
+      new OcppClient({
+        ...options,
+        onFrame: (direction, text) => {
+          observe(direction, text);
+          options.onFrame?.(direction, text);
+        },
+      }),
+  };
+  try {
+    const agent = await Agent.create({ config, log: silentLogger, hardware: { kind: 'simulated', world }, transport });
+    return { identity, agent, world };
+  } catch (err) {
+    await world.close();
+    throw err;
+  }
+}
+
+/** Stops a station as SIGTERM would (its transactions ended, their messages delivered first), then its world. */
+export async function stopFleetStation(station: FleetStation): Promise<void> {
+  await station.agent.stop({ endTransactions: true });
+  await station.world.close();
+}
