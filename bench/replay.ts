@@ -2,14 +2,17 @@
  * bench/replay: queues transaction messages while offline (one transaction's TransactionEvents,
  * journaled the way the agent journals them), reconnects to the development CSMS on loopback, and
  * reports the messages per second delivered against the round-trip-time limit of one call in
- * flight (1 / median RTT). Every piece is the real one: TransactionJournal (fsynced appends and
+ * flight: 1 / the median round trip of a TransactionEvent (the message replayed; a Heartbeat is lighter
+ * and would flatter the limit, so it is printed for reference only). Every piece is the real one: TransactionJournal (fsynced appends and
  * removals), TransactionMessageQueue, OcppClient over a WebSocket, and DevCsms validating every
  * message against the OCPP 2.0.1 schemas.
  *
- *   npm run bench:replay [-- --messages 10000 --rtt-calls 500 --dir /var/lib/evse-agent]
+ *   npm run bench:replay [-- --messages 10000 --rtt-calls 500 --dir /var/lib/evse-agent --emulate-rtt-ms 20]
  *
  * --dir is where the temporary journal directory is made (default: os.tmpdir()); on a station,
  * point it at the file system storage.dir is on, since that is what the fsyncs cost.
+ * --emulate-rtt-ms puts a relay between the station and the CSMS that holds the CSMS's frames that
+ * long (bench/delay-proxy), as a link with that round trip would.
  */
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
@@ -23,6 +26,7 @@ import { OcppClient } from '../src/ocpp/ocpp-client.js';
 import { meterValue } from '../src/ocpp/v201/actions/meter-values.js';
 import { meterValueUpdate, transactionEventRequest, type TransactionMessageState } from '../src/ocpp/v201/actions/transaction-event.js';
 import { silentLogger } from '../src/process/logger.js';
+import { startDelayProxy, type DelayProxy } from './delay-proxy.js';
 import type { TransactionSnapshot } from '../src/station/events.js';
 import { JOURNAL_FILE, TransactionJournal, type MessageKind, type RemovalReason, type StoredMessage, type StoredTransaction } from '../src/store/transaction-journal.js';
 
@@ -210,11 +214,13 @@ function checkSeqNos(what: string, seqNos: readonly number[], count: number): vo
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { messages: { type: 'string' }, 'rtt-calls': { type: 'string' }, dir: { type: 'string' } } });
+  const { values } = parseArgs({ options: { messages: { type: 'string' }, 'rtt-calls': { type: 'string' }, dir: { type: 'string' }, 'emulate-rtt-ms': { type: 'string' } } });
   const count = Number(values.messages ?? 10_000);
   const rttCalls = Number(values['rtt-calls'] ?? 500);
   if (!Number.isInteger(count) || count < 2) throw new Error(`--messages must be an integer of at least 2, got ${values.messages}`);
   if (!Number.isInteger(rttCalls) || rttCalls < 1) throw new Error(`--rtt-calls must be a positive integer, got ${values['rtt-calls']}`);
+  const emulatedRttMs = Number(values['emulate-rtt-ms'] ?? 0);
+  if (!(emulatedRttMs >= 0)) throw new Error(`--emulate-rtt-ms must be a number of ms, got ${values['emulate-rtt-ms']}`);
 
   const dir = mkdtempSync(path.join(values.dir ?? os.tmpdir(), 'evse-bench-replay-'));
   const csms = new DevCsms({
@@ -227,8 +233,16 @@ async function main(): Promise<void> {
   let client: OcppClient | undefined;
   let queue: TransactionMessageQueue | undefined;
   let journal: TransactionJournal | undefined;
+  let proxy: DelayProxy | undefined;
   try {
     await csms.start();
+    let url = csms.url;
+    if (emulatedRttMs > 0) {
+      proxy = await startDelayProxy(Number(new URL(csms.url).port), emulatedRttMs);
+      const proxied = new URL(csms.url);
+      proxied.port = String(proxy.port);
+      url = proxied.href;
+    }
     const failures: string[] = [];
     csms.messages$.subscribe((m) => {
       if (m.kind === 'callError') failures.push(`CALLERROR ${m.direction} for ${m.action ?? '?'}: ${m.error?.code ?? '?'} ${m.error?.description ?? ''}`);
@@ -242,7 +256,7 @@ async function main(): Promise<void> {
     journal = TransactionJournal.open(dir);
     const store = new TimedJournal(journal);
     client = new OcppClient({
-      url: csms.url,
+      url,
       identity: IDENTITY,
       version: '2.0.1',
       securityProfile: 0,
@@ -273,7 +287,7 @@ async function main(): Promise<void> {
       log: silentLogger,
     });
 
-    console.log(`bench/replay: ${count} TransactionEvent messages of one transaction, queued offline, then replayed to the development CSMS on loopback`);
+    console.log(`bench/replay: ${count} TransactionEvent messages of one transaction, queued offline, then replayed to the development CSMS on loopback${emulatedRttMs > 0 ? `, its answers held ${emulatedRttMs} ms (emulated round trip)` : ''}`);
     console.log(`node ${process.version}, ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? '?'}), journal in ${dir}\n`);
 
     // Phase 1: offline. Every enqueue is on disk (write + fdatasync) before it returns.
@@ -342,8 +356,8 @@ async function main(): Promise<void> {
       ['  journal removal', `p50 ${ms(percentile(removeSorted, 50))}, p95 ${ms(percentile(removeSorted, 95))}; ${store.compactions} compaction(s), ${ms(store.compactionMs, 1)} in all`],
       ['RTT Heartbeat', `p50 ${ms(hb50, 3)}, p95 ${ms(percentile(heartbeat, 95), 3)} (${rttCalls} calls, one at a time)`],
       ['RTT TransactionEvent', `p50 ${ms(te50, 3)}, p95 ${ms(percentile(txEvent, 95), 3)} (${rttCalls} calls, one at a time, no journal)`],
-      ['RTT limit (1/p50)', `${rate(1, hb50)} msg/s by Heartbeat, ${rate(1, te50)} msg/s by TransactionEvent`],
-      ['delivery / limit', `${((100 * hb50) / perMessageMs).toFixed(1)}% of the Heartbeat limit, ${((100 * te50) / perMessageMs).toFixed(1)}% of the TransactionEvent limit`],
+      ['limit (1/TransactionEvent RTT p50)', `${rate(1, te50)} msg/s (by the lighter Heartbeat it would be ${rate(1, hb50)} msg/s)`],
+      ['delivered / limit', `${rate(count, deliveryMs)} msg/s against ${rate(1, te50)} msg/s = ${((100 * te50) / perMessageMs).toFixed(1)}% of the TransactionEvent limit (${((100 * hb50) / perMessageMs).toFixed(1)}% of the Heartbeat one)`],
       [
         'per delivered message',
         `${ms(perMessageMs)} = TransactionEvent RTT ${ms(te50)} + journal removal ${ms(removalMean)} (mean) + compaction ${ms(compactionPerMessage)} + queue and rest ${ms(rest)}`,
@@ -358,6 +372,7 @@ async function main(): Promise<void> {
   } finally {
     queue?.stop();
     await client?.stop();
+    await proxy?.close();
     await csms.stop();
     journal?.close();
     rmSync(dir, { recursive: true, force: true });

@@ -1,0 +1,129 @@
+/**
+ * bench/start-to-boot: from spawn to the BootNotification on the wire, the built CLI
+ * (`node dist/src/cli/main.js run` on config/simulator.json) against `node -e 0` (spawn to exit)
+ * measured alternately in the same run. The development CSMS runs in this process on 127.0.0.1 and
+ * stamps the moment the BootNotification frame arrives. Issue 18 target: the agent within 2x node.
+ * With --cpu-prof, one more run of the agent under `node --cpu-prof` prints the top self-time functions.
+ *
+ *   npm run bench:start [-- --runs 11 --cpu-prof]
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { filter, firstValueFrom } from 'rxjs';
+import { DevCsms } from '../tools/dev-csms/dev-csms.js';
+import { silentLogger } from '../src/process/logger.js';
+import { median, repoRoot, requireBuild, simulatorConfig, spawnAgent, stopChild } from './spawned-agent.js';
+
+const TARGET_RATIO = 2;
+const BOOT_TIMEOUT_MS = 30_000;
+
+/** ms from spawn to exit of `node -e 0`. */
+function bareNode(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    const child = spawn(process.execPath, ['-e', '0'], { stdio: 'ignore' });
+    child.on('error', reject);
+    child.on('exit', (code) => (code === 0 ? resolve(performance.now() - t0) : reject(new Error(`node -e 0 exited ${code}`))));
+  });
+}
+
+/** ms from spawn to the station's BootNotification CALL arriving at the CSMS; the agent is stopped after. */
+async function agentToBoot(csms: DevCsms, dir: string, identity: string, nodeArgs: string[] = []): Promise<number> {
+  const config = simulatorConfig(dir, csms.url, identity);
+  const boot = firstValueFrom(
+    csms.messages$.pipe(filter((m) => m.identity === identity && m.direction === 'fromStation' && m.kind === 'call' && m.action === 'BootNotification')),
+  ).then(() => performance.now());
+  const t0 = performance.now();
+  const child = spawnAgent(config, nodeArgs);
+  const exited = new Promise<never>((_, reject) => child.once('exit', (code) => reject(new Error(`the agent exited ${code} before its BootNotification`))));
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('no BootNotification within 30 s')), BOOT_TIMEOUT_MS)));
+  try {
+    return (await Promise.race([boot, exited, timeout])) - t0;
+  } finally {
+    clearTimeout(timer);
+    await stopChild(child);
+  }
+}
+
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+}
+interface CpuProfile {
+  nodes: ProfileNode[];
+  samples: number[];
+  timeDeltas: number[];
+}
+
+/** Self time by function and by file (module) from a .cpuprofile, top `n` of each. */
+function topSelfTime(file: string, n: number): { functions: Array<[string, number]>; modules: Array<[string, number]> } {
+  const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
+  const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+  const functions = new Map<string, number>();
+  const modules = new Map<string, number>();
+  profile.samples.forEach((id, i) => {
+    const frame = byId.get(id)!.callFrame;
+    // Waiting for I/O is not start-up work.
+    if (frame.functionName === '(idle)') return;
+    const ms = (profile.timeDeltas[i] ?? 0) / 1000;
+    const where = frame.url ? frame.url.replace(`file://${repoRoot}/`, '') : '(native)';
+    const fn = `${frame.functionName || '(anonymous)'} ${where}:${frame.lineNumber + 1}`;
+    functions.set(fn, (functions.get(fn) ?? 0) + ms);
+    modules.set(where, (modules.get(where) ?? 0) + ms);
+  });
+  const top = (m: Map<string, number>): Array<[string, number]> => [...m].sort((a, b) => b[1] - a[1]).slice(0, n);
+  return { functions: top(functions), modules: top(modules) };
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { runs: { type: 'string', default: '11' }, 'cpu-prof': { type: 'boolean', default: false } } });
+  const runs = Number(values.runs);
+  requireBuild();
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'evse-bench-start-'));
+  const csms = new DevCsms({ port: 0, log: silentLogger });
+  await csms.start();
+  try {
+    // One warm-up of each (the file system cache), not counted.
+    await bareNode();
+    await agentToBoot(csms, path.join(dir, 'warm-up'), 'BENCH-START-WARM');
+    const node: number[] = [];
+    const agent: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      node.push(await bareNode());
+      agent.push(await agentToBoot(csms, path.join(dir, `run-${i}`), `BENCH-START-${i}`));
+    }
+    const ratio = median(agent) / median(node);
+    const row = (name: string, xs: number[]): string =>
+      `  ${name.padEnd(34)} ${median(xs).toFixed(1).padStart(7)} ms   (min ${Math.min(...xs).toFixed(1)}, max ${Math.max(...xs).toFixed(1)})`;
+    console.log(`spawn to BootNotification on the wire, median of ${runs} runs each (alternating), ${os.cpus().length} CPUs, node ${process.version}`);
+    console.log(row('node -e 0 (spawn to exit)', node));
+    console.log(row('main.js run (spawn to boot frame)', agent));
+    console.log(`agent / node -e 0 = ${ratio.toFixed(2)}x (target <= ${TARGET_RATIO}x): ${ratio <= TARGET_RATIO ? 'met' : 'NOT met'}`);
+
+    if (values['cpu-prof']) {
+      const profDir = path.join(dir, 'prof');
+      const ms = await agentToBoot(csms, path.join(dir, 'prof-run'), 'BENCH-START-PROF', ['--cpu-prof', `--cpu-prof-dir=${profDir}`]);
+      const file = readdirSync(profDir).find((f) => f.endsWith('.cpuprofile'));
+      if (!file) throw new Error('no .cpuprofile written');
+      // The profile spans the whole life of the process (to its SIGTERM stop), a little past the boot frame.
+      const { functions, modules } = topSelfTime(path.join(profDir, file), 10);
+      console.log(`\n--cpu-prof run: ${ms.toFixed(1)} ms to the boot frame; top 10 self time by module (file):`);
+      for (const [name, t] of modules) console.log(`  ${t.toFixed(1).padStart(7)} ms  ${name}`);
+      console.log('top 10 self time by function:');
+      for (const [name, t] of functions) console.log(`  ${t.toFixed(1).padStart(7)} ms  ${name}`);
+    }
+    process.exitCode = ratio <= TARGET_RATIO ? 0 : 1;
+  } finally {
+    await csms.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
