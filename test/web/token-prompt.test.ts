@@ -33,12 +33,12 @@ describe('status page in a browser: the token prompt on a non-loopback listen', 
 
     await page.fill(byTestId('token-input'), 'not-the-token-0123456789');
     // The page tries the token on the API, which refuses it: after that answer, the page still asks and shows nothing of the station.
-    const refusedByApi = page.waitForResponse((r) => new URL(r.url()).pathname.startsWith('/api/') && r.status() === 401);
+    const refusedByApi = page.waitForResponse((r) => new URL(r.url()).pathname.startsWith('/api/') && r.status() === 401, { timeout: 10_000 });
     await press(page, 'token-submit');
     await refusedByApi;
     await page.waitForTimeout(200);
-    await waitOnScreen(page, { selector: byTestId('token-prompt') }, 100);
-    await waitOnScreen(page, { selector: inEvse(1, 'status'), gone: true }, 100);
+    await waitOnScreen(page, { selector: byTestId('token-prompt') }, 1000);
+    await waitOnScreen(page, { selector: inEvse(1, 'status'), gone: true }, 1000);
 
     await page.fill(byTestId('token-input'), TOKEN);
     await press(page, 'token-submit');
