@@ -1,5 +1,9 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import { firmwareVersion } from '../../src/app/agent.js';
+import { makeTempDir } from '../helpers/temp-dir.js';
+import { firmwareSigner, tinyRelease, type FirmwareSigner } from '../services/firmware/firmware-kit.js';
 
 /** One GET the server received. */
 export interface FirmwareFetch {
@@ -79,4 +83,34 @@ export class FirmwareServer {
     }
     res.write(body.subarray(0, cut), () => setTimeout(() => res.socket?.destroy(), 20));
   }
+}
+
+/** What the firmware tests share: a signing CA and a tiny release of the running version, served by a fresh server per test. */
+export interface FirmwareFixture {
+  server: FirmwareServer;
+  signing: FirmwareSigner;
+  /** The release package's file. */
+  release: string;
+}
+
+/**
+ * Registers the mocha hooks of that fixture in the calling describe: the CA and the release made once
+ * (the version this checkout runs: started again, it is the release installed), the release served at
+ * /evse-agent.release for each test, the server stopped after it, then `after` (the harness's afterEach).
+ */
+export function firmwareFixture(after: (this: Mocha.Context) => Promise<void>): FirmwareFixture {
+  const fx = {} as FirmwareFixture;
+  before(async () => {
+    fx.signing = await firmwareSigner();
+    fx.release = await tinyRelease(makeTempDir('firmware-release'), firmwareVersion());
+  });
+  beforeEach(async () => {
+    fx.server = await FirmwareServer.start();
+    fx.server.serve('/evse-agent.release', readFileSync(fx.release));
+  });
+  afterEach(async function (this: Mocha.Context) {
+    await fx.server.stop();
+    await after.call(this);
+  });
+  return fx;
 }

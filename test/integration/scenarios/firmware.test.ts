@@ -4,10 +4,10 @@ import path from 'node:path';
 import { firmwareVersion } from '../../../src/app/agent.js';
 import { readPendingInstall, writePendingInstall } from '../../../src/release/pending-install.js';
 import { makeTempDir } from '../../helpers/temp-dir.js';
-import { firmwareSigner, tinyRelease, type FirmwareSigner } from '../../services/firmware/firmware-kit.js';
+import type { FirmwareSigner } from '../../services/firmware/firmware-kit.js';
 import { perVersion, startStation, VERSIONS, type AnyDriver } from '../drivers/start-station.js';
 import { afterEachTest, calls, ID, restartWithin, securityLogOf, startAgent, stopAgent, until, waitForAccepted, withSecondEvse } from '../harness.js';
-import { FirmwareServer } from '../firmware-server.js';
+import { firmwareFixture } from '../firmware-server.js';
 
 /**
  * Signed firmware updates end to end against the dev CSMS (2.0.1 L01 UpdateFirmware, the 1.6
@@ -35,32 +35,17 @@ async function installManufacturerRoot(d: AnyDriver, signing: FirmwareSigner): P
 for (const version of VERSIONS) {
   describe(`integration scenarios, OCPP ${version}: signed firmware update (L01)`, function () {
     this.timeout(30_000);
-    let server: FirmwareServer;
-    let signing: FirmwareSigner;
-    let release: string;
-    before(async () => {
-      signing = await firmwareSigner();
-      // The version this checkout runs: started again, it is the release installed.
-      release = await tinyRelease(makeTempDir('firmware-release'), firmwareVersion());
-    });
-    beforeEach(async () => {
-      server = await FirmwareServer.start();
-      server.serve('/evse-agent.release', readFileSync(release));
-    });
-    afterEach(async function (this: Mocha.Context) {
-      await server.stop();
-      await afterEachTest.call(this);
-    });
+    const fx = firmwareFixture(afterEachTest);
 
-    const request = (requestId: number, signature: string, signingCertificate = signing.signer.certPem): object => ({
+    const request = (requestId: number, signature: string, signingCertificate = fx.signing.signer.certPem): object => ({
       requestId,
-      firmware: { location: server.url('/evse-agent.release'), retrieveDateTime: new Date().toISOString(), signingCertificate, signature },
+      firmware: { location: fx.server.url('/evse-agent.release'), retrieveDateTime: new Date().toISOString(), signingCertificate, signature },
     });
 
     it('L01.FR.01/04/10/15/28/31: Downloading, Downloaded, SignatureVerified, Installing, InstallRebooting with the requestId; after the restart (2.0.1 BootReason FirmwareUpdate) Installed and FirmwareUpdated', async () => {
       const d = await startStation(version);
-      await installManufacturerRoot(d, signing);
-      const answer = (await d.csms.call(ID, updateAction(d), request(21, signing.sign(release)))) as { status: string };
+      await installManufacturerRoot(d, fx.signing);
+      const answer = (await d.csms.call(ID, updateAction(d), request(21, fx.signing.sign(fx.release)))) as { status: string };
       assert.equal(answer.status, 'Accepted');
       assert.equal(await restartWithin(d.agent, 10_000), 'FirmwareUpdate');
       const before = ['Downloading', 'Downloaded', 'SignatureVerified', 'Installing', 'InstallRebooting'];
@@ -86,12 +71,12 @@ for (const version of VERSIONS) {
 
     it('L01.FR.06/07/34: with a transaction running, InstallScheduled; the other EVSE is Unavailable (StatusNotification) and starts no session, nothing else changes; installed once it ends', async () => {
       const d = await startStation(version, { config: withSecondEvse });
-      await installManufacturerRoot(d, signing);
+      await installManufacturerRoot(d, fx.signing);
       const running = await d.startCharging({ evseId: 1 });
       await d.waitForStatus('Available', 2);
       const charging = d.wireStatuses(1);
       const idle = d.wireStatuses(2);
-      assert.equal(((await d.csms.call(ID, updateAction(d), request(24, signing.sign(release)))) as { status: string }).status, 'Accepted');
+      assert.equal(((await d.csms.call(ID, updateAction(d), request(24, fx.signing.sign(fx.release)))) as { status: string }).status, 'Accepted');
       await until(() => statuses(d).some((s) => s.status === 'InstallScheduled'), 8000, 'InstallScheduled');
       // L01.FR.07 (1.6 whitepaper L01.FR.07): the EVSE not in use is set Unavailable while the install waits.
       await d.waitForStatus('Unavailable', 2);
@@ -133,12 +118,12 @@ for (const version of VERSIONS) {
 
     it('L01.FR.03: a tampered file is InvalidSignature with InvalidFirmwareSignature; nothing is installed', async () => {
       const d = await startStation(version);
-      await installManufacturerRoot(d, signing);
-      const signature = signing.sign(release);
-      const tampered = Buffer.from(readFileSync(release));
+      await installManufacturerRoot(d, fx.signing);
+      const signature = fx.signing.sign(fx.release);
+      const tampered = Buffer.from(readFileSync(fx.release));
       const at = tampered.length - 5;
       tampered.writeUInt8(tampered.readUInt8(at) ^ 0xff, at);
-      server.serve('/evse-agent.release', tampered);
+      fx.server.serve('/evse-agent.release', tampered);
       assert.equal(((await d.csms.call(ID, updateAction(d), request(22, signature))) as { status: string }).status, 'Accepted');
       await until(() => statuses(d).some((s) => s.status === 'InvalidSignature'), 8000, 'InvalidSignature');
       assert.deepEqual(statuses(d), ['Downloading', 'Downloaded', 'InvalidSignature'].map((status) => ({ status, requestId: 22 })));
@@ -151,14 +136,14 @@ for (const version of VERSIONS) {
 
     it('L01.FR.21/22/02: a signing certificate of another root is InvalidCertificate with InvalidFirmwareSigningCertificate; nothing is downloaded', async () => {
       const d = await startStation(version);
-      await installManufacturerRoot(d, signing);
+      await installManufacturerRoot(d, fx.signing);
       const file = path.join(makeTempDir('firmware-stranger'), 'file');
-      writeFileSync(file, readFileSync(release));
-      const answer = (await d.csms.call(ID, updateAction(d), request(23, signing.sign(file, signing.stranger.keyPem), signing.stranger.certPem))) as { status: string };
+      writeFileSync(file, readFileSync(fx.release));
+      const answer = (await d.csms.call(ID, updateAction(d), request(23, fx.signing.sign(file, fx.signing.stranger.keyPem), fx.signing.stranger.certPem))) as { status: string };
       assert.equal(answer.status, 'InvalidCertificate');
       await until(() => securityLogOf(d.agent).some((e) => e.type === 'InvalidFirmwareSigningCertificate'), 3000, 'the security event');
       assert.deepEqual(statuses(d), []);
-      assert.deepEqual(server.fetches, []);
+      assert.deepEqual(fx.server.fetches, []);
     });
   });
 }

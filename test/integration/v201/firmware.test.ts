@@ -1,11 +1,7 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { firmwareVersion } from '../../../src/app/agent.js';
-import { makeTempDir } from '../../helpers/temp-dir.js';
-import { firmwareSigner, tinyRelease, type FirmwareSigner } from '../../services/firmware/firmware-kit.js';
 import { startStation } from '../drivers/start-station.js';
 import { afterEachTest, calls, ID, restartWithin, until, withSecondEvse } from '../harness.js';
-import { FirmwareServer } from '../firmware-server.js';
+import { firmwareFixture } from '../firmware-server.js';
 
 /**
  * 2.0.1's own firmware details: L02 (unsigned) Rejected unless firmware.allowUnsigned,
@@ -20,27 +16,13 @@ interface Status {
 
 describe('integration, OCPP 2.0.1: UpdateFirmware details', function () {
   this.timeout(30_000);
-  let server: FirmwareServer;
-  let signing: FirmwareSigner;
-  let release: string;
-  before(async () => {
-    signing = await firmwareSigner();
-    release = await tinyRelease(makeTempDir('firmware-release'), firmwareVersion());
-  });
-  beforeEach(async () => {
-    server = await FirmwareServer.start();
-    server.serve('/evse-agent.release', readFileSync(release));
-  });
-  afterEach(async function (this: Mocha.Context) {
-    await server.stop();
-    await afterEachTest.call(this);
-  });
+  const fx = firmwareFixture(afterEachTest);
 
   it('L02: an unsigned UpdateFirmware is Rejected (UnsignedNotAllowed) by default; TriggerMessage FirmwareStatusNotification then tells Idle without a requestId (L01.FR.20)', async () => {
     const d = await startStation('2.0.1');
-    const answer = await d.csms.call(ID, 'UpdateFirmware', { requestId: 5, firmware: { location: server.url('/evse-agent.release'), retrieveDateTime: new Date().toISOString() } });
+    const answer = await d.csms.call(ID, 'UpdateFirmware', { requestId: 5, firmware: { location: fx.server.url('/evse-agent.release'), retrieveDateTime: new Date().toISOString() } });
     assert.deepEqual(answer, { status: 'Rejected', statusInfo: { reasonCode: 'UnsignedNotAllowed' } });
-    assert.deepEqual(server.fetches, []);
+    assert.deepEqual(fx.server.fetches, []);
     assert.deepEqual(await d.csms.call(ID, 'TriggerMessage', { requestedMessage: 'FirmwareStatusNotification' }), { status: 'Accepted' });
     await until(() => calls(d.csms, 'FirmwareStatusNotification').length === 1, 3000, 'the triggered notification');
     assert.deepEqual(calls<Status>(d.csms, 'FirmwareStatusNotification'), [{ status: 'Idle' }]);
@@ -48,12 +30,12 @@ describe('integration, OCPP 2.0.1: UpdateFirmware details', function () {
 
   it('L01.FR.07: with AllowNewSessionsPendingFirmwareUpdate true, a new session starts while the install waits; a trigger tells InstallScheduled with the requestId (L01.FR.26)', async () => {
     const d = await startStation('2.0.1', { config: withSecondEvse });
-    const install = await d.csms.call(ID, 'InstallCertificate', { certificateType: 'ManufacturerRootCertificate', certificate: signing.root.certPem });
+    const install = await d.csms.call(ID, 'InstallCertificate', { certificateType: 'ManufacturerRootCertificate', certificate: fx.signing.root.certPem });
     assert.deepEqual(install, { status: 'Accepted' });
     const set = await d.csms.setVariables(ID, [{ component: { name: 'ChargingStation' }, variable: { name: 'AllowNewSessionsPendingFirmwareUpdate' }, attributeValue: 'true' }]);
     assert.equal(set.setVariableResult[0]!.attributeStatus, 'Accepted');
     await d.startCharging({ evseId: 1 });
-    const firmware = { location: server.url('/evse-agent.release'), retrieveDateTime: new Date().toISOString(), signingCertificate: signing.signer.certPem, signature: signing.sign(release) };
+    const firmware = { location: fx.server.url('/evse-agent.release'), retrieveDateTime: new Date().toISOString(), signingCertificate: fx.signing.signer.certPem, signature: fx.signing.sign(fx.release) };
     assert.deepEqual(await d.csms.call(ID, 'UpdateFirmware', { requestId: 6, firmware }), { status: 'Accepted' });
     await until(() => calls<Status>(d.csms, 'FirmwareStatusNotification').some((s) => s.status === 'InstallScheduled'), 8000, 'InstallScheduled');
     await d.startCharging({ evseId: 2, token: 'CARD-0002' });
