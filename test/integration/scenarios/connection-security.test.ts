@@ -95,11 +95,9 @@ for (const version of VERSIONS) {
       assert.deepEqual(logged(agent, invalidCsmsCertificate), []);
     });
 
-    it('A00.FR.401-413 profile 3: the station certificate is the TLS client certificate the CSMS verifies', async () => {
-      const csms = await startCsms();
-      const station = await issueClientCertificate(ca, ID, { organization: 'evse-agent tests' });
-      const wss = await front(csms.port, await issueServerCertificate(ca), { clientCas: [ca.certPem] });
-      const config = configFor(version, wss.url, (doc) => {
+    /** Security profile 3: the test CA as the CSMS root, `station` as the client certificate, no password. */
+    const profile3Config = (url: string, station: { certPem: string; keyPem: string }): string =>
+      configFor(version, url, (doc) => {
         doc['ocpp'] = {
           ...doc['ocpp'],
           securityProfile: 3,
@@ -109,6 +107,12 @@ for (const version of VERSIONS) {
         };
         delete doc['ocpp'].password;
       });
+
+    it('A00.FR.401-413 profile 3: the station certificate is the TLS client certificate the CSMS verifies', async () => {
+      const csms = await startCsms();
+      const station = await issueClientCertificate(ca, ID, { organization: 'evse-agent tests' });
+      const wss = await front(csms.port, await issueServerCertificate(ca), { clientCas: [ca.certPem] });
+      const config = profile3Config(wss.url, station);
       const { agent } = await startAgent(config);
       await accepted(agent);
       assert.ok(wss.clientSubjects.some((s) => s.includes(`CN=${ID}`)), `the station's certificate, not ${wss.clientSubjects.join('; ')}`);
@@ -163,16 +167,7 @@ for (const version of VERSIONS) {
       const csms = await startCsms();
       const wss = await front(csms.port, await issueServerCertificate(ca), { clientCas: [(await createCa('another client root')).certPem] });
       const station = await issueClientCertificate(ca, ID);
-      const config = configFor(version, wss.url, (doc) => {
-        doc['ocpp'] = {
-          ...doc['ocpp'],
-          securityProfile: 3,
-          caFile: file('ca.pem', ca.certPem),
-          clientCertificateFile: file('station.pem', station.certPem),
-          clientKeyFile: file('station.key', station.keyPem, 0o600),
-        };
-        delete doc['ocpp'].password;
-      });
+      const config = profile3Config(wss.url, station);
       const { agent } = await startAgent(config);
       await until(() => logLines.filter((l) => l.includes('connection failed')).length >= 2, 6000, 'two failed attempts');
       assert.deepEqual(logged(agent, 'InvalidTLSCipherSuite'), []);
