@@ -10,7 +10,7 @@
  *
  *   npm run bench:fault-edge [-- --rounds 200 --debounce-ms 10 --poll-ms 100]
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -19,7 +19,7 @@ import { loadConfig } from '../src/config/load-config.js';
 import { DevCsms } from '../tools/dev-csms/dev-csms.js';
 import { SimulatedGpio } from '../src/hal/drivers/simulated/simulated-gpio.js';
 import { inactiveLevel } from '../src/hal/gpio/gpio.js';
-import { packageRoot } from '../src/paths.js';
+import { benchSimulatorDoc } from './bench-config.js';
 import { silentLogger } from '../src/process/logger.js';
 
 /** IEC 61851-1: switch off within 100 ms. */
@@ -57,12 +57,7 @@ async function main(): Promise<void> {
   const csms = new DevCsms({ port: 0, log: silentLogger });
   await csms.start();
 
-  const doc = JSON.parse(readFileSync(path.join(packageRoot, 'config', 'simulator.json'), 'utf8')) as SimulatorDoc;
-  doc['$schema'] = path.join(packageRoot, 'config', 'config.schema.json');
-  doc['ocpp'] = { ...doc.ocpp, url: csms.url };
-  doc['api'] = { listen: '127.0.0.1:0' };
-  doc['storage'] = { dir: path.join(dir, 'var') };
-  doc['log'] = { level: 'error' };
+  const doc = benchSimulatorDoc<SimulatorDoc>(csms.url, dir);
   doc['meter'] = { ...doc.meter, pollIntervalMs: pollMs };
   doc['meterValues'] = { ...doc.meterValues, txUpdatedIntervalS: 1 };
   doc['charging'] = { ...doc.charging, authorization: 'free', freeIdToken: { idToken: 'BENCH', type: 'Central' } };

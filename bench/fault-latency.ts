@@ -15,7 +15,7 @@
  *
  *   npm run bench:fault-latency [-- --rounds 10000]
  */
-import { mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -26,7 +26,7 @@ import { SimulatedGpio } from '../src/hal/drivers/simulated/simulated-gpio.js';
 import { SimulatedRegisterReader } from '../src/hal/drivers/simulated/simulated-meter-device.js';
 import { inactiveLevel } from '../src/hal/gpio/gpio.js';
 import type { RegisterMeter } from '../src/hal/meter/register-meter.js';
-import { packageRoot } from '../src/paths.js';
+import { benchSimulatorDoc } from './bench-config.js';
 import { silentLogger } from '../src/process/logger.js';
 
 const IEC_61851_SWITCH_OFF_MS = 100;
@@ -69,12 +69,7 @@ async function main(): Promise<void> {
   const csms = new DevCsms({ port: 0, log: silentLogger });
   await csms.start();
 
-  const doc = JSON.parse(readFileSync(path.join(packageRoot, 'config', 'simulator.json'), 'utf8')) as SimulatorDoc;
-  doc['$schema'] = path.join(packageRoot, 'config', 'config.schema.json');
-  doc['ocpp'] = { ...doc['ocpp'], url: csms.url };
-  doc['api'] = { listen: '127.0.0.1:0' };
-  doc['storage'] = { dir: path.join(dir, 'var') };
-  doc['log'] = { level: 'error' };
+  const doc = benchSimulatorDoc<SimulatorDoc>(csms.url, dir);
   // Polls come from the bench (meter.poll()), not from the timer, so each round is one poll.
   doc['meter'] = { ...doc['meter'], pollIntervalMs: 60000, failAfterPolls: 1, retries: 0 };
   doc['charging'] = { ...doc['charging'], authorization: 'free', freeIdToken: { idToken: 'BENCH', type: 'Central' }, onMeterFailure: 'suspend' };

@@ -32,7 +32,7 @@
  *
  *   npm run bench:profile-boundary [-- --rounds 60 --pilot simulated|modbus|both]
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
@@ -44,7 +44,7 @@ import { ModbusSlave } from '../src/hal/drivers/simulated/modbus-slave.js';
 import { SimulatedGpio } from '../src/hal/drivers/simulated/simulated-gpio.js';
 import { SimulatedPilotBoard, SimulatedPilotPort } from '../src/hal/drivers/simulated/simulated-pilot.js';
 import { loadPilotProfile } from '../src/hal/pilot/profile.js';
-import { packageRoot } from '../src/paths.js';
+import { benchSimulatorDoc } from './bench-config.js';
 import { silentLogger } from '../src/process/logger.js';
 import { AppendJournal } from '../src/store/append-journal.js';
 import type { ChargingProfile } from '../src/services/smart-charging/charging-profile.js';
@@ -168,12 +168,7 @@ async function benchPilot(kind: PilotKind, bursts: number): Promise<PilotResult>
   let slave: ModbusSlave | undefined;
   let modbusBoard: SimulatedPilotBoard | undefined;
 
-  const doc = JSON.parse(readFileSync(path.join(packageRoot, 'config', 'simulator.json'), 'utf8')) as SimulatorDoc;
-  doc['$schema'] = path.join(packageRoot, 'config', 'config.schema.json');
-  doc['ocpp'] = { ...doc.ocpp, url: csms.url };
-  doc['api'] = { listen: '127.0.0.1:0' };
-  doc['storage'] = { dir: path.join(dir, 'var') };
-  doc['log'] = { level: 'error' };
+  const doc = benchSimulatorDoc<SimulatorDoc>(csms.url, dir);
   doc['charging'] = { ...doc.charging, authorization: 'free', freeIdToken: { idToken: 'BENCH', type: 'Central' } };
   const evse = doc.evses[0]!;
   if (kind === 'simulated') {
