@@ -8,9 +8,9 @@ import type { SimulatedWorld, StationHardware } from '../hal/station-hardware.js
 import type { OcppClient } from '../ocpp/ocpp-client.js';
 import type { DeviceModel } from '../ocpp/v201/device-model/device-model.js';
 import type { ConfigurationStore } from '../ocpp/v16/configuration/configuration-store.js';
-import { V16Adapter } from '../ocpp/v16/v16-adapter.js';
+import type { V16Adapter } from '../ocpp/v16/v16-adapter.js';
 import type { ProtocolAdapter } from '../ocpp/protocol-adapter.js';
-import { V201Adapter } from '../ocpp/v201/v201-adapter.js';
+import type { V201Adapter } from '../ocpp/v201/v201-adapter.js';
 import { MonitorStore } from '../services/monitoring/index.js';
 import { reviveSnapshot } from '../station/events.js';
 import { packageRoot } from '../paths.js';
@@ -53,9 +53,7 @@ import { evsePortFrom } from './station-ports.js';
 import { StationStatus, type StationStatusView } from './station-status.js';
 import { StationMetrics } from '../metrics/index.js';
 import { StatusLeds } from './status-leds.js';
-import { v16DeviceConfiguration, v201DeviceConfiguration } from '../services/device-configuration/index.js';
-import { deviceModelSmartChargingRules } from '../services/device-configuration/v201-settings.js';
-import { v16SmartChargingRules } from '../services/device-configuration/v16-settings.js';
+import { loadVersionModules } from './ocpp-versions.js';
 
 export type { AgentHardware, AgentParts, AgentStorage, AgentTransport, BootReason, RestartReason } from './agent-parts.js';
 
@@ -156,6 +154,8 @@ export class Agent {
     const eventJournals: Agent['eventJournals'] = {};
     try {
       const firmware = firmwareVersion();
+      // The configured OCPP version's adapter and settings only (issue 18).
+      const { v201: v201Modules, v16: v16Modules } = await loadVersionModules(config.ocpp.version);
       // The core and the adapter need each other's answers; each reads the other only when asked.
       // Assigned once each, below the closures that read them (prefer-const cannot tell).
       // eslint-disable-next-line prefer-const
@@ -176,9 +176,9 @@ export class Agent {
       // Issue 15: the certificate store (M03-M05, A02/A03) and the network profiles (B09/B10, A05) that connect with it.
       const { network, certificates } = openConnectionSecurity(config, { store, log, clock });
       const settings =
-        config.ocpp.version === '2.0.1'
-          ? v201DeviceConfiguration(config, firmware, log, { station: () => station, hardware, localList, adapter: () => adapter, installedProfiles, monitoring: () => versionParts.v201?.monitoring, reconnectCount: () => client.reconnectCount, network: network.live, certificateEntries: () => certificates.count() })
-          : v16DeviceConfiguration(config, log, network.live);
+        v201Modules
+          ? v201Modules.v201DeviceConfiguration(config, firmware, log, { station: () => station, hardware, localList, adapter: () => adapter, installedProfiles, monitoring: () => versionParts.v201?.monitoring, reconnectCount: () => client.reconnectCount, network: network.live, certificateEntries: () => certificates.count() })
+          : v16Modules.v16DeviceConfiguration(config, log, network.live);
       network.sources.settings = settings;
       // N01 / 1.6 GetDiagnostics: the last frames, and log requests packing them with the rest.
       const diagnostics = stationDiagnostics(config, { clock, log: log.child('diagnostics'), hardware, status: () => agent?.status(), deviceModel: settings.deviceModel });
@@ -210,7 +210,7 @@ export class Agent {
       const control = new ChargingControl(config, station, hardware, {
         clock,
         log: log.child('smart-charging'),
-        rules: () => (deviceModel ? deviceModelSmartChargingRules(deviceModel) : v16SmartChargingRules(settings.configuration!)),
+        rules: () => (v201Modules ? v201Modules.deviceModelSmartChargingRules(deviceModel!) : v16Modules.v16SmartChargingRules(settings.configuration!)),
       });
       made.control = control;
       // Issue 15 (L01/L02, 1.6 UpdateFirmware / SignedUpdateFirmware): new releases, installed beside this one.
@@ -241,12 +241,12 @@ export class Agent {
       // Worked out once, as the adapter starts: after the local API's port is bound, so that a start
       // that fails before (a busy port) is not remembered and raises no security event.
       const startFacts = startFactsOf(config, { ...parts, bootReason: parts.bootReason ?? firmwareBootReason(config) });
-      if (settings.deviceModel) {
+      if (v201Modules) {
         const monitorEventJournal = openJournal(config.storage.dir, 'monitor event', log);
         eventJournals.monitor = monitorEventJournal;
-        const v201 = new V201Adapter({
+        const v201 = new v201Modules.V201Adapter({
           ...common,
-          deviceModel: settings.deviceModel,
+          deviceModel: settings.deviceModel!,
           bootReason: () => startFacts().bootReason,
           store,
           externalLimits$: control.external$,
@@ -259,7 +259,7 @@ export class Agent {
         Object.assign(versionParts, { deviceModel: settings.deviceModel, v201 });
         adapter = v201;
       } else {
-        const v16 = new V16Adapter({
+        const v16 = new v16Modules.V16Adapter({
           ...common,
           configuration: settings.configuration!,
           store,
