@@ -1,6 +1,6 @@
 import { createHash, type X509Certificate } from 'node:crypto';
 import type { CertificateHashData, HashAlgorithm } from './types.js';
-import { x509 } from './x509.js';
+import { x509 } from './lazy-x509.js';
 
 /**
  * CertificateHashDataType (2.0.1 Part 2 2.6 / 1.6 security whitepaper): the fields of OCSP's CertID
@@ -34,7 +34,7 @@ export const serialHex = (cert: X509Certificate): string => cert.serialNumber.re
 
 /** The DER of `cert`'s issuer name, as it is in the certificate. */
 function issuerNameDer(cert: X509Certificate): ArrayBuffer {
-  return new x509.X509Certificate(cert.raw).issuerName.toArrayBuffer();
+  return new (x509().X509Certificate)(cert.raw).issuerName.toArrayBuffer();
 }
 
 /** The hash data of `cert`, whose issuer is `issuer` (itself for a self-signed root). */

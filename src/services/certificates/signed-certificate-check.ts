@@ -1,4 +1,5 @@
-import { x509 } from './x509.js';
+import type * as X509 from '@peculiar/x509';
+import { x509 } from './lazy-x509.js';
 import type { StationSubject } from './station-csr.js';
 
 /**
@@ -23,43 +24,43 @@ export interface SignedCertificateExpectations {
   maxChainSize?: number;
 }
 
-export type SignedCertificateCheck = { ok: true; leaf: x509.X509Certificate; chain: x509.X509Certificate[] } | { ok: false; reason: string };
+export type SignedCertificateCheck = { ok: true; leaf: X509.X509Certificate; chain: X509.X509Certificate[] } | { ok: false; reason: string };
 
 const PEM_BLOCK = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
 
 /** The certificates of a PEM chain, leaf first; throws on one that does not parse. */
-export function parseChain(chainPem: string): x509.X509Certificate[] {
-  return (chainPem.match(PEM_BLOCK) ?? []).map((block) => new x509.X509Certificate(block));
+export function parseChain(chainPem: string): X509.X509Certificate[] {
+  return (chainPem.match(PEM_BLOCK) ?? []).map((block) => new (x509().X509Certificate)(block));
 }
 
 const sameBytes = (a: ArrayBuffer | Uint8Array, b: ArrayBuffer | Uint8Array): boolean => Buffer.from(a as ArrayBuffer).equals(Buffer.from(b as ArrayBuffer));
 
-function withinValidity(cert: x509.X509Certificate, now: Date): string | undefined {
+function withinValidity(cert: X509.X509Certificate, now: Date): string | undefined {
   if (now < cert.notBefore) return `${cert.subject} is not valid before ${cert.notBefore.toISOString()}`;
   if (now > cert.notAfter) return `${cert.subject} expired ${cert.notAfter.toISOString()}`;
   return undefined;
 }
 
-const isCa = (cert: x509.X509Certificate): boolean => cert.getExtension(x509.BasicConstraintsExtension)?.ca === true;
+const isCa = (cert: X509.X509Certificate): boolean => cert.getExtension(x509().BasicConstraintsExtension)?.ca === true;
 
-async function signedBy(cert: x509.X509Certificate, issuer: x509.X509Certificate): Promise<boolean> {
+async function signedBy(cert: X509.X509Certificate, issuer: X509.X509Certificate): Promise<boolean> {
   if (cert.issuer !== issuer.subject) return false;
   return cert.verify({ publicKey: issuer.publicKey, signatureOnly: true }).catch(() => false);
 }
 
 /** The first RDN value of `type` (e.g. 'CN') in a certificate's subject. */
-function subjectValue(cert: x509.X509Certificate, type: string): string | undefined {
+function subjectValue(cert: X509.X509Certificate, type: string): string | undefined {
   return cert.subjectName.getField(type)[0];
 }
 
-function subjectProblem(leaf: x509.X509Certificate, expected: StationSubject): string | undefined {
+function subjectProblem(leaf: X509.X509Certificate, expected: StationSubject): string | undefined {
   const cn = subjectValue(leaf, 'CN');
   if (cn !== expected.commonName) return `the subject's CN is ${cn ?? 'missing'}, not ${expected.commonName}`;
   if (expected.organizationName && subjectValue(leaf, 'O') !== expected.organizationName) return `the subject's O is not ${expected.organizationName}`;
   return undefined;
 }
 
-async function pathProblem(chain: x509.X509Certificate[], rootsPem: readonly string[], now: Date): Promise<string | undefined> {
+async function pathProblem(chain: X509.X509Certificate[], rootsPem: readonly string[], now: Date): Promise<string | undefined> {
   const roots = rootsPem.flatMap((pem) => parseChain(pem));
   if (roots.length === 0) return 'no CSMS root certificate is installed to verify it against';
   let current = chain[0]!;
@@ -78,7 +79,7 @@ async function pathProblem(chain: x509.X509Certificate[], rootsPem: readonly str
   return 'the chain is longer than the station follows';
 }
 
-async function findIssuer(cert: x509.X509Certificate, candidates: x509.X509Certificate[]): Promise<x509.X509Certificate | undefined> {
+async function findIssuer(cert: X509.X509Certificate, candidates: X509.X509Certificate[]): Promise<X509.X509Certificate | undefined> {
   for (const candidate of candidates) {
     if (candidate !== cert && (await signedBy(cert, candidate))) return candidate;
   }
@@ -89,7 +90,7 @@ export async function checkSignedCertificate(chainPem: string, expected: SignedC
   if (expected.maxChainSize !== undefined && chainPem.length > expected.maxChainSize) {
     return { ok: false, reason: `the chain has ${chainPem.length} characters, more than MaxCertificateChainSize ${expected.maxChainSize}` };
   }
-  let chain: x509.X509Certificate[];
+  let chain: X509.X509Certificate[];
   try {
     chain = parseChain(chainPem);
   } catch (err) {

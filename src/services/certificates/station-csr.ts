@@ -1,5 +1,5 @@
 import { createPublicKey, webcrypto } from 'node:crypto';
-import { x509 } from './x509.js';
+import { x509 } from './lazy-x509.js';
 
 /**
  * The station's new key pair and its PKCS#10 request (RFC 2986) for A02/A03: ECDSA on P-256 with
@@ -40,9 +40,9 @@ export function subjectName(subject: StationSubject): string {
 /** A fresh key pair and the CSR for it. */
 export async function createStationCsr(subject: StationSubject): Promise<StationCsr> {
   const keys = await webcrypto.subtle.generateKey(KEY_ALGORITHM, true, ['sign', 'verify']);
-  const csr = await x509.Pkcs10CertificateRequestGenerator.create({ name: subjectName(subject), keys, signingAlgorithm: SIGNING_ALGORITHM });
+  const csr = await x509().Pkcs10CertificateRequestGenerator.create({ name: subjectName(subject), keys, signingAlgorithm: SIGNING_ALGORITHM });
   const pkcs8 = await webcrypto.subtle.exportKey('pkcs8', keys.privateKey);
-  return { csrPem: csr.toString('pem'), keyPem: x509.PemConverter.encode(pkcs8, 'PRIVATE KEY') };
+  return { csrPem: csr.toString('pem'), keyPem: x509().PemConverter.encode(pkcs8, 'PRIVATE KEY') };
 }
 
 /** The public key (SubjectPublicKeyInfo, DER) that belongs to a private key in PEM. */
