@@ -66,6 +66,11 @@ export interface AgentParts {
   transport?: AgentTransport;
   /** The local API's port when the config says 0 (any): the one an earlier start got, kept across a restart. */
   apiPort?: number;
+  /**
+   * Whether the local API listens (default true). A fleet of simulated stations in one process
+   * (simulate, issue 18) has no use for thousands of listeners, each an open file.
+   */
+  listenApi?: boolean;
   bootReason?: BootReason;
   /** Where the kernel's boot id comes from (tests); default systemd's EVSE_AGENT_BOOT_ID, else /proc/sys/kernel/random/boot_id. */
   kernelBootId?: () => string | undefined;

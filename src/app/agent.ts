@@ -295,9 +295,11 @@ export class Agent {
       agent.subscriptions.push(station.events$.subscribe((e) => log.info(describeEvent(e))), sessionHistory.follow(afterSignedDocuments(station.events$, common.signedReadings), { limits$: control.limits.changes$, now: () => clock.now(), ocmf: (e) => common.signedReadings?.documents(e) }));
       // The port first: the last thing that can fail, before anything of this start is remembered.
       const apiPort = config.api.port === 0 && parts.apiPort ? parts.apiPort : config.api.port;
-      agent.apiPort = await api.listen(config.api.host, apiPort).catch((err: unknown) => {
-        throw new StartError('listen', `cannot listen on ${config.api.host}:${apiPort} for the local API: ${(err as Error).message}`, { cause: err });
-      });
+      if (parts.listenApi !== false) {
+        agent.apiPort = await api.listen(config.api.host, apiPort).catch((err: unknown) => {
+          throw new StartError('listen', `cannot listen on ${config.api.host}:${apiPort} for the local API: ${(err as Error).message}`, { cause: err });
+        });
+      }
       const { bootReason, deviceStart } = startFacts();
       adapter.start();
       // Every security event the station observes, both versions (services/security-events/security-watch.ts).
@@ -311,7 +313,7 @@ export class Agent {
       agent.subscriptions.push(...followConnection(client, network.profiles, { deviceModel: settings.deviceModel, raise: (e) => adapter.securityEvents.raise(e), log: log.child('network') }));
       for (const [i, e] of station.evses.entries()) agent.leds.push(StatusLeds.forEvse(e, hardware.evses[i]!.leds, config.ledPatterns, clock));
       for (const [i, e] of hardware.evses.entries()) e.meter.start(config.evses[i]!.meter.pollIntervalMs);
-      log.info(`local API on http://${config.api.host}:${agent.apiPort}/api/status`);
+      if (parts.listenApi !== false) log.info(`local API on http://${config.api.host}:${agent.apiPort}/api/status`);
       client.start();
       try {
         // What `failsafe` opens when the config can no longer be read.
