@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import type { InputLineSpec, OutputLineSpec } from '../hal/gpio/gpio.js';
 import { configSchemaPath } from '../paths.js';
-import { SchemaChecker } from '../util/json-schema.js';
+import { documentChecker } from '../util/document-schemas.js';
+import type { SchemaChecker } from '../util/json-schema.js';
 import type { RawApiConfig } from './api-config.js';
 import type { CardReaderConfig, CardReaderDriver, ChargingConfig, LedColour, MeterConfig, MeterDriver, OcppConfig, PilotDriver, StationConfig } from './station-config.js';
 
@@ -139,14 +140,14 @@ export interface ConfigSchema {
   ledDefaults: StationConfig['ledPatterns'];
 }
 
-// Compiled once per process and never changed after: the schema file is part of the package.
+// Loaded once per process and never changed after: the schema file is part of the package.
 let compiled: ConfigSchema | undefined;
 
-/** The compiled config schema. */
+/** The config schema's checker (precompiled when built) and its LED defaults. */
 export function configSchema(): ConfigSchema {
   if (!compiled) {
     const doc = JSON.parse(readFileSync(configSchemaPath, 'utf8')) as { properties: { ledPatterns: { default: StationConfig['ledPatterns'] } } };
-    compiled = { checker: new SchemaChecker<RawConfig>(doc), ledDefaults: doc.properties.ledPatterns.default };
+    compiled = { checker: documentChecker<RawConfig>('config'), ledDefaults: doc.properties.ledPatterns.default };
   }
   return compiled;
 }

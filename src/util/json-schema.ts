@@ -1,4 +1,8 @@
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { createRequire } from 'node:module';
+import type { Ajv, CodeOptions, ErrorObject } from 'ajv';
+import type { Validator } from './precompiled-validators.js';
+
+const require = createRequire(import.meta.url);
 
 /** One thing wrong with a JSON document, in the words an installer reads. */
 export interface Problem {
@@ -31,10 +35,13 @@ function renderSecret(value: unknown): string {
 
 /**
  * Ajv for our own documents (config, meter profiles): every error at once, defaults filled in,
- * and the `x-expected` annotation, which lets a schema say in words what a value must be.
+ * and the `x-expected` annotation, which lets a schema say in words what a value must be. Ajv is
+ * required here, not imported: built code validates with precompiled modules and never loads it
+ * (document-schemas.ts); `code` is for the build, which writes their standalone code.
  */
-export function createAjv(): Ajv {
-  const ajv = new Ajv({ allErrors: true, useDefaults: true, verbose: true, strict: true, strictTuples: false });
+export function createAjv(code: CodeOptions = {}): Ajv {
+  const { Ajv: AjvClass } = require('ajv') as typeof import('ajv');
+  const ajv = new AjvClass({ allErrors: true, useDefaults: true, verbose: true, strict: true, strictTuples: false, code });
   ajv.addKeyword({ keyword: 'x-expected', schemaType: 'string' });
   ajv.addKeyword({ keyword: 'x-secret', schemaType: 'boolean' });
   return ajv;
@@ -196,12 +203,16 @@ export function problemsFromAjv(errors: ErrorObject[] | null | undefined, doc: u
   return [...byPath.entries()].map(([path, v]) => ({ path, expected: v.expected.join('; '), found: v.found }));
 }
 
-/** Compiles a schema once and validates documents against it, returning problems (empty when valid). */
+/** Validates documents against one schema, returning problems (empty when valid). */
 export class SchemaChecker<T> {
-  private readonly validateFn: ValidateFunction;
+  private readonly validateFn: Validator;
 
-  constructor(schema: object, ajv: Ajv = createAjv()) {
-    this.validateFn = ajv.compile(schema);
+  /**
+   * From a validator built with createAjv's options (precompiled: document-schemas.ts), or from a
+   * schema, compiled now.
+   */
+  constructor(schemaOrValidator: object | Validator) {
+    this.validateFn = typeof schemaOrValidator === 'function' ? (schemaOrValidator as Validator) : createAjv().compile(schemaOrValidator);
   }
 
   /** Validates, filling in the schema's defaults in place. */

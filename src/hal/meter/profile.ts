@@ -2,7 +2,8 @@ import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { meterProfileDir } from '../../paths.js';
 import type { MeterValueName } from '../../station/meter-reading.js';
-import { SchemaChecker, parseJsonText, type Problem, formatProblem } from '../../util/json-schema.js';
+import { documentChecker } from '../../util/document-schemas.js';
+import { parseJsonText, type Problem, formatProblem } from '../../util/json-schema.js';
 
 export type RegisterType = 'float32' | 'int32' | 'uint32' | 'int64' | 'uint64' | 'int16' | 'uint16';
 export type WordOrder = 'high-first' | 'low-first';
@@ -87,16 +88,6 @@ export class MeterProfileError extends Error {
   }
 }
 
-// Compiled once per process and never changed after: the schema file is part of the package.
-let checker: SchemaChecker<MeterProfile> | undefined;
-function profileChecker(): SchemaChecker<MeterProfile> {
-  if (!checker) {
-    const schema = JSON.parse(readFileSync(path.join(meterProfileDir, 'profile.schema.json'), 'utf8')) as object;
-    checker = new SchemaChecker<MeterProfile>(schema);
-  }
-  return checker;
-}
-
 /** Checks what the schema cannot: units match names, values fit in 16-bit addresses, no overlaps. */
 function semanticProblems(profile: MeterProfile): Problem[] {
   const problems: Problem[] = [];
@@ -129,7 +120,7 @@ function semanticProblems(profile: MeterProfile): Problem[] {
 
 /** Validates a parsed profile (filling in defaults) and returns it typed, or throws with every problem. */
 export function validateMeterProfile(doc: unknown, file = '<profile>'): MeterProfile {
-  const result = profileChecker().check(doc);
+  const result = documentChecker<MeterProfile>('meter-profile').check(doc);
   if (!result.ok) throw new MeterProfileError(file, result.problems);
   const problems = semanticProblems(result.value);
   if (problems.length > 0) throw new MeterProfileError(file, problems);

@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { packageRoot } from '../../paths.js';
 import type { VehicleState } from '../roles/board-support.js';
-import { SchemaChecker, formatProblem, parseJsonText, type Problem } from '../../util/json-schema.js';
+import { documentChecker } from '../../util/document-schemas.js';
+import { formatProblem, parseJsonText, type Problem } from '../../util/json-schema.js';
 
 /**
  * A control pilot board's register map, as data (hardware/pilots/<id>.json): where the offered
@@ -52,8 +53,7 @@ export function resolvePilotProfilePath(nameOrPath: string): string {
 
 /** Checks a parsed profile against hardware/pilots/profile.schema.json. */
 export function validatePilotProfile(doc: unknown, file: string): PilotProfile {
-  const schema = JSON.parse(readFileSync(path.join(pilotProfileDir, 'profile.schema.json'), 'utf8')) as object;
-  const result = new SchemaChecker<PilotProfile>(schema).check(doc);
+  const result = documentChecker<PilotProfile>('pilot-profile').check(doc);
   if (!result.ok) throw new PilotProfileError(file, result.problems);
   const p = result.value;
   if (p.current.minA > p.current.maxA) {

@@ -1,0 +1,34 @@
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { ErrorObject } from 'ajv';
+import { packageRoot } from '../paths.js';
+
+/**
+ * Validators compiled at build time: `npm run build` writes Ajv's standalone code of every schema
+ * the agent validates against (our documents' and the OCPP messages') into dist/validators/, one
+ * CommonJS module per schema, required when first needed. Built code uses them and never loads the
+ * Ajv compiler (compiling the config schema alone took about 300 ms at start); run from source
+ * (tsx: tests, npm start) there is no such folder and the schemas are compiled as they are needed.
+ */
+
+/** A validate function as both Ajv's compile and its standalone code give it. */
+export interface Validator {
+  (data: unknown): boolean;
+  errors?: ErrorObject[] | null;
+}
+
+const require = createRequire(import.meta.url);
+const runningBuilt = fileURLToPath(import.meta.url).endsWith('.js');
+
+/** dist/validators when this code runs built, else undefined. */
+export const builtValidatorsDir: string | undefined = runningBuilt ? path.join(packageRoot, 'dist', 'validators') : undefined;
+
+/** The validator a module of `dir` exports, or undefined when the build wrote none there. */
+export function loadPrecompiled(dir: string | undefined, modulePath: string): Validator | undefined {
+  if (dir === undefined) return undefined;
+  const file = path.join(dir, modulePath);
+  if (!existsSync(file)) return undefined;
+  return require(file) as Validator;
+}

@@ -1,0 +1,24 @@
+import { symlinkSync } from 'node:fs';
+import path from 'node:path';
+import { buildValidators } from '../../tools/build-validators.js';
+import { repoRoot } from './cli.js';
+import { makeTempDir } from './temp-dir.js';
+
+let built: string | undefined;
+
+/**
+ * The build's standalone validators, written by the build step's own code (tools/build-validators.ts)
+ * into a scratch folder once per test process (about a second), so a test compares them with what
+ * the sources compile to now, never with an older dist/. The folder links the repository's
+ * node_modules, which the generated modules require Ajv's runtime helpers and ajv-formats from.
+ */
+export function builtValidatorsForTest(): string {
+  if (built === undefined) {
+    const dir = makeTempDir('evse-validators');
+    symlinkSync(path.join(repoRoot, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
+    const validators = path.join(dir, 'validators');
+    buildValidators(validators);
+    built = validators;
+  }
+  return built;
+}
