@@ -3,9 +3,10 @@ import path from 'node:path';
 import type { StationConfig } from '../config/station-config.js';
 import type { DeviceModel } from '../ocpp/v201/device-model/device-model.js';
 import type { Logger } from '../process/logger.js';
-import {
-  activateRelease, clearPendingInstall, confirmPendingInstall, installRelease, isAwaitingConfirmation, pruneReleases, readPendingInstall, readRelease, removeInstallLeftovers,
-} from '../release/index.js';
+// The release modules themselves, not release/index.js: packing releases (the CLI's) is not loaded with the agent.
+import { activateRelease, installRelease, pruneReleases, removeInstallLeftovers } from '../release/install.js';
+import { clearPendingInstall, confirmPendingInstall, isAwaitingConfirmation, readPendingInstall } from '../release/pending-install.js';
+import { readRelease } from '../release/read-release.js';
 import type { CertificateStore } from '../services/certificates/index.js';
 import { FirmwareUpdates, type FirmwareInstaller, type InstallOutcome } from '../services/firmware/index.js';
 import type { SecurityEvent } from '../services/security-events/index.js';

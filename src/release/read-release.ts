@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
-import tar from 'tar-stream';
+import { tarStream } from '../util/tar-stream.js';
 import { checkTarget, InvalidRelease, MANIFEST_NAME, parseManifest, thisMachine, type ReleaseFile, type ReleaseManifest, type ReleaseTarget } from './manifest.js';
 
 /** Where a member's bytes go while it is checked (installRelease writes them; readRelease only hashes). */
@@ -52,7 +52,7 @@ function asInvalid(err: unknown): Error {
  * all throw InvalidRelease. Nothing is held in memory but one chunk and the manifest.
  */
 export async function walkRelease(file: string, options: WalkOptions = {}): Promise<ReleaseManifest> {
-  const extract = tar.extract();
+  const extract = tarStream().extract();
   const piping = pipeline(createReadStream(file), createGunzip(), extract);
   // Its failure also ends the iteration below, which reports it.
   piping.catch(() => undefined);

@@ -1,6 +1,7 @@
 import { PassThrough, type Readable } from 'node:stream';
 import { createGzip } from 'node:zlib';
-import tar from 'tar-stream';
+import type { Pack } from 'tar-stream';
+import { tarStream } from '../../util/tar-stream.js';
 import { AgentLogFile, agentLogRecords, type AgentLogRecord, type JournalSource } from './agent-log.js';
 import type { FrameRecord } from './frame-ring.js';
 import { maskSecrets, maskString } from './mask.js';
@@ -62,7 +63,6 @@ export const ARCHIVE_MEMBERS = {
 } as const;
 
 type Lines = () => AsyncIterable<string>;
-type Pack = ReturnType<typeof tar.pack>;
 /** A member being written (a streamx Writable). */
 type Writable = ReturnType<Pack['entry']>;
 
@@ -196,7 +196,7 @@ async function fillArchive(pack: Packer, sources: DiagnosticsSources, request: D
  * ends the stream with its error (the upload then fails rather than sending half an archive).
  */
 export function diagnosticsArchive(sources: DiagnosticsSources, request: DiagnosticsArchiveRequest): Readable {
-  const pack = tar.pack();
+  const pack = tarStream().pack();
   const abort = new AbortController();
   const gzip = createGzip();
   const out = new PassThrough();

@@ -1,6 +1,5 @@
 import type { Readable } from 'node:stream';
-import { ftpAccessOptions } from '../../util/ftp-access.js';
-import { Client, FTPError } from 'basic-ftp';
+import { basicFtp, ftpAccessOptions } from '../../util/ftp-access.js';
 import { UploadError, socketErrorKind, type UploadErrorKind } from './upload-error.js';
 
 /**
@@ -20,7 +19,7 @@ export interface FtpUploadOptions {
 
 export async function uploadFtp(url: URL, body: () => Readable, fileName: string, options: FtpUploadOptions): Promise<void> {
   // basic-ftp's timeout is per socket and per task: the greeting, each reply, each pause in the data.
-  const client = new Client(options.timeoutMs);
+  const client = new (basicFtp().Client)(options.timeoutMs);
   const abort = (): void => client.close();
   options.signal.addEventListener('abort', abort, { once: true });
   let stage = 'connect';
@@ -46,7 +45,7 @@ export async function uploadFtp(url: URL, body: () => Readable, fileName: string
 }
 
 function ftpErrorKind(error: unknown): UploadErrorKind {
-  if (error instanceof FTPError) {
+  if (error instanceof basicFtp().FTPError) {
     // RFC 959: 530 not logged in, 532 need account; 550/553 action not taken (no access, bad name).
     if (error.code === 530 || error.code === 532) return 'login-refused';
     if (error.code === 550 || error.code === 553) return 'permission-denied';

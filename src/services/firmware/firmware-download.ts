@@ -4,8 +4,7 @@ import http from 'node:http';
 import https from 'node:https';
 import { pipeline } from 'node:stream/promises';
 import tls from 'node:tls';
-import { ftpAccessOptions } from '../../util/ftp-access.js';
-import { Client } from 'basic-ftp';
+import { basicFtp, ftpAccessOptions } from '../../util/ftp-access.js';
 import type { Logger } from '../../process/logger.js';
 import { maskUrl } from '../diagnostics/upload.js';
 
@@ -104,7 +103,7 @@ function downloadHttp(url: URL, partFile: string, from: number, options: Transfe
 }
 
 async function downloadFtp(url: URL, partFile: string, from: number, options: TransferOptions): Promise<void> {
-  const client = new Client(options.timeoutMs);
+  const client = new (basicFtp().Client)(options.timeoutMs);
   const abort = (): void => client.close();
   options.signal?.addEventListener('abort', abort, { once: true });
   try {
