@@ -30,8 +30,9 @@ export interface ModbusClientLike {
 }
 
 // modbus-serial is CommonJS whose typings declare an ES default export; loading it through require
-// gives the client class as it really is at run time.
-const ModbusRTU = createRequire(import.meta.url)('modbus-serial') as new () => ModbusClientLike;
+// gives the client class as it really is at run time. Loaded with the first bus made (with
+// serialport beneath it), not with this module: a simulated station never loads it (issue 18).
+const newModbusClient = (): ModbusClientLike => new (createRequire(import.meta.url)('modbus-serial') as new () => ModbusClientLike)();
 
 export function describeLink(link: ModbusLink): string {
   if (link.kind === 'rtu') {
@@ -79,7 +80,7 @@ export class ModbusBus {
   constructor(
     readonly link: ModbusLink,
     readonly timing: ModbusTiming,
-    private readonly createClient: () => ModbusClientLike = () => new ModbusRTU(),
+    private readonly createClient: () => ModbusClientLike = newModbusClient,
   ) {}
 
   get description(): string {
