@@ -83,14 +83,22 @@ export const COMMAND_USAGE: Record<string, string> = {
                                           remove a token's session records (with the agent stopped)
   sessions verify FILE                    check every OCMF signature of a CDR JSON or CSV export and that
                                           the signed readings give the record's energy; exit 1 if not`,
-  simulate: `  simulate --stations N --csms URL [--identity-prefix P] [--ocpp 2.0.1|1.6] [--ramp R]
-           [--sessions-per-hour S] [--session-seconds T] [--duration D] [--dir DIR]
+  simulate: `  simulate --stations N --csms URL [--identity-prefix P] [--first-index I] [--slice-from-env VAR]
+           [--index-width W] [--ocpp 2.0.1|1.6] [--profile PROFILE] [--ramp R] [--sessions-per-hour S]
+           [--session-seconds T] [--duration D] [--storage memory|DIR] [--summary-json] [--progress P]
                                           N whole simulated stations in this process (load testing a
-                                          CSMS, issue 18), started R per second (default 10), each
-                                          playing S random sessions an hour (default 1: plug, card, charge
-                                          T s (default 60), card, unplug); a progress line each second and
-                                          a summary (sessions, messages, CALLERRORs, round trips, RSS, CPU)
-                                          after D s (default: until Ctrl-C); folders in DIR (default temp)`,
+                                          CSMS, issue 18), identities P + index (default SIM-, from I,
+                                          default 1, zero-padded to W digits, default 4 or more); with
+                                          --slice-from-env, the k in $VAR (a Kubernetes completion
+                                          index) starts them at I + k*N. Started R per second (default
+                                          10), each playing S sessions an hour (default 1): PROFILE's
+                                          scripted sessions and version shares
+                                          (bench/load-test/README.md), else plug, card, charge T s
+                                          (default 60), card, unplug. Storage on tmpfs, removed at the
+                                          end (default), or a folder per station in DIR. A progress line
+                                          each P s (default 1); after D s (default: until Ctrl-C) a
+                                          summary (sessions, messages, CALLERRORs, round trips, RSS, CPU),
+                                          then with --summary-json the same as one JSON line`,
   version: `  version                                 print the version`,
 };
 
