@@ -54,6 +54,7 @@ import { StationStatus, type StationStatusView } from './station-status.js';
 import { StationMetrics } from '../metrics/index.js';
 import { StatusLeds } from './status-leds.js';
 import { loadVersionModules } from './ocpp-versions.js';
+import { durableUnder } from '../store/disk-sync.js';
 
 export type { AgentHardware, AgentParts, AgentStorage, AgentTransport, BootReason, RestartReason } from './agent-parts.js';
 
@@ -388,6 +389,8 @@ export class Agent {
         this.log.warning(`cannot note the clean stop in ${this.config.storage.dir}: ${(err as Error).message}`);
       }
     }
+    // What was written behind (settings, history) is on disk before the storage is let go.
+    await durableUnder(this.config.storage.dir);
     this.removeFailsafe();
     this.releaseStorage();
   }
