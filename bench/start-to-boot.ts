@@ -52,6 +52,7 @@ async function agentToBoot(csms: DevCsms, dir: string, identity: string, nodeArg
 interface ProfileNode {
   id: number;
   callFrame: { functionName: string; url: string; lineNumber: number };
+  children?: number[];
 }
 interface CpuProfile {
   nodes: ProfileNode[];
@@ -77,6 +78,27 @@ function topSelfTime(file: string, n: number): { functions: Array<[string, numbe
   });
   const top = (m: Map<string, number>): Array<[string, number]> => [...m].sort((a, b) => b[1] - a[1]).slice(0, n);
   return { functions: top(functions), modules: top(modules) };
+}
+
+/** Files whose code is schema work: Ajv (compiler and runtime), the build's validators, our schema modules. */
+const SCHEMA_CODE = /\/validators\/|node_modules\/ajv|json-schema\.js|ocpp-schema|document-schemas|precompiled-validators/;
+
+/** CPU ms of samples with schema code anywhere on the stack (loading, compiling and running validators). */
+function schemaWork(file: string): number {
+  const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
+  const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+  const parentOf = new Map<number, number>();
+  for (const node of profile.nodes) for (const child of node.children ?? []) parentOf.set(child, node.id);
+  let ms = 0;
+  profile.samples.forEach((id, i) => {
+    for (let at: number | undefined = id; at !== undefined; at = parentOf.get(at)) {
+      if (SCHEMA_CODE.test(byId.get(at)!.callFrame.url)) {
+        ms += (profile.timeDeltas[i] ?? 0) / 1000;
+        return;
+      }
+    }
+  });
+  return ms;
 }
 
 async function main(): Promise<void> {
@@ -115,6 +137,7 @@ async function main(): Promise<void> {
       for (const [name, t] of modules) console.log(`  ${t.toFixed(1).padStart(7)} ms  ${name}`);
       console.log('top 10 self time by function:');
       for (const [name, t] of functions) console.log(`  ${t.toFixed(1).padStart(7)} ms  ${name}`);
+      console.log(`schema work (a frame of Ajv, dist/validators or the schema modules on the stack): ${schemaWork(path.join(profDir, file)).toFixed(1)} ms`);
     }
     process.exitCode = ratio <= TARGET_RATIO ? 0 : 1;
   } finally {
