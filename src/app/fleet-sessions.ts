@@ -1,5 +1,5 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import type { FleetStation } from './fleet.js';
+import { bootAccepted, type FleetStation } from './fleet.js';
 import { drawSession, type ScriptedSession, type SessionStep } from './fleet-profile.js';
 
 // Issue 18, "Many stations in one process": one station of the fleet playing scripted sessions
@@ -39,7 +39,7 @@ export async function playSessions(station: FleetStation, plan: SessionPlan, cou
   if (plan.sessionsPerHour <= 0) return;
   const meanGapMs = 3_600_000 / plan.sessionsPerHour;
   while (await pause(-Math.log(1 - random()) * meanGapMs, stop)) {
-    if (station.agent.status().connection.bootState !== 'Accepted') continue;
+    if (!bootAccepted(station)) continue;
     await playSession(station, drawSession(plan.sessions, random()), counts, stop);
   }
 }

@@ -123,6 +123,11 @@ export async function startFleetStation(config: StationConfig, traffic: FleetTra
   }
 }
 
+/** Whether the CSMS accepted the station's BootNotification: the adapter's state, not the whole status view (read for every station each second). */
+export function bootAccepted(station: FleetStation): boolean {
+  return station.agent.adapter.bootState$.value === 'Accepted';
+}
+
 /** Stops a station as SIGTERM would (its transactions ended, their messages delivered first), then its world. */
 export async function stopFleetStation(station: FleetStation): Promise<void> {
   await station.agent.stop({ endTransactions: true });

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
-import { fleetStationConfig, FleetTraffic, startFleetStation, stopFleetStation, type FleetOcppVersion, type FleetStation } from '../../app/fleet.js';
+import { bootAccepted, fleetStationConfig, FleetTraffic, startFleetStation, stopFleetStation, type FleetOcppVersion, type FleetStation } from '../../app/fleet.js';
 import { defaultSessions, FleetProfileError, loadFleetProfile, versionAt, type FleetProfile } from '../../app/fleet-profile.js';
 import { playSessions, type FleetCounts, type SessionPlan } from '../../app/fleet-sessions.js';
 import { EXIT } from '../../process/lifecycle.js';
@@ -171,7 +171,7 @@ export async function simulateCommand(io: CliIo, options: SimulateOptions): Prom
   const stopPlaying = new AbortController();
   const stopped = untilStopped(io.stop).then(() => stopPlaying.abort());
   const players: Promise<void>[] = [];
-  const connected = (): number => stations.filter((s) => s.agent.status().connection.bootState === 'Accepted').length;
+  const connected = (): number => stations.filter(bootAccepted).length;
   const first = stationIdentity(options, options.firstIndex);
   const last = stationIdentity(options, options.firstIndex + options.stations - 1);
   const snapshot = (): FleetSummary => fleetSummary({ options, first, last, counts, versions, connected: connected(), traffic, ...cost });
