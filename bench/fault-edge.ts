@@ -8,7 +8,7 @@
  * loop). The input's debounce (--debounce-ms) is part of the figure and printed separately:
  * what is beyond it is the agent's own delay. The kernel's edge delivery (epoll) is not in it.
  *
- *   npm run bench:fault-edge [-- --rounds 200 --debounce-ms 10 --poll-ms 100]
+ *   npm run bench:fault-edge [-- --rounds 200 --debounce-ms 10 --poll-ms 100 --fsync-ms 100]
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -49,7 +49,9 @@ interface SimulatorDoc {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { rounds: { type: 'string' }, 'debounce-ms': { type: 'string' }, 'poll-ms': { type: 'string' } } });
+  const { values } = parseArgs({ options: { rounds: { type: 'string' }, 'debounce-ms': { type: 'string' }, 'poll-ms': { type: 'string' }, 'fsync-ms': { type: 'string' } } });
+  // A slow card: every fdatasync takes this much longer (src/store/disk-sync.ts).
+  if (values['fsync-ms']) process.env['EVSE_EMULATED_FSYNC_MS'] = values['fsync-ms'];
   const rounds = Number(values.rounds ?? 200);
   const debounceMs = Number(values['debounce-ms'] ?? 10);
   const pollMs = Number(values['poll-ms'] ?? 100);

@@ -1,3 +1,4 @@
+import { durableUnder } from '../store/disk-sync.js';
 import type { Subscription } from 'rxjs';
 import type { StationConfig } from '../config/station-config.js';
 import type { OcppClient, OcppClientOptions } from '../ocpp/ocpp-client.js';
@@ -135,5 +136,7 @@ export function connectClient(
     clock: parts.clock,
     onFrame: parts.onFrame,
     attemptOptions: () => parts.network.profiles.connectionOptions(),
+    // Never an answer before what it acknowledges is on disk (group commit, issue 18).
+    beforeAnswer: () => durableUnder(config.storage.dir),
   });
 }

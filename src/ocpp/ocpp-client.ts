@@ -34,6 +34,8 @@ export interface OcppClientOptions extends OcppWebSocketOptions {
    * every attempt over the options above: the network profiles choose them (B10 fallback, A05).
    */
   attemptOptions?: (() => Partial<OcppWebSocketOptions>) | undefined;
+  /** See RpcEndpointOptions.beforeAnswer: answers wait until what their handler wrote is on disk. */
+  beforeAnswer?: (() => Promise<void>) | undefined;
 }
 
 /**
@@ -181,6 +183,7 @@ export class OcppClient {
       // Answer first, then act, for every action: no handler waits for a CALL of its own, and
       // none should take longer than the CSMS waits for its answer.
       holdCallsWhileAnsweringMs: this.options.callTimeoutMs,
+      beforeAnswer: this.options.beforeAnswer,
       log: this.log,
       clock: this.clock,
       onIncomingCall: (check) => this.incomingCalls$.next(check),

@@ -1,18 +1,6 @@
 import { syncDir } from './durable-files.js';
-import {
-  closeSync,
-  existsSync,
-  fdatasyncSync,
-  fstatSync,
-  fsyncSync,
-  ftruncateSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  renameSync,
-  statSync,
-  writeSync,
-} from 'node:fs';
+import { datasync, datasyncBlocking, syncDirAsync, trackWrite } from './disk-sync.js';
+import { closeSync, existsSync, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { crc32 } from 'node:zlib';
 
@@ -21,8 +9,11 @@ import { crc32 } from 'node:zlib';
  *
  *   3610a686 {"t":"m","id":"..."}
  *
- * Each append is written and synced to disk before it returns, so a record that was appended
- * survives kill -9 and a power cut. A record torn by a power cut mid-write (a last line without its
+ * Each append is written at once (it survives kill -9 from then on) and synced to disk by group
+ * commit (issue 18): one fdatasync, on the thread pool, covers every record appended while the one
+ * before it ran, so the event loop never waits for the disk and a replay of many messages costs a
+ * few syncs rather than one each. `synced()` says when what was appended is safe from a power cut;
+ * whoever must not act before that (send the message, answer the CSMS) waits for it. A record torn by a power cut mid-write (a last line without its
  * newline, or whose CRC does not match) is detected when the journal is opened, skipped, and the
  * damaged file kept aside; the intact records are kept. Appending instead of rewriting spares an
  * SD card: the file is rewritten only when compacted, which the owner does now and then.
@@ -84,9 +75,34 @@ export function readJournalText<T>(text: string, accept: (value: unknown) => val
   return { records, damage };
 }
 
+function writeAll(fd: number, data: Buffer): void {
+  let written = 0;
+  while (written < data.length) written += writeSync(fd, data, written);
+}
+
+interface SyncWaiter {
+  /** Safe once this many appends are synced. */
+  upTo: number;
+  resolve(): void;
+  reject(err: Error): void;
+}
+
 export class AppendJournal<T> {
   private fd: number;
   private size: number;
+  /** Appends so far, and how many of them are known to be on disk. */
+  private appended = 0;
+  private durable = 0;
+  private syncing = false;
+  private syncingFd: number | undefined;
+  private waiters: SyncWaiter[] = [];
+  /** Files a compaction replaced, closed once no sync uses them. */
+  private retired: number[] = [];
+  /** While a compaction runs: what is appended meanwhile, to be carried into the new file. */
+  private compactionTail: Buffer[] | undefined;
+  /** A compaction's rename until its folder is synced: no later append is safe before it is. */
+  private renameSafe: Promise<void> | undefined;
+  private closed = false;
 
   private constructor(
     readonly file: string,
@@ -109,23 +125,20 @@ export class AppendJournal<T> {
     if (damage.length > 0) {
       damagedCopy = `${file}.damaged-${new Date().toISOString().replace(/[:.]/g, '-')}`;
       renameSync(file, damagedCopy);
-      AppendJournal.writeWhole(file, records);
+      // At start-up, before anything else runs: blocking is what is wanted here.
+      const temp = `${file}.tmp`;
+      const fd = openSync(temp, 'w', 0o600);
+      try {
+        if (records.length > 0) writeAll(fd, Buffer.concat(records.map(encode)));
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+      renameSync(temp, file);
+      syncDir(path.dirname(file));
     }
     const journal = new AppendJournal<T>(file, openSync(file, 'a', 0o600));
     return { journal, records, damage, damagedCopy };
-  }
-
-  private static writeWhole(file: string, records: readonly unknown[]): void {
-    const temp = `${file}.tmp`;
-    const fd = openSync(temp, 'w', 0o600);
-    try {
-      if (records.length > 0) writeSync(fd, Buffer.concat(records.map(encode)));
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(temp, file);
-    syncDir(path.dirname(file));
   }
 
   /** Bytes in the file now. */
@@ -134,18 +147,16 @@ export class AppendJournal<T> {
   }
 
   /**
-   * Appends records and syncs them to disk. On a failed write (a full disk) the file is cut back
-   * to where it was, so no half record is left for the next append to be glued onto, and the error
-   * is thrown: the caller still has the records.
+   * Appends records; they are on disk once `synced()` resolves. On a failed write (a full disk)
+   * the file is cut back to where it was, so no half record is left for the next append to be
+   * glued onto, and the error is thrown: the caller still has the records.
    */
   append(...records: T[]): void {
     if (records.length === 0) return;
+    if (this.closed) throw new Error(`${this.file} is closed`);
     const data = Buffer.concat(records.map(encode));
     try {
-      let written = 0;
-      while (written < data.length) written += writeSync(this.fd, data, written);
-      fdatasyncSync(this.fd);
-      this.size += data.length;
+      writeAll(this.fd, data);
     } catch (err) {
       try {
         ftruncateSync(this.fd, this.size);
@@ -154,20 +165,120 @@ export class AppendJournal<T> {
       }
       throw err;
     }
+    this.size += data.length;
+    this.compactionTail?.push(data);
+    this.appended++;
+    trackWrite(this.file, this.synced());
   }
 
-  /** Compaction: the whole journal replaced by these records, atomically. */
-  rewrite(records: readonly T[]): void {
-    closeSync(this.fd);
+  /** Resolves when everything appended so far is on disk; rejects when its sync failed. */
+  synced(): Promise<void> {
+    if (this.durable >= this.appended) return Promise.resolve();
+    const upTo = this.appended;
+    const done = new Promise<void>((resolve, reject) => this.waiters.push({ upTo, resolve, reject }));
+    if (!this.syncing) {
+      // Begun once the current turn is over, so that one sync takes all the turn appends.
+      this.syncing = true;
+      queueMicrotask(() => void this.syncAppended());
+    }
+    return done;
+  }
+
+  /** The group commit: one fdatasync at a time, each covering every append made before it began. */
+  private async syncAppended(): Promise<void> {
     try {
-      AppendJournal.writeWhole(this.file, records);
+      while (this.durable < this.appended && !this.closed) {
+        const upTo = this.appended;
+        const fd = (this.syncingFd = this.fd);
+        let failure: Error | undefined;
+        try {
+          await datasync(fd);
+          await this.renameSafe;
+        } catch (err) {
+          failure = err as Error;
+        }
+        this.syncingFd = undefined;
+        this.closeRetired();
+        this.durable = Math.max(this.durable, upTo);
+        this.settle(upTo, failure);
+      }
     } finally {
-      this.fd = openSync(this.file, 'a', 0o600);
-      this.size = fstatSync(this.fd).size;
+      // Set back in the same turn as the loop's last check: an append after it starts a new loop.
+      this.syncing = false;
     }
   }
 
+  private settle(upTo: number, failure?: Error): void {
+    const done = this.waiters.filter((w) => w.upTo <= upTo);
+    this.waiters = this.waiters.filter((w) => w.upTo > upTo);
+    for (const w of done) {
+      if (failure) w.reject(failure);
+      else w.resolve();
+    }
+  }
+
+  private closeRetired(): void {
+    for (const fd of this.retired.splice(0)) closeSync(fd);
+  }
+
+  /**
+   * Compaction: the whole journal replaced by these records, atomically, without holding the event
+   * loop. What is appended while it runs goes to the old file (and its syncs) and is carried into the
+   * new one before the rename, so either file a power cut leaves holds it. One at a time.
+   */
+  async rewrite(records: readonly T[]): Promise<void> {
+    if (this.compactionTail || this.closed) return;
+    const tail: Buffer[] = (this.compactionTail = []);
+    const temp = `${this.file}.tmp`;
+    let fd: number | undefined = openSync(temp, 'w', 0o600);
+    try {
+      let size = 0;
+      let chunk = Buffer.concat(records.map(encode));
+      for (;;) {
+        writeAll(fd, chunk);
+        size += chunk.length;
+        await datasync(fd);
+        if (this.closed) throw new Error(`${this.file} was closed while being compacted`);
+        if (tail.length === 0) break;
+        chunk = Buffer.concat(tail.splice(0));
+      }
+      // From here to the swap nothing awaits: no append can reach the old file only.
+      renameSync(temp, this.file);
+      const old = this.fd;
+      this.fd = fd;
+      fd = undefined;
+      this.size = size;
+      if (this.syncingFd === old) this.retired.push(old);
+      else closeSync(old);
+      const renameSafe = syncDirAsync(path.dirname(this.file));
+      this.renameSafe = renameSafe;
+      await renameSafe.finally(() => {
+        if (this.renameSafe === renameSafe) this.renameSafe = undefined;
+      });
+    } catch (err) {
+      if (fd !== undefined) {
+        closeSync(fd);
+        rmSync(temp, { force: true });
+      }
+      throw err;
+    } finally {
+      this.compactionTail = undefined;
+    }
+  }
+
+  /** Closes the file, syncing first what is not yet on disk (shutdown: blocking is fine there). */
   close(): void {
-    closeSync(this.fd);
+    if (this.closed) return;
+    this.closed = true;
+    try {
+      if (this.durable < this.appended) datasyncBlocking(this.fd);
+      this.durable = this.appended;
+      this.settle(this.appended);
+    } catch (err) {
+      this.settle(this.appended, err as Error);
+    } finally {
+      closeSync(this.fd);
+      this.closeRetired();
+    }
   }
 }

@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { StationConfig } from '../config/station-config.js';
 import type { OutputLineSpec } from '../hal/gpio/gpio.js';
 import { parseJsonText } from '../util/json-syntax.js';
-import { JsonFileStore } from './json-file-store.js';
+import { writeFileAtomic } from './durable-files.js';
 
 /**
  * The relay lines the last agent that started drove, kept in storage.dir. `failsafe` runs after
@@ -39,11 +39,14 @@ export function relayMapOf(config: Pick<StationConfig, 'gpio' | 'evses'>): Relay
   };
 }
 
-/** Written at each successful start (at `writtenAt`), atomically (a power cut leaves the old map or the new one). */
+/**
+ * Written at each successful start (at `writtenAt`), atomically (a power cut leaves the old map or
+ * the new one), and before the start goes on: `failsafe` reads it from another process after a crash.
+ */
 export function writeRelayMap(dir: string, config: Pick<StationConfig, 'gpio' | 'evses'>, writtenAt: Date): void {
   const { driver, chip, root, relays } = relayMapOf(config);
   const doc: RelayMapFile = { version: 1, writtenAt: writtenAt.toISOString(), gpio: { driver, chip, sysfsRoot: root }, relays };
-  new JsonFileStore(dir, () => undefined).write(NAME, doc, 0o644);
+  writeFileAtomic(path.join(dir, `${NAME}.json`), `${JSON.stringify(doc, null, 2)}\n`, 0o644);
 }
 
 /** The map in dir, or why there is none usable. */

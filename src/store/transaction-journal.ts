@@ -4,7 +4,8 @@ import { AppendJournal, type JournalDamage } from './append-journal.js';
 /**
  * Where transaction-related messages wait for the CSMS, and what a running transaction needs to be
  * recovered after a crash or a power cut. One append-only journal (see append-journal.ts): every
- * message is on disk before it is sent and leaves only when the CSMS answered it.
+ * message is on disk before it is sent (the queue waits for synced()) and leaves only when the CSMS
+ * answered it.
  */
 
 /**
@@ -147,16 +148,23 @@ export class TransactionJournal {
   /** Rewrites the journal with only what is still needed, when it has grown and is mostly spent. */
   private compactIfWorthIt(): void {
     if (this.journal.bytes < COMPACT_AT_BYTES || this.removedSinceCompaction < this.messages.size) return;
-    this.compact();
+    // A failed compaction leaves the journal as it was: it is tried again at the next removal.
+    this.compact().catch(() => undefined);
   }
 
-  compact(): void {
+  /** Replaces the file by what is needed now; appends made meanwhile are kept (see AppendJournal.rewrite). */
+  async compact(): Promise<void> {
     const records: JournalRecord[] = [
       ...[...this.transactions.values()].map((tx): JournalRecord => ({ t: 'tx', tx })),
       ...[...this.messages.values()].map((m): JournalRecord => ({ t: 'm', m })),
     ];
-    this.journal.rewrite(records);
     this.removedSinceCompaction = 0;
+    await this.journal.rewrite(records);
+  }
+
+  /** Resolves when everything recorded so far is on disk (group commit; see AppendJournal). */
+  synced(): Promise<void> {
+    return this.journal.synced();
   }
 
   close(): void {

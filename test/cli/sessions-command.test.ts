@@ -8,6 +8,7 @@ import { readRecordsCsv, SessionHistory } from '../../src/services/session-histo
 import { JsonFileStore } from '../../src/store/json-file-store.js';
 import { runInProcess, simulatorConfigCopy } from '../helpers/cli.js';
 import { signedSession, OCPI_TEST_LOCATION } from '../helpers/signed-session.js';
+import { durableUnder } from '../../src/store/disk-sync.js';
 
 /** `evse-agent sessions export|verify|remove` (issue 17) over the records of a storage.dir. */
 
@@ -15,7 +16,7 @@ const OCPI = OCPI_TEST_LOCATION;
 const T0 = Date.UTC(2026, 0, 1, 12, 0, 0);
 
 /** A config (with `ocpi` as given) whose storage holds two signed sessions of two cards. */
-function stationWithSessions(ocpi: object | undefined): { config: string; dir: string } {
+async function stationWithSessions(ocpi: object | undefined): Promise<{ config: string; dir: string }> {
   const config = simulatorConfigCopy((d) => {
     if (ocpi) d['ocpi'] = ocpi;
   });
@@ -23,12 +24,13 @@ function stationWithSessions(ocpi: object | undefined): { config: string; dir: s
   const history = new SessionHistory(new JsonFileStore(dir));
   history.record(signedSession(dir, { id: 'tx-a', startMs: T0, meterStartWh: 1000, energyWh: 7_321 }));
   history.record(signedSession(dir, { id: 'tx-b', startMs: T0 + 86_400_000, meterStartWh: 8321, energyWh: 4_002, token: 'CARD-0002' }));
+  await durableUnder(dir);
   return { config, dir };
 }
 
 describe('evse-agent sessions (issue 17)', () => {
   it('export --format ocpi-cdr without the ocpi keys exits 78 naming them; with some, names the missing ones', async () => {
-    const none = stationWithSessions(undefined);
+    const none = await stationWithSessions(undefined);
     const a = await runInProcess(['sessions', 'export', '--format', 'ocpi-cdr', '--config', none.config]);
     assert.equal(a.code, 78);
     assert.equal(a.stdout, '');
@@ -36,7 +38,7 @@ describe('evse-agent sessions (issue 17)', () => {
     const partial: Partial<typeof OCPI> = { ...OCPI };
     delete partial.city;
     delete partial.timeZone;
-    const some = stationWithSessions(partial);
+    const some = await stationWithSessions(partial);
     const b = await runInProcess(['sessions', 'export', '--format', 'ocpi-cdr', '--config', some.config]);
     assert.equal(b.code, 78);
     assert.match(b.stderr, /needs the config's ocpi\.city, ocpi\.timeZone\n$/);
@@ -45,7 +47,7 @@ describe('evse-agent sessions (issue 17)', () => {
   });
 
   it('export --format ocpi-cdr prints a JSON array of valid CDRs, oldest first, filtered by --token and --since; CSV has a header row and agrees to the Wh', async () => {
-    const { config } = stationWithSessions(OCPI);
+    const { config } = await stationWithSessions(OCPI);
     const all = await runInProcess(['sessions', 'export', '--format', 'ocpi-cdr', '--config', config]);
     assert.equal(all.code, 0, all.stderr);
     const cdrs = JSON.parse(all.stdout) as OcpiCdr[];
@@ -84,7 +86,7 @@ describe('evse-agent sessions (issue 17)', () => {
   });
 
   it('verify: every OCMF signature of a CDR or CSV export checks out and gives the record energy; a tampered one exits 1', async () => {
-    const { config, dir } = stationWithSessions(OCPI);
+    const { config, dir } = await stationWithSessions(OCPI);
     const cdrFile = path.join(dir, 'cdrs.json');
     const csvFile = path.join(dir, 'sessions.csv');
     writeFileSync(cdrFile, (await runInProcess(['sessions', 'export', '--format', 'ocpi-cdr', '--config', config])).stdout);
@@ -111,7 +113,7 @@ describe('evse-agent sessions (issue 17)', () => {
   });
 
   it('remove --token takes that token\'s records off storage', async () => {
-    const { config, dir } = stationWithSessions(OCPI);
+    const { config, dir } = await stationWithSessions(OCPI);
     const removed = await runInProcess(['sessions', 'remove', '--token', 'CARD-0001', '--config', config]);
     assert.equal(removed.code, 0);
     assert.equal(removed.stdout, 'removed 1 session record of that token\n');

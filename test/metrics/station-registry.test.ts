@@ -8,6 +8,7 @@ import { FakeClock } from '../../src/station/clock.js';
 import { JsonFileStore } from '../../src/store/json-file-store.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 import { Scrape } from './prom-text.js';
+import { durableUnder } from '../../src/store/disk-sync.js';
 
 describe('metrics: per station, kept apart', () => {
   it("two stations in one process share nothing: each its own registry, nothing in prom-client's global one", async () => {
@@ -28,7 +29,7 @@ describe('metrics: per station, kept apart', () => {
 });
 
 describe('metrics: contactor wear', () => {
-  it('counts each open -> closed change of the coil, keeps the count in storage.dir, and goes on from it after a restart', () => {
+  it('counts each open -> closed change of the coil, keeps the count in storage.dir, and goes on from it after a restart', async () => {
     const dir = makeTempDir('contactor-wear');
     const coil = new BehaviorSubject(false);
     const other = new BehaviorSubject(false);
@@ -43,6 +44,7 @@ describe('metrics: contactor wear', () => {
       { evseId: 2, connectorId: 1, count: 0 },
     ]);
     first.stop();
+    await durableUnder(dir);
     assert.deepEqual(JSON.parse(readFileSync(path.join(dir, 'contactor-wear.json'), 'utf8')), { '1/1': 2, '2/1': 0 });
 
     const again = new ContactorWear(new JsonFileStore(dir));
@@ -56,9 +58,10 @@ describe('metrics: contactor wear', () => {
     again.stop();
   });
 
-  it('a wear file that is not a count per contactor is ignored, value by value (a corrupt card must not stop the agent)', () => {
+  it('a wear file that is not a count per contactor is ignored, value by value (a corrupt card must not stop the agent)', async () => {
     const dir = makeTempDir('contactor-wear-bad');
     new JsonFileStore(dir).write('contactor-wear', { '1/1': 'many', '1/2': -3, '2/1': 7 });
+    await durableUnder(dir);
     const wear = new ContactorWear(new JsonFileStore(dir));
     assert.deepEqual(wear.closings(), [{ evseId: 2, connectorId: 1, count: 7 }]);
   });

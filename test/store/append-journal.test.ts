@@ -78,11 +78,11 @@ describe('append-only journal', () => {
     opened.journal.close();
   });
 
-  it('compacts atomically to the records given', () => {
+  it('compacts atomically to the records given', async () => {
     const { journal } = AppendJournal.open(file, isRec);
     for (let n = 0; n < 100; n++) journal.append({ n });
     const before = journal.bytes;
-    journal.rewrite([{ n: 98 }, { n: 99 }]);
+    await journal.rewrite([{ n: 98 }, { n: 99 }]);
     assert.ok(journal.bytes < before / 10);
     journal.append({ n: 100 });
     journal.close();

@@ -7,6 +7,7 @@ import { isCompleteOcpi, missingOcpiKeys } from '../../services/ocpi/ocpi-config
 import { ocpiStationOf } from '../../services/ocpi/station-of-config.js';
 import { recordsCsv, SessionHistory } from '../../services/session-history/index.js';
 import { JsonFileStore } from '../../store/json-file-store.js';
+import { durableUnder } from '../../store/disk-sync.js';
 import { UsageError, type CliIo } from '../io.js';
 import { defaultConfig } from '../usage.js';
 import { loadConfigForCommand } from './check-config.js';
@@ -77,6 +78,7 @@ async function removeSessions(io: CliIo, args: string[]): Promise<number> {
   const config = loadConfig(io, values.config);
   if (typeof config === 'number') return config;
   const removed = openHistory(config).removeByToken(values.token);
+  await durableUnder(config.storage.dir);
   io.stdout.write(`removed ${removed.length} session record${removed.length === 1 ? '' : 's'} of that token\n`);
   return EXIT.ok;
 }

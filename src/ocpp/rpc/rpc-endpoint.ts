@@ -53,6 +53,7 @@ export class RpcEndpoint {
   private readonly handling = new Set<string>();
   private readonly holdLimitMs: () => number;
   private readonly onIncomingCall: (check: IncomingCallCheck) => void;
+  private readonly beforeAnswer: (() => Promise<void>) | undefined;
   private closed = false;
 
   constructor(options: RpcEndpointOptions) {
@@ -64,6 +65,7 @@ export class RpcEndpoint {
     this.schemas = OcppSchemas.for(options.version);
     this.holdLimitMs = options.holdCallsWhileAnsweringMs ?? (() => 0);
     this.onIncomingCall = options.onIncomingCall ?? (() => undefined);
+    this.beforeAnswer = options.beforeAnswer;
     this.calls = new OutgoingCalls({
       sendFrame: (frame) => {
         this.logFrame('->', frame);
@@ -229,6 +231,7 @@ export class RpcEndpoint {
     let answer: string | undefined;
     try {
       answer = await this.answerFor(handler, call, payload);
+      await this.beforeAnswer?.();
     } catch (err) {
       this.log.error(`answering ${action} ${messageId} failed: ${errorText(err)}`);
       answer = this.callErrorFrame(messageId, 'InternalError', `${action} failed`);

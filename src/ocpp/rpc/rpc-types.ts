@@ -44,6 +44,11 @@ export interface RpcEndpointOptions {
   clock?: Clock;
   /** Told of each frame from the peer that is not a valid CALL, and of each valid one (the InvalidMessages security event). */
   onIncomingCall?: (check: IncomingCallCheck) => void;
+  /**
+   * Waited for before each answer goes out: what the handler wrote is on disk first, so that no
+   * answer acknowledges what a power cut could still undo (issue 18, group commit).
+   */
+  beforeAnswer?: () => Promise<void>;
 }
 
 /**

@@ -19,6 +19,8 @@ export interface QueueStore {
   add(message: StoredMessage, transaction?: StoredTransaction, transactionEnds?: boolean): void;
   /** False when nothing was written (the message never reached the store). */
   remove(id: string, why: RemovalReason): boolean;
+  /** Resolves when what was written so far is on disk (group commit); without it, writes are safe when made. */
+  synced?(): Promise<void>;
 }
 
 export interface TransactionQueueOptions {
@@ -72,6 +74,10 @@ export class TransactionMessageQueue {
   private waitingForConnection = false;
 
   private readonly clock: Clock;
+  /** Messages written and not yet known to be on disk: each waits for its record before it is sent. */
+  private readonly unsafe = new Map<string, Promise<boolean>>();
+  /** Removals written and not yet synced (idle() waits for them: onRemoved is told after). */
+  private readonly removing = new Set<Promise<unknown>>();
 
   constructor(private readonly options: TransactionQueueOptions) {
     this.clock = options.clock ?? systemClock;
@@ -98,6 +104,11 @@ export class TransactionMessageQueue {
   enqueue(action: string, payload: object, transactionId: string, kind: MessageKind, transaction?: StoredTransaction): QueuedMessage {
     const message: QueuedMessage = { id: randomUUID(), action, payload, failures: 0, transactionId, kind };
     this.persist(() => this.options.store?.add({ id: message.id, action, payload, transactionId, kind }, transaction, kind === 'end'));
+    const safe = this.whenOnDisk();
+    if (safe) {
+      this.unsafe.set(message.id, safe);
+      void safe.then(() => this.unsafe.delete(message.id));
+    }
     this.queue.push(message);
     this.thinIfFull();
     this.pump();
@@ -116,6 +127,22 @@ export class TransactionMessageQueue {
       }
       this.storeFailing = true;
     }
+  }
+
+  /**
+   * When what was just written is on disk, or undefined when the store says nothing of it. A failed
+   * sync is said as a failed write is; the message still goes (it is kept in memory meanwhile).
+   */
+  private whenOnDisk(): Promise<boolean> | undefined {
+    return this.options.store?.synced?.().then(
+      () => true,
+      (err: unknown) => {
+        this.persist(() => {
+          throw err;
+        });
+        return false;
+      },
+    );
   }
 
   /** Whether the last write to the store failed. */
@@ -145,14 +172,21 @@ export class TransactionMessageQueue {
     this.options.log.warning(`transaction message queue full (${max}): ${drop.size} intermediate meter-value messages dropped`);
   }
 
-  /** Resolves when every queued message has been answered or discarded, or after timeoutMs at the latest. */
+  /**
+   * Resolves when every queued message has been answered or discarded and its removal is on disk,
+   * or after timeoutMs at the latest.
+   */
   async idle(timeoutMs = Infinity): Promise<void> {
-    if (this.queue.length === 0) return;
-    const idle = new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+    if (this.queue.length === 0) return this.removalsOnDisk();
+    const idle = new Promise<void>((resolve) => this.idleWaiters.push(resolve)).then(() => this.removalsOnDisk());
     if (!Number.isFinite(timeoutMs)) return idle;
     let timer: TimerHandle | undefined;
     await Promise.race([idle, new Promise<void>((resolve) => (timer = this.clock.setTimeout(resolve, timeoutMs)))]);
     timer?.cancel();
+  }
+
+  private async removalsOnDisk(): Promise<void> {
+    while (this.removing.size > 0) await Promise.all(this.removing);
   }
 
   private pump(): void {
@@ -171,6 +205,12 @@ export class TransactionMessageQueue {
       if (!message) {
         for (const w of this.idleWaiters.splice(0)) w();
         return;
+      }
+      // Never sent before its record is on disk: a power cut must not lose what the CSMS may have seen.
+      const safe = this.unsafe.get(message.id);
+      if (safe) {
+        await safe;
+        continue;
       }
       let answer: unknown;
       try {
@@ -202,13 +242,22 @@ export class TransactionMessageQueue {
       // Off the disk as soon as its answer is taken in (1.6: the CSMS' transactionId kept), not
       // before: a crash in between sends it again (at least once) rather than losing what the
       // answer said. The window for such a resend stays small.
+      // The removal's sync is not waited for (group commit: the next message goes at once); a power
+      // cut before it means a resend, as above. What may only be forgotten once it cannot be sent
+      // again (onRemoved) waits for it.
       this.queue.shift();
       try {
         this.options.onAnswer(message, answer);
       } finally {
         this.persist(() => this.options.store?.remove(message.id, 'answered'));
       }
-      this.options.onRemoved?.(message);
+      const removed = this.whenOnDisk();
+      if (removed) {
+        const told = removed.then((onDisk) => onDisk && this.options.onRemoved?.(message));
+        this.removing.add(told);
+        void told.then(() => this.removing.delete(told));
+      }
+      else this.options.onRemoved?.(message);
     }
   }
 

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { MonitorStore, VariableMonitoring, type MonitorDefinition, type MonitorEvent } from '../../../src/services/monitoring/index.js';
 import { FakeClock } from '../../../src/station/clock.js';
+import { durableUnder } from '../../../src/store/disk-sync.js';
 
 /** The three kinds of monitors (custom, preconfigured, hard-wired) and SetMonitoringBase (N03, N04.FR.15/18, N06). */
 
@@ -100,11 +101,12 @@ describe('monitoring: preconfigured and hard-wired monitors, monitoring base', (
     assert.deepEqual(summary(m), [[2_000_001, 'Active', 'hardwired']]);
   });
 
-  it('the base and the kinds outlive a restart: after HardWiredOnly the defaults do not come back by themselves', () => {
+  it('the base and the kinds outlive a restart: after HardWiredOnly the defaults do not come back by themselves', async () => {
     const first = build();
     first.set({ target: POWER, type: 'Delta', value: 100, severity: 6 });
     first.setBase('HardWiredOnly');
     first.set({ target: POWER, type: 'Delta', value: 100, severity: 6 });
+    await durableUnder(dir);
     const second = build();
     assert.equal(second.base, 'HardWiredOnly');
     assert.deepEqual(summary(second), [

@@ -6,6 +6,7 @@ import { FakeClock } from '../../../src/station/clock.js';
 import { evaluateMonitor, initialState, nextAlignedMs, type Monitor, type MonitorEvent } from '../../../src/services/monitoring/monitor.js';
 import { MonitorStore } from '../../../src/services/monitoring/monitor-store.js';
 import { VariableMonitoring } from '../../../src/services/monitoring/variable-monitoring.js';
+import { durableUnder } from '../../../src/store/disk-sync.js';
 
 const POWER = { component: 'EVSE', evseId: 1, variable: 'Power' };
 const monitor = (type: Monitor['type'], value: number, severity = 5): Monitor => ({ id: 1, target: POWER, type, value, severity, transaction: false, origin: 'custom' });
@@ -129,7 +130,7 @@ describe('monitoring: the service', () => {
     assert.equal(events.length, 1);
   });
 
-  it('monitors, the level and a tripped threshold outlive a restart; the clear after it is still sent (N07.FR.13/14)', () => {
+  it('monitors, the level and a tripped threshold outlive a restart; the clear after it is still sent (N07.FR.13/14)', async () => {
     const first = build();
     first.set({ target: POWER, type: 'UpperThreshold', value: 10000, severity: 2 });
     first.set({ target: POWER, type: 'Periodic', value: 60, severity: 8, transaction: true });
@@ -137,12 +138,14 @@ describe('monitoring: the service', () => {
     power = '11040';
     first.tick();
     assert.equal(events.length, 1);
+    await durableUnder(dir);
     const second = build();
     assert.deepEqual(second.list(), first.list());
     assert.equal(second.level, 3);
     power = '100';
     second.tick();
     assert.deepEqual(events.map((e) => e.cleared), [false, true]);
+    await durableUnder(dir);
     const stored = JSON.parse(readFileSync(path.join(dir, 'variable-monitors.json'), 'utf8')) as { tripped: number[] };
     assert.deepEqual(stored.tripped, []);
   });

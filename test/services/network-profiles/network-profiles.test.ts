@@ -6,6 +6,7 @@ import { AttemptPlan, NetworkProfiles, type ConnectionCertificates, type Network
 import { JsonFileStore } from '../../../src/store/json-file-store.js';
 import { capturingLogger } from '../../helpers/logging.js';
 import { makeTempDir } from '../../helpers/temp-dir.js';
+import { durableUnder } from '../../../src/store/disk-sync.js';
 
 describe('network profiles: the attempt plan (B10)', () => {
   it('B10.FR.03 NetworkProfileConnectionAttempts failures per slot, then the next slot; after the last, the first again', () => {
@@ -78,17 +79,18 @@ describe('network profiles: slots, security profile, attempts', () => {
     assert.equal(network.securityProfile, 1);
   });
 
-  it('B09.FR.05 an unknown slot and B09.FR.04 a lower security profile are refused; a stored one survives a restart, without secrets in the file', () => {
+  it('B09.FR.05 an unknown slot and B09.FR.04 a lower security profile are refused; a stored one survives a restart, without secrets in the file', async () => {
     const network = make();
     assert.match(network.setProfile({ slot: 7, url: 'ws://other:1/ocpp', securityProfile: 1 }) ?? '', /no configuration slot 7/);
     assert.match(network.setProfile({ slot: 2, url: 'ws://other:1/ocpp', securityProfile: 0 }) ?? '', /lower/);
     assert.match(network.setProfile({ slot: 2, url: 'ws://other:1/ocpp', securityProfile: 2 }) ?? '', /does not go with ws:/);
     assert.equal(network.setProfile({ slot: 2, url: 'ws://other:1/ocpp', securityProfile: 1, messageTimeoutS: 30 }), undefined);
+    await durableUnder(dir);
     assert.deepEqual(make().profile(2), { slot: 2, url: 'ws://other:1/ocpp', securityProfile: 1, messageTimeoutS: 30 });
     assert.doesNotMatch(readFileSync(path.join(dir, 'network-profiles.json'), 'utf8'), /station-password/);
   });
 
-  it('B10.FR.03 falls back to the next slot after the attempts; the connection made there is remembered; A05.FR.06 a higher profile raises the station and removes the lower slots', () => {
+  it('B10.FR.03 falls back to the next slot after the attempts; the connection made there is remembered; A05.FR.06 a higher profile raises the station and removes the lower slots', async () => {
     certificates = { caFile: () => '/ca.pem', stationCertificateFiles: () => undefined };
     const network = make();
     assert.equal(network.setProfile({ slot: 2, url: 'wss://new.example/ocpp', securityProfile: 2 }), undefined);
@@ -105,6 +107,7 @@ describe('network profiles: slots, security profile, attempts', () => {
     assert.equal(network.connectionOptions().url, 'wss://new.example/ocpp');
     assert.equal(network.connectionOptions().caFile, '/ca.pem');
     assert.deepEqual(network.connected(), { raisedTo: 2, removedSlots: [1] });
+    await durableUnder(dir);
     const after = make();
     assert.equal(after.securityProfile, 2);
     assert.match(after.slotProblem(1) ?? '', /lower/);
@@ -122,7 +125,7 @@ describe('network profiles: slots, security profile, attempts', () => {
     assert.match(network.slotProblem(3) ?? '', /no network connection profile/);
   });
 
-  it('1.6 A05: an upgrade goes to wss:// on the same host, falls back after the failed attempts (A05.FR.08), and is kept once connected', () => {
+  it('1.6 A05: an upgrade goes to wss:// on the same host, falls back after the failed attempts (A05.FR.08), and is kept once connected', async () => {
     const network = make();
     assert.match(network.requestUpgrade(1) ?? '', /A05\.FR\.01/);
     assert.match(network.requestUpgrade(2) ?? '', /CSMS root/);
@@ -135,14 +138,16 @@ describe('network profiles: slots, security profile, attempts', () => {
     assert.equal(network.securityProfile, 1);
     assert.equal(network.requestUpgrade(2), undefined);
     assert.deepEqual(network.connected(), { raisedTo: 2, removedSlots: [] });
+    await durableUnder(dir);
     const after = make();
     assert.equal(after.securityProfile, 2);
     assert.equal(after.connectionOptions().url, 'wss://csms.example:9000/ocpp');
   });
 
-  it('the installer changing the config connection drops what the CSMS set', () => {
+  it('the installer changing the config connection drops what the CSMS set', async () => {
     const network = make();
     network.setProfile({ slot: 2, url: 'ws://other:1/ocpp', securityProfile: 1 });
+    await durableUnder(dir);
     assert.ok(make().profile(2));
     assert.equal(make({ url: 'ws://moved.example/ocpp' }).profile(2), undefined);
     assert.ok(lines.some((l) => /stored profiles dropped/.test(l)));

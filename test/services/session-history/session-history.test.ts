@@ -7,6 +7,7 @@ import type { StationEvent, TransactionSnapshot } from '../../../src/station/eve
 import { JsonFileStore } from '../../../src/store/json-file-store.js';
 import { makeTempDir } from '../../helpers/temp-dir.js';
 import { MemoryStore } from '../authorization/authorization-harness.js';
+import { durableUnder } from '../../../src/store/disk-sync.js';
 
 /** The history of ended sessions (issue 14): fed by the core's events, bounded, durable, cleared per customer. */
 
@@ -87,11 +88,12 @@ describe('session history (issue 14)', () => {
     );
   });
 
-  it('survives a restart in storage.dir; unreadable entries are dropped with a warning', () => {
+  it('survives a restart in storage.dir; unreadable entries are dropped with a warning', async () => {
     const dir = makeTempDir('session-history');
     const history = new SessionHistory(new JsonFileStore(dir));
     history.record(session(1));
     history.record(session(2, { idToken: OTHER, groupIdToken: GROUP }));
+    await durableUnder(dir);
     const again = new SessionHistory(new JsonFileStore(dir));
     assert.deepEqual(again.list(), history.list());
     assert.ok(again.list()[0]!.stoppedAt instanceof Date);

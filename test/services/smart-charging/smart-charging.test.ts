@@ -6,6 +6,7 @@ import { FakeClock } from '../../../src/station/clock.js';
 import type { ChargingProfile, ChargingSchedulePeriod } from '../../../src/services/smart-charging/charging-profile.js';
 import { SmartCharging, type LimitChange, type SmartChargingRules } from '../../../src/services/smart-charging/smart-charging.js';
 import { makeTempDir } from '../../helpers/temp-dir.js';
+import { durableUnder } from '../../../src/store/disk-sync.js';
 
 const T0 = Date.UTC(2026, 0, 1, 12, 0, 0);
 const at = (seconds: number): Date => new Date(T0 + seconds * 1000);
@@ -315,11 +316,12 @@ describe('SmartCharging service', () => {
   });
 
   describe('persistence (K01.FR.27)', () => {
-    it('a new instance on the same folder has the profiles, dates and all, and emits their limits at start', () => {
+    it('a new instance on the same folder has the profiles, dates and all, and emits their limits at start', async () => {
       const first = rig();
       first.service.set(0, stationMax(1, 20, { validFrom: at(-60), validTo: at(86_400) }));
       first.service.set(1, txDefault(2, [{ startPeriodS: 0, limit: 10 }, { startPeriodS: 300, limit: 12 }], { stackLevel: 3 }));
       first.service.stop();
+      await durableUnder(first.dir);
       const second = rig({ dir: first.dir, start: false });
       assert.deepEqual(second.changes, []);
       second.service.start();
@@ -332,15 +334,17 @@ describe('SmartCharging service', () => {
       assert.equal(second.clock.pending, 1);
     });
 
-    it('TxProfiles of transactions that no longer run are dropped at start, and from the file', () => {
+    it('TxProfiles of transactions that no longer run are dropped at start, and from the file', async () => {
       const running = new Map([[1, { id: 'tx-1', startedAt: at(0) }], [2, { id: 'tx-2', startedAt: at(0) }]]);
       const first = rig({ running });
       first.service.set(1, txProfile(1, 10, { transactionId: 'tx-1' }));
       first.service.set(2, txProfile(2, 10, { transactionId: 'tx-2' }));
       first.service.stop();
+      await durableUnder(first.dir);
       running.delete(1);
       const second = rig({ dir: first.dir, running });
       assert.deepEqual(second.service.installed().map((p) => p.profile.id), [2]);
+      await durableUnder(first.dir);
       const onDisk = JSON.parse(readFileSync(path.join(first.dir, 'charging-profiles.json'), 'utf8')) as { profiles: unknown[] };
       assert.equal(onDisk.profiles.length, 1);
     });

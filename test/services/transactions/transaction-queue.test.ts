@@ -5,6 +5,7 @@ import { TransactionMessageQueue, type QueuedMessage } from '../../../src/servic
 import { CallErrorResponse, CallTimeout, NotConnected } from '../../../src/ocpp/rpc/rpc-errors.js';
 import { silentLogger } from '../../../src/process/logger.js';
 import { TransactionJournal } from '../../../src/store/transaction-journal.js';
+import { diskSyncs } from '../../../src/store/disk-sync.js';
 import { capturingLogger } from '../../helpers/logging.js';
 import { makeTempDir } from '../../helpers/temp-dir.js';
 
@@ -55,6 +56,25 @@ describe('transaction message queue on the journal', () => {
     });
     return { q, ready$, answered, discarded };
   }
+
+  it('issue 18 group commit: a message goes out only once its record is synced, and a replay takes few syncs', async () => {
+    const journal = TransactionJournal.open(dir);
+    const syncsFinishedAtSend: number[] = [];
+    const startedBefore = diskSyncs.started;
+    const finishedBefore = diskSyncs.finished;
+    const { q, ready$ } = queue(journal, async () => syncsFinishedAtSend.push(diskSyncs.finished - finishedBefore), false);
+    for (let n = 0; n < 200; n++) q.enqueue('TransactionEvent', { n }, 'tx-1', n === 0 ? 'start' : 'update', tx('tx-1', n + 1));
+    ready$.next(true);
+    await q.idle();
+    assert.equal(syncsFinishedAtSend.length, 200);
+    assert.ok(syncsFinishedAtSend[0]! >= 1, 'the first message waited for the sync of its record');
+    // 200 appends in one turn: one sync; 200 removals, one at a time as answers come: grouped while a sync runs.
+    const syncs = diskSyncs.started - startedBefore;
+    assert.ok(syncs < 200, `${syncs} syncs for 200 messages appended and answered`);
+    q.stop();
+    journal.close();
+    assert.deepEqual(TransactionJournal.open(dir).pending, []);
+  });
 
   it('keeps unanswered messages across a restart, in order, and forgets answered ones', async () => {
     let journal = TransactionJournal.open(dir);
@@ -166,6 +186,7 @@ describe('transaction message queue on the journal', () => {
     );
     q.enqueue('TransactionEvent', { n: 0 }, 'tx-1', 'start');
     q.enqueue('TransactionEvent', { n: 1 }, 'tx-1', 'update');
+    await journal.synced(); // each is sent once on disk (group commit)
     await clock.advanceAsync(30);
     assert.equal(q.length, 2, 'not connected: nothing lost, nothing counted');
     behaviour = 'error';
