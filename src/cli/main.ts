@@ -11,6 +11,9 @@ if (process.argv[2] === 'failsafe') {
 }
 
 async function main(): Promise<void> {
+  // Before anything imports rxjs (issue 18: start-up time).
+  const { useRxjsBundle } = await import('./rxjs-bundle.js');
+  useRxjsBundle();
   const { installCrashHandlers, runFailsafeHooks, EXIT } = await import('../process/lifecycle.js');
   // Relays open on any crash: installed before anything touches hardware.
   installCrashHandlers();
