@@ -102,6 +102,8 @@ export class SimulatedWorld {
     const register = new SimulatedRegisterFile(storageDir, evse.id);
     const registerWh = known ? known.device.physics.values().energyImportWh : register.read();
     const device = createSimulatedMeterDevice(evse, registerWh, this.clock);
+    // A meter read from an earlier one in this process differs from what the file holds.
+    if (!known) register.noteRestored(device.physics.values().energyImportWh);
     this.meters.set(evse.id, { device, register });
     this.saveTimer ??= setInterval(() => this.saveRegisters(), SAVE_REGISTERS_EVERY_MS);
     this.saveTimer.unref();
