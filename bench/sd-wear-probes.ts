@@ -1,0 +1,83 @@
+/**
+ * What bench/sd-wear reads from Linux: a process's I/O counters, the sectors a block device has
+ * written, and the size and modification time of every file in a folder.
+ */
+import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import path from 'node:path';
+
+export interface ProcessIo {
+  /** Bytes the process caused to be sent to the block layer (page-cache pages dirtied). */
+  writeBytes: number;
+  /** Bytes passed to write(2) and the like, sockets and pipes included. */
+  wchar: number;
+  /** Write-like system calls. */
+  syscw: number;
+}
+
+/** /proc/PID/io (proc(5)): the whole process, every thread. */
+export function ioOf(pid: number): ProcessIo {
+  const fields = new Map(
+    readFileSync(`/proc/${pid}/io`, 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => {
+        const [key, value] = line.split(':');
+        return [key!.trim(), Number(value)] as const;
+      }),
+  );
+  return { writeBytes: fields.get('write_bytes') ?? 0, wchar: fields.get('wchar') ?? 0, syscw: fields.get('syscw') ?? 0 };
+}
+
+/**
+ * The whole-disk block device (e.g. "vda", "mmcblk0") holding `file`, from its st_dev through
+ * /sys/dev/block/MAJ:MIN (a partition's parent is the disk); undefined when there is none (tmpfs, overlay).
+ */
+export function blockDeviceOf(file: string): string | undefined {
+  const dev = statSync(file).dev;
+  // Linux's new_encode_dev: minor's low 8 bits, major, then minor's high bits.
+  const major = (dev >> 8) & 0xfff;
+  const minor = (dev & 0xff) | ((dev >> 12) & 0xfff00);
+  const link = `/sys/dev/block/${major}:${minor}`;
+  if (!existsSync(link)) return undefined;
+  const real = realpathSync(link);
+  return existsSync(path.join(real, 'partition')) ? path.basename(path.dirname(real)) : path.basename(real);
+}
+
+/** Sectors (512 bytes, whatever the device's own size) the device has written since boot: /sys/block/DEV/stat field 7. */
+export function sectorsWritten(device: string): number | undefined {
+  try {
+    return Number(readFileSync(`/sys/block/${device}/stat`, 'utf8').trim().split(/\s+/)[6]);
+  } catch {
+    return undefined;
+  }
+}
+
+export interface FileState {
+  size: number;
+  mtimeMs: number;
+}
+
+/** Every file under `dir` (relative path) with its size and modification time. */
+export function filesUnder(dir: string): Map<string, FileState> {
+  const files = new Map<string, FileState>();
+  const walk = (at: string): void => {
+    let names: string[];
+    try {
+      names = readdirSync(at);
+    } catch {
+      return;
+    }
+    for (const name of names) {
+      const full = path.join(at, name);
+      try {
+        const st = statSync(full);
+        if (st.isDirectory()) walk(full);
+        else files.set(path.relative(dir, full), { size: st.size, mtimeMs: st.mtimeMs });
+      } catch {
+        // gone between the listing and the stat (a temporary file renamed)
+      }
+    }
+  };
+  walk(dir);
+  return files;
+}
