@@ -68,6 +68,8 @@ export class OcppClient {
   private retries = 0;
   /** A connection was lost (not dropped on purpose) and none has been made since. */
   private lost = false;
+  /** A reconnection waits for the answers on their way. */
+  private reconnecting = false;
   #reconnectCount = 0;
   #lastFrameAtMs: number | undefined;
 
@@ -130,7 +132,21 @@ export class OcppClient {
    */
   reconnect(changes: Partial<OcppClientOptions> = {}): void {
     this.options = { ...this.options, ...changes };
-    if (!this.running) return;
+    if (!this.running || this.reconnecting) return;
+    // An answer on its way (it may wait for the disk) goes out on this connection first.
+    const answering = this.endpoint?.answersOut();
+    if (answering) {
+      this.reconnecting = true;
+      void answering.then(() => {
+        this.reconnecting = false;
+        if (this.running) this.reconnectNow();
+      });
+      return;
+    }
+    this.reconnectNow();
+  }
+
+  private reconnectNow(): void {
     this.log.info('reconnecting at once');
     this.cancelAttempts();
     this.retries = 0;

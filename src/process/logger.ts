@@ -16,6 +16,8 @@ export interface Logger {
   error(message: string): void;
   /** A logger whose lines start with "scope: ". */
   child(scope: string): Logger;
+  /** Whether a line of this level goes anywhere: a costly line (an OCPP frame, masked) is not made for nothing. */
+  wants?(level: LogLevel): boolean;
 }
 
 export interface LogSink {
@@ -23,8 +25,9 @@ export interface LogSink {
 }
 
 /** A Logger whose every level goes to one emit function. */
-export function loggerFrom(emit: (level: LogLevel, message: string) => void, child: (scope: string) => Logger): Logger {
+export function loggerFrom(emit: (level: LogLevel, message: string) => void, child: (scope: string) => Logger, wants?: (level: LogLevel) => boolean): Logger {
   return {
+    ...(wants ? { wants } : {}),
     debug: (m) => emit('debug', m),
     info: (m) => emit('info', m),
     notice: (m) => emit('notice', m),
@@ -46,7 +49,7 @@ export function createLogger(
     const text = `${scope}${message}`.replace(/\r?\n/g, ' | ');
     sink.write(journald ? `<${PRIORITY[l]}>${text}\n` : `${new Date().toISOString()} ${l.toUpperCase().padEnd(7)} ${text}\n`);
   };
-  return loggerFrom(emit, (s) => createLogger(level, sink, journald, `${scope}${s}: `));
+  return loggerFrom(emit, (s) => createLogger(level, sink, journald, `${scope}${s}: `), (l) => PRIORITY[l] <= threshold);
 }
 
 /**
@@ -59,7 +62,7 @@ export function teeLogger(inner: Logger, record: (level: LogLevel, message: stri
     inner[l](message);
     if (PRIORITY[l] <= threshold) record(l, `${scope}${message}`);
   };
-  return loggerFrom(emit, (s) => teeLogger(inner.child(s), record, level, `${scope}${s}: `));
+  return loggerFrom(emit, (s) => teeLogger(inner.child(s), record, level, `${scope}${s}: `), (l) => PRIORITY[l] <= threshold || inner.wants?.(l) !== false);
 }
 
 /** A logger that drops everything, for tests that do not look at logs. */
@@ -70,4 +73,5 @@ export const silentLogger: Logger = {
   warning: () => undefined,
   error: () => undefined,
   child: () => silentLogger,
+  wants: () => false,
 };

@@ -115,4 +115,6 @@ export const DEFAULT_SAFETY: SafetySettings = { contactorFeedbackTimeoutMs: 500,
 export interface StateStore {
   read<T>(name: string): T | undefined;
   write(name: string, value: unknown): void;
+  /** Resolves when every value written so far is on disk (a store that writes behind; see JsonFileStore). */
+  written?(): Promise<void>;
 }

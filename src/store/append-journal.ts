@@ -1,5 +1,6 @@
 import { syncDir } from './durable-files.js';
-import { datasync, datasyncBlocking, syncDirAsync, trackWrite } from './disk-sync.js';
+import { datasync, syncDirAsync } from './disk-sync.js';
+import { GroupCommit } from './group-commit.js';
 import { closeSync, existsSync, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { crc32 } from 'node:zlib';
@@ -10,10 +11,10 @@ import { crc32 } from 'node:zlib';
  *   3610a686 {"t":"m","id":"..."}
  *
  * Each append is written at once (it survives kill -9 from then on) and synced to disk by group
- * commit (issue 18): one fdatasync, on the thread pool, covers every record appended while the one
- * before it ran, so the event loop never waits for the disk and a replay of many messages costs a
- * few syncs rather than one each. `synced()` says when what was appended is safe from a power cut;
- * whoever must not act before that (send the message, answer the CSMS) waits for it. A record torn by a power cut mid-write (a last line without its
+ * commit (group-commit.ts, issue 18): one fdatasync, on the thread pool, covers every record appended
+ * since the last one began, so the event loop never waits for the disk and a replay of many messages
+ * costs a few syncs rather than one each. `synced()` says when what was appended is safe from a
+ * power cut; whoever must not act before that (send the message, answer the CSMS) waits for it. A record torn by a power cut mid-write (a last line without its
  * newline, or whose CRC does not match) is detected when the journal is opened, skipped, and the
  * damaged file kept aside; the intact records are kept. Appending instead of rewriting spares an
  * SD card: the file is rewritten only when compacted, which the owner does now and then.
@@ -80,22 +81,10 @@ function writeAll(fd: number, data: Buffer): void {
   while (written < data.length) written += writeSync(fd, data, written);
 }
 
-interface SyncWaiter {
-  /** Safe once this many appends are synced. */
-  upTo: number;
-  resolve(): void;
-  reject(err: Error): void;
-}
-
 export class AppendJournal<T> {
   private fd: number;
   private size: number;
-  /** Appends so far, and how many of them are known to be on disk. */
-  private appended = 0;
-  private durable = 0;
-  private syncing = false;
-  private syncingFd: number | undefined;
-  private waiters: SyncWaiter[] = [];
+  private readonly commits: GroupCommit;
   /** Files a compaction replaced, closed once no sync uses them. */
   private retired: number[] = [];
   /** While a compaction runs: what is appended meanwhile, to be carried into the new file. */
@@ -110,6 +99,7 @@ export class AppendJournal<T> {
   ) {
     this.fd = fd;
     this.size = fstatSync(fd).size;
+    this.commits = new GroupCommit(file, { fd: () => this.fd, barrier: () => this.renameSafe, afterSync: () => this.closeRetired() });
   }
 
   /**
@@ -167,54 +157,15 @@ export class AppendJournal<T> {
     }
     this.size += data.length;
     this.compactionTail?.push(data);
-    this.appended++;
-    trackWrite(this.file, this.synced());
+    this.commits.wrote();
   }
 
-  /** Resolves when everything appended so far is on disk; rejects when its sync failed. */
-  synced(): Promise<void> {
-    if (this.durable >= this.appended) return Promise.resolve();
-    const upTo = this.appended;
-    const done = new Promise<void>((resolve, reject) => this.waiters.push({ upTo, resolve, reject }));
-    if (!this.syncing) {
-      // Begun once the current turn is over, so that one sync takes all the turn appends.
-      this.syncing = true;
-      queueMicrotask(() => void this.syncAppended());
-    }
-    return done;
-  }
-
-  /** The group commit: one fdatasync at a time, each covering every append made before it began. */
-  private async syncAppended(): Promise<void> {
-    try {
-      while (this.durable < this.appended && !this.closed) {
-        const upTo = this.appended;
-        const fd = (this.syncingFd = this.fd);
-        let failure: Error | undefined;
-        try {
-          await datasync(fd);
-          await this.renameSafe;
-        } catch (err) {
-          failure = err as Error;
-        }
-        this.syncingFd = undefined;
-        this.closeRetired();
-        this.durable = Math.max(this.durable, upTo);
-        this.settle(upTo, failure);
-      }
-    } finally {
-      // Set back in the same turn as the loop's last check: an append after it starts a new loop.
-      this.syncing = false;
-    }
-  }
-
-  private settle(upTo: number, failure?: Error): void {
-    const done = this.waiters.filter((w) => w.upTo <= upTo);
-    this.waiters = this.waiters.filter((w) => w.upTo > upTo);
-    for (const w of done) {
-      if (failure) w.reject(failure);
-      else w.resolve();
-    }
+  /**
+   * Resolves when everything appended so far is on disk; rejects when its sync failed. `urgent`
+   * (the default): the caller waits, the sync begins now; otherwise within the commit delay.
+   */
+  synced(urgent = true): Promise<void> {
+    return this.commits.synced(urgent);
   }
 
   private closeRetired(): void {
@@ -248,7 +199,7 @@ export class AppendJournal<T> {
       this.fd = fd;
       fd = undefined;
       this.size = size;
-      if (this.syncingFd === old) this.retired.push(old);
+      if (this.commits.syncingFd === old) this.retired.push(old);
       else closeSync(old);
       const renameSafe = syncDirAsync(path.dirname(this.file));
       this.renameSafe = renameSafe;
@@ -271,11 +222,7 @@ export class AppendJournal<T> {
     if (this.closed) return;
     this.closed = true;
     try {
-      if (this.durable < this.appended) datasyncBlocking(this.fd);
-      this.durable = this.appended;
-      this.settle(this.appended);
-    } catch (err) {
-      this.settle(this.appended, err as Error);
+      this.commits.close();
     } finally {
       closeSync(this.fd);
       this.closeRetired();

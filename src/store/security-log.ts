@@ -1,4 +1,5 @@
-import { closeSync, existsSync, fdatasyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { datasync, trackWrite } from './disk-sync.js';
 import path from 'node:path';
 
 /**
@@ -47,7 +48,10 @@ export class SecurityLog {
     this.keepRotated = options.keepRotated ?? 3;
   }
 
-  /** Appends an event, synced to disk; rotates first when the line would take the file past maxBytes. */
+  /**
+   * Appends an event, then syncs it off the event loop (issue 18: a security event may come with a
+   * fault); rotates first when the line would take the file past maxBytes.
+   */
   append(entry: SecurityLogEntry): void {
     const line = Buffer.from(`${JSON.stringify({ timestamp: entry.timestamp, type: entry.type, techInfo: entry.techInfo })}\n`, 'utf8');
     const size = existsSync(this.file) ? statSync(this.file).size : 0;
@@ -56,10 +60,11 @@ export class SecurityLog {
     try {
       let written = 0;
       while (written < line.length) written += writeSync(fd, line, written);
-      fdatasyncSync(fd);
-    } finally {
+    } catch (err) {
       closeSync(fd);
+      throw err;
     }
+    trackWrite(this.file, datasync(fd).finally(() => closeSync(fd)));
     // After the line is in: a listener that appends (SecurityLogWasCleared) finds the log whole.
     if (dropped) for (const listener of [...this.clearedListeners]) listener(dropped);
   }

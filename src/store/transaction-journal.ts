@@ -64,6 +64,8 @@ export class TransactionJournal {
   private readonly messages = new Map<string, StoredMessage>();
   private readonly transactions = new Map<string, StoredTransaction>();
   private removedSinceCompaction = 0;
+  /** The sync of the last message recorded, until it is done. */
+  private lastMessageOnDisk: Promise<void> | undefined;
 
   private constructor(
     private readonly journal: AppendJournal<JournalRecord>,
@@ -121,6 +123,17 @@ export class TransactionJournal {
     else if (transaction) records.push({ t: 'tx', tx: transaction });
     this.journal.append(...records);
     for (const r of records) this.apply(r);
+    const onDisk = this.journal.synced();
+    this.lastMessageOnDisk = onDisk;
+    const settled = (): void => {
+      if (this.lastMessageOnDisk === onDisk) this.lastMessageOnDisk = undefined;
+    };
+    onDisk.then(settled, settled);
+  }
+
+  /** Resolves when every message recorded so far is on disk; undefined when they are (removals are not waited for). */
+  messagesOnDisk(): Promise<void> | undefined {
+    return this.lastMessageOnDisk?.catch(() => undefined);
   }
 
   /**
@@ -162,9 +175,9 @@ export class TransactionJournal {
     await this.journal.rewrite(records);
   }
 
-  /** Resolves when everything recorded so far is on disk (group commit; see AppendJournal). */
-  synced(): Promise<void> {
-    return this.journal.synced();
+  /** Resolves when everything recorded so far is on disk (group commit; `urgent`: see AppendJournal.synced). */
+  synced(urgent = true): Promise<void> {
+    return this.journal.synced(urgent);
   }
 
   close(): void {

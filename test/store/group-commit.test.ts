@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { AppendJournal } from '../../src/store/append-journal.js';
 import { diskSyncs, durableUnder } from '../../src/store/disk-sync.js';
+import { COMMIT_DELAY_MS } from '../../src/store/group-commit.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 
 // Issue 18: the journal's syncs run off the event loop, one fdatasync for every record appended
@@ -41,6 +42,20 @@ describe('journal group commit', () => {
     assert.equal(diskSyncs.started - before, 1, 'syncs for 500 appends');
     journal.close();
     assert.equal(AppendJournal.open(file, isRec).records.length, 500);
+  });
+
+  it('a write nobody waits for (an answered message leaving) is synced within the commit delay, with the others of that time', async () => {
+    const { journal } = AppendJournal.open(file, isRec);
+    const before = diskSyncs.started;
+    journal.append({ n: 1 });
+    const synced = journal.synced(false);
+    await new Promise((r) => setImmediate(r));
+    journal.append({ n: 2 });
+    assert.equal(diskSyncs.started - before, 0, 'not begun at once');
+    await new Promise((r) => setTimeout(r, COMMIT_DELAY_MS * 3)); // a timer set after the commit's fires after it
+    assert.equal(diskSyncs.started - before, 1, 'one sync for both, begun by the delay');
+    await synced;
+    journal.close();
   });
 
   it('a record appended while a sync runs is safe only after the next sync, which covers all that came meanwhile', async () => {

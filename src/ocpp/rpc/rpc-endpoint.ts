@@ -51,6 +51,8 @@ export class RpcEndpoint {
   private readonly calls: OutgoingCalls;
   /** Message ids of the peer's CALLs our handlers are working on. */
   private readonly handling = new Set<string>();
+  /** The answers being worked on or written (see answersOut). */
+  private readonly answering = new Set<Promise<void>>();
   private readonly holdLimitMs: () => number;
   private readonly onIncomingCall: (check: IncomingCallCheck) => void;
   private readonly beforeAnswer: (() => Promise<void>) | undefined;
@@ -222,7 +224,16 @@ export class RpcEndpoint {
     this.onIncomingCall({ valid: true, action });
     this.handling.add(messageId);
     this.calls.hold(messageId, action, this.holdLimitMs());
-    void this.runHandler(handler, { action, messageId, frameBytes }, payload);
+    const answered = this.runHandler(handler, { action, messageId, frameBytes }, payload).finally(() => this.answering.delete(answered));
+    this.answering.add(answered);
+  }
+
+  /**
+   * Resolves once every CALL of the peer's taken so far is answered (the answer may wait for the
+   * disk: beforeAnswer); undefined when none is. A reconnection waits for it, or would cut an answer off.
+   */
+  answersOut(): Promise<void> | undefined {
+    return this.answering.size === 0 ? undefined : Promise.all(this.answering).then(() => undefined);
   }
 
   /** Runs a handler and answers with its result; the message id is free again once answered. */
@@ -350,6 +361,7 @@ export class RpcEndpoint {
   }
 
   private logFrame(direction: '<-' | '->', frame: string): void {
+    if (this.log.wants?.('debug') === false) return;
     this.log.debug(frameLogLine(direction, frame));
   }
 }

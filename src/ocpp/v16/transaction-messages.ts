@@ -249,19 +249,22 @@ export class TransactionMessages16 {
     return { ...message.payload, transactionId: known ?? -1 };
   }
 
-  private onAnswer(message: QueuedMessage, answer: unknown): void {
+  private onAnswer(message: QueuedMessage, answer: unknown): void | Promise<void> {
     const { localAuthorizer, log } = this.options;
     if (message.action === 'StartTransaction') {
       const response = answer as StartTransactionResponse;
       this.csmsIds.set(message.transactionId, response.transactionId);
       this.saveTransactionIds();
+      // 4.8: the id is on disk before the StartTransaction leaves the journal, or a power cut between
+      // the two would leave a StopTransaction with no id to carry.
+      const idKept = this.options.store.written?.();
       const payload = message.payload as { idTag: string };
       localAuthorizer?.recordIdTokenInfo(idTokenOf(payload.idTag), authorizationFromIdTagInfo(response.idTagInfo));
       if (response.idTagInfo.status !== 'Accepted') {
         log.warning(`the Central System reports the id tag of transaction ${response.transactionId} ${response.idTagInfo.status}`);
         this.options.station.tokenRejected(message.transactionId);
       }
-      return;
+      return idKept;
     }
     if (message.action === 'StopTransaction') {
       const response = answer as { idTagInfo?: StartTransactionResponse['idTagInfo'] };

@@ -115,6 +115,7 @@ export class V16Adapter implements ProtocolAdapter {
       client,
       clock: this.clock,
       log,
+      after: () => options.journal?.messagesOnDisk(),
       bootRequest: () => bootNotificationRequest16(options.config, options.firmwareVersion, options.meterType),
       heartbeatIntervalS: () => configuration.getInt('HeartbeatInterval'),
       setHeartbeatIntervalS: async (s) => void (await configuration.set('HeartbeatInterval', String(s))),

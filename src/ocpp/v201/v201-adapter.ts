@@ -122,6 +122,7 @@ export class V201Adapter implements ProtocolAdapter {
       client,
       clock: this.clock,
       log,
+      after: () => options.journal?.messagesOnDisk(),
       // B01.FR.09: a boot the CSMS triggered says so; the retries at its interval keep the boot's own reason.
       bootRequest: (triggered) => bootNotificationRequest(options.config, options.firmwareVersion, triggered ? 'Triggered' : options.bootReason()),
       heartbeatIntervalS: () => deviceModel.getInt('OCPPCommCtrlr', 'HeartbeatInterval'),

@@ -27,6 +27,11 @@ export interface RegistrationOptions {
   client: OcppClient;
   clock: CsmsClock;
   log: Logger;
+  /**
+   * What a message sent with send() waits for: the transaction messages made before it are on disk
+   * and so handed to the connection first (a StatusNotification after its StopTransaction; issue 18).
+   */
+  after?: () => Promise<void> | undefined;
   /** The version's BootNotification payload; `triggered` when the CSMS asked for it (TriggerMessage). */
   bootRequest(triggered: boolean): object;
   heartbeatIntervalS(): number;
@@ -106,7 +111,8 @@ export class Registration {
     if (!this.options.client.isConnected) return Promise.reject(new NotConnected(action));
     const allowed = state === 'Accepted' || action === 'BootNotification' || (triggered && state === 'Pending');
     if (!allowed) return Promise.reject(new NotAccepted(action, state));
-    return this.sendNow(action, payload);
+    const before = this.options.after?.();
+    return before ? before.then(() => this.sendNow(action, payload)) : this.sendNow(action, payload);
   }
 
   private onConnection(connected: boolean): void {

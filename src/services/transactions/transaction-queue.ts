@@ -19,8 +19,11 @@ export interface QueueStore {
   add(message: StoredMessage, transaction?: StoredTransaction, transactionEnds?: boolean): void;
   /** False when nothing was written (the message never reached the store). */
   remove(id: string, why: RemovalReason): boolean;
-  /** Resolves when what was written so far is on disk (group commit); without it, writes are safe when made. */
-  synced?(): Promise<void>;
+  /**
+   * Resolves when what was written so far is on disk (group commit); `urgent` false: nobody waits,
+   * the sync may come within the commit delay. Without it, writes are safe when made.
+   */
+  synced?(urgent?: boolean): Promise<void>;
 }
 
 export interface TransactionQueueOptions {
@@ -39,8 +42,11 @@ export interface TransactionQueueOptions {
   attempts(): number;
   /** MessageAttemptInterval / TransactionMessageRetryInterval, seconds. */
   retryIntervalS(): number;
-  /** The CSMS answered this message (called before it leaves the journal: what the answer says is kept first). */
-  onAnswer(message: QueuedMessage, answer: unknown): void;
+  /**
+   * The CSMS answered this message (called before it leaves the journal: what the answer says is
+   * kept first; a promise returned is waited for, so that it is on disk before the removal is).
+   */
+  onAnswer(message: QueuedMessage, answer: unknown): unknown;
   /**
    * The answered message is off the journal. What may only be forgotten once it can no longer be
    * sent again goes here (1.6: the CSMS' transactionId, needed by a StopTransaction resent after a crash).
@@ -133,8 +139,8 @@ export class TransactionMessageQueue {
    * When what was just written is on disk, or undefined when the store says nothing of it. A failed
    * sync is said as a failed write is; the message still goes (it is kept in memory meanwhile).
    */
-  private whenOnDisk(): Promise<boolean> | undefined {
-    return this.options.store?.synced?.().then(
+  private whenOnDisk(urgent = true): Promise<boolean> | undefined {
+    return this.options.store?.synced?.(urgent).then(
       () => true,
       (err: unknown) => {
         this.persist(() => {
@@ -247,11 +253,13 @@ export class TransactionMessageQueue {
       // again (onRemoved) waits for it.
       this.queue.shift();
       try {
-        this.options.onAnswer(message, answer);
+        const kept = this.options.onAnswer(message, answer);
+        if (kept instanceof Promise) await kept.catch((err: unknown) => this.options.log.error(`keeping the answer to ${describe(message)} failed: ${(err as Error).message}`));
       } finally {
         this.persist(() => this.options.store?.remove(message.id, 'answered'));
       }
-      const removed = this.whenOnDisk();
+      // Only a removal somebody must hear of is followed (its sync is not hurried: nobody waits).
+      const removed = this.options.onRemoved ? this.whenOnDisk(false) : undefined;
       if (removed) {
         const told = removed.then((onDisk) => onDisk && this.options.onRemoved?.(message));
         this.removing.add(told);

@@ -38,7 +38,7 @@ export interface TransactionsOptions<S> {
   stillToSend?(pending: readonly StoredMessage[], journal: TransactionJournal): StoredMessage[];
   /** The payload as it goes out now (1.6 fills in the transaction id the CSMS gave meanwhile). */
   prepare?(message: QueuedMessage): object;
-  onAnswer(message: QueuedMessage, answer: unknown): void;
+  onAnswer(message: QueuedMessage, answer: unknown): unknown;
   onDiscarded?(message: QueuedMessage): void;
   /** An answered message is off the journal (see TransactionQueueOptions.onRemoved). */
   onRemoved?(message: QueuedMessage): void;

@@ -58,6 +58,8 @@ describe('OCPP 2.0.1 integration: connection and offline (Part 4 §5, B04)', fun
     const { csms, agent } = rig;
     const port = csms.port;
     const txId = await startCharging(rig);
+    // What was made online is answered before the outage (a message is sent once its record is synced).
+    await until(() => agent.adapter.queue.length === 0, 3000, 'the messages made online to be answered');
     const online = txEvents(csms, txId);
     await stopCsms(csms);
     await until(() => !agent.client.isConnected, 2000, 'the connection to drop');
