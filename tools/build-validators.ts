@@ -9,7 +9,7 @@
  *
  *   node dist/tools/build-validators.js [OUT_DIR]     (default dist/validators)
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -72,7 +72,12 @@ export function buildValidators(outDir: string): number {
   const retired = `${outDir}.retired-${process.pid}`;
   rmSync(staging, { recursive: true, force: true });
   const count = writeAll(staging);
-  if (existsSync(outDir)) renameSync(outDir, retired);
+  try {
+    renameSync(outDir, retired);
+  } catch (err) {
+    // None yet, or another build moved it away a moment ago.
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
   try {
     renameSync(staging, outDir);
   } catch (err) {
