@@ -197,7 +197,7 @@ export class Agent {
       journal = openJournal(config.storage.dir, 'transaction', log);
       const running = journal.running;
       station = new Station({
-        evses: hardware.evses.map((e, i) => evsePortFrom(e, config.evses[i]!)),
+        evses: hardware.evses.map((e, i) => evsePortFrom(e, config.evses[i]!, () => journal?.messagesOnDisk())),
         settings: settings.charging,
         authorization: config.charging.authorization === 'free' && config.charging.freeIdToken ? { mode: 'free', idToken: config.charging.freeIdToken } : { mode: 'csms' },
         authorizer,

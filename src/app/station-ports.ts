@@ -8,7 +8,7 @@ import type { ConnectorPort, EvsePort, PilotPort } from '../station/ports.js';
  * The charging core's view of one EVSE's hardware roles: its power meter, per connector the board
  * support (contactor, plug detect) and the cable lock, and the control pilot, as the core's ports.
  */
-export function evsePortFrom(hw: EvseHardware, config: EvseConfig): EvsePort {
+export function evsePortFrom(hw: EvseHardware, config: EvseConfig, beforeClosing?: () => Promise<void> | undefined): EvsePort {
   return {
     evseId: hw.evseId,
     maxCurrentA: config.maxCurrentA,
@@ -19,7 +19,7 @@ export function evsePortFrom(hw: EvseHardware, config: EvseConfig): EvsePort {
       return {
         connectorId: c.connectorId,
         type: connector?.type,
-        setRelay: (closed: boolean) => board.allowPowerOn(closed),
+        setRelay: relayDriver((closed) => board.allowPowerOn(closed), beforeClosing),
         plugged$: hw.pilot ? undefined : board.plugged$,
         relayFeedback$: board.contactorClosed$,
         tethered: connector?.tethered ?? false,
@@ -31,6 +31,29 @@ export function evsePortFrom(hw: EvseHardware, config: EvseConfig): EvsePort {
       };
     }),
     pilot: hw.pilot && config.pilot ? pilotPortFrom(hw.pilot, config.pilot) : undefined,
+  };
+}
+
+/**
+ * Opening is at once; closing waits for `beforeClosing` (the journal's messages on disk: the
+ * transaction's start is safe from a power cut before energy flows; issue 18), and is dropped when
+ * an opening came meanwhile. Checked after the current turn, once the core has journaled what made
+ * it close.
+ */
+function relayDriver(drive: (closed: boolean) => void, beforeClosing?: () => Promise<void> | undefined): (closed: boolean) => void {
+  if (!beforeClosing) return drive;
+  let wanted = false;
+  const closeIfStillWanted = (): void => {
+    if (wanted) drive(true);
+  };
+  return (closed) => {
+    wanted = closed;
+    if (!closed) return drive(false);
+    queueMicrotask(() => {
+      const safe = beforeClosing();
+      if (safe) void safe.then(closeIfStillWanted);
+      else closeIfStillWanted();
+    });
   };
 }
 
