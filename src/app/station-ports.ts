@@ -40,7 +40,7 @@ export function evsePortFrom(hw: EvseHardware, config: EvseConfig, beforeClosing
  * an opening came meanwhile. Checked after the current turn, once the core has journaled what made
  * it close.
  */
-function relayDriver(drive: (closed: boolean) => void, beforeClosing?: () => Promise<void> | undefined): (closed: boolean) => void {
+export function relayDriver(drive: (closed: boolean) => void, beforeClosing?: () => Promise<void> | undefined): (closed: boolean) => void {
   if (!beforeClosing) return drive;
   let wanted = false;
   const closeIfStillWanted = (): void => {
