@@ -79,6 +79,11 @@ export class FleetTraffic {
     return ps.map((p) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]);
   }
 
+  /** Percentiles (0-100) of the round trips measured after the `since`-th one (of all, roundTrips), as far as they are kept. */
+  percentilesSince(ps: number[], since: number): (number | undefined)[] {
+    return this.percentiles(ps, Math.max(0, this.roundTripsMs.length - (this.roundTrips - since)));
+  }
+
   /** The p-th percentile (0-100) of the round trips, ms; undefined before any. */
   percentile(p: number): number | undefined {
     return this.percentiles([p])[0];

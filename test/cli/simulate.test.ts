@@ -63,6 +63,7 @@ describe('evse-agent simulate: many stations in one process (issue 18)', functio
       assert.ok(sessions >= 3, `at least one session per station, got ${sessions}`);
       assert.match(out, /messages: +\d+ \(0 CALLERRORs\)/);
       assert.match(out, /round trip: +p50 [\d.]+ ms, p95 [\d.]+ ms, p99 [\d.]+ ms/);
+      assert.match(out, /after ramp: +p50 [\d.]+ ms, p95 [\d.]+ ms, p99 [\d.]+ ms \(\d+ CALLs\)/);
       assert.match(out, /memory: +RSS [\d.]+ MB, [\d.]+ MB per station/);
       assert.match(out, /CPU: +[\d.]+ s over/);
       // Live progress: round trips and CPU of the last period.
@@ -91,6 +92,8 @@ describe('evse-agent simulate: many stations in one process (issue 18)', functio
       assert.deepEqual(summary.stations, { requested: 3, started: 3, failed: 0, connected: 3, ocpp: { '2.0.1': 3, '1.6': 0 } });
       assert.equal(summary.callErrors, 0);
       assert.ok(summary.messages >= 6 && summary.roundTripMs.count >= 3 && summary.roundTripMs.p95 !== null, JSON.stringify(summary));
+      // After the ramp: a part of all of them (no session, so perhaps none).
+      assert.ok(summary.roundTripAfterRampMs.count <= summary.roundTripMs.count, JSON.stringify(summary));
       assert.ok(summary.memory.rssBytes > summary.memory.rssPerStationBytes && summary.cpu.wallSeconds >= 1, JSON.stringify(summary));
       // --storage DIR: one folder per station, kept.
       assert.ok(existsSync(path.join(tmp, 'POD-000008', 'transactions.journal')));

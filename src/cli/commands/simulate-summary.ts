@@ -15,9 +15,18 @@ export interface FleetSummary {
   sessions: { accepted: number; refused: number; done: number };
   messages: number;
   callErrors: number;
-  roundTripMs: { count: number; p50: number | null; p95: number | null; p99: number | null };
+  roundTripMs: RoundTrips;
+  /** The round trips after the ramp: the stations' steady traffic, without their starts' load. */
+  roundTripAfterRampMs: RoundTrips;
   memory: { rssBytes: number; rssBeforeBytes: number; rssPerStationBytes: number; rssAddedPerStationBytes: number };
   cpu: { seconds: number; wallSeconds: number; percentOfCore: number };
+}
+
+export interface RoundTrips {
+  count: number;
+  p50: number | null;
+  p95: number | null;
+  p99: number | null;
 }
 
 export interface SummaryInputs {
@@ -32,6 +41,8 @@ export interface SummaryInputs {
   wallStart: number;
   /** RSS before the first station: what the process costs without any. */
   rssBefore: number;
+  /** traffic.roundTrips when the last station had started; undefined while ramping. */
+  roundTripsAtRampEnd: number | undefined;
 }
 
 const round = (v: number, digits: number): number => Number(v.toFixed(digits));
@@ -42,7 +53,10 @@ export function fleetSummary(inputs: SummaryInputs): FleetSummary {
   const cpu = process.cpuUsage(inputs.cpuStart);
   const cpuS = (cpu.user + cpu.system) / 1e6;
   const wallS = (performance.now() - inputs.wallStart) / 1000;
-  const [p50, p95, p99] = traffic.percentiles([50, 95, 99]).map((v) => (v === undefined ? null : round(v, 2)));
+  const roundTrips = (since: number): RoundTrips => {
+    const [p50, p95, p99] = traffic.percentilesSince([50, 95, 99], since).map((v) => (v === undefined ? null : round(v, 2)));
+    return { count: traffic.roundTrips - since, p50: p50 ?? null, p95: p95 ?? null, p99: p99 ?? null };
+  };
   const perStation = (bytes: number): number => (counts.started > 0 ? Math.round(bytes / counts.started) : 0);
   return {
     kind: 'evse-agent-simulate-summary',
@@ -52,7 +66,8 @@ export function fleetSummary(inputs: SummaryInputs): FleetSummary {
     sessions: { accepted: counts.sessions, refused: counts.sessionsRefused, done: counts.sessionsDone },
     messages: traffic.messages,
     callErrors: traffic.callErrors,
-    roundTripMs: { count: traffic.roundTrips, p50: p50 ?? null, p95: p95 ?? null, p99: p99 ?? null },
+    roundTripMs: roundTrips(0),
+    roundTripAfterRampMs: roundTrips(inputs.roundTripsAtRampEnd ?? traffic.roundTrips),
     memory: { rssBytes: rss, rssBeforeBytes: inputs.rssBefore, rssPerStationBytes: perStation(rss), rssAddedPerStationBytes: perStation(Math.max(0, rss - inputs.rssBefore)) },
     cpu: { seconds: round(cpuS, 2), wallSeconds: round(wallS, 2), percentOfCore: wallS > 0 ? round((100 * cpuS) / wallS, 1) : 0 },
   };
@@ -88,6 +103,7 @@ export function summaryText(s: FleetSummary): string {
     `  sessions:      ${s.sessions.accepted} (${s.sessions.refused} refused, ${s.sessions.done} played to the end)`,
     `  messages:      ${s.messages} (${s.callErrors} CALLERRORs)`,
     `  round trip:    p50 ${ms(s.roundTripMs.p50)}, p95 ${ms(s.roundTripMs.p95)}, p99 ${ms(s.roundTripMs.p99)} (${s.roundTripMs.count} CALLs)`,
+    `   after ramp:   p50 ${ms(s.roundTripAfterRampMs.p50)}, p95 ${ms(s.roundTripAfterRampMs.p95)}, p99 ${ms(s.roundTripAfterRampMs.p99)} (${s.roundTripAfterRampMs.count} CALLs)`,
     `  memory:        RSS ${mb(s.memory.rssBytes)}, ${mbPrecise(s.memory.rssPerStationBytes)} per station (${mbPrecise(s.memory.rssAddedPerStationBytes)} per station above the ${mb(s.memory.rssBeforeBytes)} before the first)`,
     `  CPU:           ${s.cpu.seconds.toFixed(1)} s over ${s.cpu.wallSeconds.toFixed(1)} s (${s.cpu.percentOfCore.toFixed(0)}% of a core)`,
     '',

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { accessSync, constants, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -169,12 +170,15 @@ export async function simulateCommand(io: CliIo, options: SimulateOptions): Prom
   const counts: FleetCounts = { started: 0, failed: 0, sessions: 0, sessionsRefused: 0, sessionsDone: 0 };
   const cost = { cpuStart: process.cpuUsage(), wallStart: performance.now(), rssBefore: process.memoryUsage().rss };
   const stopPlaying = new AbortController();
+  // Every station's pauses listen to it: thousands of listeners, each removed when its pause ends.
+  setMaxListeners(0, stopPlaying.signal);
   const stopped = untilStopped(io.stop).then(() => stopPlaying.abort());
   const players: Promise<void>[] = [];
   const connected = (): number => stations.filter(bootAccepted).length;
   const first = stationIdentity(options, options.firstIndex);
   const last = stationIdentity(options, options.firstIndex + options.stations - 1);
-  const snapshot = (): FleetSummary => fleetSummary({ options, first, last, counts, versions, connected: connected(), traffic, ...cost });
+  const ramp: { roundTripsAtEnd?: number } = {};
+  const snapshot = (): FleetSummary => fleetSummary({ options, first, last, counts, versions, connected: connected(), traffic, ...cost, roundTripsAtRampEnd: ramp.roundTripsAtEnd });
   let progressFrom = { roundTrips: 0, cpu: process.cpuUsage(), wallMs: performance.now() };
   const progress = setInterval(() => {
     io.stdout.write(`${progressLine(snapshot(), traffic, progressFrom)}\n`);
@@ -207,6 +211,7 @@ export async function simulateCommand(io: CliIo, options: SimulateOptions): Prom
     const next = cost.wallStart + (n + 1) * gapMs - performance.now();
     if (next > 0) await pause(next, stopPlaying.signal);
   }
+  ramp.roundTripsAtEnd = traffic.roundTrips;
   if (failuresSaid > 10) io.stderr.write(`simulate: ${failuresSaid} stations did not start in all\n`);
   if (options.durationS !== undefined) await pause(options.durationS * 1000, stopPlaying.signal);
   else await stopped;
