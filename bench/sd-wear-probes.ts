@@ -2,7 +2,7 @@
  * What bench/sd-wear reads from Linux: a process's I/O counters, the sectors a block device has
  * written, and the size and modification time of every file in a folder.
  */
-import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 export interface ProcessIo {
@@ -12,6 +12,8 @@ export interface ProcessIo {
   wchar: number;
   /** Write-like system calls. */
   syscw: number;
+  /** Dirtied bytes that never reached the device (the file truncated or removed first). */
+  cancelledWriteBytes: number;
 }
 
 /** /proc/PID/io (proc(5)): the whole process, every thread. */
@@ -25,7 +27,7 @@ export function ioOf(pid: number): ProcessIo {
         return [key!.trim(), Number(value)] as const;
       }),
   );
-  return { writeBytes: fields.get('write_bytes') ?? 0, wchar: fields.get('wchar') ?? 0, syscw: fields.get('syscw') ?? 0 };
+  return { writeBytes: fields.get('write_bytes') ?? 0, wchar: fields.get('wchar') ?? 0, syscw: fields.get('syscw') ?? 0, cancelledWriteBytes: fields.get('cancelled_write_bytes') ?? 0 };
 }
 
 /**
@@ -80,4 +82,23 @@ export function filesUnder(dir: string): Map<string, FileState> {
   };
   walk(dir);
   return files;
+}
+
+/**
+ * write_bytes of one save of a simulated meter's register file (hal/drivers/simulated: a small
+ * JSON written to a temporary file renamed over the old one, every 5 s while the register moves),
+ * measured in this process in `dir`: the part of a simulated station's writes that real hardware
+ * does not make. `saves` saves `everyMs` apart, as the agent makes them.
+ */
+export async function registerSaveCost(dir: string, saves: number, everyMs: number): Promise<number> {
+  mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, 'simulated-meter-evse-1.json');
+  const before = ioOf(process.pid);
+  for (let i = 1; i <= saves; i++) {
+    writeFileSync(`${file}.tmp`, JSON.stringify({ energyImportWh: i * 15.3 }));
+    renameSync(`${file}.tmp`, file);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+  const after = ioOf(process.pid);
+  return (after.writeBytes - before.writeBytes - (after.cancelledWriteBytes - before.cancelledWriteBytes)) / saves;
 }
