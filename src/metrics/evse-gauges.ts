@@ -1,4 +1,5 @@
-import { Counter, Gauge, type Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
+import { promClient } from './prom-client.js';
 import type { StationStatusView } from '../app/station-status.js';
 import type { StationHardware } from '../hal/station-hardware.js';
 import type { MeterCounters } from '../station/meter-reading.js';
@@ -32,6 +33,7 @@ type Labels = Record<string, string>;
  * the offer and the limit, the relay, the active faults, and the meter's and pilot board's health.
  */
 export function evseGauges(registry: Registry, view: () => StationStatusView, sources: EvseGaugeSources): void {
+  const { Gauge } = promClient();
   const registers = [registry];
   const gauge = (name: string, help: string, labelNames: string[], fill: (set: (labels: Labels, value: number) => void) => void): void => {
     new Gauge({
@@ -106,6 +108,7 @@ export function evseGauges(registry: Registry, view: () => StationStatusView, so
 
 /** The meter's and the pilot board's error counts, from their health at scrape time. */
 function hardwareCounters(registry: Registry, hardware: StationHardware): void {
+  const { Counter, Gauge } = promClient();
   const registers = [registry];
   new Counter({
     name: 'evse_meter_errors_total',

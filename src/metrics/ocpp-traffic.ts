@@ -1,4 +1,5 @@
-import { Counter, Histogram, type Registry } from 'prom-client';
+import type { Counter, Histogram, Registry } from 'prom-client';
+import { promClient } from './prom-client.js';
 import { OcppSchemas } from '../ocpp/rpc/ocpp-schemas.js';
 import { neutralErrorCode } from '../ocpp/rpc/rpc-errors.js';
 import type { OcppVersion } from '../config/station-config.js';
@@ -43,6 +44,7 @@ export class OcppTraffic {
     private readonly nowMs: () => number,
   ) {
     this.actions = OcppSchemas.for(version).actions;
+    const { Counter, Histogram } = promClient();
     const registers = [registry];
     this.messages = new Counter({
       name: 'evse_ocpp_messages_total',
@@ -65,8 +67,8 @@ export class OcppTraffic {
     });
   }
 
-  /** The frame observer: `direction` 'out' for frames sent, 'in' for frames received. */
-  readonly frame = (direction: Direction, text: string): void => {
+  /** The frame observer: `direction` 'out' for frames sent, 'in' for frames received; `atMs` when it was (a frame counted later). */
+  readonly frame = (direction: Direction, text: string, atMs: number = this.nowMs()): void => {
     let message: unknown;
     try {
       message = JSON.parse(text);
@@ -79,7 +81,7 @@ export class OcppTraffic {
     if (type === CALL && typeof message[2] === 'string') {
       const action = this.actions.has(message[2]) ? message[2] : 'unknown';
       this.count(direction, 'call', action);
-      this.remember(direction, id, action);
+      this.remember(direction, id, action, atMs);
     } else if (type === CALLRESULT || type === CALLERROR) {
       // An answer closes the call the other side made.
       const call = this.open[peer].get(id);
@@ -91,7 +93,7 @@ export class OcppTraffic {
         const code = typeof wire === 'string' && neutralErrorCode(this.version, wire) !== undefined ? wire : 'other';
         this.callErrors.inc({ direction: direction === 'out' ? 'sent' : 'received', code, action });
       }
-      if (call && direction === 'in') this.roundTrip.observe({ action }, Math.max(0, this.nowMs() - call.sentMs) / 1000);
+      if (call && direction === 'in') this.roundTrip.observe({ action }, Math.max(0, atMs - call.sentMs) / 1000);
     }
   };
 
@@ -99,9 +101,8 @@ export class OcppTraffic {
     this.messages.inc({ direction: direction === 'out' ? 'sent' : 'received', type, action });
   }
 
-  private remember(direction: Direction, id: string, action: string): void {
+  private remember(direction: Direction, id: string, action: string, now: number): void {
     const open = this.open[direction];
-    const now = this.nowMs();
     if (open.size >= MAX_OPEN_CALLS) {
       for (const [key, call] of open) if (now - call.sentMs > FORGET_AFTER_MS || open.size >= MAX_OPEN_CALLS) open.delete(key);
     }

@@ -1,4 +1,4 @@
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { Counter, Histogram, Registry } from 'prom-client';
 import { Subscription } from 'rxjs';
 import type { StationStatusView } from '../app/station-status.js';
 import type { StationHardware } from '../hal/station-hardware.js';
@@ -8,6 +8,7 @@ import type { JsonFileStore } from '../store/json-file-store.js';
 import { ContactorWear } from './contactor-wear.js';
 import { evseGauges, type EvseGaugeSources } from './evse-gauges.js';
 import { OcppTraffic } from './ocpp-traffic.js';
+import { promClient } from './prom-client.js';
 
 /** What the collect-time metrics read at each scrape. */
 export interface MetricsSources extends EvseGaugeSources {
@@ -25,16 +26,37 @@ export interface MetricsPage {
   body: string;
 }
 
+/** A station's metrics once built: its registry and the instruments counted into. */
+interface Instruments {
+  registry: Registry;
+  traffic: OcppTraffic;
+  /** The counters of the running station's events, from follow() on. */
+  followed?: {
+    faultsRaised: Counter<'evse' | 'fault'>;
+    pollDuration: Histogram<'evse' | 'outcome'>;
+    readerErrors: Counter<'reader'>;
+  };
+}
+
+/** Counts kept while the metrics are not built: a start's worth, and a bound for a station never connected nor scraped. */
+const MAX_WAITING = 1000;
+
 /**
  * One station's Prometheus metrics (issue 16): a registry of its own (two stations in one process
  * share nothing), the default Node process metrics, and the station's, most read at scrape time
  * from the same view GET /api/status gives, the rest counted from events (OCPP frames, meter polls,
  * faults raised, readers failing). Made before the OCPP client (its frame observer counts the
  * traffic), then follow() once the station and its hardware exist.
+ *
+ * Issue 18: prom-client is loaded and the registry built once the CSMS's first frame (the boot's
+ * answer) has been handled, at the first scrape, or when MAX_WAITING counts wait; until then what
+ * is to be counted waits, with the time of each frame, so the figures are the same.
  */
 export class StationMetrics {
-  readonly registry = new Registry();
-  readonly traffic: OcppTraffic;
+  private instruments: Instruments | undefined;
+  private waiting: Array<(i: Instruments) => void> = [];
+  private buildScheduled = false;
+  private stopped = false;
   private readonly subscriptions: Subscription[] = [];
   private sources: MetricsSources | undefined;
   private wear: ContactorWear | undefined;
@@ -42,25 +64,83 @@ export class StationMetrics {
   private view: StationStatusView | undefined;
   private processMetrics = false;
 
+  /** The frame observer (OcppClientOptions.onFrame): counts the OCPP traffic (OcppTraffic). */
+  readonly traffic = {
+    frame: (direction: 'in' | 'out', text: string): void => {
+      const atMs = this.nowMs();
+      this.use((i) => i.traffic.frame(direction, text, atMs));
+      if (direction === 'in') this.buildSoon();
+    },
+  };
+
   constructor(
     private readonly store: JsonFileStore,
-    version: OcppVersion,
-    nowMs: () => number,
+    private readonly version: OcppVersion,
+    private readonly nowMs: () => number,
     private readonly onWarning: (message: string) => void = () => undefined,
-  ) {
-    this.traffic = new OcppTraffic(this.registry, version, nowMs);
+  ) {}
+
+  /** The station's registry (built when first asked for). */
+  get registry(): Registry {
+    return this.build().registry;
   }
 
   /** Starts the collect-time metrics and the event counters on the running station; unsubscribing stops them. */
   follow(sources: MetricsSources): Subscription {
     this.sources = sources;
-    const registers = [this.registry];
-    const view = (): StationStatusView => (this.view ??= sources.status());
-    evseGauges(this.registry, view, sources);
-    this.stationGauges(view);
     const wear = new ContactorWear(this.store, this.onWarning);
     this.wear = wear;
     wear.follow(sources.hardware.evses.flatMap((e) => e.connectors.map((c) => ({ evseId: e.evseId, connectorId: c.connectorId, closed$: c.relay.active$ }))));
+    this.subscriptions.push(
+      sources.station.events$.subscribe((e) => {
+        if (e.type === 'FaultChanged' && e.active) this.use((i) => i.followed?.faultsRaised.inc({ evse: e.evseId === undefined ? 'station' : String(e.evseId), fault: e.fault }));
+      }),
+    );
+    this.followMeterPolls(sources.hardware);
+    this.followReaders(sources.hardware);
+    if (this.instruments) this.register(this.instruments, sources);
+    return new Subscription(() => this.stop());
+  }
+
+  /** Loads prom-client and makes the registry, once; then counts what waited. */
+  private build(): Instruments {
+    if (this.instruments) return this.instruments;
+    const registry = new (promClient().Registry)();
+    const instruments: Instruments = { registry, traffic: new OcppTraffic(registry, this.version, this.nowMs) };
+    this.instruments = instruments;
+    if (this.sources) this.register(instruments, this.sources);
+    const waiting = this.waiting;
+    this.waiting = [];
+    for (const count of waiting) count(instruments);
+    return instruments;
+  }
+
+  /** Counts now when built, else once built. */
+  private use(count: (i: Instruments) => void): void {
+    if (this.instruments) return count(this.instruments);
+    if (this.stopped) return;
+    this.waiting.push(count);
+    if (this.waiting.length >= MAX_WAITING) this.build();
+  }
+
+  /** Builds after what is under way (the CSMS's frame being handled) is done. */
+  private buildSoon(): void {
+    if (this.instruments || this.buildScheduled) return;
+    this.buildScheduled = true;
+    setImmediate(() => {
+      if (!this.stopped) this.build();
+    });
+  }
+
+  /** The station's collect-time metrics and its event counters, in the registry. */
+  private register(instruments: Instruments, sources: MetricsSources): void {
+    const { registry } = instruments;
+    const { Counter, Histogram } = promClient();
+    const registers = [registry];
+    const view = (): StationStatusView => (this.view ??= sources.status());
+    evseGauges(registry, view, sources);
+    this.stationGauges(registry, view);
+    const wear = this.wear!;
     new Counter({
       name: 'evse_contactor_closings_total',
       help: 'How often each contactor was closed, over the station life (kept in storage.dir): contact wear',
@@ -77,18 +157,26 @@ export class StationMetrics {
       labelNames: ['evse', 'fault'],
       registers,
     });
-    this.subscriptions.push(
-      sources.station.events$.subscribe((e) => {
-        if (e.type === 'FaultChanged' && e.active) faultsRaised.inc({ evse: e.evseId === undefined ? 'station' : String(e.evseId), fault: e.fault });
-      }),
-    );
-    this.followMeterPolls(sources.hardware);
-    this.followReaders(sources.hardware);
-    return new Subscription(() => this.stop());
+    const pollDuration = new Histogram({
+      name: 'evse_meter_poll_duration_seconds',
+      help: 'How long one meter poll took (every register request of it, retries included), by EVSE and outcome',
+      labelNames: ['evse', 'outcome'],
+      buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers,
+    });
+    const readerErrors = new Counter({
+      name: 'evse_reader_errors_total',
+      help: 'Times a card reader failed (gone, refused, not answering), by reader',
+      labelNames: ['reader'],
+      registers,
+    });
+    for (const { config } of sources.hardware.readers) readerErrors.inc({ reader: config.name }, 0);
+    instruments.followed = { faultsRaised, pollDuration, readerErrors };
   }
 
-  private stationGauges(view: () => StationStatusView): void {
-    const registers = [this.registry];
+  private stationGauges(registry: Registry, view: () => StationStatusView): void {
+    const { Counter, Gauge } = promClient();
+    const registers = [registry];
     const sources = (): MetricsSources => this.sources!;
     new Gauge({
       name: 'evse_station_info',
@@ -156,34 +244,20 @@ export class StationMetrics {
 
   /** Poll durations come from the meter's own hook (PowerMeter.polls$); the errors are read from its health at scrape time. */
   private followMeterPolls(hardware: StationHardware): void {
-    const pollDuration = new Histogram({
-      name: 'evse_meter_poll_duration_seconds',
-      help: 'How long one meter poll took (every register request of it, retries included), by EVSE and outcome',
-      labelNames: ['evse', 'outcome'],
-      buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
-      registers: [this.registry],
-    });
     for (const e of hardware.evses) {
       const evse = String(e.evseId);
       const polls$ = e.meter.polls$;
-      if (polls$) this.subscriptions.push(polls$.subscribe((p) => pollDuration.observe({ evse, outcome: p.ok ? 'ok' : 'failed' }, p.durationMs / 1000)));
+      if (polls$) this.subscriptions.push(polls$.subscribe((p) => this.use((i) => i.followed?.pollDuration.observe({ evse, outcome: p.ok ? 'ok' : 'failed' }, p.durationMs / 1000))));
     }
   }
 
   /** A reader's errors: each time it went from working (or unknown) to failed. */
   private followReaders(hardware: StationHardware): void {
-    const readerErrors = new Counter({
-      name: 'evse_reader_errors_total',
-      help: 'Times a card reader failed (gone, refused, not answering), by reader',
-      labelNames: ['reader'],
-      registers: [this.registry],
-    });
     for (const { config, reader } of hardware.readers) {
-      readerErrors.inc({ reader: config.name }, 0);
       let failed = false;
       this.subscriptions.push(
         reader.health$.subscribe((h) => {
-          if (h.state === 'failed' && !failed) readerErrors.inc({ reader: config.name });
+          if (h.state === 'failed' && !failed) this.use((i) => i.followed?.readerErrors.inc({ reader: config.name }));
           failed = h.state === 'failed';
         }),
       );
@@ -194,19 +268,22 @@ export class StationMetrics {
   async scrape(): Promise<MetricsPage> {
     // The process metrics start with the first scrape: prom-client's GC observer and event loop
     // monitor cannot be stopped, so agents never scraped (tests, restarts) do not collect them.
-    if (!this.processMetrics) collectDefaultMetrics({ register: this.registry });
+    const { registry } = this.build();
+    if (!this.processMetrics) promClient().collectDefaultMetrics({ register: registry });
     this.processMetrics = true;
     this.view = undefined;
     try {
-      return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+      return { contentType: registry.contentType, body: await registry.metrics() };
     } finally {
       this.view = undefined;
     }
   }
 
   stop(): void {
+    this.stopped = true;
+    this.waiting = [];
     for (const s of this.subscriptions) s.unsubscribe();
     this.wear?.stop();
-    this.registry.clear();
+    this.instruments?.registry.clear();
   }
 }
