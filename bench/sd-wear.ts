@@ -100,9 +100,11 @@ async function main(): Promise<void> {
 
   const agent = spawnAgent(configFile);
   const pid = agent.pid!;
-  const calls = (action: string): number =>
-    csms.station(IDENTITY)?.messages.filter((m) => m.direction === 'fromStation' && m.kind === 'call' && m.action === action).length ?? 0;
-  const transactionMessages = (): number => calls(version === '1.6' ? 'StartTransaction' : 'TransactionEvent') + (version === '1.6' ? calls('StopTransaction') + calls('MeterValues') : 0);
+  const calls = (action: string, which: (payload: { transactionId?: unknown }) => boolean = () => true): number =>
+    csms.station(IDENTITY)?.messages.filter((m) => m.direction === 'fromStation' && m.kind === 'call' && m.action === action && which(m.payload as { transactionId?: unknown })).length ?? 0;
+  // 1.6: the transaction's MeterValues are queued durably; clock-aligned ones outside it are not.
+  const transactionMessages = (): number =>
+    version === '1.6' ? calls('StartTransaction') + calls('StopTransaction') + calls('MeterValues', (p) => p.transactionId !== undefined) : calls('TransactionEvent');
   const sim = async (what: string): Promise<void> => {
     const res = await fetch(`http://127.0.0.1:${apiPort}/api/sim/evses/1/connectors/1/${what}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
     if (!res.ok) throw new Error(`POST ${what}: ${res.status} ${await res.text()}`);
