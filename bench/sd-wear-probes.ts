@@ -84,21 +84,32 @@ export function filesUnder(dir: string): Map<string, FileState> {
   return files;
 }
 
+/** What one save of a simulated register file costs: the process's write_bytes, the device's bytes (when it has one). */
+export interface SaveCost {
+  writeBytes: number;
+  deviceBytes: number | undefined;
+}
+
 /**
- * write_bytes of one save of a simulated meter's register file (hal/drivers/simulated: a small
- * JSON written to a temporary file renamed over the old one, every 5 s while the register moves),
- * measured in this process in `dir`: the part of a simulated station's writes that real hardware
- * does not make. `saves` saves `everyMs` apart, as the agent makes them.
+ * One save of a simulated meter's register file (hal/drivers/simulated: a small JSON written to a
+ * temporary file renamed over the old one, every 5 s while the register moves), measured in this
+ * process in `dir` on `device`: the part of a simulated station's writes that real hardware does
+ * not make. `saves` saves `everyMs` apart, as the agent makes them.
  */
-export async function registerSaveCost(dir: string, saves: number, everyMs: number): Promise<number> {
+export async function registerSaveCost(dir: string, device: string | undefined, saves: number, everyMs: number): Promise<SaveCost> {
   mkdirSync(dir, { recursive: true });
   const file = path.join(dir, 'simulated-meter-evse-1.json');
   const before = ioOf(process.pid);
+  const sectorsBefore = device ? sectorsWritten(device) : undefined;
   for (let i = 1; i <= saves; i++) {
     writeFileSync(`${file}.tmp`, JSON.stringify({ energyImportWh: i * 15.3 }));
     renameSync(`${file}.tmp`, file);
     await new Promise((r) => setTimeout(r, everyMs));
   }
   const after = ioOf(process.pid);
-  return (after.writeBytes - before.writeBytes - (after.cancelledWriteBytes - before.cancelledWriteBytes)) / saves;
+  const sectorsAfter = device ? sectorsWritten(device) : undefined;
+  return {
+    writeBytes: (after.writeBytes - before.writeBytes - (after.cancelledWriteBytes - before.cancelledWriteBytes)) / saves,
+    deviceBytes: sectorsBefore !== undefined && sectorsAfter !== undefined ? ((sectorsAfter - sectorsBefore) * 512) / saves : undefined,
+  };
 }

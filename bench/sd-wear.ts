@@ -16,10 +16,12 @@
  *     measured in this process (the same save on the same disk) and printed apart;
  *   - wchar, syscw (/proc/PID/io): bytes passed to write-like calls and their number, sockets included;
  *   - files under storage.dir changed in the window (size or mtime), and fs.watch events per file;
- *   - sectors written on the device holding storage.dir (/sys/block/DEV/stat): every process's
- *     writes and the file system journal's; only attributable on an otherwise quiet machine.
+ *   - sectors written on the device holding storage.dir (/sys/block/DEV/stat): the data and the file
+ *     system's journal, of every process writing there: attributable only to a file system of the
+ *     bench's own (--dir on one, e.g. a loop device: truncate -s 256M sd.img; mkfs.ext4 sd.img;
+ *     mount -o loop sd.img /mnt/sd) or an otherwise quiet machine.
  *
- *   npm run bench:sd-wear [-- --idle-s 120 --charge-s 300 --worst-s 60 --heartbeat-s 10 --ocpp 2.0.1|1.6]
+ *   npm run bench:sd-wear [-- --idle-s 120 --charge-s 300 --worst-s 60 --heartbeat-s 10 --ocpp 2.0.1|1.6 --dir /mnt/sd]
  */
 import { statfsSync, mkdtempSync, mkdirSync, rmSync, writeFileSync, watch, type FSWatcher } from 'node:fs';
 import { createServer } from 'node:net';
@@ -30,11 +32,12 @@ import { DevCsms } from '../tools/dev-csms/dev-csms.js';
 import { silentLogger } from '../src/process/logger.js';
 import { benchSimulatorDoc } from './bench-config.js';
 import { requireBuild, repoRoot, sleep, spawnAgent, stopChild } from './spawned-agent.js';
-import { blockDeviceOf, filesUnder, ioOf, registerSaveCost, sectorsWritten, type FileState, type ProcessIo } from './sd-wear-probes.js';
+import { blockDeviceOf, filesUnder, ioOf, registerSaveCost, sectorsWritten, type FileState, type ProcessIo, type SaveCost } from './sd-wear-probes.js';
 
 const IDENTITY = 'BENCH-SD-WEAR';
 /** hal/simulated-world.ts: how often a simulated meter's register is saved while it moves. */
 const REGISTER_SAVE_EVERY_S = 5;
+const CALIBRATION_SAVES = 6;
 /** statfs(2) f_type of tmpfs (linux/magic.h): writes there never reach a disk. */
 const TMPFS_MAGIC = 0x01021994;
 
@@ -51,9 +54,10 @@ interface WindowFigures {
   registerSaves: number;
 }
 
-/** A folder on a real disk: the system's temporary folder unless it is tmpfs, then one under the repository. */
-function benchFolder(): string {
-  const tmp = os.tmpdir();
+/** A folder on a real disk: under `parent` if given, else the system's temporary folder unless it is tmpfs, then one under the repository. */
+function benchFolder(parent: string | undefined): string {
+  const tmp = parent ?? os.tmpdir();
+  if (parent && statfsSync(parent).type === TMPFS_MAGIC) throw new Error(`${parent} is tmpfs: nothing written there reaches a disk`);
   const base = statfsSync(tmp).type === TMPFS_MAGIC ? path.join(repoRoot, '.bench-tmp') : tmp;
   mkdirSync(base, { recursive: true });
   return mkdtempSync(path.join(base, 'evse-bench-sd-wear-'));
@@ -78,11 +82,12 @@ async function main(): Promise<void> {
       'worst-s': { type: 'string', default: '60' },
       'heartbeat-s': { type: 'string', default: '10' },
       ocpp: { type: 'string', default: '2.0.1' },
+      dir: { type: 'string' },
     },
   });
   const version = values.ocpp === '1.6' ? '1.6' : '2.0.1';
   requireBuild();
-  const dir = benchFolder();
+  const dir = benchFolder(values.dir);
   const csms = new DevCsms({ port: 0, log: silentLogger, heartbeatIntervalS: Number(values['heartbeat-s']) });
   await csms.start();
   const apiPort = await freePort();
@@ -164,32 +169,28 @@ async function main(): Promise<void> {
   }
 
   const results: WindowFigures[] = [];
-  let registerSaveBytes: number | undefined;
+  let saveCost: SaveCost | undefined;
   try {
     await csms.waitForConnection(IDENTITY, 30_000);
     await csms.waitFor(IDENTITY, 'BootNotification', undefined, 30_000);
     // Start-up writes (certificates, device model, relay map, boot id) and the modules loaded
     // lazily after the boot are not idle work.
     await sleep(15_000);
-    // While the agent idles, this process measures what one save of a simulated register file costs on this disk.
-    const idleS = Number(values['idle-s']);
-    const [idle, perSave] = await Promise.all([
-      measure(`idle (connected, heartbeat every ${values['heartbeat-s']} s, 1 Hz meter poll)`, idleS),
-      registerSaveCost(path.join(dir, 'calibration'), Math.max(1, Math.floor(idleS / REGISTER_SAVE_EVERY_S) - 1), REGISTER_SAVE_EVERY_S * 1000),
-    ]);
-    registerSaveBytes = perSave;
-    results.push(idle);
+    results.push(await measure(`idle (connected, heartbeat every ${values['heartbeat-s']} s, 1 Hz meter poll)`, Number(values['idle-s'])));
     results.push(await chargingWindow('charging, sample interval 60 s', Number(values['charge-s'])));
     await setSampleInterval(1);
     await sleep(2000);
     results.push(await chargingWindow('charging, sample interval 1 s (worst case)', Number(values['worst-s'])));
     if (!csms.station(IDENTITY)?.connected) throw new Error('the agent was not connected at the end');
+    await stopChild(agent);
+    // The agent gone, this process makes the simulated register's saves on the same disk, to tell them apart.
+    saveCost = await registerSaveCost(path.join(dir, 'calibration'), device, CALIBRATION_SAVES, REGISTER_SAVE_EVERY_S * 1000);
   } finally {
     await stopChild(agent);
     await csms.stop();
     rmSync(dir, { recursive: true, force: true });
   }
-  print(results, version, device, registerSaveBytes ?? 0);
+  print(results, version, device, saveCost!);
 }
 
 function sameFile(a: FileState | undefined, b: FileState | undefined): boolean {
@@ -204,7 +205,7 @@ async function waitUntil(condition: () => boolean, what: string, timeoutMs = 30_
   }
 }
 
-function print(results: WindowFigures[], version: string, device: string | undefined, registerSaveBytes: number): void {
+function print(results: WindowFigures[], version: string, device: string | undefined, saveCost: SaveCost): void {
   const kib = (bytes: number): string => `${(bytes / 1024).toFixed(1)} KiB`;
   const mib = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(2)} MiB`;
   console.log(`bench/sd-wear: OCPP ${version}, the built agent on simulated hardware, storage on ${device ?? 'an unknown device'}; node ${process.version}, ${os.cpus().length} CPUs, load ${os.loadavg()[0]!.toFixed(2)}`);
@@ -212,16 +213,23 @@ function print(results: WindowFigures[], version: string, device: string | undef
     const perHour = 3600 / r.seconds;
     console.log(`\n${r.name}: measured over ${r.seconds} s, per hour = extrapolated x${perHour.toFixed(1)}`);
     const written = r.io.writeBytes - r.io.cancelledWriteBytes;
-    const simulator = r.registerSaves * registerSaveBytes;
+    const simulator = r.registerSaves * saveCost.writeBytes;
     const agentOwn = Math.max(0, written - simulator);
     console.log(`  write_bytes - cancelled (page writes that reach the block layer)  ${kib(written).padStart(10)}   per hour ${mib(written * perHour)}`);
     if (r.registerSaves > 0) {
-      console.log(`    of which the simulated meter's register file (simulated hardware only): about ${kib(simulator)} (${r.registerSaves} saves x ${kib(registerSaveBytes)} measured in this process)`);
+      console.log(`    of which the simulated meter's register file (simulated hardware only): about ${kib(simulator)} (${r.registerSaves} saves x ${kib(saveCost.writeBytes)} measured in this process)`);
       console.log(`    the agent's own (real hardware): about ${kib(agentOwn)}   per hour ${mib(agentOwn * perHour)}`);
     }
     console.log(`  wchar (bytes to write calls, sockets too)     ${kib(r.io.wchar).padStart(12)}   per hour ${mib(r.io.wchar * perHour)}`);
     console.log(`  syscw (write calls, sockets too)              ${String(r.io.syscw).padStart(12)}   per hour ${Math.round(r.io.syscw * perHour)}`);
-    if (r.sectors !== undefined) console.log(`  ${device} sectors written (whole device: every process, the fs journal)  ${kib(r.sectors * 512).padStart(12)}   per hour ${mib(r.sectors * 512 * perHour)}`);
+    if (r.sectors !== undefined) {
+      const deviceBytes = r.sectors * 512;
+      console.log(`  ${device} sectors written (data and the fs journal; every process writing to ${device})  ${kib(deviceBytes).padStart(12)}   per hour ${mib(deviceBytes * perHour)}`);
+      if (r.registerSaves > 0 && saveCost.deviceBytes !== undefined) {
+        const own = Math.max(0, deviceBytes - r.registerSaves * saveCost.deviceBytes);
+        console.log(`    less the simulated register's saves (${kib(saveCost.deviceBytes)} each): about ${kib(own)}   per hour ${mib(own * perHour)}` + (r.transactionMessages > 0 ? `; per message ${kib(own / r.transactionMessages)}` : ''));
+      }
+    }
     console.log(`  transaction messages sent (each journaled)    ${String(r.transactionMessages).padStart(12)}   per hour ${Math.round(r.transactionMessages * perHour)}` + (r.transactionMessages > 0 ? `; the agent's own write_bytes per message about ${kib(agentOwn / r.transactionMessages)}` : ''));
     console.log(`  heartbeats                                    ${String(r.heartbeats).padStart(12)}`);
     const events = [...r.watchEvents].map(([f, n]) => `${f} (${n} events)`);
