@@ -7,7 +7,7 @@
  * removals synced by group commit), TransactionMessageQueue, OcppClient over a WebSocket, and DevCsms validating every
  * message against the OCPP 2.0.1 schemas.
  *
- *   npm run bench:replay [-- --messages 10000 --rtt-calls 500 --dir /var/lib/evse-agent --emulate-rtt-ms 20 --fsync-ms 5]
+ *   npm run bench:replay [-- --messages 10000 --rtt-calls 500 --dir /var/lib/evse-agent --emulate-rtt-ms 20 --fsync-ms 5 --runs 5]
  *
  * --dir is where the temporary journal directory is made (default: os.tmpdir()); on a station,
  * point it at the file system storage.dir is on, since that is what the fsyncs cost.
@@ -28,6 +28,7 @@ import { meterValue } from '../src/ocpp/v201/actions/meter-values.js';
 import { meterValueUpdate, transactionEventRequest, type TransactionMessageState } from '../src/ocpp/v201/actions/transaction-event.js';
 import { silentLogger } from '../src/process/logger.js';
 import { startDelayProxy, type DelayProxy } from './delay-proxy.js';
+import { repeatRuns } from './repeat-runs.js';
 import type { TransactionSnapshot } from '../src/station/events.js';
 import { diskSyncs } from '../src/store/disk-sync.js';
 import { JOURNAL_FILE, TransactionJournal, type MessageKind, type RemovalReason, type StoredMessage, type StoredTransaction } from '../src/store/transaction-journal.js';
@@ -208,7 +209,7 @@ function checkSeqNos(what: string, seqNos: readonly number[], count: number): vo
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { messages: { type: 'string' }, 'rtt-calls': { type: 'string' }, dir: { type: 'string' }, 'emulate-rtt-ms': { type: 'string' }, 'fsync-ms': { type: 'string' } } });
+  const { values } = parseArgs({ options: { messages: { type: 'string' }, 'rtt-calls': { type: 'string' }, dir: { type: 'string' }, 'emulate-rtt-ms': { type: 'string' }, 'fsync-ms': { type: 'string' }, runs: { type: 'string' } } });
   if (values['fsync-ms']) process.env['EVSE_EMULATED_FSYNC_MS'] = values['fsync-ms'];
   const fsyncMs = Number(values['fsync-ms'] ?? 0);
   const count = Number(values.messages ?? 10_000);
@@ -380,7 +381,9 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
+const runsAt = process.argv.indexOf('--runs');
+const runs = runsAt > 0 ? Number(process.argv[runsAt + 1]) : 1;
+(runs > 1 ? Promise.resolve().then(() => repeatRuns(runs, /= ([\d.]+)% of the TransactionEvent limit/, '% of the TransactionEvent limit')) : main()).then(
   () => process.exit(0),
   (err: unknown) => {
     console.error(err);
