@@ -107,7 +107,7 @@ describe('evse-agent simulate: many stations in one process (issue 18)', functio
     const profile = {
       ocpp: { '2.0.1': 1, '1.6': 1 },
       sessionsPerHour: 36000,
-      sessions: [{ name: 'short', steps: [{ do: 'plug' }, { do: 'card', idTag: '{identity}-TAG' }, { do: 'charge', currentA: 10, untilWh: 1, maxSeconds: 5 }, { do: 'stop' }, { do: 'unplug' }] }],
+      sessions: [{ name: 'short', steps: [{ do: 'plug' }, { do: 'card', idTag: '{identity}-TAG' }, { do: 'charge', currentA: 16, untilWh: 1, maxSeconds: 5 }, { do: 'stop' }, { do: 'unplug' }] }],
     };
     writeFileSync(file, JSON.stringify(profile));
     const { code, out, err } = await simulate(['--stations', '2', '--identity-prefix', 'MIX-', '--profile', file, '--ramp', '20', '--duration', '3']);
