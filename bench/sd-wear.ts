@@ -24,6 +24,7 @@
  *   npm run bench:sd-wear [-- --idle-s 120 --charge-s 300 --worst-s 60 --heartbeat-s 10 --ocpp 2.0.1|1.6 --dir /mnt/sd]
  */
 import { statfsSync, mkdtempSync, mkdirSync, rmSync, writeFileSync, watch, type FSWatcher } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -124,6 +125,8 @@ async function main(): Promise<void> {
     } catch {
       // fs.watch is only a second opinion beside the files' sizes and times.
     }
+    // What earlier phases left dirty (writeback, the fs journal's commit) goes to the disk before the window opens.
+    spawnSync('sync', ['-f', storageDir]);
     const files0 = filesUnder(storageDir);
     const io0 = ioOf(pid);
     const sectors0 = device ? sectorsWritten(device) : undefined;
