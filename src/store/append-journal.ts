@@ -82,7 +82,8 @@ function writeAll(fd: number, data: Buffer): void {
 }
 
 export class AppendJournal<T> {
-  private fd: number;
+  /** Open while there is something to write or sync; closed when idle (a fleet of thousands of stations in one process must not hold three files each). */
+  private fd: number | undefined;
   private size: number;
   private readonly commits: GroupCommit;
   /** Files a compaction replaced, closed once no sync uses them. */
@@ -97,9 +98,27 @@ export class AppendJournal<T> {
     readonly file: string,
     fd: number,
   ) {
-    this.fd = fd;
     this.size = fstatSync(fd).size;
-    this.commits = new GroupCommit(file, { fd: () => this.fd, barrier: () => this.renameSafe, afterSync: () => this.closeRetired() });
+    // Opened again at the first append: an idle journal holds no file.
+    closeSync(fd);
+    this.commits = new GroupCommit(file, {
+      fd: () => this.openFile(),
+      barrier: () => this.renameSafe,
+      afterSync: () => {
+        this.closeRetired();
+        this.closeIfIdle();
+      },
+    });
+  }
+
+  private openFile(): number {
+    return (this.fd ??= openSync(this.file, 'a', 0o600));
+  }
+
+  private closeIfIdle(): void {
+    if (this.fd === undefined || this.closed || this.compactionTail || !this.commits.idle) return;
+    closeSync(this.fd);
+    this.fd = undefined;
   }
 
   /**
@@ -145,11 +164,12 @@ export class AppendJournal<T> {
     if (records.length === 0) return;
     if (this.closed) throw new Error(`${this.file} is closed`);
     const data = Buffer.concat(records.map(encode));
+    const fd = this.openFile();
     try {
-      writeAll(this.fd, data);
+      writeAll(fd, data);
     } catch (err) {
       try {
-        ftruncateSync(this.fd, this.size);
+        ftruncateSync(fd, this.size);
       } catch {
         // Nothing more to do; the torn tail will be skipped when the journal is next opened.
       }
@@ -199,8 +219,8 @@ export class AppendJournal<T> {
       this.fd = fd;
       fd = undefined;
       this.size = size;
-      if (this.commits.syncingFd === old) this.retired.push(old);
-      else closeSync(old);
+      if (old !== undefined && this.commits.syncingFd === old) this.retired.push(old);
+      else if (old !== undefined) closeSync(old);
       const renameSafe = syncDirAsync(path.dirname(this.file));
       this.renameSafe = renameSafe;
       await renameSafe.finally(() => {
@@ -224,7 +244,8 @@ export class AppendJournal<T> {
     try {
       this.commits.close();
     } finally {
-      closeSync(this.fd);
+      if (this.fd !== undefined) closeSync(this.fd);
+      this.fd = undefined;
       this.closeRetired();
     }
   }

@@ -52,6 +52,11 @@ export class GroupCommit {
     private readonly delayMs = COMMIT_DELAY_MS,
   ) {}
 
+  /** Nothing written waits for a sync, and none runs. */
+  get idle(): boolean {
+    return !this.pending && !this.inFlight;
+  }
+
   /** A write was made: the next sync takes it. */
   wrote(): void {
     if (!this.pending) {

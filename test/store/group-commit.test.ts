@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readlinkSync } from 'node:fs';
 import path from 'node:path';
 import { AppendJournal } from '../../src/store/append-journal.js';
 import { diskSyncs, durableUnder } from '../../src/store/disk-sync.js';
@@ -24,6 +24,17 @@ async function withSlowDisk<T>(ms: number, body: () => Promise<T>): Promise<T> {
     if (before === undefined) delete process.env['EVSE_EMULATED_FSYNC_MS'];
     else process.env['EVSE_EMULATED_FSYNC_MS'] = before;
   }
+}
+
+/** This process's descriptors open on `file` (Linux /proc). */
+function descriptorsOn(file: string): number {
+  return readdirSync('/proc/self/fd').filter((fd) => {
+    try {
+      return readlinkSync(`/proc/self/fd/${fd}`) === file;
+    } catch {
+      return false;
+    }
+  }).length;
 }
 
 describe('journal group commit', () => {
@@ -56,6 +67,19 @@ describe('journal group commit', () => {
     assert.equal(diskSyncs.started - before, 1, 'one sync for both, begun by the delay');
     await synced;
     journal.close();
+  });
+
+  it('an idle journal holds no file open: opened for a write, closed once its sync is done (a fleet of stations in one process)', async () => {
+    const { journal } = AppendJournal.open(file, isRec);
+    assert.equal(descriptorsOn(file), 0, 'not open after reading it');
+    journal.append({ n: 1 });
+    assert.equal(descriptorsOn(file), 1);
+    await journal.synced();
+    assert.equal(descriptorsOn(file), 0, 'closed once synced with nothing more to write');
+    journal.append({ n: 2 });
+    await journal.synced();
+    journal.close();
+    assert.deepEqual(AppendJournal.open(file, isRec).records, [{ n: 1 }, { n: 2 }]);
   });
 
   it('a record appended while a sync runs is safe only after the next sync, which covers all that came meanwhile', async () => {
