@@ -4,7 +4,7 @@
 #   bench/load-test/local-fleet.sh STATIONS [simulate options...]
 #   bench/load-test/local-fleet.sh 1000 --ocpp 1.6 --ramp 50 --duration 300 --summary-json
 # Prints the machine's load first (others' work skews CPU and round trips) and the open-file limit
-# (each station holds its WebSocket and its journals open: 4 files on 2.0.1, 3 on 1.6).
+# (each station holds its WebSocket open; its journals only while they write or sync).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cli="$root/dist/src/cli/main.js"

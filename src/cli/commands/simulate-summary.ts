@@ -47,9 +47,20 @@ export interface SummaryInputs {
 
 const round = (v: number, digits: number): number => Number(v.toFixed(digits));
 
+let lastRss = 0;
+/** RSS, read from /proc: with every file descriptor taken (EMFILE) the last reading stands, the fleet goes on. */
+function residentBytes(): number {
+  try {
+    lastRss = process.memoryUsage.rss();
+  } catch {
+    // Out of descriptors for a moment: the figure waits for the next summary.
+  }
+  return lastRss;
+}
+
 export function fleetSummary(inputs: SummaryInputs): FleetSummary {
   const { options, counts, traffic } = inputs;
-  const rss = process.memoryUsage().rss;
+  const rss = residentBytes();
   const cpu = process.cpuUsage(inputs.cpuStart);
   const cpuS = (cpu.user + cpu.system) / 1e6;
   const wallS = (performance.now() - inputs.wallStart) / 1000;
