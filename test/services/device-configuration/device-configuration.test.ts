@@ -11,6 +11,7 @@ import { LocalAuthorizationList } from '../../../src/services/authorization/inde
 import { v16DeviceConfiguration, v201DeviceConfiguration, type DeviceConfiguration } from '../../../src/services/device-configuration/index.js';
 import type { StateStore } from '../../../src/station/ports.js';
 import { repoRoot } from '../../helpers/cli.js';
+import { durableUnder } from '../../../src/store/disk-sync.js';
 
 /**
  * The device configuration: the settings the core and the services read, the same shape for both
@@ -50,7 +51,11 @@ describe('device configuration (services/device-configuration)', () => {
   beforeEach(() => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'evse-device-configuration-'));
   });
-  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+  // What is written behind is in place before the folder goes (issue 18).
+  afterEach(async () => {
+    await durableUnder(dir);
+    rmSync(dir, { recursive: true, force: true });
+  });
 
   describe('OCPP 1.6: the configuration keys as the view', () => {
     it('maps the keys to the core charging rules: PowerPathClosed start, EV-side disconnect stops, ConnectionTimeOut, invalid-id rules, the config for the rest', () => {

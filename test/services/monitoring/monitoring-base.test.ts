@@ -41,7 +41,11 @@ describe('monitoring: preconfigured and hard-wired monitors, monitoring base', (
     events = [];
     Object.assign(values, { Temperature: '50', StorageFree: '5000', Power: '0', Active: 'false' });
   });
-  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+  // What is written behind is in place before the folder goes (issue 18).
+  afterEach(async () => {
+    await durableUnder(dir);
+    rmSync(dir, { recursive: true, force: true });
+  });
 
   it('a first start has the defaults, in their own id range, beside the hard-wired ones; custom ids start at 1', () => {
     const m = build();

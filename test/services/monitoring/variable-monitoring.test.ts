@@ -78,7 +78,11 @@ describe('monitoring: the service', () => {
     events = [];
     warnings.length = 0;
   });
-  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+  // What is written behind is in place before the folder goes (issue 18).
+  afterEach(async () => {
+    await durableUnder(dir);
+    rmSync(dir, { recursive: true, force: true });
+  });
 
   it('ids given and kept; Duplicate for the same type and severity on the variable; Rejected for an unknown id, another variable, a negative delta (N04)', () => {
     const m = build();

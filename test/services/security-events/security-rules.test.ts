@@ -26,6 +26,7 @@ import {
 } from '../../../src/services/security-events/index.js';
 import { FakeClock } from '../../../src/station/clock.js';
 import { SecurityLog } from '../../../src/store/security-log.js';
+import { durableUnder } from '../../../src/store/disk-sync.js';
 
 /** The rules that raise each security event the station observes (Part 2 appendices; 1.6 whitepaper 8.), on FakeClock. */
 
@@ -153,7 +154,11 @@ describe('security events the station observes', () => {
   describe('with a security log', () => {
     let dir: string;
     beforeEach(() => (dir = mkdtempSync(path.join(os.tmpdir(), 'evse-security-rules-'))));
-    afterEach(() => rmSync(dir, { recursive: true, force: true }));
+    // What is written behind is in place before the folder goes (issue 18).
+  afterEach(async () => {
+    await durableUnder(dir);
+    rmSync(dir, { recursive: true, force: true });
+  });
 
     function service(securityLog: SecurityLog, version: '1.6' | '2.0.1' = '2.0.1') {
       const sent: object[] = [];
