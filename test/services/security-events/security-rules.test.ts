@@ -155,10 +155,10 @@ describe('security events the station observes', () => {
     let dir: string;
     beforeEach(() => (dir = mkdtempSync(path.join(os.tmpdir(), 'evse-security-rules-'))));
     // What is written behind is in place before the folder goes (issue 18).
-  afterEach(async () => {
-    await durableUnder(dir);
-    rmSync(dir, { recursive: true, force: true });
-  });
+    afterEach(async () => {
+      await durableUnder(dir);
+      rmSync(dir, { recursive: true, force: true });
+    });
 
     function service(securityLog: SecurityLog, version: '1.6' | '2.0.1' = '2.0.1') {
       const sent: object[] = [];
