@@ -13,16 +13,11 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { builtModules, repoRoot } from './built-modules.js';
 
-type AgentModule = typeof import('../src/app/agent.js');
-type ConfigModule = typeof import('../src/config/load-config.js');
-type LoggerModule = typeof import('../src/process/logger.js');
-type CsmsModule = typeof import('../tools/dev-csms/dev-csms.js');
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const dist = (p: string): string => pathToFileURL(path.join(repoRoot, 'dist', p)).href;
 
 const { values } = parseArgs({
   options: {
@@ -46,10 +41,7 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 
 /** The child: one CSMS, `count` stations, settle, then print the RSS samples (bytes) as one JSON line. */
 async function runChild(count: number): Promise<void> {
-  const { Agent } = (await import(dist('src/app/agent.js'))) as AgentModule;
-  const { loadConfig } = (await import(dist('src/config/load-config.js'))) as ConfigModule;
-  const { silentLogger } = (await import(dist('src/process/logger.js'))) as LoggerModule;
-  const { DevCsms } = (await import(dist('tools/dev-csms/dev-csms.js'))) as CsmsModule;
+  const { Agent, loadConfig, silentLogger, DevCsms } = await builtModules();
   const csms = new DevCsms({ port: 0 });
   await csms.start();
   const base = loadConfig(path.join(repoRoot, 'config', 'simulator.json')).config;

@@ -18,18 +18,11 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { builtModules, repoRoot } from './built-modules.js';
 
-type AgentModule = typeof import('../src/app/agent.js');
-type ConfigModule = typeof import('../src/config/load-config.js');
-type LoggerModule = typeof import('../src/process/logger.js');
-type ClockModule = typeof import('../src/station/clock.js');
-type WorldModule = typeof import('../src/hal/simulated-world.js');
-type CsmsModule = typeof import('../tools/dev-csms/dev-csms.js');
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const dist = (p: string): string => pathToFileURL(path.join(repoRoot, 'dist', p)).href;
 const SAMPLE_EVERY_S = 300;
 /** Growth below these is "none": a few pages of allocator noise (RSS) and retained strings (heap) per hour. */
 const NO_GROWTH_HEAP_MIB_PER_H = 0.5;
@@ -79,12 +72,7 @@ async function until(condition: () => boolean, what: string, timeoutMs = 30_000)
 }
 
 async function run(): Promise<void> {
-  const { Agent } = (await import(dist('src/app/agent.js'))) as AgentModule;
-  const { loadConfig } = (await import(dist('src/config/load-config.js'))) as ConfigModule;
-  const { silentLogger } = (await import(dist('src/process/logger.js'))) as LoggerModule;
-  const { FakeClock } = (await import(dist('src/station/clock.js'))) as ClockModule;
-  const { SimulatedWorld } = (await import(dist('src/hal/simulated-world.js'))) as WorldModule;
-  const { DevCsms } = (await import(dist('tools/dev-csms/dev-csms.js'))) as CsmsModule;
+  const { Agent, loadConfig, silentLogger, FakeClock, SimulatedWorld, DevCsms } = await builtModules();
   // The CSMS keeps only the last messages: its own record must not be what grows.
   const csms = new DevCsms({ port: 0, maxMessagesPerStation: 50 });
   await csms.start();
