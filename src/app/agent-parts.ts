@@ -12,6 +12,7 @@ import type { StationEvent } from '../station/events.js';
 import { acquireInstanceLock } from '../store/instance-lock.js';
 import { SECURITY_EVENT_JOURNAL_FILE } from '../store/security-log.js';
 import { JOURNAL_FILE, TransactionJournal } from '../store/transaction-journal.js';
+import { writeRelayMap } from '../store/relay-map.js';
 
 // What Agent.create is made of, and the defaults of each part. A station's state lives in these
 // parts and in the objects Agent.create makes from them, never in a module: two stations in one
@@ -190,4 +191,13 @@ export function startFactsOf(config: StationConfig, parts: Pick<AgentParts, 'ker
     const stoppedCleanly = takeCleanStop(config.storage.dir);
     return (facts = { deviceStart, bootReason: parts.bootReason ?? unrequestedBootReason(deviceStart, stoppedCleanly) });
   };
+}
+
+/** Writes the relay map at a successful start: what `failsafe` opens when the config can no longer be read. */
+export function noteRelayMap(config: StationConfig, now: Date, log: Logger): void {
+  try {
+    writeRelayMap(config.storage.dir, config, now);
+  } catch (err) {
+    log.warning(`cannot write the relay map in ${config.storage.dir}: ${(err as Error).message}`);
+  }
 }

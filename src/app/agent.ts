@@ -22,7 +22,6 @@ import { Station } from '../station/station.js';
 import { JsonFileStore } from '../store/json-file-store.js';
 import { SessionHistory } from '../services/session-history/index.js';
 import { afterSignedDocuments, signedReadingsOf } from './signed-metering-parts.js';
-import { writeRelayMap } from '../store/relay-map.js';
 import { TransactionJournal } from '../store/transaction-journal.js';
 import { SecurityLog } from '../store/security-log.js';
 import { startSecurityEvent, watchSecurity } from '../services/security-events/index.js';
@@ -32,6 +31,7 @@ import {
   describeEvent,
   hardwareIsSimulated,
   openAgentHardware,
+  noteRelayMap,
   openJournal,
   startFactsOf,
   webSocketTransport,
@@ -316,12 +316,7 @@ export class Agent {
       for (const [i, e] of hardware.evses.entries()) e.meter.start(config.evses[i]!.meter.pollIntervalMs);
       if (parts.listenApi !== false) log.info(`local API on http://${config.api.host}:${agent.apiPort}/api/status`);
       client.start();
-      try {
-        // What `failsafe` opens when the config can no longer be read.
-        writeRelayMap(config.storage.dir, config, clock.now());
-      } catch (err) {
-        log.warning(`cannot write the relay map in ${config.storage.dir}: ${(err as Error).message}`);
-      }
+      noteRelayMap(config, clock.now(), log);
       return agent;
     } catch (err) {
       hardware.openAllRelays();
