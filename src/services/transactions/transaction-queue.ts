@@ -264,8 +264,9 @@ export class TransactionMessageQueue {
         const told = removed.then((onDisk) => onDisk && this.options.onRemoved?.(message));
         this.removing.add(told);
         void told.then(() => this.removing.delete(told));
+      } else {
+        this.options.onRemoved?.(message);
       }
-      else this.options.onRemoved?.(message);
     }
   }
 
