@@ -1,7 +1,7 @@
-import { syncDir } from './durable-files.js';
+import { writeFileAtomic } from './durable-files.js';
 import { datasync, syncDirAsync } from './disk-sync.js';
 import { GroupCommit } from './group-commit.js';
-import { closeSync, existsSync, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, ftruncateSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { crc32 } from 'node:zlib';
 
@@ -135,16 +135,7 @@ export class AppendJournal<T> {
       damagedCopy = `${file}.damaged-${new Date().toISOString().replace(/[:.]/g, '-')}`;
       renameSync(file, damagedCopy);
       // At start-up, before anything else runs: blocking is what is wanted here.
-      const temp = `${file}.tmp`;
-      const fd = openSync(temp, 'w', 0o600);
-      try {
-        if (records.length > 0) writeAll(fd, Buffer.concat(records.map(encode)));
-        fsyncSync(fd);
-      } finally {
-        closeSync(fd);
-      }
-      renameSync(temp, file);
-      syncDir(path.dirname(file));
+      writeFileAtomic(file, records.map((r) => encode(r).toString('utf8')).join(''), 0o600);
     }
     const journal = new AppendJournal<T>(file, openSync(file, 'a', 0o600));
     return { journal, records, damage, damagedCopy };

@@ -1,6 +1,4 @@
 import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, writeSync } from 'node:fs';
-import { open, rename } from 'node:fs/promises';
-import { datasync, syncDirAsync } from './disk-sync.js';
 import path from 'node:path';
 
 /**
@@ -34,21 +32,3 @@ export function writeFileAtomic(file: string, text: string, mode: number, dirMod
   syncDir(dir);
 }
 
-/**
- * writeFileAtomic without holding the event loop: the same steps, the syncs on the thread pool.
- * Two writes of the same file must not overlap (JsonFileStore keeps one at a time per file).
- */
-export async function writeFileAtomicAsync(file: string, text: string, mode: number): Promise<void> {
-  const dir = path.dirname(file);
-  mkdirSync(dir, { recursive: true });
-  const temp = `${file}.tmp`;
-  const handle = await open(temp, 'w', mode);
-  try {
-    await handle.writeFile(text);
-    await datasync(handle.fd);
-  } finally {
-    await handle.close();
-  }
-  await rename(temp, file);
-  await syncDirAsync(dir);
-}
