@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 
-/** The package's root folder: src/ (run with tsx) sits one level down, dist/src/ (built) two. */
+/** The package's root folder: src/ (run with tsx) sits one level down, dist/src/ (built) and dist/bundle/ (the bundle) two. */
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const packageRoot = path.basename(path.dirname(here)) === 'dist' ? path.resolve(here, '..', '..') : path.resolve(here, '..');
 

@@ -28,9 +28,10 @@ export type VersionModules = { v201: V201Modules; v16?: undefined } | { v16: V16
  * Whether these sources run as CommonJS: mocha requires the TypeScript through tsx. There import()
  * would load a second copy of every module beneath the one asked for, whose classes then fail
  * instanceof against the first copy's (an RPC error thrown by one, caught by the other), so the
- * modules are required. As ESM (the built agent, tsx's ESM mode) they are imported.
+ * modules are required. As ESM (the built agent, tsx's ESM mode) they are imported, and in the
+ * bundle (CommonJS too, but .cjs) import() is the bundler's: the module within the bundle.
  */
-const runsAsCommonJs = typeof require === 'function';
+const runsAsCommonJs = typeof require === 'function' && import.meta.url.endsWith('.ts');
 const requireHere = createRequire(import.meta.url);
 
 async function v201Modules(): Promise<[V201AdapterModule, V201SettingsModule]> {

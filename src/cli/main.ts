@@ -7,38 +7,31 @@ if (process.argv[2] === 'failsafe') {
   process.argv.splice(2, 1);
   await import('./failsafe-main.js');
 } else {
-  await main();
+  const bundled = await bundleStart();
+  if (bundled) {
+    await bundled.runBundled();
+  } else {
+    // Before anything imports rxjs (issue 18: start-up time; the bundle has its own).
+    const { useRxjsBundle } = await import('./rxjs-bundle.js');
+    useRxjsBundle();
+    const { runProcess } = await import('./process-main.js');
+    await runProcess();
+  }
 }
 
-async function main(): Promise<void> {
-  // Before anything imports rxjs (issue 18: start-up time).
-  const { useRxjsBundle } = await import('./rxjs-bundle.js');
-  useRxjsBundle();
-  const { installCrashHandlers, runFailsafeHooks, EXIT } = await import('../process/lifecycle.js');
-  // Relays open on any crash: installed before anything touches hardware.
-  installCrashHandlers();
-
-  const controller = new AbortController();
-  const { stopOnSignals } = await import('./signals.js');
-  stopOnSignals(controller);
-
-  // meter-sim takes commands on standard input; nothing else reads it.
-  const { createInterface } = await import('node:readline');
-  const stdinLines = process.argv[2] === 'meter-sim' ? createInterface({ input: process.stdin }) : undefined;
-
+/**
+ * The shipped bundle's start (bundle-start.ts, built as dist/bundle/start.cjs), when this is the
+ * built main.js and the build made one; else the modules as they are: the sources run by tsx
+ * (tests, `npm start`), or EVSE_AGENT_BUNDLE=off (e.g. to see which modules a command loads).
+ */
+async function bundleStart(): Promise<typeof import('./bundle-start.js') | undefined> {
+  if (!import.meta.url.endsWith('.js') || process.env['EVSE_AGENT_BUNDLE'] === 'off') return undefined;
+  const { createRequire } = await import('node:module');
+  const start = '../../bundle/start.cjs';
   try {
-    const { runCommandLine } = await import('./command-line.js');
-    // Each command's module is imported only when that command runs.
-    const { lazyCommands } = await import('./lazy-commands.js');
-    const io = { stdout: process.stdout, stderr: process.stderr, stop: controller.signal, stdinLines };
-    const code = await runCommandLine(process.argv.slice(2), io, lazyCommands());
-    stdinLines?.close();
-    process.exitCode = code;
+    return createRequire(import.meta.url)(start) as typeof import('./bundle-start.js');
   } catch (err) {
-    runFailsafeHooks();
-    process.stderr.write(`<2>evse-agent: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-    process.exitCode = EXIT.software;
+    if ((err as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND' && (err as Error).message.includes(start)) return undefined;
+    throw err;
   }
-  // Let pending writes drain; anything still holding the loop open (a stray timer) must not keep a stopped agent alive.
-  setTimeout(() => process.exit(), 200).unref();
 }

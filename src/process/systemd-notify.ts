@@ -55,7 +55,8 @@ const CLOSE_WAIT_MS = 2000;
 
 export function createServiceNotifier(options: ServiceNotifierOptions = {}): ServiceNotifier {
   const env = options.env ?? process.env;
-  const spawn = options.spawn ?? spawnProcess;
+  // Looked up at the call: child_process is loaded only under systemd (issue 18, idle memory).
+  const spawn: SpawnFunction = options.spawn ?? ((command, args, spawnOptions) => spawnProcess(command, args, spawnOptions));
   const pid = options.pid ?? process.pid;
   const statusIntervalMs = options.statusIntervalMs ?? 1000;
   const enabled = Boolean(env['NOTIFY_SOCKET']);

@@ -1,4 +1,4 @@
-import { closeSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { KERNEL_BOOT_ID_FILE } from '../process/device-start.js';
 import { StartError } from '../process/lifecycle.js';
@@ -107,13 +107,16 @@ function installExitHook(): void {
 
 const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Creates the lock file with its content in one step: it never exists half-written. */
+/**
+ * Creates the lock file with its content in one step: it never exists half-written. Not synced:
+ * the lock only matters while its owner runs, and live processes see the page cache; a power cut
+ * ends every owner, and a lock a power cut left empty is stale once old (acquireInstanceLock).
+ */
 function createExclusively(file: string, owner: LockOwner): boolean {
   const temp = `${file}.${process.pid}.tmp`;
   const fd = openSync(temp, 'w', 0o644);
   try {
     writeSync(fd, `${JSON.stringify(owner)}\n`);
-    fsyncSync(fd);
   } finally {
     closeSync(fd);
   }

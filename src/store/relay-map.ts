@@ -40,13 +40,27 @@ export function relayMapOf(config: Pick<StationConfig, 'gpio' | 'evses'>): Relay
 }
 
 /**
- * Written at each successful start (at `writtenAt`), atomically (a power cut leaves the old map or
- * the new one), and before the start goes on: `failsafe` reads it from another process after a crash.
+ * Written at a successful start whose map differs from the one on disk (the first start, a changed
+ * config; `writtenAt` says when), atomically (a power cut leaves the old map or the new one), and
+ * before the start goes on: `failsafe` reads it from another process after a crash. An unchanged
+ * map is not written again: no sync at each start (issue 18: start-up time, SD card wear).
  */
 export function writeRelayMap(dir: string, config: Pick<StationConfig, 'gpio' | 'evses'>, writtenAt: Date): void {
   const { driver, chip, root, relays } = relayMapOf(config);
   const doc: RelayMapFile = { version: 1, writtenAt: writtenAt.toISOString(), gpio: { driver, chip, sysfsRoot: root }, relays };
-  writeFileAtomic(path.join(dir, `${NAME}.json`), `${JSON.stringify(doc, null, 2)}\n`, 0o644);
+  const file = path.join(dir, `${NAME}.json`);
+  if (sameMap(file, doc)) return;
+  writeFileAtomic(file, `${JSON.stringify(doc, null, 2)}\n`, 0o644);
+}
+
+/** Whether `file` holds the map of `doc` (whenever it was written). */
+function sameMap(file: string, doc: RelayMapFile): boolean {
+  const mapOf = ({ version, gpio, relays }: RelayMapFile): string => JSON.stringify({ version, gpio, relays });
+  try {
+    return mapOf(JSON.parse(readFileSync(file, 'utf8')) as RelayMapFile) === mapOf(doc);
+  } catch {
+    return false;
+  }
 }
 
 /** The map in dir, or why there is none usable. */

@@ -20,7 +20,8 @@ export interface Validator {
 }
 
 const require = createRequire(import.meta.url);
-const runningBuilt = fileURLToPath(import.meta.url).endsWith('.js');
+// Built: dist/src/**/*.js, or the bundle (dist/bundle/agent.cjs); the sources are .ts.
+const runningBuilt = !fileURLToPath(import.meta.url).endsWith('.ts');
 
 /** dist/validators when this code runs built, else undefined. */
 export const builtValidatorsDir: string | undefined = runningBuilt ? path.join(packageRoot, 'dist', 'validators') : undefined;

@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 /**
  * A serial line as the drivers need it (the PN532 on its UART, the OpenEVSE board's RAPI line):
  * the hardware edge, so tests may put a fake or a socat pty here.
@@ -15,7 +16,7 @@ export type OpenSerialLink = (path: string, baudRate: number) => Promise<SerialL
 /** The real line: a serial port, 8N1 without flow control (the PN532's HSU and OpenEVSE's RAPI UART both want that). */
 export const openSerialPortLink: OpenSerialLink = async (path, baudRate) => {
   // serialport (and its native binding) is loaded with the first line opened: a station without one never loads it (issue 18).
-  const { SerialPort } = await import('serialport');
+  const { SerialPort } = createRequire(import.meta.url)('serialport') as typeof import('serialport');
   const port = new SerialPort({ path, baudRate, dataBits: 8, parity: 'none', stopBits: 1, autoOpen: false });
   await new Promise<void>((resolve, reject) => port.open((err) => (err ? reject(err) : resolve())));
   return {

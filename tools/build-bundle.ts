@@ -1,0 +1,167 @@
+/**
+ * The build's third step (`npm run build`, after tsc and the validators): the shipped agent as one
+ * CommonJS file, dist/bundle/agent.cjs, and V8's code cache for it (issue 18: start-up time and
+ * memory; src/cli/bundle-start.ts loads them, built as dist/bundle/start.cjs).
+ *
+ * - esbuild bundles dist/src/cli/process-main.js and every module it imports, statically or with
+ *   import() (inlined: run when first imported, as before), and the packages imported statically
+ *   (rxjs, ws). Packages the code requires at run time (native drivers, x509, FTP, tar, prom-client,
+ *   Ajv's runtime) and the build's validators stay files of their own, loaded on first use.
+ * - Node builtins that only some stations or some requests use (TLS, HTTPS, zlib, child processes,
+ *   readline, v8, ...) are loaded on first use of one of their exports, not when the bundle starts:
+ *   each is about 0.4 to 1.6 MB of resident memory (lazyBuiltinsPlugin).
+ * - The code cache: two warm-up runs of the built agent (a 2.0.1 and a 1.6 simulated station to
+ *   their boot against the development CSMS) write it at their exit with the bytecode of every
+ *   function they ran.
+ *
+ *   node dist/tools/build-bundle.js
+ */
+import { spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { build, type Plugin } from 'esbuild';
+import { BUNDLE_DIR, BUNDLE_FILE, CODE_CACHE_FILE, START_FILE } from '../src/cli/bundle-start.js';
+import type { OcppVersion } from '../src/config/station-config.js';
+import { packageRoot } from '../src/paths.js';
+import { silentLogger } from '../src/process/logger.js';
+import { cachedScripts } from '../src/process/code-cache.js';
+import { DevCsms } from './dev-csms/dev-csms.js';
+
+const dist = path.join(packageRoot, 'dist');
+const bundleDir = path.join(dist, BUNDLE_DIR);
+const bundleFile = path.join(bundleDir, BUNDLE_FILE);
+const cacheFile = path.join(bundleDir, CODE_CACHE_FILE);
+const WARM_UP_TIMEOUT_MS = 30_000;
+const builtinRequire = createRequire(import.meta.url);
+
+/** Builtins loaded on first use in the bundle; what every station uses at start (net, http, crypto, fs) stays eager. */
+export const LAZY_BUILTINS = ['tls', 'https', 'zlib', 'child_process', 'readline', 'v8', 'fs/promises', 'dgram', 'dns', 'worker_threads'];
+
+/** Packages required at run time from node_modules rather than bundled: native addons, optional ones, what is used on request. */
+const EXTERNAL = ['serialport', '@serialport/*', 'onoff', 'modbus-serial', 'bufferutil', 'utf-8-validate', '@peculiar/x509', 'basic-ftp', 'tar-stream', 'prom-client', 'ajv', 'ajv/*', 'ajv-formats', 'ajv-draft-04'];
+
+/**
+ * Each lazy builtin becomes a stand-in whose exports are read from the real module when first
+ * asked for. Its export names are this Node's, listed at build time, so that the bundler's
+ * import helpers (which copy a module's names into getters) do not load the real one to list them.
+ */
+function lazyBuiltinsPlugin(): Plugin {
+  const names = LAZY_BUILTINS.map((n) => n.replace('/', '\\/')).join('|');
+  return {
+    name: 'lazy-builtins',
+    setup(b) {
+      b.onResolve({ filter: new RegExp(`^(node:)?(${names})$`) }, (args) =>
+        // The stand-in's own require of the builtin is the real one.
+        args.namespace === 'lazy-builtin' ? { path: args.path, external: true } : { path: args.path.replace(/^node:/, ''), namespace: 'lazy-builtin' },
+      );
+      b.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, (args) => ({
+        loader: 'js',
+        contents: `"use strict";
+let real;
+const load = () => (real ??= require("node:${args.path}"));
+const names = ${JSON.stringify(Object.keys(builtinRequire(`node:${args.path}`) as object))};
+module.exports = new Proxy({}, {
+  // The bundler's import helper asks whether a module is an ES module's: a builtin never is.
+  get: (_, key) => (key === "__esModule" ? undefined : load()[key]),
+  has: (_, key) => key in load(),
+  ownKeys: () => names,
+  getOwnPropertyDescriptor: (_, key) => (names.includes(key) ? { get: () => load()[key], enumerable: true, configurable: true } : undefined),
+});
+`,
+      }));
+    },
+  };
+}
+
+/** What the bundle must not contain: import() (a script compiled from the code cache has no loader for it). */
+function checkBundle(code: string): void {
+  if (/\bimport\(/.test(code)) throw new Error('build-bundle: an import() call is left in the bundle: require the package (createRequire), as src/ does for lazy packages');
+}
+
+/** Bundles one module of dist/src and what it imports into dist/bundle/<file>. */
+async function bundleModule(entry: string, file: string, throughCodeCache: boolean): Promise<void> {
+  const result = await build({
+    entryPoints: [path.join(dist, 'src', entry)],
+    outfile: path.join(bundleDir, file),
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    external: EXTERNAL,
+    plugins: [lazyBuiltinsPlugin()],
+    // rxjs's ES2015 modules, which the bundler can trim to what is used; the "node" condition would pick its CommonJS build.
+    alias: { rxjs: path.join(packageRoot, 'node_modules', 'rxjs', 'dist', 'esm', 'index.js') },
+    // Modules find files from where they are (paths.ts: the package root); in the bundle that is the bundle's own URL.
+    define: { 'import.meta.url': 'bundleUrl' },
+    banner: { js: '"use strict";\nconst bundleUrl = require("node:url").pathToFileURL(__filename).href;' },
+    logLevel: 'warning',
+    write: false,
+  });
+  const code = result.outputFiles[0]!.text;
+  if (throughCodeCache) checkBundle(code);
+  writeFileSync(path.join(bundleDir, file), code);
+}
+
+async function bundle(): Promise<void> {
+  rmSync(bundleDir, { recursive: true, force: true });
+  mkdirSync(bundleDir, { recursive: true });
+  await bundleModule(path.join('cli', 'process-main.js'), BUNDLE_FILE, true);
+  // Loaded by Node before the code cache is in place.
+  await bundleModule(path.join('cli', 'bundle-start.js'), START_FILE, false);
+}
+
+/** A simulated station's config for a warm-up run: its own storage, no local API, quiet. */
+function warmUpConfig(dir: string, url: string, version: OcppVersion, identity: string): string {
+  const doc = JSON.parse(readFileSync(path.join(packageRoot, 'config', 'simulator.json'), 'utf8')) as Record<string, Record<string, unknown>>;
+  doc['station'] = { ...doc['station'], identity };
+  doc['ocpp'] = { ...doc['ocpp'], url, version };
+  doc['api'] = { listen: '127.0.0.1:0' };
+  doc['storage'] = { dir: path.join(dir, identity) };
+  doc['log'] = { level: 'error' };
+  const file = path.join(dir, `${identity}.json`);
+  writeFileSync(file, JSON.stringify(doc));
+  return file;
+}
+
+/** Runs the built agent to its boot and the first status, then stops it: its exit writes the code cache. */
+async function warmUp(csms: DevCsms, dir: string, version: OcppVersion): Promise<void> {
+  const identity = `BUILD-WARM-UP-${version.replace('.', '')}`.replace('.', '');
+  const config = warmUpConfig(dir, csms.url, version, identity);
+  const child = spawn(process.execPath, [path.join(dist, 'src', 'cli', 'main.js'), 'run', '--config', config], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+    env: { ...process.env, EVSE_AGENT_CODE_CACHE: 'write', EVSE_AGENT_STATE_DIR: '', JOURNAL_STREAM: '' },
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  try {
+    await csms.waitFor(identity, process.env.WARM_AT ?? 'BootNotification', undefined, WARM_UP_TIMEOUT_MS);
+    const before = cachedScripts(cacheFile).length;
+    child.kill('SIGUSR2');
+    while (cachedScripts(cacheFile).length === before) await new Promise((r) => setTimeout(r, 10));
+  } finally {
+    child.kill('SIGTERM');
+  }
+  const code = await exited;
+  if (code !== 0) throw new Error(`build-bundle: the warm-up run (${version}) exited ${code}`);
+}
+
+async function main(): Promise<void> {
+  await bundle();
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'evse-build-bundle-'));
+  const csms = new DevCsms({ port: 0, log: silentLogger });
+  await csms.start();
+  try {
+    for (const version of (process.env.WARM ?? '2.0.1,1.6').split(',') as OcppVersion[]) await warmUp(csms, dir, version);
+  } finally {
+    await csms.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const cached = cachedScripts(path.join(bundleDir, CODE_CACHE_FILE));
+  if (!cached.includes(path.relative(packageRoot, bundleFile))) throw new Error('build-bundle: the warm-up runs wrote no code cache for the bundle');
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});
