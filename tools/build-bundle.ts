@@ -3,22 +3,23 @@
  * CommonJS file, dist/bundle/agent.cjs, and V8's code cache for it (issue 18: start-up time and
  * memory; src/cli/bundle-start.ts loads them, built as dist/bundle/start.cjs).
  *
- * - esbuild bundles dist/src/cli/process-main.js and every module it imports, statically or with
+ * - esbuild bundles dist/src/cli/run-main.js (the process with `run`, the station; main.ts runs the
+ *   other commands from dist/src) and every module it imports, statically or with
  *   import() (inlined: run when first imported, as before), and the packages imported statically
  *   (rxjs, ws). Packages the code requires at run time (native drivers, x509, FTP, tar, prom-client,
  *   Ajv's runtime) and the build's validators stay files of their own, loaded on first use.
  * - Node builtins that only some stations or some requests use (TLS, HTTPS, zlib, child processes,
  *   readline, v8, ...) are loaded on first use of one of their exports, not when the bundle starts:
  *   each is about 0.4 to 1.6 MB of resident memory (lazyBuiltinsPlugin).
- * - The code cache: two warm-up runs of the built agent (a 2.0.1 and a 1.6 simulated station to
- *   their boot against the development CSMS) write it at their exit with the bytecode of every
- *   function they ran.
+ * - The code cache: two warm-up runs of the built agent (a 2.0.1 and a 1.6 simulated station
+ *   against the development CSMS) write it at their BootNotification with the bytecode of every
+ *   function they ran by then; what runs later is compiled when it first runs, as without a cache.
  *
  *   node dist/tools/build-bundle.js
  */
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { build, type Plugin } from 'esbuild';
@@ -94,20 +95,34 @@ async function bundleModule(entry: string, file: string, throughCodeCache: boole
     // rxjs's ES2015 modules, which the bundler can trim to what is used; the "node" condition would pick its CommonJS build.
     alias: { rxjs: path.join(packageRoot, 'node_modules', 'rxjs', 'dist', 'esm', 'index.js') },
     // Modules find files from where they are (paths.ts: the package root); in the bundle that is the bundle's own URL.
-    define: { 'import.meta.url': 'bundleUrl' },
+    define: {
+      'import.meta.url': 'bundleUrl',
+      // ws's optional native masking (not among our packages): not looked for in node_modules at each start.
+      'process.env.WS_NO_BUFFER_UTIL': '"1"',
+    },
     banner: { js: '"use strict";\nconst bundleUrl = require("node:url").pathToFileURL(__filename).href;' },
+    // Spaces, comments and long forms out: less to read at start and to keep in memory. Names stay,
+    // so stack traces still name functions; dist/bundle/*.map gives their place in dist/src
+    // (node --enable-source-maps reads it, after the start).
+    minifyWhitespace: true,
+    minifySyntax: true,
+    sourcemap: 'linked',
     logLevel: 'warning',
     write: false,
   });
-  const code = result.outputFiles[0]!.text;
-  if (throughCodeCache) checkBundle(code);
-  writeFileSync(path.join(bundleDir, file), code);
+  for (const output of result.outputFiles) {
+    if (output.path.endsWith('.map')) writeFileSync(output.path, output.contents);
+    else {
+      if (throughCodeCache) checkBundle(output.text);
+      writeFileSync(output.path, output.contents);
+    }
+  }
 }
 
 async function bundle(): Promise<void> {
   rmSync(bundleDir, { recursive: true, force: true });
   mkdirSync(bundleDir, { recursive: true });
-  await bundleModule(path.join('cli', 'process-main.js'), BUNDLE_FILE, true);
+  await bundleModule(path.join('cli', 'run-main.js'), BUNDLE_FILE, true);
   // Loaded by Node before the code cache is in place.
   await bundleModule(path.join('cli', 'bundle-start.js'), START_FILE, false);
 }
@@ -125,9 +140,12 @@ function warmUpConfig(dir: string, url: string, version: OcppVersion, identity: 
   return file;
 }
 
-/** Runs the built agent to its boot and the first status, then stops it: its exit writes the code cache. */
+/**
+ * Runs the built agent to its BootNotification, has it write the code cache with what it ran by
+ * then (SIGUSR2, EVSE_AGENT_CODE_CACHE=write: src/cli/bundle-start.ts), then stops it.
+ */
 async function warmUp(csms: DevCsms, dir: string, version: OcppVersion): Promise<void> {
-  const identity = `BUILD-WARM-UP-${version.replace('.', '')}`.replace('.', '');
+  const identity = `BUILD-WARM-UP-${version.replaceAll('.', '')}`;
   const config = warmUpConfig(dir, csms.url, version, identity);
   const child = spawn(process.execPath, [path.join(dist, 'src', 'cli', 'main.js'), 'run', '--config', config], {
     stdio: ['ignore', 'ignore', 'inherit'],
@@ -135,10 +153,14 @@ async function warmUp(csms: DevCsms, dir: string, version: OcppVersion): Promise
   });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   try {
-    await csms.waitFor(identity, process.env.WARM_AT ?? 'BootNotification', undefined, WARM_UP_TIMEOUT_MS);
-    const before = cachedScripts(cacheFile).length;
+    await csms.waitFor(identity, 'BootNotification', undefined, WARM_UP_TIMEOUT_MS);
+    const writtenBefore = statSync(cacheFile, { throwIfNoEntry: false })?.mtimeMs;
     child.kill('SIGUSR2');
-    while (cachedScripts(cacheFile).length === before) await new Promise((r) => setTimeout(r, 10));
+    const deadline = Date.now() + WARM_UP_TIMEOUT_MS;
+    while (statSync(cacheFile, { throwIfNoEntry: false })?.mtimeMs === writtenBefore) {
+      if (Date.now() > deadline) throw new Error(`build-bundle: the warm-up run (${version}) wrote no code cache`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
   } finally {
     child.kill('SIGTERM');
   }
@@ -152,7 +174,7 @@ async function main(): Promise<void> {
   const csms = new DevCsms({ port: 0, log: silentLogger });
   await csms.start();
   try {
-    for (const version of (process.env.WARM ?? '2.0.1,1.6').split(',') as OcppVersion[]) await warmUp(csms, dir, version);
+    for (const version of ['2.0.1', '1.6'] as const) await warmUp(csms, dir, version);
   } finally {
     await csms.stop();
     rmSync(dir, { recursive: true, force: true });

@@ -15,17 +15,20 @@ if (process.argv[2] === 'failsafe') {
     const { useRxjsBundle } = await import('./rxjs-bundle.js');
     useRxjsBundle();
     const { runProcess } = await import('./process-main.js');
-    await runProcess();
+    // Each command's module is imported only when that command runs.
+    const { lazyCommands } = await import('./lazy-commands.js');
+    await runProcess(lazyCommands());
   }
 }
 
 /**
- * The shipped bundle's start (bundle-start.ts, built as dist/bundle/start.cjs), when this is the
- * built main.js and the build made one; else the modules as they are: the sources run by tsx
- * (tests, `npm start`), or EVSE_AGENT_BUNDLE=off (e.g. to see which modules a command loads).
+ * The shipped bundle's start (bundle-start.ts, built as dist/bundle/start.cjs) for `run`, when this
+ * is the built main.js and the build made one; else the modules as they are: the other commands,
+ * the sources run by tsx (tests, `npm start`), or EVSE_AGENT_BUNDLE=off (e.g. to see which modules
+ * a command loads).
  */
 async function bundleStart(): Promise<typeof import('./bundle-start.js') | undefined> {
-  if (!import.meta.url.endsWith('.js') || process.env['EVSE_AGENT_BUNDLE'] === 'off') return undefined;
+  if (process.argv[2] !== 'run' || !import.meta.url.endsWith('.js') || process.env['EVSE_AGENT_BUNDLE'] === 'off') return undefined;
   const { createRequire } = await import('node:module');
   const start = '../../bundle/start.cjs';
   try {

@@ -1,15 +1,15 @@
 import { createRequire } from 'node:module';
-import { runCommandLine } from './command-line.js';
-import { lazyCommands } from './lazy-commands.js';
+import { runCommandLine, type CommandModules } from './command-line.js';
 import { installCrashHandlers, runFailsafeHooks, EXIT } from '../process/lifecycle.js';
 import { stopOnSignals } from './signals.js';
 
 /**
- * The `evse-agent` process once main.ts has chosen how to load it: the shipped bundle
- * (dist/bundle/agent.cjs, issue 18) or these modules as they are. No top-level await, so that the
- * bundle can be CommonJS, which V8's code cache serves.
+ * The `evse-agent` process once main.ts has chosen how to load it, with where each command's module
+ * comes from: `run` from the shipped bundle (run-main.ts, issue 18), or every command from these
+ * modules as they are (lazy-commands.ts). No top-level await, so that the bundle can be CommonJS,
+ * which V8's code cache serves.
  */
-export async function runProcess(): Promise<void> {
+export async function runProcess(commands: CommandModules): Promise<void> {
   // Relays open on any crash: installed before anything touches hardware.
   installCrashHandlers();
 
@@ -21,9 +21,8 @@ export async function runProcess(): Promise<void> {
   const stdinLines = readline?.createInterface({ input: process.stdin });
 
   try {
-    // Each command's module is imported only when that command runs.
     const io = { stdout: process.stdout, stderr: process.stderr, stop: controller.signal, stdinLines };
-    const code = await runCommandLine(process.argv.slice(2), io, lazyCommands());
+    const code = await runCommandLine(process.argv.slice(2), io, commands);
     stdinLines?.close();
     process.exitCode = code;
   } catch (err) {

@@ -42,13 +42,15 @@ interface CompilingModule {
 export interface CodeCacheStats {
   /** Scripts compiled with their cached code. */
   hits: number;
-  /** Scripts compiled from source: no entry, a stale one, or one V8 rejected. */
+  /** Scripts compiled from source that have no entry (not run by the build's warm-up). */
   misses: number;
+  /** Scripts compiled from source whose entry did not fit: their file changed, or V8 rejected it (another Node.js, other flags). */
+  unusable: number;
 }
 
 export class CodeCache {
   private readonly compiled = new Map<string, CompiledScript>();
-  readonly stats: CodeCacheStats = { hits: 0, misses: 0 };
+  readonly stats: CodeCacheStats = { hits: 0, misses: 0, unusable: 0 };
 
   private constructor(
     private readonly file: string,
@@ -113,15 +115,20 @@ export class CodeCache {
     // The function wrapper is Node's own (module.wrap), so the module sees what Node would give it.
     const script = new vm.Script(Module.wrap(source), { filename, ...(cachedData ? { cachedData } : {}) });
     if (cachedData !== undefined && !script.cachedDataRejected) this.stats.hits++;
+    else if (stored !== undefined) this.stats.unusable++;
     else this.stats.misses++;
     this.compiled.set(rel, { script, size, mtimeMs });
     const run = script.runInThisContext() as (exports: unknown, require: NodeJS.Require, module: unknown, filename: string, dirname: string) => unknown;
     return run.call(module.exports, module.exports, createRequire(filename), module, filename, path.dirname(filename));
   }
 
-  /** Whether a script was compiled without usable cached code since the file was read or written: writing would help. */
+  /**
+   * Whether writing the cache would help: an entry did not fit, or there is no cache at all. A
+   * script that merely has no entry (loaded after the start, which the warm-up covers) is no
+   * reason: the cache would be written again at every exit.
+   */
   get stale(): boolean {
-    return this.stats.misses > 0;
+    return this.stats.unusable > 0 || (this.scripts.length === 0 && this.stats.misses > 0);
   }
 
   /** The scripts the file has entries for. */
@@ -157,6 +164,7 @@ export class CodeCache {
     this.header = header;
     this.dataStart = MAGIC.length + length.length + headerBytes.length;
     this.stats.misses = 0;
+    this.stats.unusable = 0;
   }
 }
 

@@ -25,9 +25,9 @@ const NEVER_BUILT = [/\/node_modules\/ajv\/dist\/(core|compile)/];
 /**
  * Builtins a simulated station on ws:// never uses before its boot (bundled: the lazy builtins of
  * tools/build-bundle.ts). Not child_process: Node's own net.Server#listen (the local API) loads it
- * through cluster.
+ * through cluster; nor v8, which sets the station's compiler flags (src/cli/bundle-start.ts).
  */
-const NEVER_BUNDLED_BUILTINS = ['tls', 'https', 'readline', 'v8', 'worker_threads'];
+const NEVER_BUNDLED_BUILTINS = ['tls', 'https', 'readline', 'worker_threads'];
 
 interface LoadedModules {
   files: string[];

@@ -1,9 +1,10 @@
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { meterProfileDir } from '../../paths.js';
 import type { MeterValueName } from '../../station/meter-reading.js';
 import { documentChecker } from '../../util/document-schemas.js';
-import { parseJsonText, type Problem, formatProblem } from '../../util/json-schema.js';
+import { parseJsonText, type Problem, formatProblem, type SchemaChecker } from '../../util/json-schema.js';
+import { builtValidatorsDir } from '../../util/precompiled-validators.js';
 
 export type RegisterType = 'float32' | 'int32' | 'uint32' | 'int64' | 'uint64' | 'int16' | 'uint16';
 export type WordOrder = 'high-first' | 'low-first';
@@ -119,8 +120,8 @@ function semanticProblems(profile: MeterProfile): Problem[] {
 }
 
 /** Validates a parsed profile (filling in defaults) and returns it typed, or throws with every problem. */
-export function validateMeterProfile(doc: unknown, file = '<profile>'): MeterProfile {
-  const result = documentChecker<MeterProfile>('meter-profile').check(doc);
+export function validateMeterProfile(doc: unknown, file = '<profile>', checker: SchemaChecker<MeterProfile> = documentChecker<MeterProfile>('meter-profile')): MeterProfile {
+  const result = checker.check(doc);
   if (!result.ok) throw new MeterProfileError(file, result.problems);
   const problems = semanticProblems(result.value);
   if (problems.length > 0) throw new MeterProfileError(file, problems);
@@ -133,9 +134,41 @@ export function resolveProfilePath(nameOrPath: string): string {
   return path.join(meterProfileDir, `${nameOrPath}.json`);
 }
 
+/**
+ * Where the build keeps the shipped profiles it checked (tools/build-validators.ts): beside the
+ * validators that checked them, each with the size and time of the file it was made from.
+ */
+export const CHECKED_PROFILES_FOLDER = 'meter-profiles';
+
+export interface CheckedProfile {
+  source: { size: number; mtimeMs: number };
+  profile: MeterProfile;
+}
+
+/**
+ * A shipped profile as the build checked it (defaults filled in), when this is the built agent and
+ * the profile's file is still the one the build read; else undefined, and the profile is checked
+ * now. Saves loading and running the profile schema's validator at each start (issue 18).
+ */
+export function checkedShippedProfile(file: string, validatorsDir = builtValidatorsDir, shippedDir = meterProfileDir): MeterProfile | undefined {
+  if (validatorsDir === undefined || path.dirname(file) !== shippedDir) return undefined;
+  try {
+    const checked = JSON.parse(readFileSync(path.join(validatorsDir, CHECKED_PROFILES_FOLDER, path.basename(file)), 'utf8')) as CheckedProfile;
+    const { size, mtimeMs } = statSync(file);
+    return checked.source.size === size && checked.source.mtimeMs === mtimeMs ? checked.profile : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Loads and validates a meter profile by name or path. */
 export function loadMeterProfile(nameOrPath: string): MeterProfile {
   const file = resolveProfilePath(nameOrPath);
+  return checkedShippedProfile(file) ?? checkMeterProfileFile(file);
+}
+
+/** Reads and validates a profile's file (against `checker`: the build passes the validator it just compiled). */
+export function checkMeterProfileFile(file: string, checker?: SchemaChecker<MeterProfile>): MeterProfile {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -144,7 +177,7 @@ export function loadMeterProfile(nameOrPath: string): MeterProfile {
   }
   const parsed = parseJsonText(text);
   if (!parsed.ok) throw new MeterProfileError(file, [parsed.problem]);
-  const profile = validateMeterProfile(parsed.value, file);
+  const profile = validateMeterProfile(parsed.value, file, checker);
   const expectedId = path.basename(file, '.json');
   if (profile.id !== expectedId) {
     throw new MeterProfileError(file, [{ path: '/id', expected: JSON.stringify(expectedId) + ' (the file name)', found: JSON.stringify(profile.id) }]);
