@@ -26,6 +26,8 @@ import { build, type Plugin } from 'esbuild';
 import { BUNDLE_DIR, BUNDLE_FILE, CODE_CACHE_FILE, START_FILE } from '../src/cli/bundle-start.js';
 import type { OcppVersion } from '../src/config/station-config.js';
 import { packageRoot } from '../src/paths.js';
+import { precompiledOcppModule } from '../src/ocpp/rpc/ocpp-schema-files.js';
+import { precompiledDocumentModule } from '../src/util/document-schemas.js';
 import { silentLogger } from '../src/process/logger.js';
 import { cachedScripts } from '../src/process/code-cache.js';
 import { DevCsms } from './dev-csms/dev-csms.js';
@@ -41,7 +43,9 @@ const builtinRequire = createRequire(import.meta.url);
 export const LAZY_BUILTINS = ['tls', 'https', 'zlib', 'child_process', 'readline', 'v8', 'fs/promises', 'dgram', 'dns', 'worker_threads'];
 
 /** Packages required at run time from node_modules rather than bundled: native addons, optional ones, what is used on request. */
-const EXTERNAL = ['serialport', '@serialport/*', 'onoff', 'modbus-serial', 'bufferutil', 'utf-8-validate', '@peculiar/x509', 'basic-ftp', 'tar-stream', 'prom-client', 'ajv', 'ajv/*', 'ajv-formats', 'ajv-draft-04'];
+// Ajv's compiler is required at run time only (createRequire, from the sources); what the start's
+// validators require of its runtime is bundled with them.
+const EXTERNAL = ['serialport', '@serialport/*', 'onoff', 'modbus-serial', 'bufferutil', 'utf-8-validate', '@peculiar/x509', 'basic-ftp', 'tar-stream', 'prom-client', 'ajv-draft-04'];
 
 /**
  * Each lazy builtin becomes a stand-in whose exports are read from the real module when first
@@ -81,10 +85,27 @@ function checkBundle(code: string): void {
   if (/\bimport\(/.test(code)) throw new Error('build-bundle: an import() call is left in the bundle: require the package (createRequire), as src/ does for lazy packages');
 }
 
-/** Bundles one module of dist/src and what it imports into dist/bundle/<file>. */
-async function bundleModule(entry: string, file: string, throughCodeCache: boolean): Promise<void> {
+/** The validators every station's start runs before its BootNotification goes out, carried in the bundle rather than read from dist/validators. */
+const START_VALIDATORS = [precompiledDocumentModule('config'), ...(['2.0.1', '1.6'] as const).map((v) => precompiledOcppModule(v, 'BootNotification', 'request'))];
+
+/**
+ * The bundle's entry: run-main.js, with the start's validators handed to precompiled-validators.ts
+ * (one script and one code cache entry instead of a file each).
+ */
+function bundleEntry(): string {
+  const modules = START_VALIDATORS.map((m) => `  ${JSON.stringify(m)}: () => require(${JSON.stringify(path.join(dist, 'validators', m))}),`);
+  return [
+    `require(${JSON.stringify(path.join(dist, 'src', 'util', 'precompiled-validators.js'))}).provideBundledValidators({`,
+    ...modules,
+    '});',
+    `module.exports = require(${JSON.stringify(path.join(dist, 'src', 'cli', 'run-main.js'))});`,
+  ].join('\n');
+}
+
+/** Bundles one module of dist/src (or the given entry's code) and what it imports into dist/bundle/<file>. */
+async function bundleModule(entry: string | { contents: string }, file: string, throughCodeCache: boolean): Promise<void> {
   const result = await build({
-    entryPoints: [path.join(dist, 'src', entry)],
+    ...(typeof entry === 'string' ? { entryPoints: [path.join(dist, 'src', entry)] } : { stdin: { contents: entry.contents, resolveDir: dist, sourcefile: 'bundle-entry.js', loader: 'js' } }),
     outfile: path.join(bundleDir, file),
     bundle: true,
     platform: 'node',
@@ -122,7 +143,7 @@ async function bundleModule(entry: string, file: string, throughCodeCache: boole
 async function bundle(): Promise<void> {
   rmSync(bundleDir, { recursive: true, force: true });
   mkdirSync(bundleDir, { recursive: true });
-  await bundleModule(path.join('cli', 'run-main.js'), BUNDLE_FILE, true);
+  await bundleModule({ contents: bundleEntry() }, BUNDLE_FILE, true);
   // Loaded by Node before the code cache is in place.
   await bundleModule(path.join('cli', 'bundle-start.js'), START_FILE, false);
 }

@@ -26,9 +26,19 @@ const runningBuilt = !fileURLToPath(import.meta.url).endsWith('.ts');
 /** dist/validators when this code runs built, else undefined. */
 export const builtValidatorsDir: string | undefined = runningBuilt ? path.join(packageRoot, 'dist', 'validators') : undefined;
 
+/** Validator modules the shipped bundle carries (tools/build-bundle.ts), by module path under dist/validators. */
+const bundled = new Map<string, () => Validator>();
+
+/** Called by the bundle's entry: these modules come from the bundle, not from their files. */
+export function provideBundledValidators(modules: Readonly<Record<string, () => Validator>>): void {
+  for (const [modulePath, load] of Object.entries(modules)) bundled.set(modulePath, load);
+}
+
 /** The validator a module of `dir` exports, or undefined when the build wrote none there. */
 export function loadPrecompiled(dir: string | undefined, modulePath: string): Validator | undefined {
   if (dir === undefined) return undefined;
+  const inBundle = bundled.get(modulePath);
+  if (inBundle) return inBundle();
   const file = path.join(dir, modulePath);
   if (!existsSync(file)) return undefined;
   return require(file) as Validator;
