@@ -28,11 +28,12 @@ export function baselineJit(env: NodeJS.ProcessEnv = process.env): boolean {
 const BUILTINS_EVERY_START = ['http', 'net', 'crypto', 'stream', 'stream/promises', 'fs/promises', 'zlib', 'dns', 'os', 'string_decoder'];
 
 /**
- * Runs the shipped agent (issue 18: start-up time): `npm run build` bundles run-main.ts (the
- * process with `run`) and everything it loads into dist/bundle/agent.cjs (tools/build-bundle.ts), which Node loads as one
- * script, compiled from V8's code cache beside it, instead of some 500 ES modules each resolved,
- * read and compiled at every start. main.ts requires this module as dist/bundle/start.cjs, built
- * by the same tool: CommonJS, so that neither it nor its builtins go through the ES module loader.
+ * Runs the shipped station (issue 18: start-up time): `npm run build` bundles run-main.ts (the
+ * process with `run`) and everything it loads into dist/bundle/agent.cjs (tools/build-bundle.ts),
+ * which Node loads as one script, compiled from V8's code cache beside it, instead of some 500 ES
+ * modules each resolved, read and compiled at every start. main.ts requires this module as
+ * dist/bundle/start.cjs, built by the same tool: CommonJS, so that neither it nor its builtins go
+ * through the ES module loader.
  *
  * EVSE_AGENT_CODE_CACHE=off compiles the bundle from source; =write has SIGUSR2 write the cache
  * with what ran so far (the build's warm-up run, at its boot).

@@ -12,10 +12,10 @@ import vm from 'node:vm';
  * The cache file holds one entry per script, keyed by its path under `root` and checked against
  * the file's size and modification time (V8 itself checks only the source's length, its own version
  * and flags; a script whose entry does not fit is compiled from source and V8 drops a cache it
- * cannot use). It is written when the process exits, only if a script had no usable entry: the
- * build writes it (tools/build-bundle.ts) and a release started on another Node.js rewrites it
- * once, where its folder is writable. A script that calls import() is left to Node: a script
- * compiled through node:vm has no loader for it.
+ * cannot use). The build writes it (tools/build-bundle.ts, at the warm-up runs' boot); the agent
+ * writes it again when it exits only if an entry did not fit (a release started on another
+ * Node.js), once, where its folder is writable. A script that calls import() is left to Node: a
+ * script compiled through node:vm has no loader for it.
  */
 
 const MAGIC = 'evse-agent code cache 1\n';
