@@ -40,9 +40,9 @@ export function simulatorConfig(dir: string, csmsUrl: string, identity: string, 
   return file;
 }
 
-/** Spawns `node [nodeArgs] dist/src/cli/main.js run --config FILE`, output to the bench's stderr. */
-export function spawnAgent(configFile: string, nodeArgs: readonly string[] = []): ChildProcess {
-  return spawn(process.execPath, [...nodeArgs, builtCli, 'run', '--config', configFile], {
+/** Spawns `node [nodeArgs] dist/src/cli/main.js run --config FILE` (or another entry, e.g. the launcher with its options), output to the bench's stderr. */
+export function spawnAgent(configFile: string, nodeArgs: readonly string[] = [], entry: readonly string[] = [builtCli]): ChildProcess {
+  return spawn(process.execPath, [...nodeArgs, ...entry, 'run', '--config', configFile], {
     cwd: repoRoot,
     stdio: ['ignore', 'ignore', 'inherit'],
     env: { ...process.env, EVSE_AGENT_STATE_DIR: '' },

@@ -7,7 +7,7 @@
  * stamps the moment the BootNotification frame arrives. Issue 18 target: the agent within 2x node.
  * With --cpu-prof, one more run of the agent under `node --cpu-prof` prints the top self-time functions.
  *
- *   npm run bench:start [-- --runs 11 --cpu-prof]
+ *   npm run bench:start [-- --runs 11 --cpu-prof --via-launcher]
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
@@ -20,6 +20,8 @@ import { silentLogger } from '../src/process/logger.js';
 import { median, repoRoot, requireBuild, simulatorConfig, spawnAgent, stopChild } from './spawned-agent.js';
 
 const TARGET_RATIO = 2;
+/** --via-launcher: through dist/src/release/launcher.js, as the installed command and the unit run it (no release current: the installed program). */
+let viaLauncher = false;
 const BOOT_TIMEOUT_MS = 30_000;
 
 /** ms from spawn to exit of `node -e 0`. */
@@ -34,12 +36,13 @@ function bareNode(): Promise<number> {
 
 /** ms from spawn to the station's BootNotification CALL arriving at the CSMS; the agent is stopped after. */
 async function agentToBoot(csms: DevCsms, dir: string, identity: string, nodeArgs: string[] = []): Promise<number> {
+  const entry = viaLauncher ? [path.join(repoRoot, 'dist', 'src', 'release', 'launcher.js'), '--state', path.join(dir, 'launcher-state'), '--installed', repoRoot] : undefined;
   const config = simulatorConfig(dir, csms.url, identity);
   const boot = firstValueFrom(
     csms.messages$.pipe(filter((m) => m.identity === identity && m.direction === 'fromStation' && m.kind === 'call' && m.action === 'BootNotification')),
   ).then(() => performance.now());
   const t0 = performance.now();
-  const child = spawnAgent(config, nodeArgs);
+  const child = spawnAgent(config, nodeArgs, entry);
   const exited = new Promise<never>((_, reject) => child.once('exit', (code) => reject(new Error(`the agent exited ${code} before its BootNotification`))));
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('no BootNotification within 30 s')), BOOT_TIMEOUT_MS)));
@@ -104,7 +107,8 @@ function schemaWork(file: string): number {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { runs: { type: 'string', default: '11' }, 'cpu-prof': { type: 'boolean', default: false } } });
+  const { values } = parseArgs({ options: { runs: { type: 'string', default: '11' }, 'cpu-prof': { type: 'boolean', default: false }, 'via-launcher': { type: 'boolean', default: false } } });
+  viaLauncher = values['via-launcher'];
   const runs = Number(values.runs);
   requireBuild();
   const dir = mkdtempSync(path.join(os.tmpdir(), 'evse-bench-start-'));
@@ -127,11 +131,12 @@ async function main(): Promise<void> {
     }
     const ratio = median(agent) / median(node);
     const row = (name: string, xs: number[]): string =>
-      `  ${name.padEnd(44)} ${median(xs).toFixed(1).padStart(7)} ms   (min ${Math.min(...xs).toFixed(1)}, max ${Math.max(...xs).toFixed(1)})`;
+      `  ${name.padEnd(50)} ${median(xs).toFixed(1).padStart(7)} ms   (min ${Math.min(...xs).toFixed(1)}, max ${Math.max(...xs).toFixed(1)})`;
     console.log(`spawn to BootNotification on the wire, median of ${runs} runs each (alternating), ${os.cpus().length} CPUs, node ${process.version}`);
     console.log(row('node -e 0 (spawn to exit)', node));
-    console.log(row('main.js run, a restart (spawn to boot frame)', agent));
-    console.log(row('main.js run, a first start (empty storage)', firstStart));
+    const entryName = viaLauncher ? 'launcher.js run' : 'main.js run';
+    console.log(row(`${entryName}, a restart (spawn to boot frame)`, agent));
+    console.log(row(`${entryName}, a first start (empty storage)`, firstStart));
     console.log(`restart / node -e 0 = ${ratio.toFixed(2)}x (target <= ${TARGET_RATIO}x): ${ratio <= TARGET_RATIO ? 'met' : 'NOT met'}; first start ${(median(firstStart) / median(node)).toFixed(2)}x`);
 
     if (values['cpu-prof']) {
