@@ -8,9 +8,9 @@
  *   import() (inlined: run when first imported, as before), and the packages imported statically
  *   (rxjs, ws). Packages the code requires at run time (native drivers, x509, FTP, tar, prom-client,
  *   Ajv's runtime) and the build's validators stay files of their own, loaded on first use.
- * - Node builtins that only some stations or some requests use (TLS, HTTPS, zlib, child processes,
- *   readline, v8, ...) are loaded on first use of one of their exports, not when the bundle starts:
- *   each is about 0.4 to 1.6 MB of resident memory (lazyBuiltinsPlugin).
+ * - Node builtins that only some stations or some requests use (TLS, HTTPS, child processes,
+ *   readline, v8, worker threads) are loaded on first use of one of their exports, not when the
+ *   bundle starts: each is about 0.4 to 1.6 MB of resident memory (lazyBuiltinsPlugin).
  * - The code cache: two warm-up runs of the built agent (a 2.0.1 and a 1.6 simulated station
  *   against the development CSMS) write it at their BootNotification with the bytecode of every
  *   function they ran by then; what runs later is compiled when it first runs, as without a cache.
@@ -39,8 +39,12 @@ const cacheFile = path.join(bundleDir, CODE_CACHE_FILE);
 const WARM_UP_TIMEOUT_MS = 30_000;
 const builtinRequire = createRequire(import.meta.url);
 
-/** Builtins loaded on first use in the bundle; what every station uses at start (net, http, crypto, fs) stays eager. */
-export const LAZY_BUILTINS = ['tls', 'https', 'zlib', 'child_process', 'readline', 'v8', 'fs/promises', 'dgram', 'dns', 'worker_threads'];
+/**
+ * Builtins loaded on first use in the bundle. What every station's start loads anyway (net, http,
+ * crypto, fs/promises, zlib for the journals' checksums, dns) stays as it is: a stand-in would only
+ * add a step to each call.
+ */
+export const LAZY_BUILTINS = ['tls', 'https', 'child_process', 'readline', 'v8', 'worker_threads'];
 
 /** Packages required at run time from node_modules rather than bundled: native addons, optional ones, what is used on request. */
 // Ajv's compiler is required at run time only (createRequire, from the sources); what the start's
