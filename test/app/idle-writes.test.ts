@@ -7,6 +7,7 @@ import { SimulatedWorld } from '../../src/hal/simulated-world.js';
 import { silentLogger } from '../../src/process/logger.js';
 import { FakeClock } from '../../src/station/clock.js';
 import { DevCsms } from '../../tools/dev-csms/dev-csms.js';
+import { stationsAgainst } from '../helpers/agent-hooks.js';
 import type { MessageRecord } from '../../tools/dev-csms/station-record.js';
 import { scratchSimulatorConfig } from '../helpers/cli.js';
 
@@ -55,21 +56,8 @@ async function settled(dir: string): Promise<Map<string, string>> {
 
 describe('idle writes (issue 18): a connected idle station writes nothing in storage.dir', function () {
   this.timeout(30_000);
-  let csms: DevCsms;
-  const agents: Agent[] = [];
-  const worlds: SimulatedWorld[] = [];
-
-  before(async () => {
-    csms = new DevCsms({ port: 0, heartbeatIntervalS: HEARTBEAT_INTERVAL_S });
-    await csms.start();
-  });
-  afterEach(async () => {
-    for (const a of agents.splice(0)) await a.stop();
-    for (const w of worlds.splice(0)) await w.close();
-  });
-  after(async () => {
-    await csms.stop();
-  });
+  const csms = new DevCsms({ port: 0, heartbeatIntervalS: HEARTBEAT_INTERVAL_S });
+  const { agents, worlds } = stationsAgainst(csms);
 
   for (const version of ['2.0.1', '1.6'] as const) {
     it(`OCPP ${version}: ${HEARTBEATS} heartbeats later (a meter poll every second, clock-aligned meter values), no file in storage.dir was written`, async () => {

@@ -9,6 +9,7 @@ import { silentLogger } from '../../src/process/logger.js';
 import { FakeClock } from '../../src/station/clock.js';
 import { RELAY_MAP_FILE } from '../../src/store/relay-map.js';
 import { DevCsms } from '../../tools/dev-csms/dev-csms.js';
+import { stationsAgainst } from '../helpers/agent-hooks.js';
 import { scratchSimulatorConfig } from '../helpers/cli.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 
@@ -19,21 +20,8 @@ import { makeTempDir } from '../helpers/temp-dir.js';
  */
 describe('Agent.create: whole stations from their parts', function () {
   this.timeout(30000);
-  let csms: DevCsms;
-  const agents: Agent[] = [];
-  const worlds: SimulatedWorld[] = [];
-
-  before(async () => {
-    csms = new DevCsms({ port: 0 });
-    await csms.start();
-  });
-  afterEach(async () => {
-    for (const a of agents.splice(0)) await a.stop();
-    for (const w of worlds.splice(0)) await w.close();
-  });
-  after(async () => {
-    await csms.stop();
-  });
+  const csms = new DevCsms({ port: 0 });
+  const { agents, worlds } = stationsAgainst(csms);
 
   /** config/simulator.json as station `identity` of the test CSMS, its API on any port. */
   function configOf(identity: string): StationConfig {
