@@ -1,5 +1,4 @@
-import { readFileSync } from 'node:fs';
-import { SchemaChecker, formatProblem, parseJsonText, type Problem } from '../util/json-schema.js';
+import { SchemaChecker, formatProblem, readJsonFile, type Problem } from '../util/json-schema.js';
 import type { FleetOcppVersion } from './fleet.js';
 
 // Issue 18, "Many stations in one process": what a fleet of simulated stations plays, as data
@@ -160,13 +159,7 @@ function stepOf(step: RawStep, at: string, problems: Problem[]): SessionStep {
 
 /** Reads and checks a profile file (FleetProfileError when unreadable, not JSON, or not a profile). */
 export function loadFleetProfile(file: string): FleetProfile {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new FleetProfileError(file, [{ path: '', expected: 'a readable profile file', found: (err as NodeJS.ErrnoException).code ?? String(err) }]);
-  }
-  const parsed = parseJsonText(text);
+  const parsed = readJsonFile(file, 'a readable profile file');
   if (!parsed.ok) throw new FleetProfileError(file, [parsed.problem]);
   return fleetProfileOf(parsed.value, file);
 }

@@ -223,4 +223,4 @@ export class SchemaChecker<T> {
 }
 
 // Parsing JSON text with line and column lives in json-syntax.ts, which does not load Ajv (failsafe reads JSON too).
-export { parseJsonText } from './json-syntax.js';
+export { parseJsonText, readJsonFile } from './json-syntax.js';

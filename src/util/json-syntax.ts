@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { Problem } from './json-schema.js';
 
 /**
@@ -24,6 +25,17 @@ function syntaxErrorPosition(text: string): number {
     else lo = mid + 1;
   }
   return hi - 1;
+}
+
+/** Reads and parses a JSON file; the problem when it cannot be read (`expected`: what it should have been) or is not JSON. */
+export function readJsonFile(file: string, expected: string): { ok: true; value: unknown } | { ok: false; problem: Problem } {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    return { ok: false, problem: { path: '', expected, found: (err as NodeJS.ErrnoException).code ?? String(err) } };
+  }
+  return parseJsonText(text);
 }
 
 /** Parses JSON text, turning a syntax error into a problem with its line and column. */

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { meterProfileDir } from '../../paths.js';
 import type { MeterValueName } from '../../station/meter-reading.js';
 import { documentChecker } from '../../util/document-schemas.js';
-import { parseJsonText, type Problem, formatProblem, type SchemaChecker } from '../../util/json-schema.js';
+import { readJsonFile, type Problem, formatProblem, type SchemaChecker } from '../../util/json-schema.js';
 import { builtValidatorsDir } from '../../util/precompiled-validators.js';
 
 export type RegisterType = 'float32' | 'int32' | 'uint32' | 'int64' | 'uint64' | 'int16' | 'uint16';
@@ -169,13 +169,7 @@ export function loadMeterProfile(nameOrPath: string): MeterProfile {
 
 /** Reads and validates a profile's file (against `checker`: the build passes the validator it just compiled). */
 export function checkMeterProfileFile(file: string, checker?: SchemaChecker<MeterProfile>): MeterProfile {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new MeterProfileError(file, [{ path: '', expected: 'a readable profile file', found: (err as NodeJS.ErrnoException).code ?? String(err) }]);
-  }
-  const parsed = parseJsonText(text);
+  const parsed = readJsonFile(file, 'a readable profile file');
   if (!parsed.ok) throw new MeterProfileError(file, [parsed.problem]);
   const profile = validateMeterProfile(parsed.value, file, checker);
   const expectedId = path.basename(file, '.json');

@@ -1,9 +1,8 @@
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { packageRoot } from '../../paths.js';
 import type { VehicleState } from '../roles/board-support.js';
 import { documentChecker } from '../../util/document-schemas.js';
-import { formatProblem, parseJsonText, type Problem } from '../../util/json-schema.js';
+import { formatProblem, readJsonFile, type Problem } from '../../util/json-schema.js';
 
 /**
  * A control pilot board's register map, as data (hardware/pilots/<id>.json): where the offered
@@ -65,13 +64,7 @@ export function validatePilotProfile(doc: unknown, file: string): PilotProfile {
 /** Loads a pilot profile by name (hardware/pilots/<name>.json) or path; its id must be its file name. */
 export function loadPilotProfile(nameOrPath: string): PilotProfile {
   const file = resolvePilotProfilePath(nameOrPath);
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new PilotProfileError(file, [{ path: '', expected: 'a readable profile file', found: (err as NodeJS.ErrnoException).code ?? String(err) }]);
-  }
-  const parsed = parseJsonText(text);
+  const parsed = readJsonFile(file, 'a readable profile file');
   if (!parsed.ok) throw new PilotProfileError(file, [parsed.problem]);
   const profile = validatePilotProfile(parsed.value, file);
   const expectedId = path.basename(file, '.json');
